@@ -1,0 +1,21 @@
+"""llama_native: llama.cpp compiled as a Python extension.
+
+Example::
+
+    >>> from llama_native import Llama, LlamaGrammar
+    >>> from llama_native.testing import synthetic_model_path
+    >>> llm = Llama(str(synthetic_model_path()), n_ctx=256)
+    >>> out = llm("The answer is", max_tokens=4, grammar=LlamaGrammar.from_string('root ::= [0-9]+'))
+    >>> out["choices"][0]["text"].isdigit()
+    True
+"""
+
+from __future__ import annotations
+
+from . import _logging  # noqa: F401  (installs the log bridge)
+from .grammar import LlamaGrammar
+from .llama import LLAMA_DEFAULT_SEED, Llama, ModelLoadError
+
+__version__ = "0.1.0"
+
+__all__ = ["Llama", "LlamaGrammar", "ModelLoadError", "LLAMA_DEFAULT_SEED", "__version__"]

@@ -1,0 +1,126 @@
+"""Validation of sampling and generation parameters.
+
+Every out-of-range value raises ``ValueError`` naming the parameter, before
+anything reaches llama.cpp.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Dict, List, Optional, Union
+
+from . import _native
+from .grammar import LlamaGrammar, as_grammar
+
+DEFAULT_SEED: int = _native.default_seed()
+
+
+def _finite(name: str, value: float) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return value
+
+
+def _in_range(name: str, value: float, low: float, high: float) -> float:
+    value = _finite(name, value)
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def resolve_seed(seed: Optional[int], default: int) -> int:
+    """Per-call seed, else the model's seed; -1 or the default seed mean a fresh random one."""
+    chosen = default if seed is None else seed
+    if not isinstance(chosen, int) or isinstance(chosen, bool):
+        raise ValueError(f"seed must be an integer, got {chosen!r}")
+    if chosen in (DEFAULT_SEED, -1):
+        return random.getrandbits(31)
+    if chosen < 0:
+        raise ValueError(f"seed must be >= 0 (or -1 for random), got {chosen}")
+    return chosen & 0xFFFFFFFF
+
+
+def sampling_params(
+    *,
+    temperature: float,
+    top_k: int,
+    top_p: float,
+    min_p: float,
+    typical_p: float,
+    repeat_penalty: float,
+    presence_penalty: float,
+    frequency_penalty: float,
+    penalty_last_n: int,
+    seed: int,
+    logit_bias: Optional[Dict[Union[int, str], float]],
+    grammar: Union[None, str, LlamaGrammar],
+    n_vocab: int,
+) -> "_native.SamplingParams":
+    """Build native sampling parameters from validated Python values."""
+    p = _native.SamplingParams()
+    temperature = _finite("temperature", temperature)
+    if temperature < 0:
+        raise ValueError(f"temperature must be >= 0, got {temperature}")
+    p.temperature = temperature
+    if not isinstance(top_k, int) or top_k < 0:
+        raise ValueError(f"top_k must be an integer >= 0, got {top_k!r}")
+    p.top_k = top_k
+    p.top_p = _in_range("top_p", top_p, 0.0, 1.0)
+    p.min_p = _in_range("min_p", min_p, 0.0, 1.0)
+    p.typical_p = _in_range("typical_p", typical_p, 0.0, 1.0)
+    repeat_penalty = _finite("repeat_penalty", repeat_penalty)
+    if repeat_penalty <= 0:
+        raise ValueError(f"repeat_penalty must be > 0, got {repeat_penalty}")
+    p.repeat_penalty = repeat_penalty
+    p.presence_penalty = _in_range("presence_penalty", presence_penalty, -2.0, 2.0)
+    p.frequency_penalty = _in_range("frequency_penalty", frequency_penalty, -2.0, 2.0)
+    if not isinstance(penalty_last_n, int) or penalty_last_n < -1:
+        raise ValueError(f"last_n_tokens_size must be an integer >= -1, got {penalty_last_n!r}")
+    p.penalty_last_n = penalty_last_n
+    p.seed = seed
+    if logit_bias:
+        bias: List[tuple] = []
+        for token, value in logit_bias.items():
+            try:
+                token_id = int(token)
+            except (TypeError, ValueError):
+                raise ValueError(f"logit_bias keys must be token ids, got {token!r}") from None
+            if not 0 <= token_id < n_vocab:
+                raise ValueError(f"logit_bias token {token_id} is outside the vocabulary (0..{n_vocab - 1})")
+            value = float(value)
+            if math.isnan(value):
+                raise ValueError(f"logit_bias for token {token_id} is NaN")
+            bias.append((token_id, value))
+        p.logit_bias = bias
+    parsed = as_grammar(grammar)
+    if parsed is not None:
+        p.grammar = parsed.grammar
+        p.grammar_root = parsed.root
+    return p
+
+
+def generation_params(max_tokens: Optional[int], stop: Union[None, str, List[str]]) -> "_native.GenerationParams":
+    """Validate ``max_tokens`` (None or 0: until the context is full) and ``stop``."""
+    g = _native.GenerationParams()
+    if max_tokens is None or max_tokens == 0:
+        g.max_tokens = -1
+    elif not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 0:
+        raise ValueError(f"max_tokens must be a non-negative integer or None, got {max_tokens!r}")
+    else:
+        g.max_tokens = max_tokens
+    if stop is None:
+        stops: List[str] = []
+    elif isinstance(stop, str):
+        stops = [stop]
+    else:
+        stops = list(stop)
+        for s in stops:
+            if not isinstance(s, str):
+                raise ValueError(f"stop must be a string or a list of strings, got {s!r}")
+    g.stop = [s for s in stops if s]
+    return g

@@ -1,0 +1,471 @@
+"""``Llama``: a loaded GGUF model with an OpenAI-shaped completion API.
+
+The names and parameters follow llama-cpp-python's ``llama_cpp.Llama`` so
+code ports by changing the import.  All inference runs in the compiled
+extension with the GIL released; Python only receives finished text pieces.
+
+Example::
+
+    >>> from llama_native import Llama
+    >>> from llama_native.testing import synthetic_model_path
+    >>> llm = Llama(str(synthetic_model_path()), n_ctx=256, seed=1)
+    >>> out = llm.create_completion("Q: name a city. A:", max_tokens=8, temperature=0)
+    >>> out["object"], out["choices"][0]["finish_reason"] in ("stop", "length")
+    ('text_completion', True)
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Union
+
+from . import _logging, _native
+from ._sampling import DEFAULT_SEED, generation_params, resolve_seed, sampling_params
+from .grammar import LlamaGrammar
+from .llama_types import Completion, CompletionChunk
+
+LLAMA_DEFAULT_SEED = DEFAULT_SEED
+
+
+class ModelLoadError(ValueError):
+    """The model file could not be loaded (missing, not GGUF, truncated, corrupt)."""
+
+
+def _default_threads() -> int:
+    count = os.cpu_count() or 1
+    return count if count <= 4 else count // 2
+
+
+def _check_model_file(path: str) -> None:
+    if not os.path.exists(path):
+        raise ModelLoadError(f"model file not found: '{path}'")
+    if os.path.isdir(path):
+        raise ModelLoadError(f"model path is a directory, not a GGUF file: '{path}'")
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(4)
+    except OSError as exc:
+        raise ModelLoadError(f"cannot read model file '{path}': {exc.strerror}") from exc
+    if magic != b"GGUF":
+        size = os.path.getsize(path)
+        what = "it is empty" if size == 0 else f"it starts with {magic!r}, not the GGUF magic b'GGUF'"
+        raise ModelLoadError(f"'{path}' is not a GGUF model file: {what}")
+
+
+class Llama:
+    """A GGUF model and one inference context (llama-cpp-python compatible).
+
+    Args:
+        model_path: path to a ``.gguf`` file.
+        n_gpu_layers: layers to offload to a GPU build (-1: all).
+        use_mmap, use_mlock, vocab_only: loading options as in llama.cpp.
+        seed: default sampling seed (``LLAMA_DEFAULT_SEED`` or -1: random per call).
+        n_ctx: context size in tokens (> 0).
+        n_batch, n_ubatch: prompt batch sizes.
+        n_threads, n_threads_batch: CPU threads for generation and prompt processing.
+        embedding: create the context for embeddings.
+        last_n_tokens_size: window of the repeat/presence/frequency penalties.
+        verbose: forward llama.cpp's log to ``logging`` (stderr) and show load progress.
+        progress_callback: ``f(progress: float) -> bool``; returning False aborts loading.
+
+    Example::
+
+        >>> from llama_native import Llama
+        >>> from llama_native.testing import synthetic_model_path
+        >>> llm = Llama(str(synthetic_model_path()), n_ctx=128)
+        >>> llm.detokenize(llm.tokenize(b"hello world", add_bos=False))
+        b' hello world'
+    """
+
+    def __init__(
+        self,
+        model_path: Union[str, os.PathLike],
+        *,
+        n_gpu_layers: int = 0,
+        use_mmap: bool = True,
+        use_mlock: bool = False,
+        vocab_only: bool = False,
+        seed: int = LLAMA_DEFAULT_SEED,
+        n_ctx: int = 2048,
+        n_batch: int = 512,
+        n_ubatch: int = 512,
+        n_threads: Optional[int] = None,
+        n_threads_batch: Optional[int] = None,
+        embedding: bool = False,
+        flash_attn: bool = False,
+        last_n_tokens_size: int = 64,
+        verbose: bool = False,
+        progress_callback: Optional[Callable[[float], bool]] = None,
+        **kwargs: Any,
+    ) -> None:
+        self._native_model: Optional[_native.Model] = None
+        self._ctx: Optional[_native.Context] = None
+        self._verbose_held = False
+        self.model_path = os.fspath(model_path)
+        self.verbose = verbose
+
+        for name, value in (("n_ctx", n_ctx), ("n_batch", n_batch), ("n_ubatch", n_ubatch)):
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        n_threads = _default_threads() if n_threads is None else n_threads
+        n_threads_batch = n_threads if n_threads_batch is None else n_threads_batch
+        for name, value in (("n_threads", n_threads), ("n_threads_batch", n_threads_batch)):
+            if not isinstance(value, int) or value <= 0:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if not isinstance(n_gpu_layers, int):
+            raise ValueError(f"n_gpu_layers must be an integer, got {n_gpu_layers!r}")
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            raise ValueError(f"seed must be an integer, got {seed!r}")
+        unknown = set(kwargs) - _IGNORED_LLAMA_CPP_PYTHON_ARGS
+        if unknown:
+            raise TypeError(f"Llama() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
+
+        _check_model_file(self.model_path)
+        if verbose:
+            _logging.acquire_verbose()
+            self._verbose_held = True
+            if progress_callback is None:
+                progress_callback = _logging.ProgressPrinter(self.model_path)
+
+        params = _native.ModelParams()
+        params.n_gpu_layers = n_gpu_layers
+        params.use_mmap = use_mmap
+        params.use_mlock = use_mlock
+        params.vocab_only = vocab_only
+        try:
+            self._native_model = _native.Model(self.model_path, params, progress_callback)
+        except RuntimeError as exc:
+            raise ModelLoadError(str(exc)) from None
+
+        self.seed = seed
+        self.last_n_tokens_size = last_n_tokens_size
+        self.metadata: Dict[str, str] = self._native_model.metadata()
+        self.chat_template: Optional[str] = self._native_model.chat_template() or None
+        self.context_params = dict(
+            n_ctx=n_ctx, n_batch=min(n_batch, n_ctx), n_ubatch=min(n_ubatch, n_batch, n_ctx),
+            n_threads=n_threads, n_threads_batch=n_threads_batch, embedding=embedding, flash_attn=flash_attn,
+        )
+        if not vocab_only:
+            cp = _native.ContextParams()
+            cp.n_ctx = n_ctx
+            cp.n_batch = min(n_batch, n_ctx)
+            cp.n_ubatch = min(n_ubatch, n_batch, n_ctx)
+            cp.n_threads = n_threads
+            cp.n_threads_batch = n_threads_batch
+            cp.embeddings = embedding
+            cp.flash_attn = flash_attn
+            try:
+                self._ctx = _native.Context(self._native_model, cp)
+            except RuntimeError as exc:
+                raise ValueError(f"cannot create a context for '{self.model_path}': {exc}") from None
+        self._active_lock = threading.Lock()
+        self._active: List[_native.Generator] = []
+
+    # ------------------------------------------------------------------ info
+    @property
+    def _model(self) -> _native.Model:
+        if self._native_model is None:
+            raise RuntimeError("this Llama has been closed")
+        return self._native_model
+
+    def _context(self) -> _native.Context:
+        if self._ctx is None:
+            if self._native_model is None:
+                raise RuntimeError("this Llama has been closed")
+            raise RuntimeError("this Llama was loaded with vocab_only=True and cannot run inference")
+        return self._ctx
+
+    def n_ctx(self) -> int:
+        """Context size in tokens."""
+        return self._context().n_ctx
+
+    def n_vocab(self) -> int:
+        """Vocabulary size."""
+        return self._model.n_vocab
+
+    def n_embd(self) -> int:
+        """Embedding width."""
+        return self._model.n_embd
+
+    def n_ctx_train(self) -> int:
+        """Context length the model was trained with."""
+        return self._model.n_ctx_train
+
+    def token_bos(self) -> int:
+        """Beginning-of-sequence token id (-1 if none)."""
+        return self._model.token_bos
+
+    def token_eos(self) -> int:
+        """End-of-sequence token id (-1 if none)."""
+        return self._model.token_eos
+
+    def token_nl(self) -> int:
+        """Newline token id (-1 if none)."""
+        return self._model.token_nl
+
+    def eog_tokens(self) -> List[int]:
+        """All end-of-generation token ids (EOS, EOT, <|im_end|>, ...)."""
+        return self._model.eog_tokens()
+
+    def token_is_eog(self, token: int) -> bool:
+        """True if ``token`` ends generation."""
+        self._model.token_to_piece(token)  # validates the id
+        return self._model.is_eog(token)
+
+    # -------------------------------------------------------------- tokenizer
+    def tokenize(self, text: Union[bytes, str], add_bos: bool = True, special: bool = False) -> List[int]:
+        """Tokenize UTF-8 ``text``; ``add_bos`` adds the model's BOS when it uses one.
+
+        ``special=True`` parses special-token text such as ``<|im_start|>``.
+        """
+        if not isinstance(text, (bytes, str)):
+            raise TypeError(f"text must be bytes or str, not {type(text).__name__}")
+        return self._model.tokenize(text, add_bos, special)
+
+    def detokenize(
+        self, tokens: Sequence[int], prev_tokens: Optional[Sequence[int]] = None, special: bool = False
+    ) -> bytes:
+        """Bytes of ``tokens`` (concatenated token pieces)."""
+        del prev_tokens  # accepted for llama-cpp-python compatibility
+        try:
+            return self._model.detokenize(list(tokens), special)
+        except IndexError as exc:
+            raise ValueError(str(exc)) from None
+
+    def token_to_piece(self, token: int, special: bool = False) -> bytes:
+        """Bytes of one token."""
+        try:
+            return self._model.token_to_piece(token, special)
+        except IndexError as exc:
+            raise ValueError(str(exc)) from None
+
+    # ----------------------------------------------------------- completion
+    def _prompt_tokens(self, prompt: Union[str, bytes, Sequence[int]]) -> List[int]:
+        if isinstance(prompt, (str, bytes)):
+            tokens = self._model.tokenize(prompt, self._model.add_bos, True)
+        else:
+            tokens = [int(t) for t in prompt]
+            n_vocab = self._model.n_vocab
+            for t in tokens:
+                if not 0 <= t < n_vocab:
+                    raise ValueError(f"prompt token {t} is outside the vocabulary (0..{n_vocab - 1})")
+        if not tokens:
+            raise ValueError("the prompt is empty (and the model adds no BOS token)")
+        n_ctx = self.n_ctx()
+        if len(tokens) > n_ctx:
+            raise ValueError(
+                f"prompt is {len(tokens)} tokens long, longer than the context window of {n_ctx} tokens "
+                f"(n_ctx); shorten the prompt or load the model with a larger n_ctx"
+            )
+        return tokens
+
+    def _native_generator(
+        self, prompt_tokens: List[int], sampling: "_native.SamplingParams", gen: "_native.GenerationParams"
+    ) -> Iterator["_native.Chunk"]:
+        ctx = self._context()
+        try:
+            generator = _native.Generator(ctx, prompt_tokens, sampling, gen)
+        except IndexError as exc:
+            raise ValueError(str(exc)) from None
+        with self._active_lock:
+            self._active.append(generator)
+        try:
+            while True:
+                chunk = generator.next()
+                if chunk is None:
+                    break
+                yield chunk
+                if generator.finished:
+                    break
+        finally:
+            generator.close()
+            with self._active_lock:
+                self._active.remove(generator)
+
+    def cancel(self) -> None:
+        """Stop every generation running on this model (callable from any thread).
+
+        A cancelled stream ends after at most one more token; the context is
+        then free for the next caller.
+        """
+        with self._active_lock:
+            active = list(self._active)
+        for generator in active:
+            generator.cancel()
+
+    def create_completion(
+        self,
+        prompt: Union[str, bytes, Sequence[int]],
+        suffix: Optional[str] = None,
+        max_tokens: Optional[int] = 16,
+        temperature: float = 0.8,
+        top_p: float = 0.95,
+        min_p: float = 0.05,
+        typical_p: float = 1.0,
+        logprobs: Optional[int] = None,
+        echo: bool = False,
+        stop: Union[None, str, List[str]] = None,
+        frequency_penalty: float = 0.0,
+        presence_penalty: float = 0.0,
+        repeat_penalty: float = 1.0,
+        top_k: int = 40,
+        stream: bool = False,
+        seed: Optional[int] = None,
+        model: Optional[str] = None,
+        grammar: Union[None, str, LlamaGrammar] = None,
+        logit_bias: Optional[Dict[Union[int, str], float]] = None,
+        **kwargs: Any,
+    ) -> Union[Completion, Iterator[CompletionChunk]]:
+        """Complete ``prompt``; returns a ``text_completion`` dict, or chunks with ``stream=True``.
+
+        ``max_tokens=None`` (or 0) generates until an end-of-generation token,
+        a stop string or the end of the context.  ``stop`` strings are never
+        part of the text.  ``grammar`` (a :class:`LlamaGrammar` or GBNF text)
+        constrains the output.  The last streamed chunk carries ``usage``.
+
+        Example::
+
+            >>> from llama_native import Llama
+            >>> from llama_native.testing import synthetic_model_path
+            >>> llm = Llama(str(synthetic_model_path()), n_ctx=128)
+            >>> out = llm.create_completion("x", max_tokens=3, grammar='root ::= "yes" | "no"', temperature=0)
+            >>> out["choices"][0]["text"] in ("yes", "no")
+            True
+        """
+        if suffix is not None:
+            raise ValueError("suffix (fill-in-the-middle) is not supported")
+        if logprobs is not None:
+            raise ValueError("logprobs is not supported yet")
+        unknown = set(kwargs) - _IGNORED_COMPLETION_ARGS
+        if unknown:
+            raise TypeError(f"create_completion() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
+        prompt_tokens = self._prompt_tokens(prompt)
+        sampling = sampling_params(
+            temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p, typical_p=typical_p,
+            repeat_penalty=repeat_penalty, presence_penalty=presence_penalty,
+            frequency_penalty=frequency_penalty, penalty_last_n=self.last_n_tokens_size,
+            seed=resolve_seed(seed, self.seed), logit_bias=logit_bias, grammar=grammar,
+            n_vocab=self._model.n_vocab,
+        )
+        gen = generation_params(max_tokens, stop)
+        completion_id = f"cmpl-{uuid.uuid4()}"
+        created = int(time.time())
+        model_name = model or self.model_path
+        prefix = ""
+        if echo:
+            prefix = self._model.detokenize(prompt_tokens, False).decode("utf-8", errors="replace")
+        chunks = self._native_generator(prompt_tokens, sampling, gen)
+        if stream:
+            return self._stream_completion(chunks, prompt_tokens, prefix, completion_id, created, model_name)
+        texts = [prefix]
+        n_generated = 0
+        finish_reason = "length"
+        for chunk in chunks:
+            texts.append(chunk.text)
+            n_generated += len(chunk.tokens)
+            if chunk.finish_reason:
+                finish_reason = chunk.finish_reason
+        return {
+            "id": completion_id,
+            "object": "text_completion",
+            "created": created,
+            "model": model_name,
+            "choices": [{"text": "".join(texts), "index": 0, "logprobs": None, "finish_reason": finish_reason}],
+            "usage": _usage(len(prompt_tokens), n_generated),
+        }
+
+    def _stream_completion(
+        self,
+        chunks: Iterator["_native.Chunk"],
+        prompt_tokens: List[int],
+        prefix: str,
+        completion_id: str,
+        created: int,
+        model_name: str,
+    ) -> Iterator[CompletionChunk]:
+        def make(text: str, finish_reason: Optional[str]) -> CompletionChunk:
+            return {
+                "id": completion_id,
+                "object": "text_completion",
+                "created": created,
+                "model": model_name,
+                "choices": [{"text": text, "index": 0, "logprobs": None, "finish_reason": finish_reason}],
+            }
+
+        n_generated = 0
+        try:
+            if prefix:
+                yield make(prefix, None)
+            for chunk in chunks:
+                n_generated += len(chunk.tokens)
+                if chunk.finish_reason:
+                    if chunk.finish_reason == "cancelled":
+                        return
+                    if chunk.text:
+                        yield make(chunk.text, None)
+                    final = make("", chunk.finish_reason)
+                    final["usage"] = _usage(len(prompt_tokens), n_generated)
+                    yield final
+                    return
+                if chunk.text:
+                    yield make(chunk.text, None)
+        finally:
+            chunks.close()  # type: ignore[attr-defined]
+
+    def __call__(self, prompt: Union[str, bytes, Sequence[int]], *args: Any, **kwargs: Any) -> Any:
+        """Same as :meth:`create_completion`."""
+        return self.create_completion(prompt, *args, **kwargs)
+
+    # ------------------------------------------------------------ lifecycle
+    def reset(self) -> None:
+        """Forget the KV cache (the next prompt is decoded from scratch)."""
+        self._context().clear_cache()
+
+    def close(self) -> None:
+        """Free the context and the model now instead of at garbage collection."""
+        self._ctx = None
+        self._native_model = None
+        if self._verbose_held:
+            self._verbose_held = False
+            _logging.release_verbose()
+
+    def __enter__(self) -> "Llama":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        if getattr(self, "_verbose_held", False):
+            try:
+                _logging.release_verbose()
+            except Exception:
+                pass
+
+    def __repr__(self) -> str:
+        return f"Llama(model_path={self.model_path!r})"
+
+
+def _usage(prompt_tokens: int, completion_tokens: int) -> Dict[str, int]:
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
+
+
+# llama-cpp-python constructor arguments that have no effect here (accepted so code ports unchanged).
+_IGNORED_LLAMA_CPP_PYTHON_ARGS = frozenset({
+    "split_mode", "main_gpu", "tensor_split", "rpc_servers", "kv_overrides", "rope_scaling_type",
+    "pooling_type", "rope_freq_base", "rope_freq_scale", "yarn_ext_factor", "yarn_attn_factor",
+    "yarn_beta_fast", "yarn_beta_slow", "yarn_orig_ctx", "logits_all", "offload_kqv", "numa",
+    "chat_format", "chat_handler", "draft_model", "tokenizer", "type_k", "type_v", "spm_infill",
+    "lora_base", "lora_scale", "lora_path", "swa_full",
+})
+_IGNORED_COMPLETION_ARGS = frozenset({
+    "tfs_z", "mirostat_mode", "mirostat_tau", "mirostat_eta", "stopping_criteria", "logits_processor",
+})

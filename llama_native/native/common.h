@@ -1,0 +1,40 @@
+// Shared declarations for the llama_native extension: logging bridge and
+// error capture.  Each concept lives in its own file (model, context,
+// sampling, generation); this header holds only what they all need.
+#pragma once
+
+#include <llama.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace llama_native {
+
+// Route llama.cpp / ggml log lines to a Python callable (level, text).
+// Lines below `min_level` are dropped without touching the GIL.
+void install_log_bridge();
+void set_log_sink(void *py_callable);  // PyObject* (new reference taken), or nullptr
+void set_log_level(int min_level);
+
+// While alive on a thread, warnings and errors that llama.cpp logs on this
+// thread are collected, so a failure can be explained in the exception.
+class LogCapture {
+  public:
+    LogCapture();
+    ~LogCapture();
+    LogCapture(const LogCapture &) = delete;
+    LogCapture &operator=(const LogCapture &) = delete;
+    // The captured lines joined with "; " (empty if none).
+    std::string text() const;
+
+  private:
+    std::vector<std::string> lines_;
+    std::vector<std::string> *previous_;
+};
+
+// Raise Python's KeyboardInterrupt (or whatever a signal handler raised)
+// if a signal arrived.  Call with the GIL released; returns normally otherwise.
+void check_python_signals();
+
+}  // namespace llama_native

@@ -1,0 +1,172 @@
+// Context creation, prompt decoding in batches with KV prefix reuse,
+// embeddings and the per-context lock.
+#include "context.h"
+
+#include <nanobind/nanobind.h>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace nb = nanobind;
+
+namespace llama_native {
+
+Context::Context(Model &model, const ContextParams &p) : model_(model), embeddings_(p.embeddings) {
+    llama_context_params cp = llama_context_default_params();
+    cp.n_ctx = p.n_ctx;
+    cp.n_batch = p.n_batch;
+    cp.n_ubatch = std::min(p.n_ubatch, p.n_batch);
+    cp.n_seq_max = p.n_seq_max;
+    cp.n_threads = p.n_threads;
+    cp.n_threads_batch = p.n_threads_batch;
+    cp.embeddings = p.embeddings;
+    cp.flash_attn_type = p.flash_attn ? LLAMA_FLASH_ATTN_TYPE_ENABLED : LLAMA_FLASH_ATTN_TYPE_DISABLED;
+    cp.no_perf = true;
+    cp.abort_callback = &Context::abort_callback;
+    cp.abort_callback_data = this;
+
+    LogCapture capture;
+    {
+        nb::gil_scoped_release release;
+        ctx_ = llama_init_from_model(model.get(), cp);
+    }
+    if (!ctx_) {
+        std::string reason = capture.text();
+        throw std::runtime_error("failed to create a llama context" + (reason.empty() ? "" : ": " + reason));
+    }
+    batch_ = llama_batch_init((int32_t)llama_n_batch(ctx_), 0, 1);
+}
+
+Context::~Context() {
+    llama_batch_free(batch_);
+    if (ctx_) llama_free(ctx_);
+}
+
+bool Context::abort_callback(void *data) { return static_cast<Context *>(data)->abort_.load(); }
+
+void Context::acquire() {
+    nb::gil_scoped_release release;
+    std::unique_lock<std::mutex> lock(lock_mutex_);
+    lock_cv_.wait(lock, [this] { return !busy_; });
+    busy_ = true;
+}
+
+bool Context::try_acquire() {
+    std::lock_guard<std::mutex> lock(lock_mutex_);
+    if (busy_) return false;
+    busy_ = true;
+    return true;
+}
+
+void Context::release() {
+    {
+        std::lock_guard<std::mutex> lock(lock_mutex_);
+        busy_ = false;
+    }
+    lock_cv_.notify_one();
+}
+
+void Context::clear_cache() {
+    llama_memory_clear(llama_get_memory(ctx_), true);
+    cached_.clear();
+}
+
+void Context::decode_tokens(const llama_token *tokens, size_t n, llama_pos pos0, bool logits_last, bool check_signals) {
+    const size_t n_batch = llama_n_batch(ctx_);
+    for (size_t start = 0; start < n; start += n_batch) {
+        const size_t count = std::min(n_batch, n - start);
+        batch_.n_tokens = (int32_t)count;
+        for (size_t i = 0; i < count; ++i) {
+            batch_.token[i] = tokens[start + i];
+            batch_.pos[i] = pos0 + (llama_pos)(start + i);
+            batch_.n_seq_id[i] = 1;
+            batch_.seq_id[i][0] = 0;
+            batch_.logits[i] = logits_last && (start + i == n - 1);
+        }
+        int rc = llama_decode(ctx_, batch_);
+        if (rc != 0) {
+            // The KV cache may now hold part of this batch: forget it all.
+            clear_cache();
+            if (rc == 2 || abort_.load()) throw std::runtime_error("decoding was cancelled");
+            throw std::runtime_error("llama_decode failed with status " + std::to_string(rc));
+        }
+        cached_.insert(cached_.end(), tokens + start, tokens + start + count);
+        if (check_signals && start + count < n) check_python_signals();
+    }
+}
+
+size_t Context::load_prompt(const std::vector<llama_token> &tokens, bool check_signals) {
+    if (tokens.empty()) throw std::invalid_argument("the prompt has no tokens");
+    if (tokens.size() > n_ctx())
+        throw std::invalid_argument("prompt has " + std::to_string(tokens.size()) +
+                                    " tokens, more than the context size " + std::to_string(n_ctx()));
+    for (llama_token t : tokens) model_.check_token(t);
+
+    size_t common = 0;
+    while (common < cached_.size() && common < tokens.size() && cached_[common] == tokens[common]) ++common;
+    if (common == tokens.size()) --common;  // re-decode the last token to get its logits
+
+    if (common < cached_.size()) {
+        if (!llama_memory_seq_rm(llama_get_memory(ctx_), 0, (llama_pos)common, -1)) {
+            clear_cache();
+            common = 0;
+        } else {
+            cached_.resize(common);
+        }
+    }
+    decode_tokens(tokens.data() + common, tokens.size() - common, (llama_pos)common, true, check_signals);
+    return common;
+}
+
+void Context::decode_next(llama_token token) {
+    if (cached_.size() >= n_ctx()) throw std::runtime_error("the context is full");
+    decode_tokens(&token, 1, (llama_pos)cached_.size(), true, false);
+}
+
+std::vector<std::vector<float>> Context::embed(const std::vector<std::vector<llama_token>> &inputs, bool normalize) {
+    if (!embeddings_) throw std::runtime_error("this context was created without embeddings=True");
+    const int n_embd = llama_model_n_embd_out(model_.get()) > 0 ? llama_model_n_embd_out(model_.get())
+                                                                 : llama_model_n_embd(model_.get());
+    const bool pooled = llama_pooling_type(ctx_) != LLAMA_POOLING_TYPE_NONE;
+    std::vector<std::vector<float>> out;
+    out.reserve(inputs.size());
+    for (const auto &tokens : inputs) {
+        if (tokens.empty()) throw std::invalid_argument("cannot embed an empty input");
+        if (tokens.size() > llama_n_batch(ctx_) || tokens.size() > n_ctx())
+            throw std::invalid_argument("input has " + std::to_string(tokens.size()) +
+                                        " tokens, more than the batch/context size " +
+                                        std::to_string(std::min(llama_n_batch(ctx_), n_ctx())));
+        for (llama_token t : tokens) model_.check_token(t);
+        clear_cache();
+        batch_.n_tokens = (int32_t)tokens.size();
+        for (size_t i = 0; i < tokens.size(); ++i) {
+            batch_.token[i] = tokens[i];
+            batch_.pos[i] = (llama_pos)i;
+            batch_.n_seq_id[i] = 1;
+            batch_.seq_id[i][0] = 0;
+            batch_.logits[i] = pooled ? 1 : (i + 1 == tokens.size());
+        }
+        int rc = llama_model_has_encoder(model_.get()) && !llama_model_has_decoder(model_.get())
+                     ? llama_encode(ctx_, batch_)
+                     : llama_decode(ctx_, batch_);
+        if (rc != 0) {
+            clear_cache();
+            throw std::runtime_error("embedding failed with status " + std::to_string(rc));
+        }
+        const float *vec = pooled ? llama_get_embeddings_seq(ctx_, 0) : llama_get_embeddings_ith(ctx_, -1);
+        if (!vec) throw std::runtime_error("the model produced no embedding");
+        std::vector<float> v(vec, vec + n_embd);
+        if (normalize) {
+            double norm = 0;
+            for (float x : v) norm += (double)x * x;
+            norm = std::sqrt(norm);
+            if (norm > 0)
+                for (float &x : v) x = (float)(x / norm);
+        }
+        out.push_back(std::move(v));
+    }
+    clear_cache();
+    return out;
+}
+
+}  // namespace llama_native

@@ -1,0 +1,171 @@
+// Model loading (GIL released, progress callback into Python), metadata and
+// tokenizer access over llama.cpp's C API.
+#include "model.h"
+
+#include <nanobind/nanobind.h>
+
+#include <mutex>
+#include <stdexcept>
+
+namespace nb = nanobind;
+
+namespace llama_native {
+namespace {
+
+std::once_flag g_backend_once;
+
+struct ProgressState {
+    PyObject *callable = nullptr;
+    bool raised = false;
+    nb::python_error *error = nullptr;
+};
+
+bool progress_trampoline(float progress, void *user_data) {
+    auto *state = static_cast<ProgressState *>(user_data);
+    nb::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) {
+        state->raised = true;
+        state->error = new nb::python_error();
+        return false;
+    }
+    if (!state->callable) return true;
+    PyObject *result = PyObject_CallFunction(state->callable, "d", (double)progress);
+    if (!result) {
+        state->raised = true;
+        state->error = new nb::python_error();
+        return false;
+    }
+    bool keep_going = result != Py_False;
+    Py_DECREF(result);
+    return keep_going;
+}
+
+}  // namespace
+
+Model::Model(const std::string &path, const ModelParams &params, void *progress) : path_(path) {
+    std::call_once(g_backend_once, [] { llama_backend_init(); });
+
+    llama_model_params mp = llama_model_default_params();
+    mp.n_gpu_layers = params.n_gpu_layers;
+    if (params.use_mmap && params.use_mlock) mp.load_mode = LLAMA_LOAD_MODE_MMAP_MLOCK;
+    else if (params.use_mmap) mp.load_mode = LLAMA_LOAD_MODE_MMAP;
+    else if (params.use_mlock) mp.load_mode = LLAMA_LOAD_MODE_MLOCK;
+    else mp.load_mode = LLAMA_LOAD_MODE_NONE;
+    mp.vocab_only = params.vocab_only;
+
+    ProgressState state;
+    state.callable = static_cast<PyObject *>(progress);
+    mp.progress_callback = progress_trampoline;
+    mp.progress_callback_user_data = &state;
+
+    LogCapture capture;
+    {
+        nb::gil_scoped_release release;
+        model_ = llama_model_load_from_file(path.c_str(), mp);
+    }
+    if (state.raised) {
+        if (model_) llama_model_free(model_);
+        model_ = nullptr;
+        nb::python_error err = std::move(*state.error);
+        delete state.error;
+        throw err;
+    }
+    if (!model_) {
+        std::string reason = capture.text();
+        if (reason.empty()) reason = "llama.cpp could not load it";
+        throw std::runtime_error("failed to load model from '" + path + "': " + reason);
+    }
+    vocab_ = llama_model_get_vocab(model_);
+}
+
+Model::~Model() {
+    if (model_) llama_model_free(model_);
+}
+
+std::map<std::string, std::string> Model::metadata() const {
+    std::map<std::string, std::string> out;
+    const int n = llama_model_meta_count(model_);
+    std::vector<char> key(512), val(4096);
+    for (int i = 0; i < n; ++i) {
+        int kl = llama_model_meta_key_by_index(model_, i, key.data(), key.size());
+        if (kl < 0) continue;
+        if ((size_t)kl >= key.size()) {
+            key.resize(kl + 1);
+            llama_model_meta_key_by_index(model_, i, key.data(), key.size());
+        }
+        int vl = llama_model_meta_val_str_by_index(model_, i, val.data(), val.size());
+        if (vl < 0) continue;
+        if ((size_t)vl >= val.size()) {
+            val.resize(vl + 1);
+            llama_model_meta_val_str_by_index(model_, i, val.data(), val.size());
+        }
+        out.emplace(std::string(key.data()), std::string(val.data(), vl));
+    }
+    return out;
+}
+
+std::string Model::chat_template(const std::string &name) const {
+    const char *tmpl = llama_model_chat_template(model_, name.empty() ? nullptr : name.c_str());
+    return tmpl ? std::string(tmpl) : std::string();
+}
+
+std::string Model::description() const {
+    char buf[256];
+    int n = llama_model_desc(model_, buf, sizeof(buf));
+    return n > 0 ? std::string(buf, std::min<int>(n, sizeof(buf) - 1)) : std::string();
+}
+
+std::vector<llama_token> Model::eog_tokens() const {
+    std::vector<llama_token> out;
+    const int n = n_vocab();
+    for (llama_token t = 0; t < n; ++t)
+        if (llama_vocab_is_eog(vocab_, t)) out.push_back(t);
+    return out;
+}
+
+void Model::check_token(llama_token token) const {
+    if (token < 0 || token >= n_vocab())
+        throw std::out_of_range("token id " + std::to_string(token) + " is outside the vocabulary (0.." +
+                                std::to_string(n_vocab() - 1) + ")");
+}
+
+std::vector<llama_token> Model::tokenize(const std::string &text, bool add_special, bool parse_special) const {
+    std::vector<llama_token> tokens(text.size() + 2 * add_special + 1);
+    int n = llama_tokenize(vocab_, text.data(), (int32_t)text.size(), tokens.data(), (int32_t)tokens.size(),
+                           add_special, parse_special);
+    if (n < 0) {
+        if (n == std::numeric_limits<int32_t>::min()) throw std::overflow_error("text is too long to tokenize");
+        tokens.resize(-n);
+        n = llama_tokenize(vocab_, text.data(), (int32_t)text.size(), tokens.data(), (int32_t)tokens.size(),
+                           add_special, parse_special);
+        if (n < 0) throw std::runtime_error("tokenization failed");
+    }
+    tokens.resize(n);
+    return tokens;
+}
+
+std::string Model::token_to_piece(llama_token token, bool special) const {
+    check_token(token);
+    char buf[128];
+    int n = llama_token_to_piece(vocab_, token, buf, sizeof(buf), 0, special);
+    if (n >= 0) return std::string(buf, n);
+    std::string out(-n, '\0');
+    n = llama_token_to_piece(vocab_, token, out.data(), (int32_t)out.size(), 0, special);
+    if (n < 0) throw std::runtime_error("token_to_piece failed");
+    out.resize(n);
+    return out;
+}
+
+std::string Model::detokenize(const std::vector<llama_token> &tokens, bool special) const {
+    std::string out;
+    for (llama_token t : tokens) out += token_to_piece(t, special);
+    return out;
+}
+
+std::string Model::token_text(llama_token token) const {
+    check_token(token);
+    const char *text = llama_vocab_get_text(vocab_, token);
+    return text ? std::string(text) : std::string();
+}
+
+}  // namespace llama_native

@@ -1,0 +1,65 @@
+// A loaded GGUF model: weights (or vocabulary only), metadata and tokenizer.
+#pragma once
+
+#include "common.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace llama_native {
+
+struct ModelParams {
+    int n_gpu_layers = 0;
+    bool use_mmap = true;
+    bool use_mlock = false;
+    bool vocab_only = false;
+};
+
+class Model {
+  public:
+    // Loads with the GIL released.  `progress` is a Python callable
+    // (float) -> bool|None or nullptr; returning False aborts the load.
+    Model(const std::string &path, const ModelParams &params, void *progress);
+    ~Model();
+    Model(const Model &) = delete;
+    Model &operator=(const Model &) = delete;
+
+    llama_model *get() const { return model_; }
+    const llama_vocab *vocab() const { return vocab_; }
+    const std::string &path() const { return path_; }
+
+    std::map<std::string, std::string> metadata() const;
+    std::string chat_template(const std::string &name) const;  // "" if none
+    std::string description() const;
+    int n_ctx_train() const { return llama_model_n_ctx_train(model_); }
+    int n_embd() const { return llama_model_n_embd(model_); }
+    int n_layer() const { return llama_model_n_layer(model_); }
+    int n_vocab() const { return llama_vocab_n_tokens(vocab_); }
+    uint64_t size_bytes() const { return llama_model_size(model_); }
+    uint64_t n_params() const { return llama_model_n_params(model_); }
+    bool has_encoder() const { return llama_model_has_encoder(model_); }
+
+    llama_token token_bos() const { return llama_vocab_bos(vocab_); }
+    llama_token token_eos() const { return llama_vocab_eos(vocab_); }
+    llama_token token_eot() const { return llama_vocab_eot(vocab_); }
+    llama_token token_nl() const { return llama_vocab_nl(vocab_); }
+    bool add_bos() const { return llama_vocab_get_add_bos(vocab_); }
+    bool add_eos() const { return llama_vocab_get_add_eos(vocab_); }
+    bool is_eog(llama_token t) const { return llama_vocab_is_eog(vocab_, t); }
+    bool is_control(llama_token t) const { return llama_vocab_is_control(vocab_, t); }
+    std::vector<llama_token> eog_tokens() const;
+
+    std::vector<llama_token> tokenize(const std::string &text, bool add_special, bool parse_special) const;
+    std::string token_to_piece(llama_token token, bool special) const;
+    std::string detokenize(const std::vector<llama_token> &tokens, bool special) const;
+    std::string token_text(llama_token token) const;  // raw vocabulary entry
+    void check_token(llama_token token) const;        // throws std::out_of_range
+
+  private:
+    std::string path_;
+    llama_model *model_ = nullptr;
+    const llama_vocab *vocab_ = nullptr;
+};
+
+}  // namespace llama_native

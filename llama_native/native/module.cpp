@@ -1,0 +1,183 @@
+// nanobind bindings: exposes Model, Context, Generator and the log bridge as
+// llama_native._native.  Python-facing validation and API shapes live in the
+// pure-Python layer; this file only converts types.
+#include "context.h"
+#include "generation.h"
+#include "grammar_check.h"
+#include "model.h"
+#include "sampling.h"
+
+#include <nanobind/nanobind.h>
+#include <nanobind/stl/map.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/pair.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
+
+namespace nb = nanobind;
+using namespace nb::literals;
+using namespace llama_native;
+
+namespace {
+
+nb::bytes to_bytes(const std::string &s) { return nb::bytes(s.data(), s.size()); }
+
+std::string from_text(const nb::handle &text) {
+    if (nb::isinstance<nb::bytes>(text)) {
+        nb::bytes b = nb::borrow<nb::bytes>(text);
+        return std::string(b.c_str(), b.size());
+    }
+    if (nb::isinstance<nb::str>(text)) {
+        Py_ssize_t size;
+        const char *data = PyUnicode_AsUTF8AndSize(text.ptr(), &size);
+        if (!data) throw nb::python_error();
+        return std::string(data, size);
+    }
+    throw nb::type_error("text must be str or bytes");
+}
+
+}  // namespace
+
+NB_MODULE(_native, m) {
+    m.doc() = "llama.cpp bindings for llama_native (internal; use llama_native.Llama)";
+    install_log_bridge();
+
+    m.def("set_log_sink", [](nb::object sink) { set_log_sink(sink.is_none() ? nullptr : sink.ptr()); }, "sink"_a.none());
+    m.def("set_log_level", &set_log_level, "min_level"_a);
+    m.def("system_info", [] { return std::string(llama_print_system_info()); });
+    m.def("supports_gpu_offload", &llama_supports_gpu_offload);
+    m.def("supports_mmap", &llama_supports_mmap);
+    m.def("supports_mlock", &llama_supports_mlock);
+    m.def("default_seed", [] { return (uint32_t)LLAMA_DEFAULT_SEED; });
+
+    nb::class_<ModelParams>(m, "ModelParams")
+        .def(nb::init<>())
+        .def_rw("n_gpu_layers", &ModelParams::n_gpu_layers)
+        .def_rw("use_mmap", &ModelParams::use_mmap)
+        .def_rw("use_mlock", &ModelParams::use_mlock)
+        .def_rw("vocab_only", &ModelParams::vocab_only);
+
+    nb::class_<Model>(m, "Model")
+        .def("__init__",
+             [](Model *self, const std::string &path, const ModelParams &params, nb::object progress) {
+                 new (self) Model(path, params, progress.is_none() ? nullptr : progress.ptr());
+             },
+             "path"_a, "params"_a, "progress"_a.none() = nb::none())
+        .def_prop_ro("path", &Model::path)
+        .def("metadata", &Model::metadata)
+        .def("chat_template", &Model::chat_template, "name"_a = "")
+        .def("description", &Model::description)
+        .def_prop_ro("n_ctx_train", &Model::n_ctx_train)
+        .def_prop_ro("n_embd", &Model::n_embd)
+        .def_prop_ro("n_layer", &Model::n_layer)
+        .def_prop_ro("n_vocab", &Model::n_vocab)
+        .def_prop_ro("size_bytes", &Model::size_bytes)
+        .def_prop_ro("n_params", &Model::n_params)
+        .def_prop_ro("token_bos", &Model::token_bos)
+        .def_prop_ro("token_eos", &Model::token_eos)
+        .def_prop_ro("token_eot", &Model::token_eot)
+        .def_prop_ro("token_nl", &Model::token_nl)
+        .def_prop_ro("add_bos", &Model::add_bos)
+        .def_prop_ro("add_eos", &Model::add_eos)
+        .def("is_eog", &Model::is_eog, "token"_a)
+        .def("is_control", &Model::is_control, "token"_a)
+        .def("eog_tokens", &Model::eog_tokens)
+        .def("tokenize",
+             [](const Model &self, nb::handle text, bool add_special, bool parse_special) {
+                 return self.tokenize(from_text(text), add_special, parse_special);
+             },
+             "text"_a, "add_special"_a = true, "parse_special"_a = false)
+        .def("token_to_piece", [](const Model &self, llama_token t, bool special) { return to_bytes(self.token_to_piece(t, special)); },
+             "token"_a, "special"_a = false)
+        .def("detokenize",
+             [](const Model &self, const std::vector<llama_token> &tokens, bool special) {
+                 return to_bytes(self.detokenize(tokens, special));
+             },
+             "tokens"_a, "special"_a = false)
+        .def("token_text", [](const Model &self, llama_token t) { return to_bytes(self.token_text(t)); }, "token"_a);
+
+    nb::class_<ContextParams>(m, "ContextParams")
+        .def(nb::init<>())
+        .def_rw("n_ctx", &ContextParams::n_ctx)
+        .def_rw("n_batch", &ContextParams::n_batch)
+        .def_rw("n_ubatch", &ContextParams::n_ubatch)
+        .def_rw("n_threads", &ContextParams::n_threads)
+        .def_rw("n_threads_batch", &ContextParams::n_threads_batch)
+        .def_rw("embeddings", &ContextParams::embeddings)
+        .def_rw("flash_attn", &ContextParams::flash_attn)
+        .def_rw("n_seq_max", &ContextParams::n_seq_max);
+
+    nb::class_<Context>(m, "Context")
+        .def(nb::init<Model &, const ContextParams &>(), "model"_a, "params"_a, nb::keep_alive<1, 2>())
+        .def_prop_ro("n_ctx", &Context::n_ctx)
+        .def_prop_ro("n_batch", &Context::n_batch)
+        .def_prop_ro("embeddings", &Context::embeddings)
+        .def("cached_tokens", &Context::cached_tokens)
+        .def("clear_cache",
+             [](Context &self) {
+                 self.acquire();
+                 self.clear_cache();
+                 self.release();
+             })
+        .def("embed",
+             [](Context &self, const std::vector<std::vector<llama_token>> &inputs, bool normalize) {
+                 self.acquire();
+                 try {
+                     std::vector<std::vector<float>> out;
+                     {
+                         nb::gil_scoped_release release;
+                         out = self.embed(inputs, normalize);
+                     }
+                     self.release();
+                     return out;
+                 } catch (...) {
+                     self.release();
+                     throw;
+                 }
+             },
+             "inputs"_a, "normalize"_a = true);
+
+    nb::class_<SamplingParams>(m, "SamplingParams")
+        .def(nb::init<>())
+        .def_rw("temperature", &SamplingParams::temperature)
+        .def_rw("top_k", &SamplingParams::top_k)
+        .def_rw("top_p", &SamplingParams::top_p)
+        .def_rw("min_p", &SamplingParams::min_p)
+        .def_rw("typical_p", &SamplingParams::typical_p)
+        .def_rw("repeat_penalty", &SamplingParams::repeat_penalty)
+        .def_rw("presence_penalty", &SamplingParams::presence_penalty)
+        .def_rw("frequency_penalty", &SamplingParams::frequency_penalty)
+        .def_rw("penalty_last_n", &SamplingParams::penalty_last_n)
+        .def_rw("seed", &SamplingParams::seed)
+        .def_rw("logit_bias", &SamplingParams::logit_bias)
+        .def_rw("grammar", &SamplingParams::grammar)
+        .def_rw("grammar_root", &SamplingParams::grammar_root);
+
+    nb::class_<GenerationParams>(m, "GenerationParams")
+        .def(nb::init<>())
+        .def_rw("max_tokens", &GenerationParams::max_tokens)
+        .def_rw("stop", &GenerationParams::stop);
+
+    nb::class_<Chunk>(m, "Chunk")
+        .def_ro("text", &Chunk::text)
+        .def_ro("tokens", &Chunk::tokens)
+        .def_ro("finish_reason", &Chunk::finish_reason);
+
+    nb::class_<Generator>(m, "Generator")
+        .def(nb::init<Context &, std::vector<llama_token>, const SamplingParams &, const GenerationParams &>(),
+             "context"_a, "prompt"_a, "sampling"_a, "params"_a, nb::keep_alive<1, 2>())
+        .def("next", &Generator::next)
+        .def("cancel", &Generator::cancel)
+        .def("close", &Generator::close)
+        .def_prop_ro("finished", &Generator::finished)
+        .def_prop_ro("finish_reason", &Generator::finish_reason)
+        .def_prop_ro("n_prompt_tokens", &Generator::n_prompt_tokens)
+        .def_prop_ro("n_reused_tokens", &Generator::n_reused_tokens)
+        .def_prop_ro("n_generated", &Generator::n_generated)
+        .def_prop_ro("generated_tokens", &Generator::generated_tokens)
+        .def_prop_ro("grammar_resamples", &Generator::grammar_resamples);
+
+    m.def("validate_grammar", &validate_grammar, "grammar"_a, "root"_a = "root");
+    m.def("grammar_accepts", &grammar_accepts, "grammar"_a, "root"_a, "text"_a,
+          nb::call_guard<nb::gil_scoped_release>());
+}

@@ -1,0 +1,291 @@
+"""Random-weight GGUF models for tests and benchmarks (no download needed).
+
+A random model's text means nothing, but it exercises every part of the
+runtime: loading, tokenizing, decoding, sampling, grammars, chat templates.
+Two kinds of model are written with the ``gguf`` package:
+
+* a *synthetic* one: a tiny Llama-architecture model with a small
+  SentencePiece-style vocabulary (byte fallback, so any text tokenizes) and a
+  ChatML template; it loads and decodes in milliseconds;
+* a *real-tokenizer* one: the same architecture with the tokenizer copied
+  from one of llama.cpp's vocab-only GGUFs (``models/ggml-vocab-*.gguf`` in
+  the pinned source) and a real chat template from ``models/templates``.
+
+Models are cached (keyed by their parameters) in the llama-native cache
+directory, so a test session writes each one once.
+
+Example::
+
+    >>> from llama_native.testing import synthetic_model_path
+    >>> from llama_native import Llama
+    >>> llm = Llama(str(synthetic_model_path()), n_ctx=256, verbose=False)
+    >>> out = llm("Hello", max_tokens=4, temperature=0)
+    >>> out["usage"]["completion_tokens"] <= 4
+    True
+
+The environment variable ``LLAMA_NATIVE_TEST_MODEL`` names a real GGUF that
+the test suite uses instead (see ``env_model_path``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+
+from ._llama_cpp_source import cache_dir, llama_cpp_dir
+
+TEST_MODEL_ENV = "LLAMA_NATIVE_TEST_MODEL"
+
+#: vocab-only GGUF name (in llama.cpp's models/) -> a real chat template for it
+REAL_TOKENIZERS: dict[str, str] = {
+    "llama-bpe": "meta-llama-Llama-3.1-8B-Instruct.jinja",
+    "llama-spm": "mistralai-Mistral-Nemo-Instruct-2407.jinja",
+    "qwen2": "Qwen-Qwen2.5-7B-Instruct.jinja",
+    "phi-3": "microsoft-Phi-3.5-mini-instruct.jinja",
+}
+
+CHATML_TEMPLATE = (
+    "{% for message in messages %}"
+    "{{ '<|im_start|>' + message['role'] + '\\n' + (message['content'] or '') + '<|im_end|>' + '\\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+)
+
+# Token types of llama.cpp's vocabulary (gguf.TokenType values).
+_NORMAL, _UNKNOWN, _CONTROL, _BYTE = 1, 2, 3, 6
+
+_SYNTHETIC_WORDS = (
+    "the a an is are was of to in and or for on with as by at from that this it be not "
+    "name age city email date time place person people year years old lives works "
+    "hello world yes no true false null json object array string number value key "
+    "John Jane Alice Bob Paris London Berlin Tokyo"
+).split()
+_SYNTHETIC_PIECES = list('{}[]":,.-_ \n0123456789') + [
+    '{"', '"}', '":', '",', ' "', ": ", ", ", "\n\n", "  ",
+]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Shape of a random-weight Llama model."""
+
+    n_embd: int = 64
+    n_layer: int = 2
+    n_head: int = 4
+    n_head_kv: int = 2
+    n_ff: int = 128
+    n_ctx_train: int = 4096
+    seed: int = 0
+    f16: bool = False
+    tokenizer: str = "synthetic"  # or a key of REAL_TOKENIZERS / any models/ggml-vocab-<name>.gguf
+    chat_template: Optional[str] = None  # None: the tokenizer's default template
+    weight_scale: float = 0.5
+    extra: dict = field(default_factory=dict)
+
+
+def _synthetic_vocab() -> dict[str, Any]:
+    tokens: list[str] = ["<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>"]
+    types: list[int] = [_UNKNOWN, _CONTROL, _CONTROL, _CONTROL, _CONTROL]
+    scores: list[float] = [0.0] * len(tokens)
+    tokens += [f"<0x{b:02X}>" for b in range(256)]
+    types += [_BYTE] * 256
+    scores += [0.0] * 256
+    pieces: list[str] = []
+    for ch in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ":
+        pieces += [ch, "\u2581" + ch]
+    pieces += [p.replace(" ", "\u2581") for p in _SYNTHETIC_PIECES]
+    pieces += ["\u2581" + w for w in _SYNTHETIC_WORDS] + _SYNTHETIC_WORDS
+    seen = set(tokens)
+    for i, piece in enumerate(pieces):
+        if piece in seen:
+            continue
+        seen.add(piece)
+        tokens.append(piece)
+        types.append(_NORMAL)
+        # SentencePiece merges prefer higher scores: longer pieces first.
+        scores.append(float(len(piece)) - i * 1e-4)
+    return {
+        "tokenizer.ggml.model": "llama",
+        "tokenizer.ggml.tokens": tokens,
+        "tokenizer.ggml.scores": scores,
+        "tokenizer.ggml.token_type": types,
+        "tokenizer.ggml.bos_token_id": 1,
+        "tokenizer.ggml.eos_token_id": 2,
+        "tokenizer.ggml.unknown_token_id": 0,
+        "tokenizer.ggml.add_bos_token": True,
+        "tokenizer.ggml.add_eos_token": False,
+        "tokenizer.chat_template": CHATML_TEMPLATE,
+    }
+
+
+def _read_tokenizer(name: str) -> dict[str, Any]:
+    """Copy every ``tokenizer.*`` key from llama.cpp's ``models/ggml-vocab-<name>.gguf``."""
+    import gguf
+
+    path = llama_cpp_dir() / "models" / f"ggml-vocab-{name}.gguf"
+    if not path.exists():
+        raise FileNotFoundError(f"no vocab-only GGUF for tokenizer {name!r} at {path}")
+    reader = gguf.GGUFReader(str(path))
+    out: dict[str, Any] = {}
+    for key, fld in reader.fields.items():
+        if key.startswith("tokenizer."):
+            out[key] = (fld.contents(), fld.types)
+    template_name = REAL_TOKENIZERS.get(name)
+    if template_name:
+        template = (llama_cpp_dir() / "models" / "templates" / template_name).read_text(encoding="utf-8")
+        out["tokenizer.chat_template"] = template
+    return out
+
+
+def _add_value(writer: Any, key: str, value: Any) -> None:
+    import gguf
+
+    if isinstance(value, tuple):  # copied with its GGUF types
+        contents, types = value
+        if types[0] == gguf.GGUFValueType.ARRAY:
+            writer.add_key_value(key, contents, gguf.GGUFValueType.ARRAY, sub_type=types[-1])
+        else:
+            writer.add_key_value(key, contents, types[0])
+        return
+    if isinstance(value, bool):
+        writer.add_bool(key, value)
+    elif isinstance(value, int):
+        writer.add_uint32(key, value)
+    elif isinstance(value, float):
+        writer.add_float32(key, value)
+    elif isinstance(value, str):
+        writer.add_string(key, value)
+    elif isinstance(value, list) and value and isinstance(value[0], str):
+        writer.add_array(key, value)
+    elif isinstance(value, list) and value and isinstance(value[0], float):
+        writer.add_key_value(key, value, gguf.GGUFValueType.ARRAY, sub_type=gguf.GGUFValueType.FLOAT32)
+    elif isinstance(value, list):
+        writer.add_key_value(key, value, gguf.GGUFValueType.ARRAY, sub_type=gguf.GGUFValueType.INT32)
+    else:
+        raise TypeError(f"cannot write {key}={value!r}")
+
+
+def write_model(path: os.PathLike | str, spec: ModelSpec = ModelSpec()) -> Path:
+    """Write a random-weight Llama GGUF described by ``spec`` to ``path``.
+
+    Example::
+
+        >>> import tempfile, os
+        >>> p = write_model(os.path.join(tempfile.mkdtemp(), "m.gguf"), ModelSpec(n_layer=1))
+        >>> p.stat().st_size > 0
+        True
+    """
+    import gguf
+
+    path = Path(path)
+    vocab = _synthetic_vocab() if spec.tokenizer == "synthetic" else _read_tokenizer(spec.tokenizer)
+    if spec.chat_template is not None:
+        vocab["tokenizer.chat_template"] = spec.chat_template
+    tokens_entry = vocab["tokenizer.ggml.tokens"]
+    n_vocab = len(tokens_entry[0] if isinstance(tokens_entry, tuple) else tokens_entry)
+
+    head_dim = spec.n_embd // spec.n_head
+    rng = np.random.default_rng(spec.seed)
+    dtype = np.float16 if spec.f16 else np.float32
+
+    def weight(*shape: int, scale: Optional[float] = None) -> np.ndarray:
+        fan_in = shape[-1]
+        s = (scale if scale is not None else spec.weight_scale) / np.sqrt(fan_in)
+        return (rng.standard_normal(shape, dtype=np.float32) * s).astype(dtype)
+
+    writer = gguf.GGUFWriter(str(path), "llama")
+    writer.add_name(f"llama-native random test model ({spec.tokenizer})")
+    writer.add_context_length(spec.n_ctx_train)
+    writer.add_embedding_length(spec.n_embd)
+    writer.add_block_count(spec.n_layer)
+    writer.add_feed_forward_length(spec.n_ff)
+    writer.add_head_count(spec.n_head)
+    writer.add_head_count_kv(spec.n_head_kv)
+    writer.add_rope_dimension_count(head_dim)
+    writer.add_rope_freq_base(10000.0)
+    writer.add_layer_norm_rms_eps(1e-5)
+    writer.add_vocab_size(n_vocab)
+    writer.add_file_type(1 if spec.f16 else 0)
+    for key, value in vocab.items():
+        _add_value(writer, key, value)
+    for key, value in spec.extra.items():
+        _add_value(writer, key, value)
+
+    ones = np.ones(spec.n_embd, dtype=np.float32)
+    writer.add_tensor("token_embd.weight", weight(n_vocab, spec.n_embd, scale=1.0 * np.sqrt(spec.n_embd)))
+    writer.add_tensor("output_norm.weight", ones)
+    writer.add_tensor("output.weight", weight(n_vocab, spec.n_embd, scale=4.0))
+    for i in range(spec.n_layer):
+        writer.add_tensor(f"blk.{i}.attn_norm.weight", ones)
+        writer.add_tensor(f"blk.{i}.attn_q.weight", weight(spec.n_head * head_dim, spec.n_embd))
+        writer.add_tensor(f"blk.{i}.attn_k.weight", weight(spec.n_head_kv * head_dim, spec.n_embd))
+        writer.add_tensor(f"blk.{i}.attn_v.weight", weight(spec.n_head_kv * head_dim, spec.n_embd))
+        writer.add_tensor(f"blk.{i}.attn_output.weight", weight(spec.n_embd, spec.n_head * head_dim))
+        writer.add_tensor(f"blk.{i}.ffn_norm.weight", ones)
+        writer.add_tensor(f"blk.{i}.ffn_gate.weight", weight(spec.n_ff, spec.n_embd))
+        writer.add_tensor(f"blk.{i}.ffn_up.weight", weight(spec.n_ff, spec.n_embd))
+        writer.add_tensor(f"blk.{i}.ffn_down.weight", weight(spec.n_embd, spec.n_ff))
+
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path
+
+
+def cached_model_path(spec: ModelSpec = ModelSpec()) -> Path:
+    """Return the path of the model for ``spec``, writing it once into the cache."""
+    key = hashlib.sha256(json.dumps(asdict(spec), sort_keys=True).encode()).hexdigest()[:16]
+    folder = cache_dir() / "test-models"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{spec.tokenizer}-{spec.n_embd}x{spec.n_layer}-{key}.gguf"
+    if not path.exists():
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".gguf.tmp")
+        os.close(fd)
+        try:
+            write_model(tmp, spec)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    return path
+
+
+def synthetic_model_path(**overrides: Any) -> Path:
+    """The tiny synthetic-vocabulary model (fast; ChatML template)."""
+    return cached_model_path(ModelSpec(**overrides))
+
+
+def real_tokenizer_model_path(tokenizer: str = "llama-bpe", **overrides: Any) -> Path:
+    """A random-weight model carrying a real tokenizer and chat template.
+
+    ``tokenizer`` names a vocab-only GGUF of the pinned llama.cpp
+    (``models/ggml-vocab-<tokenizer>.gguf``), e.g. ``llama-bpe``, ``llama-spm``,
+    ``qwen2``, ``phi-3``.
+    """
+    return cached_model_path(ModelSpec(tokenizer=tokenizer, **overrides))
+
+
+def bench_model_path() -> Path:
+    """The benchmark model: llama-bpe tokenizer (128k vocabulary), 512 wide, 4 layers, F16."""
+    return real_tokenizer_model_path(
+        "llama-bpe", n_embd=512, n_layer=4, n_head=8, n_head_kv=8, n_ff=1536, f16=True
+    )
+
+
+def env_model_path() -> Optional[Path]:
+    """The real GGUF named by ``LLAMA_NATIVE_TEST_MODEL``, or None."""
+    value = os.environ.get(TEST_MODEL_ENV)
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"{TEST_MODEL_ENV}={value} is not a file")
+    return path
