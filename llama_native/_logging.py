@@ -10,6 +10,7 @@ llama-cpp-python does.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import sys
 import threading
@@ -31,6 +32,13 @@ def _sink(level: int, text: str) -> None:
 
 
 _native.set_log_sink(_sink)
+
+
+@atexit.register
+def _detach_sink() -> None:
+    """Drop the sink before interpreter shutdown so no log line calls into a dying interpreter."""
+    _native.set_log_level(_GGML_SILENT)
+    _native.set_log_sink(None)
 
 
 def acquire_verbose() -> None:

@@ -164,6 +164,7 @@ class Llama:
                 raise ValueError(f"cannot create a context for '{self.model_path}': {exc}") from None
         self._active_lock = threading.Lock()
         self._active: List[_native.Generator] = []
+        self._last_reused_tokens = 0
 
     # ------------------------------------------------------------------ info
     @property
@@ -273,6 +274,7 @@ class Llama:
             raise ValueError(str(exc)) from None
         with self._active_lock:
             self._active.append(generator)
+        self._last_reused_tokens = generator.n_reused_tokens
         try:
             while True:
                 chunk = generator.next()
@@ -375,7 +377,7 @@ class Llama:
             "created": created,
             "model": model_name,
             "choices": [{"text": "".join(texts), "index": 0, "logprobs": None, "finish_reason": finish_reason}],
-            "usage": _usage(len(prompt_tokens), n_generated),
+            "usage": _usage(len(prompt_tokens), n_generated, self._last_reused_tokens),
         }
 
     def _stream_completion(
@@ -408,7 +410,7 @@ class Llama:
                     if chunk.text:
                         yield make(chunk.text, None)
                     final = make("", chunk.finish_reason)
-                    final["usage"] = _usage(len(prompt_tokens), n_generated)
+                    final["usage"] = _usage(len(prompt_tokens), n_generated, self._last_reused_tokens)
                     yield final
                     return
                 if chunk.text:
@@ -450,11 +452,13 @@ class Llama:
         return f"Llama(model_path={self.model_path!r})"
 
 
-def _usage(prompt_tokens: int, completion_tokens: int) -> Dict[str, int]:
+def _usage(prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0) -> Dict[str, Any]:
+    """OpenAI usage; ``prompt_tokens_details.cached_tokens`` counts prompt tokens reused from the KV cache."""
     return {
         "prompt_tokens": prompt_tokens,
         "completion_tokens": completion_tokens,
         "total_tokens": prompt_tokens + completion_tokens,
+        "prompt_tokens_details": {"cached_tokens": cached_tokens},
     }
 
 

@@ -7,10 +7,15 @@ from typing import List, Literal, Optional, TypedDict
 from typing_extensions import NotRequired
 
 
+class PromptTokensDetails(TypedDict):
+    cached_tokens: int
+
+
 class CompletionUsage(TypedDict):
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
+    prompt_tokens_details: NotRequired[PromptTokensDetails]
 
 
 class CompletionChoice(TypedDict):

@@ -167,7 +167,7 @@ std::optional<Chunk> Generator::next() {
             return chunk;
         }
         const bool out_of_tokens = params_.max_tokens >= 0 && (int)generated_.size() >= params_.max_tokens;
-        const bool context_full = ctx_.cached_tokens().size() >= ctx_.n_ctx();
+        const bool context_full = ctx_.cached_tokens().size() + 1 >= ctx_.n_ctx();  // prompt + completion <= n_ctx
         if (out_of_tokens || context_full) {
             take_safe_text(chunk, true);
             finish("length", chunk);

@@ -42,9 +42,14 @@ void emit_line(int level, std::string line) {
     }
     PyGILState_STATE state = PyGILState_Ensure();
     Py_INCREF(sink);
-    PyObject *result = PyObject_CallFunction(sink, "is#", level, line.data(), (Py_ssize_t)line.size());
+    PyObject *py_level = PyLong_FromLong(level);
+    PyObject *py_text = PyUnicode_DecodeUTF8(line.data(), (Py_ssize_t)line.size(), "replace");
+    PyObject *result = nullptr;
+    if (py_level && py_text) result = PyObject_CallFunctionObjArgs(sink, py_level, py_text, nullptr);
     if (!result) PyErr_Clear();  // a failing log handler must never break inference
     Py_XDECREF(result);
+    Py_XDECREF(py_level);
+    Py_XDECREF(py_text);
     Py_DECREF(sink);
     PyGILState_Release(state);
 }

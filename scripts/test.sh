@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs (Debian packages, a venv, the package
+# with its test extra, built from source) and runs the whole suite.
+# Extra arguments go to pytest, e.g. `bash scripts/test.sh -k grammar`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/_setup.sh
+.venv/bin/python -m pip install ".[test]"
+# The pytest script (not `python -m pytest`) keeps the source tree off sys.path,
+# so the tests import the installed, compiled package.
+exec .venv/bin/pytest "$@"

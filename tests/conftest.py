@@ -1,0 +1,52 @@
+"""Shared fixtures: the models every runtime test runs on.
+
+By default the tests build random-weight GGUF models (``llama_native.testing``):
+a tiny synthetic-vocabulary one and ones carrying real tokenizers from the
+pinned llama.cpp.  With ``LLAMA_NATIVE_TEST_MODEL=/path/model.gguf`` every
+model-dependent test runs on that real model instead.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from llama_native import Llama
+from llama_native.testing import REAL_TOKENIZERS, env_model_path, real_tokenizer_model_path, synthetic_model_path
+
+ENV_MODEL = env_model_path()
+MODEL_KINDS = ["env"] if ENV_MODEL else ["synthetic", *REAL_TOKENIZERS]
+
+
+def model_path_for(kind: str) -> Path:
+    if kind == "env":
+        assert ENV_MODEL is not None
+        return ENV_MODEL
+    if kind == "synthetic":
+        return synthetic_model_path()
+    return real_tokenizer_model_path(kind)
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    """The main test model: the env model, else the synthetic one."""
+    return ENV_MODEL or synthetic_model_path()
+
+
+@pytest.fixture(scope="session", params=MODEL_KINDS)
+def any_model_path(request: pytest.FixtureRequest) -> Path:
+    """Each tokenizer kind in turn (or only the env model)."""
+    return model_path_for(request.param)
+
+
+@pytest.fixture(scope="session")
+def llm(model_path: Path) -> Llama:
+    """One shared model with a 512-token context."""
+    return Llama(str(model_path), n_ctx=512, n_batch=128, seed=1234)
+
+
+def no_eog_bias(llm: Llama) -> dict:
+    """A logit_bias that forbids every end-of-generation token (forces max_tokens)."""
+    return {t: float("-inf") for t in llm.eog_tokens()}

@@ -1,0 +1,45 @@
+"""The compiled runtime and the pinned llama.cpp source."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import subprocess
+import sys
+
+import pytest
+
+from llama_native import _llama_cpp_source, _native
+
+
+def test_extension_is_compiled_module() -> None:
+    assert _native.__file__.endswith((".so", ".pyd")), _native.__file__
+    info = _native.system_info()
+    assert "CPU" in info
+
+
+def test_pinned_source_is_the_verified_sdist() -> None:
+    path = _llama_cpp_source.llama_cpp_dir(fetch=False) if not os.environ.get("LLAMA_CPP_DIR") else None
+    if path is not None:
+        marker = (path / ".llama-native-complete").read_text()
+        assert marker == _llama_cpp_source.PINNED_SHA256
+        assert (path / "include" / "llama.h").exists()
+        assert path.name.endswith(_llama_cpp_source.PINNED_LLAMA_CPP_COMMIT)
+
+
+def test_bad_llama_cpp_dir_is_refused(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("LLAMA_CPP_DIR", str(tmp_path))
+    with pytest.raises(RuntimeError, match="include/llama.h"):
+        _llama_cpp_source.llama_cpp_dir()
+
+
+def test_source_script_runs_standalone() -> None:
+    script = _llama_cpp_source.__file__
+    out = subprocess.run([sys.executable, script, "--print-dir"], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert os.path.exists(os.path.join(out.stdout.strip(), "include", "llama.h"))
+
+
+def test_package_is_typed() -> None:
+    pkg = importlib.import_module("llama_native")
+    assert os.path.exists(os.path.join(os.path.dirname(pkg.__file__), "py.typed"))

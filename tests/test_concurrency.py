@@ -1,0 +1,90 @@
+"""One lock per context, cancellation from another thread and by Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from llama_native import Llama
+from conftest import no_eog_bias
+
+PROMPT = "List some numbers:"
+
+
+def test_concurrent_callers_get_their_sequential_results(llm: Llama) -> None:
+    def run(seed: int) -> str:
+        out = llm(PROMPT + str(seed), max_tokens=24, seed=seed, temperature=1.0, logit_bias=no_eog_bias(llm))
+        return out["choices"][0]["text"]
+
+    seeds = list(range(8))
+    sequential = [run(s) for s in seeds]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        concurrent = list(pool.map(run, seeds))
+    assert concurrent == sequential
+
+
+def test_concurrent_streams_interleave_safely(llm: Llama) -> None:
+    results: dict = {}
+
+    def stream(seed: int) -> None:
+        chunks = llm(PROMPT, max_tokens=16, seed=seed, stream=True, logit_bias=no_eog_bias(llm))
+        results[seed] = "".join(c["choices"][0]["text"] for c in chunks)
+
+    threads = [threading.Thread(target=stream, args=(s,)) for s in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert set(results) == {0, 1, 2}
+    for seed, text in results.items():
+        assert text == llm(PROMPT, max_tokens=16, seed=seed, logit_bias=no_eog_bias(llm))["choices"][0]["text"]
+
+
+def test_cancel_from_another_thread_stops_within_one_token(llm: Llama) -> None:
+    stream = llm(PROMPT, max_tokens=None, stream=True, seed=1, logit_bias=no_eog_bias(llm))
+    received = 0
+    timer = None
+    for chunk in stream:
+        received += 1
+        if received == 3:
+            timer = threading.Thread(target=llm.cancel)
+            timer.start()
+            timer.join()
+        if received > 4:
+            break
+    assert received <= 4  # cancel lands before the next token
+    assert llm(PROMPT, max_tokens=3, temperature=0)["usage"]["completion_tokens"] <= 3
+
+
+def test_breaking_out_of_a_stream_frees_the_context(llm: Llama) -> None:
+    for _ in llm(PROMPT, max_tokens=None, stream=True, logit_bias=no_eog_bias(llm)):
+        break
+    done = threading.Event()
+
+    def other() -> None:
+        llm(PROMPT, max_tokens=2)
+        done.set()
+
+    t = threading.Thread(target=other)
+    t.start()
+    t.join(timeout=60)
+    assert done.is_set(), "the context stayed locked after the stream was abandoned"
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name == "nt", reason="needs POSIX signals")
+def test_ctrl_c_interrupts_generation(llm: Llama) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals are delivered to the main thread only")
+    start = time.monotonic()
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        llm(PROMPT, max_tokens=None, logit_bias=no_eog_bias(llm))
+        time.sleep(30)  # a generation that ended early must not pass silently
+    assert time.monotonic() - start < 20
+    assert llm(PROMPT, max_tokens=2)["object"] == "text_completion"
