@@ -163,7 +163,7 @@ class Llama:
             except RuntimeError as exc:
                 raise ValueError(f"cannot create a context for '{self.model_path}': {exc}") from None
         self._active_lock = threading.Lock()
-        self._active: List[_native.Generator] = []
+        self._active: List[tuple] = []
         self._last_reused_tokens = 0
 
     # ------------------------------------------------------------------ info
@@ -268,12 +268,21 @@ class Llama:
         self, prompt_tokens: List[int], sampling: "_native.SamplingParams", gen: "_native.GenerationParams"
     ) -> Iterator["_native.Chunk"]:
         ctx = self._context()
+        me = threading.get_ident()
+        with self._active_lock:
+            # A stream that this same thread left suspended can never be resumed
+            # while this thread waits for the context: supersede it (it ends
+            # with no more text) instead of deadlocking.
+            stale = [g for g, owner in self._active if owner == me]
+        for generator in stale:
+            generator.close()
         try:
             generator = _native.Generator(ctx, prompt_tokens, sampling, gen)
         except IndexError as exc:
             raise ValueError(str(exc)) from None
+        entry = (generator, me)
         with self._active_lock:
-            self._active.append(generator)
+            self._active.append(entry)
         self._last_reused_tokens = generator.n_reused_tokens
         try:
             while True:
@@ -286,7 +295,7 @@ class Llama:
         finally:
             generator.close()
             with self._active_lock:
-                self._active.remove(generator)
+                self._active.remove(entry)
 
     def cancel(self) -> None:
         """Stop every generation running on this model (callable from any thread).
@@ -296,7 +305,7 @@ class Llama:
         """
         with self._active_lock:
             active = list(self._active)
-        for generator in active:
+        for generator, _owner in active:
             generator.cancel()
 
     def create_completion(

@@ -88,3 +88,12 @@ def test_ctrl_c_interrupts_generation(llm: Llama) -> None:
         time.sleep(30)  # a generation that ended early must not pass silently
     assert time.monotonic() - start < 20
     assert llm(PROMPT, max_tokens=2)["object"] == "text_completion"
+
+
+def test_a_new_call_supersedes_a_suspended_stream_of_the_same_thread(llm: Llama) -> None:
+    first = llm(PROMPT, max_tokens=50, stream=True, seed=1, logit_bias=no_eog_bias(llm))
+    next(first)  # holds the context, suspended
+    second = llm(PROMPT, max_tokens=5, seed=2, logit_bias=no_eog_bias(llm))  # must not deadlock
+    assert second["usage"]["completion_tokens"] == 5
+    rest = list(first)  # the superseded stream ends without more text
+    assert all(c["choices"][0]["text"] == "" for c in rest)
