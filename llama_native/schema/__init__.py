@@ -1,0 +1,89 @@
+"""JSON Schema (or a pydantic model / TypedDict) to a GBNF grammar, plus validation.
+
+Example::
+
+    >>> from llama_native.schema import json_schema_to_gbnf
+    >>> print(json_schema_to_gbnf({"type": "object", "properties": {"ok": {"type": "boolean"}},
+    ...                            "required": ["ok"], "additionalProperties": False}))
+    root ::= "{" space root-ok-kv "}" space
+    root-ok-kv ::= "\\"ok\\"" space ":" space boolean
+    boolean ::= ("true" | "false") space
+    space ::= ""
+    <BLANKLINE>
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Union
+
+from .converter import ConversionResult, Unenforced, UnsupportedSchemaError, convert_schema
+from .inputs import to_json_schema
+from .prompt import object_from_schema, schema_system_prompt
+from .validation import SchemaValidationError, key_order, make_validator, serialize_like_grammar, validate_text
+
+__all__ = [
+    "JsonSchemaGrammar", "compile_json_schema", "json_schema_to_gbnf", "to_json_schema",
+    "object_from_schema", "schema_system_prompt", "UnsupportedSchemaError", "SchemaValidationError",
+    "Unenforced", "key_order",
+]
+
+
+@dataclass
+class JsonSchemaGrammar:
+    """A schema compiled to GBNF, with the validator for the final output."""
+
+    schema: Union[Dict[str, Any], bool]
+    gbnf: str
+    unenforced: List[Unenforced] = field(default_factory=list)
+    prop_order: Optional[List[str]] = None
+    whitespace: str = "compact"
+
+    def __post_init__(self) -> None:
+        self._validator = make_validator(self.schema)
+
+    def validate(self, text: str) -> Any:
+        """Parse and validate generated text; raises :class:`SchemaValidationError`."""
+        return validate_text(self._validator, text)
+
+    def is_valid(self, value: Any) -> bool:
+        """True if the (parsed) value validates against the schema."""
+        return self._validator.is_valid(value)
+
+    def serialize(self, instance: Any) -> str:
+        """``instance`` as the grammar would emit it (compact, keys in grammar order)."""
+        return serialize_like_grammar(instance, self.schema, self.prop_order)
+
+    def serialize_raw(self, instance: Any) -> str:
+        """Like :meth:`serialize` but numbers kept as they are (``1.0`` stays ``1.0``)."""
+        return serialize_like_grammar(instance, self.schema, self.prop_order, normalize_numbers=False)
+
+
+def compile_json_schema(
+    schema: Any,
+    *,
+    prop_order: Optional[Sequence[str]] = None,
+    whitespace: str = "compact",
+    strict: bool = False,
+) -> JsonSchemaGrammar:
+    """Compile ``schema`` (dict, JSON string, pydantic model, TypedDict, dataclass) to a grammar."""
+    resolved = to_json_schema(schema)
+    result: ConversionResult = convert_schema(resolved, prop_order=prop_order, whitespace=whitespace, strict=strict)
+    return JsonSchemaGrammar(resolved, result.gbnf, result.unenforced, list(prop_order) if prop_order else None, whitespace)
+
+
+def json_schema_to_gbnf(
+    schema: Any,
+    *,
+    prop_order: Optional[Sequence[str]] = None,
+    whitespace: str = "compact",
+    strict: bool = False,
+) -> str:
+    """GBNF text for ``schema``; keys in schema order unless ``prop_order`` says otherwise.
+
+    ``whitespace="compact"`` (default) allows no whitespace between tokens;
+    ``"pretty"`` allows a space or a newline with up to 40 spaces of indent.
+    ``strict=True`` raises :class:`UnsupportedSchemaError` for a keyword the
+    grammar cannot enforce instead of relaxing it.
+    """
+    return compile_json_schema(schema, prop_order=prop_order, whitespace=whitespace, strict=strict).gbnf

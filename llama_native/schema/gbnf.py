@@ -1,0 +1,156 @@
+"""GBNF building blocks for JSON output: literals, repetitions, character sets.
+
+Characters inside a JSON string are generated in their JSON-encoded form, so
+a set of allowed *decoded* characters becomes: the raw characters JSON allows
+unescaped, plus the escape sequences of the others (``\\"``, ``\\\\``,
+``\\n``, ...).  Raw control characters (U+0000-U+001F) can never appear.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Iterable, List, Optional, Tuple
+
+# Largest repetition count written out; above it the bound is not enforced by
+# the grammar (llama.cpp expands {m,n} into n-m nested rules).
+MAX_REPETITION = 1000
+
+_SHORT_ESCAPES = {0x08: "\\b", 0x0C: "\\f", 0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x22: '\\"', 0x5C: "\\\\"}
+
+
+def literal(text: str) -> str:
+    """A GBNF string literal that matches ``text`` exactly."""
+    out = ['"']
+    for ch in text:
+        cp = ord(ch)
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif cp < 0x20 or cp == 0x7F:
+            out.append(f"\\x{cp:02X}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def normalize_numbers(value: object) -> object:
+    """Integral floats as ints (``1.0`` -> ``1``), the form the grammar emits."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return int(value)
+    if isinstance(value, list):
+        return [normalize_numbers(v) for v in value]
+    if isinstance(value, dict):
+        return {k: normalize_numbers(v) for k, v in value.items()}
+    return value
+
+
+def json_literal(value: object) -> str:
+    """GBNF literal of a JSON value in its compact serialization."""
+    return literal(json.dumps(normalize_numbers(value), ensure_ascii=False, separators=(",", ":")))
+
+
+def repetition(item: str, min_items: int, max_items: Optional[int], separator: str = "") -> str:
+    """``item`` repeated ``min_items``..``max_items`` times (None: unbounded), separated by ``separator``."""
+    if max_items == 0:
+        return ""
+    if min_items == 0 and max_items == 1:
+        return f"{item}?"
+    if not separator:
+        if max_items is None:
+            return f"{item}+" if min_items == 1 else f"{item}*" if min_items == 0 else f"{item}{{{min_items},}}"
+        if min_items == max_items:
+            return item if min_items == 1 else f"{item}{{{min_items}}}"
+        return f"{item}{{{min_items},{max_items}}}"
+    rest = repetition(f"({separator} {item})", max(min_items - 1, 0), None if max_items is None else max_items - 1)
+    result = f"{item} {rest}".strip()
+    return f"({result})?" if min_items == 0 else result
+
+
+def _class_char(cp: int) -> str:
+    """A code point as it may appear inside a GBNF ``[...]`` class."""
+    if cp in (0x5C, 0x5D, 0x2D, 0x5E, 0x5B):  # \ ] - ^ [ : GBNF classes take hex escapes only
+        return f"\\x{cp:02X}"
+    if cp < 0x20 or 0x7F <= cp < 0xA0:
+        return f"\\x{cp:02X}"
+    if cp > 0xFFFF:
+        return f"\\U{cp:08X}"
+    if 0xD800 <= cp <= 0xDFFF:
+        return f"\\u{cp:04X}"
+    return chr(cp)
+
+
+def normalize_ranges(ranges: Iterable[Tuple[int, int]]) -> List[Tuple[int, int]]:
+    """Sort and merge inclusive code-point ranges."""
+    merged: List[Tuple[int, int]] = []
+    for lo, hi in sorted(ranges):
+        if merged and lo <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def complement(ranges: List[Tuple[int, int]]) -> List[Tuple[int, int]]:
+    """Code points 0..0x10FFFF not in ``ranges`` (which must be normalized)."""
+    out: List[Tuple[int, int]] = []
+    start = 0
+    for lo, hi in ranges:
+        if lo > start:
+            out.append((start, lo - 1))
+        start = hi + 1
+    if start <= 0x10FFFF:
+        out.append((start, 0x10FFFF))
+    return out
+
+
+def subtract(ranges: List[Tuple[int, int]], removed: List[Tuple[int, int]]) -> List[Tuple[int, int]]:
+    """``ranges`` minus ``removed`` (both normalized)."""
+    keep = complement(removed)
+    out = []
+    for lo, hi in ranges:
+        for klo, khi in keep:
+            a, b = max(lo, klo), min(hi, khi)
+            if a <= b:
+                out.append((a, b))
+    return normalize_ranges(out)
+
+
+def char_class(ranges: List[Tuple[int, int]]) -> str:
+    """A GBNF character class for normalized code-point ranges."""
+    parts = []
+    for lo, hi in ranges:
+        if lo == hi:
+            parts.append(_class_char(lo))
+        elif hi == lo + 1:
+            parts.append(_class_char(lo) + _class_char(hi))
+        else:
+            parts.append(f"{_class_char(lo)}-{_class_char(hi)}")
+    return "[" + "".join(parts) + "]"
+
+
+_MUST_ESCAPE = normalize_ranges([(0x00, 0x1F), (0x22, 0x22), (0x5C, 0x5C), (0x7F, 0x7F)])
+
+
+def json_string_chars(ranges: List[Tuple[int, int]]) -> Optional[str]:
+    """GBNF for one JSON-encoded character from the decoded set ``ranges``.
+
+    Returns None when the set is empty.
+    """
+    ranges = normalize_ranges(ranges)
+    raw = subtract(ranges, _MUST_ESCAPE)
+    alternatives = [char_class(raw)] if raw else []
+    escaped = subtract(ranges, complement(_MUST_ESCAPE))
+    codes = {cp for lo, hi in escaped for cp in range(lo, hi + 1)}
+    if all(cp in codes for cp in range(0x20)):
+        alternatives.append('"\\\\u00" [01] [0-9a-fA-F]')  # any control character, escaped
+        codes -= set(range(0x20))
+    for cp in sorted(codes):
+        if cp in _SHORT_ESCAPES:
+            alternatives.append(literal(_SHORT_ESCAPES[cp]))
+        else:
+            alternatives.append(literal(f"\\u{cp:04x}"))
+    if not alternatives:
+        return None
+    return alternatives[0] if len(alternatives) == 1 else "(" + " | ".join(alternatives) + ")"

@@ -1,0 +1,190 @@
+"""JSON Schema ``pattern`` to GBNF, for the JSON-encoded string it must match.
+
+The pattern is parsed by Python's own regular-expression parser (``re``),
+the engine ``jsonschema`` validates with, so the translated grammar accepts
+exactly the strings ``re.search(pattern, s)`` accepts: an unanchored pattern
+may be preceded and followed by anything (JSON Schema patterns are not
+implicitly anchored), ``\\d``, ``\\w`` and ``\\s`` are Python's Unicode
+classes, and ``$`` also matches before a final newline.  Lookarounds,
+backreferences, word boundaries and inline flags raise
+:class:`UnsupportedPattern`; callers then accept any string and validate the
+final output instead.
+
+Why not a library: no maintained library turns a regex into a GBNF grammar
+over JSON-escaped text; llama.cpp's own translator is C++ and treats every
+pattern as anchored.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Callable, List, Tuple
+
+from .gbnf import MAX_REPETITION, complement, json_string_chars, normalize_ranges, repetition
+
+try:  # Python >= 3.11
+    from re import _constants as C  # type: ignore[attr-defined]
+    from re import _parser as sre_parse  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_constants as C  # type: ignore[no-redef]
+    import sre_parse  # type: ignore[no-redef]
+
+Ranges = List[Tuple[int, int]]
+
+
+class UnsupportedPattern(ValueError):
+    """The pattern uses a feature a grammar cannot express."""
+
+
+def _ranges_where(predicate: Callable[[str], bool]) -> Ranges:
+    out: Ranges = []
+    for cp in range(0x110000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        if predicate(chr(cp)):
+            if out and out[-1][1] == cp - 1:
+                out[-1] = (out[-1][0], cp)
+            else:
+                out.append((cp, cp))
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def _category(name: str) -> Tuple[Tuple[int, int], ...]:
+    pattern = {"digit": r"\d", "space": r"\s", "word": r"\w"}[name]
+    compiled = re.compile(pattern)
+    return tuple(_ranges_where(lambda ch: compiled.fullmatch(ch) is not None))
+
+
+_CATEGORIES = {
+    C.CATEGORY_DIGIT: ("digit", False), C.CATEGORY_NOT_DIGIT: ("digit", True),
+    C.CATEGORY_SPACE: ("space", False), C.CATEGORY_NOT_SPACE: ("space", True),
+    C.CATEGORY_WORD: ("word", False), C.CATEGORY_NOT_WORD: ("word", True),
+}
+
+
+def _category_ranges(code: object) -> Ranges:
+    if code not in _CATEGORIES:
+        raise UnsupportedPattern(f"unsupported character category {code}")
+    name, negated = _CATEGORIES[code]
+    ranges = list(_category(name))
+    return complement(ranges) if negated else ranges
+
+
+def _class_ranges(items: list) -> Ranges:
+    ranges: Ranges = []
+    negate = False
+    for op, arg in items:
+        if op is C.NEGATE:
+            negate = True
+        elif op is C.LITERAL:
+            ranges.append((arg, arg))
+        elif op is C.RANGE:
+            ranges.append((arg[0], arg[1]))
+        elif op is C.CATEGORY:
+            ranges.extend(_category_ranges(arg))
+        else:
+            raise UnsupportedPattern(f"unsupported item in a character class: {op}")
+    ranges = normalize_ranges(ranges)
+    return complement(ranges) if negate else ranges
+
+
+class _Translator:
+    def __init__(self) -> None:
+        self.unbounded_repeats = False  # a repeat bound above MAX_REPETITION was relaxed
+
+    def chars(self, ranges: Ranges) -> str:
+        rule = json_string_chars(ranges)
+        if rule is None:
+            raise UnsupportedPattern("a character class that matches nothing")
+        return rule
+
+    def sequence(self, items: list) -> str:
+        parts = [self.node(op, arg) for op, arg in items]
+        parts = [p for p in parts if p]
+        return " ".join(parts) if parts else '""'
+
+    def node(self, op: object, arg: object) -> str:
+        if op is C.LITERAL:
+            return self.chars([(arg, arg)])  # type: ignore[list-item]
+        if op is C.NOT_LITERAL:
+            return self.chars(complement([(arg, arg)]))  # type: ignore[list-item]
+        if op is C.ANY:
+            return self.chars(complement([(0x0A, 0x0A)]))
+        if op is C.IN:
+            return self.chars(_class_ranges(arg))  # type: ignore[arg-type]
+        if op is C.BRANCH:
+            _, branches = arg  # type: ignore[misc]
+            return "(" + " | ".join(self.sequence(list(b)) for b in branches) + ")"
+        if op is C.SUBPATTERN:
+            _group, add_flags, del_flags, sub = arg  # type: ignore[misc]
+            if add_flags or del_flags:
+                raise UnsupportedPattern("inline flags inside the pattern")
+            return "(" + self.sequence(list(sub)) + ")"
+        if op in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", None)):
+            low, high, sub = arg  # type: ignore[misc]
+            if low > MAX_REPETITION:
+                raise UnsupportedPattern(f"repetition of at least {low}")
+            if high is C.MAXREPEAT:
+                high = None
+            elif high > MAX_REPETITION:
+                self.unbounded_repeats = True
+                high = None
+            inner = "(" + self.sequence(list(sub)) + ")"
+            return repetition(inner, low, high)
+        if op is getattr(C, "ATOMIC_GROUP", None):
+            return "(" + self.sequence(list(arg)) + ")"  # type: ignore[arg-type]
+        if op is C.AT:
+            raise UnsupportedPattern("an anchor inside the pattern")
+        raise UnsupportedPattern(f"unsupported regular-expression feature {op}")
+
+
+def _any_text() -> str:
+    return json_string_chars([(0, 0x10FFFF)]) + "*"  # type: ignore[operator]
+
+
+def _anchored_alternative(items: list, tr: _Translator) -> str:
+    starts = bool(items) and items[0][0] is C.AT and items[0][1] in (C.AT_BEGINNING, C.AT_BEGINNING_STRING)
+    if starts:
+        items = items[1:]
+    end_kind = None
+    if items and items[-1][0] is C.AT and items[-1][1] in (C.AT_END, C.AT_END_STRING):
+        end_kind = items[-1][1]
+        items = items[:-1]
+    body = tr.sequence(items)
+    parts = [] if starts else [_any_text()]
+    parts.append(body)
+    if end_kind is None:
+        parts.append(_any_text())
+    elif end_kind is C.AT_END:
+        parts.append('"\\\\n"?')  # Python's $ also matches before a final newline
+    return " ".join(parts)
+
+
+def pattern_to_gbnf(pattern: str) -> Tuple[str, bool]:
+    """GBNF for the *contents* of a JSON string matching ``pattern`` (no quotes).
+
+    Returns ``(gbnf, exact)``: ``exact`` is False when a repetition bound was
+    too large to write out and was relaxed (the grammar then accepts a superset).
+
+    Example::
+
+        >>> pattern_to_gbnf("^[0-9]{3}$")
+        ('(([0-9])){3} "\\\\\\\\n"?', True)
+    """
+    try:
+        parsed = sre_parse.parse(pattern)
+    except re.error as exc:
+        raise ValueError(f"invalid pattern {pattern!r}: {exc}") from None
+    flags = parsed.state.flags & ~(re.UNICODE | getattr(re, "TEMPLATE", 0))
+    if flags:
+        raise UnsupportedPattern(f"pattern flags {re.RegexFlag(flags)!r}")
+    tr = _Translator()
+    items = list(parsed)
+    if len(items) == 1 and items[0][0] is C.BRANCH:
+        _, branches = items[0][1]
+        rule = "(" + " | ".join(_anchored_alternative(list(b), tr) for b in branches) + ")"
+    else:
+        rule = _anchored_alternative(items, tr)
+    return rule, not tr.unbounded_repeats

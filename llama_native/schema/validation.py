@@ -1,0 +1,164 @@
+"""Final validation of generated JSON, and serialization in the grammar's key order."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Optional, Sequence
+
+import jsonref
+import jsonschema
+
+from .converter import _merge_all_of, resolve_refs
+from .gbnf import normalize_numbers as _normalize
+
+
+class SchemaValidationError(ValueError):
+    """Generated text is not JSON that validates against the schema.
+
+    ``text`` is the generated text; ``errors`` the validator's messages.
+    """
+
+    def __init__(self, message: str, text: str, errors: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.text = text
+        self.errors = list(errors)
+
+
+def make_validator(schema: Any) -> Any:
+    """A jsonschema validator for ``schema`` (its own draft) with format checking."""
+    if isinstance(schema, bool):
+        schema = {} if schema else {"not": {}}
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    # every format jsonschema knows is checked, whatever the draft says
+    return cls(schema, format_checker=jsonschema.FormatChecker())
+
+
+def validate_text(validator: Any, text: str) -> Any:
+    """Parse ``text`` and validate it; returns the value or raises :class:`SchemaValidationError`."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SchemaValidationError(f"the output is not valid JSON: {exc}", text) from None
+    errors = [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in validator.iter_errors(value)]
+    if errors:
+        raise SchemaValidationError("the output does not validate: " + "; ".join(errors[:3]), text, errors)
+    return value
+
+
+def _select(schema: Any, instance: Any, validator_cls: Any, depth: int = 0) -> Dict[str, Any]:
+    """The plain schema the converter's grammar uses for ``instance`` (refs, allOf, unions resolved).
+
+    Mirrors the converter: ``allOf`` parts are merged in order (own keywords
+    last), a union alternative is merged after the keywords beside it, and the
+    alternative used is the first the instance validates against.
+    """
+    if depth > 50:
+        return {}
+    if isinstance(schema, jsonref.JsonRef):
+        siblings = {k: v for k, v in schema.__reference__.items() if k != "$ref"}
+        target = schema.__subject__
+        constrained = {k: v for k, v in siblings.items() if k not in ("description", "title", "default", "examples", "$comment")}
+        schema = {"allOf": [target, constrained]} if constrained else target
+    if not isinstance(schema, dict):
+        return {}
+    if "allOf" in schema:
+        rest = {k: v for k, v in schema.items() if k != "allOf"}
+        parts = list(schema["allOf"]) + ([rest] if rest else [])
+        try:
+            merged = _merge_all_of(parts, _NullNotes(), "")
+        except Exception:
+            return {}
+        return _select(merged, instance, validator_cls, depth + 1)
+    for key in ("anyOf", "oneOf"):
+        for alt in schema.get(key, []) or []:
+            try:
+                ok = validator_cls(alt).is_valid(instance)
+            except Exception:
+                ok = False
+            if ok:
+                rest = {k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}
+                try:
+                    merged = _merge_all_of([rest, alt], _NullNotes(), "") if rest else alt
+                except Exception:
+                    return {}
+                return _select(merged, instance, validator_cls, depth + 1)
+    return schema
+
+
+def _declared_order(schema: Any, instance: Any, validator_cls: Any) -> Dict[str, Any]:
+    """Property name -> subschema, in the order the grammar emits them."""
+    selected = _select(schema, instance, validator_cls)
+    own = dict(selected.get("properties") or {})
+    for k in selected.get("required", []) or []:
+        own.setdefault(k, True)
+    return {k: v for k, v in own.items() if v is not False}
+
+
+class _NullNotes:
+    """Stands in for the converter when merging allOf only to learn key order."""
+
+    def note(self, *args: Any) -> None:
+        pass
+
+
+def serialize_like_grammar(
+    instance: Any, schema: Any, prop_order: Optional[Sequence[str]] = None, normalize_numbers: bool = True
+) -> str:
+    """Compact JSON for ``instance`` with keys where the grammar puts them.
+
+    Declared properties come in schema order (``prop_order`` first), then
+    undeclared ones in the instance's order.  Used to ask a grammar whether it
+    accepts a known-valid instance.
+    """
+    rank = {name: i for i, name in enumerate(prop_order or [])}
+    resolved = resolve_refs(schema) if isinstance(schema, dict) else schema
+    validator_cls = jsonschema.validators.validator_for(schema if isinstance(schema, dict) else {})
+
+    def items_schema(s: Any, index: int) -> Any:
+        prefix = s.get("prefixItems")
+        items = s.get("items")
+        if isinstance(items, list):
+            prefix, items = items, s.get("additionalItems", {})
+        if prefix and index < len(prefix):
+            return prefix[index]
+        return items if isinstance(items, (dict, jsonref.JsonRef)) else {}
+
+    def order(value: Any, s: Any) -> Any:
+        if isinstance(value, dict):
+            selected = _select(s, value, validator_cls)
+            declared = _declared_order(selected, value, validator_cls)
+            names = [n for _, n in sorted(enumerate(declared), key=lambda it: (rank.get(it[1], len(rank)), it[0]))]
+            keys = [n for n in names if n in value] + [k for k in value if k not in declared]
+            additional = selected.get("additionalProperties", {})
+            return {k: order(value[k], declared.get(k, additional if isinstance(additional, dict) else {})) for k in keys}
+        if isinstance(value, list):
+            selected = _select(s, value, validator_cls)
+            return [order(v, items_schema(selected, i)) for i, v in enumerate(value)]
+        return value
+
+    ordered = order(_normalize(instance) if normalize_numbers else instance, resolved)
+    try:
+        text = json.dumps(ordered, ensure_ascii=False, separators=(",", ":"))
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(ordered, ensure_ascii=True, separators=(",", ":"))
+    return text
+
+
+def key_order(schema: Any) -> List[str]:
+    """All property names of ``schema`` in document order (nested included)."""
+    out: List[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for name in (node.get("properties") or {}):
+                if name not in out:
+                    out.append(name)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    return out
