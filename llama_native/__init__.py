@@ -15,7 +15,18 @@ from __future__ import annotations
 from . import _logging  # noqa: F401  (installs the log bridge)
 from .grammar import LlamaGrammar
 from .llama import LLAMA_DEFAULT_SEED, Llama, ModelLoadError
+from .schema import (
+    SchemaValidationError,
+    UnsupportedSchemaError,
+    json_schema_to_gbnf,
+    object_from_schema,
+    schema_system_prompt,
+)
 
 __version__ = "0.1.0"
 
-__all__ = ["Llama", "LlamaGrammar", "ModelLoadError", "LLAMA_DEFAULT_SEED", "__version__"]
+__all__ = [
+    "Llama", "LlamaGrammar", "ModelLoadError", "LLAMA_DEFAULT_SEED", "__version__",
+    "json_schema_to_gbnf", "object_from_schema", "schema_system_prompt",
+    "SchemaValidationError", "UnsupportedSchemaError",
+]

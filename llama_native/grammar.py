@@ -16,9 +16,12 @@ Example::
 from __future__ import annotations
 
 import os
-from typing import Union
+from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
 from . import _native
+
+if TYPE_CHECKING:
+    from .schema import JsonSchemaGrammar
 
 
 class LlamaGrammar:
@@ -30,6 +33,8 @@ class LlamaGrammar:
         _native.validate_grammar(grammar, root)
         self._grammar = grammar
         self.root = root
+        #: set when the grammar was compiled from a JSON Schema; outputs are validated against it
+        self.json_schema: Optional["JsonSchemaGrammar"] = None
 
     @classmethod
     def from_string(cls, grammar: str, verbose: bool = True, root: str = "root") -> "LlamaGrammar":
@@ -43,6 +48,38 @@ class LlamaGrammar:
         del verbose
         with open(file, encoding="utf-8") as handle:
             return cls(handle.read(), root)
+
+    @classmethod
+    def from_json_schema(
+        cls,
+        json_schema: Any,
+        verbose: bool = True,
+        *,
+        prop_order: Optional[Sequence[str]] = None,
+        whitespace: str = "compact",
+        strict: bool = False,
+    ) -> "LlamaGrammar":
+        """Grammar of every JSON text that validates against ``json_schema``.
+
+        ``json_schema`` is a dict, a JSON string, a pydantic model or a
+        TypedDict.  Keys come in the schema's order unless ``prop_order``
+        lists some first (also in nested objects).  Keywords the grammar
+        cannot enforce are validated on the final output; ``strict=True``
+        refuses them instead (``UnsupportedSchemaError``).
+
+        Example::
+
+            >>> g = LlamaGrammar.from_json_schema({"type": "array", "items": {"type": "integer"}, "maxItems": 2})
+            >>> g.accepts("[1,2]"), g.accepts("[1,2,3]")
+            (True, False)
+        """
+        del verbose
+        from .schema import compile_json_schema
+
+        compiled = compile_json_schema(json_schema, prop_order=prop_order, whitespace=whitespace, strict=strict)
+        grammar = cls(compiled.gbnf)
+        grammar.json_schema = compiled
+        return grammar
 
     @property
     def grammar(self) -> str:

@@ -27,6 +27,7 @@ from . import _logging, _native
 from ._sampling import DEFAULT_SEED, generation_params, resolve_seed, sampling_params
 from .grammar import LlamaGrammar
 from .llama_types import Completion, CompletionChunk
+from .schema import JsonSchemaGrammar, schema_system_prompt
 
 LLAMA_DEFAULT_SEED = DEFAULT_SEED
 
@@ -329,6 +330,9 @@ class Llama:
         model: Optional[str] = None,
         grammar: Union[None, str, LlamaGrammar] = None,
         logit_bias: Optional[Dict[Union[int, str], float]] = None,
+        json_schema: Any = None,
+        prop_order: Optional[Sequence[str]] = None,
+        schema_prompt: bool = False,
         **kwargs: Any,
     ) -> Union[Completion, Iterator[CompletionChunk]]:
         """Complete ``prompt``; returns a ``text_completion`` dict, or chunks with ``stream=True``.
@@ -337,6 +341,14 @@ class Llama:
         a stop string or the end of the context.  ``stop`` strings are never
         part of the text.  ``grammar`` (a :class:`LlamaGrammar` or GBNF text)
         constrains the output.  The last streamed chunk carries ``usage``.
+
+        ``json_schema`` (a dict, JSON string, pydantic model or TypedDict)
+        constrains the output to JSON that validates against it, keys in
+        schema order or ``prop_order``; a completed output is validated with
+        ``jsonschema`` and ``SchemaValidationError`` is raised rather than
+        returning invalid JSON.  ``schema_prompt=True`` prepends the schema's
+        skeleton with its field descriptions ("Generate JSON output in the
+        following format: ...") to the prompt.
 
         Example::
 
@@ -354,6 +366,21 @@ class Llama:
         unknown = set(kwargs) - _IGNORED_COMPLETION_ARGS
         if unknown:
             raise TypeError(f"create_completion() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
+        if json_schema is not None:
+            if grammar is not None:
+                raise ValueError("pass either grammar or json_schema, not both")
+            grammar = LlamaGrammar.from_json_schema(json_schema, prop_order=prop_order)
+        elif prop_order is not None:
+            raise ValueError("prop_order needs json_schema")
+        if schema_prompt:
+            schema_source = grammar.json_schema if isinstance(grammar, LlamaGrammar) else None
+            if schema_source is None:
+                raise ValueError("schema_prompt=True needs json_schema (or a grammar from LlamaGrammar.from_json_schema)")
+            if not isinstance(prompt, (str, bytes)):
+                raise ValueError("schema_prompt=True needs a text prompt, not token ids")
+            text_prompt = prompt.decode("utf-8") if isinstance(prompt, bytes) else prompt
+            prompt = schema_system_prompt(schema_source.schema) + "\n\n" + text_prompt
+        validator = grammar.json_schema if isinstance(grammar, LlamaGrammar) else None
         prompt_tokens = self._prompt_tokens(prompt)
         sampling = sampling_params(
             temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p, typical_p=typical_p,
@@ -371,7 +398,7 @@ class Llama:
             prefix = self._model.detokenize(prompt_tokens, False).decode("utf-8", errors="replace")
         chunks = self._native_generator(prompt_tokens, sampling, gen)
         if stream:
-            return self._stream_completion(chunks, prompt_tokens, prefix, completion_id, created, model_name)
+            return self._stream_completion(chunks, prompt_tokens, prefix, completion_id, created, model_name, validator)
         texts = [prefix]
         n_generated = 0
         finish_reason = "length"
@@ -380,6 +407,8 @@ class Llama:
             n_generated += len(chunk.tokens)
             if chunk.finish_reason:
                 finish_reason = chunk.finish_reason
+        if validator is not None and finish_reason == "stop":
+            validator.validate("".join(texts[1:]))  # raises SchemaValidationError
         return {
             "id": completion_id,
             "object": "text_completion",
@@ -397,6 +426,7 @@ class Llama:
         completion_id: str,
         created: int,
         model_name: str,
+        validator: Optional["JsonSchemaGrammar"] = None,
     ) -> Iterator[CompletionChunk]:
         def make(text: str, finish_reason: Optional[str]) -> CompletionChunk:
             return {
@@ -408,16 +438,20 @@ class Llama:
             }
 
         n_generated = 0
+        texts: List[str] = []
         try:
             if prefix:
                 yield make(prefix, None)
             for chunk in chunks:
                 n_generated += len(chunk.tokens)
+                texts.append(chunk.text)
                 if chunk.finish_reason:
                     if chunk.finish_reason == "cancelled":
                         return
                     if chunk.text:
                         yield make(chunk.text, None)
+                    if validator is not None and chunk.finish_reason == "stop":
+                        validator.validate("".join(texts))  # raises SchemaValidationError
                     final = make("", chunk.finish_reason)
                     final["usage"] = _usage(len(prompt_tokens), n_generated, self._last_reused_tokens)
                     yield final

@@ -10,46 +10,23 @@ namespace nb = nanobind;
 namespace llama_native {
 namespace {
 
-// Length of the longest prefix of `s` that does not end inside a UTF-8 sequence.
-size_t complete_utf8_prefix(const std::string &s) {
-    size_t n = s.size();
-    // Look back at most 3 bytes for a lead byte whose sequence is cut off.
-    for (size_t back = 1; back <= 4 && back <= n; ++back) {
-        unsigned char c = (unsigned char)s[n - back];
-        if ((c & 0xC0) == 0x80) continue;  // continuation byte
-        size_t need = (c & 0x80) == 0 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
-        return back < need ? n - back : n;
+void append_code_point(std::string &out, uint32_t cp) {
+    if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) cp = 0xFFFD;  // not a character
+    if (cp < 0x80) {
+        out += (char)cp;
+    } else if (cp < 0x800) {
+        out += (char)(0xC0 | (cp >> 6));
+        out += (char)(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += (char)(0xE0 | (cp >> 12));
+        out += (char)(0x80 | ((cp >> 6) & 0x3F));
+        out += (char)(0x80 | (cp & 0x3F));
+    } else {
+        out += (char)(0xF0 | (cp >> 18));
+        out += (char)(0x80 | ((cp >> 12) & 0x3F));
+        out += (char)(0x80 | ((cp >> 6) & 0x3F));
+        out += (char)(0x80 | (cp & 0x3F));
     }
-    return n;
-}
-
-// Replace invalid UTF-8 sequences by U+FFFD so Python always gets valid text.
-std::string sanitize_utf8(const std::string &s) {
-    std::string out;
-    out.reserve(s.size());
-    size_t i = 0;
-    while (i < s.size()) {
-        unsigned char c = (unsigned char)s[i];
-        size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-        bool ok = len > 0 && i + len <= s.size();
-        if (ok && len > 1) {
-            for (size_t k = 1; k < len; ++k) ok = ok && (((unsigned char)s[i + k]) & 0xC0) == 0x80;
-            if (ok) {
-                uint32_t cp = len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
-                for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (((unsigned char)s[i + k]) & 0x3F);
-                ok = !(len == 2 && cp < 0x80) && !(len == 3 && cp < 0x800) && !(len == 4 && cp < 0x10000) &&
-                     cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
-            }
-        }
-        if (ok) {
-            out.append(s, i, len);
-            i += len;
-        } else {
-            out += "\xEF\xBF\xBD";
-            i += 1;
-        }
-    }
-    return out;
 }
 
 }  // namespace
@@ -78,6 +55,45 @@ Generator::Generator(Context &ctx, std::vector<llama_token> prompt, const Sampli
 
 Generator::~Generator() { release_lease(); }
 
+// Decodes token bytes exactly as llama.cpp's grammar engine does (decode_utf8
+// in llama-grammar.cpp): a sequence's length comes from its lead byte, bytes
+// inside one token are taken as continuation bytes unchecked, and a sequence
+// continued in a later token must continue with 10xxxxxx bytes.  The text
+// emitted is the canonical UTF-8 of those code points, so what Python gets is
+// what the grammar accepted.  Invalid bytes become U+FFFD.
+void Generator::decode_piece(const std::string &piece) {
+    static const int lookup[] = {1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 2, 2, 3, 4};
+    size_t pos = 0;
+    const size_t len = piece.size();
+    while (pos < len && utf8_remain_ > 0) {
+        const uint8_t b = (uint8_t)piece[pos];
+        if ((b >> 6) != 2) {  // the pending sequence is broken
+            append_code_point(pending_text_, 0xFFFD);
+            utf8_remain_ = 0;
+            utf8_value_ = 0;
+            break;
+        }
+        utf8_value_ = (utf8_value_ << 6) + (b & 0x3F);
+        ++pos;
+        if (--utf8_remain_ == 0) append_code_point(pending_text_, utf8_value_);
+    }
+    while (pos < len) {
+        const uint8_t first = (uint8_t)piece[pos++];
+        const int remain = lookup[first >> 4] - 1;
+        if (remain < 0) {
+            append_code_point(pending_text_, 0xFFFD);
+            continue;
+        }
+        utf8_value_ = first & ((1u << (7 - remain)) - 1);
+        utf8_remain_ = remain;
+        while (pos < len && utf8_remain_ > 0) {
+            utf8_value_ = (utf8_value_ << 6) + (((uint8_t)piece[pos++]) & 0x3F);
+            --utf8_remain_;
+        }
+        if (utf8_remain_ == 0) append_code_point(pending_text_, utf8_value_);
+    }
+}
+
 void Generator::release_lease() {
     if (has_lease_.exchange(false)) ctx_.release();
 }
@@ -103,9 +119,12 @@ void Generator::finish(const std::string &reason, Chunk &chunk) {
 }
 
 void Generator::take_safe_text(Chunk &chunk, bool final_flush) {
-    size_t safe = pending_text_.size();
-    if (!final_flush) {
-        safe = complete_utf8_prefix(pending_text_);
+    size_t safe = pending_text_.size();  // always whole characters (see decode_piece)
+    if (final_flush) {
+        if (utf8_remain_ > 0) append_code_point(pending_text_, 0xFFFD);  // ends inside a character
+        utf8_remain_ = 0;
+        safe = pending_text_.size();
+    } else {
         // Hold back the longest tail that could still grow into a stop string.
         size_t hold = 0;
         for (const auto &stop : params_.stop) {
@@ -117,9 +136,9 @@ void Generator::take_safe_text(Chunk &chunk, bool final_flush) {
                 }
             }
         }
-        safe = std::min(safe, pending_text_.size() - hold);
+        safe = pending_text_.size() - hold;
     }
-    chunk.text += sanitize_utf8(pending_text_.substr(0, safe));
+    chunk.text += pending_text_.substr(0, safe);
     pending_text_.erase(0, safe);
 }
 
@@ -151,7 +170,7 @@ std::optional<Chunk> Generator::next() {
         chunk.tokens.push_back(token);
         sampler_->accept(token);
         generated_.push_back(token);
-        pending_text_ += model.token_to_piece(token, false);
+        decode_piece(model.token_to_piece(token, false));
 
         // A stop string ends generation; it and anything after it are never emitted.
         size_t stop_at = std::string::npos;

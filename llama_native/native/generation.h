@@ -52,6 +52,7 @@ class Generator {
   private:
     void finish(const std::string &reason, Chunk &chunk);
     void take_safe_text(Chunk &chunk, bool final_flush);
+    void decode_piece(const std::string &piece);
     void release_lease();
 
     Context &ctx_;
@@ -60,7 +61,9 @@ class Generator {
     size_t n_prompt_ = 0, n_reused_ = 0;
     std::vector<llama_token> generated_;
     std::optional<llama_token> pending_decode_;
-    std::string pending_text_;
+    std::string pending_text_;  // decoded, whole characters not yet emitted
+    uint32_t utf8_value_ = 0;   // a character split across tokens
+    int utf8_remain_ = 0;
     bool finished_ = false;
     std::atomic<bool> has_lease_{false};
     std::atomic<bool> cancelled_{false};

@@ -65,10 +65,23 @@ def compile_json_schema(
     prop_order: Optional[Sequence[str]] = None,
     whitespace: str = "compact",
     strict: bool = False,
+    additional_properties: Optional[bool] = None,
 ) -> JsonSchemaGrammar:
-    """Compile ``schema`` (dict, JSON string, pydantic model, TypedDict, dataclass) to a grammar."""
+    """Compile ``schema`` (dict, JSON string, pydantic model, TypedDict, dataclass) to a grammar.
+
+    ``additional_properties`` decides what objects without an
+    ``additionalProperties`` keyword allow.  By default a JSON Schema follows
+    the specification (extra keys allowed) and a schema made from a Python
+    type (pydantic model, TypedDict, dataclass) allows only declared keys:
+    pydantic drops extra keys anyway, and weak models stay on track.
+    """
     resolved = to_json_schema(schema)
-    result: ConversionResult = convert_schema(resolved, prop_order=prop_order, whitespace=whitespace, strict=strict)
+    if additional_properties is None:
+        additional_properties = isinstance(schema, (dict, str, bytes, bool))
+    result: ConversionResult = convert_schema(
+        resolved, prop_order=prop_order, whitespace=whitespace, strict=strict,
+        additional_properties=additional_properties,
+    )
     return JsonSchemaGrammar(resolved, result.gbnf, result.unenforced, list(prop_order) if prop_order else None, whitespace)
 
 
@@ -78,6 +91,7 @@ def json_schema_to_gbnf(
     prop_order: Optional[Sequence[str]] = None,
     whitespace: str = "compact",
     strict: bool = False,
+    additional_properties: Optional[bool] = None,
 ) -> str:
     """GBNF text for ``schema``; keys in schema order unless ``prop_order`` says otherwise.
 
@@ -86,4 +100,6 @@ def json_schema_to_gbnf(
     ``strict=True`` raises :class:`UnsupportedSchemaError` for a keyword the
     grammar cannot enforce instead of relaxing it.
     """
-    return compile_json_schema(schema, prop_order=prop_order, whitespace=whitespace, strict=strict).gbnf
+    return compile_json_schema(
+        schema, prop_order=prop_order, whitespace=whitespace, strict=strict, additional_properties=additional_properties
+    ).gbnf

@@ -48,21 +48,24 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import jsonref
 
-from .gbnf import MAX_REPETITION, char_class, complement, json_literal, literal, normalize_ranges, repetition, subtract
+from .gbnf import NOT_CHARACTERS, MAX_REPETITION, char_class, complement, json_literal, literal, normalize_ranges, repetition, subtract
 from .int_ranges import int_range_rule
-from .regex import UnsupportedPattern, pattern_to_gbnf
+from .regex import UnsupportedPattern, pattern_to_gbnf, pattern_with_length
 
 WHITESPACE_MODES = ("compact", "pretty")
 _MUST_ESCAPE_RANGES = [(0x00, 0x1F), (0x22, 0x22), (0x5C, 0x5C), (0x7F, 0x7F)]
 
-_CHAR = r'[^"\\\x7F\x00-\x1F] | [\\] (["\\/bfnrt] | "u" [0-9a-fA-F]{4})'
+_CHAR = r'[^"\\\x7F\x00-\x1F\uD800-\uDFFF\U00110000-\U001FFFFF] | [\\] (["\\/bfnrt] | "u" [0-9a-fA-F]{4})'
 PRIMITIVE_RULES: Dict[str, str] = {
     "char": _CHAR,
     "string": r'"\"" char* "\"" space',
     "integral-part": "[0] | [1-9] [0-9]{0,19}",
     "decimal-part": "[0-9]{1,20}",
-    "exponent": "[eE] [-+]? [0-9]{1,4}",
-    "number": '"-"? integral-part ("." decimal-part)? exponent? space',
+    # Numbers stay finite doubles: a positive exponent above 99 only after a
+    # single integral digit (the scientific notation every JSON encoder writes).
+    "exponent": '[eE] ("-" [0-9]{1,3} | "+"? [0-9]{1,2})',
+    "large-exponent": '[eE] "+"? ([12] [0-9] [0-9] | "30" [0-8])',
+    "number": '"-"? (integral-part ("." decimal-part)? exponent? | [1-9] ("." decimal-part)? large-exponent) space',
     "integer": '"-"? integral-part space',
     "boolean": '("true" | "false") space',
     "null": '"null" space',
@@ -72,7 +75,7 @@ PRIMITIVE_RULES: Dict[str, str] = {
 }
 _PRIMITIVE_DEPS: Dict[str, Tuple[str, ...]] = {
     "string": ("char", "space"),
-    "number": ("integral-part", "decimal-part", "exponent", "space"),
+    "number": ("integral-part", "decimal-part", "exponent", "large-exponent", "space"),
     "integer": ("integral-part", "space"),
     "boolean": ("space",),
     "null": ("space",),
@@ -82,7 +85,11 @@ _PRIMITIVE_DEPS: Dict[str, Tuple[str, ...]] = {
 }
 
 # Formats: the *contents* of the string (without quotes).
-_DATE = '[0-9]{4} "-" ( "0" [1-9] | "1" [0-2] ) "-" ( "0" [1-9] | [1-2] [0-9] | "3" [0-1] )'
+_DATE = (
+    '[0-9]{4} "-" ( ("0" [13578] | "1" [02]) "-" ("0" [1-9] | [12] [0-9] | "3" [01]) '
+    '| ("0" [469] | "11") "-" ("0" [1-9] | [12] [0-9] | "30") '
+    '| "02" "-" ("0" [1-9] | "1" [0-9] | "2" [0-9]) )'
+)
 _TIME = (
     '([01] [0-9] | "2" [0-3]) ":" [0-5] [0-9] ":" ([0-5] [0-9] | "60") ( "." [0-9]{1,9} )? '
     '( [zZ] | [+-] ( [01] [0-9] | "2" [0-3] ) ":" [0-5] [0-9] )'
@@ -94,8 +101,8 @@ FORMAT_RULES: Dict[str, str] = {
     "date-time": f"{_DATE} [tT] {_TIME}",
     "uuid": '[0-9a-fA-F]{8} "-" [0-9a-fA-F]{4} "-" [0-9a-fA-F]{4} "-" [0-9a-fA-F]{4} "-" [0-9a-fA-F]{12}',
     # deliberately loose (a superset, validated afterwards) so no valid address is refused
-    "email": '[^"\\\\\\x00-\\x20@]+ "@" [^"\\\\\\x00-\\x20@]+',
-    "uri": '[a-zA-Z] [a-zA-Z0-9+.-]* ":" [^"\\\\\\x00-\\x20]*',
+    "email": f'[^"\\\\\\x00-\\x20@{NOT_CHARACTERS}]+ "@" [^"\\\\\\x00-\\x20@{NOT_CHARACTERS}]+',
+    "uri": f'[a-zA-Z] [a-zA-Z0-9+.-]* ":" [^"\\\\\\x00-\\x20{NOT_CHARACTERS}]*',
     "ipv4": " \".\" ".join(['( "25" [0-5] | "2" [0-4] [0-9] | "1" [0-9] [0-9] | [1-9] [0-9] | [0-9] )'] * 4),
     "hostname": f'{_HOST_LABEL} ("." {_HOST_LABEL})* "."?',
 }
@@ -172,12 +179,15 @@ def resolve_refs(schema: Any) -> Any:
 class SchemaConverter:
     """Builds the rules; use :func:`convert_schema` rather than this class directly."""
 
-    def __init__(self, *, prop_order: Optional[Sequence[str]], whitespace: str, strict: bool) -> None:
+    def __init__(
+        self, *, prop_order: Optional[Sequence[str]], whitespace: str, strict: bool, additional_default: bool = True
+    ) -> None:
         if whitespace not in WHITESPACE_MODES:
             raise ValueError(f"whitespace must be one of {WHITESPACE_MODES}, got {whitespace!r}")
         self.prop_order = {name: i for i, name in enumerate(prop_order or [])}
         self.whitespace = whitespace
         self.strict = strict
+        self.additional_default = additional_default
         self.rules: Dict[str, str] = {}
         self.ref_rules: Dict[str, str] = {}
         self.unenforced: List[Unenforced] = []
@@ -349,7 +359,7 @@ class SchemaConverter:
             if key in required:
                 raise UnsupportedSchemaError(f"property {key!r} is required but its schema is false", "required", pointer)
             del properties[key]
-        additional = schema.get("additionalProperties", True)
+        additional = schema.get("additionalProperties", self.additional_default)
         names = self.ordered(list(properties))
         kv_rules: List[Tuple[str, bool]] = []
         for prop in names:
@@ -524,7 +534,14 @@ class SchemaConverter:
                 if not exact:
                     self.note("pattern", f"{pointer}/pattern", f"repetition bounds above {MAX_REPETITION}")
                 if min_len or max_len is not None:
-                    self.note("maxLength" if max_len is not None else "minLength", pointer, "length together with a pattern")
+                    try:
+                        combined = pattern_with_length(pattern, int(min_len), None if max_len is None else int(max_len))
+                    except ValueError as exc:
+                        raise UnsupportedSchemaError(str(exc), "pattern", pointer) from None
+                    if combined is not None and exact:
+                        body = combined
+                    else:
+                        self.note("maxLength" if max_len is not None else "minLength", pointer, "length together with a pattern")
                 if fmt:
                     self.note("format", f"{pointer}/format", "format together with a pattern")
                 return f'"\\"" {self.add_rule(name + "-pattern", body)} "\\"" {space}'
@@ -568,7 +585,7 @@ class SchemaConverter:
                 if keyword in schema and not isinstance(schema[keyword], bool):
                     self.note(keyword, f"{pointer}/{keyword}", "bounds of non-integer numbers are checked afterwards")
         if lo is not None and lo >= 0:  # no minus sign
-            return f'integral-part ("." decimal-part)? exponent? {self.primitive("space")}'
+            return f'(integral-part ("." decimal-part)? exponent? | [1-9] ("." decimal-part)? large-exponent) {self.primitive("space")}'
         return "number"
 
     # --------------------------------------------------------------- allOf
@@ -739,9 +756,17 @@ def convert_schema(
     prop_order: Optional[Sequence[str]] = None,
     whitespace: str = "compact",
     strict: bool = False,
+    additional_properties: bool = True,
 ) -> ConversionResult:
-    """Convert a JSON Schema (a dict; see :func:`llama_native.schema.to_json_schema`) to GBNF."""
-    conv = SchemaConverter(prop_order=prop_order, whitespace=whitespace, strict=strict)
+    """Convert a JSON Schema (a dict; see :func:`llama_native.schema.to_json_schema`) to GBNF.
+
+    ``additional_properties`` is what an object without an
+    ``additionalProperties`` keyword allows: True (the specification) or
+    False (only declared keys).
+    """
+    conv = SchemaConverter(
+        prop_order=prop_order, whitespace=whitespace, strict=strict, additional_default=additional_properties
+    )
     resolved = resolve_refs(schema) if isinstance(schema, dict) else schema
     try:
         root = conv.visit(resolved, "root-value", "")

@@ -93,16 +93,21 @@ def normalize_ranges(ranges: Iterable[Tuple[int, int]]) -> List[Tuple[int, int]]
 
 
 def complement(ranges: List[Tuple[int, int]]) -> List[Tuple[int, int]]:
-    """Code points 0..0x10FFFF not in ``ranges`` (which must be normalized)."""
+    """Characters (0..0x10FFFF, surrogates excluded) not in ``ranges`` (which must be normalized)."""
     out: List[Tuple[int, int]] = []
     start = 0
-    for lo, hi in ranges:
+    for lo, hi in list(ranges) + [(0xD800, 0xDFFF)]:
         if lo > start:
             out.append((start, lo - 1))
-        start = hi + 1
+        start = max(start, hi + 1)
     if start <= 0x10FFFF:
         out.append((start, 0x10FFFF))
-    return out
+    return normalize_ranges([r for r in out if not (r[0] >= 0xD800 and r[1] <= 0xDFFF)])
+
+
+# Code points llama.cpp's grammar decoder can produce that are not characters;
+# every negated class excludes them so the text is always valid UTF-8.
+NOT_CHARACTERS = "\\uD800-\\uDFFF\\U00110000-\\U001FFFFF"
 
 
 def subtract(ranges: List[Tuple[int, int]], removed: List[Tuple[int, int]]) -> List[Tuple[int, int]]:
@@ -138,7 +143,7 @@ def json_string_chars(ranges: List[Tuple[int, int]]) -> Optional[str]:
 
     Returns None when the set is empty.
     """
-    ranges = normalize_ranges(ranges)
+    ranges = subtract(normalize_ranges(ranges), [(0xD800, 0xDFFF)])  # surrogates are not characters
     raw = subtract(ranges, _MUST_ESCAPE)
     alternatives = [char_class(raw)] if raw else []
     escaped = subtract(ranges, complement(_MUST_ESCAPE))

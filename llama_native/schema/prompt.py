@@ -36,6 +36,8 @@ def _subject(node: Any) -> Any:
 def _describe(node: Dict[str, Any]) -> str:
     if node.get("description"):
         return str(node["description"])
+    if node.get("format"):
+        return f"<{node['format']}>"
     if "enum" in node:
         return "one of " + ", ".join(json.dumps(v) for v in node["enum"])
     if "const" in node:
@@ -43,7 +45,7 @@ def _describe(node: Dict[str, Any]) -> str:
     t = node.get("type")
     if isinstance(t, list):
         t = " or ".join(t)
-    return f"<{t or 'value'}>" if not node.get("title") else str(node["title"])
+    return f"<{t or 'value'}>"
 
 
 def _skeleton(node: Any, keys: List[str], seen: Tuple[int, ...]) -> Any:

@@ -188,3 +188,80 @@ def pattern_to_gbnf(pattern: str) -> Tuple[str, bool]:
     else:
         rule = _anchored_alternative(items, tr)
     return rule, not tr.unbounded_repeats
+
+
+def _single_class(node: Tuple[object, object]) -> Ranges:
+    op, arg = node
+    if op is C.LITERAL:
+        return [(arg, arg)]  # type: ignore[list-item]
+    if op is C.NOT_LITERAL:
+        return complement([(arg, arg)])  # type: ignore[list-item]
+    if op is C.ANY:
+        return complement([(0x0A, 0x0A)])
+    if op is C.IN:
+        return _class_ranges(arg)  # type: ignore[arg-type]
+    raise UnsupportedPattern("not a single character class")
+
+
+def pattern_with_length(pattern: str, min_len: int, max_len: "int | None") -> "str | None":
+    """GBNF for strings matching ``pattern`` whose length is in [min_len, max_len], or None.
+
+    Handles the common shape of a single character class repeated, anchored
+    (``^[a-z0-9_]+$``: the bounds intersect) or unanchored (``[0-9a-f]+``:
+    at least one such character somewhere, for ``max_len`` up to 64).
+    Returns None for any other pattern (the caller validates afterwards).
+    """
+    try:
+        parsed = sre_parse.parse(pattern)
+    except re.error:
+        return None
+    if parsed.state.flags & ~(re.UNICODE | getattr(re, "TEMPLATE", 0)):
+        return None
+    items = list(parsed)
+    starts = bool(items) and items[0][0] is C.AT and items[0][1] in (C.AT_BEGINNING, C.AT_BEGINNING_STRING)
+    if starts:
+        items = items[1:]
+    ends = bool(items) and items[-1][0] is C.AT and items[-1][1] is C.AT_END_STRING
+    dollar = bool(items) and items[-1][0] is C.AT and items[-1][1] is C.AT_END
+    if ends or dollar:
+        items = items[:-1]
+    if len(items) != 1 or items[0][0] not in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", None)):
+        return None
+    low, high, sub = items[0][1]
+    sub = list(sub)
+    if len(sub) != 1:
+        return None
+    try:
+        ranges = _single_class(sub[0])
+    except UnsupportedPattern:
+        return None
+    high = None if high is C.MAXREPEAT else high
+    chars = json_string_chars(ranges)
+    if chars is None:
+        return None
+    if starts and (ends or dollar):
+        lo = max(low, min_len)
+        hi = max_len if high is None else (high if max_len is None else min(high, max_len))
+        if hi is not None and lo > hi:
+            raise ValueError(f"no string matches {pattern!r} with length {min_len}..{max_len}")
+        if lo > MAX_REPETITION or (hi is not None and hi > MAX_REPETITION):
+            return None
+        body = repetition(chars, lo, hi) or '""'
+        if dollar and (max_len is None or lo < max_len):
+            # Python's $ also matches before a final newline, which counts towards the length
+            newline_hi = None if hi is None else hi  # a newline replaces one class character at most
+            body = f"({body} | {repetition(chars, max(lo, 0), None if hi is None else max(hi - 1, 0)) or chr(34) * 2} \"\\\\n\")" if newline_hi is not None else f"{body} \"\\\\n\"?"
+        return body
+    if not starts and not (ends or dollar) and low == 1 and max_len is not None and max_len <= 64:
+        other = json_string_chars(complement(normalize_ranges(ranges)))
+        anything = json_string_chars(complement([]))
+        alternatives = []
+        for k in range(0, max_len):
+            prefix = repetition(other, k, k) if other and k else ("" if k == 0 else None)
+            if prefix is None:
+                continue
+            rest_lo, rest_hi = max(0, min_len - 1 - k), max_len - 1 - k
+            rest = repetition(anything, rest_lo, rest_hi) if rest_hi > 0 else ""
+            alternatives.append(" ".join(p for p in (prefix, chars, rest) if p))
+        return "(" + " | ".join(alternatives) + ")" if alternatives else None
+    return None

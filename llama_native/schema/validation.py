@@ -39,7 +39,10 @@ def validate_text(validator: Any, text: str) -> Any:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SchemaValidationError(f"the output is not valid JSON: {exc}", text) from None
-    errors = [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in validator.iter_errors(value)]
+    try:
+        errors = [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in validator.iter_errors(value)]
+    except (ArithmeticError, ValueError, RecursionError) as exc:  # e.g. multipleOf on a number too large for a float
+        raise SchemaValidationError(f"the output could not be validated: {exc!r}", text) from None
     if errors:
         raise SchemaValidationError("the output does not validate: " + "; ".join(errors[:3]), text, errors)
     return value
