@@ -4,7 +4,8 @@ For each schema: declared coverage (converted without error), over-constraint
 (valid instances the grammar rejects), under-constraint (invalid instances the
 grammar accepts and the final jsonschema validation does not catch) and, with
 ``--sample N``, compliance of sampled outputs: N seeds on a random-weight model,
-completed outputs that validate.  Each instance is serialized as the grammar
+completed outputs that validate (``inv-full``: invalid completed outputs of
+schemas the grammar enforces fully, which must be 0).  Each instance is serialized as the grammar
 emits it (compact, keys in the grammar's order) before llama.cpp's own grammar
 engine is asked whether it accepts it.
 
@@ -24,60 +25,34 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from llama_native import _native
 from llama_native.schema import compile_json_schema
+from llama_native.schema.evaluate import evaluate_file, load_records
 
 DEFAULT_SCHEMAS = Path(__file__).resolve().parents[1].parent / "shared" / "schemas"
 
 
-def evaluate_file(path: Path, limit: Optional[int], llm: Any, seeds: int, max_tokens: int, failures: List[str]) -> Dict[str, float]:
+def sample_compliance(path: Path, limit: Optional[int], llm: Any, seeds: int, max_tokens: int, failures: List[str]) -> Dict[str, float]:
+    """Sample `seeds` outputs per schema on the random-weight model; count completed and valid ones."""
     stats: Dict[str, float] = defaultdict(float)
-    with open(path, encoding="utf-8") as handle:
-        lines = handle.readlines()
-    for line in lines[:limit] if limit else lines:
-        record = json.loads(line)
-        stats["schemas"] += 1
+    for record in load_records(path, limit):
         try:
             compiled = compile_json_schema(record["schema"])
-            _native.validate_grammar(compiled.gbnf, "root")
-        except Exception as exc:  # noqa: BLE001 - counted and reported
-            stats["not_covered"] += 1
-            failures.append(f"{path.stem}/{record['id']}: not converted: {str(exc)[:200]}")
+        except Exception:  # noqa: BLE001 - not covered; counted by the evaluation
             continue
-        stats["covered"] += 1
-        for test in record.get("tests", []):
-            try:
-                text = compiled.serialize(test["data"])
-            except Exception as exc:  # noqa: BLE001
-                failures.append(f"{path.stem}/{record['id']}: cannot serialize instance: {exc}")
+        for seed in range(seeds):
+            out = llm.create_completion("JSON:", grammar=compiled.gbnf, max_tokens=max_tokens, seed=seed, temperature=1.0)
+            if out["choices"][0]["finish_reason"] != "stop":
+                stats["unfinished"] += 1
                 continue
-            accepted = _native.grammar_accepts(compiled.gbnf, "root", text)
-            if test["valid"]:
-                stats["valid_instances"] += 1
-                if not accepted:
-                    stats["over_constraint"] += 1
-                    failures.append(f"{path.stem}/{record['id']}: OVER rejects valid {text[:160]}")
-            else:
-                stats["invalid_instances"] += 1
-                # the instance as it is (no normalization of 1.0 to 1): does the
-                # grammar accept it while the final validation lets it through?
-                raw_accepted = _native.grammar_accepts(compiled.gbnf, "root", compiled.serialize_raw(test["data"]))
-                if raw_accepted and compiled.is_valid(test["data"]):
-                    stats["under_constraint"] += 1
-                    failures.append(f"{path.stem}/{record['id']}: UNDER accepts invalid {text[:160]}")
-        if llm is not None:
-            for seed in range(seeds):
-                out = llm.create_completion("JSON:", grammar=compiled.gbnf, max_tokens=max_tokens, seed=seed, temperature=1.0)
-                if out["choices"][0]["finish_reason"] != "stop":
-                    stats["samples_unfinished"] += 1
-                    continue
-                stats["samples_completed"] += 1
-                text = out["choices"][0]["text"]
-                try:
-                    compiled.validate(text)
-                    stats["samples_valid"] += 1
-                except ValueError as exc:
-                    failures.append(f"{path.stem}/{record['id']}: SAMPLE invalid {text[:160]}: {exc}")
+            stats["completed"] += 1
+            text = out["choices"][0]["text"]
+            try:
+                compiled.validate(text)
+                stats["valid"] += 1
+            except ValueError as exc:
+                if not compiled.unenforced:
+                    stats["invalid_fully_enforced"] += 1
+                failures.append(f"{path.stem}/{record['id']}: SAMPLE invalid {text[:120]}: {str(exc)[:200]}")
     return stats
 
 
@@ -102,19 +77,19 @@ def main() -> None:
         files = [f for f in files if f.stem in args.files]
     header = f"{'file':24} {'schemas':>7} {'coverage':>8} {'over':>6} {'under':>6} {'valid/inst':>10}"
     if llm:
-        header += f" {'compliance':>10} {'completed':>9}"
+        header += f" {'compliance':>10} {'completed':>9} {'inv-full':>8}"
     print(header)
     all_failures: List[str] = []
     start = time.time()
     for path in files:
-        failures: List[str] = []
-        s = evaluate_file(path, args.limit, llm, args.sample, args.max_tokens, failures)
-        coverage = s["covered"] / s["schemas"] if s["schemas"] else 0
-        row = (f"{path.stem:24} {int(s['schemas']):7d} {coverage:8.3f} {int(s['over_constraint']):6d} "
-               f"{int(s['under_constraint']):6d} {int(s['valid_instances']):5d}/{int(s['invalid_instances']):<4d}")
+        e = evaluate_file(path, args.limit)
+        row = (f"{path.stem:24} {e.schemas:7d} {e.coverage:8.3f} {e.over_constraint:6d} "
+               f"{e.under_constraint:6d} {e.valid_instances:5d}/{e.invalid_instances:<4d}")
+        failures = list(e.failures)
         if llm:
-            done = s["samples_completed"]
-            row += f" {s['samples_valid'] / done if done else float('nan'):10.3f} {int(done):9d}"
+            c = sample_compliance(path, args.limit, llm, args.sample, args.max_tokens, failures)
+            done = c["completed"]
+            row += f" {c['valid'] / done if done else float('nan'):10.3f} {int(done):9d} {int(c['invalid_fully_enforced']):8d}"
         print(row, flush=True)
         all_failures += failures[: args.show_failures]
     print(f"({time.time() - start:.0f} s)")

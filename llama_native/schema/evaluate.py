@@ -1,0 +1,83 @@
+"""Check the converter on schemas with known-valid and known-invalid instances.
+
+Each JSONL line is ``{"id", "schema", "tests": [{"valid": bool, "data": ...}]}``
+(the JSONSchemaBench layout).  Every instance is serialized as the grammar
+emits it (compact, keys in the grammar's order) and llama.cpp's own grammar
+engine is asked whether it accepts it; no model is needed.
+
+Example::
+
+    >>> from llama_native.schema.evaluate import evaluate_records
+    >>> rec = {"id": "x", "schema": {"type": "integer", "maximum": 3},
+    ...        "tests": [{"valid": True, "data": 2}, {"valid": False, "data": 7}]}
+    >>> s = evaluate_records([rec]); (s.covered, s.over_constraint, s.under_constraint)
+    (1, 0, 0)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, List, Optional
+
+from .. import _native
+from . import compile_json_schema
+
+
+@dataclass
+class EvaluationStats:
+    schemas: int = 0
+    covered: int = 0
+    valid_instances: int = 0
+    invalid_instances: int = 0
+    over_constraint: int = 0  # valid instances the grammar rejects
+    under_constraint: int = 0  # invalid instances the grammar accepts and validation lets through
+    failures: List[str] = field(default_factory=list)
+
+    @property
+    def coverage(self) -> float:
+        return self.covered / self.schemas if self.schemas else 0.0
+
+
+def evaluate_records(records: Iterable[dict], *, label: str = "") -> EvaluationStats:
+    stats = EvaluationStats()
+    for record in records:
+        stats.schemas += 1
+        try:
+            compiled = compile_json_schema(record["schema"])
+            _native.validate_grammar(compiled.gbnf, "root")
+        except Exception as exc:  # noqa: BLE001 - counted and reported
+            stats.failures.append(f"{label}{record.get('id')}: not converted: {str(exc)[:200]}")
+            continue
+        stats.covered += 1
+        for test in record.get("tests", []):
+            if test["valid"]:
+                stats.valid_instances += 1
+                text = compiled.serialize(test["data"])
+                if not _native.grammar_accepts(compiled.gbnf, "root", text):
+                    stats.over_constraint += 1
+                    stats.failures.append(f"{label}{record.get('id')}: OVER rejects valid {text[:160]}")
+            else:
+                stats.invalid_instances += 1
+                # as it is (1.0 stays 1.0): accepted by the grammar and let through by validation?
+                text = compiled.serialize_raw(test["data"])
+                if _native.grammar_accepts(compiled.gbnf, "root", text) and compiled.is_valid(test["data"]):
+                    stats.under_constraint += 1
+                    stats.failures.append(f"{label}{record.get('id')}: UNDER accepts invalid {text[:160]}")
+    return stats
+
+
+def evaluate_file(path: Path, limit: Optional[int] = None) -> EvaluationStats:
+    """Evaluate the first ``limit`` schemas of a JSONL file."""
+    with open(path, encoding="utf-8") as handle:
+        lines = handle.readlines()
+    records = (json.loads(line) for line in (lines[:limit] if limit else lines))
+    return evaluate_records(records, label=f"{Path(path).stem}/")
+
+
+def load_records(path: Path, limit: Optional[int] = None) -> List[Any]:
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle.readlines()[:limit] if line.strip()] if limit else [
+            json.loads(line) for line in handle if line.strip()
+        ]
