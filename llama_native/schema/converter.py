@@ -299,12 +299,14 @@ class SchemaConverter:
                         f"no alternative of {union_kw} can be satisfied: {'; '.join(problems)}", union_kw, pointer
                     )
                 return " | ".join(alternatives)
-        if "const" in schema:
-            return f"{json_literal(schema['const'])} {self.primitive('space')}"
-        if "enum" in schema:
-            values = schema["enum"]
+        if "const" in schema or "enum" in schema:
+            # the listed values, less those the schema's other keywords reject
+            values = [schema["const"]] if "const" in schema else list(schema["enum"])
+            rest = {k: v for k, v in schema.items() if k not in ("const", "enum")}
+            if _has_constraints(rest):
+                values = [v for v in values if _allowed_by(rest, v)]
             if not values:
-                raise UnsupportedSchemaError("an empty enum accepts no value", "enum", pointer)
+                raise UnsupportedSchemaError("no value of the enum/const satisfies the schema", "enum", pointer)
             return "(" + " | ".join(json_literal(v) for v in values) + f") {self.primitive('space')}"
 
         types = schema.get("type")
@@ -351,9 +353,20 @@ class SchemaConverter:
         properties: Dict[str, Any] = dict(schema.get("properties") or {})
         required_list = list(dict.fromkeys(schema.get("required") or []))
         required = set(required_list)
+        explicit_additional = schema.get("additionalProperties", True)
         for key in required_list:
-            if key not in properties:
-                properties[key] = True  # required but not described: any value
+            if key in properties:
+                continue
+            # required but not declared: its value follows patternProperties or
+            # additionalProperties; any value is accepted here and checked afterwards
+            matching = [pat for pat in (schema.get("patternProperties") or {}) if _search(pat, key)]
+            if not matching and explicit_additional is False:
+                raise UnsupportedSchemaError(
+                    f"property {key!r} is required but additionalProperties is false", "required", pointer
+                )
+            if matching or explicit_additional is not True:
+                self.note("required", f"{pointer}/required", f"the value of undeclared property {key!r}")
+            properties[key] = True
         forbidden = [k for k, v in properties.items() if v is False]
         for key in forbidden:
             if key in required:
@@ -454,6 +467,21 @@ class SchemaConverter:
         optional = "" if trie.get("") else "?"
         return self.add_rule("key-not-declared", f'"\\"" ({body}){optional} "\\"" {self.primitive("space")}')
 
+    def count_bounds(self, schema: Dict[str, Any], min_kw: str, max_kw: str, pointer: str) -> Tuple[int, Optional[int]]:
+        """(minimum, maximum or None) of a count keyword pair; bounds above
+        MAX_REPETITION are relaxed (and noted) rather than written out."""
+        low = int(schema.get(min_kw, 0))
+        high = None if schema.get(max_kw) is None else int(schema[max_kw])
+        if high is not None and high < low:
+            raise UnsupportedSchemaError(f"{max_kw} is smaller than {min_kw}", max_kw, pointer)
+        if high is not None and high > MAX_REPETITION:
+            self.note(max_kw, f"{pointer}/{max_kw}", f"bounds above {MAX_REPETITION} are checked afterwards")
+            high = None
+        if low > MAX_REPETITION:
+            self.note(min_kw, f"{pointer}/{min_kw}", f"bounds above {MAX_REPETITION} are checked afterwards")
+            low = MAX_REPETITION
+        return low, high
+
     # -------------------------------------------------------------- arrays
     def array_body(self, schema: Dict[str, Any], name: str, pointer: str) -> str:
         space = self.primitive("space")
@@ -462,17 +490,7 @@ class SchemaConverter:
         if isinstance(items, list):  # draft 4-7 tuple form
             prefix, items = items, schema.get("additionalItems", True)
         prefix = list(prefix or [])
-        min_items = int(schema.get("minItems", 0))
-        max_items = schema.get("maxItems")
-        max_items = None if max_items is None else int(max_items)
-        if max_items is not None and max_items < min_items:
-            raise UnsupportedSchemaError("maxItems is smaller than minItems", "maxItems", pointer)
-        if max_items is not None and max_items > MAX_REPETITION:
-            self.note("maxItems", f"{pointer}/maxItems", f"bounds above {MAX_REPETITION} are checked afterwards")
-            max_items = None
-        if min_items > MAX_REPETITION:
-            self.note("minItems", f"{pointer}/minItems", f"bounds above {MAX_REPETITION} are checked afterwards")
-            min_items = MAX_REPETITION
+        min_items, max_items = self.count_bounds(schema, "minItems", "maxItems", pointer)
         prefix_rules = [
             self.visit(p, f"{name}-{i}", f"{pointer}/prefixItems/{i}") for i, p in enumerate(prefix)
         ]
@@ -555,15 +573,8 @@ class SchemaConverter:
         if fmt is not None:
             self.note("format", f"{pointer}/format", f"format {fmt!r} has no grammar")
         char = self.primitive("char")
-        if max_len is not None and max_len > MAX_REPETITION:
-            self.note("maxLength", f"{pointer}/maxLength", f"bounds above {MAX_REPETITION} are checked afterwards")
-            max_len = None
-        if min_len > MAX_REPETITION:
-            self.note("minLength", f"{pointer}/minLength", f"bounds above {MAX_REPETITION} are checked afterwards")
-            min_len = MAX_REPETITION
-        if max_len is not None and max_len < min_len:
-            raise UnsupportedSchemaError("maxLength is smaller than minLength", "maxLength", pointer)
-        chars = repetition(char, int(min_len), None if max_len is None else int(max_len))
+        min_len, max_len = self.count_bounds(schema, "minLength", "maxLength", pointer)
+        chars = repetition(char, min_len, max_len)
         return f'"\\"" {chars} "\\"" {space}'.replace("  ", " ")
 
     # ------------------------------------------------------------- numbers
@@ -602,6 +613,24 @@ class SchemaConverter:
             return self.schema_body(merged, name, pointer)
         finally:
             self.all_of_depth -= 1
+
+
+def _allowed_by(schema: Dict[str, Any], value: Any) -> bool:
+    """Whether ``value`` validates against ``schema`` (a local check; True when it cannot tell)."""
+    import jsonschema
+
+    try:
+        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+        return cls(schema).is_valid(value)
+    except Exception:  # unresolvable refs and the like: keep the value
+        return True
+
+
+def _search(pattern: str, text: str) -> bool:
+    try:
+        return re.search(pattern, text) is not None
+    except re.error:
+        return False
 
 
 def _has_constraints(schema: Dict[str, Any]) -> bool:
