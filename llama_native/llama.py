@@ -165,7 +165,6 @@ class Llama:
                 raise ValueError(f"cannot create a context for '{self.model_path}': {exc}") from None
         self._active_lock = threading.Lock()
         self._active: List[tuple] = []
-        self._last_reused_tokens = 0
 
     # ------------------------------------------------------------------ info
     @property
@@ -266,8 +265,13 @@ class Llama:
         return tokens
 
     def _native_generator(
-        self, prompt_tokens: List[int], sampling: "_native.SamplingParams", gen: "_native.GenerationParams"
+        self,
+        prompt_tokens: List[int],
+        sampling: "_native.SamplingParams",
+        gen: "_native.GenerationParams",
+        stats: Optional[Dict[str, int]] = None,
     ) -> Iterator["_native.Chunk"]:
+        """Chunks of one generation; ``stats["cached_tokens"]`` is set once the prompt is decoded."""
         ctx = self._context()
         me = threading.get_ident()
         with self._active_lock:
@@ -284,7 +288,8 @@ class Llama:
         entry = (generator, me)
         with self._active_lock:
             self._active.append(entry)
-        self._last_reused_tokens = generator.n_reused_tokens
+        if stats is not None:
+            stats["cached_tokens"] = generator.n_reused_tokens
         try:
             while True:
                 chunk = generator.next()
@@ -372,15 +377,14 @@ class Llama:
             grammar = LlamaGrammar.from_json_schema(json_schema, prop_order=prop_order)
         elif prop_order is not None:
             raise ValueError("prop_order needs json_schema")
+        validator = grammar.json_schema if isinstance(grammar, LlamaGrammar) else None
         if schema_prompt:
-            schema_source = grammar.json_schema if isinstance(grammar, LlamaGrammar) else None
-            if schema_source is None:
+            if validator is None:
                 raise ValueError("schema_prompt=True needs json_schema (or a grammar from LlamaGrammar.from_json_schema)")
             if not isinstance(prompt, (str, bytes)):
                 raise ValueError("schema_prompt=True needs a text prompt, not token ids")
             text_prompt = prompt.decode("utf-8") if isinstance(prompt, bytes) else prompt
-            prompt = schema_system_prompt(schema_source.schema) + "\n\n" + text_prompt
-        validator = grammar.json_schema if isinstance(grammar, LlamaGrammar) else None
+            prompt = schema_system_prompt(validator.schema) + "\n\n" + text_prompt
         prompt_tokens = self._prompt_tokens(prompt)
         sampling = sampling_params(
             temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p, typical_p=typical_p,
@@ -396,9 +400,12 @@ class Llama:
         prefix = ""
         if echo:
             prefix = self._model.detokenize(prompt_tokens, False).decode("utf-8", errors="replace")
-        chunks = self._native_generator(prompt_tokens, sampling, gen)
+        stats: Dict[str, int] = {"cached_tokens": 0}
+        chunks = self._native_generator(prompt_tokens, sampling, gen, stats)
         if stream:
-            return self._stream_completion(chunks, prompt_tokens, prefix, completion_id, created, model_name, validator)
+            return self._stream_completion(
+                chunks, prompt_tokens, prefix, completion_id, created, model_name, validator, stats
+            )
         texts = [prefix]
         n_generated = 0
         finish_reason = "length"
@@ -415,7 +422,7 @@ class Llama:
             "created": created,
             "model": model_name,
             "choices": [{"text": "".join(texts), "index": 0, "logprobs": None, "finish_reason": finish_reason}],
-            "usage": _usage(len(prompt_tokens), n_generated, self._last_reused_tokens),
+            "usage": _usage(len(prompt_tokens), n_generated, stats["cached_tokens"]),
         }
 
     def _stream_completion(
@@ -426,7 +433,8 @@ class Llama:
         completion_id: str,
         created: int,
         model_name: str,
-        validator: Optional["JsonSchemaGrammar"] = None,
+        validator: Optional["JsonSchemaGrammar"],
+        stats: Dict[str, int],
     ) -> Iterator[CompletionChunk]:
         def make(text: str, finish_reason: Optional[str]) -> CompletionChunk:
             return {
@@ -453,7 +461,7 @@ class Llama:
                     if validator is not None and chunk.finish_reason == "stop":
                         validator.validate("".join(texts))  # raises SchemaValidationError
                     final = make("", chunk.finish_reason)
-                    final["usage"] = _usage(len(prompt_tokens), n_generated, self._last_reused_tokens)
+                    final["usage"] = _usage(len(prompt_tokens), n_generated, stats["cached_tokens"])
                     yield final
                     return
                 if chunk.text:

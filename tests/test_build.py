@@ -18,13 +18,12 @@ def test_extension_is_compiled_module() -> None:
     assert "CPU" in info
 
 
+@pytest.mark.skipif("LLAMA_CPP_DIR" in os.environ, reason="built from LLAMA_CPP_DIR, not from the pinned sdist")
 def test_pinned_source_is_the_verified_sdist() -> None:
-    path = _llama_cpp_source.llama_cpp_dir(fetch=False) if not os.environ.get("LLAMA_CPP_DIR") else None
-    if path is not None:
-        marker = (path / ".llama-native-complete").read_text()
-        assert marker == _llama_cpp_source.PINNED_SHA256
-        assert (path / "include" / "llama.h").exists()
-        assert path.name.endswith(_llama_cpp_source.PINNED_LLAMA_CPP_COMMIT)
+    path = _llama_cpp_source.llama_cpp_dir(fetch=False)
+    assert (path / ".llama-native-complete").read_text() == _llama_cpp_source.PINNED_SHA256
+    assert (path / "include" / "llama.h").exists()
+    assert path.name.endswith(_llama_cpp_source.PINNED_LLAMA_CPP_COMMIT)
 
 
 def test_bad_llama_cpp_dir_is_refused(tmp_path, monkeypatch) -> None:

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from llama_native import Llama, LlamaGrammar
+from llama_native._sampling import generation_params, sampling_params
 from conftest import no_eog_bias
 
 PROMPT = "Write a short note about the city of Paris:"
@@ -109,15 +110,13 @@ def test_stop_string_split_across_tokens(llm: Llama) -> None:
     checked = 0
     for seed in range(20):
         kwargs = dict(max_tokens=40, seed=seed, temperature=1.0, logit_bias=no_eog_bias(llm))
+        sampling = sampling_params(
+            temperature=1.0, top_k=40, top_p=0.95, min_p=0.05, typical_p=1.0, repeat_penalty=1.0,
+            presence_penalty=0.0, frequency_penalty=0.0, penalty_last_n=64, seed=seed,
+            logit_bias=no_eog_bias(llm), grammar=None, n_vocab=llm.n_vocab(),
+        )
         tokens = []
-        for chunk in llm._native_generator(
-            llm._prompt_tokens(PROMPT),
-            __import__("llama_native._sampling", fromlist=["x"]).sampling_params(
-                temperature=1.0, top_k=40, top_p=0.95, min_p=0.05, typical_p=1.0, repeat_penalty=1.0,
-                presence_penalty=0.0, frequency_penalty=0.0, penalty_last_n=64, seed=seed,
-                logit_bias=no_eog_bias(llm), grammar=None, n_vocab=llm.n_vocab()),
-            __import__("llama_native._sampling", fromlist=["x"]).generation_params(40, None),
-        ):
+        for chunk in llm._native_generator(llm._prompt_tokens(PROMPT), sampling, generation_params(40, None)):
             tokens.extend(chunk.tokens)
         pieces = [llm.token_to_piece(t) for t in tokens]
         for k in range(1, len(pieces) - 1):
@@ -158,8 +157,7 @@ ws     ::= [ ]?
         out = llm(PROMPT, grammar=grammar, max_tokens=64, seed=seed, temperature=1.0)
         text = _text(out)
         if out["choices"][0]["finish_reason"] == "length":
-            assert not grammar.accepts(text) or True  # an unfinished output is reported as such
-            continue
+            continue  # cut by max_tokens: reported as unfinished, not validated
         completed += 1
         assert grammar.accepts(text), text
         value = json.loads(text)

@@ -239,3 +239,16 @@ def test_grammar_accepts_without_a_model_matches_llama_cpp_parser() -> None:
     grammar = LlamaGrammar.from_json_schema(PERSON)
     assert "root ::=" in grammar.grammar
     LlamaGrammar.from_string(grammar.grammar)  # the text parses on its own
+
+
+def test_an_optional_property_that_accepts_no_value_cannot_appear() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"a": {"type": "integer"}, "b": {"type": "object", "enum": ["x"]}},
+        "required": ["a"],
+        "additionalProperties": False,
+    }
+    assert accepts(schema, '{"a":1}')
+    assert not accepts(schema, '{"a":1,"b":"x"}') and not accepts(schema, '{"a":1,"b":{}}')
+    with pytest.raises(UnsupportedSchemaError, match="required property 'b'"):
+        json_schema_to_gbnf({**schema, "required": ["a", "b"]})

@@ -119,12 +119,12 @@ void Generator::finish(const std::string &reason, Chunk &chunk) {
 }
 
 void Generator::take_safe_text(Chunk &chunk, bool final_flush) {
-    size_t safe = pending_text_.size();  // always whole characters (see decode_piece)
-    if (final_flush) {
-        if (utf8_remain_ > 0) append_code_point(pending_text_, 0xFFFD);  // ends inside a character
+    if (final_flush && utf8_remain_ > 0) {
+        append_code_point(pending_text_, 0xFFFD);  // ends inside a character
         utf8_remain_ = 0;
-        safe = pending_text_.size();
-    } else {
+    }
+    size_t safe = pending_text_.size();  // always whole characters (see decode_piece)
+    if (!final_flush) {
         // Hold back the longest tail that could still grow into a stop string.
         size_t hold = 0;
         for (const auto &stop : params_.stop) {

@@ -15,17 +15,18 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 from .converter import ConversionResult, Unenforced, UnsupportedSchemaError, convert_schema
 from .inputs import to_json_schema
 from .prompt import object_from_schema, schema_system_prompt
-from .validation import SchemaValidationError, key_order, make_validator, serialize_like_grammar, validate_text
+from .validation import SchemaValidationError, make_validator, serialize_like_grammar, validate_text
 
 __all__ = [
     "JsonSchemaGrammar", "compile_json_schema", "json_schema_to_gbnf", "to_json_schema",
     "object_from_schema", "schema_system_prompt", "UnsupportedSchemaError", "SchemaValidationError",
-    "Unenforced", "key_order",
+    "Unenforced",
 ]
 
 
@@ -39,8 +40,9 @@ class JsonSchemaGrammar:
     prop_order: Optional[List[str]] = None
     whitespace: str = "compact"
 
-    def __post_init__(self) -> None:
-        self._validator = make_validator(self.schema)
+    @cached_property
+    def _validator(self) -> Any:
+        return make_validator(self.schema)
 
     def validate(self, text: str) -> Any:
         """Parse and validate generated text; raises :class:`SchemaValidationError`."""

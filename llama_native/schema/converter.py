@@ -44,16 +44,15 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import jsonref
 
-from .gbnf import NOT_CHARACTERS, MAX_REPETITION, char_class, complement, json_literal, literal, normalize_ranges, repetition, subtract
+from .gbnf import MAX_REPETITION, NOT_CHARACTERS, complement, json_literal, json_string_chars, literal, normalize_ranges, repetition
 from .int_ranges import int_range_rule
 from .regex import UnsupportedPattern, pattern_to_gbnf, pattern_with_length
 
 WHITESPACE_MODES = ("compact", "pretty")
-_MUST_ESCAPE_RANGES = [(0x00, 0x1F), (0x22, 0x22), (0x5C, 0x5C), (0x7F, 0x7F)]
 
 _CHAR = r'[^"\\\x7F\x00-\x1F\uD800-\uDFFF\U00110000-\U001FFFFF] | [\\] (["\\/bfnrt] | "u" [0-9a-fA-F]{4})'
 PRIMITIVE_RULES: Dict[str, str] = {
@@ -132,6 +131,14 @@ class UnsupportedSchemaError(ValueError):
         self.pointer = pointer
 
 
+class UnsatisfiableSchemaError(UnsupportedSchemaError):
+    """The (sub)schema accepts no value at all (``false``, contradictory bounds, an impossible enum, ...)."""
+
+
+class StrictModeError(UnsupportedSchemaError):
+    """``strict=True`` refused a keyword the grammar could only approximate."""
+
+
 @dataclass
 class Unenforced:
     """A keyword accepted as a superset by the grammar and checked after generation."""
@@ -198,10 +205,20 @@ class SchemaConverter:
     def note(self, keyword: str, pointer: str, reason: str = "") -> None:
         """Record a keyword the grammar relaxes; refuse it under ``strict``."""
         if self.strict:
-            raise UnsupportedSchemaError(
+            raise StrictModeError(
                 f"the grammar cannot enforce this keyword{': ' + reason if reason else ''}", keyword, pointer
             )
         self.unenforced.append(Unenforced(keyword, pointer, reason))
+
+    def if_satisfiable(self, build: Callable[[], str]) -> Tuple[Optional[str], str]:
+        """``(build(), "")``, or ``(None, reason)`` with the rules rolled back when the schema accepts no value."""
+        snapshot = (dict(self.rules), dict(self.ref_rules), len(self.unenforced))
+        try:
+            return build(), ""
+        except UnsatisfiableSchemaError as exc:
+            self.rules, self.ref_rules = snapshot[0], snapshot[1]
+            del self.unenforced[snapshot[2]:]
+            return None, str(exc)
 
     def add_rule(self, name: str, body: str) -> str:
         key = re.sub(r"[^a-zA-Z0-9-]+", "-", name).strip("-") or "rule"
@@ -233,7 +250,7 @@ class SchemaConverter:
         if schema is True or schema == {}:
             return self.primitive("value")
         if schema is False:
-            raise UnsupportedSchemaError("the schema 'false' accepts no value", "false", pointer)
+            raise UnsatisfiableSchemaError("the schema 'false' accepts no value", "false", pointer)
         if not isinstance(schema, dict):
             raise UnsupportedSchemaError(f"a schema must be an object or a boolean, got {type(schema).__name__}", "type", pointer)
         return self.add_rule(name, self.schema_body(schema, name, pointer))
@@ -281,32 +298,27 @@ class SchemaConverter:
                     alt_pointer = f"{pointer}/{union_kw}/{i}"
                     if alt is False:
                         continue
-                    snapshot = (dict(self.rules), dict(self.ref_rules), len(self.unenforced))
-                    try:
-                        if _has_constraints(rest):
-                            alternatives.append(self.add_rule(f"{name}-{i}", self.all_of_body([rest, alt], f"{name}-{i}", alt_pointer)))
-                        else:
-                            alternatives.append(self.visit(alt, f"{name}-{i}", alt_pointer))
-                    except UnsupportedSchemaError as exc:
-                        if self.strict and "cannot enforce" in str(exc):
-                            raise
-                        # an unsatisfiable alternative matches nothing: leave it out
-                        self.rules, self.ref_rules = snapshot[0], snapshot[1]
-                        del self.unenforced[snapshot[2]:]
-                        problems.append(str(exc))
+                    if _has_constraints(rest):
+                        rule, problem = self.if_satisfiable(
+                            lambda: self.add_rule(f"{name}-{i}", self.all_of_body([rest, alt], f"{name}-{i}", alt_pointer))
+                        )
+                    else:
+                        rule, problem = self.if_satisfiable(lambda: self.visit(alt, f"{name}-{i}", alt_pointer))
+                    if rule is None:
+                        problems.append(problem)  # an unsatisfiable alternative matches nothing: left out
+                    else:
+                        alternatives.append(rule)
                 if not alternatives:
-                    raise UnsupportedSchemaError(
+                    raise UnsatisfiableSchemaError(
                         f"no alternative of {union_kw} can be satisfied: {'; '.join(problems)}", union_kw, pointer
                     )
                 return " | ".join(alternatives)
         if "const" in schema or "enum" in schema:
             # the listed values, less those the schema's other keywords reject
             values = [schema["const"]] if "const" in schema else list(schema["enum"])
-            rest = {k: v for k, v in schema.items() if k not in ("const", "enum")}
-            if _has_constraints(rest):
-                values = [v for v in values if _allowed_by(rest, v)]
+            values = [v for v in values if _has_type(schema, v)]
             if not values:
-                raise UnsupportedSchemaError("no value of the enum/const satisfies the schema", "enum", pointer)
+                raise UnsatisfiableSchemaError("no value of the enum/const satisfies the schema", "enum", pointer)
             return "(" + " | ".join(json_literal(v) for v in values) + f") {self.primitive('space')}"
 
         types = schema.get("type")
@@ -361,7 +373,7 @@ class SchemaConverter:
             # additionalProperties; any value is accepted here and checked afterwards
             matching = [pat for pat in (schema.get("patternProperties") or {}) if _search(pat, key)]
             if not matching and explicit_additional is False:
-                raise UnsupportedSchemaError(
+                raise UnsatisfiableSchemaError(
                     f"property {key!r} is required but additionalProperties is false", "required", pointer
                 )
             if matching or explicit_additional is not True:
@@ -370,13 +382,21 @@ class SchemaConverter:
         forbidden = [k for k, v in properties.items() if v is False]
         for key in forbidden:
             if key in required:
-                raise UnsupportedSchemaError(f"property {key!r} is required but its schema is false", "required", pointer)
+                raise UnsatisfiableSchemaError(f"property {key!r} is required but its schema is false", "required", pointer)
             del properties[key]
         additional = schema.get("additionalProperties", self.additional_default)
         names = self.ordered(list(properties))
         kv_rules: List[Tuple[str, bool]] = []
-        for prop in names:
-            value_rule = self.visit(properties[prop], f"{name}-{prop}", f"{pointer}/properties/{_pointer_escape(prop)}")
+        for prop in list(names):
+            prop_pointer = f"{pointer}/properties/{_pointer_escape(prop)}"
+            value_rule, _problem = self.if_satisfiable(lambda: self.visit(properties[prop], f"{name}-{prop}", prop_pointer))
+            if value_rule is None:
+                if prop in required:
+                    raise UnsatisfiableSchemaError(f"required property {prop!r} accepts no value: {_problem}", "required", pointer)
+                # no value is allowed, so the property cannot appear: as if its schema were false
+                names.remove(prop)
+                forbidden.append(prop)
+                continue
             kv = self.add_rule(f"{name}-{prop}-kv", f"{json_literal(prop)} {space} \":\" {space} {value_rule}")
             kv_rules.append((kv, prop in required))
         extra_alternatives: List[str] = []
@@ -456,10 +476,7 @@ class SchemaConverter:
                     alternatives.append(f"{literal(lit)} ({sub})" if child.get("") else f"{literal(lit)} ({sub})?")
                 else:
                     alternatives.append(f"{literal(lit)} {char}+")
-            allowed = subtract(
-                complement(normalize_ranges([(ord(c), ord(c)) for c in rejects])), normalize_ranges(_MUST_ESCAPE_RANGES)
-            )
-            first_other = f'({char_class(allowed)} | [\\\\] (["\\\\/bfnrt] | "u" [0-9a-fA-F]{{4}}))'
+            first_other = json_string_chars(complement(normalize_ranges([(ord(c), ord(c)) for c in rejects])))
             alternatives.append(f"{first_other} {char}*")
             return " | ".join(alternatives)
 
@@ -473,7 +490,7 @@ class SchemaConverter:
         low = int(schema.get(min_kw, 0))
         high = None if schema.get(max_kw) is None else int(schema[max_kw])
         if high is not None and high < low:
-            raise UnsupportedSchemaError(f"{max_kw} is smaller than {min_kw}", max_kw, pointer)
+            raise UnsatisfiableSchemaError(f"{max_kw} is smaller than {min_kw}", max_kw, pointer)
         if high is not None and high > MAX_REPETITION:
             self.note(max_kw, f"{pointer}/{max_kw}", f"bounds above {MAX_REPETITION} are checked afterwards")
             high = None
@@ -555,7 +572,7 @@ class SchemaConverter:
                     try:
                         combined = pattern_with_length(pattern, int(min_len), None if max_len is None else int(max_len))
                     except ValueError as exc:
-                        raise UnsupportedSchemaError(str(exc), "pattern", pointer) from None
+                        raise UnsatisfiableSchemaError(str(exc), "pattern", pointer) from None
                     if combined is not None and exact:
                         body = combined
                     else:
@@ -615,15 +632,26 @@ class SchemaConverter:
             self.all_of_depth -= 1
 
 
-def _allowed_by(schema: Dict[str, Any], value: Any) -> bool:
-    """Whether ``value`` validates against ``schema`` (a local check; True when it cannot tell)."""
-    import jsonschema
+_JSON_TYPE_CHECKS = {
+    "null": lambda v: v is None,
+    "boolean": lambda v: isinstance(v, bool),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool) or isinstance(v, float) and v.is_integer(),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "string": lambda v: isinstance(v, str),
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+}
 
-    try:
-        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-        return cls(schema).is_valid(value)
-    except Exception:  # unresolvable refs and the like: keep the value
+
+def _has_type(schema: Dict[str, Any], value: Any) -> bool:
+    """Whether ``value`` is of one of the schema's ``type``s (True without a ``type``)."""
+    types = schema.get("type")
+    if types is None:
         return True
+    types = [types] if isinstance(types, str) else list(types)
+    if schema.get("nullable") is True:
+        types.append("null")
+    return any(_JSON_TYPE_CHECKS.get(t, lambda v: True)(value) for t in types)
 
 
 def _search(pattern: str, text: str) -> bool:
@@ -707,7 +735,7 @@ def _integer_bounds(schema: Dict[str, Any]) -> Tuple[Optional[int], Optional[int
         candidate = math.ceil(value) - 1
         hi = candidate if hi is None else min(hi, candidate)
     if lo is not None and hi is not None and lo > hi:
-        raise UnsupportedSchemaError(f"no integer lies between {lo} and {hi}", "minimum")
+        raise UnsatisfiableSchemaError(f"no integer lies between {lo} and {hi}", "minimum")
     return lo, hi
 
 
@@ -736,7 +764,7 @@ def _merge_all_of(parts: List[Any], conv: SchemaConverter, pointer: str) -> Dict
         if part is True:
             continue
         if part is False:
-            raise UnsupportedSchemaError("allOf contains 'false'", "allOf", pointer)
+            raise UnsatisfiableSchemaError("allOf contains 'false'", "allOf", pointer)
         if not isinstance(part, dict):
             continue
         if "allOf" in part:
@@ -761,7 +789,7 @@ def _merge_all_of(parts: List[Any], conv: SchemaConverter, pointer: str) -> Dict
                     b |= {"integer"}
                 both = a & b
                 if not both:
-                    raise UnsupportedSchemaError(f"allOf requires incompatible types {sorted(a)} and {sorted(b)}", "type", pointer)
+                    raise UnsatisfiableSchemaError(f"allOf requires incompatible types {sorted(a)} and {sorted(b)}", "type", pointer)
                 merged[key] = sorted(both)
             elif key in ("minimum", "minLength", "minItems", "exclusiveMinimum") and not isinstance(value, bool):
                 merged[key] = max(merged[key], value)

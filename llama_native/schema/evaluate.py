@@ -68,16 +68,13 @@ def evaluate_records(records: Iterable[dict], *, label: str = "") -> EvaluationS
     return stats
 
 
+def load_records(path: Path, limit: Optional[int] = None) -> List[Any]:
+    """The first ``limit`` records (all when None) of a JSONL file."""
+    with open(path, encoding="utf-8") as handle:
+        lines = [line for line in handle if line.strip()]
+    return [json.loads(line) for line in (lines[:limit] if limit else lines)]
+
+
 def evaluate_file(path: Path, limit: Optional[int] = None) -> EvaluationStats:
     """Evaluate the first ``limit`` schemas of a JSONL file."""
-    with open(path, encoding="utf-8") as handle:
-        lines = handle.readlines()
-    records = (json.loads(line) for line in (lines[:limit] if limit else lines))
-    return evaluate_records(records, label=f"{Path(path).stem}/")
-
-
-def load_records(path: Path, limit: Optional[int] = None) -> List[Any]:
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle.readlines()[:limit] if line.strip()] if limit else [
-            json.loads(line) for line in handle if line.strip()
-        ]
+    return evaluate_records(load_records(path, limit), label=f"{Path(path).stem}/")

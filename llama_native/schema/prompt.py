@@ -55,15 +55,14 @@ def _skeleton(node: Any, keys: List[str], seen: Tuple[int, ...]) -> Any:
     if id(node) in seen:  # recursive schema: describe, do not expand
         return _describe(node)
     seen = seen + (id(node),)
-    for combinator in ("allOf",):
-        if combinator in node:
-            merged: Dict[str, Any] = {}
-            for part in node[combinator]:
-                sub = _skeleton(part, keys, seen)
-                if isinstance(sub, dict):
-                    merged.update(sub)
-            if merged:
-                return merged
+    if "allOf" in node:
+        merged: Dict[str, Any] = {}
+        for part in node["allOf"]:
+            sub = _skeleton(part, keys, seen)
+            if isinstance(sub, dict):
+                merged.update(sub)
+        if merged:
+            return merged
     for combinator in ("anyOf", "oneOf"):
         if combinator in node:
             options = [_subject(o) for o in node[combinator]]

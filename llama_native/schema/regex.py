@@ -240,18 +240,27 @@ def pattern_with_length(pattern: str, min_len: int, max_len: "int | None") -> "s
     if chars is None:
         return None
     if starts and (ends or dollar):
-        lo = max(low, min_len)
-        hi = max_len if high is None else (high if max_len is None else min(high, max_len))
-        if hi is not None and lo > hi:
-            raise ValueError(f"no string matches {pattern!r} with length {min_len}..{max_len}")
-        if lo > MAX_REPETITION or (hi is not None and hi > MAX_REPETITION):
-            return None
-        body = repetition(chars, lo, hi) or '""'
-        if dollar and (max_len is None or lo < max_len):
+        def counts(lo: int, hi: "int | None") -> "str | None":
+            """`chars` repeated lo..hi times (None: an empty range); raises UnsupportedPattern above the limit."""
+            if hi is not None and lo > hi:
+                return None
+            if lo > MAX_REPETITION or (hi is not None and hi > MAX_REPETITION):
+                raise UnsupportedPattern("bounds above the repetition limit")
+            return repetition(chars, lo, hi) or '""'
+
+        def upper(limit: "int | None") -> "int | None":
+            return high if limit is None else (limit if high is None else min(high, limit))
+
+        try:
+            plain = counts(max(low, min_len), upper(max_len))
             # Python's $ also matches before a final newline, which counts towards the length
-            newline_hi = None if hi is None else hi  # a newline replaces one class character at most
-            body = f"({body} | {repetition(chars, max(lo, 0), None if hi is None else max(hi - 1, 0)) or chr(34) * 2} \"\\\\n\")" if newline_hi is not None else f"{body} \"\\\\n\"?"
-        return body
+            before_newline = counts(max(low, min_len - 1), upper(None if max_len is None else max_len - 1)) if dollar else None
+        except UnsupportedPattern:
+            return None
+        alternatives = [a for a in (plain, before_newline and f'{before_newline} "\\\\n"') if a]
+        if not alternatives:
+            raise ValueError(f"no string matches {pattern!r} with length {min_len}..{max_len}")
+        return alternatives[0] if len(alternatives) == 1 else "(" + " | ".join(alternatives) + ")"
     if not starts and not (ends or dollar) and low == 1 and max_len is not None and max_len <= 64:
         other = json_string_chars(complement(normalize_ranges(ranges)))
         anything = json_string_chars(complement([]))

@@ -1,4 +1,8 @@
-"""Final validation of generated JSON, and serialization in the grammar's key order."""
+"""Final validation of generated JSON, and serialization in the grammar's key order.
+
+``jsonschema`` (with its format checkers, about a second to import) is
+imported on first use, not when ``llama_native`` is imported.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ import json
 from typing import Any, Dict, List, Optional, Sequence
 
 import jsonref
-import jsonschema
 
 from .converter import _merge_all_of, resolve_refs
 from .gbnf import normalize_numbers as _normalize
@@ -26,6 +29,8 @@ class SchemaValidationError(ValueError):
 
 def make_validator(schema: Any) -> Any:
     """A jsonschema validator for ``schema`` (its own draft) with format checking."""
+    import jsonschema
+
     if isinstance(schema, bool):
         schema = {} if schema else {"not": {}}
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
@@ -88,9 +93,8 @@ def _select(schema: Any, instance: Any, validator_cls: Any, depth: int = 0) -> D
     return schema
 
 
-def _declared_order(schema: Any, instance: Any, validator_cls: Any) -> Dict[str, Any]:
-    """Property name -> subschema, in the order the grammar emits them."""
-    selected = _select(schema, instance, validator_cls)
+def _declared_order(selected: Dict[str, Any]) -> Dict[str, Any]:
+    """Property name -> subschema of a selected schema, in the order the grammar emits them."""
     own = dict(selected.get("properties") or {})
     for k in selected.get("required", []) or []:
         own.setdefault(k, True)
@@ -115,6 +119,8 @@ def serialize_like_grammar(
     """
     rank = {name: i for i, name in enumerate(prop_order or [])}
     resolved = resolve_refs(schema) if isinstance(schema, dict) else schema
+    import jsonschema
+
     validator_cls = jsonschema.validators.validator_for(schema if isinstance(schema, dict) else {})
 
     def items_schema(s: Any, index: int) -> Any:
@@ -129,7 +135,7 @@ def serialize_like_grammar(
     def order(value: Any, s: Any) -> Any:
         if isinstance(value, dict):
             selected = _select(s, value, validator_cls)
-            declared = _declared_order(selected, value, validator_cls)
+            declared = _declared_order(selected)
             names = [n for _, n in sorted(enumerate(declared), key=lambda it: (rank.get(it[1], len(rank)), it[0]))]
             keys = [n for n in names if n in value] + [k for k in value if k not in declared]
             additional = selected.get("additionalProperties", {})
@@ -146,22 +152,3 @@ def serialize_like_grammar(
     except UnicodeEncodeError:
         text = json.dumps(ordered, ensure_ascii=True, separators=(",", ":"))
     return text
-
-
-def key_order(schema: Any) -> List[str]:
-    """All property names of ``schema`` in document order (nested included)."""
-    out: List[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for name in (node.get("properties") or {}):
-                if name not in out:
-                    out.append(name)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(schema)
-    return out
