@@ -1,14 +1,14 @@
 """Decode speed: llama_native against llama.cpp's own llama-bench, same source, same model.
 
 Prints our decode tokens/s over llama-bench's ``tg`` figure (median of
-several runs each).  llama-bench decodes without sampling; our figure is a
+several interleaved rounds: one llama-bench run, then one of ours).  llama-bench decodes without sampling; our figure is a
 real generation (greedy sampling over the whole vocabulary, UTF-8 handling,
 the hand-off of every token to Python), so a ratio near 1 means the whole
 token loop costs next to nothing over llama.cpp's decode.
 
 Usage::
 
-    python bench/bench_decode.py [--model PATH] [--threads 2] [--tokens 128] [--runs 5]
+    python bench/bench_decode.py [--model PATH] [--threads 2] [--tokens 128] [--runs 11]
 
 Without ``--model`` it uses the random-weight benchmark model: llama-bpe
 tokenizer (128k vocabulary), 512 wide, 4 layers, F16.
@@ -42,7 +42,8 @@ def llama_bench_tg(binary: Path, model: Path, threads: int, tokens: int, runs: i
     return statistics.median(result["samples_ts"])
 
 
-def ours_tg(model: Path, threads: int, tokens: int, runs: int) -> float:
+def ours_tg_runner(model: Path, threads: int, tokens: int):
+    """A function that runs one measured generation of `tokens` decode steps and returns tok/s."""
     llm = Llama(str(model), n_ctx=512, n_threads=threads, n_threads_batch=threads, flash_attn=False)
     ban_eog = {t: float("-inf") for t in llm.eog_tokens()}
     prompt = [llm.token_bos()] if llm.token_bos() >= 0 else llm.tokenize(b"a")
@@ -64,7 +65,7 @@ def ours_tg(model: Path, threads: int, tokens: int, runs: int) -> float:
         return tokens / (end - first)  # `tokens` decode+sample steps after the first
 
     one_run()  # warm-up, as llama-bench does
-    return statistics.median(one_run() for _ in range(runs))
+    return one_run
 
 
 def main() -> None:
@@ -72,15 +73,20 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--tokens", type=int, default=128)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=11)
     args = parser.parse_args()
 
     model = args.model or bench_model_path()
     binary = build_llama_tool("llama-bench")
-    peer = llama_bench_tg(binary, model, args.threads, args.tokens, args.runs)
-    ours = ours_tg(model, args.threads, args.tokens, args.runs)
+    run_ours = ours_tg_runner(model, args.threads, args.tokens)
+    # Interleaved rounds (peer, then ours) so drift on a shared machine hits both alike.
+    peer_runs, our_runs = [], []
+    for _ in range(args.runs):
+        peer_runs.append(llama_bench_tg(binary, model, args.threads, args.tokens, 1))
+        our_runs.append(run_ours())
+    peer, ours = statistics.median(peer_runs), statistics.median(our_runs)
     print(f"model: {model}")
-    print(f"threads={args.threads} tokens={args.tokens} runs={args.runs} (median)")
+    print(f"threads={args.threads} tokens={args.tokens} rounds={args.runs} (interleaved, median)")
     print(f"llama-bench tg{args.tokens}: {peer:8.1f} tok/s")
     print(f"llama_native     : {ours:8.1f} tok/s")
     print(f"ratio (ours / llama-bench): {ours / peer:.3f}")
