@@ -5,7 +5,9 @@ For each schema: declared coverage (converted without error), over-constraint
 grammar accepts and the final jsonschema validation does not catch) and, with
 ``--sample N``, compliance of sampled outputs: N seeds on a random-weight model,
 completed outputs that validate (``inv-full``: invalid completed outputs of
-schemas the grammar enforces fully, which must be 0).  Each instance is serialized as the grammar
+schemas the grammar enforces fully, which must be 0; ``dead-end``: samples
+where every ending the grammar allowed failed the end check, so the API
+raised ``SchemaValidationError`` instead of returning invalid JSON).  Each instance is serialized as the grammar
 emits it (compact, keys in the grammar's order) before llama.cpp's own grammar
 engine is asked whether it accepts it.
 
@@ -25,6 +27,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from llama_native import LlamaGrammar, SchemaValidationError
 from llama_native.schema import compile_json_schema
 from llama_native.schema.evaluate import evaluate_file, load_records
 
@@ -40,7 +43,12 @@ def sample_compliance(path: Path, limit: Optional[int], llm: Any, seeds: int, ma
         except Exception:  # noqa: BLE001 - not covered; counted by the evaluation
             continue
         for seed in range(seeds):
-            out = llm.create_completion("JSON:", grammar=compiled.gbnf, max_tokens=max_tokens, seed=seed, temperature=1.0)
+            grammar = LlamaGrammar.from_json_schema(record["schema"])
+            try:
+                out = llm.create_completion("JSON:", grammar=grammar, max_tokens=max_tokens, seed=seed, temperature=1.0)
+            except SchemaValidationError:
+                stats["dead_end"] += 1  # no valid ending was left: raised, never returned
+                continue
             if out["choices"][0]["finish_reason"] != "stop":
                 stats["unfinished"] += 1
                 continue
@@ -77,7 +85,7 @@ def main() -> None:
         files = [f for f in files if f.stem in args.files]
     header = f"{'file':24} {'schemas':>7} {'coverage':>8} {'over':>6} {'under':>6} {'valid/inst':>10}"
     if llm:
-        header += f" {'compliance':>10} {'completed':>9} {'inv-full':>8}"
+        header += f" {'compliance':>10} {'completed':>9} {'dead-end':>8} {'inv-full':>8}"
     print(header)
     all_failures: List[str] = []
     start = time.time()
@@ -89,7 +97,8 @@ def main() -> None:
         if llm:
             c = sample_compliance(path, args.limit, llm, args.sample, args.max_tokens, failures)
             done = c["completed"]
-            row += f" {c['valid'] / done if done else float('nan'):10.3f} {int(done):9d} {int(c['invalid_fully_enforced']):8d}"
+            row += (f" {c['valid'] / done if done else float('nan'):10.3f} {int(done):9d} {int(c['dead_end']):8d}"
+                    f" {int(c['invalid_fully_enforced']):8d}")
         print(row, flush=True)
         all_failures += failures[: args.show_failures]
     print(f"({time.time() - start:.0f} s)")

@@ -27,7 +27,7 @@ from . import _logging, _native
 from ._sampling import DEFAULT_SEED, generation_params, resolve_seed, sampling_params
 from .grammar import LlamaGrammar
 from .llama_types import Completion, CompletionChunk
-from .schema import JsonSchemaGrammar, schema_system_prompt
+from .schema import JsonSchemaGrammar, SchemaValidationError, schema_system_prompt
 
 LLAMA_DEFAULT_SEED = DEFAULT_SEED
 
@@ -270,8 +270,13 @@ class Llama:
         sampling: "_native.SamplingParams",
         gen: "_native.GenerationParams",
         stats: Optional[Dict[str, int]] = None,
+        end_check: Optional[Callable[[str], bool]] = None,
     ) -> Iterator["_native.Chunk"]:
-        """Chunks of one generation; ``stats["cached_tokens"]`` is set once the prompt is decoded."""
+        """Chunks of one generation; ``stats["cached_tokens"]`` is set once the prompt is decoded.
+
+        ``end_check(text)`` vets the completion whenever a token would
+        complete the grammar's value; a refused token is never sampled.
+        """
         ctx = self._context()
         me = threading.get_ident()
         with self._active_lock:
@@ -285,16 +290,24 @@ class Llama:
             generator = _native.Generator(ctx, prompt_tokens, sampling, gen)
         except IndexError as exc:
             raise ValueError(str(exc)) from None
+        if end_check is not None:
+            generator.set_end_check(end_check)
         entry = (generator, me)
         with self._active_lock:
             self._active.append(entry)
         if stats is not None:
             stats["cached_tokens"] = generator.n_reused_tokens
+        texts: List[str] = []
         try:
             while True:
-                chunk = generator.next()
+                try:
+                    chunk = generator.next()
+                except _native.NoValidContinuation as exc:
+                    raise SchemaValidationError(str(exc), "".join(texts)) from None
                 if chunk is None:
                     break
+                if end_check is not None:
+                    texts.append(chunk.text)
                 yield chunk
                 if generator.finished:
                     break
@@ -349,9 +362,12 @@ class Llama:
 
         ``json_schema`` (a dict, JSON string, pydantic model or TypedDict)
         constrains the output to JSON that validates against it, keys in
-        schema order or ``prop_order``; a completed output is validated with
-        ``jsonschema`` and ``SchemaValidationError`` is raised rather than
-        returning invalid JSON.  ``schema_prompt=True`` prepends the schema's
+        schema order or ``prop_order``.  Keywords the grammar only
+        approximates are checked with ``jsonschema`` whenever a token would
+        complete the value, and such a token is refused when the value would
+        be invalid, so a completed output always validates;
+        ``SchemaValidationError`` is raised (never invalid JSON returned) if
+        the model paints itself into a corner where no valid ending is left.  ``schema_prompt=True`` prepends the schema's
         skeleton with its field descriptions ("Generate JSON output in the
         following format: ...") to the prompt.
 
@@ -401,7 +417,8 @@ class Llama:
         if echo:
             prefix = self._model.detokenize(prompt_tokens, False).decode("utf-8", errors="replace")
         stats: Dict[str, int] = {"cached_tokens": 0}
-        chunks = self._native_generator(prompt_tokens, sampling, gen, stats)
+        end_check = validator.is_valid_text if validator is not None and validator.needs_end_check else None
+        chunks = self._native_generator(prompt_tokens, sampling, gen, stats, end_check)
         if stream:
             return self._stream_completion(
                 chunks, prompt_tokens, prefix, completion_id, created, model_name, validator, stats

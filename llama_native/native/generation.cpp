@@ -55,43 +55,68 @@ Generator::Generator(Context &ctx, std::vector<llama_token> prompt, const Sampli
 
 Generator::~Generator() { release_lease(); }
 
-// Decodes token bytes exactly as llama.cpp's grammar engine does (decode_utf8
-// in llama-grammar.cpp): a sequence's length comes from its lead byte, bytes
-// inside one token are taken as continuation bytes unchecked, and a sequence
-// continued in a later token must continue with 10xxxxxx bytes.  The text
-// emitted is the canonical UTF-8 of those code points, so what Python gets is
-// what the grammar accepted.  Invalid bytes become U+FFFD.
-void Generator::decode_piece(const std::string &piece) {
+void Utf8Decoder::feed(const std::string &piece, std::string &out) {
     static const int lookup[] = {1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 2, 2, 3, 4};
     size_t pos = 0;
     const size_t len = piece.size();
-    while (pos < len && utf8_remain_ > 0) {
+    while (pos < len && remain > 0) {
         const uint8_t b = (uint8_t)piece[pos];
         if ((b >> 6) != 2) {  // the pending sequence is broken
-            append_code_point(pending_text_, 0xFFFD);
-            utf8_remain_ = 0;
-            utf8_value_ = 0;
+            append_code_point(out, 0xFFFD);
+            remain = 0;
+            value = 0;
             break;
         }
-        utf8_value_ = (utf8_value_ << 6) + (b & 0x3F);
+        value = (value << 6) + (b & 0x3F);
         ++pos;
-        if (--utf8_remain_ == 0) append_code_point(pending_text_, utf8_value_);
+        if (--remain == 0) append_code_point(out, value);
     }
     while (pos < len) {
         const uint8_t first = (uint8_t)piece[pos++];
-        const int remain = lookup[first >> 4] - 1;
-        if (remain < 0) {
-            append_code_point(pending_text_, 0xFFFD);
+        const int need = lookup[first >> 4] - 1;
+        if (need < 0) {
+            append_code_point(out, 0xFFFD);
             continue;
         }
-        utf8_value_ = first & ((1u << (7 - remain)) - 1);
-        utf8_remain_ = remain;
-        while (pos < len && utf8_remain_ > 0) {
-            utf8_value_ = (utf8_value_ << 6) + (((uint8_t)piece[pos++]) & 0x3F);
-            --utf8_remain_;
+        value = first & ((1u << (7 - need)) - 1);
+        remain = need;
+        while (pos < len && remain > 0) {
+            value = (value << 6) + (((uint8_t)piece[pos++]) & 0x3F);
+            --remain;
         }
-        if (utf8_remain_ == 0) append_code_point(pending_text_, utf8_value_);
+        if (remain == 0) append_code_point(out, value);
     }
+}
+
+void Utf8Decoder::flush(std::string &out) {
+    if (remain > 0) append_code_point(out, 0xFFFD);  // ends inside a character
+    remain = 0;
+    value = 0;
+}
+
+void Generator::decode_piece(const std::string &piece) {
+    const size_t before = pending_text_.size();
+    utf8_.feed(piece, pending_text_);
+    full_text_.append(pending_text_, before, std::string::npos);
+}
+
+void Generator::set_end_check(nb::object check) {
+    end_check_ = std::move(check);
+    if (!end_check_.is_valid() || end_check_.is_none()) {
+        sampler_->set_end_check(nullptr);
+        return;
+    }
+    // Called with the GIL released, from inside sample().
+    sampler_->set_end_check([this](llama_token token, bool eog) {
+        std::string text = full_text_;
+        if (!eog) {
+            Utf8Decoder copy = utf8_;
+            copy.feed(ctx_.model().token_to_piece(token, false), text);
+            copy.flush(text);
+        }
+        nb::gil_scoped_acquire acquire;
+        return nb::cast<bool>(end_check_(nb::str(text.data(), text.size())));
+    });
 }
 
 void Generator::release_lease() {
@@ -119,10 +144,7 @@ void Generator::finish(const std::string &reason, Chunk &chunk) {
 }
 
 void Generator::take_safe_text(Chunk &chunk, bool final_flush) {
-    if (final_flush && utf8_remain_ > 0) {
-        append_code_point(pending_text_, 0xFFFD);  // ends inside a character
-        utf8_remain_ = 0;
-    }
+    if (final_flush) utf8_.flush(pending_text_);
     size_t safe = pending_text_.size();  // always whole characters (see decode_piece)
     if (!final_flush) {
         // Hold back the longest tail that could still grow into a stop string.

@@ -6,6 +6,8 @@
 #include "context.h"
 #include "sampling.h"
 
+#include <nanobind/nanobind.h>
+
 #include <atomic>
 #include <memory>
 #include <optional>
@@ -25,6 +27,19 @@ struct Chunk {
     std::string finish_reason;        // "" while running; "stop", "length" or "cancelled"
 };
 
+// Decodes token bytes exactly as llama.cpp's grammar engine does (decode_utf8
+// in llama-grammar.cpp): a sequence's length comes from its lead byte, bytes
+// inside one token are taken as continuation bytes unchecked, and a sequence
+// continued in a later token must continue with 10xxxxxx bytes.  The text is
+// the canonical UTF-8 of those code points, so what Python gets is what the
+// grammar accepted.  Invalid bytes become U+FFFD.
+struct Utf8Decoder {
+    uint32_t value = 0;  // a character split across tokens
+    int remain = 0;
+    void feed(const std::string &piece, std::string &out);
+    void flush(std::string &out);  // a character left unfinished becomes U+FFFD
+};
+
 class Generator {
   public:
     // Takes the context's lease (waiting for it) and decodes the prompt.
@@ -40,6 +55,10 @@ class Generator {
     void cancel();
     // Finish now and release the context.
     void close();
+    // `check(text) -> bool` vets the whole completion text whenever a token
+    // would complete the grammar's value (or end generation); a refused token
+    // is never emitted (see Sampler).  None removes the check.
+    void set_end_check(nanobind::object check);
 
     bool finished() const { return finished_; }
     const std::string &finish_reason() const { return finish_reason_; }
@@ -62,8 +81,9 @@ class Generator {
     std::vector<llama_token> generated_;
     std::optional<llama_token> pending_decode_;
     std::string pending_text_;  // decoded, whole characters not yet emitted
-    uint32_t utf8_value_ = 0;   // a character split across tokens
-    int utf8_remain_ = 0;
+    std::string full_text_;     // everything decoded so far
+    Utf8Decoder utf8_;
+    nanobind::object end_check_;
     bool finished_ = false;
     std::atomic<bool> has_lease_{false};
     std::atomic<bool> cancelled_{false};

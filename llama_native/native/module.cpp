@@ -41,6 +41,7 @@ std::string from_text(const nb::handle &text) {
 NB_MODULE(_native, m) {
     m.doc() = "llama.cpp bindings for llama_native (internal; use llama_native.Llama)";
     install_log_bridge();
+    nb::exception<NoValidContinuation>(m, "NoValidContinuation", PyExc_RuntimeError);
 
     m.def("set_log_sink", [](nb::object sink) { set_log_sink(sink.is_none() ? nullptr : sink.ptr()); }, "sink"_a.none());
     m.def("set_log_level", &set_log_level, "min_level"_a);
@@ -169,6 +170,7 @@ NB_MODULE(_native, m) {
         .def("next", &Generator::next)
         .def("cancel", &Generator::cancel)
         .def("close", &Generator::close)
+        .def("set_end_check", &Generator::set_end_check, "check"_a.none())
         .def_prop_ro("finished", &Generator::finished)
         .def_prop_ro("finish_reason", &Generator::finish_reason)
         .def_prop_ro("n_prompt_tokens", &Generator::n_prompt_tokens)

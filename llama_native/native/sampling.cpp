@@ -2,31 +2,38 @@
 #include "sampling.h"
 
 #include "grammar_check.h"
+#include "llama-grammar.h"
 
 #include <cmath>
 #include <stdexcept>
 
 namespace llama_native {
+namespace {
 
-llama_sampler *make_grammar_sampler(const Model &model, const std::string &grammar, const std::string &root) {
+// The grammar engine of llama.cpp's grammar sampler, owned directly (its
+// internal API, src/llama-grammar.h) so that a token's effect can be tried
+// and undone for the end check.
+llama_grammar *make_grammar(const Model &model, const std::string &grammar, const std::string &root) {
     validate_grammar(grammar, root);  // precise parser messages
     LogCapture capture;
-    llama_sampler *smpl = nullptr;
+    llama_grammar *g = nullptr;
     try {
-        smpl = llama_sampler_init_grammar(model.vocab(), grammar.c_str(), root.c_str());
+        g = llama_grammar_init_impl(model.vocab(), grammar.c_str(), root.c_str(), false, nullptr, 0, nullptr, 0);
     } catch (const std::exception &e) {
         throw std::invalid_argument(std::string("invalid grammar: ") + e.what());
     }
-    if (!smpl) {
+    if (!g) {
         std::string reason = capture.text();
         if (reason.empty()) reason = "the grammar could not be parsed";
         throw std::invalid_argument("invalid grammar: " + reason);
     }
-    return smpl;
+    return g;
 }
 
+}  // namespace
+
 Sampler::Sampler(const Model &model, const SamplingParams &p) : model_(model), n_vocab_(model.n_vocab()) {
-    if (!p.grammar.empty()) grammar_ = make_grammar_sampler(model, p.grammar, p.grammar_root);
+    if (!p.grammar.empty()) grammar_ = make_grammar(model, p.grammar, p.grammar_root);
 
     llama_sampler_chain_params cp = llama_sampler_chain_default_params();
     cp.no_perf = true;
@@ -62,7 +69,7 @@ Sampler::Sampler(const Model &model, const SamplingParams &p) : model_(model), n
 }
 
 Sampler::~Sampler() {
-    if (grammar_) llama_sampler_free(grammar_);
+    if (grammar_) llama_grammar_free_impl(grammar_);
     if (chain_) llama_sampler_free(chain_);
 }
 
@@ -73,8 +80,27 @@ void Sampler::fill_candidates(const float *logits) {
 bool Sampler::grammar_allows(llama_token token) {
     llama_token_data single = {token, 1.0f, 0.0f};
     llama_token_data_array arr = {&single, 1, -1, false};
-    llama_sampler_apply(grammar_, &arr);
+    llama_grammar_apply_impl(*grammar_, &arr);
     return arr.data[0].logit != -INFINITY;
+}
+
+// True when `token` (which the grammar allows) leaves nothing more to parse:
+// the value is complete.  The grammar's state is restored afterwards.
+bool Sampler::completes_value(llama_token token) {
+    const llama_grammar_stacks saved = grammar_->stacks;
+    const llama_partial_utf8 saved_utf8 = grammar_->partial_utf8;
+    llama_grammar_accept_impl(*grammar_, token);
+    bool complete = !grammar_->stacks.empty();
+    for (const auto &stack : grammar_->stacks) complete = complete && stack.empty();
+    grammar_->stacks = saved;
+    grammar_->partial_utf8 = saved_utf8;
+    return complete;
+}
+
+bool Sampler::end_allows(llama_token token) {
+    if (!end_check_) return true;
+    if (model_.is_eog(token)) return end_check_(token, true);
+    return !completes_value(token) || end_check_(token, false);
 }
 
 static llama_token argmax(const float *logits, int n) {
@@ -103,23 +129,38 @@ llama_token Sampler::sample(llama_context *ctx, int idx) {
         if (arr.selected < 0) throw std::runtime_error("the sampler chain selected no token");
         id = arr.data[arr.selected].id;
     }
-    if (!grammar_ || grammar_allows(id)) return id;
+    if (!grammar_) return id;
+    const bool allowed = grammar_allows(id);
+    if (allowed && end_allows(id)) return id;
 
-    // Rejected: mask the whole vocabulary with the grammar, then sample again.
+    // Rejected: mask the whole vocabulary with the grammar, then sample again
+    // (again, less each token the end check refuses).
     ++resamples_;
-    fill_candidates(logits);
-    llama_token_data_array arr = {candidates_.data(), (size_t)n_vocab_, -1, false};
-    llama_sampler_apply(grammar_, &arr);
-    bool any = false;
-    for (size_t i = 0; i < arr.size && !any; ++i) any = arr.data[i].logit != -INFINITY;
-    if (!any) throw std::runtime_error("the grammar allows no token of this vocabulary at this point");
-    llama_sampler_apply(chain_, &arr);
-    if (arr.selected < 0) throw std::runtime_error("the sampler chain selected no token");
-    return arr.data[arr.selected].id;
+    refused_.clear();
+    if (allowed) refused_.push_back(id);
+    for (;;) {
+        fill_candidates(logits);
+        for (llama_token t : refused_) candidates_[t].logit = -INFINITY;
+        llama_token_data_array arr = {candidates_.data(), (size_t)n_vocab_, -1, false};
+        llama_grammar_apply_impl(*grammar_, &arr);
+        bool any = false;
+        for (size_t i = 0; i < arr.size && !any; ++i) any = arr.data[i].logit != -INFINITY;
+        if (!any) {
+            if (refused_.empty()) throw std::runtime_error("the grammar allows no token of this vocabulary at this point");
+            throw NoValidContinuation(
+                "the output can no longer become valid: every token the grammar allows would complete a value "
+                "that fails the final check");
+        }
+        llama_sampler_apply(chain_, &arr);
+        if (arr.selected < 0) throw std::runtime_error("the sampler chain selected no token");
+        id = arr.data[arr.selected].id;
+        if (end_allows(id)) return id;
+        refused_.push_back(id);
+    }
 }
 
 void Sampler::accept(llama_token token) {
-    if (grammar_) llama_sampler_accept(grammar_, token);
+    if (grammar_) llama_grammar_accept_impl(*grammar_, token);
     llama_sampler_accept(chain_, token);
 }
 

@@ -1,14 +1,24 @@
 // Token sampling: a llama.cpp sampler chain plus an optional GBNF grammar,
 // applied the way llama.cpp's common sampler does it (sample first, check the
 // one token against the grammar, mask the whole vocabulary only on rejection).
+//
+// An optional end check vets every token that would complete the grammar's
+// value (and end-of-generation): keywords a grammar can only approximate
+// (JSON Schema's `not`, `oneOf` exclusivity, ...) are checked there, and a
+// token that would complete an invalid value is refused like a token the
+// grammar rejects, so the model has to continue instead.
 #pragma once
 
 #include "model.h"
 
 #include <cstdint>
+#include <functional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
+
+struct llama_grammar;  // llama.cpp's grammar engine (src/llama-grammar.h)
 
 namespace llama_native {
 
@@ -28,9 +38,14 @@ struct SamplingParams {
     std::string grammar_root = "root";
 };
 
-// Parses a GBNF grammar against a vocabulary; throws std::invalid_argument
-// with llama.cpp's parser message when it is invalid.
-llama_sampler *make_grammar_sampler(const Model &model, const std::string &grammar, const std::string &root);
+// No token is left that the grammar and the end check both allow.
+struct NoValidContinuation : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Vets a token that would complete the value (`eog`: the end-of-generation
+// token ending it); returns false to refuse it.
+using EndCheck = std::function<bool(llama_token token, bool eog)>;
 
 class Sampler {
   public:
@@ -44,16 +59,21 @@ class Sampler {
     // Record a chosen token (penalties history, grammar state).
     void accept(llama_token token);
     bool has_grammar() const { return grammar_ != nullptr; }
+    void set_end_check(EndCheck check) { end_check_ = std::move(check); }
     // Number of steps where the first choice was rejected by the grammar.
     int64_t grammar_resamples() const { return resamples_; }
 
   private:
     void fill_candidates(const float *logits);
     bool grammar_allows(llama_token token);
+    bool completes_value(llama_token token);
+    bool end_allows(llama_token token);
 
     const Model &model_;
     llama_sampler *chain_ = nullptr;
-    llama_sampler *grammar_ = nullptr;
+    llama_grammar *grammar_ = nullptr;
+    EndCheck end_check_;
+    std::vector<llama_token> refused_;
     bool plain_greedy_ = false;  // greedy with no bias/penalties: argmax on raw logits
     int n_vocab_;
     std::vector<llama_token_data> candidates_;

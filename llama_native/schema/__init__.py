@@ -14,6 +14,7 @@ Example::
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Dict, List, Optional, Sequence, Union
@@ -51,6 +52,23 @@ class JsonSchemaGrammar:
     def is_valid(self, value: Any) -> bool:
         """True if the (parsed) value validates against the schema."""
         return self._validator.is_valid(value)
+
+    def is_valid_text(self, text: str) -> bool:
+        """True if ``text`` parses as JSON that validates (never raises)."""
+        try:
+            return bool(self._validator.is_valid(json.loads(text)))
+        except (ValueError, ArithmeticError, RecursionError):  # not JSON, or e.g. multipleOf overflow
+            return False
+
+    @property
+    def needs_end_check(self) -> bool:
+        """True when the grammar relaxes some keyword, so a completed value must be checked before it ends.
+
+        Generation then refuses any token that would complete an invalid
+        value (see ``Generator.set_end_check``): a completed output always
+        validates.
+        """
+        return bool(self.unenforced)
 
     def serialize(self, instance: Any) -> str:
         """``instance`` as the grammar would emit it (compact, keys in grammar order)."""

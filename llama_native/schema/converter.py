@@ -6,8 +6,8 @@ required keys before optional ones, treats patterns as anchored and allows
 free whitespace.  This one keeps keys in the schema's order (or
 ``prop_order``), emits compact JSON by default, follows the specification for
 unanchored patterns and absent ``additionalProperties``, and records every
-keyword it cannot enforce so the final output is validated with
-``jsonschema`` (or, with ``strict=True``, refuses the schema).
+keyword it cannot enforce so generation checks it with ``jsonschema``
+wherever the value would end (or, with ``strict=True``, refuses the schema).
 
 ``$ref`` is resolved with :mod:`jsonref` (local references only); recursive
 schemas become recursive rules.
@@ -25,9 +25,9 @@ enforced by the grammar                type (and lists), enum, const, properties
                                        exclusiveMinimum / exclusiveMaximum,
                                        anyOf, oneOf (as anyOf), allOf (merged),
                                        nullable, $ref
-superset in the grammar, validated     uniqueItems, multipleOf, not, if/then/else,
-after generation (``strict=True``:     contains, min/maxProperties,
-:class:`UnsupportedSchemaError`)       patternProperties, propertyNames,
+superset in the grammar, checked       uniqueItems, multipleOf, not, if/then/else,
+where the value would end              contains, min/maxProperties,
+(``strict=True``: refused)             patternProperties, propertyNames,
                                        dependentRequired, dependentSchemas,
                                        number bounds other than >= 0, oneOf
                                        exclusivity, other formats, minLength or

@@ -1,0 +1,220 @@
+"""Chat templates rendered in jinja2's sandbox, with messages shaped as Hugging Face templates expect.
+
+A GGUF's ``tokenizer.chat_template`` is untrusted text (llama-cpp-python's
+CVE-2024-34359 was remote code execution through it), so it only ever runs in
+:class:`jinja2.sandbox.SandboxedEnvironment`: attributes starting with an
+underscore (``__class__``, ``__subclasses__``, ``__globals__``, ...) and
+unsafe callables are refused, while what real templates do (``list.append``,
+``namespace``, loop controls, ``tojson``) works.  We use the mutable sandbox,
+not the immutable one, because real templates append to lists.
+
+Example::
+
+    >>> from llama_native.chat import Jinja2ChatFormatter
+    >>> fmt = Jinja2ChatFormatter(
+    ...     "{% for m in messages %}<|{{ m.role }}|>{{ m.content }}{% endfor %}"
+    ...     "{% if add_generation_prompt %}<|assistant|>{% endif %}", eos_token="</s>", bos_token="<s>")
+    >>> fmt(messages=[{"role": "user", "content": "hi"}]).prompt
+    '<|user|>hi<|assistant|>'
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Dict, List, Optional, Sequence, Union
+
+import jinja2
+from jinja2.ext import Extension
+from jinja2.sandbox import SandboxedEnvironment
+
+
+class ChatTemplateError(ValueError):
+    """A chat template failed to render (or refused the conversation through ``raise_exception``)."""
+
+
+class TemplateRaised(ChatTemplateError):
+    """The template itself refused the messages with ``raise_exception(message)``."""
+
+
+@dataclass
+class ChatFormatterResponse:
+    """A rendered prompt, as in llama-cpp-python: ``prompt``, ``stop`` strings, ``added_special``."""
+
+    prompt: str
+    stop: Optional[Union[str, List[str]]] = None
+    stopping_criteria: Any = None
+    added_special: bool = False
+    tool_syntax: Optional[str] = None  # "hermes", "llama3", "mistral", ... when the template has a native one
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+
+class _GenerationTag(Extension):
+    """``{% generation %}...{% endgeneration %}`` (Hugging Face's assistant-mask tag) renders its body."""
+
+    tags = {"generation"}
+
+    def parse(self, parser: Any) -> Any:
+        lineno = next(parser.stream).lineno
+        body = parser.parse_statements(("name:endgeneration",), drop_needle=True)
+        return jinja2.nodes.Scope(body, lineno=lineno)
+
+
+def _raise_exception(message: str) -> None:
+    raise TemplateRaised(str(message))
+
+
+def _tojson(value: Any, ensure_ascii: bool = False, indent: Any = None, separators: Any = None, sort_keys: bool = False) -> str:
+    # Hugging Face's tojson: plain json.dumps (jinja2's own one escapes HTML characters)
+    return json.dumps(value, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
+
+
+def _strftime_now(fmt: str) -> str:
+    return datetime.now().strftime(fmt)
+
+
+def make_environment() -> SandboxedEnvironment:
+    """The sandboxed jinja2 environment every chat template is rendered in."""
+    env = SandboxedEnvironment(
+        trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols", "jinja2.ext.do", _GenerationTag]
+    )
+    env.filters["tojson"] = _tojson
+    env.globals["raise_exception"] = _raise_exception
+    env.globals["strftime_now"] = _strftime_now
+    return env
+
+
+def _arguments_as_mapping(arguments: Any) -> Any:
+    if isinstance(arguments, str):
+        try:
+            parsed = json.loads(arguments)
+        except ValueError:
+            return arguments
+        return parsed if isinstance(parsed, dict) else arguments
+    return arguments
+
+
+def _text_of(content: Any) -> Any:
+    """A list of text parts becomes one string (templates differ in what they accept); other content is kept."""
+    if isinstance(content, list) and all(isinstance(p, dict) and p.get("type") == "text" for p in content):
+        return "".join(str(p.get("text", "")) for p in content)
+    return content
+
+
+def normalize_messages(messages: Sequence[Dict[str, Any]], none_content: Any = None) -> List[Dict[str, Any]]:
+    """Copies of OpenAI-style messages in the shape Hugging Face chat templates expect.
+
+    Tool-call ``arguments`` become mappings (OpenAI sends JSON strings), a
+    ``content`` of None becomes ``none_content``, text-part lists become
+    strings, and tool results get the ``name`` of the call they answer.
+    """
+    out: List[Dict[str, Any]] = []
+    names_by_id: Dict[str, str] = {}
+    for message in messages:
+        if not isinstance(message, dict) or "role" not in message:
+            raise ValueError(f"each message must be a dict with a 'role', got {message!r}")
+        m = copy.deepcopy(dict(message))
+        m["content"] = _text_of(m.get("content"))
+        if m["content"] is None:
+            m["content"] = none_content
+        if m.get("tool_calls"):
+            calls = []
+            for call in m["tool_calls"]:
+                call = dict(call)
+                function = dict(call.get("function") or {})
+                function["arguments"] = _arguments_as_mapping(function.get("arguments", {}))
+                call["function"] = function
+                call.setdefault("type", "function")
+                # some templates read name/arguments at the top level of a call
+                call.setdefault("name", function.get("name"))
+                call.setdefault("arguments", function["arguments"])
+                if call.get("id") and function.get("name"):
+                    names_by_id[call["id"]] = function["name"]
+                calls.append(call)
+            m["tool_calls"] = calls
+        if m["role"] == "tool" and "name" not in m and m.get("tool_call_id") in names_by_id:
+            m["name"] = names_by_id[m["tool_call_id"]]
+        out.append(m)
+    return out
+
+
+def detect_tool_syntax(template: str) -> Optional[str]:
+    """The tool-call syntax a template renders natively, if we know it."""
+    if "<tool_call>" in template:
+        return "hermes"
+    if "[TOOL_CALLS]" in template:
+        return "mistral"
+    if "<|python_tag|>" in template or ("<|start_header_id|>" in template and "tool" in template):
+        return "llama3"
+    return None
+
+
+def template_supports_tools(template: str) -> bool:
+    return "tools" in template
+
+
+class Jinja2ChatFormatter:
+    """Renders messages with a Jinja2 chat template (in the sandbox), as llama-cpp-python's class of that name.
+
+    ``__call__(messages=..., tools=..., tool_choice=..., **kwargs)`` returns a
+    :class:`ChatFormatterResponse`; extra keyword arguments reach the template
+    (e.g. ``enable_thinking=False``).
+    """
+
+    def __init__(
+        self,
+        template: str,
+        eos_token: str,
+        bos_token: str,
+        add_generation_prompt: bool = True,
+        stop_token_ids: Optional[List[int]] = None,
+    ) -> None:
+        self.template = template
+        self.eos_token = eos_token
+        self.bos_token = bos_token
+        self.add_generation_prompt = add_generation_prompt
+        self.stop_token_ids = list(stop_token_ids or [])
+        try:
+            self._compiled = make_environment().from_string(template)
+        except jinja2.TemplateError as exc:
+            raise ChatTemplateError(f"the chat template does not parse: {exc}") from None
+        self.tool_syntax = detect_tool_syntax(template)
+        self.supports_tools = template_supports_tools(template)
+
+    def render(self, messages: Sequence[Dict[str, Any]], **kwargs: Any) -> str:
+        """The prompt text; tries ``content=None`` first, then ``""`` for templates that cannot take None."""
+        variables = dict(
+            eos_token=self.eos_token, bos_token=self.bos_token, add_generation_prompt=self.add_generation_prompt,
+        )
+        variables.update({k: v for k, v in kwargs.items() if v is not None})
+        last_error: Optional[Exception] = None
+        for none_content in (None, ""):
+            try:
+                return self._compiled.render(messages=normalize_messages(messages, none_content), **variables)
+            except TemplateRaised:
+                raise
+            except jinja2.exceptions.SecurityError as exc:
+                raise ChatTemplateError(f"the chat template tried something the sandbox forbids: {exc}") from None
+            except Exception as exc:  # noqa: BLE001 - template bugs surface as ChatTemplateError
+                last_error = exc
+        raise ChatTemplateError(f"the chat template failed to render: {type(last_error).__name__}: {last_error}")
+
+    def __call__(
+        self,
+        *,
+        messages: Sequence[Dict[str, Any]],
+        functions: Optional[List[Dict[str, Any]]] = None,
+        function_call: Any = None,
+        tools: Optional[List[Dict[str, Any]]] = None,
+        tool_choice: Any = None,
+        **kwargs: Any,
+    ) -> ChatFormatterResponse:
+        prompt = self.render(messages, tools=tools, tool_choice=tool_choice, functions=functions,
+                             function_call=function_call, **kwargs)
+        stop = [self.eos_token] if self.eos_token else []
+        return ChatFormatterResponse(
+            prompt=prompt, stop=stop, added_special=bool(self.bos_token) and prompt.startswith(self.bos_token),
+            tool_syntax=self.tool_syntax,
+        )
