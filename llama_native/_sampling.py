@@ -101,6 +101,10 @@ def sampling_params(
     if parsed is not None:
         p.grammar = parsed.grammar
         p.grammar_root = parsed.root
+        if parsed.lazy:
+            p.grammar_lazy = True
+            p.grammar_trigger_patterns = list(parsed.trigger_patterns)
+            p.grammar_trigger_tokens = list(parsed.trigger_tokens)
     return p
 
 

@@ -16,7 +16,7 @@ Example::
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, Union
 
 from . import _native
 
@@ -27,7 +27,15 @@ if TYPE_CHECKING:
 class LlamaGrammar:
     """A parsed GBNF grammar (the text plus its root rule name)."""
 
-    def __init__(self, grammar: str, root: str = "root") -> None:
+    def __init__(
+        self,
+        grammar: str,
+        root: str = "root",
+        *,
+        trigger_patterns: Optional[Sequence[str]] = None,
+        trigger_tokens: Optional[Sequence[int]] = None,
+        end_check: Optional[Callable[[str], bool]] = None,
+    ) -> None:
         if not isinstance(grammar, str):
             raise TypeError(f"grammar must be a GBNF string, not {type(grammar).__name__}")
         _native.validate_grammar(grammar, root)
@@ -35,6 +43,19 @@ class LlamaGrammar:
         self.root = root
         #: set when the grammar was compiled from a JSON Schema; outputs are validated against it
         self.json_schema: Optional["JsonSchemaGrammar"] = None
+        #: a lazy grammar leaves the output free until one of these regexes
+        #: matches it (or a trigger token appears), then constrains it from the
+        #: match (its first capture group) onwards
+        self.trigger_patterns: List[str] = list(trigger_patterns or [])
+        self.trigger_tokens: List[int] = [int(t) for t in trigger_tokens or []]
+        #: ``end_check(text) -> bool`` vets the whole output whenever a token
+        #: would complete the grammar's value; a refused token is never sampled
+        self.end_check = end_check
+
+    @property
+    def lazy(self) -> bool:
+        """True when the grammar waits for a trigger before it constrains anything."""
+        return bool(self.trigger_patterns or self.trigger_tokens)
 
     @classmethod
     def from_string(cls, grammar: str, verbose: bool = True, root: str = "root") -> "LlamaGrammar":

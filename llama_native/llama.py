@@ -25,6 +25,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Unio
 
 from . import _logging, _native
 from ._sampling import DEFAULT_SEED, generation_params, resolve_seed, sampling_params
+from ._chat_api import ChatMixin
 from .grammar import LlamaGrammar
 from .llama_types import Completion, CompletionChunk
 from .schema import JsonSchemaGrammar, SchemaValidationError, schema_system_prompt
@@ -57,7 +58,7 @@ def _check_model_file(path: str) -> None:
         raise ModelLoadError(f"'{path}' is not a GGUF model file: {what}")
 
 
-class Llama:
+class Llama(ChatMixin):
     """A GGUF model and one inference context (llama-cpp-python compatible).
 
     Args:
@@ -72,6 +73,8 @@ class Llama:
         last_n_tokens_size: window of the repeat/presence/frequency penalties.
         verbose: forward llama.cpp's log to ``logging`` (stderr) and show load progress.
         progress_callback: ``f(progress: float) -> bool``; returning False aborts loading.
+        chat_format: a named chat format (``llama_native.chat.list_chat_formats()``) to use
+            instead of the GGUF's own chat template.
 
     Example::
 
@@ -101,6 +104,7 @@ class Llama:
         last_n_tokens_size: int = 64,
         verbose: bool = False,
         progress_callback: Optional[Callable[[float], bool]] = None,
+        chat_format: Optional[str] = None,
         **kwargs: Any,
     ) -> None:
         self._native_model: Optional[_native.Model] = None
@@ -124,6 +128,14 @@ class Llama:
         unknown = set(kwargs) - _IGNORED_LLAMA_CPP_PYTHON_ARGS
         if unknown:
             raise TypeError(f"Llama() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
+        if kwargs.get("chat_handler") is not None:
+            raise ValueError("chat_handler is not supported; use chat_format=... or llama_native.chat.register_chat_format")
+        if chat_format is not None:
+            from .chat.formats import get_chat_formatter
+
+            get_chat_formatter(chat_format)  # ValueError naming the known formats
+        self.chat_format = chat_format
+        self._chat_formatter = None
 
         _check_model_file(self.model_path)
         if verbose:
@@ -417,7 +429,9 @@ class Llama:
         if echo:
             prefix = self._model.detokenize(prompt_tokens, False).decode("utf-8", errors="replace")
         stats: Dict[str, int] = {"cached_tokens": 0}
-        end_check = validator.is_valid_text if validator is not None and validator.needs_end_check else None
+        end_check = grammar.end_check if isinstance(grammar, LlamaGrammar) else None
+        if end_check is None and validator is not None and validator.needs_end_check:
+            end_check = validator.is_valid_text
         chunks = self._native_generator(prompt_tokens, sampling, gen, stats, end_check)
         if stream:
             return self._stream_completion(
@@ -535,7 +549,7 @@ _IGNORED_LLAMA_CPP_PYTHON_ARGS = frozenset({
     "split_mode", "main_gpu", "tensor_split", "rpc_servers", "kv_overrides", "rope_scaling_type",
     "pooling_type", "rope_freq_base", "rope_freq_scale", "yarn_ext_factor", "yarn_attn_factor",
     "yarn_beta_fast", "yarn_beta_slow", "yarn_orig_ctx", "logits_all", "offload_kqv", "numa",
-    "chat_format", "chat_handler", "draft_model", "tokenizer", "type_k", "type_v", "spm_infill",
+    "chat_handler", "draft_model", "tokenizer", "type_k", "type_v", "spm_infill",
     "lora_base", "lora_scale", "lora_path", "swa_full",
 })
 _IGNORED_COMPLETION_ARGS = frozenset({

@@ -24,7 +24,7 @@ import copy
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Union
 
 import jinja2
 from jinja2.ext import Extension
@@ -66,9 +66,18 @@ def _raise_exception(message: str) -> None:
     raise TemplateRaised(str(message))
 
 
+def _json_default(value: Any) -> Any:
+    if isinstance(value, jinja2.Undefined):
+        return None
+    if isinstance(value, (Iterator, Iterable)) and not isinstance(value, (str, bytes, dict)):
+        return list(value)  # e.g. the generator of ``tools | map(attribute='function')``
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
 def _tojson(value: Any, ensure_ascii: bool = False, indent: Any = None, separators: Any = None, sort_keys: bool = False) -> str:
     # Hugging Face's tojson: plain json.dumps (jinja2's own one escapes HTML characters)
-    return json.dumps(value, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
+    return json.dumps(value, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys,
+                      default=_json_default)
 
 
 def _strftime_now(fmt: str) -> str:
@@ -103,12 +112,36 @@ def _text_of(content: Any) -> Any:
     return content
 
 
-def normalize_messages(messages: Sequence[Dict[str, Any]], none_content: Any = None) -> List[Dict[str, Any]]:
+def normalize_tools(tools: Optional[Sequence[Dict[str, Any]]]) -> Optional[List[Dict[str, Any]]]:
+    """OpenAI tools, with the fields some templates read at the top level (``name``, ``description``, Cohere's ``parameter_definitions``)."""
+    if tools is None:
+        return None
+    out = []
+    for tool in tools:
+        tool = copy.deepcopy(dict(tool))
+        function = tool.get("function") or {}
+        params = function.get("parameters") or {"type": "object", "properties": {}}
+        tool.setdefault("name", function.get("name"))
+        tool.setdefault("description", function.get("description", ""))
+        tool.setdefault("parameters", params)
+        required = set(params.get("required", []))
+        tool.setdefault("parameter_definitions", {
+            name: {"description": spec.get("description", ""), "type": spec.get("type", "string"), "required": name in required}
+            for name, spec in (params.get("properties") or {}).items() if isinstance(spec, dict)
+        })
+        out.append(tool)
+    return out
+
+
+def normalize_messages(
+    messages: Sequence[Dict[str, Any]], none_content: Any = None, arguments_as_text: bool = False
+) -> List[Dict[str, Any]]:
     """Copies of OpenAI-style messages in the shape Hugging Face chat templates expect.
 
-    Tool-call ``arguments`` become mappings (OpenAI sends JSON strings), a
-    ``content`` of None becomes ``none_content``, text-part lists become
-    strings, and tool results get the ``name`` of the call they answer.
+    Tool-call ``arguments`` become mappings (OpenAI sends JSON strings; JSON
+    text with ``arguments_as_text``), a ``content`` of None becomes
+    ``none_content``, text-part lists become strings, and tool results get
+    the ``name`` of the call they answer.
     """
     out: List[Dict[str, Any]] = []
     names_by_id: Dict[str, str] = {}
@@ -125,6 +158,8 @@ def normalize_messages(messages: Sequence[Dict[str, Any]], none_content: Any = N
                 call = dict(call)
                 function = dict(call.get("function") or {})
                 function["arguments"] = _arguments_as_mapping(function.get("arguments", {}))
+                if arguments_as_text and not isinstance(function["arguments"], str):
+                    function["arguments"] = json.dumps(function["arguments"], ensure_ascii=False)
                 call["function"] = function
                 call.setdefault("type", "function")
                 # some templates read name/arguments at the top level of a call
@@ -184,15 +219,28 @@ class Jinja2ChatFormatter:
         self.supports_tools = template_supports_tools(template)
 
     def render(self, messages: Sequence[Dict[str, Any]], **kwargs: Any) -> str:
-        """The prompt text; tries ``content=None`` first, then ``""`` for templates that cannot take None."""
+        """The prompt text.
+
+        Messages are tried in the shapes templates expect, most common first:
+        ``content=None`` with tool-call arguments as mappings, then ``""`` for
+        templates that cannot take None, then arguments as JSON text.
+        """
         variables = dict(
             eos_token=self.eos_token, bos_token=self.bos_token, add_generation_prompt=self.add_generation_prompt,
         )
+        variables["date_string"] = datetime.now().strftime("%d %b %Y")  # Llama 3.x
+        variables["datetime"] = datetime.now().strftime("%b %d %Y %H:%M:%S GMT")  # FireFunction
         variables.update({k: v for k, v in kwargs.items() if v is not None})
+        if variables.get("tools") is not None:
+            variables["tools"] = normalize_tools(variables["tools"])
+            # templates written for the legacy API (e.g. FireFunction) read a JSON listing
+            variables.setdefault(
+                "functions", json.dumps([t.get("function", t) for t in variables["tools"]], ensure_ascii=False, indent=2)
+            )
         last_error: Optional[Exception] = None
-        for none_content in (None, ""):
+        for none_content, as_text in ((None, False), ("", False), ("", True)):
             try:
-                return self._compiled.render(messages=normalize_messages(messages, none_content), **variables)
+                return self._compiled.render(messages=normalize_messages(messages, none_content, as_text), **variables)
             except TemplateRaised:
                 raise
             except jinja2.exceptions.SecurityError as exc:

@@ -152,7 +152,10 @@ NB_MODULE(_native, m) {
         .def_rw("seed", &SamplingParams::seed)
         .def_rw("logit_bias", &SamplingParams::logit_bias)
         .def_rw("grammar", &SamplingParams::grammar)
-        .def_rw("grammar_root", &SamplingParams::grammar_root);
+        .def_rw("grammar_root", &SamplingParams::grammar_root)
+        .def_rw("grammar_lazy", &SamplingParams::grammar_lazy)
+        .def_rw("grammar_trigger_patterns", &SamplingParams::grammar_trigger_patterns)
+        .def_rw("grammar_trigger_tokens", &SamplingParams::grammar_trigger_tokens);
 
     nb::class_<GenerationParams>(m, "GenerationParams")
         .def(nb::init<>())

@@ -5,6 +5,7 @@
 #include "llama-grammar.h"
 
 #include <cmath>
+#include <regex>
 #include <stdexcept>
 
 namespace llama_native {
@@ -13,12 +14,26 @@ namespace {
 // The grammar engine of llama.cpp's grammar sampler, owned directly (its
 // internal API, src/llama-grammar.h) so that a token's effect can be tried
 // and undone for the end check.
-llama_grammar *make_grammar(const Model &model, const std::string &grammar, const std::string &root) {
-    validate_grammar(grammar, root);  // precise parser messages
+llama_grammar *make_grammar(const Model &model, const SamplingParams &p) {
+    validate_grammar(p.grammar, p.grammar_root);  // precise parser messages
+    for (llama_token t : p.grammar_trigger_tokens) model.check_token(t);
+    std::vector<const char *> patterns;
+    for (const auto &pattern : p.grammar_trigger_patterns) {
+        try {
+            std::regex check(pattern);
+        } catch (const std::regex_error &e) {
+            throw std::invalid_argument("invalid grammar trigger pattern '" + pattern + "': " + e.what());
+        }
+        patterns.push_back(pattern.c_str());
+    }
+    if (p.grammar_lazy && patterns.empty() && p.grammar_trigger_tokens.empty())
+        throw std::invalid_argument("a lazy grammar needs at least one trigger pattern or token");
     LogCapture capture;
     llama_grammar *g = nullptr;
     try {
-        g = llama_grammar_init_impl(model.vocab(), grammar.c_str(), root.c_str(), false, nullptr, 0, nullptr, 0);
+        g = llama_grammar_init_impl(model.vocab(), p.grammar.c_str(), p.grammar_root.c_str(), p.grammar_lazy,
+                                    patterns.data(), patterns.size(), p.grammar_trigger_tokens.data(),
+                                    p.grammar_trigger_tokens.size());
     } catch (const std::exception &e) {
         throw std::invalid_argument(std::string("invalid grammar: ") + e.what());
     }
@@ -33,7 +48,7 @@ llama_grammar *make_grammar(const Model &model, const std::string &grammar, cons
 }  // namespace
 
 Sampler::Sampler(const Model &model, const SamplingParams &p) : model_(model), n_vocab_(model.n_vocab()) {
-    if (!p.grammar.empty()) grammar_ = make_grammar(model, p.grammar, p.grammar_root);
+    if (!p.grammar.empty()) grammar_ = make_grammar(model, p);
 
     llama_sampler_chain_params cp = llama_sampler_chain_default_params();
     cp.no_perf = true;
@@ -87,6 +102,7 @@ bool Sampler::grammar_allows(llama_token token) {
 // True when `token` (which the grammar allows) leaves nothing more to parse:
 // the value is complete.  The grammar's state is restored afterwards.
 bool Sampler::completes_value(llama_token token) {
+    if (grammar_->awaiting_trigger) return false;  // a lazy grammar not yet triggered completes nothing
     const llama_grammar_stacks saved = grammar_->stacks;
     const llama_partial_utf8 saved_utf8 = grammar_->partial_utf8;
     llama_grammar_accept_impl(*grammar_, token);

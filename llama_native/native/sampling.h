@@ -36,6 +36,13 @@ struct SamplingParams {
     std::vector<std::pair<llama_token, float>> logit_bias;
     std::string grammar;  // GBNF; empty = unconstrained
     std::string grammar_root = "root";
+    // Lazy grammar: unconstrained until the output matches a trigger pattern
+    // (a regex, searched anywhere; "^...$" must match the whole output) or a
+    // trigger token appears; the grammar then parses from the pattern's first
+    // capture group (or the match) onwards.
+    bool grammar_lazy = false;
+    std::vector<std::string> grammar_trigger_patterns;
+    std::vector<llama_token> grammar_trigger_tokens;
 };
 
 // No token is left that the grammar and the end check both allow.

@@ -1,0 +1,116 @@
+"""``Llama.create_chat_completion`` and the chat-format plumbing (a mixin of :class:`~llama_native.Llama`)."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterator, List, Optional, Union
+
+from .chat.completion import chat_completion, chat_completion_chunks, prepare_chat
+from .chat.formats import ChatFormatter, get_chat_formatter
+from .chat.templates import Jinja2ChatFormatter
+from .grammar import LlamaGrammar
+
+DEFAULT_CHAT_FORMAT = "chatml"
+
+
+class ChatMixin:
+    """Chat completions over the model's own template (or a named format)."""
+
+    chat_format: Optional[str]
+    chat_template: Optional[str]
+    _chat_formatter: Optional[ChatFormatter]
+
+    @property
+    def chat_formatter(self) -> ChatFormatter:
+        """What turns messages into the prompt: ``chat_format`` if given, else the GGUF's template, else ChatML."""
+        if self._chat_formatter is None:
+            if self.chat_format:
+                self._chat_formatter = get_chat_formatter(self.chat_format)
+            elif self.chat_template:
+                model = self._model  # type: ignore[attr-defined]
+                bos = model.token_text(model.token_bos).decode("utf-8", "replace") if model.token_bos >= 0 else ""
+                eos = model.token_text(model.token_eos).decode("utf-8", "replace") if model.token_eos >= 0 else ""
+                self._chat_formatter = Jinja2ChatFormatter(
+                    self.chat_template, eos_token=eos, bos_token=bos, stop_token_ids=model.eog_tokens()
+                )
+            else:
+                self._chat_formatter = get_chat_formatter(DEFAULT_CHAT_FORMAT)
+        return self._chat_formatter
+
+    def create_chat_completion(
+        self,
+        messages: List[Dict[str, Any]],
+        functions: Optional[List[Dict[str, Any]]] = None,
+        function_call: Any = None,
+        tools: Optional[List[Dict[str, Any]]] = None,
+        tool_choice: Any = None,
+        temperature: float = 0.2,
+        top_p: float = 0.95,
+        top_k: int = 40,
+        min_p: float = 0.05,
+        typical_p: float = 1.0,
+        stream: bool = False,
+        stop: Union[None, str, List[str]] = None,
+        seed: Optional[int] = None,
+        response_format: Any = None,
+        max_tokens: Optional[int] = None,
+        presence_penalty: float = 0.0,
+        frequency_penalty: float = 0.0,
+        repeat_penalty: float = 1.0,
+        model: Optional[str] = None,
+        grammar: Union[None, str, LlamaGrammar] = None,
+        logit_bias: Optional[Dict[Union[int, str], float]] = None,
+        logprobs: Optional[bool] = None,
+        top_logprobs: Optional[int] = None,
+        parallel_tool_calls: Optional[bool] = None,
+        schema_prompt: bool = False,
+        chat_template_kwargs: Optional[Dict[str, Any]] = None,
+        **kwargs: Any,
+    ) -> Union[Dict[str, Any], Iterator[Dict[str, Any]]]:
+        """Answer ``messages``; returns a ``chat.completion`` dict, or ``chat.completion.chunk`` dicts with ``stream=True``.
+
+        ``response_format`` is ``{"type": "json_object"}`` (any JSON object),
+        ``{"type": "json_object", "schema": {...}}`` or OpenAI's
+        ``{"type": "json_schema", "json_schema": {"name": ..., "schema": {...}}}``:
+        the reply is then JSON that validates.  ``tools`` (OpenAI format) with
+        ``tool_choice`` "auto" (default), "required", "none" or
+        ``{"type": "function", "function": {"name": ...}}`` produce
+        ``tool_calls`` whose arguments always validate against the tool's
+        parameters.  ``schema_prompt=True`` adds the schema's field
+        descriptions to the system message.  The last streamed chunk carries
+        ``usage``.
+
+        Example::
+
+            >>> from llama_native import Llama
+            >>> from llama_native.testing import synthetic_model_path
+            >>> llm = Llama(str(synthetic_model_path()), n_ctx=256)
+            >>> out = llm.create_chat_completion([{"role": "user", "content": "Pick one"}],
+            ...     response_format={"type": "json_schema", "json_schema": {"name": "c", "schema": {"enum": ["a", "b"]}}})
+            >>> out["choices"][0]["message"]["content"] in ('"a"', '"b"')
+            True
+        """
+        if logprobs or top_logprobs:
+            raise ValueError("logprobs is not supported yet")
+        if functions is not None:  # the legacy OpenAI API
+            if tools is not None:
+                raise ValueError("pass either functions or tools, not both")
+            tools = [{"type": "function", "function": f} for f in functions]
+            if isinstance(function_call, dict):
+                tool_choice = {"type": "function", "function": {"name": function_call.get("name")}}
+            elif function_call is not None:
+                tool_choice = function_call
+        prepared = prepare_chat(
+            self,  # type: ignore[arg-type]
+            messages, tools=tools, tool_choice=tool_choice, parallel_tool_calls=parallel_tool_calls,
+            response_format=response_format, grammar=grammar, schema_prompt=schema_prompt, stop=stop,
+            template_kwargs=dict(chat_template_kwargs or {}),
+        )
+        result = self.create_completion(  # type: ignore[attr-defined]
+            prepared.prompt_tokens, max_tokens=max_tokens, temperature=temperature, top_p=top_p, top_k=top_k,
+            min_p=min_p, typical_p=typical_p, stop=prepared.stop, stream=stream, seed=seed, model=model,
+            presence_penalty=presence_penalty, frequency_penalty=frequency_penalty, repeat_penalty=repeat_penalty,
+            grammar=prepared.grammar, logit_bias=logit_bias, **kwargs,
+        )
+        if stream:
+            return chat_completion_chunks(result, prepared)
+        return chat_completion(result, prepared)

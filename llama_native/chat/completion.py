@@ -1,0 +1,228 @@
+"""Chat completion: messages -> prompt (template) -> constrained completion -> OpenAI-shaped chat dicts.
+
+The token loop is :meth:`Llama.create_completion`'s; this module only decides
+the prompt, the grammar (``response_format``, ``grammar`` or tools) and the
+stop strings, and turns the text into ``chat.completion`` dicts or
+``chat.completion.chunk`` streams, parsing tool calls.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Union
+
+from ..grammar import LlamaGrammar
+from ..schema import schema_system_prompt
+from .templates import ChatFormatterResponse
+from .tools import ToolCallFormat, choose_syntax, chosen_functions, tool_functions, tools_system_prompt
+
+if TYPE_CHECKING:
+    from ..llama import Llama
+
+
+@dataclass
+class PreparedChat:
+    """What one chat request turns into before generation."""
+
+    prompt_tokens: List[int]
+    grammar: Optional[LlamaGrammar]
+    stop: List[str]
+    tool_mode: str = "none"  # "none", "auto" or "required"
+    tool_format: Optional[ToolCallFormat] = None
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+
+def response_format_schema(response_format: Any) -> Any:
+    """The JSON schema a ``response_format`` asks for; None for plain text."""
+    if response_format is None:
+        return None
+    if isinstance(response_format, type):  # a pydantic model or TypedDict
+        return response_format
+    if not isinstance(response_format, dict) or "type" not in response_format:
+        raise ValueError(f"response_format must be a dict with a 'type', got {response_format!r}")
+    kind = response_format["type"]
+    if kind == "text":
+        return None
+    if kind == "json_object":
+        return response_format.get("schema") or {"type": "object"}
+    if kind == "json_schema":
+        spec = response_format.get("json_schema")
+        if not isinstance(spec, dict) or "schema" not in spec:
+            raise ValueError("response_format type 'json_schema' needs {'json_schema': {'name': ..., 'schema': {...}}}")
+        return spec["schema"]
+    raise ValueError(f"response_format type must be 'text', 'json_object' or 'json_schema', got {kind!r}")
+
+
+def _with_system_text(messages: List[Dict[str, Any]], text: str) -> List[Dict[str, Any]]:
+    """Add ``text`` to the system message (creating one first if there is none)."""
+    messages = [dict(m) for m in messages]
+    if messages and messages[0].get("role") == "system":
+        existing = messages[0].get("content") or ""
+        if not isinstance(existing, str):
+            existing = "".join(p.get("text", "") for p in existing if isinstance(p, dict))
+        messages[0]["content"] = (existing + "\n\n" + text).strip()
+    else:
+        messages.insert(0, {"role": "system", "content": text})
+    return messages
+
+
+def prepare_chat(
+    llama: "Llama",
+    messages: Sequence[Dict[str, Any]],
+    *,
+    tools: Optional[List[Dict[str, Any]]],
+    tool_choice: Any,
+    parallel_tool_calls: Optional[bool],
+    response_format: Any,
+    grammar: Union[None, str, LlamaGrammar],
+    schema_prompt: bool,
+    stop: Union[None, str, List[str]],
+    template_kwargs: Dict[str, Any],
+) -> PreparedChat:
+    if not isinstance(messages, (list, tuple)) or not messages:
+        raise ValueError("messages must be a non-empty list of {'role': ..., 'content': ...} dicts")
+    messages = list(messages)
+    formatter = llama.chat_formatter
+    functions = tool_functions(tools or [])
+    mode, called = chosen_functions(functions, tool_choice) if functions else ("none", [])
+    if tool_choice not in (None, "none", "auto") and not functions:
+        raise ValueError("tool_choice needs tools")
+    schema = response_format_schema(response_format)
+    if sum(x is not None for x in (schema, grammar)) + (mode != "none") > 1:
+        raise ValueError("use one of response_format, grammar and tool calling (tool_choice 'auto'/'required') per request")
+    parallel = True if parallel_tool_calls is None else bool(parallel_tool_calls)
+
+    tool_format: Optional[ToolCallFormat] = None
+    if functions:
+        tool_format = choose_syntax(getattr(formatter, "tool_syntax", None))
+        if not getattr(formatter, "supports_tools", False) and mode != "none":
+            messages = _with_system_text(messages, tools_system_prompt(called, tool_format, parallel))
+
+    if schema is not None:
+        grammar = LlamaGrammar.from_json_schema(schema)
+    grammar_obj = None
+    if grammar is not None:
+        grammar_obj = grammar if isinstance(grammar, LlamaGrammar) else LlamaGrammar(grammar)
+        if schema_prompt:
+            if grammar_obj.json_schema is None:
+                raise ValueError("schema_prompt=True needs a JSON schema (response_format or a grammar from a schema)")
+            messages = _with_system_text(messages, schema_system_prompt(grammar_obj.json_schema.schema))
+    elif schema_prompt:
+        raise ValueError("schema_prompt=True needs a JSON schema (response_format or a grammar from a schema)")
+    if mode in ("auto", "required") and tool_format is not None:
+        grammar_obj = tool_format.grammar(called, lazy=mode == "auto", parallel=parallel)
+
+    response: ChatFormatterResponse = formatter(
+        messages=messages, tools=tools if functions else None, tool_choice=tool_choice, **template_kwargs
+    )
+    add_bos = llama._model.add_bos and not response.added_special
+    prompt_tokens = llama._model.tokenize(response.prompt.encode("utf-8"), add_bos, True)
+    stops: List[str] = []
+    for source in (response.stop, stop):
+        if source:
+            stops += [source] if isinstance(source, str) else list(source)
+    return PreparedChat(prompt_tokens, grammar_obj, [s for s in dict.fromkeys(stops) if s], mode, tool_format)
+
+
+def _message_from_text(text: str, prepared: PreparedChat) -> tuple:
+    """``(message, has_tool_calls)`` for a finished generation."""
+    if prepared.tool_mode != "none" and prepared.tool_format is not None:
+        try:
+            content, calls = prepared.tool_format.parse(text)
+        except ValueError:
+            calls = []
+        if calls:
+            return (
+                {"role": "assistant", "content": content.strip() or None,
+                 "tool_calls": prepared.tool_format.openai_tool_calls(calls)},
+                True,
+            )
+    return {"role": "assistant", "content": text}, False
+
+
+def chat_completion(completion: Dict[str, Any], prepared: PreparedChat) -> Dict[str, Any]:
+    """A ``text_completion`` dict as a ``chat.completion`` dict."""
+    choice = completion["choices"][0]
+    message, has_calls = _message_from_text(choice["text"], prepared)
+    finish = "tool_calls" if has_calls else choice["finish_reason"]
+    return {
+        "id": "chat" + completion["id"],
+        "object": "chat.completion",
+        "created": completion["created"],
+        "model": completion["model"],
+        "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}],
+        "usage": completion["usage"],
+    }
+
+
+def _held_back(text: str, trigger: str) -> int:
+    """Length of the longest tail of ``text`` that could still grow into ``trigger``."""
+    for k in range(min(len(trigger) - 1, len(text)), 0, -1):
+        if text.endswith(trigger[:k]):
+            return k
+    return 0
+
+
+def chat_completion_chunks(chunks: Iterator[Dict[str, Any]], prepared: PreparedChat) -> Iterator[Dict[str, Any]]:
+    """``text_completion`` chunks as ``chat.completion.chunk`` dicts (the last one with ``usage``).
+
+    Plain content streams as it comes.  With tools, text that opens a tool
+    call is never streamed as content; each parsed call is sent as a
+    ``tool_calls`` delta once generation ends.
+    """
+    chat_id = f"chatcmpl-{uuid.uuid4()}"
+    created = int(time.time())
+    model = ""
+
+    def make(delta: Dict[str, Any], finish_reason: Optional[str] = None) -> Dict[str, Any]:
+        return {
+            "id": chat_id, "object": "chat.completion.chunk", "created": created, "model": model,
+            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}],
+        }
+
+    tools_on = prepared.tool_mode != "none" and prepared.tool_format is not None
+    trigger = prepared.tool_format.trigger if tools_on else ""
+    text = ""       # all generated text
+    streamed = 0    # characters of text already sent as content
+    in_call = prepared.tool_mode == "required"
+    started = False
+    try:
+        for chunk in chunks:
+            model = chunk["model"]
+            if not started:
+                started = True
+                yield make({"role": "assistant", "content": ""})
+            piece = chunk["choices"][0]["text"]
+            finish = chunk["choices"][0]["finish_reason"]
+            text += piece
+            if not in_call:
+                if tools_on:
+                    at = text.find(trigger, streamed)
+                    if at >= 0:
+                        in_call = True
+                        safe = at
+                    else:
+                        safe = len(text) - (0 if finish else _held_back(text, trigger))
+                else:
+                    safe = len(text)
+                if safe > streamed:
+                    yield make({"content": text[streamed:safe]})
+                    streamed = safe
+            if finish:
+                message, has_calls = _message_from_text(text, prepared)
+                if has_calls:
+                    for index, call in enumerate(message["tool_calls"]):
+                        yield make({"tool_calls": [dict(call, index=index)]})
+                elif streamed < len(text):  # a call that never completed: its text is content after all
+                    yield make({"content": text[streamed:]})
+                final = make({}, "tool_calls" if has_calls else finish)
+                if "usage" in chunk:
+                    final["usage"] = chunk["usage"]
+                yield final
+                return
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()

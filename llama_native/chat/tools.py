@@ -1,0 +1,207 @@
+"""Tool calls for any model: grammars built from the tools' parameter schemas, and parsing.
+
+Each tool-call syntax says how calls are written (and so what the grammar
+allows and what the parser reads):
+
+- ``hermes``: ``<tool_call>{"name": ..., "arguments": {...}}</tool_call>``
+  (Hermes, Qwen 2.5/3 and every template that uses ``<tool_call>``; also our
+  choice for models without a native syntax, told about it in the system prompt);
+- ``mistral``: ``[TOOL_CALLS][{"name": ..., "arguments": {...}}, ...]``;
+- ``llama3``: ``{"name": ..., "parameters": {...}}`` (Llama 3.1+ JSON calls).
+
+For ``tool_choice="required"`` or a named function the whole output is
+constrained; for ``"auto"`` the grammar is lazy: the model may write text, and
+once it writes the syntax's opening (the trigger) the rest is constrained.
+
+Example::
+
+    >>> from llama_native.chat.tools import ToolCallFormat
+    >>> fmt = ToolCallFormat("hermes")
+    >>> fmt.parse('Sure.<tool_call>{"name":"add","arguments":{"a":1}}</tool_call>')
+    ('Sure.', [{'name': 'add', 'arguments': {'a': 1}}])
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import string
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from ..grammar import LlamaGrammar
+from ..schema import compile_json_schema
+
+TOOL_SYNTAXES = ("hermes", "mistral", "llama3")
+
+
+def tool_functions(tools: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The ``function`` objects of OpenAI-format tools, checked."""
+    functions = []
+    for tool in tools:
+        if not isinstance(tool, dict) or tool.get("type", "function") != "function" or "function" not in tool:
+            raise ValueError(f"each tool must be {{'type': 'function', 'function': {{...}}}}, got {tool!r}")
+        function = tool["function"]
+        if not isinstance(function, dict) or not function.get("name"):
+            raise ValueError(f"a tool's function needs a name, got {function!r}")
+        functions.append(function)
+    names = [f["name"] for f in functions]
+    if len(set(names)) != len(names):
+        raise ValueError(f"tool names must be unique, got {names}")
+    return functions
+
+
+def chosen_functions(functions: List[Dict[str, Any]], tool_choice: Any) -> Tuple[str, List[Dict[str, Any]]]:
+    """``(mode, functions)``: mode "none", "auto" or "required" (a named choice is "required" on one tool)."""
+    if tool_choice is None:
+        return ("auto" if functions else "none"), functions
+    if tool_choice in ("none", "auto", "required"):
+        return tool_choice, functions
+    if isinstance(tool_choice, dict):
+        name = (tool_choice.get("function") or {}).get("name") or tool_choice.get("name")
+        chosen = [f for f in functions if f["name"] == name]
+        if not chosen:
+            raise ValueError(f"tool_choice names {name!r}, which is not among the tools {[f['name'] for f in functions]}")
+        return "required", chosen
+    raise ValueError(f"tool_choice must be 'none', 'auto', 'required' or {{'type': 'function', 'function': {{'name': ...}}}}, got {tool_choice!r}")
+
+
+def _parameters(function: Dict[str, Any]) -> Dict[str, Any]:
+    params = function.get("parameters")
+    if params is None:
+        return {"type": "object", "properties": {}}
+    return params
+
+
+def _call_id(syntax: str) -> str:
+    if syntax == "mistral":  # Mistral templates require 9 alphanumeric characters
+        return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(9))
+    return "call_" + secrets.token_hex(12)
+
+
+class ToolCallFormat:
+    """One tool-call syntax: the grammar for calls to ``functions`` and the parser for its output."""
+
+    def __init__(self, syntax: str) -> None:
+        if syntax not in TOOL_SYNTAXES:
+            raise ValueError(f"unknown tool-call syntax {syntax!r}; known: {TOOL_SYNTAXES}")
+        self.syntax = syntax
+
+    @property
+    def arguments_key(self) -> str:
+        return "parameters" if self.syntax == "llama3" else "arguments"
+
+    @property
+    def trigger(self) -> str:
+        """The text that opens a call (and triggers the lazy grammar)."""
+        return {"hermes": "<tool_call>", "mistral": "[TOOL_CALLS]", "llama3": '{"name":'}[self.syntax]
+
+    def call_schema(self, functions: List[Dict[str, Any]]) -> Dict[str, Any]:
+        alternatives = [
+            {
+                "type": "object",
+                "properties": {"name": {"const": f["name"]}, self.arguments_key: _parameters(f)},
+                "required": ["name", self.arguments_key],
+                "additionalProperties": False,
+            }
+            for f in functions
+        ]
+        return alternatives[0] if len(alternatives) == 1 else {"anyOf": alternatives}
+
+    def grammar(self, functions: List[Dict[str, Any]], *, lazy: bool, parallel: bool) -> LlamaGrammar:
+        """The grammar of one call (or several with ``parallel``); lazy grammars wait for :attr:`trigger`."""
+        compiled = compile_json_schema(self.call_schema(functions), additional_properties=False)
+        rules = compiled.gbnf.replace("root ::=", "tool-call ::=", 1)
+        if not rules.startswith("tool-call ::=") and "\ntool-call ::=" not in rules:
+            raise AssertionError("unexpected grammar layout")  # pragma: no cover
+        if self.syntax == "hermes":
+            block = '"<tool_call>" "\\n"? tool-call "\\n"? "</tool_call>"'
+            top = f"root ::= {block} (\"\\n\"? {block})*" if parallel else f"root ::= {block}"
+        elif self.syntax == "mistral":
+            top = 'root ::= "[TOOL_CALLS]" "[" tool-call ' + ('("," " "? tool-call)* ' if parallel else "") + '"]"'
+        else:
+            top = "root ::= tool-call" + (' (";" " "? tool-call)*' if parallel else "")
+        gbnf = top + "\n" + rules
+        schemas = {f["name"]: _parameters(f) for f in functions}
+        validators = {name: compile_json_schema(s, additional_properties=False) for name, s in schemas.items()}
+
+        def end_check(text: str) -> bool:
+            try:
+                _, calls = self.parse(text)
+            except ValueError:
+                return False
+            return bool(calls) and all(
+                c["name"] in validators and validators[c["name"]].is_valid(c["arguments"]) for c in calls
+            )
+
+        needs_check = any(v.needs_end_check for v in validators.values())
+        grammar = LlamaGrammar(
+            gbnf,
+            trigger_patterns=[re.escape(self.trigger)] if lazy else None,
+            end_check=end_check if needs_check else None,
+        )
+        return grammar
+
+    def parse(self, text: str) -> Tuple[str, List[Dict[str, Any]]]:
+        """``(content before the calls, [{"name", "arguments"}])``; no opening means no calls."""
+        start = text.find(self.trigger)
+        if start < 0:
+            return text, []
+        content, rest = text[:start], text[start:]
+        decoder = json.JSONDecoder()
+        calls: List[Dict[str, Any]] = []
+        if self.syntax == "hermes":
+            for match in re.finditer(r"<tool_call>\s*", rest):
+                value, _ = decoder.raw_decode(rest, match.end())
+                calls.append(value)
+        elif self.syntax == "mistral":
+            body = rest[len(self.trigger):].lstrip()
+            value, _ = decoder.raw_decode(body)
+            calls = value if isinstance(value, list) else [value]
+        else:
+            pos = 0
+            while pos < len(rest):
+                value, end = decoder.raw_decode(rest, pos)
+                calls.append(value)
+                pos = end
+                while pos < len(rest) and rest[pos] in "; \n":
+                    pos += 1
+        out = []
+        for call in calls:
+            if not isinstance(call, dict) or "name" not in call:
+                raise ValueError(f"not a tool call: {call!r}")
+            arguments = call.get(self.arguments_key, call.get("arguments", {}))
+            out.append({"name": call["name"], "arguments": arguments})
+        return content, out
+
+    def openai_tool_calls(self, calls: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        """Parsed calls as OpenAI ``tool_calls`` (arguments as a JSON string, with ids)."""
+        return [
+            {
+                "id": _call_id(self.syntax),
+                "type": "function",
+                "function": {"name": c["name"], "arguments": json.dumps(c["arguments"], ensure_ascii=False)},
+            }
+            for c in calls
+        ]
+
+
+def tools_system_prompt(functions: List[Dict[str, Any]], fmt: ToolCallFormat, parallel: bool) -> str:
+    """Tells a model whose template has no tool support which tools exist and how to call them."""
+    listing = "\n".join(
+        json.dumps({"name": f["name"], "description": f.get("description", ""), "parameters": _parameters(f)},
+                   ensure_ascii=False)
+        for f in functions
+    )
+    example = {"hermes": '<tool_call>{"name": <function-name>, "arguments": <args-json-object>}</tool_call>',
+               "mistral": '[TOOL_CALLS][{"name": <function-name>, "arguments": <args-json-object>}]',
+               "llama3": '{"name": <function-name>, "parameters": <args-json-object>}'}[fmt.syntax]
+    several = " You may call several tools, one after another." if parallel else ""
+    return (
+        "You can call the following tools:\n" + listing + "\n\nTo call a tool, reply with " + example + "." + several
+    )
+
+
+def choose_syntax(template_syntax: Optional[str]) -> ToolCallFormat:
+    """The template's native syntax when we know it, else ours (``hermes``)."""
+    return ToolCallFormat(template_syntax if template_syntax in TOOL_SYNTAXES else "hermes")
