@@ -126,9 +126,13 @@ def prepare_chat(
     return PreparedChat(prompt_tokens, grammar_obj, [s for s in dict.fromkeys(stops) if s], mode, tool_format)
 
 
-def _message_from_text(text: str, prepared: PreparedChat) -> tuple:
-    """``(message, has_tool_calls)`` for a finished generation."""
-    if prepared.tool_mode != "none" and prepared.tool_format is not None:
+def _message_from_text(text: str, prepared: PreparedChat, finish_reason: Optional[str]) -> tuple:
+    """``(message, has_tool_calls)`` for a finished generation.
+
+    Tool calls are parsed only from a completed generation: one cut by
+    ``max_tokens`` is returned as text with ``finish_reason="length"``.
+    """
+    if prepared.tool_mode != "none" and prepared.tool_format is not None and finish_reason == "stop":
         try:
             content, calls = prepared.tool_format.parse(text)
         except ValueError:
@@ -145,7 +149,7 @@ def _message_from_text(text: str, prepared: PreparedChat) -> tuple:
 def chat_completion(completion: Dict[str, Any], prepared: PreparedChat) -> Dict[str, Any]:
     """A ``text_completion`` dict as a ``chat.completion`` dict."""
     choice = completion["choices"][0]
-    message, has_calls = _message_from_text(choice["text"], prepared)
+    message, has_calls = _message_from_text(choice["text"], prepared, choice["finish_reason"])
     finish = "tool_calls" if has_calls else choice["finish_reason"]
     return {
         "id": "chat" + completion["id"],
@@ -211,7 +215,7 @@ def chat_completion_chunks(chunks: Iterator[Dict[str, Any]], prepared: PreparedC
                     yield make({"content": text[streamed:safe]})
                     streamed = safe
             if finish:
-                message, has_calls = _message_from_text(text, prepared)
+                message, has_calls = _message_from_text(text, prepared, finish)
                 if has_calls:
                     for index, call in enumerate(message["tool_calls"]):
                         yield make({"tool_calls": [dict(call, index=index)]})

@@ -1,0 +1,226 @@
+"""create_chat_completion: OpenAI shapes, JSON mode, tool calls for any model, streaming."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from llama_native import Llama, SchemaValidationError
+
+MESSAGES = [{"role": "system", "content": "You extract data."}, {"role": "user", "content": "Jason is 30 years old."}]
+PERSON = {"type": "object", "properties": {"name": {"type": "string", "maxLength": 8}, "age": {"type": "integer", "minimum": 0, "maximum": 120}},
+          "required": ["name", "age"], "additionalProperties": False}
+ADD = {"type": "function", "function": {"name": "add", "description": "Add two integers", "parameters": {
+    "type": "object", "properties": {"a": {"type": "integer", "minimum": -99, "maximum": 99},
+                                     "b": {"type": "integer", "minimum": -99, "maximum": 99}},
+    "required": ["a", "b"], "additionalProperties": False}}}
+WEATHER = {"type": "function", "function": {"name": "weather", "description": "Weather in a city", "parameters": {
+    "type": "object", "properties": {"city": {"enum": ["Paris", "Rome"]}}, "required": ["city"]}}}
+SCHEMAS = {"add": ADD["function"]["parameters"], "weather": WEATHER["function"]["parameters"]}
+
+
+@pytest.fixture(scope="module")
+def chat_llm(any_model_path: Path) -> Llama:
+    return Llama(str(any_model_path), n_ctx=1024, n_batch=256, seed=7)
+
+
+def test_chat_completion_shape_and_true_usage(chat_llm: Llama) -> None:
+    out = chat_llm.create_chat_completion(MESSAGES, max_tokens=6, temperature=0)
+    assert out["object"] == "chat.completion" and out["id"].startswith("chatcmpl-")
+    choice = out["choices"][0]
+    assert choice["message"]["role"] == "assistant" and isinstance(choice["message"]["content"], str)
+    assert choice["finish_reason"] in ("stop", "length")
+    prompt = chat_llm.chat_formatter(messages=MESSAGES)
+    bos = chat_llm._model.add_bos and not prompt.added_special
+    assert out["usage"]["prompt_tokens"] == len(chat_llm.tokenize(prompt.prompt.encode(), add_bos=bos, special=True))
+    assert out["usage"]["completion_tokens"] <= 6
+    assert out["usage"]["total_tokens"] == out["usage"]["prompt_tokens"] + out["usage"]["completion_tokens"]
+
+
+def test_streaming_equals_non_streaming(chat_llm: Llama) -> None:
+    kwargs = dict(max_tokens=12, seed=5, temperature=1.0)
+    full = chat_llm.create_chat_completion(MESSAGES, **kwargs)
+    chunks = list(chat_llm.create_chat_completion(MESSAGES, stream=True, **kwargs))
+    assert all(c["object"] == "chat.completion.chunk" for c in chunks)
+    assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
+    text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks)
+    assert text == full["choices"][0]["message"]["content"]
+    assert chunks[-1]["choices"][0]["finish_reason"] == full["choices"][0]["finish_reason"]
+    assert chunks[-1]["usage"]["completion_tokens"] == full["usage"]["completion_tokens"]
+
+
+def test_text_never_contains_the_end_of_turn_marker(chat_llm: Llama) -> None:
+    stops = chat_llm.chat_formatter(messages=MESSAGES).stop or []
+    for seed in range(4):
+        text = chat_llm.create_chat_completion(MESSAGES, max_tokens=24, seed=seed, temperature=1.5)["choices"][0]["message"]["content"]
+        assert not any(s and s in text for s in stops)
+
+
+@pytest.mark.parametrize("response_format", [
+    {"type": "json_object", "schema": PERSON},
+    {"type": "json_schema", "json_schema": {"name": "person", "schema": PERSON, "strict": True}},
+], ids=["json_object+schema", "json_schema"])
+def test_response_format_schema_always_validates(chat_llm: Llama, response_format: dict) -> None:
+    completed = 0
+    for seed in range(6):
+        out = chat_llm.create_chat_completion(MESSAGES, response_format=response_format, max_tokens=60, seed=seed, temperature=1.0)
+        if out["choices"][0]["finish_reason"] == "stop":
+            completed += 1
+            jsonschema.validate(json.loads(out["choices"][0]["message"]["content"]), PERSON)
+    assert completed >= 2
+
+
+def test_json_object_mode_gives_an_object(chat_llm: Llama) -> None:
+    out = chat_llm.create_chat_completion(
+        MESSAGES, response_format={"type": "json_object"}, max_tokens=30, seed=1, temperature=0.0,
+        logit_bias={t: -100.0 for t in chat_llm.eog_tokens()},
+    )
+    assert out["choices"][0]["message"]["content"].startswith("{")
+
+
+def _calls(out: dict) -> list:
+    message = out["choices"][0]["message"]
+    return message.get("tool_calls") or []
+
+
+@pytest.mark.parametrize("tool_choice", ["required", {"type": "function", "function": {"name": "weather"}}], ids=["required", "named"])
+def test_forced_tool_calls_are_valid(chat_llm: Llama, tool_choice) -> None:
+    completed = 0
+    for seed in range(4):
+        out = chat_llm.create_chat_completion(MESSAGES, tools=[ADD, WEATHER], tool_choice=tool_choice, max_tokens=160,
+                                              seed=seed, temperature=1.0, parallel_tool_calls=False)
+        if out["choices"][0]["finish_reason"] != "tool_calls":
+            assert out["choices"][0]["finish_reason"] == "length"
+            continue
+        completed += 1
+        calls = _calls(out)
+        assert calls
+        ids = [c["id"] for c in calls]
+        assert len(set(ids)) == len(ids) and all(ids)
+        for call in calls:
+            assert call["type"] == "function"
+            if isinstance(tool_choice, dict):
+                assert call["function"]["name"] == "weather"
+            jsonschema.validate(json.loads(call["function"]["arguments"]), SCHEMAS[call["function"]["name"]])
+    assert completed >= 1
+
+
+@pytest.mark.parametrize("syntax", ["hermes", "mistral", "llama3"])
+def test_parallel_calls_grammar_and_parser(syntax: str) -> None:
+    from llama_native.chat.tools import ToolCallFormat
+
+    fmt = ToolCallFormat(syntax)
+    key = fmt.arguments_key
+    calls = [{"name": "add", key: {"a": 1, "b": 2}}, {"name": "weather", key: {"city": "Rome"}}]
+    body = {"hermes": "\n".join(f"<tool_call>{json.dumps(c, separators=(',', ':'))}</tool_call>" for c in calls),
+            "mistral": "[TOOL_CALLS]" + json.dumps(calls, separators=(",", ":")),
+            "llama3": ";".join(json.dumps(c, separators=(",", ":")) for c in calls)}[syntax]
+    functions = [ADD["function"], WEATHER["function"]]
+    assert fmt.grammar(functions, lazy=False, parallel=True).accepts(body)
+    assert not fmt.grammar(functions, lazy=False, parallel=False).accepts(body)
+    bad = body.replace('"Rome"', '"Oslo"')
+    assert not fmt.grammar(functions, lazy=False, parallel=True).accepts(bad)
+    content, parsed = fmt.parse("Let me check. " + body)
+    assert content == "Let me check. " and [c["name"] for c in parsed] == ["add", "weather"]
+    assert parsed[1]["arguments"] == {"city": "Rome"}
+
+
+def test_single_call_when_parallel_calls_are_off(chat_llm: Llama) -> None:
+    for seed in range(3):
+        out = chat_llm.create_chat_completion(MESSAGES, tools=[WEATHER], tool_choice="required", parallel_tool_calls=False,
+                                              max_tokens=80, seed=seed, temperature=1.0)
+        if out["choices"][0]["finish_reason"] == "tool_calls":
+            assert len(_calls(out)) == 1
+
+
+def test_tool_choice_none_and_auto(chat_llm: Llama) -> None:
+    out = chat_llm.create_chat_completion(MESSAGES, tools=[ADD], tool_choice="none", max_tokens=8, seed=1)
+    assert "tool_calls" not in out["choices"][0]["message"]
+    out = chat_llm.create_chat_completion(MESSAGES, tools=[ADD], tool_choice="auto", max_tokens=8, seed=1)
+    message = out["choices"][0]["message"]
+    assert isinstance(message.get("content"), str) or message.get("tool_calls")
+
+
+def test_auto_tool_call_once_opened_is_constrained(chat_llm: Llama) -> None:
+    # Start the call ourselves (bias the model to it) and check the rest comes out valid.
+    fmt = chat_llm.chat_formatter
+    from llama_native.chat.tools import choose_syntax
+
+    trigger = choose_syntax(getattr(fmt, "tool_syntax", None)).trigger
+    trigger_tokens = chat_llm.tokenize(trigger.encode(), add_bos=False, special=True)
+    bias = {t: 30.0 for t in trigger_tokens[:1]}
+    for seed in range(3):
+        out = chat_llm.create_chat_completion(MESSAGES, tools=[WEATHER], tool_choice="auto", max_tokens=80, seed=seed,
+                                              temperature=0.0, logit_bias=bias)
+        if out["choices"][0]["finish_reason"] == "tool_calls":
+            for call in _calls(out):
+                jsonschema.validate(json.loads(call["function"]["arguments"]), SCHEMAS["weather"])
+
+
+def test_streamed_tool_calls_match_non_streamed(chat_llm: Llama) -> None:
+    kwargs = dict(tools=[WEATHER], tool_choice="required", max_tokens=80, seed=2, temperature=1.0)
+    full = chat_llm.create_chat_completion(MESSAGES, **kwargs)
+    chunks = list(chat_llm.create_chat_completion(MESSAGES, stream=True, **kwargs))
+    streamed = [tc for c in chunks for tc in c["choices"][0]["delta"].get("tool_calls") or []]
+    assert [(c["function"]["name"], c["function"]["arguments"]) for c in streamed] == [
+        (c["function"]["name"], c["function"]["arguments"]) for c in _calls(full)]
+    assert [c["index"] for c in streamed] == list(range(len(streamed)))
+    assert chunks[-1]["choices"][0]["finish_reason"] == full["choices"][0]["finish_reason"]
+
+
+def test_tool_results_round_trip(chat_llm: Llama) -> None:
+    history = MESSAGES + [
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "abc123def", "type": "function", "function": {"name": "weather", "arguments": '{"city": "Paris"}'}}]},
+        {"role": "tool", "tool_call_id": "abc123def", "content": "18C and sunny"},
+    ]
+    prompt = chat_llm.chat_formatter(messages=history, tools=[WEATHER]).prompt
+    assert "18C and sunny" in prompt or chat_llm.chat_template and "tool" not in chat_llm.chat_template
+    out = chat_llm.create_chat_completion(history, tools=[WEATHER], max_tokens=4)
+    assert out["choices"][0]["message"]["role"] == "assistant"
+
+
+def test_schema_prompt_adds_descriptions(chat_llm: Llama) -> None:
+    schema = {"type": "object", "properties": {"name": {"type": "string", "description": "NAME IN CAPITALS", "maxLength": 5}},
+              "required": ["name"]}
+    base = chat_llm.create_chat_completion(MESSAGES, response_format={"type": "json_object", "schema": schema}, max_tokens=1)
+    more = chat_llm.create_chat_completion(MESSAGES, response_format={"type": "json_object", "schema": schema},
+                                           schema_prompt=True, max_tokens=1)
+    assert more["usage"]["prompt_tokens"] > base["usage"]["prompt_tokens"]
+
+
+def test_bad_requests_are_clear_errors(chat_llm: Llama) -> None:
+    with pytest.raises(ValueError, match="non-empty list"):
+        chat_llm.create_chat_completion([])
+    with pytest.raises(ValueError, match="not among the tools"):
+        chat_llm.create_chat_completion(MESSAGES, tools=[ADD], tool_choice={"type": "function", "function": {"name": "nope"}})
+    with pytest.raises(ValueError, match="response_format"):
+        chat_llm.create_chat_completion(MESSAGES, response_format={"type": "xml"})
+    with pytest.raises(ValueError, match="one of response_format"):
+        chat_llm.create_chat_completion(MESSAGES, tools=[ADD], tool_choice="required", response_format={"type": "json_object"})
+    with pytest.raises(ValueError, match="unknown chat_format"):
+        Llama(chat_llm.model_path, chat_format="nope", vocab_only=True)
+
+
+def test_named_chat_format_overrides_the_template(chat_llm: Llama) -> None:
+    llm = Llama(chat_llm.model_path, n_ctx=256, chat_format="llama-2")
+    assert llm.chat_formatter(messages=MESSAGES).prompt.startswith("<s>[INST] <<SYS>>")
+    assert llm.create_chat_completion(MESSAGES, max_tokens=2)["choices"][0]["message"]["role"] == "assistant"
+
+
+def test_no_invalid_tool_arguments_ever(chat_llm: Llama) -> None:
+    # uniqueItems is not in the grammar: the end check must still keep arguments valid
+    tool = {"type": "function", "function": {"name": "pick", "parameters": {"type": "object", "properties": {
+        "ids": {"type": "array", "items": {"enum": [1, 2, 3]}, "uniqueItems": True, "maxItems": 3}},
+        "required": ["ids"], "additionalProperties": False}}}
+    for seed in range(4):
+        try:
+            out = chat_llm.create_chat_completion(MESSAGES, tools=[tool], tool_choice="required", parallel_tool_calls=False,
+                                                  max_tokens=60, seed=seed, temperature=1.0)
+        except SchemaValidationError:
+            continue
+        for call in _calls(out):
+            jsonschema.validate(json.loads(call["function"]["arguments"]), tool["function"]["parameters"])
