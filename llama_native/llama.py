@@ -25,7 +25,9 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Unio
 
 from . import _logging, _native
 from ._sampling import DEFAULT_SEED, generation_params, resolve_seed, sampling_params
+from ._async_api import AsyncMixin
 from ._chat_api import ChatMixin
+from ._embedding_api import EmbeddingMixin
 from .grammar import LlamaGrammar
 from .llama_types import Completion, CompletionChunk
 from .schema import JsonSchemaGrammar, SchemaValidationError, schema_system_prompt
@@ -58,7 +60,7 @@ def _check_model_file(path: str) -> None:
         raise ModelLoadError(f"'{path}' is not a GGUF model file: {what}")
 
 
-class Llama(ChatMixin):
+class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
     """A GGUF model and one inference context (llama-cpp-python compatible).
 
     Args:

@@ -2,14 +2,13 @@
 
 Example::
 
+    >>> from llama_native import LlamaGrammar
     >>> from llama_native.schema import json_schema_to_gbnf
-    >>> print(json_schema_to_gbnf({"type": "object", "properties": {"ok": {"type": "boolean"}},
-    ...                            "required": ["ok"], "additionalProperties": False}))
-    root ::= "{" space root-ok-kv "}" space
-    root-ok-kv ::= "\\"ok\\"" space ":" space boolean
-    boolean ::= ("true" | "false") space
-    space ::= ""
-    <BLANKLINE>
+    >>> gbnf = json_schema_to_gbnf({"type": "object", "properties": {"ok": {"type": "boolean"}},
+    ...                             "required": ["ok"], "additionalProperties": False})
+    >>> g = LlamaGrammar(gbnf)
+    >>> g.accepts('{"ok":true}'), g.accepts('{"ok": true}'), g.accepts('{"ok":1}')
+    (True, False, False)
 """
 
 from __future__ import annotations

@@ -171,7 +171,7 @@ def pattern_to_gbnf(pattern: str) -> Tuple[str, bool]:
     Example::
 
         >>> pattern_to_gbnf("^[0-9]{3}$")
-        ('(([0-9])){3} "\\\\\\\\n"?', True)
+        ('([0-9]){3} "\\\\\\\\n"?', True)
     """
     try:
         parsed = sre_parse.parse(pattern)
