@@ -114,3 +114,35 @@ class ChatMixin:
         if stream:
             return chat_completion_chunks(result, prepared)
         return chat_completion(result, prepared)
+
+    def create_chat_completion_openai_v1(self, *args: Any, **kwargs: Any) -> Any:
+        """:meth:`create_chat_completion` returning the ``openai`` package's types.
+
+        ``ChatCompletion`` (or an iterator of ``ChatCompletionChunk`` with
+        ``stream=True``), so OpenAI-client code and ``instructor`` work::
+
+            import instructor
+            create = instructor.patch(create=llm.create_chat_completion_openai_v1, mode=instructor.Mode.JSON_SCHEMA)
+            person = create(messages=[...], response_model=Person, max_retries=2)
+        """
+        try:
+            from openai.types.chat import ChatCompletion, ChatCompletionChunk
+        except ImportError:
+            raise ImportError("create_chat_completion_openai_v1 needs the openai package: pip install 'llama-native[openai]'") from None
+        result = self.create_chat_completion(*args, **kwargs)
+        if kwargs.get("stream"):
+            return (ChatCompletionChunk(**chunk) for chunk in result)
+        return ChatCompletion(**result)
+
+    async def acreate_chat_completion_openai_v1(self, *args: Any, **kwargs: Any) -> Any:
+        """Async :meth:`create_chat_completion_openai_v1` (an async iterator with ``stream=True``)."""
+        from openai.types.chat import ChatCompletion, ChatCompletionChunk
+
+        result = await self.acreate_chat_completion(*args, **kwargs)  # type: ignore[attr-defined]
+        if kwargs.get("stream"):
+            async def chunks() -> Any:
+                async for chunk in result:
+                    yield ChatCompletionChunk(**chunk)
+
+            return chunks()
+        return ChatCompletion(**result)

@@ -79,6 +79,7 @@ class LlamaGrammar:
         prop_order: Optional[Sequence[str]] = None,
         whitespace: str = "compact",
         strict: bool = False,
+        additional_properties: Optional[bool] = None,
     ) -> "LlamaGrammar":
         """Grammar of every JSON text that validates against ``json_schema``.
 
@@ -86,7 +87,9 @@ class LlamaGrammar:
         TypedDict.  Keys come in the schema's order unless ``prop_order``
         lists some first (also in nested objects).  Keywords the grammar
         cannot enforce are validated on the final output; ``strict=True``
-        refuses them instead (``UnsupportedSchemaError``).
+        refuses them instead (``UnsupportedSchemaError``).  ``additional_properties``
+        decides whether objects without that keyword allow extra keys (default:
+        yes for a JSON Schema, as specified; no for a pydantic model or TypedDict).
 
         Example::
 
@@ -97,7 +100,10 @@ class LlamaGrammar:
         del verbose
         from .schema import compile_json_schema
 
-        compiled = compile_json_schema(json_schema, prop_order=prop_order, whitespace=whitespace, strict=strict)
+        compiled = compile_json_schema(
+            json_schema, prop_order=prop_order, whitespace=whitespace, strict=strict,
+            additional_properties=additional_properties,
+        )
         grammar = cls(compiled.gbnf)
         grammar.json_schema = compiled
         return grammar

@@ -224,3 +224,21 @@ def test_no_invalid_tool_arguments_ever(chat_llm: Llama) -> None:
             continue
         for call in _calls(out):
             jsonschema.validate(json.loads(call["function"]["arguments"]), tool["function"]["parameters"])
+
+
+def test_tool_parameters_with_definitions(chat_llm: Llama) -> None:
+    # pydantic puts nested models in $defs; two tools may both define "Item"
+    def tool(name: str, item: dict) -> dict:
+        return {"type": "function", "function": {"name": name, "parameters": {
+            "$defs": {"Item": item}, "type": "object",
+            "properties": {"items": {"type": "array", "items": {"$ref": "#/$defs/Item"}, "maxItems": 2}},
+            "required": ["items"], "additionalProperties": False}}}
+
+    a = tool("order", {"type": "object", "properties": {"sku": {"enum": ["x1", "x2"]}}, "required": ["sku"], "additionalProperties": False})
+    b = tool("rate", {"type": "integer", "minimum": 1, "maximum": 5})
+    for seed in range(3):
+        out = chat_llm.create_chat_completion(MESSAGES, tools=[a, b], tool_choice="required", parallel_tool_calls=False,
+                                              max_tokens=120, seed=seed, temperature=1.0)
+        for call in _calls(out):
+            schema = (a if call["function"]["name"] == "order" else b)["function"]["parameters"]
+            jsonschema.validate(json.loads(call["function"]["arguments"]), schema)

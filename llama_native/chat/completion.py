@@ -101,7 +101,9 @@ def prepare_chat(
             messages = _with_system_text(messages, tools_system_prompt(called, tool_format, parallel))
 
     if schema is not None:
-        grammar = LlamaGrammar.from_json_schema(schema)
+        # a reply is an object of the declared keys unless the schema says extra keys are welcome
+        # (as OpenAI's structured outputs and most clients assume; pydantic drops extras anyway)
+        grammar = LlamaGrammar.from_json_schema(schema, additional_properties=False)
     grammar_obj = None
     if grammar is not None:
         grammar_obj = grammar if isinstance(grammar, LlamaGrammar) else LlamaGrammar(grammar)

@@ -73,6 +73,48 @@ def _parameters(function: Dict[str, Any]) -> Dict[str, Any]:
     return params
 
 
+def _rewrite_refs(value: Any, prefix: str) -> Any:
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if key == "$ref" and isinstance(item, str):
+                for section in ("#/$defs/", "#/definitions/"):
+                    if item.startswith(section):
+                        item = "#/$defs/" + prefix + item[len(section):]
+                        break
+                else:
+                    if item == "#":
+                        item = "#/$defs/" + prefix + "__root"
+            out[key] = _rewrite_refs(item, prefix)
+        return out
+    if isinstance(value, list):
+        return [_rewrite_refs(v, prefix) for v in value]
+    return value
+
+
+def hoist_definitions(schemas: List[Dict[str, Any]]) -> Tuple[List[Dict[str, Any]], Dict[str, Any]]:
+    """Parameter schemas made embeddable: their ``$defs``/``definitions`` moved to one shared ``$defs``.
+
+    Each tool's definitions get a prefix of their own (two tools may both
+    define ``Person``), and its ``$ref`` pointers are rewritten to match.
+    """
+    shared: Dict[str, Any] = {}
+    out = []
+    for i, schema in enumerate(schemas):
+        prefix = f"t{i}_"
+        local = {**(schema.get("definitions") or {}), **(schema.get("$defs") or {})}
+        body = {k: v for k, v in schema.items() if k not in ("$defs", "definitions")}
+        if not local and "#" not in json.dumps(body):
+            out.append(body)
+            continue
+        for name, definition in local.items():
+            shared[prefix + name] = _rewrite_refs(definition, prefix)
+        body = _rewrite_refs(body, prefix)
+        shared[prefix + "__root"] = body
+        out.append(body)
+    return out, shared
+
+
 def _call_id(syntax: str) -> str:
     if syntax == "mistral":  # Mistral templates require 9 alphanumeric characters
         return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(9))
@@ -97,16 +139,20 @@ class ToolCallFormat:
         return {"hermes": "<tool_call>", "mistral": "[TOOL_CALLS]", "llama3": '{"name":'}[self.syntax]
 
     def call_schema(self, functions: List[Dict[str, Any]]) -> Dict[str, Any]:
+        parameters, definitions = hoist_definitions([_parameters(f) for f in functions])
         alternatives = [
             {
                 "type": "object",
-                "properties": {"name": {"const": f["name"]}, self.arguments_key: _parameters(f)},
+                "properties": {"name": {"const": f["name"]}, self.arguments_key: params},
                 "required": ["name", self.arguments_key],
                 "additionalProperties": False,
             }
-            for f in functions
+            for f, params in zip(functions, parameters)
         ]
-        return alternatives[0] if len(alternatives) == 1 else {"anyOf": alternatives}
+        schema = alternatives[0] if len(alternatives) == 1 else {"anyOf": alternatives}
+        if definitions:
+            schema = {**schema, "$defs": definitions}
+        return schema
 
     def grammar(self, functions: List[Dict[str, Any]], *, lazy: bool, parallel: bool) -> LlamaGrammar:
         """The grammar of one call (or several with ``parallel``); lazy grammars wait for :attr:`trigger`."""
