@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from . import _logging  # noqa: F401  (installs the log bridge)
 from .grammar import LlamaGrammar
+from .chat import ChatFormatterResponse, Jinja2ChatFormatter, register_chat_format
 from .llama import LLAMA_DEFAULT_SEED, Llama, ModelLoadError
 from .schema import (
     SchemaValidationError,
@@ -22,11 +23,13 @@ from .schema import (
     object_from_schema,
     schema_system_prompt,
 )
+from .speculative import LlamaPromptLookupDecoding, PromptLookupDecoding
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Llama", "LlamaGrammar", "ModelLoadError", "LLAMA_DEFAULT_SEED", "__version__",
     "json_schema_to_gbnf", "object_from_schema", "schema_system_prompt",
-    "SchemaValidationError", "UnsupportedSchemaError",
+    "SchemaValidationError", "UnsupportedSchemaError", "PromptLookupDecoding", "LlamaPromptLookupDecoding",
+    "Jinja2ChatFormatter", "ChatFormatterResponse", "register_chat_format",
 ]

@@ -29,6 +29,7 @@ from ._async_api import AsyncMixin
 from ._chat_api import ChatMixin
 from ._embedding_api import EmbeddingMixin
 from .grammar import LlamaGrammar
+from .speculative import PromptLookupDecoding
 from .llama_types import Completion, CompletionChunk
 from .schema import JsonSchemaGrammar, SchemaValidationError, schema_system_prompt
 
@@ -77,6 +78,8 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         progress_callback: ``f(progress: float) -> bool``; returning False aborts loading.
         chat_format: a named chat format (``llama_native.chat.list_chat_formats()``) to use
             instead of the GGUF's own chat template.
+        draft_model: ``PromptLookupDecoding(...)`` for speculative decoding by prompt lookup
+            (same output under greedy decoding, fewer decode calls when the output copies the prompt).
 
     Example::
 
@@ -107,6 +110,7 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         verbose: bool = False,
         progress_callback: Optional[Callable[[float], bool]] = None,
         chat_format: Optional[str] = None,
+        draft_model: Optional[PromptLookupDecoding] = None,
         **kwargs: Any,
     ) -> None:
         self._native_model: Optional[_native.Model] = None
@@ -138,6 +142,11 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
             get_chat_formatter(chat_format)  # ValueError naming the known formats
         self.chat_format = chat_format
         self._chat_formatter = None
+        if draft_model is not None and not isinstance(draft_model, PromptLookupDecoding):
+            raise ValueError(
+                "draft_model must be a PromptLookupDecoding (n-gram prompt lookup); draft models are not supported yet"
+            )
+        self.draft_model = draft_model
 
         _check_model_file(self.model_path)
         if verbose:
@@ -179,6 +188,8 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
                 raise ValueError(f"cannot create a context for '{self.model_path}': {exc}") from None
         self._active_lock = threading.Lock()
         self._active: List[tuple] = []
+        #: counters of the most recent generation on this model (decode calls, drafts, ...), for benchmarks
+        self.last_generation_stats: Dict[str, int] = {}
 
     # ------------------------------------------------------------------ info
     @property
@@ -329,6 +340,12 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
             generator.close()
             with self._active_lock:
                 self._active.remove(entry)
+            self.last_generation_stats = {
+                "prompt_tokens": generator.n_prompt_tokens, "cached_tokens": generator.n_reused_tokens,
+                "generated_tokens": generator.n_generated, "decode_calls": generator.n_decode_calls,
+                "drafted_tokens": generator.n_drafted, "accepted_draft_tokens": generator.n_draft_accepted,
+                "grammar_resamples": generator.grammar_resamples,
+            }
 
     def cancel(self) -> None:
         """Stop every generation running on this model (callable from any thread).
@@ -424,6 +441,9 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
             n_vocab=self._model.n_vocab,
         )
         gen = generation_params(max_tokens, stop)
+        if self.draft_model is not None:
+            gen.draft_ngram_max = self.draft_model.max_ngram_size
+            gen.draft_num_pred = self.draft_model.num_pred_tokens
         completion_id = f"cmpl-{uuid.uuid4()}"
         created = int(time.time())
         model_name = model or self.model_path
@@ -551,7 +571,7 @@ _IGNORED_LLAMA_CPP_PYTHON_ARGS = frozenset({
     "split_mode", "main_gpu", "tensor_split", "rpc_servers", "kv_overrides", "rope_scaling_type",
     "pooling_type", "rope_freq_base", "rope_freq_scale", "yarn_ext_factor", "yarn_attn_factor",
     "yarn_beta_fast", "yarn_beta_slow", "yarn_orig_ctx", "logits_all", "offload_kqv", "numa",
-    "chat_handler", "draft_model", "tokenizer", "type_k", "type_v", "spm_infill",
+    "chat_handler", "tokenizer", "type_k", "type_v", "spm_infill",
     "lora_base", "lora_scale", "lora_path", "swa_full",
 })
 _IGNORED_COMPLETION_ARGS = frozenset({

@@ -71,7 +71,8 @@ void Context::clear_cache() {
     cached_.clear();
 }
 
-void Context::decode_tokens(const llama_token *tokens, size_t n, llama_pos pos0, bool logits_last, bool check_signals) {
+void Context::decode_tokens(const llama_token *tokens, size_t n, llama_pos pos0, bool logits_last, bool check_signals,
+                            bool all_logits) {
     const size_t n_batch = llama_n_batch(ctx_);
     for (size_t start = 0; start < n; start += n_batch) {
         const size_t count = std::min(n_batch, n - start);
@@ -81,7 +82,7 @@ void Context::decode_tokens(const llama_token *tokens, size_t n, llama_pos pos0,
             batch_.pos[i] = pos0 + (llama_pos)(start + i);
             batch_.n_seq_id[i] = 1;
             batch_.seq_id[i][0] = 0;
-            batch_.logits[i] = logits_last && (start + i == n - 1);
+            batch_.logits[i] = all_logits || (logits_last && (start + i == n - 1));
         }
         int rc = llama_decode(ctx_, batch_);
         if (rc != 0) {
@@ -121,6 +122,22 @@ size_t Context::load_prompt(const std::vector<llama_token> &tokens, bool check_s
 void Context::decode_next(llama_token token) {
     if (cached_.size() >= n_ctx()) throw std::runtime_error("the context is full");
     decode_tokens(&token, 1, (llama_pos)cached_.size(), true, false);
+}
+
+void Context::decode_all_logits(const std::vector<llama_token> &tokens) {
+    if (tokens.empty()) return;
+    if (tokens.size() > llama_n_batch(ctx_)) throw std::invalid_argument("more tokens than one batch holds");
+    if (cached_.size() + tokens.size() > n_ctx()) throw std::runtime_error("the context is full");
+    decode_tokens(tokens.data(), tokens.size(), (llama_pos)cached_.size(), false, false, true);
+}
+
+void Context::truncate(size_t n) {
+    if (n >= cached_.size()) return;
+    if (!llama_memory_seq_rm(llama_get_memory(ctx_), 0, (llama_pos)n, -1)) {
+        clear_cache();
+        return;
+    }
+    cached_.resize(n);
 }
 
 std::vector<std::vector<float>> Context::embed(const std::vector<std::vector<llama_token>> &inputs, bool normalize) {

@@ -47,6 +47,11 @@ class Context {
     size_t load_prompt(const std::vector<llama_token> &tokens, bool check_signals);
     // Decode one more token after the cached ones (logits at output 0).
     void decode_next(llama_token token);
+    // Decode several tokens after the cached ones in one batch, with logits
+    // for every one (output i belongs to tokens[i]); at most n_batch tokens.
+    void decode_all_logits(const std::vector<llama_token> &tokens);
+    // Forget cached tokens from position n on.
+    void truncate(size_t n);
     const std::vector<llama_token> &cached_tokens() const { return cached_; }
     void clear_cache();
 
@@ -60,7 +65,8 @@ class Context {
 
   private:
     static bool abort_callback(void *data);
-    void decode_tokens(const llama_token *tokens, size_t n, llama_pos pos0, bool logits_last, bool check_signals);
+    void decode_tokens(const llama_token *tokens, size_t n, llama_pos pos0, bool logits_last, bool check_signals,
+                       bool all_logits = false);
 
     Model &model_;
     llama_context *ctx_ = nullptr;

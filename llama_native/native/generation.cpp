@@ -164,59 +164,140 @@ void Generator::take_safe_text(Chunk &chunk, bool final_flush) {
     pending_text_.erase(0, safe);
 }
 
+// Handle one sampled token: returns true when it ends generation.
+// `n_cached`: tokens in the KV cache before this one (confirmed ones only).
+bool Generator::emit(llama_token token, Chunk &chunk, size_t n_cached) {
+    const Model &model = ctx_.model();
+    if (model.is_eog(token)) {  // ends generation; not part of the completion
+        take_safe_text(chunk, true);
+        finish("stop", chunk);
+        return true;
+    }
+    chunk.tokens.push_back(token);
+    sampler_->accept(token);
+    generated_.push_back(token);
+    decode_piece(model.token_to_piece(token, false));
+
+    // A stop string ends generation; it and anything after it are never emitted.
+    size_t stop_at = std::string::npos;
+    for (const auto &stop : params_.stop) {
+        if (stop.empty()) continue;
+        size_t pos = pending_text_.find(stop);
+        if (pos != std::string::npos && pos < stop_at) stop_at = pos;
+    }
+    if (stop_at != std::string::npos) {
+        pending_text_.resize(stop_at);
+        take_safe_text(chunk, true);
+        finish("stop", chunk);
+        return true;
+    }
+    const bool out_of_tokens = params_.max_tokens >= 0 && (int)generated_.size() >= params_.max_tokens;
+    // prompt + completion <= n_ctx (the token just sampled is not decoded yet)
+    const bool context_full = n_cached + 1 >= ctx_.n_ctx();
+    if (out_of_tokens || context_full) {
+        take_safe_text(chunk, true);
+        finish("length", chunk);
+        return true;
+    }
+    return false;
+}
+
+// Prompt lookup: the tokens that followed the most recent earlier occurrence
+// of the history's last n-gram (longest n first).
+std::vector<llama_token> Generator::draft_after(llama_token next) const {
+    std::vector<llama_token> draft;
+    const auto &cached = ctx_.cached_tokens();
+    std::vector<llama_token> history(cached.begin(), cached.end());
+    history.push_back(next);
+    size_t room = std::min<size_t>((size_t)params_.draft_num_pred, ctx_.n_batch() - 1);
+    const size_t used = history.size() + 1;
+    room = std::min(room, ctx_.n_ctx() > used ? (size_t)ctx_.n_ctx() - used : (size_t)0);
+    if (params_.max_tokens >= 0) {
+        const size_t left = (size_t)params_.max_tokens - generated_.size();
+        room = std::min(room, left > 1 ? left - 1 : (size_t)0);
+    }
+    if (room == 0) return draft;
+    const size_t n_hist = history.size();
+    for (size_t n = std::min<size_t>((size_t)params_.draft_ngram_max, n_hist - 1); n >= 1; --n) {
+        const llama_token *tail = history.data() + n_hist - n;
+        for (size_t j = n_hist - n; j-- > 0;) {  // most recent earlier occurrence first
+            if (std::equal(tail, tail + n, history.data() + j)) {
+                const size_t from = j + n;
+                const size_t count = std::min(room, n_hist - from);
+                draft.assign(history.begin() + from, history.begin() + from + count);
+                return draft;
+            }
+        }
+    }
+    return draft;
+}
+
 std::optional<Chunk> Generator::next() {
     if (finished_) return std::nullopt;
     Chunk chunk;
     nb::gil_scoped_release release;
     try {
-        if (pending_decode_) {
-            llama_token t = *pending_decode_;
-            pending_decode_.reset();
-            if (cancelled_.load()) {
-                finish("cancelled", chunk);
-                return chunk;
-            }
-            ctx_.decode_next(t);
-        }
         if (cancelled_.load()) {
             finish("cancelled", chunk);
             return chunk;
         }
-        const llama_token token = sampler_->sample(ctx_.get(), -1);
-        const Model &model = ctx_.model();
-        if (model.is_eog(token)) {  // ends generation; not part of the completion
-            take_safe_text(chunk, true);
-            finish("stop", chunk);
+        if (!pending_decode_) {  // first step: the prompt's logits are ready
+            const llama_token token = sampler_->sample(ctx_.get(), -1);
+            if (emit(token, chunk, ctx_.cached_tokens().size())) return chunk;
+            take_safe_text(chunk, false);
+            pending_decode_ = token;
             return chunk;
         }
-        chunk.tokens.push_back(token);
-        sampler_->accept(token);
-        generated_.push_back(token);
-        decode_piece(model.token_to_piece(token, false));
-
-        // A stop string ends generation; it and anything after it are never emitted.
-        size_t stop_at = std::string::npos;
-        for (const auto &stop : params_.stop) {
-            if (stop.empty()) continue;
-            size_t pos = pending_text_.find(stop);
-            if (pos != std::string::npos && pos < stop_at) stop_at = pos;
-        }
-        if (stop_at != std::string::npos) {
-            pending_text_.resize(stop_at);
-            take_safe_text(chunk, true);
-            finish("stop", chunk);
+        const llama_token last = *pending_decode_;
+        pending_decode_.reset();
+        const std::vector<llama_token> draft =
+            params_.draft_ngram_max > 0 && params_.draft_num_pred > 0 ? draft_after(last) : std::vector<llama_token>{};
+        if (draft.empty()) {
+            ctx_.decode_next(last);
+            ++decode_calls_;
+            if (cancelled_.load()) {
+                finish("cancelled", chunk);
+                return chunk;
+            }
+            const llama_token token = sampler_->sample(ctx_.get(), -1);
+            if (emit(token, chunk, ctx_.cached_tokens().size())) return chunk;
+            take_safe_text(chunk, false);
+            pending_decode_ = token;
             return chunk;
         }
-        const bool out_of_tokens = params_.max_tokens >= 0 && (int)generated_.size() >= params_.max_tokens;
-        const bool context_full = ctx_.cached_tokens().size() + 1 >= ctx_.n_ctx();  // prompt + completion <= n_ctx
-        if (out_of_tokens || context_full) {
-            take_safe_text(chunk, true);
-            finish("length", chunk);
+        // Decode the token and the draft in one batch, then verify the draft:
+        // sample at each position; keep going while the sample equals the
+        // drafted token.  The sample that differs (or the one after the whole
+        // draft) is the next token, exactly as token-by-token decoding gives.
+        const size_t base = ctx_.cached_tokens().size();
+        std::vector<llama_token> batch;
+        batch.reserve(draft.size() + 1);
+        batch.push_back(last);
+        batch.insert(batch.end(), draft.begin(), draft.end());
+        ctx_.decode_all_logits(batch);
+        ++decode_calls_;
+        n_drafted_ += (int64_t)draft.size();
+        for (size_t i = 0;; ++i) {
+            if (cancelled_.load()) {
+                ctx_.truncate(base + 1 + i);
+                finish("cancelled", chunk);
+                return chunk;
+            }
+            const llama_token token = sampler_->sample(ctx_.get(), (int)i);
+            const bool matches = i < draft.size() && token == draft[i];
+            if (emit(token, chunk, base + 1 + i)) {
+                ctx_.truncate(base + 1 + i + (matches ? 1 : 0));
+                return chunk;
+            }
+            if (matches) {
+                ++n_draft_accepted_;
+                continue;
+            }
+            ctx_.truncate(base + 1 + i);  // drop the drafted tokens that were not confirmed
+            take_safe_text(chunk, false);
+            pending_decode_ = token;
             return chunk;
         }
-        take_safe_text(chunk, false);
-        pending_decode_ = token;
-        return chunk;
     } catch (...) {
         finished_ = true;
         finish_reason_ = "error";

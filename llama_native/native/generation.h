@@ -19,6 +19,11 @@ namespace llama_native {
 struct GenerationParams {
     int max_tokens = -1;  // < 0: until the context is full
     std::vector<std::string> stop;
+    // Prompt-lookup speculative decoding (0: off): draft up to draft_num_pred
+    // tokens that followed an earlier occurrence of the last n-gram
+    // (n <= draft_ngram_max) and verify them in one batch.
+    int draft_ngram_max = 0;
+    int draft_num_pred = 0;
 };
 
 struct Chunk {
@@ -67,9 +72,14 @@ class Generator {
     size_t n_generated() const { return generated_.size(); }
     const std::vector<llama_token> &generated_tokens() const { return generated_; }
     int64_t grammar_resamples() const { return sampler_ ? sampler_->grammar_resamples() : 0; }
+    int64_t n_decode_calls() const { return decode_calls_; }  // llama_decode calls after the prompt
+    int64_t n_drafted() const { return n_drafted_; }
+    int64_t n_draft_accepted() const { return n_draft_accepted_; }
 
   private:
     void finish(const std::string &reason, Chunk &chunk);
+    bool emit(llama_token token, Chunk &chunk, size_t n_cached);
+    std::vector<llama_token> draft_after(llama_token next) const;
     void take_safe_text(Chunk &chunk, bool final_flush);
     void decode_piece(const std::string &piece);
     void release_lease();
@@ -87,6 +97,7 @@ class Generator {
     bool finished_ = false;
     std::atomic<bool> has_lease_{false};
     std::atomic<bool> cancelled_{false};
+    int64_t decode_calls_ = 0, n_drafted_ = 0, n_draft_accepted_ = 0;
     std::string finish_reason_;
 };
 

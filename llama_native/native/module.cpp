@@ -160,7 +160,9 @@ NB_MODULE(_native, m) {
     nb::class_<GenerationParams>(m, "GenerationParams")
         .def(nb::init<>())
         .def_rw("max_tokens", &GenerationParams::max_tokens)
-        .def_rw("stop", &GenerationParams::stop);
+        .def_rw("stop", &GenerationParams::stop)
+        .def_rw("draft_ngram_max", &GenerationParams::draft_ngram_max)
+        .def_rw("draft_num_pred", &GenerationParams::draft_num_pred);
 
     nb::class_<Chunk>(m, "Chunk")
         .def_ro("text", &Chunk::text)
@@ -180,7 +182,10 @@ NB_MODULE(_native, m) {
         .def_prop_ro("n_reused_tokens", &Generator::n_reused_tokens)
         .def_prop_ro("n_generated", &Generator::n_generated)
         .def_prop_ro("generated_tokens", &Generator::generated_tokens)
-        .def_prop_ro("grammar_resamples", &Generator::grammar_resamples);
+        .def_prop_ro("grammar_resamples", &Generator::grammar_resamples)
+        .def_prop_ro("n_decode_calls", &Generator::n_decode_calls)
+        .def_prop_ro("n_drafted", &Generator::n_drafted)
+        .def_prop_ro("n_draft_accepted", &Generator::n_draft_accepted);
 
     m.def("validate_grammar", &validate_grammar, "grammar"_a, "root"_a = "root");
     m.def("grammar_accepts", &grammar_accepts, "grammar"_a, "root"_a, "text"_a,
