@@ -35,6 +35,14 @@ def test_batch_equals_single_calls(embedder: Llama) -> None:
     assert batch[0] != batch[1]
 
 
+def test_many_inputs_pack_into_batches(embedder: Llama) -> None:
+    texts = [f"document number {i} " * (1 + i % 4) for i in range(40)]  # more than one batch of sequences
+    batch = embedder.embed(texts, normalize=True)
+    for text, vector in zip(texts[::7], batch[::7]):
+        single = embedder.embed(text, normalize=True)
+        assert all(math.isclose(x, y, rel_tol=1e-3, abs_tol=1e-5) for x, y in zip(vector, single))
+
+
 def test_create_embedding_is_openai_shaped_with_true_counts(embedder: Llama) -> None:
     out = embedder.create_embedding(["hi", "there friend"])
     assert out["object"] == "list" and [d["index"] for d in out["data"]] == [0, 1]

@@ -16,7 +16,9 @@ Context::Context(Model &model, const ContextParams &p) : model_(model), embeddin
     cp.n_ctx = p.n_ctx;
     cp.n_batch = p.n_batch;
     cp.n_ubatch = std::min(p.n_ubatch, p.n_batch);
-    cp.n_seq_max = p.n_seq_max;
+    // An embedding context packs several inputs into one batch, one sequence each.
+    cp.n_seq_max = p.embeddings ? std::max<uint32_t>(p.n_seq_max, kEmbedSequences) : p.n_seq_max;
+    if (p.embeddings) cp.kv_unified = true;
     cp.n_threads = p.n_threads;
     cp.n_threads_batch = p.n_threads_batch;
     cp.embeddings = p.embeddings;
@@ -145,44 +147,64 @@ std::vector<std::vector<float>> Context::embed(const std::vector<std::vector<lla
     const int n_embd = llama_model_n_embd_out(model_.get()) > 0 ? llama_model_n_embd_out(model_.get())
                                                                  : llama_model_n_embd(model_.get());
     const bool pooled = llama_pooling_type(ctx_) != LLAMA_POOLING_TYPE_NONE;
-    std::vector<std::vector<float>> out;
-    out.reserve(inputs.size());
+    const size_t limit = std::min<size_t>(llama_n_batch(ctx_), n_ctx());
+    const size_t max_seqs = std::min<size_t>(llama_n_seq_max(ctx_), kEmbedSequences);
     for (const auto &tokens : inputs) {
         if (tokens.empty()) throw std::invalid_argument("cannot embed an empty input");
-        if (tokens.size() > llama_n_batch(ctx_) || tokens.size() > n_ctx())
+        if (tokens.size() > limit)
             throw std::invalid_argument("input has " + std::to_string(tokens.size()) +
-                                        " tokens, more than the batch/context size " +
-                                        std::to_string(std::min(llama_n_batch(ctx_), n_ctx())));
+                                        " tokens, more than the batch/context size " + std::to_string(limit));
         for (llama_token t : tokens) model_.check_token(t);
-        clear_cache();
-        batch_.n_tokens = (int32_t)tokens.size();
-        for (size_t i = 0; i < tokens.size(); ++i) {
-            batch_.token[i] = tokens[i];
-            batch_.pos[i] = (llama_pos)i;
-            batch_.n_seq_id[i] = 1;
-            batch_.seq_id[i][0] = 0;
-            batch_.logits[i] = pooled ? 1 : (i + 1 == tokens.size());
+    }
+    const bool encoder_only = llama_model_has_encoder(model_.get()) && !llama_model_has_decoder(model_.get());
+    std::vector<std::vector<float>> out;
+    out.reserve(inputs.size());
+    clear_cache();
+    size_t next = 0;
+    while (next < inputs.size()) {
+        // Pack as many whole inputs as fit into one batch, one sequence each.
+        size_t first = next, n_tokens = 0;
+        std::vector<int32_t> last_index;
+        while (next < inputs.size() && next - first < max_seqs && n_tokens + inputs[next].size() <= limit) {
+            const auto &tokens = inputs[next];
+            const llama_seq_id seq = (llama_seq_id)(next - first);
+            for (size_t i = 0; i < tokens.size(); ++i) {
+                const size_t k = n_tokens + i;
+                batch_.token[k] = tokens[i];
+                batch_.pos[k] = (llama_pos)i;
+                batch_.n_seq_id[k] = 1;
+                batch_.seq_id[k][0] = seq;
+                batch_.logits[k] = pooled ? 1 : (i + 1 == tokens.size());
+            }
+            n_tokens += tokens.size();
+            last_index.push_back((int32_t)n_tokens - 1);
+            ++next;
         }
-        int rc = llama_model_has_encoder(model_.get()) && !llama_model_has_decoder(model_.get())
-                     ? llama_encode(ctx_, batch_)
-                     : llama_decode(ctx_, batch_);
+        batch_.n_tokens = (int32_t)n_tokens;
+        const int rc = encoder_only ? llama_encode(ctx_, batch_) : llama_decode(ctx_, batch_);
         if (rc != 0) {
             clear_cache();
             throw std::runtime_error("embedding failed with status " + std::to_string(rc));
         }
-        const float *vec = pooled ? llama_get_embeddings_seq(ctx_, 0) : llama_get_embeddings_ith(ctx_, -1);
-        if (!vec) throw std::runtime_error("the model produced no embedding");
-        std::vector<float> v(vec, vec + n_embd);
-        if (normalize) {
-            double norm = 0;
-            for (float x : v) norm += (double)x * x;
-            norm = std::sqrt(norm);
-            if (norm > 0)
-                for (float &x : v) x = (float)(x / norm);
+        for (size_t s = 0; s < last_index.size(); ++s) {
+            const float *vec = pooled ? llama_get_embeddings_seq(ctx_, (llama_seq_id)s)
+                                      : llama_get_embeddings_ith(ctx_, last_index[s]);
+            if (!vec) {
+                clear_cache();
+                throw std::runtime_error("the model produced no embedding");
+            }
+            std::vector<float> v(vec, vec + n_embd);
+            if (normalize) {
+                double norm = 0;
+                for (float x : v) norm += (double)x * x;
+                norm = std::sqrt(norm);
+                if (norm > 0)
+                    for (float &x : v) x = (float)(x / norm);
+            }
+            out.push_back(std::move(v));
         }
-        out.push_back(std::move(v));
+        clear_cache();
     }
-    clear_cache();
     return out;
 }
 

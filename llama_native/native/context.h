@@ -11,6 +11,9 @@
 
 namespace llama_native {
 
+// Inputs an embedding context decodes together in one batch (one sequence each).
+constexpr uint32_t kEmbedSequences = 16;
+
 struct ContextParams {
     uint32_t n_ctx = 512;
     uint32_t n_batch = 512;
@@ -55,7 +58,8 @@ class Context {
     const std::vector<llama_token> &cached_tokens() const { return cached_; }
     void clear_cache();
 
-    // Pooled (or last-token) embedding of each token list, one at a time.
+    // Pooled (or last-token) embedding of each token list; inputs are packed into
+    // batches of up to kEmbedSequences sequences.
     std::vector<std::vector<float>> embed(const std::vector<std::vector<llama_token>> &inputs, bool normalize);
 
     // Cancellation of the decode in flight (checked by llama.cpp between graph nodes).
