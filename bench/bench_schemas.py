@@ -20,7 +20,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections import defaultdict
@@ -28,7 +27,6 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from llama_native import LlamaGrammar, SchemaValidationError
-from llama_native.schema import compile_json_schema
 from llama_native.schema.evaluate import evaluate_file, load_records
 
 DEFAULT_SCHEMAS = Path(__file__).resolve().parents[1].parent / "shared" / "schemas"
@@ -39,11 +37,11 @@ def sample_compliance(path: Path, limit: Optional[int], llm: Any, seeds: int, ma
     stats: Dict[str, float] = defaultdict(float)
     for record in load_records(path, limit):
         try:
-            compiled = compile_json_schema(record["schema"])
+            grammar = LlamaGrammar.from_json_schema(record["schema"])
         except Exception:  # noqa: BLE001 - not covered; counted by the evaluation
             continue
+        compiled = grammar.json_schema
         for seed in range(seeds):
-            grammar = LlamaGrammar.from_json_schema(record["schema"])
             try:
                 out = llm.create_completion("JSON:", grammar=grammar, max_tokens=max_tokens, seed=seed, temperature=1.0)
             except SchemaValidationError:

@@ -104,7 +104,8 @@ class LlamaGrammar:
             json_schema, prop_order=prop_order, whitespace=whitespace, strict=strict,
             additional_properties=additional_properties,
         )
-        grammar = cls(compiled.gbnf)
+        # keywords the grammar relaxes are checked wherever the value would end
+        grammar = cls(compiled.gbnf, end_check=compiled.is_valid_text if compiled.needs_end_check else None)
         grammar.json_schema = compiled
         return grammar
 

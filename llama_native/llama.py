@@ -20,7 +20,6 @@ import os
 import threading
 import time
 import uuid
-from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Union
 
 from . import _logging, _native
@@ -322,17 +321,14 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
             self._active.append(entry)
         if stats is not None:
             stats["cached_tokens"] = generator.n_reused_tokens
-        texts: List[str] = []
         try:
             while True:
                 try:
                     chunk = generator.next()
                 except _native.NoValidContinuation as exc:
-                    raise SchemaValidationError(str(exc), "".join(texts)) from None
+                    raise SchemaValidationError(str(exc), generator.text) from None
                 if chunk is None:
                     break
-                if end_check is not None:
-                    texts.append(chunk.text)
                 yield chunk
                 if generator.finished:
                     break
@@ -452,8 +448,6 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
             prefix = self._model.detokenize(prompt_tokens, False).decode("utf-8", errors="replace")
         stats: Dict[str, int] = {"cached_tokens": 0}
         end_check = grammar.end_check if isinstance(grammar, LlamaGrammar) else None
-        if end_check is None and validator is not None and validator.needs_end_check:
-            end_check = validator.is_valid_text
         chunks = self._native_generator(prompt_tokens, sampling, gen, stats, end_check)
         if stream:
             return self._stream_completion(

@@ -8,7 +8,6 @@ model-dependent test runs on that real model instead.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 
 from llama_native import Llama, LlamaGrammar
 from llama_native._sampling import generation_params, sampling_params

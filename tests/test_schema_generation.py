@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, Field
 
 from llama_native import Llama, LlamaGrammar, SchemaValidationError, object_from_schema, schema_system_prompt
-from llama_native.schema import compile_json_schema
 from conftest import ENV_MODEL
 
 needs_real_model = pytest.mark.skipif(

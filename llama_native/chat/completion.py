@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Union
 
 from ..grammar import LlamaGrammar
@@ -31,7 +31,6 @@ class PreparedChat:
     stop: List[str]
     tool_mode: str = "none"  # "none", "auto" or "required"
     tool_format: Optional[ToolCallFormat] = None
-    extra: Dict[str, Any] = field(default_factory=dict)
 
 
 def response_format_schema(response_format: Any) -> Any:
@@ -128,8 +127,8 @@ def prepare_chat(
     return PreparedChat(prompt_tokens, grammar_obj, [s for s in dict.fromkeys(stops) if s], mode, tool_format)
 
 
-def _message_from_text(text: str, prepared: PreparedChat, finish_reason: Optional[str]) -> tuple:
-    """``(message, has_tool_calls)`` for a finished generation.
+def _message_from_text(text: str, prepared: PreparedChat, finish_reason: Optional[str]) -> Dict[str, Any]:
+    """The assistant message of a finished generation (with ``tool_calls`` when it made any).
 
     Tool calls are parsed only from a completed generation: one cut by
     ``max_tokens`` is returned as text with ``finish_reason="length"``.
@@ -140,19 +139,16 @@ def _message_from_text(text: str, prepared: PreparedChat, finish_reason: Optiona
         except ValueError:
             calls = []
         if calls:
-            return (
-                {"role": "assistant", "content": content.strip() or None,
-                 "tool_calls": prepared.tool_format.openai_tool_calls(calls)},
-                True,
-            )
-    return {"role": "assistant", "content": text}, False
+            return {"role": "assistant", "content": content.strip() or None,
+                    "tool_calls": prepared.tool_format.openai_tool_calls(calls)}
+    return {"role": "assistant", "content": text}
 
 
 def chat_completion(completion: Dict[str, Any], prepared: PreparedChat) -> Dict[str, Any]:
     """A ``text_completion`` dict as a ``chat.completion`` dict."""
     choice = completion["choices"][0]
-    message, has_calls = _message_from_text(choice["text"], prepared, choice["finish_reason"])
-    finish = "tool_calls" if has_calls else choice["finish_reason"]
+    message = _message_from_text(choice["text"], prepared, choice["finish_reason"])
+    finish = "tool_calls" if "tool_calls" in message else choice["finish_reason"]
     return {
         "id": "chat" + completion["id"],
         "object": "chat.completion",
@@ -217,7 +213,8 @@ def chat_completion_chunks(chunks: Iterator[Dict[str, Any]], prepared: PreparedC
                     yield make({"content": text[streamed:safe]})
                     streamed = safe
             if finish:
-                message, has_calls = _message_from_text(text, prepared, finish)
+                message = _message_from_text(text, prepared, finish)
+                has_calls = "tool_calls" in message
                 if has_calls:
                     for index, call in enumerate(message["tool_calls"]):
                         yield make({"tool_calls": [dict(call, index=index)]})

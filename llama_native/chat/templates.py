@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Union
 
@@ -48,7 +48,6 @@ class ChatFormatterResponse:
     stopping_criteria: Any = None
     added_special: bool = False
     tool_syntax: Optional[str] = None  # "hermes", "llama3", "mistral", ... when the template has a native one
-    extra: Dict[str, Any] = field(default_factory=dict)
 
 
 class _GenerationTag(Extension):

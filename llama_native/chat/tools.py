@@ -27,10 +27,11 @@ import json
 import re
 import secrets
 import string
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..grammar import LlamaGrammar
 from ..schema import compile_json_schema
+from ..schema.validation import make_validator
 
 TOOL_SYNTAXES = ("hermes", "mistral", "llama3")
 
@@ -158,8 +159,6 @@ class ToolCallFormat:
         """The grammar of one call (or several with ``parallel``); lazy grammars wait for :attr:`trigger`."""
         compiled = compile_json_schema(self.call_schema(functions), additional_properties=False)
         rules = compiled.gbnf.replace("root ::=", "tool-call ::=", 1)
-        if not rules.startswith("tool-call ::=") and "\ntool-call ::=" not in rules:
-            raise AssertionError("unexpected grammar layout")  # pragma: no cover
         if self.syntax == "hermes":
             block = '"<tool_call>" "\\n"? tool-call "\\n"? "</tool_call>"'
             top = f"root ::= {block} (\"\\n\"? {block})*" if parallel else f"root ::= {block}"
@@ -167,11 +166,16 @@ class ToolCallFormat:
             top = 'root ::= "[TOOL_CALLS]" "[" tool-call ' + ('("," " "? tool-call)* ' if parallel else "") + '"]"'
         else:
             top = "root ::= tool-call" + (' (";" " "? tool-call)*' if parallel else "")
-        gbnf = top + "\n" + rules
-        schemas = {f["name"]: _parameters(f) for f in functions}
-        validators = {name: compile_json_schema(s, additional_properties=False) for name, s in schemas.items()}
+        end_check = self._arguments_check(functions) if compiled.unenforced else None
+        return LlamaGrammar(
+            top + "\n" + rules, trigger_patterns=[re.escape(self.trigger)] if lazy else None, end_check=end_check
+        )
 
-        def end_check(text: str) -> bool:
+    def _arguments_check(self, functions: List[Dict[str, Any]]) -> Callable[[str], bool]:
+        """``check(text)``: the calls in ``text`` parse and their arguments validate (for keywords the grammar relaxes)."""
+        validators = {f["name"]: make_validator(_parameters(f)) for f in functions}
+
+        def check(text: str) -> bool:
             try:
                 _, calls = self.parse(text)
             except ValueError:
@@ -180,13 +184,7 @@ class ToolCallFormat:
                 c["name"] in validators and validators[c["name"]].is_valid(c["arguments"]) for c in calls
             )
 
-        needs_check = any(v.needs_end_check for v in validators.values())
-        grammar = LlamaGrammar(
-            gbnf,
-            trigger_patterns=[re.escape(self.trigger)] if lazy else None,
-            end_check=end_check if needs_check else None,
-        )
-        return grammar
+        return check
 
     def parse(self, text: str) -> Tuple[str, List[Dict[str, Any]]]:
         """``(content before the calls, [{"name", "arguments"}])``; no opening means no calls."""

@@ -121,11 +121,6 @@ size_t Context::load_prompt(const std::vector<llama_token> &tokens, bool check_s
     return common;
 }
 
-void Context::decode_next(llama_token token) {
-    if (cached_.size() >= n_ctx()) throw std::runtime_error("the context is full");
-    decode_tokens(&token, 1, (llama_pos)cached_.size(), true, false);
-}
-
 void Context::decode_all_logits(const std::vector<llama_token> &tokens) {
     if (tokens.empty()) return;
     if (tokens.size() > llama_n_batch(ctx_)) throw std::invalid_argument("more tokens than one batch holds");

@@ -48,8 +48,6 @@ class Context {
     // with what it holds; leaves logits of the last token ready at output 0.
     // Returns the number of prompt tokens reused from the cache.
     size_t load_prompt(const std::vector<llama_token> &tokens, bool check_signals);
-    // Decode one more token after the cached ones (logits at output 0).
-    void decode_next(llama_token token);
     // Decode several tokens after the cached ones in one batch, with logits
     // for every one (output i belongs to tokens[i]); at most n_batch tokens.
     void decode_all_logits(const std::vector<llama_token> &tokens);

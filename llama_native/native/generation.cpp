@@ -203,33 +203,30 @@ bool Generator::emit(llama_token token, Chunk &chunk, size_t n_cached) {
 }
 
 // Prompt lookup: the tokens that followed the most recent earlier occurrence
-// of the history's last n-gram (longest n first).
+// of the history's last n-gram (longest n first).  The history is the cached
+// tokens followed by `next`, read in place.
 std::vector<llama_token> Generator::draft_after(llama_token next) const {
-    std::vector<llama_token> draft;
     const auto &cached = ctx_.cached_tokens();
-    std::vector<llama_token> history(cached.begin(), cached.end());
-    history.push_back(next);
+    const size_t n_hist = cached.size() + 1;
+    auto at = [&](size_t i) { return i < cached.size() ? cached[i] : next; };
     size_t room = std::min<size_t>((size_t)params_.draft_num_pred, ctx_.n_batch() - 1);
-    const size_t used = history.size() + 1;
-    room = std::min(room, ctx_.n_ctx() > used ? (size_t)ctx_.n_ctx() - used : (size_t)0);
+    room = std::min(room, ctx_.n_ctx() > n_hist + 1 ? (size_t)ctx_.n_ctx() - n_hist - 1 : (size_t)0);
     if (params_.max_tokens >= 0) {
         const size_t left = (size_t)params_.max_tokens - generated_.size();
         room = std::min(room, left > 1 ? left - 1 : (size_t)0);
     }
-    if (room == 0) return draft;
-    const size_t n_hist = history.size();
+    if (room == 0) return {};
     for (size_t n = std::min<size_t>((size_t)params_.draft_ngram_max, n_hist - 1); n >= 1; --n) {
-        const llama_token *tail = history.data() + n_hist - n;
         for (size_t j = n_hist - n; j-- > 0;) {  // most recent earlier occurrence first
-            if (std::equal(tail, tail + n, history.data() + j)) {
-                const size_t from = j + n;
-                const size_t count = std::min(room, n_hist - from);
-                draft.assign(history.begin() + from, history.begin() + from + count);
-                return draft;
-            }
+            size_t k = 0;
+            while (k < n && at(j + k) == at(n_hist - n + k)) ++k;
+            if (k < n) continue;
+            std::vector<llama_token> draft;
+            for (size_t i = j + n; i < n_hist && draft.size() < room; ++i) draft.push_back(at(i));
+            return draft;
         }
     }
-    return draft;
+    return {};
 }
 
 std::optional<Chunk> Generator::next() {
@@ -241,59 +238,43 @@ std::optional<Chunk> Generator::next() {
             finish("cancelled", chunk);
             return chunk;
         }
-        if (!pending_decode_) {  // first step: the prompt's logits are ready
-            const llama_token token = sampler_->sample(ctx_.get(), -1);
-            if (emit(token, chunk, ctx_.cached_tokens().size())) return chunk;
-            take_safe_text(chunk, false);
-            pending_decode_ = token;
-            return chunk;
-        }
-        const llama_token last = *pending_decode_;
-        pending_decode_.reset();
-        const std::vector<llama_token> draft =
-            params_.draft_ngram_max > 0 && params_.draft_num_pred > 0 ? draft_after(last) : std::vector<llama_token>{};
-        if (draft.empty()) {
-            ctx_.decode_next(last);
+        // The first step samples from the prompt's logits.  Later steps decode
+        // the last token, with a prompt-lookup draft when one is on, in one
+        // batch and sample at each position: while the sample equals the
+        // drafted token it is confirmed and the next position is sampled; the
+        // sample that differs (or follows the whole draft) is the next token,
+        // exactly as token-by-token decoding gives.
+        size_t n_confirmed = ctx_.cached_tokens().size();
+        std::vector<llama_token> draft;
+        const bool batched = pending_decode_.has_value();
+        if (batched) {
+            const llama_token last = *pending_decode_;
+            pending_decode_.reset();
+            if (params_.draft_ngram_max > 0 && params_.draft_num_pred > 0) draft = draft_after(last);
+            std::vector<llama_token> batch{last};
+            batch.insert(batch.end(), draft.begin(), draft.end());
+            ctx_.decode_all_logits(batch);
             ++decode_calls_;
-            if (cancelled_.load()) {
-                finish("cancelled", chunk);
-                return chunk;
-            }
-            const llama_token token = sampler_->sample(ctx_.get(), -1);
-            if (emit(token, chunk, ctx_.cached_tokens().size())) return chunk;
-            take_safe_text(chunk, false);
-            pending_decode_ = token;
-            return chunk;
+            n_drafted_ += (int64_t)draft.size();
+            ++n_confirmed;
         }
-        // Decode the token and the draft in one batch, then verify the draft:
-        // sample at each position; keep going while the sample equals the
-        // drafted token.  The sample that differs (or the one after the whole
-        // draft) is the next token, exactly as token-by-token decoding gives.
-        const size_t base = ctx_.cached_tokens().size();
-        std::vector<llama_token> batch;
-        batch.reserve(draft.size() + 1);
-        batch.push_back(last);
-        batch.insert(batch.end(), draft.begin(), draft.end());
-        ctx_.decode_all_logits(batch);
-        ++decode_calls_;
-        n_drafted_ += (int64_t)draft.size();
         for (size_t i = 0;; ++i) {
             if (cancelled_.load()) {
-                ctx_.truncate(base + 1 + i);
+                ctx_.truncate(n_confirmed + i);
                 finish("cancelled", chunk);
                 return chunk;
             }
-            const llama_token token = sampler_->sample(ctx_.get(), (int)i);
+            const llama_token token = sampler_->sample(ctx_.get(), batched ? (int)i : -1);
             const bool matches = i < draft.size() && token == draft[i];
-            if (emit(token, chunk, base + 1 + i)) {
-                ctx_.truncate(base + 1 + i + (matches ? 1 : 0));
+            if (emit(token, chunk, n_confirmed + i)) {
+                ctx_.truncate(n_confirmed + i + (matches ? 1 : 0));
                 return chunk;
             }
             if (matches) {
                 ++n_draft_accepted_;
                 continue;
             }
-            ctx_.truncate(base + 1 + i);  // drop the drafted tokens that were not confirmed
+            ctx_.truncate(n_confirmed + i);  // drop the drafted tokens that were not confirmed
             take_safe_text(chunk, false);
             pending_decode_ = token;
             return chunk;

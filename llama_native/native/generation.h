@@ -71,6 +71,7 @@ class Generator {
     size_t n_reused_tokens() const { return n_reused_; }
     size_t n_generated() const { return generated_.size(); }
     const std::vector<llama_token> &generated_tokens() const { return generated_; }
+    const std::string &text() const { return full_text_; }  // everything decoded so far
     int64_t grammar_resamples() const { return sampler_ ? sampler_->grammar_resamples() : 0; }
     int64_t n_decode_calls() const { return decode_calls_; }  // llama_decode calls after the prompt
     int64_t n_drafted() const { return n_drafted_; }

@@ -182,6 +182,7 @@ NB_MODULE(_native, m) {
         .def_prop_ro("n_reused_tokens", &Generator::n_reused_tokens)
         .def_prop_ro("n_generated", &Generator::n_generated)
         .def_prop_ro("generated_tokens", &Generator::generated_tokens)
+        .def_prop_ro("text", &Generator::text)
         .def_prop_ro("grammar_resamples", &Generator::grammar_resamples)
         .def_prop_ro("n_decode_calls", &Generator::n_decode_calls)
         .def_prop_ro("n_drafted", &Generator::n_drafted)

@@ -7,7 +7,7 @@ imported on first use, not when ``llama_native`` is imported.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence
 
 import jsonref
 
