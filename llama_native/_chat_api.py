@@ -63,6 +63,7 @@ class ChatMixin:
         top_logprobs: Optional[int] = None,
         parallel_tool_calls: Optional[bool] = None,
         schema_prompt: bool = False,
+        prop_order: Optional[List[str]] = None,
         chat_template_kwargs: Optional[Dict[str, Any]] = None,
         **kwargs: Any,
     ) -> Union[Dict[str, Any], Iterator[Dict[str, Any]]]:
@@ -76,7 +77,8 @@ class ChatMixin:
         ``{"type": "function", "function": {"name": ...}}`` produce
         ``tool_calls`` whose arguments always validate against the tool's
         parameters.  ``schema_prompt=True`` adds the schema's field
-        descriptions to the system message.  The last streamed chunk carries
+        descriptions to the system message; ``prop_order`` puts the listed
+        keys of the ``response_format`` schema first.  The last streamed chunk carries
         ``usage``.
 
         Example::
@@ -102,7 +104,7 @@ class ChatMixin:
         prepared = prepare_chat(
             self,  # type: ignore[arg-type]
             messages, tools=tools, tool_choice=tool_choice, parallel_tool_calls=parallel_tool_calls,
-            response_format=response_format, grammar=grammar, schema_prompt=schema_prompt, stop=stop,
+            response_format=response_format, grammar=grammar, schema_prompt=schema_prompt, stop=stop, prop_order=prop_order,
             template_kwargs=dict(chat_template_kwargs or {}),
         )
         result = self.create_completion(  # type: ignore[attr-defined]

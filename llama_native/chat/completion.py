@@ -79,6 +79,7 @@ def prepare_chat(
     schema_prompt: bool,
     stop: Union[None, str, List[str]],
     template_kwargs: Dict[str, Any],
+    prop_order: Optional[Sequence[str]] = None,
 ) -> PreparedChat:
     if not isinstance(messages, (list, tuple)) or not messages:
         raise ValueError("messages must be a non-empty list of {'role': ..., 'content': ...} dicts")
@@ -102,7 +103,9 @@ def prepare_chat(
     if schema is not None:
         # a reply is an object of the declared keys unless the schema says extra keys are welcome
         # (as OpenAI's structured outputs and most clients assume; pydantic drops extras anyway)
-        grammar = LlamaGrammar.from_json_schema(schema, additional_properties=False)
+        grammar = LlamaGrammar.from_json_schema(schema, prop_order=prop_order, additional_properties=False)
+    elif prop_order is not None:
+        raise ValueError("prop_order needs a response_format with a JSON schema")
     grammar_obj = None
     if grammar is not None:
         grammar_obj = grammar if isinstance(grammar, LlamaGrammar) else LlamaGrammar(grammar)

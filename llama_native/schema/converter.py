@@ -384,7 +384,9 @@ class SchemaConverter:
             if key in required:
                 raise UnsatisfiableSchemaError(f"property {key!r} is required but its schema is false", "required", pointer)
             del properties[key]
-        additional = schema.get("additionalProperties", self.additional_default)
+        # an object that declares no properties at all is free-form whatever the default
+        declared = "properties" in schema or "patternProperties" in schema
+        additional = schema.get("additionalProperties", self.additional_default if declared else True)
         names = self.ordered(list(properties))
         kv_rules: List[Tuple[str, bool]] = []
         for prop in list(names):
@@ -819,7 +821,8 @@ def convert_schema(
 
     ``additional_properties`` is what an object without an
     ``additionalProperties`` keyword allows: True (the specification) or
-    False (only declared keys).
+    False (only declared keys).  An object schema with neither
+    ``properties`` nor ``patternProperties`` is free-form either way.
     """
     conv = SchemaConverter(
         prop_order=prop_order, whitespace=whitespace, strict=strict, additional_default=additional_properties

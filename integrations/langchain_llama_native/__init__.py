@@ -1,0 +1,15 @@
+"""LangChain models over llama-native: ``ChatLlamaCpp``, ``LlamaCpp`` and ``LlamaCppEmbeddings``.
+
+Drop-in replacements for langchain-community's classes of the same names::
+
+    from langchain_llama_native import ChatLlamaCpp
+    chat = ChatLlamaCpp(model_path="model.gguf", temperature=0)
+    person = chat.with_structured_output(Person).invoke("Jason is 30 years old")
+"""
+
+from .chat_models import ChatLlamaCpp
+from .embeddings import LlamaCppEmbeddings
+from .llms import LlamaCpp
+from ._params import MODEL_PATH_ENV
+
+__all__ = ["ChatLlamaCpp", "LlamaCpp", "LlamaCppEmbeddings", "MODEL_PATH_ENV"]

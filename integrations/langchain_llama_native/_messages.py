@@ -1,0 +1,154 @@
+"""LangChain messages <-> the OpenAI-shaped dicts of :meth:`llama_native.Llama.create_chat_completion`.
+
+Tool calls are parsed with langchain-core's own ``parse_tool_call`` (the
+same rules as its OpenAI integration).  Usage becomes ``usage_metadata``
+with the prompt-cache hits as ``input_token_details.cache_read``.
+
+Example::
+
+    >>> from langchain_core.messages import HumanMessage
+    >>> to_openai_messages([HumanMessage("hi")])
+    [{'role': 'user', 'content': 'hi'}]
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    ChatMessage,
+    FunctionMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
+from langchain_core.messages.ai import UsageMetadata
+from langchain_core.output_parsers.openai_tools import make_invalid_tool_call, parse_tool_call
+
+# content blocks that carry no text for the prompt (the tool calls travel in tool_calls)
+_SKIPPED_BLOCKS = {"tool_use", "tool_call", "tool_call_chunk", "reasoning", "thinking"}
+
+
+def _text(content: Any) -> str:
+    """The text of a message's content (a string, or a list of text blocks)."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    parts: List[str] = []
+    for block in content:
+        if isinstance(block, str):
+            parts.append(block)
+        elif isinstance(block, dict):
+            kind = block.get("type")
+            if kind in ("text", "text-plain") or (kind is None and "text" in block):
+                parts.append(str(block.get("text", "")))
+            elif kind not in _SKIPPED_BLOCKS:
+                raise ValueError(f"content blocks of type {kind!r} are not supported; llama-native models take text")
+    return "".join(parts)
+
+
+def _openai_tool_call(call: Mapping[str, Any], arguments: str) -> Dict[str, Any]:
+    return {"id": call.get("id"), "type": "function", "function": {"name": call.get("name"), "arguments": arguments}}
+
+
+def to_openai_message(message: BaseMessage) -> Dict[str, Any]:
+    """One LangChain message as a chat-completion message dict."""
+    if isinstance(message, HumanMessage):
+        out: Dict[str, Any] = {"role": "user", "content": _text(message.content)}
+    elif isinstance(message, AIMessage):
+        out = {"role": "assistant", "content": _text(message.content)}
+        calls = [_openai_tool_call(c, json.dumps(c["args"], ensure_ascii=False)) for c in message.tool_calls]
+        calls += [_openai_tool_call(c, c.get("args") or "") for c in message.invalid_tool_calls]
+        if not calls and message.additional_kwargs.get("tool_calls"):
+            calls = [{k: v for k, v in c.items() if k in ("id", "type", "function")}
+                     for c in message.additional_kwargs["tool_calls"]]
+        if calls:
+            out["tool_calls"] = calls
+            out["content"] = out["content"] or None
+    elif isinstance(message, SystemMessage):
+        out = {"role": "system", "content": _text(message.content)}
+    elif isinstance(message, ToolMessage):
+        out = {"role": "tool", "content": _text(message.content), "tool_call_id": message.tool_call_id}
+    elif isinstance(message, FunctionMessage):
+        out = {"role": "tool", "content": _text(message.content), "name": message.name}
+    elif isinstance(message, ChatMessage):
+        out = {"role": message.role, "content": _text(message.content)}
+    else:
+        raise TypeError(f"cannot send a {type(message).__name__} to a chat model")
+    if message.name and "name" not in out:
+        out["name"] = message.name
+    return out
+
+
+def to_openai_messages(messages: Sequence[BaseMessage]) -> List[Dict[str, Any]]:
+    """LangChain messages as chat-completion message dicts."""
+    return [to_openai_message(m) for m in messages]
+
+
+def usage_metadata(usage: Optional[Mapping[str, Any]]) -> Optional[UsageMetadata]:
+    """A chat completion's ``usage`` as LangChain's ``usage_metadata``."""
+    if not usage:
+        return None
+    metadata = UsageMetadata(
+        input_tokens=int(usage.get("prompt_tokens", 0)),
+        output_tokens=int(usage.get("completion_tokens", 0)),
+        total_tokens=int(usage.get("total_tokens", 0)),
+    )
+    cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens")
+    if cached is not None:
+        metadata["input_token_details"] = {"cache_read": int(cached)}
+    return metadata
+
+
+def to_ai_message(response: Mapping[str, Any], model_name: str) -> AIMessage:
+    """The assistant message of a ``chat.completion`` dict, with tool calls, usage and metadata."""
+    choice = response["choices"][0]
+    message = choice["message"]
+    tool_calls, invalid = [], []
+    raw_calls = message.get("tool_calls") or []
+    for raw in raw_calls:
+        try:
+            tool_calls.append(parse_tool_call(raw, return_id=True))
+        except Exception as exc:  # noqa: BLE001 - kept as an invalid call, as langchain-openai does
+            invalid.append(make_invalid_tool_call(raw, str(exc)))
+    return AIMessage(
+        content=message.get("content") or "",
+        additional_kwargs={"tool_calls": raw_calls} if raw_calls else {},
+        tool_calls=tool_calls,
+        invalid_tool_calls=invalid,
+        usage_metadata=usage_metadata(response.get("usage")),
+        response_metadata={"model_name": model_name, "finish_reason": choice.get("finish_reason")},
+        id=response.get("id"),
+    )
+
+
+def to_ai_chunk(chunk: Mapping[str, Any], model_name: str) -> Optional[AIMessageChunk]:
+    """A ``chat.completion.chunk`` dict as an ``AIMessageChunk`` (None for an empty delta).
+
+    Tool calls arrive whole, one per delta, and become ``tool_call_chunks``;
+    the last chunk carries ``finish_reason``, ``model_name`` and ``usage_metadata``.
+    """
+    choice = chunk["choices"][0]
+    delta = choice.get("delta") or {}
+    finish_reason = choice.get("finish_reason")
+    content = delta.get("content") or ""
+    tool_call_chunks = [
+        {"name": c["function"].get("name"), "args": c["function"].get("arguments"), "id": c.get("id"),
+         "index": c.get("index", i), "type": "tool_call_chunk"}
+        for i, c in enumerate(delta.get("tool_calls") or [])
+    ]
+    if not content and not tool_call_chunks and finish_reason is None:
+        return None
+    extra: Dict[str, Any] = {}
+    if finish_reason is not None:
+        extra["response_metadata"] = {"model_name": model_name, "finish_reason": finish_reason}
+        extra["usage_metadata"] = usage_metadata(chunk.get("usage"))
+        extra["chunk_position"] = "last"
+    if "chunk_position" not in AIMessageChunk.model_fields:  # langchain-core < 1.0
+        extra.pop("chunk_position", None)
+    return AIMessageChunk(content=content, tool_call_chunks=tool_call_chunks, **extra)

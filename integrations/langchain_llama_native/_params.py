@@ -1,0 +1,211 @@
+"""The fields every LangChain class here shares (loading, sampling), and lazy, shared loading.
+
+The field names and meanings are langchain-community's (``model_path``,
+``n_ctx``, ``n_gpu_layers``, ...), so existing code keeps working.  Nothing is
+loaded in the constructor: the model loads on first use, once per file and
+set of load parameters (:func:`llama_native.shared.shared_llama`), however
+many LangChain objects point at it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from llama_native import Llama, LlamaGrammar
+from llama_native.shared import shared_llama
+
+#: the environment variable naming the GGUF to use when no ``model_path`` is given
+MODEL_PATH_ENV = "LLAMA_NATIVE_MODEL_PATH"
+
+# langchain-community fields that llama.cpp no longer has or that only
+# llama-cpp-python needed; accepted so old code runs, with no effect
+_OBSOLETE = ("n_parts", "f16_kv", "logits_all")
+
+
+class LlamaCppLoadParams(BaseModel):
+    """Where the GGUF is and how to load it (shared by the chat, LLM and embedding classes)."""
+
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True, extra="forbid",
+                              arbitrary_types_allowed=True)
+
+    model_path: Optional[str] = Field(default=None, alias="model")
+    """Path to the ``.gguf`` file (also ``model=``); default: ``$LLAMA_NATIVE_MODEL_PATH``."""
+    n_ctx: int = 4096
+    """Context window in tokens."""
+    n_batch: Optional[int] = 512
+    """Prompt tokens decoded per batch."""
+    n_threads: Optional[int] = None
+    """CPU threads (default: the machine's cores, at most 8)."""
+    n_gpu_layers: Optional[int] = None
+    """Layers to offload to a GPU build (-1: all)."""
+    seed: int = -1
+    """Sampling seed; -1 draws a new one for each call."""
+    use_mlock: bool = False
+    use_mmap: Optional[bool] = True
+    vocab_only: bool = False
+    last_n_tokens_size: Optional[int] = 64
+    """Window of the repeat penalty."""
+    verbose: bool = False
+    """Forward llama.cpp's log to ``logging`` and show load progress."""
+    model_kwargs: Dict[str, Any] = Field(default_factory=dict)
+    """Further :class:`llama_native.Llama` arguments (``chat_format``, ``flash_attn``, ``n_ubatch``, ...)."""
+    lora_path: Optional[str] = None
+    """Not supported yet: a LoRA path raises ``ValueError``."""
+    lora_base: Optional[str] = None
+    rope_freq_base: Optional[float] = None
+    """Accepted for compatibility; the model's own RoPE settings are used."""
+    rope_freq_scale: Optional[float] = None
+    n_parts: Optional[int] = None
+    """Obsolete in llama.cpp; accepted and ignored."""
+    f16_kv: Optional[bool] = None
+    logits_all: Optional[bool] = None
+
+    _client: Optional[Llama] = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _model_path_from_env(cls, values: Any) -> Any:
+        if isinstance(values, dict) and values.get("model_path") is None and values.get("model") is None:
+            env = os.environ.get(MODEL_PATH_ENV)
+            if env:
+                values = {**values, "model_path": env}
+        return values
+
+    @model_validator(mode="after")
+    def _check_load_params(self) -> "LlamaCppLoadParams":
+        if self.lora_path or self.lora_base:
+            raise ValueError("LoRA adapters (lora_path, lora_base) are not supported by llama-native yet")
+        if isinstance(self.model_path, Path):
+            self.model_path = str(self.model_path)
+        if self.model_path is not None and not os.path.isfile(self.model_path):
+            raise ValueError(f"model_path {self.model_path!r} is not a file")
+        if not isinstance(self.n_ctx, int) or self.n_ctx <= 0:
+            raise ValueError(f"n_ctx must be a positive integer, got {self.n_ctx!r}")
+        return self
+
+    # ------------------------------------------------------------------ loading
+    def _load_kwargs(self) -> Dict[str, Any]:
+        """:class:`Llama` keyword arguments for this object's fields."""
+        kwargs: Dict[str, Any] = {
+            "n_ctx": self.n_ctx, "seed": self.seed, "use_mlock": self.use_mlock, "vocab_only": self.vocab_only,
+            "verbose": self.verbose,
+        }
+        if self.n_batch is not None:
+            kwargs["n_batch"] = self.n_batch
+        if self.n_threads is not None:
+            kwargs["n_threads"] = self.n_threads
+        if self.n_gpu_layers is not None:
+            kwargs["n_gpu_layers"] = self.n_gpu_layers
+        if self.use_mmap is not None:
+            kwargs["use_mmap"] = self.use_mmap
+        if self.last_n_tokens_size is not None:
+            kwargs["last_n_tokens_size"] = self.last_n_tokens_size
+        kwargs.update(self.model_kwargs)
+        return kwargs
+
+    def _resolved_model_path(self, override: Optional[Union[str, os.PathLike]] = None) -> str:
+        path = override if override is not None else self.model_path
+        if path is None:
+            raise ValueError(f"no model: pass model_path=... or set ${MODEL_PATH_ENV} to a .gguf file")
+        return os.fspath(path)
+
+    def _llama(self, model: Optional[Union[str, os.PathLike]] = None) -> Llama:
+        """The loaded model (loading it on first use); ``model`` names another GGUF for one call."""
+        if model is not None and os.fspath(model) != self.model_path:
+            if not os.path.isfile(os.fspath(model)):
+                raise ValueError(f"model {model!r} is not a path to a GGUF file")
+            return shared_llama(os.fspath(model), **self._load_kwargs())
+        if self._client is None:
+            self._client = shared_llama(self._resolved_model_path(), **self._load_kwargs())
+        return self._client
+
+    @property
+    def client(self) -> Llama:
+        """The underlying :class:`llama_native.Llama` (loaded on first access)."""
+        return self._llama()
+
+    @property
+    def model_name(self) -> str:
+        """The model file's name, as reported in ``response_metadata`` and traces."""
+        return Path(self.model_path).name if self.model_path else "llama-native"
+
+
+class LlamaCppSamplingParams(BaseModel):
+    """How to sample (shared by the chat and LLM classes); every one can also be passed per call."""
+
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True, extra="forbid",
+                              arbitrary_types_allowed=True)
+
+    max_tokens: Optional[int] = 256
+    """Most tokens to generate (None: until the model stops or the context is full)."""
+    temperature: float = 0.8
+    top_p: float = 0.95
+    top_k: int = 40
+    min_p: float = 0.05
+    repeat_penalty: float = 1.0
+    """1.0 (off) by default: a penalty on repeated tokens fights JSON's repeated quotes and braces."""
+    frequency_penalty: float = 0.0
+    presence_penalty: float = 0.0
+    stop: Optional[List[str]] = None
+    """Stop strings (never part of the output; the model's end-of-turn tokens always stop)."""
+    grammar: Optional[Union[str, LlamaGrammar]] = None
+    """A GBNF grammar (text or :class:`llama_native.LlamaGrammar`) that every output follows."""
+    grammar_path: Optional[Union[str, Path]] = None
+    """A ``.gbnf`` file instead of ``grammar``."""
+    streaming: bool = False
+    """Generate through the streaming path in ``invoke`` (callbacks get each token)."""
+    logprobs: Optional[int] = None
+    """Not supported yet: must stay None."""
+    suffix: Optional[str] = None
+    """Fill-in-the-middle is not supported: must stay None."""
+    echo: bool = False
+    """(Text completion) prefix the output with the prompt."""
+    timeout: Optional[float] = None
+    """Accepted as LangChain's standard parameter; a local call is bounded by ``max_tokens``."""
+    max_retries: Optional[int] = None
+    """Accepted as LangChain's standard parameter; a local call has no transient failures to retry."""
+
+    _grammar: Optional[LlamaGrammar] = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _check_sampling_params(self) -> "LlamaCppSamplingParams":
+        if self.logprobs is not None:
+            raise ValueError("logprobs is not supported by llama-native yet")
+        if self.suffix is not None:
+            raise ValueError("suffix (fill-in-the-middle) is not supported by llama-native")
+        if self.grammar is not None and self.grammar_path is not None:
+            raise ValueError(f"pass at most one of grammar and grammar_path, got both ({self.grammar_path!r})")
+        if self.grammar_path is not None:
+            self._grammar = LlamaGrammar.from_file(os.fspath(self.grammar_path))
+        elif isinstance(self.grammar, str):
+            self._grammar = LlamaGrammar.from_string(self.grammar)
+        else:
+            self._grammar = self.grammar
+        return self
+
+    @property
+    def _default_params(self) -> Dict[str, Any]:
+        return {
+            "max_tokens": self.max_tokens, "temperature": self.temperature, "top_p": self.top_p,
+            "top_k": self.top_k, "min_p": self.min_p, "repeat_penalty": self.repeat_penalty,
+            "frequency_penalty": self.frequency_penalty, "presence_penalty": self.presence_penalty,
+        }
+
+    def _call_params(self, stop: Optional[List[str]], kwargs: Dict[str, Any]) -> Dict[str, Any]:
+        """Keyword arguments for one call: the fields, then what the call (or ``bind``) says."""
+        params: Dict[str, Any] = dict(self._default_params)
+        stops = stop if stop is not None else self.stop
+        if stops:
+            params["stop"] = list(stops)
+        if self._grammar is not None:
+            params["grammar"] = self._grammar
+        params.update({k: v for k, v in kwargs.items() if k not in TRACING_ONLY})
+        return params
+
+
+#: bind()/invoke() keys that only LangChain's tracing reads
+TRACING_ONLY = ("ls_structured_output_format", "structured_output_format")

@@ -1,0 +1,329 @@
+"""``ChatLlamaCpp``: a LangChain chat model over :meth:`llama_native.Llama.create_chat_completion`.
+
+A thin adapter: messages become chat-completion dicts, and the reply an
+``AIMessage``.  Prompts come from the model's own chat template; tool calls
+and structured output are grammar-constrained by the chat API, so tool
+arguments and structured replies always validate against their schema.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from operator import itemgetter
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable, Dict, Iterator, List, Literal, Optional, Sequence, Type, Union
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import LanguageModelInput
+from langchain_core.language_models.chat_models import BaseChatModel, LangSmithParams
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
+from langchain_core.output_parsers.openai_tools import JsonOutputKeyToolsParser, PydanticToolsParser
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
+from langchain_core.utils.pydantic import is_basemodel_subclass
+from pydantic import Field
+
+from llama_native import Llama
+
+from ._params import LlamaCppLoadParams, LlamaCppSamplingParams
+from ._messages import to_ai_chunk, to_ai_message, to_openai_messages
+
+
+class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
+    """A local GGUF model as a LangChain chat model (drop-in for langchain-community's ``ChatLlamaCpp``).
+
+    The model loads on first use, and every instance with the same file and
+    load parameters shares it.  ``invoke``/``stream`` and the native async
+    ``ainvoke``/``astream`` (the event loop keeps running while tokens are
+    generated) return ``AIMessage``\\ s with ``usage_metadata``.
+    ``bind_tools`` and ``with_structured_output`` constrain generation with a
+    grammar built from the schema, so tool arguments and structured output
+    always validate.
+
+    Example::
+
+        >>> from langchain_llama_native import ChatLlamaCpp
+        >>> from llama_native.testing import synthetic_model_path
+        >>> chat = ChatLlamaCpp(model_path=str(synthetic_model_path()), n_ctx=512, max_tokens=8, temperature=0)
+        >>> reply = chat.invoke("Hello")
+        >>> reply.usage_metadata["output_tokens"] <= 8, reply.response_metadata["finish_reason"] in ("stop", "length")
+        (True, True)
+    """
+
+    chat_template_kwargs: Dict[str, Any] = Field(default_factory=dict)
+    """Extra variables for the chat template (e.g. ``{"enable_thinking": False}``)."""
+
+    # ------------------------------------------------------------- identity
+    @property
+    def _llm_type(self) -> str:
+        return "llama-native-chat"
+
+    @property
+    def _identifying_params(self) -> Dict[str, Any]:
+        return {"model_path": self.model_path, **self._default_params}
+
+    def _get_ls_params(self, stop: Optional[List[str]] = None, **kwargs: Any) -> LangSmithParams:
+        params = LangSmithParams(
+            ls_provider="llama_native",
+            ls_model_name=str(kwargs.get("model") or self.model_name),
+            ls_model_type="chat",
+            ls_temperature=kwargs.get("temperature", self.temperature),
+        )
+        max_tokens = kwargs.get("max_tokens", self.max_tokens)
+        if max_tokens is not None:
+            params["ls_max_tokens"] = max_tokens
+        stops = stop or self.stop
+        if stops:
+            params["ls_stop"] = list(stops)
+        return params
+
+    # ----------------------------------------------------------- generation
+    def _chat_params(self, stop: Optional[List[str]], kwargs: Dict[str, Any]) -> Dict[str, Any]:
+        params = self._call_params(stop, kwargs)
+        if self.chat_template_kwargs and "chat_template_kwargs" not in kwargs:
+            params["chat_template_kwargs"] = dict(self.chat_template_kwargs)
+        if "grammar" not in kwargs and (params.get("response_format") is not None or params.get("tools")):
+            params.pop("grammar", None)  # a structured request replaces the default grammar
+        return params
+
+    def _model_name_for(self, model: Any) -> str:
+        return Path(str(model)).name if model else self.model_name
+
+    def _generate(
+        self,
+        messages: List[BaseMessage],
+        stop: Optional[List[str]] = None,
+        run_manager: Optional[CallbackManagerForLLMRun] = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        model = kwargs.pop("model", None)
+        llama = self._llama(model)
+        response = llama.create_chat_completion(to_openai_messages(messages), **self._chat_params(stop, kwargs))
+        return _chat_result(response, self._model_name_for(model))
+
+    def _stream(
+        self,
+        messages: List[BaseMessage],
+        stop: Optional[List[str]] = None,
+        run_manager: Optional[CallbackManagerForLLMRun] = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        model = kwargs.pop("model", None)
+        llama = self._llama(model)
+        name = self._model_name_for(model)
+        chunks = llama.create_chat_completion(to_openai_messages(messages), stream=True, **self._chat_params(stop, kwargs))
+        try:
+            for raw in chunks:
+                generation = _generation_chunk(raw, name)
+                if generation is None:
+                    continue
+                if run_manager:
+                    run_manager.on_llm_new_token(generation.text, chunk=generation)
+                yield generation
+        finally:
+            chunks.close()  # type: ignore[union-attr]  # stops generation if the caller left early
+
+    async def _aload(self, model: Any) -> Llama:
+        if model is None and self._client is not None:
+            return self._client
+        return await asyncio.to_thread(self._llama, model)  # loading takes seconds: not on the event loop
+
+    async def _agenerate(
+        self,
+        messages: List[BaseMessage],
+        stop: Optional[List[str]] = None,
+        run_manager: Optional[AsyncCallbackManagerForLLMRun] = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        model = kwargs.pop("model", None)
+        llama = await self._aload(model)
+        response = await llama.acreate_chat_completion(to_openai_messages(messages), **self._chat_params(stop, kwargs))
+        return _chat_result(response, self._model_name_for(model))
+
+    async def _astream(
+        self,
+        messages: List[BaseMessage],
+        stop: Optional[List[str]] = None,
+        run_manager: Optional[AsyncCallbackManagerForLLMRun] = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        model = kwargs.pop("model", None)
+        llama = await self._aload(model)
+        name = self._model_name_for(model)
+        chunks = await llama.acreate_chat_completion(
+            to_openai_messages(messages), stream=True, **self._chat_params(stop, kwargs)
+        )
+        try:
+            async for raw in chunks:
+                generation = _generation_chunk(raw, name)
+                if generation is None:
+                    continue
+                if run_manager:
+                    await run_manager.on_llm_new_token(generation.text, chunk=generation)
+                yield generation
+        finally:
+            await chunks.aclose()  # cancels the native generation when the caller leaves early
+
+    def get_num_tokens(self, text: str) -> int:
+        """Tokens in ``text`` by the model's own tokenizer."""
+        return len(self.client.tokenize(text.encode("utf-8"), add_bos=False))
+
+    # ----------------------------------------------------------------- tools
+    def bind_tools(
+        self,
+        tools: Sequence[Union[Dict[str, Any], Type, Callable, BaseTool]],
+        *,
+        tool_choice: Optional[Union[Dict[str, Any], str, bool]] = None,
+        parallel_tool_calls: Optional[bool] = None,
+        strict: Optional[bool] = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools (functions, pydantic classes, ``BaseTool``\\ s or OpenAI tool dicts).
+
+        ``tool_choice``: ``"auto"`` (default: the model decides, and a call,
+        once started, is grammar-constrained), ``"any"``/``"required"``/``True``
+        (at least one call), ``"none"``, or a tool's name (that tool).  Calls'
+        arguments always validate against the tool's schema (``strict`` is
+        accepted: it is always so here).  ``parallel_tool_calls=False``
+        allows one call per reply.
+
+        Example::
+
+            >>> from langchain_llama_native import ChatLlamaCpp
+            >>> from llama_native.testing import synthetic_model_path
+            >>> def add(a: int, b: int) -> int:
+            ...     '''Add two integers.'''
+            ...     return a + b
+            >>> chat = ChatLlamaCpp(model_path=str(synthetic_model_path()), n_ctx=1024, max_tokens=64, temperature=0)
+            >>> reply = chat.bind_tools([add], tool_choice="add", parallel_tool_calls=False).invoke("1 plus 2?")
+            >>> [(c["name"], sorted(c["args"])) for c in reply.tool_calls] in ([], [("add", ["a", "b"])])
+            True
+        """
+        del strict
+        formatted = [convert_to_openai_tool(t) for t in tools]
+        names = [t["function"]["name"] for t in formatted]
+        kwargs["tool_choice"] = _openai_tool_choice(tool_choice, names)
+        if parallel_tool_calls is not None:
+            kwargs["parallel_tool_calls"] = parallel_tool_calls
+        return super().bind(tools=formatted, **kwargs)
+
+    # ----------------------------------------------------- structured output
+    def with_structured_output(
+        self,
+        schema: Union[Dict[str, Any], Type],
+        *,
+        method: Literal["json_schema", "function_calling", "json_mode"] = "json_schema",
+        include_raw: bool = False,
+        strict: Optional[bool] = None,
+        schema_prompt: bool = False,
+        prop_order: Optional[List[str]] = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, Any]:
+        """A runnable whose output is ``schema``'s type: a pydantic instance, or a dict for TypedDicts and JSON schemas.
+
+        ``method="json_schema"`` (default) constrains the reply to JSON that
+        validates against the schema; ``"function_calling"`` forces a call of
+        the schema as a tool; ``"json_mode"`` constrains the reply to a JSON
+        object (say in the prompt which keys you want).  ``schema_prompt=True``
+        adds the schema's skeleton with its field descriptions to the system
+        message; ``prop_order`` lists keys to generate first.
+        ``include_raw=True`` returns ``{"raw", "parsed", "parsing_error"}``.
+        ``strict`` is accepted: output always follows the schema here.
+
+        Example::
+
+            >>> from pydantic import BaseModel
+            >>> from langchain_llama_native import ChatLlamaCpp
+            >>> from llama_native.testing import synthetic_model_path
+            >>> class Answer(BaseModel):
+            ...     ok: bool
+            >>> chat = ChatLlamaCpp(model_path=str(synthetic_model_path()), n_ctx=512, max_tokens=16, temperature=0)
+            >>> type(chat.with_structured_output(Answer).invoke("Is it?")).__name__
+            'Answer'
+        """
+        if kwargs:
+            raise ValueError(f"Received unsupported arguments {kwargs}")
+        del strict
+        is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
+        tracing = {"ls_structured_output_format": {"kwargs": {"method": method}, "schema": schema}}
+        if method == "function_calling":
+            if schema_prompt or prop_order:
+                raise ValueError("schema_prompt and prop_order apply to method='json_schema' and 'json_mode'")
+            name = convert_to_openai_tool(schema)["function"]["name"]
+            llm = self.bind_tools([schema], tool_choice=name, parallel_tool_calls=False, **tracing)
+            parser: Runnable = (
+                PydanticToolsParser(tools=[schema], first_tool_only=True) if is_pydantic
+                else JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
+            )
+        elif method in ("json_schema", "json_mode"):
+            json_schema = _json_schema(schema)
+            if method == "json_schema":
+                response_format = {"type": "json_schema",
+                                   "json_schema": {"name": json_schema.get("title") or "output", "schema": json_schema}}
+            else:
+                response_format = {"type": "json_object"}
+                if prop_order:
+                    raise ValueError("prop_order needs method='json_schema'")
+                if schema_prompt:
+                    raise ValueError("schema_prompt needs method='json_schema' (json_mode's prompt is yours to write)")
+            extra: Dict[str, Any] = {"schema_prompt": True} if schema_prompt else {}
+            if prop_order:
+                extra["prop_order"] = list(prop_order)
+            llm = self.bind(response_format=response_format, **extra, **tracing)
+            parser = PydanticOutputParser(pydantic_object=schema) if is_pydantic else JsonOutputParser()
+        else:
+            raise ValueError(f"method must be 'json_schema', 'function_calling' or 'json_mode', got {method!r}")
+        if not include_raw:
+            return llm | parser
+        parse = RunnablePassthrough.assign(parsed=itemgetter("raw") | parser, parsing_error=lambda _: None)
+        no_parse = RunnablePassthrough.assign(parsed=lambda _: None)
+        return RunnableMap(raw=llm) | parse.with_fallbacks([no_parse], exception_key="parsing_error")
+
+
+def _openai_tool_choice(tool_choice: Any, names: List[str]) -> Any:
+    """LangChain's tool_choice values as the chat API's."""
+    if tool_choice is None or tool_choice is False:
+        return None
+    if tool_choice is True or tool_choice in ("any", "required"):
+        return "required"
+    if tool_choice in ("auto", "none"):
+        return tool_choice
+    if isinstance(tool_choice, str):
+        if tool_choice not in names:
+            raise ValueError(f"tool_choice {tool_choice!r} is not among the bound tools {names}")
+        return {"type": "function", "function": {"name": tool_choice}}
+    if isinstance(tool_choice, dict):
+        name = (tool_choice.get("function") or {}).get("name") or tool_choice.get("name")
+        if name not in names:
+            raise ValueError(f"tool_choice names {name!r}, which is not among the bound tools {names}")
+        return {"type": "function", "function": {"name": name}}
+    raise ValueError(f"tool_choice must be 'auto', 'any', 'required', 'none', True, a tool name or a dict, got {tool_choice!r}")
+
+
+def _json_schema(schema: Any) -> Dict[str, Any]:
+    """A JSON schema for a pydantic class (v2 as pydantic writes it), TypedDict, OpenAI tool or JSON schema dict."""
+    if isinstance(schema, type) and is_basemodel_subclass(schema) and hasattr(schema, "model_json_schema"):
+        return schema.model_json_schema()
+    if isinstance(schema, dict) and "function" not in schema and "name" not in schema:
+        return schema  # already a JSON schema (convert_to_json_schema insists on a title)
+    return convert_to_json_schema(schema)
+
+
+def _chat_result(response: Dict[str, Any], model_name: str) -> ChatResult:
+    message = to_ai_message(response, model_name)
+    info = {"finish_reason": response["choices"][0].get("finish_reason")}
+    return ChatResult(
+        generations=[ChatGeneration(message=message, generation_info=info)],
+        llm_output={"token_usage": response.get("usage"), "model_name": model_name},
+    )
+
+
+def _generation_chunk(raw: Dict[str, Any], model_name: str) -> Optional[ChatGenerationChunk]:
+    message = to_ai_chunk(raw, model_name)
+    if message is None:
+        return None
+    finish = raw["choices"][0].get("finish_reason")
+    return ChatGenerationChunk(message=message, generation_info={"finish_reason": finish} if finish else None)

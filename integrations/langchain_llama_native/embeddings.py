@@ -1,0 +1,60 @@
+"""``LlamaCppEmbeddings``: LangChain embeddings over :meth:`llama_native.Llama.embed`."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import List
+
+from langchain_core.embeddings import Embeddings
+
+from llama_native import Llama
+
+from ._params import LlamaCppLoadParams
+
+
+class LlamaCppEmbeddings(LlamaCppLoadParams, Embeddings):
+    """A local GGUF model's embeddings (drop-in for langchain-community's ``LlamaCppEmbeddings``).
+
+    Documents are embedded in native batches (several sequences per decode);
+    the pooling is the model's own.  ``normalize=True`` returns unit vectors.
+    The model loads on first use, with an embedding context of its own.
+
+    Example::
+
+        >>> from langchain_llama_native import LlamaCppEmbeddings
+        >>> from llama_native.testing import synthetic_model_path
+        >>> emb = LlamaCppEmbeddings(model_path=str(synthetic_model_path()), n_ctx=256)
+        >>> vectors = emb.embed_documents(["red", "green"])
+        >>> len(vectors), len(vectors[0]) == len(emb.embed_query("blue"))
+        (2, True)
+    """
+
+    n_ctx: int = 512
+    normalize: bool = False
+    """Scale every vector to unit length."""
+
+    def _load_kwargs(self):  # type: ignore[no-untyped-def]
+        return {**super()._load_kwargs(), "embedding": True}
+
+    def embed_documents(self, texts: List[str]) -> List[List[float]]:
+        """One vector per text (inputs longer than the batch are truncated)."""
+        return [list(map(float, v)) for v in self._llama().embed(list(texts), normalize=self.normalize)]
+
+    def embed_query(self, text: str) -> List[float]:
+        """The vector of one text."""
+        return list(map(float, self._llama().embed(text, normalize=self.normalize)))
+
+    async def _aload(self) -> Llama:
+        if self._client is not None:
+            return self._client
+        return await asyncio.to_thread(self._llama)
+
+    async def aembed_documents(self, texts: List[str]) -> List[List[float]]:
+        """Awaitable :meth:`embed_documents` (the event loop keeps running)."""
+        llama = await self._aload()
+        return [list(map(float, v)) for v in await llama.aembed(list(texts), normalize=self.normalize)]
+
+    async def aembed_query(self, text: str) -> List[float]:
+        """Awaitable :meth:`embed_query`."""
+        llama = await self._aload()
+        return list(map(float, await llama.aembed(text, normalize=self.normalize)))

@@ -1,0 +1,78 @@
+"""One loaded model per (file, load parameters), shared by everything that asks for it.
+
+The LangChain and LlamaIndex classes are cheap objects that users create many
+of (one per chain, per ``bind_tools``, per test); each loaded GGUF costs its
+weights in memory and a context.  :func:`shared_llama` hands every caller
+asking for the same file with the same parameters the same :class:`Llama`,
+loaded once, and lets it go when the last holder drops it.  Calls on a shared
+``Llama`` are safe from any thread; they take turns on its context.
+
+Example::
+
+    >>> from llama_native.shared import shared_llama
+    >>> from llama_native.testing import synthetic_model_path
+    >>> a = shared_llama(synthetic_model_path(), n_ctx=128)
+    >>> b = shared_llama(str(synthetic_model_path()), n_ctx=128)
+    >>> c = shared_llama(synthetic_model_path(), n_ctx=256)
+    >>> a is b, a is c
+    (True, False)
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import weakref
+from typing import Any, Dict, Hashable, Tuple, Union
+
+from .llama import Llama
+
+_lock = threading.Lock()
+_loaded: "weakref.WeakValueDictionary[Tuple[Hashable, ...], Llama]" = weakref.WeakValueDictionary()
+
+
+def _frozen(value: Any) -> Hashable:
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    try:
+        hash(value)
+    except TypeError:
+        return ("id", id(value))
+    return value
+
+
+def _file_identity(model_path: str) -> Tuple[Hashable, ...]:
+    """The file's real path plus its size and mtime, so a replaced file is loaded anew."""
+    real = os.path.realpath(model_path)
+    try:
+        st = os.stat(real)
+    except OSError:
+        return (real,)  # Llama() raises the clear error
+    return (real, st.st_size, st.st_mtime_ns)
+
+
+def shared_llama(model_path: Union[str, "os.PathLike[str]"], **params: Any) -> Llama:
+    """The loaded :class:`Llama` for ``model_path`` and ``params`` (loading it on first use).
+
+    ``params`` are :class:`Llama`'s keyword arguments; two calls share a model
+    only when their files and parameters are the same.
+    """
+    path = os.fspath(model_path)
+    key = (_file_identity(path), _frozen(params))
+    with _lock:
+        llama = _loaded.get(key)
+        if llama is None:
+            llama = Llama(path, **params)
+            _loaded[key] = llama
+        return llama
+
+
+def loaded_models() -> Dict[str, int]:
+    """How many shared models are loaded, by file (for tests and diagnostics)."""
+    counts: Dict[str, int] = {}
+    with _lock:
+        for key in list(_loaded.keys()):
+            counts[key[0][0]] = counts.get(key[0][0], 0) + 1
+    return counts
