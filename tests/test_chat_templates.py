@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ CONVERSATION = [
     {"role": "tool", "tool_call_id": "abc123def", "content": "18C, sunny"},
 ]
 
-# Templates that refuse this conversation themselves, through raise_exception (and why).
+# Templates that refuse this conversation as given, through raise_exception (and why); they render it conformed.
 REFUSED_BY_TEMPLATE = {"google-gemma-2-2b-it.jinja": "System role not supported"}
 
 
@@ -41,10 +42,50 @@ def test_every_template_renders_a_tool_conversation(path: Path) -> None:
     formatter = Jinja2ChatFormatter(path.read_text(encoding="utf-8"), eos_token="</s>", bos_token="<s>")
     if path.name in REFUSED_BY_TEMPLATE:
         with pytest.raises(TemplateRaised, match=REFUSED_BY_TEMPLATE[path.name]):
-            formatter(messages=CONVERSATION, tools=TOOLS)
-        return
+            formatter._render_shapes(CONVERSATION, {"tools": TOOLS, "add_generation_prompt": True})
     prompt = formatter(messages=CONVERSATION, tools=TOOLS).prompt
-    assert "Hello" in prompt and "Weather in Paris?" in prompt
+    assert "Hello" in prompt and "Weather in Paris?" in prompt and "18C, sunny" in prompt
+
+
+MISTRAL = "mistralai-Mistral-Nemo-Instruct-2407.jinja"
+
+
+def test_a_refused_conversation_is_conformed_for_the_template() -> None:
+    template = next(p for p in TEMPLATES if p.name == MISTRAL).read_text(encoding="utf-8")
+    formatter = Jinja2ChatFormatter(template, eos_token="</s>", bos_token="<s>")
+    call = {"id": "abc123", "type": "function", "function": {"name": "add", "arguments": "{}"}}
+    messages = [
+        {"role": "system", "content": "Be brief."}, {"role": "system", "content": "Be kind."},
+        {"role": "user", "content": "first"}, {"role": "user", "content": "second"},
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "abc123", "content": "3"},
+    ]
+    with pytest.raises(TemplateRaised):  # roles must alternate; ids must be 9 alphanumerics
+        formatter._render_shapes(messages, {"add_generation_prompt": True})
+    prompt = formatter(messages=messages).prompt
+    assert "first\n\nsecond" in prompt  # (Mistral shows the system text with the last user turn only)
+    call_ids = re.findall(r'"(?:call_)?id": "([^"]+)"', prompt)
+    assert len(call_ids) == 2 and call_ids[0] == call_ids[1] and re.fullmatch(r"[A-Za-z0-9]{9}", call_ids[0])
+    # a user turn right after a tool result breaks Mistral's alternation: the tool turns are written as text
+    prompt = formatter(messages=messages + [{"role": "user", "content": "third"}]).prompt
+    assert '<tool_call>\n{"name": "add", "arguments": {}}\n</tool_call>' in prompt and "third" in prompt
+    assert "Be brief.\n\nBe kind." in prompt
+
+
+def test_a_template_without_tools_gets_tool_turns_as_text() -> None:
+    formatter = get_chat_formatter("chatml")
+    template = (llama_cpp_dir() / "models" / "templates" / "microsoft-Phi-3.5-mini-instruct.jinja").read_text()
+    phi = Jinja2ChatFormatter(template, eos_token="<|endoftext|>", bos_token="<s>")
+    assert not phi.supports_tools
+    prompt = phi(messages=CONVERSATION).prompt
+    assert "<tool_response>\n18C, sunny\n</tool_response>" in prompt and '"name": "get_weather"' in prompt
+    assert "Weather in Paris?" in formatter(messages=CONVERSATION).prompt
+
+
+def test_a_template_that_refuses_anyway_raises_its_own_message() -> None:
+    formatter = Jinja2ChatFormatter("{{ raise_exception('no way') }}", eos_token="", bos_token="")
+    with pytest.raises(TemplateRaised, match="no way"):
+        formatter(messages=[{"role": "user", "content": "x"}])
 
 
 def test_tool_results_and_calls_round_trip_through_a_tool_template() -> None:
@@ -82,7 +123,7 @@ def test_sandbox_allows_what_real_templates_do() -> None:
     messages = [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}, {"role": "assistant", "content": "a"}]
     assert formatter(messages=messages).prompt == 'user,assistant|2|{"a": "<b>"}|4|<s></s>>'
     with pytest.raises(TemplateRaised, match="too long"):
-        formatter(messages=messages * 4)
+        formatter(messages=messages * 5)
 
 
 def test_named_formats_render_and_stop_at_end_of_turn() -> None:

@@ -130,8 +130,8 @@ class LlamaCppLoadParams(BaseModel):
 
     @property
     def model_name(self) -> str:
-        """The model file's name, as reported in ``response_metadata`` and traces."""
-        return Path(self.model_path).name if self.model_path else "llama-native"
+        """The model as reported in ``response_metadata`` and traces: its path as given."""
+        return self.model_path or "llama-native"
 
 
 class LlamaCppSamplingParams(BaseModel):

@@ -90,7 +90,7 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
         return params
 
     def _model_name_for(self, model: Any) -> str:
-        return Path(str(model)).name if model else self.model_name
+        return str(model) if model else self.model_name
 
     def _generate(
         self,

@@ -21,7 +21,10 @@ Example::
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
+import re
+import string
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Union
@@ -174,6 +177,81 @@ def normalize_messages(
     return out
 
 
+_STRICT_TOOL_ID = re.compile(r"^[A-Za-z0-9]{9}$")
+
+
+def _strict_tool_id(call_id: str) -> str:
+    """A 9-character alphanumeric id derived from ``call_id`` (Mistral templates accept no other)."""
+    if _STRICT_TOOL_ID.match(call_id):
+        return call_id
+    digest = hashlib.sha256(call_id.encode("utf-8")).digest()
+    alphabet = string.ascii_letters + string.digits
+    return "".join(alphabet[b % len(alphabet)] for b in digest[:9])
+
+
+def conform_messages(messages: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The conversation in the strictest shape templates ask for, for a template that refused it.
+
+    Templates that raise on a conversation (Mistral: roles must alternate,
+    tool-call ids are 9 alphanumerics; Gemma: no system role) get the same
+    content conformed: consecutive plain messages of one role are joined,
+    system text opens the first user message when the template refuses a
+    system role, and tool-call ids are mapped to 9 alphanumerics.
+    """
+    out: List[Dict[str, Any]] = []
+    for message in messages:
+        m = copy.deepcopy(dict(message))
+        if m.get("tool_calls"):
+            m["tool_calls"] = [dict(c, id=_strict_tool_id(str(c["id"]))) if c.get("id") else c for c in m["tool_calls"]]
+        if m.get("tool_call_id"):
+            m["tool_call_id"] = _strict_tool_id(str(m["tool_call_id"]))
+        previous = out[-1] if out else None
+        plain = m.get("role") in ("system", "user", "assistant") and not m.get("tool_calls")
+        if (previous is not None and plain and previous.get("role") == m.get("role") and not previous.get("tool_calls")
+                and isinstance(previous.get("content"), str) and isinstance(_text_of(m.get("content")), str)):
+            previous["content"] = "\n\n".join(t for t in (previous["content"], _text_of(m.get("content"))) if t)
+            continue
+        out.append(m)
+    return out
+
+
+def fold_system_messages(messages: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """System messages' text moved to the start of the next user message (for templates without a system role)."""
+    out: List[Dict[str, Any]] = []
+    pending: List[str] = []
+    for message in messages:
+        m = dict(message)
+        if m.get("role") == "system":
+            pending.append(str(_text_of(m.get("content")) or ""))
+            continue
+        if pending and m.get("role") == "user":
+            m["content"] = "\n\n".join(pending + [str(_text_of(m.get("content")) or "")])
+            pending = []
+        out.append(m)
+    if pending:
+        out.append({"role": "user", "content": "\n\n".join(pending)})
+    return out
+
+
+def tool_turns_as_text(messages: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Tool calls and results written as Hermes-style text turns (for templates without tool roles)."""
+    out: List[Dict[str, Any]] = []
+    for message in messages:
+        m = dict(message)
+        if m.get("tool_calls"):
+            calls = []
+            for call in m.pop("tool_calls"):
+                function = call.get("function") or {}
+                arguments = _arguments_as_mapping(function.get("arguments", {}))
+                calls.append("<tool_call>\n" + json.dumps({"name": function.get("name"), "arguments": arguments},
+                                                          ensure_ascii=False) + "\n</tool_call>")
+            m["content"] = "\n".join([str(_text_of(m.get("content")) or "")] + calls).strip()
+        elif m.get("role") in ("tool", "function"):
+            m = {"role": "user", "content": f"<tool_response>\n{_text_of(m.get('content')) or ''}\n</tool_response>"}
+        out.append(m)
+    return out
+
+
 def detect_tool_syntax(template: str) -> Optional[str]:
     """The tool-call syntax a template renders natively, if we know it."""
     if "<tool_call>" in template:
@@ -222,7 +300,11 @@ class Jinja2ChatFormatter:
 
         Messages are tried in the shapes templates expect, most common first:
         ``content=None`` with tool-call arguments as mappings, then ``""`` for
-        templates that cannot take None, then arguments as JSON text.
+        templates that cannot take None, then arguments as JSON text.  When
+        the template itself refuses the conversation (``raise_exception``),
+        it is tried again conformed (:func:`conform_messages`, then with the
+        system text folded into the user turn, then with tool turns written
+        as text) before the refusal is raised.
         """
         variables = dict(
             eos_token=self.eos_token, bos_token=self.bos_token, add_generation_prompt=self.add_generation_prompt,
@@ -236,6 +318,27 @@ class Jinja2ChatFormatter:
             variables.setdefault(
                 "functions", json.dumps([t.get("function", t) for t in variables["tools"]], ensure_ascii=False, indent=2)
             )
+        if not self.supports_tools:
+            # a template that knows no tools would drop tool turns or refuse them: write them as text,
+            # in the syntax the system prompt taught the model (tools_system_prompt)
+            messages = tool_turns_as_text(messages)
+        try:
+            return self._render_shapes(messages, variables)
+        except TemplateRaised as refused:
+            # the template refuses this conversation's shape: try the same content conformed
+            conformed_steps = (
+                conform_messages(messages),
+                fold_system_messages(conform_messages(messages)),
+                conform_messages(fold_system_messages(tool_turns_as_text(messages))),
+            )
+            for conformed in conformed_steps:
+                try:
+                    return self._render_shapes(conformed, variables)
+                except TemplateRaised:
+                    continue
+            raise refused from None
+
+    def _render_shapes(self, messages: Sequence[Dict[str, Any]], variables: Dict[str, Any]) -> str:
         last_error: Optional[Exception] = None
         for none_content, as_text in ((None, False), ("", False), ("", True)):
             try:
