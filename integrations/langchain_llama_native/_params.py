@@ -26,11 +26,13 @@ MODEL_PATH_ENV = "LLAMA_NATIVE_MODEL_PATH"
 _OBSOLETE = ("n_parts", "f16_kv", "logits_all")
 
 
+LOAD_CONFIG = ConfigDict(protected_namespaces=(), populate_by_name=True, extra="forbid", arbitrary_types_allowed=True)
+
+
 class LlamaCppLoadParams(BaseModel):
     """Where the GGUF is and how to load it (shared by the chat, LLM and embedding classes)."""
 
-    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True, extra="forbid",
-                              arbitrary_types_allowed=True)
+    model_config = LOAD_CONFIG
 
     model_path: Optional[str] = Field(default=None, alias="model")
     """Path to the ``.gguf`` file (also ``model=``); default: ``$LLAMA_NATIVE_MODEL_PATH``."""
@@ -43,7 +45,8 @@ class LlamaCppLoadParams(BaseModel):
     n_gpu_layers: Optional[int] = None
     """Layers to offload to a GPU build (-1: all)."""
     seed: int = -1
-    """Sampling seed; -1 draws a new one for each call."""
+    """Sampling seed for every call (a per-call ``seed=`` wins); -1 draws a new one for each call.
+    Not a load parameter: instances that differ only in seed share the model."""
     use_mlock: bool = False
     use_mmap: Optional[bool] = True
     vocab_only: bool = False
@@ -91,7 +94,7 @@ class LlamaCppLoadParams(BaseModel):
     def _load_kwargs(self) -> Dict[str, Any]:
         """:class:`Llama` keyword arguments for this object's fields."""
         kwargs: Dict[str, Any] = {
-            "n_ctx": self.n_ctx, "seed": self.seed, "use_mlock": self.use_mlock, "vocab_only": self.vocab_only,
+            "n_ctx": self.n_ctx, "use_mlock": self.use_mlock, "vocab_only": self.vocab_only,
             "verbose": self.verbose,
         }
         if self.n_batch is not None:
@@ -137,8 +140,7 @@ class LlamaCppLoadParams(BaseModel):
 class LlamaCppSamplingParams(BaseModel):
     """How to sample (shared by the chat and LLM classes); every one can also be passed per call."""
 
-    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True, extra="forbid",
-                              arbitrary_types_allowed=True)
+    model_config = LOAD_CONFIG
 
     max_tokens: Optional[int] = 256
     """Most tokens to generate (None: until the model stops or the context is full)."""
@@ -198,6 +200,9 @@ class LlamaCppSamplingParams(BaseModel):
     def _call_params(self, stop: Optional[List[str]], kwargs: Dict[str, Any]) -> Dict[str, Any]:
         """Keyword arguments for one call: the fields, then what the call (or ``bind``) says."""
         params: Dict[str, Any] = dict(self._default_params)
+        seed = getattr(self, "seed", -1)
+        if seed is not None and seed != -1:
+            params["seed"] = seed
         stops = stop if stop is not None else self.stop
         if stops:
             params["stop"] = list(stops)

@@ -28,7 +28,7 @@ from pydantic import Field
 
 from llama_native import Llama
 
-from ._params import LlamaCppLoadParams, LlamaCppSamplingParams
+from ._params import LOAD_CONFIG, LlamaCppLoadParams, LlamaCppSamplingParams
 from ._messages import to_ai_chunk, to_ai_message, to_openai_messages
 
 
@@ -52,6 +52,8 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
         >>> reply.usage_metadata["output_tokens"] <= 8, reply.response_metadata["finish_reason"] in ("stop", "length")
         (True, True)
     """
+
+    model_config = LOAD_CONFIG  # unknown parameters are errors, not silently ignored
 
     chat_template_kwargs: Dict[str, Any] = Field(default_factory=dict)
     """Extra variables for the chat template (e.g. ``{"enable_thinking": False}``)."""

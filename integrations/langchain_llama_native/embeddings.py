@@ -9,7 +9,7 @@ from langchain_core.embeddings import Embeddings
 
 from llama_native import Llama
 
-from ._params import LlamaCppLoadParams
+from ._params import LOAD_CONFIG, LlamaCppLoadParams
 
 
 class LlamaCppEmbeddings(LlamaCppLoadParams, Embeddings):
@@ -28,6 +28,8 @@ class LlamaCppEmbeddings(LlamaCppLoadParams, Embeddings):
         >>> len(vectors), len(vectors[0]) == len(emb.embed_query("blue"))
         (2, True)
     """
+
+    model_config = LOAD_CONFIG  # unknown parameters are errors, not silently ignored
 
     n_ctx: int = 512
     normalize: bool = False

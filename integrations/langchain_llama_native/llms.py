@@ -11,7 +11,7 @@ from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 
 from llama_native import Llama
 
-from ._params import LlamaCppLoadParams, LlamaCppSamplingParams
+from ._params import LOAD_CONFIG, LlamaCppLoadParams, LlamaCppSamplingParams
 
 
 class LlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseLLM):
@@ -30,6 +30,8 @@ class LlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseLLM):
         >>> llm.invoke("Is the sky blue?") in ("yes", "no")
         True
     """
+
+    model_config = LOAD_CONFIG  # unknown parameters are errors, not silently ignored
 
     @property
     def _llm_type(self) -> str:
