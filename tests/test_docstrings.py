@@ -8,10 +8,13 @@ import pkgutil
 
 import pytest
 
+import langchain_llama_native
 import llama_native
 
 MODULES = sorted(
-    m.name for m in pkgutil.walk_packages(llama_native.__path__, "llama_native.")
+    m.name
+    for package in (llama_native, langchain_llama_native)
+    for m in pkgutil.walk_packages(package.__path__, package.__name__ + ".")
     if not m.name.endswith("__main__")
 )
 
