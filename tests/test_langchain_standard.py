@@ -33,6 +33,12 @@ class TestChatLlamaCppUnit(ChatModelUnitTests):
         return ChatLlamaCpp
 
     @property
+    def standard_chat_model_params(self) -> Dict[str, Any]:
+        # the unit suite adds api_key="test" for hosted models; a local model has no key and
+        # rejects unknown parameters
+        return {k: v for k, v in super().standard_chat_model_params.items() if k != "api_key"}
+
+    @property
     def chat_model_params(self) -> Dict[str, Any]:
         return dict(CHAT_PARAMS)
 
@@ -62,6 +68,10 @@ class TestChatLlamaCppIntegration(ChatModelIntegrationTests):
 
     @property
     def supports_json_mode(self) -> bool:
+        return True
+
+    @property
+    def supports_anthropic_inputs(self) -> bool:
         return True
 
     @property
