@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from enum import Enum
-from typing import Annotated, Any, Dict, List, Optional
+from typing import Annotated, Any, List, Optional
 
 import jsonschema
 import pytest

@@ -27,10 +27,17 @@ EMBEDDING_MODEL = ENV_MODEL or real_tokenizer_model_path("llama-bpe")
 CHAT_PARAMS: Dict[str, Any] = {"model_path": str(CHAT_MODEL), "n_ctx": 2048, "seed": 1234}
 
 
-class TestChatLlamaCppUnit(ChatModelUnitTests):
+class _ChatParams:
     @property
     def chat_model_class(self) -> Type[ChatLlamaCpp]:
         return ChatLlamaCpp
+
+    @property
+    def chat_model_params(self) -> Dict[str, Any]:
+        return dict(CHAT_PARAMS)
+
+
+class TestChatLlamaCppUnit(_ChatParams, ChatModelUnitTests):
 
     @property
     def standard_chat_model_params(self) -> Dict[str, Any]:
@@ -39,15 +46,11 @@ class TestChatLlamaCppUnit(ChatModelUnitTests):
         return {k: v for k, v in super().standard_chat_model_params.items() if k != "api_key"}
 
     @property
-    def chat_model_params(self) -> Dict[str, Any]:
-        return dict(CHAT_PARAMS)
-
-    @property
     def init_from_env_params(self) -> Tuple[Dict[str, str], Dict[str, Any], Dict[str, Any]]:
         return {MODEL_PATH_ENV: str(CHAT_MODEL)}, {}, {"model_path": str(CHAT_MODEL)}
 
 
-class TestChatLlamaCppIntegration(ChatModelIntegrationTests):
+class TestChatLlamaCppIntegration(_ChatParams, ChatModelIntegrationTests):
     # checks only a model that understands the prompt passes (xfail on random weights: see conftest)
     semantic_checks = {
         "test_tool_calling": "tool called with args {'input': 3} because the prompt says 3",
@@ -57,14 +60,6 @@ class TestChatLlamaCppIntegration(ChatModelIntegrationTests):
         "test_agent_loop": "a final answer that uses the tool's result",
         "test_unicode_tool_call_integration": "the customer name from the prompt copied into the call",
     }
-
-    @property
-    def chat_model_class(self) -> Type[ChatLlamaCpp]:
-        return ChatLlamaCpp
-
-    @property
-    def chat_model_params(self) -> Dict[str, Any]:
-        return dict(CHAT_PARAMS)
 
     @property
     def supports_json_mode(self) -> bool:
@@ -102,7 +97,7 @@ class TestChatLlamaCppIntegration(ChatModelIntegrationTests):
         return model.invoke(prompt)
 
 
-class TestLlamaCppEmbeddingsUnit(EmbeddingsUnitTests):
+class _EmbeddingsParams:
     @property
     def embeddings_class(self) -> Type[LlamaCppEmbeddings]:
         return LlamaCppEmbeddings
@@ -111,16 +106,12 @@ class TestLlamaCppEmbeddingsUnit(EmbeddingsUnitTests):
     def embedding_model_params(self) -> Dict[str, Any]:
         return {"model_path": str(EMBEDDING_MODEL)}
 
+
+class TestLlamaCppEmbeddingsUnit(_EmbeddingsParams, EmbeddingsUnitTests):
     @property
     def init_from_env_params(self) -> Tuple[Dict[str, str], Dict[str, Any], Dict[str, Any]]:
         return {MODEL_PATH_ENV: str(EMBEDDING_MODEL)}, {}, {"model_path": str(EMBEDDING_MODEL)}
 
 
-class TestLlamaCppEmbeddingsIntegration(EmbeddingsIntegrationTests):
-    @property
-    def embeddings_class(self) -> Type[LlamaCppEmbeddings]:
-        return LlamaCppEmbeddings
-
-    @property
-    def embedding_model_params(self) -> Dict[str, Any]:
-        return {"model_path": str(EMBEDDING_MODEL)}
+class TestLlamaCppEmbeddingsIntegration(_EmbeddingsParams, EmbeddingsIntegrationTests):
+    pass

@@ -9,6 +9,7 @@ many LangChain objects point at it.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Union
@@ -125,6 +126,12 @@ class LlamaCppLoadParams(BaseModel):
         if self._client is None:
             self._client = shared_llama(self._resolved_model_path(), **self._load_kwargs())
         return self._client
+
+    async def _aload(self, model: Optional[Union[str, os.PathLike]] = None) -> Llama:
+        """:meth:`_llama` for async callers: a first load (seconds) runs off the event loop."""
+        if model is None and self._client is not None:
+            return self._client
+        return await asyncio.to_thread(self._llama, model)
 
     @property
     def client(self) -> Llama:

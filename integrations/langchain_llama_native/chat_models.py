@@ -8,9 +8,7 @@ arguments and structured replies always validate against their schema.
 
 from __future__ import annotations
 
-import asyncio
 from operator import itemgetter
-from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Dict, Iterator, List, Literal, Optional, Sequence, Type, Union
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -26,7 +24,6 @@ from langchain_core.utils.function_calling import convert_to_json_schema, conver
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import Field
 
-from llama_native import Llama
 
 from ._params import LOAD_CONFIG, LlamaCppLoadParams, LlamaCppSamplingParams
 from ._messages import to_ai_chunk, to_ai_message, to_openai_messages
@@ -127,11 +124,6 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
                 yield generation
         finally:
             chunks.close()  # type: ignore[union-attr]  # stops generation if the caller left early
-
-    async def _aload(self, model: Any) -> Llama:
-        if model is None and self._client is not None:
-            return self._client
-        return await asyncio.to_thread(self._llama, model)  # loading takes seconds: not on the event loop
 
     async def _agenerate(
         self,

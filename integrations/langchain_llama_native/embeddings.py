@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import List
 
 from langchain_core.embeddings import Embeddings
 
-from llama_native import Llama
 
 from ._params import LOAD_CONFIG, LlamaCppLoadParams
 
@@ -45,11 +43,6 @@ class LlamaCppEmbeddings(LlamaCppLoadParams, Embeddings):
     def embed_query(self, text: str) -> List[float]:
         """The vector of one text."""
         return list(map(float, self._llama().embed(text, normalize=self.normalize)))
-
-    async def _aload(self) -> Llama:
-        if self._client is not None:
-            return self._client
-        return await asyncio.to_thread(self._llama)
 
     async def aembed_documents(self, texts: List[str]) -> List[List[float]]:
         """Awaitable :meth:`embed_documents` (the event loop keeps running)."""

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, AsyncIterator, Dict, Iterator, List, Optional
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models.llms import BaseLLM
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 
-from llama_native import Llama
 
 from ._params import LOAD_CONFIG, LlamaCppLoadParams, LlamaCppSamplingParams
 
@@ -93,11 +91,6 @@ class LlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseLLM):
                 yield chunk
         finally:
             chunks.close()  # type: ignore[union-attr]
-
-    async def _aload(self, model: Any) -> Llama:
-        if model is None and self._client is not None:
-            return self._client
-        return await asyncio.to_thread(self._llama, model)
 
     async def _agenerate(
         self,
