@@ -1,0 +1,91 @@
+"""``LlamaCPPEmbedding``: LlamaIndex embeddings over :meth:`llama_native.Llama.embed`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any, Dict, List, Optional
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.bridge.pydantic import Field, PrivateAttr, model_validator
+
+from llama_native import Llama
+from llama_native.shared import shared_llama
+
+MODEL_PATH_ENV = "LLAMA_NATIVE_MODEL_PATH"
+
+
+class LlamaCPPEmbedding(BaseEmbedding):
+    """A local GGUF model's embeddings for LlamaIndex (query and text, batched natively, sync and async).
+
+    The model loads on first use with an embedding context of its own and is
+    shared with every instance of the same file and parameters.
+
+    Example::
+
+        >>> from llama_index.embeddings.llama_native import LlamaCPPEmbedding
+        >>> from llama_native.testing import synthetic_model_path
+        >>> emb = LlamaCPPEmbedding(model_path=str(synthetic_model_path()))
+        >>> len(emb.get_text_embedding_batch(["a", "b"])), len(emb.get_query_embedding("c")) > 0
+        (2, True)
+    """
+
+    model_path: Optional[str] = Field(default=None, description="Path to the .gguf file (default: $LLAMA_NATIVE_MODEL_PATH).")
+    n_ctx: int = Field(default=512, gt=0, description="Context size of the embedding context.")
+    normalize: bool = Field(default=True, description="Scale vectors to unit length (cosine similarity as dot product).")
+    model_kwargs: Dict[str, Any] = Field(default_factory=dict, description="Extra llama_native.Llama arguments.")
+    verbose: bool = Field(default=False, description="Forward llama.cpp's log to logging.")
+
+    _client: Optional[Llama] = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _resolve_model(cls, values: Any) -> Any:
+        if not isinstance(values, dict):
+            return values
+        if values.get("model_path") is None and os.environ.get(MODEL_PATH_ENV):
+            values = {**values, "model_path": os.environ[MODEL_PATH_ENV]}
+        path = values.get("model_path")
+        if path is not None:
+            values = {**values, "model_path": os.fspath(path)}
+            if not os.path.isfile(values["model_path"]):
+                raise ValueError(f"model_path {values['model_path']!r} is not a file")
+            values.setdefault("model_name", values["model_path"])
+        return values
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "LlamaNativeEmbedding"
+
+    @property
+    def client(self) -> Llama:
+        """The underlying :class:`llama_native.Llama` (loaded on first access)."""
+        if self._client is None:
+            if self.model_path is None:
+                raise ValueError(f"no model: pass model_path=... or set ${MODEL_PATH_ENV} to a .gguf file")
+            self._client = shared_llama(self.model_path, n_ctx=self.n_ctx, embedding=True, verbose=self.verbose,
+                                        **self.model_kwargs)
+        return self._client
+
+    async def _aclient(self) -> Llama:
+        if self._client is not None:
+            return self._client
+        return await asyncio.to_thread(lambda: self.client)
+
+    def _get_query_embedding(self, query: str) -> List[float]:
+        return self.client.embed(query, normalize=self.normalize)
+
+    def _get_text_embedding(self, text: str) -> List[float]:
+        return self.client.embed(text, normalize=self.normalize)
+
+    def _get_text_embeddings(self, texts: List[str]) -> List[List[float]]:
+        return self.client.embed(list(texts), normalize=self.normalize)
+
+    async def _aget_query_embedding(self, query: str) -> List[float]:
+        return await (await self._aclient()).aembed(query, normalize=self.normalize)
+
+    async def _aget_text_embedding(self, text: str) -> List[float]:
+        return await (await self._aclient()).aembed(text, normalize=self.normalize)
+
+    async def _aget_text_embeddings(self, texts: List[str]) -> List[List[float]]:
+        return await (await self._aclient()).aembed(list(texts), normalize=self.normalize)

@@ -1,0 +1,86 @@
+"""LlamaIndex chat messages <-> the OpenAI-shaped dicts of :meth:`llama_native.Llama.create_chat_completion`.
+
+Example::
+
+    >>> from llama_index.core.llms import ChatMessage
+    >>> to_openai_messages([ChatMessage(role="user", content="hi")])
+    [{'role': 'user', 'content': 'hi'}]
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    MessageRole,
+    TextBlock,
+    ThinkingBlock,
+    ToolCallBlock,
+)
+
+_ROLES = {"developer": "system", "chatbot": "assistant", "model": "assistant", "function": "tool"}
+
+
+def _openai_call(call_id: Optional[str], name: str, arguments: Any) -> Dict[str, Any]:
+    text = arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": text}}
+
+
+def _legacy_calls(message: ChatMessage) -> List[Dict[str, Any]]:
+    """Tool calls kept in ``additional_kwargs["tool_calls"]`` (OpenAI objects or dicts), as older integrations do."""
+    calls = []
+    for call in message.additional_kwargs.get("tool_calls") or []:
+        if not isinstance(call, dict):
+            call = call.model_dump() if hasattr(call, "model_dump") else dict(call)
+        function = call.get("function") or {}
+        calls.append(_openai_call(call.get("id"), function.get("name"), function.get("arguments", "{}")))
+    return calls
+
+
+def to_openai_message(message: ChatMessage) -> Dict[str, Any]:
+    """One LlamaIndex message as a chat-completion message dict."""
+    role = message.role.value if isinstance(message.role, MessageRole) else str(message.role)
+    role = _ROLES.get(role, role)
+    texts: List[str] = []
+    calls: List[Dict[str, Any]] = []
+    for block in message.blocks:
+        if isinstance(block, TextBlock):
+            texts.append(block.text)
+        elif isinstance(block, ToolCallBlock):
+            calls.append(_openai_call(block.tool_call_id, block.tool_name, block.tool_kwargs))
+        elif not isinstance(block, ThinkingBlock):
+            raise ValueError(f"{type(block).__name__} content is not supported; llama-native models take text")
+    calls = calls or _legacy_calls(message)
+    out: Dict[str, Any] = {"role": role, "content": "".join(texts)}
+    if calls and role == "assistant":
+        out["tool_calls"] = calls
+        out["content"] = out["content"] or None
+    if role == "tool":
+        call_id = message.additional_kwargs.get("tool_call_id")
+        if call_id:
+            out["tool_call_id"] = call_id
+    name = message.additional_kwargs.get("name")
+    if name:
+        out["name"] = name
+    return out
+
+
+def to_openai_messages(messages: Sequence[ChatMessage]) -> List[Dict[str, Any]]:
+    """LlamaIndex messages as chat-completion message dicts."""
+    return [to_openai_message(m) for m in messages]
+
+
+def assistant_message(content: str, tool_calls: Sequence[Mapping[str, Any]]) -> ChatMessage:
+    """The assistant's reply: text and tool calls as blocks (and as OpenAI dicts in ``additional_kwargs``)."""
+    blocks: List[Any] = [TextBlock(text=content)] if content else []
+    for call in tool_calls:
+        function = call["function"]
+        try:
+            arguments: Any = json.loads(function["arguments"])
+        except ValueError:
+            arguments = function["arguments"]
+        blocks.append(ToolCallBlock(tool_call_id=call.get("id"), tool_name=function["name"], tool_kwargs=arguments))
+    extra = {"tool_calls": [dict(c) for c in tool_calls]} if tool_calls else {}
+    return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=extra)

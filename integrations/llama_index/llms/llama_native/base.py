@@ -1,0 +1,459 @@
+"""``LlamaCPP``: a LlamaIndex function-calling LLM over :class:`llama_native.Llama`.
+
+A thin adapter: chat goes through the model's own chat template
+(:meth:`~llama_native.Llama.create_chat_completion`), tool calls and
+structured output are grammar-constrained by the chat API, and the async
+methods are native (the event loop keeps running while tokens are generated).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any, AsyncGenerator, Dict, Generator, List, Optional, Sequence, Type, Union
+
+from llama_index.core.base.llms.generic_utils import messages_to_prompt as generic_messages_to_prompt
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ChatResponseAsyncGen,
+    ChatResponseGen,
+    CompletionResponse,
+    CompletionResponseAsyncGen,
+    CompletionResponseGen,
+    LLMMetadata,
+    MessageRole,
+    ToolCallBlock,
+)
+from llama_index.core.bridge.pydantic import Field, PrivateAttr, model_validator
+from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
+from llama_index.core.llms.function_calling import FunctionCallingLLM
+from llama_index.core.llms.llm import ToolSelection, default_completion_to_prompt
+from llama_index.core.prompts import PromptTemplate
+from pydantic import BaseModel
+from pydantic_core import from_json
+
+from llama_native import Llama
+from llama_native.shared import shared_llama
+
+from ._messages import assistant_message, to_openai_messages
+
+MODEL_PATH_ENV = "LLAMA_NATIVE_MODEL_PATH"
+
+
+class LlamaCPP(FunctionCallingLLM):
+    """A local GGUF model as a LlamaIndex LLM (drop-in for llama-index-llms-llama-cpp's ``LlamaCPP``).
+
+    Nothing is downloaded (``model_url`` is refused) and nothing is loaded
+    until first use; instances with the same file and load parameters share
+    one model.  Chat uses the GGUF's chat template unless ``messages_to_prompt``
+    is given.  Tools and ``structured_predict`` are constrained by grammars
+    built from the tools' and output class's JSON schemas.
+
+    Example::
+
+        >>> from llama_index.llms.llama_native import LlamaCPP
+        >>> from llama_index.core.llms import ChatMessage
+        >>> from llama_native.testing import synthetic_model_path
+        >>> llm = LlamaCPP(model_path=str(synthetic_model_path()), context_window=512, max_new_tokens=8)
+        >>> reply = llm.chat([ChatMessage(role="user", content="Hello")])
+        >>> reply.message.role.value, llm.metadata.context_window, llm.metadata.is_function_calling_model
+        ('assistant', 512, True)
+    """
+
+    model_url: Optional[str] = Field(default=None, description="Not supported: llama-native never downloads models.")
+    model_path: Optional[str] = Field(default=None, description="Path to the .gguf file (default: $LLAMA_NATIVE_MODEL_PATH).")
+    temperature: float = Field(default=0.1, ge=0.0, description="Sampling temperature.")
+    max_new_tokens: int = Field(default=256, gt=0, description="Most tokens to generate.")
+    context_window: int = Field(default=3900, gt=0, description="Context size in tokens (n_ctx).")
+    generate_kwargs: Dict[str, Any] = Field(default_factory=dict, description="Extra sampling arguments for each call.")
+    model_kwargs: Dict[str, Any] = Field(default_factory=dict, description="Extra llama_native.Llama arguments.")
+    verbose: bool = Field(default=False, description="Forward llama.cpp's log to logging.")
+
+    _client: Optional[Llama] = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _resolve_model(cls, values: Any) -> Any:
+        if not isinstance(values, dict):
+            return values
+        if values.get("model_url"):
+            raise ValueError(
+                "model_url is not supported: llama-native never downloads models; "
+                "download the GGUF yourself and pass model_path=..."
+            )
+        if values.get("model_path") is None and os.environ.get(MODEL_PATH_ENV):
+            values = {**values, "model_path": os.environ[MODEL_PATH_ENV]}
+        path = values.get("model_path")
+        if path is not None:
+            values = {**values, "model_path": os.fspath(path)}
+            if not os.path.isfile(values["model_path"]):
+                raise ValueError(f"model_path {values['model_path']!r} is not a file")
+        return values
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "LlamaNative_llm"
+
+    # ------------------------------------------------------------- loading
+    def _load_kwargs(self) -> Dict[str, Any]:
+        return {"n_ctx": self.context_window, "verbose": self.verbose, **self.model_kwargs}
+
+    @property
+    def client(self) -> Llama:
+        """The underlying :class:`llama_native.Llama` (loaded on first access)."""
+        if self._client is None:
+            if self.model_path is None:
+                raise ValueError(f"no model: pass model_path=... or set ${MODEL_PATH_ENV} to a .gguf file")
+            self._client = shared_llama(self.model_path, **self._load_kwargs())
+        return self._client
+
+    async def _aclient(self) -> Llama:
+        if self._client is not None:
+            return self._client
+        return await asyncio.to_thread(lambda: self.client)  # loading takes seconds: not on the event loop
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        context = self._client.n_ctx() if self._client is not None else self.context_window
+        return LLMMetadata(
+            context_window=context, num_output=self.max_new_tokens, is_chat_model=True,
+            is_function_calling_model=True, model_name=self.model_path or "llama-native",
+        )
+
+    # ----------------------------------------------------------- parameters
+    @property
+    def _custom_chat_prompt(self) -> bool:
+        return self.messages_to_prompt is not generic_messages_to_prompt
+
+    @property
+    def _custom_completion_prompt(self) -> bool:
+        return self.completion_to_prompt is not default_completion_to_prompt
+
+    def _params(self, kwargs: Dict[str, Any]) -> Dict[str, Any]:
+        params = {"temperature": self.temperature, "max_tokens": self.max_new_tokens, **self.generate_kwargs}
+        params.update(kwargs)
+        params.pop("formatted", None)
+        return params
+
+    def _completion_prompt(self, prompt: str, formatted: bool) -> Optional[str]:
+        """The raw prompt for a text completion, or None when the chat template should shape it."""
+        if formatted:
+            return prompt
+        if self._custom_completion_prompt:
+            return self.completion_to_prompt(prompt)
+        return None
+
+    def _chat_as_prompt(self, messages: Sequence[ChatMessage]) -> Optional[str]:
+        return self.messages_to_prompt(messages) if self._custom_chat_prompt else None
+
+    def _prompt_messages(self, prompt: str) -> List[ChatMessage]:
+        messages = [ChatMessage(role=MessageRole.USER, content=prompt)]
+        if self.system_prompt:
+            messages.insert(0, ChatMessage(role=MessageRole.SYSTEM, content=self.system_prompt))
+        return messages
+
+    # ----------------------------------------------------------------- chat
+    @llm_chat_callback()
+    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        prompt = self._chat_as_prompt(messages)
+        if prompt is not None:
+            return _chat_from_completion(self.client.create_completion(prompt, **self._params(kwargs)))
+        response = self.client.create_chat_completion(to_openai_messages(messages), **self._params(kwargs))
+        return _chat_response(response)
+
+    @llm_chat_callback()
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        prompt = self._chat_as_prompt(messages)
+        if prompt is not None:
+            chunks = self.client.create_completion(prompt, stream=True, **self._params(kwargs))
+            return _chat_stream_from_completion(chunks)
+        chunks = self.client.create_chat_completion(to_openai_messages(messages), stream=True, **self._params(kwargs))
+        return _chat_stream(chunks)
+
+    @llm_chat_callback()
+    async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        client = await self._aclient()
+        prompt = self._chat_as_prompt(messages)
+        if prompt is not None:
+            return _chat_from_completion(await client.acreate_completion(prompt, **self._params(kwargs)))
+        response = await client.acreate_chat_completion(to_openai_messages(messages), **self._params(kwargs))
+        return _chat_response(response)
+
+    @llm_chat_callback()
+    async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
+        client = await self._aclient()
+        prompt = self._chat_as_prompt(messages)
+        if prompt is not None:
+            chunks = await client.acreate_completion(prompt, stream=True, **self._params(kwargs))
+            return _achat_stream_from_completion(chunks)
+        chunks = await client.acreate_chat_completion(
+            to_openai_messages(messages), stream=True, **self._params(kwargs))
+        return _achat_stream(chunks)
+
+    # ----------------------------------------------------------- completion
+    @llm_completion_callback()
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        raw = self._completion_prompt(prompt, formatted)
+        if raw is None:
+            return _completion_from_chat(self.chat(self._prompt_messages(prompt), **kwargs))
+        response = self.client.create_completion(raw, **self._params(kwargs))
+        return CompletionResponse(text=response["choices"][0]["text"], raw=response)
+
+    @llm_completion_callback()
+    def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
+        raw = self._completion_prompt(prompt, formatted)
+        if raw is None:
+            return (_completion_from_chat(r) for r in self.stream_chat(self._prompt_messages(prompt), **kwargs))
+        return _completion_stream(self.client.create_completion(raw, stream=True, **self._params(kwargs)))
+
+    @llm_completion_callback()
+    async def acomplete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        raw = self._completion_prompt(prompt, formatted)
+        if raw is None:
+            return _completion_from_chat(await self.achat(self._prompt_messages(prompt), **kwargs))
+        client = await self._aclient()
+        response = await client.acreate_completion(raw, **self._params(kwargs))
+        return CompletionResponse(text=response["choices"][0]["text"], raw=response)
+
+    @llm_completion_callback()
+    async def astream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseAsyncGen:
+        raw = self._completion_prompt(prompt, formatted)
+        if raw is None:
+            chats = await self.astream_chat(self._prompt_messages(prompt), **kwargs)
+
+            async def from_chat() -> AsyncGenerator[CompletionResponse, None]:
+                async for r in chats:
+                    yield _completion_from_chat(r)
+
+            return from_chat()
+        client = await self._aclient()
+        chunks = await client.acreate_completion(raw, stream=True, **self._params(kwargs))
+        return _acompletion_stream(chunks)
+
+    # ----------------------------------------------------------------- tools
+    def _prepare_chat_with_tools(
+        self,
+        tools: Sequence[Any],
+        user_msg: Optional[Union[str, ChatMessage]] = None,
+        chat_history: Optional[List[ChatMessage]] = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        tool_choice: Optional[Union[str, Dict[str, Any]]] = None,
+        **kwargs: Any,
+    ) -> Dict[str, Any]:
+        """``chat`` arguments for a tool request: OpenAI tools, tool_choice and parallel calls."""
+        del verbose
+        messages = list(chat_history or [])
+        if isinstance(user_msg, str):
+            user_msg = ChatMessage(role=MessageRole.USER, content=user_msg)
+        if user_msg is not None:
+            messages.append(user_msg)
+        openai_tools = [t.metadata.to_openai_tool(skip_length_check=True) for t in tools]
+        if tool_choice is None:
+            tool_choice = "required" if tool_required else "auto"
+        elif isinstance(tool_choice, str) and tool_choice not in ("auto", "required", "none"):
+            tool_choice = {"type": "function", "function": {"name": tool_choice}}
+        params: Dict[str, Any] = {"messages": messages, **kwargs}
+        if openai_tools:
+            params.update(tools=openai_tools, tool_choice=tool_choice, parallel_tool_calls=allow_parallel_tool_calls)
+        return params
+
+    def get_tool_calls_from_response(
+        self, response: ChatResponse, error_on_no_tool_call: bool = True, **kwargs: Any
+    ) -> List[ToolSelection]:
+        """The tool calls of a reply as ``ToolSelection``\\ s (arguments already validated by the grammar)."""
+        calls = [b for b in response.message.blocks if isinstance(b, ToolCallBlock)]
+        if not calls and error_on_no_tool_call:
+            raise ValueError(f"Expected at least one tool call, but got 0 tool calls: {response.message.content!r}")
+        return [
+            ToolSelection(tool_id=c.tool_call_id or "", tool_name=c.tool_name,
+                          tool_kwargs=c.tool_kwargs if isinstance(c.tool_kwargs, dict) else {})
+            for c in calls
+        ]
+
+    # ---------------------------------------------------- structured output
+    def _schema_request(self, output_cls: Type[BaseModel], prompt: PromptTemplate,
+                        llm_kwargs: Optional[Dict[str, Any]], prompt_args: Dict[str, Any]) -> Dict[str, Any]:
+        messages = self._extend_messages(prompt.format_messages(llm=self, **prompt_args))
+        schema = output_cls.model_json_schema()
+        response_format = {"type": "json_schema", "json_schema": {"name": output_cls.__name__, "schema": schema}}
+        return {"messages": messages, "response_format": response_format, **(llm_kwargs or {})}
+
+    def structured_predict(self, output_cls: Type[BaseModel], prompt: PromptTemplate,
+                           llm_kwargs: Optional[Dict[str, Any]] = None, **prompt_args: Any) -> Any:
+        """An ``output_cls`` instance, generated under a grammar of its JSON schema (not parsed out of free text)."""
+        response = self.chat(**self._schema_request(output_cls, prompt, llm_kwargs, prompt_args))
+        return _parse_structured(output_cls, response)
+
+    async def astructured_predict(self, output_cls: Type[BaseModel], prompt: PromptTemplate,
+                                  llm_kwargs: Optional[Dict[str, Any]] = None, **prompt_args: Any) -> Any:
+        """Awaitable :meth:`structured_predict`."""
+        response = await self.achat(**self._schema_request(output_cls, prompt, llm_kwargs, prompt_args))
+        return _parse_structured(output_cls, response)
+
+    def _structured_stream_call(self, output_cls: Type[BaseModel], prompt: PromptTemplate,
+                                llm_kwargs: Optional[Dict[str, Any]] = None, **prompt_args: Any) -> Generator[Any, None, None]:
+        for response in self.stream_chat(**self._schema_request(output_cls, prompt, llm_kwargs, prompt_args)):
+            partial = _partial_object(output_cls, response)
+            if partial is not None:
+                yield partial
+
+    async def _structured_astream_call(self, output_cls: Type[BaseModel], prompt: PromptTemplate,
+                                       llm_kwargs: Optional[Dict[str, Any]] = None,
+                                       **prompt_args: Any) -> AsyncGenerator[Any, None]:
+        responses = await self.astream_chat(**self._schema_request(output_cls, prompt, llm_kwargs, prompt_args))
+
+        async def partials() -> AsyncGenerator[Any, None]:
+            async for response in responses:
+                partial = _partial_object(output_cls, response)
+                if partial is not None:
+                    yield partial
+
+        return partials()
+
+
+# ------------------------------------------------------------------ helpers
+def _chat_response(response: Dict[str, Any]) -> ChatResponse:
+    choice = response["choices"][0]
+    message = choice["message"]
+    reply = assistant_message(message.get("content") or "", message.get("tool_calls") or [])
+    return ChatResponse(message=reply, raw=response, additional_kwargs={"finish_reason": choice["finish_reason"]})
+
+
+def _chat_from_completion(response: Dict[str, Any]) -> ChatResponse:
+    choice = response["choices"][0]
+    return ChatResponse(message=assistant_message(choice["text"], []), raw=response,
+                        additional_kwargs={"finish_reason": choice["finish_reason"]})
+
+
+def _completion_from_chat(response: ChatResponse) -> CompletionResponse:
+    return CompletionResponse(text=response.message.content or "", delta=response.delta, raw=response.raw,
+                              additional_kwargs=response.additional_kwargs)
+
+
+class _ChatAccumulator:
+    """Turns chat-completion chunks into cumulative ``ChatResponse``\\ s with deltas."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.calls: List[Dict[str, Any]] = []
+
+    def add(self, chunk: Dict[str, Any]) -> Optional[ChatResponse]:
+        choice = chunk["choices"][0]
+        delta = choice.get("delta") or {}
+        piece = delta.get("content") or ""
+        self.text += piece
+        self.calls += [{k: v for k, v in c.items() if k != "index"} for c in delta.get("tool_calls") or []]
+        finish = choice.get("finish_reason")
+        if not piece and not delta.get("tool_calls") and finish is None:
+            return None
+        extra = {"finish_reason": finish} if finish else {}
+        return ChatResponse(message=assistant_message(self.text, self.calls), delta=piece, raw=chunk,
+                            additional_kwargs=extra)
+
+    def add_text(self, chunk: Dict[str, Any]) -> Optional[ChatResponse]:
+        choice = chunk["choices"][0]
+        self.text += choice["text"]
+        if not choice["text"] and choice.get("finish_reason") is None:
+            return None
+        return ChatResponse(message=assistant_message(self.text, []), delta=choice["text"], raw=chunk)
+
+
+def _chat_stream(chunks: Any) -> ChatResponseGen:
+    acc = _ChatAccumulator()
+    try:
+        for chunk in chunks:
+            response = acc.add(chunk)
+            if response is not None:
+                yield response
+    finally:
+        chunks.close()
+
+
+def _chat_stream_from_completion(chunks: Any) -> ChatResponseGen:
+    acc = _ChatAccumulator()
+    try:
+        for chunk in chunks:
+            response = acc.add_text(chunk)
+            if response is not None:
+                yield response
+    finally:
+        chunks.close()
+
+
+async def _achat_stream(chunks: Any) -> ChatResponseAsyncGen:
+    acc = _ChatAccumulator()
+    try:
+        async for chunk in chunks:
+            response = acc.add(chunk)
+            if response is not None:
+                yield response
+    finally:
+        await chunks.aclose()  # cancels the native generation if the consumer left early
+
+
+async def _achat_stream_from_completion(chunks: Any) -> ChatResponseAsyncGen:
+    acc = _ChatAccumulator()
+    try:
+        async for chunk in chunks:
+            response = acc.add_text(chunk)
+            if response is not None:
+                yield response
+    finally:
+        await chunks.aclose()
+
+
+def _completion_stream(chunks: Any) -> CompletionResponseGen:
+    text = ""
+    try:
+        for chunk in chunks:
+            piece = chunk["choices"][0]["text"]
+            text += piece
+            yield CompletionResponse(text=text, delta=piece, raw=chunk)
+    finally:
+        chunks.close()
+
+
+async def _acompletion_stream(chunks: Any) -> CompletionResponseAsyncGen:
+    text = ""
+    try:
+        async for chunk in chunks:
+            piece = chunk["choices"][0]["text"]
+            text += piece
+            yield CompletionResponse(text=text, delta=piece, raw=chunk)
+    finally:
+        await chunks.aclose()
+
+
+def _parse_structured(output_cls: Type[BaseModel], response: ChatResponse) -> BaseModel:
+    if response.additional_kwargs.get("finish_reason") == "length":
+        raise ValueError(
+            f"the {output_cls.__name__} was cut off by max_new_tokens before it was complete; raise max_new_tokens"
+        )
+    return output_cls.model_validate_json(response.message.content or "")
+
+
+def _partial_object(output_cls: Type[BaseModel], response: ChatResponse) -> Any:
+    """The object so far: an ``output_cls`` when it validates, else a flexible copy with the fields seen.
+
+    Partial JSON is read by pydantic-core's ``from_json(..., allow_partial=True)``.
+    """
+    from llama_index.core.program.utils import create_flexible_model
+
+    text = response.message.content or ""
+    if not text:
+        return None
+    if response.additional_kwargs.get("finish_reason"):
+        return _parse_structured(output_cls, response)
+    try:
+        data = from_json(text, allow_partial=True)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    try:
+        return output_cls.model_validate(data)
+    except ValueError:
+        return create_flexible_model(output_cls).model_validate(data)
