@@ -9,11 +9,14 @@ import pkgutil
 import pytest
 
 import langchain_llama_native
+import llama_index.embeddings.llama_native
+import llama_index.llms.llama_native
 import llama_native
 
 MODULES = sorted(
     m.name
-    for package in (llama_native, langchain_llama_native)
+    for package in (llama_native, langchain_llama_native, llama_index.llms.llama_native,
+                    llama_index.embeddings.llama_native)
     for m in pkgutil.walk_packages(package.__path__, package.__name__ + ".")
     if not m.name.endswith("__main__")
 )

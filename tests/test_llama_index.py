@@ -1,0 +1,255 @@
+"""LlamaIndex: LlamaCPP (chat, completion, tools, agents, structured output) and LlamaCPPEmbedding, fully offline.
+
+Runs on the test models (or ``$LLAMA_NATIVE_TEST_MODEL``).  Semantic checks
+(the agent picks the right tool, the answer uses the retrieved text) run only
+on a real model; on random weights the structural checks must hold.
+"""
+
+
+import asyncio
+from enum import Enum
+from typing import Annotated, Any, List, Optional
+
+import jsonschema
+import pytest
+from llama_index.core import Document, Settings, VectorStoreIndex
+from llama_index.core.agent.workflow import FunctionAgent
+from llama_index.core.llms import ChatMessage
+from llama_index.core.prompts import PromptTemplate
+from llama_index.core.tools import FunctionTool
+from pydantic import BaseModel, Field, StringConstraints, ValidationError
+
+from llama_index.embeddings.llama_native import LlamaCPPEmbedding
+from llama_index.llms.llama_native import LlamaCPP
+
+from conftest import ENV_MODEL, MODEL_KINDS, model_path_for
+
+Short = Annotated[str, StringConstraints(max_length=10)]
+SEEDS = [1, 2, 3, 4]
+real_model_only = pytest.mark.skipif(ENV_MODEL is None, reason="semantic check: needs a model that understands language (set LLAMA_NATIVE_TEST_MODEL)")
+
+
+class Kind(str, Enum):
+    cat = "cat"
+    dog = "dog"
+
+
+class Pet(BaseModel):
+    name: Short
+    kind: Kind
+
+
+class Owner(BaseModel):
+    """A pet owner."""
+
+    name: Short
+    age: Optional[int] = Field(default=None, ge=0, le=120)
+    pets: List[Pet] = Field(min_length=1, max_length=2)
+
+
+def multiply(a: int, b: int) -> int:
+    """Multiply two integers."""
+    return a * b
+
+
+def lookup(city: Short) -> str:
+    """Population of a city."""
+    return f"{city}: 1000"
+
+
+@pytest.fixture(scope="module", params=MODEL_KINDS)
+def llm(request: pytest.FixtureRequest) -> LlamaCPP:
+    return LlamaCPP(model_path=str(model_path_for(request.param)), context_window=2048, max_new_tokens=200,
+                    temperature=0.8, generate_kwargs={"seed": 11})
+
+
+@pytest.fixture(scope="module")
+def embed_model() -> LlamaCPPEmbedding:
+    return LlamaCPPEmbedding(model_path=str(ENV_MODEL or model_path_for("llama-bpe")))
+
+
+def test_constructor_takes_the_incumbent_parameters_and_loads_nothing(llm: LlamaCPP) -> None:
+    other = LlamaCPP(model_path=llm.model_path, temperature=0.2, max_new_tokens=16, context_window=2048,
+                     generate_kwargs={"top_k": 10}, model_kwargs={"n_batch": 256}, verbose=False,
+                     system_prompt="Be brief.")
+    assert other._client is None
+    meta = other.metadata
+    assert meta.is_chat_model and meta.is_function_calling_model and meta.num_output == 16
+    assert meta.model_name == llm.model_path and meta.context_window == 2048
+    other.complete("Hi")
+    assert other.metadata.context_window == other.client.n_ctx() == 2048
+    with pytest.raises(ValidationError, match="never downloads"):
+        LlamaCPP(model_url="https://example.invalid/model.gguf")
+    with pytest.raises(ValidationError, match="not a file"):
+        LlamaCPP(model_path="/nonexistent/model.gguf")
+
+
+def test_chat_uses_the_model_template_and_messages_to_prompt_overrides_it(llm: LlamaCPP) -> None:
+    messages = [ChatMessage(role="system", content="Be brief."), ChatMessage(role="user", content="Hello")]
+    reply = llm.chat(messages, temperature=0, max_tokens=12)
+    expected = llm.client.create_chat_completion([{"role": "system", "content": "Be brief."},
+                                                  {"role": "user", "content": "Hello"}], temperature=0, max_tokens=12)
+    assert reply.message.content == (expected["choices"][0]["message"]["content"] or "")
+    for key in ("prompt_tokens", "completion_tokens"):  # (the second call reuses the cached prompt)
+        assert reply.raw["usage"][key] == expected["usage"][key]
+    custom = LlamaCPP(model_path=llm.model_path, context_window=2048, max_new_tokens=12, temperature=0,
+                      messages_to_prompt=lambda ms: "|".join(m.content for m in ms) + ">")
+    raw = custom.client.create_completion("Be brief.|Hello>", temperature=0, max_tokens=12)
+    assert custom.chat(messages).message.content == raw["choices"][0]["text"]
+
+
+def test_stream_equals_non_stream_for_chat_and_complete(llm: LlamaCPP) -> None:
+    messages = [ChatMessage(role="user", content="Tell a story")]
+    full = llm.chat(messages, temperature=0, max_tokens=20).message.content
+    deltas = [r.delta for r in llm.stream_chat(messages, temperature=0, max_tokens=20)]
+    assert "".join(deltas) == full and len(deltas) >= 2
+    text = llm.complete("Tell a story", temperature=0, max_tokens=20).text
+    assert [r.text for r in llm.stream_complete("Tell a story", temperature=0, max_tokens=20)][-1] == text
+    assert text == full  # a chat model completes through its template
+
+
+def test_async_streaming_yields_several_deltas_while_the_loop_runs(llm: LlamaCPP) -> None:
+    async def run() -> tuple:
+        ticks = 0
+        deltas: List[str] = []
+
+        async def heartbeat() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.001)
+
+        beat = asyncio.ensure_future(heartbeat())
+        async for response in await llm.astream_chat([ChatMessage(role="user", content="Go")], max_tokens=24, temperature=0):
+            deltas.append(response.delta)
+        completion = await llm.acomplete("Go", max_tokens=24, temperature=0)
+        streamed = [r.delta async for r in await llm.astream_complete("Go", max_tokens=24, temperature=0)]
+        beat.cancel()
+        return deltas, completion.text, streamed, ticks
+
+    deltas, text, streamed, ticks = asyncio.run(run())
+    assert len([d for d in deltas if d]) >= 2 and "".join(deltas) == text == "".join(d or "" for d in streamed)
+    assert ticks >= 3
+
+
+def test_tools_required_give_valid_calls_and_predict_and_call_runs_them(llm: LlamaCPP) -> None:
+    tools = [FunctionTool.from_defaults(fn=multiply), FunctionTool.from_defaults(fn=lookup)]
+    schemas = {t.metadata.name: t.metadata.get_parameters_dict() for t in tools}
+    completed = 0
+    for seed in SEEDS:
+        response = llm.chat_with_tools(tools, user_msg="What is 6 times 7?", tool_required=True, seed=seed)
+        if response.additional_kwargs.get("finish_reason") == "length":
+            continue
+        completed += 1
+        calls = llm.get_tool_calls_from_response(response)
+        assert len(calls) == 1  # allow_parallel_tool_calls=False by default
+        for call in calls:
+            assert call.tool_id and call.tool_name in schemas
+            jsonschema.validate(call.tool_kwargs, schemas[call.tool_name])
+    assert completed >= 1
+    out = llm.predict_and_call([FunctionTool.from_defaults(fn=multiply)], user_msg="6 times 7?", tool_required=True)
+    assert out.sources and out.sources[0].tool_name == "multiply"
+    assert out.response == str(multiply(**out.sources[0].raw_input["kwargs"]))
+
+
+def test_streamed_tool_calls_and_no_call_errors(llm: LlamaCPP) -> None:
+    tool = FunctionTool.from_defaults(fn=multiply)
+    last = None
+    for last in llm.stream_chat_with_tools([tool], user_msg="6 times 7?", tool_required=True, temperature=0):
+        pass
+    assert last is not None
+    if last.additional_kwargs.get("finish_reason") == "tool_calls":
+        calls = llm.get_tool_calls_from_response(last)
+        assert calls[0].tool_name == "multiply" and set(calls[0].tool_kwargs) == {"a", "b"}
+    plain = llm.chat([ChatMessage(role="user", content="hi")], max_tokens=4)
+    assert llm.get_tool_calls_from_response(plain, error_on_no_tool_call=False) == []
+    with pytest.raises(ValueError, match="tool call"):
+        llm.get_tool_calls_from_response(plain)
+
+
+def test_function_agent_with_a_required_tool_gets_a_valid_call(llm: LlamaCPP) -> None:
+    # one call per step: a random model, unlike a real one, may go on adding parallel calls until max_tokens
+    agent = FunctionAgent(tools=[FunctionTool.from_defaults(fn=multiply)], llm=llm, allow_parallel_tool_calls=False,
+                          initial_tool_choice="multiply", system_prompt="Use the tool.")
+
+    async def run() -> Any:
+        return await agent.run(user_msg="What is 6 times 7?", max_iterations=3)
+
+    try:
+        result = asyncio.run(run())
+    except Exception as exc:  # noqa: BLE001 - only running out of iterations is acceptable on random weights
+        assert "max iterations" in str(exc).lower() or "Max iterations" in str(exc), exc
+        return
+    calls = result.tool_calls
+    assert calls and calls[0].tool_name == "multiply"
+    assert calls[0].tool_output.content == str(multiply(**calls[0].tool_kwargs))
+
+
+def test_structured_predict_returns_a_validated_nested_model(llm: LlamaCPP) -> None:
+    prompt = PromptTemplate("Extract the owner from: {text}")
+    completed = 0
+    for seed in SEEDS:
+        try:
+            owner = llm.structured_predict(Owner, prompt, llm_kwargs={"seed": seed}, text="Ann, 30, has a cat Tom.")
+        except ValueError as exc:
+            assert "cut off by max_new_tokens" in str(exc)
+            continue
+        completed += 1
+        assert isinstance(owner, Owner) and all(isinstance(p.kind, Kind) for p in owner.pets)
+    assert completed >= 1
+    owner = asyncio.run(llm.astructured_predict(Owner, prompt, llm_kwargs={"seed": 2}, text="Bo has a dog."))
+    assert isinstance(owner, Owner)
+
+
+def test_stream_structured_predict_ends_with_the_full_object(llm: LlamaCPP) -> None:
+    prompt = PromptTemplate("Extract the pet from: {text}")
+    partials = list(llm.stream_structured_predict(Pet, prompt, llm_kwargs={"temperature": 0}, text="Tom the cat"))
+    assert partials and isinstance(partials[-1], Pet)
+    final = llm.structured_predict(Pet, prompt, llm_kwargs={"temperature": 0}, text="Tom the cat")
+    assert partials[-1] == final
+
+    async def run() -> List[Any]:
+        gen = await llm.astream_structured_predict(Pet, prompt, llm_kwargs={"temperature": 0}, text="Tom the cat")
+        return [p async for p in gen]
+
+    assert asyncio.run(run())[-1] == final
+
+
+def test_as_structured_llm_constrains_chat(llm: LlamaCPP) -> None:
+    structured = llm.as_structured_llm(Pet)
+    reply = structured.chat([ChatMessage(role="user", content="Tom the cat")], temperature=0)
+    assert isinstance(reply.raw, Pet) and Pet.model_validate_json(reply.message.content) == reply.raw
+
+
+def test_vector_index_query_engine_runs_offline(llm: LlamaCPP, embed_model: LlamaCPPEmbedding) -> None:
+    docs = [Document(text="The Eiffel Tower is in Paris."), Document(text="Mount Fuji is in Japan."),
+            Document(text="The Colosseum is in Rome.")]
+    index = VectorStoreIndex.from_documents(docs, embed_model=embed_model)
+    engine = index.as_query_engine(llm=LlamaCPP(model_path=llm.model_path, context_window=2048, max_new_tokens=24),
+                                   similarity_top_k=2)
+    response = engine.query("Where is the Eiffel Tower?")
+    assert len(response.source_nodes) == 2 and isinstance(response.response, str)
+    assert {n.node.get_content() for n in response.source_nodes} <= {d.text for d in docs}
+    assert Settings._llm is None or Settings._llm is not llm  # nothing fell back to a default (OpenAI) model
+
+
+def test_embeddings_are_batched_and_async(embed_model: LlamaCPPEmbedding) -> None:
+    texts = ["alpha", "beta", "gamma"]
+    batch = embed_model.get_text_embedding_batch(texts)
+    single = [embed_model.get_text_embedding(t) for t in texts]
+    assert all(max(abs(x - y) for x, y in zip(a, b)) < 1e-3 for a, b in zip(batch, single))
+    assert embed_model.get_query_embedding("alpha") == single[0]
+    assert asyncio.run(embed_model.aget_text_embedding_batch(texts)) == batch
+    assert asyncio.run(embed_model.aget_query_embedding("beta")) == single[1]
+    assert abs(sum(x * x for x in single[0]) - 1.0) < 1e-4  # normalized by default
+
+
+@real_model_only
+def test_the_agent_picks_the_right_tool_and_the_answer_uses_the_context(embed_model: LlamaCPPEmbedding) -> None:
+    llm = LlamaCPP(model_path=str(ENV_MODEL), context_window=4096, max_new_tokens=128, temperature=0)
+    tools = [FunctionTool.from_defaults(fn=multiply), FunctionTool.from_defaults(fn=lookup)]
+    response = llm.chat_with_tools(tools, user_msg="What is 6 times 7? Use a tool.", tool_required=True)
+    assert llm.get_tool_calls_from_response(response)[0].tool_name == "multiply"
+    index = VectorStoreIndex.from_documents([Document(text="The secret code is PLUM-42.")], embed_model=embed_model)
+    answer = index.as_query_engine(llm=llm).query("What is the secret code?")
+    assert "PLUM-42" in str(answer)
