@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from typing import Any, Dict, Hashable, Tuple, Union
+from typing import Any, Dict, Hashable, Optional, Tuple, Union
 
 from .llama import Llama
 
@@ -67,6 +67,26 @@ def shared_llama(model_path: Union[str, "os.PathLike[str]"], **params: Any) -> L
             llama = Llama(path, **params)
             _loaded[key] = llama
         return llama
+
+
+#: the environment variable naming the GGUF the integrations use when given no model path
+MODEL_PATH_ENV = "LLAMA_NATIVE_MODEL_PATH"
+
+
+def resolve_model_path(model_path: Union[None, str, "os.PathLike[str]"]) -> Optional[str]:
+    """``model_path`` (or ``$LLAMA_NATIVE_MODEL_PATH`` when None) as a string, checked to be a file.
+
+    For the integrations' constructors: they load nothing, but a wrong path
+    fails at once with a clear ``ValueError``.  None when neither is given.
+    """
+    if model_path is None:
+        model_path = os.environ.get(MODEL_PATH_ENV) or None
+    if model_path is None:
+        return None
+    path = os.fspath(model_path)
+    if not os.path.isfile(path):
+        raise ValueError(f"model_path {path!r} is not a file")
+    return path
 
 
 def loaded_models() -> Dict[str, int]:

@@ -17,10 +17,8 @@ from typing import Any, Dict, List, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from llama_native import Llama, LlamaGrammar
-from llama_native.shared import shared_llama
+from llama_native.shared import MODEL_PATH_ENV, resolve_model_path, shared_llama
 
-#: the environment variable naming the GGUF to use when no ``model_path`` is given
-MODEL_PATH_ENV = "LLAMA_NATIVE_MODEL_PATH"
 
 # langchain-community fields that llama.cpp no longer has or that only
 # llama-cpp-python needed; accepted so old code runs, with no effect
@@ -73,20 +71,15 @@ class LlamaCppLoadParams(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _model_path_from_env(cls, values: Any) -> Any:
-        if isinstance(values, dict) and values.get("model_path") is None and values.get("model") is None:
-            env = os.environ.get(MODEL_PATH_ENV)
-            if env:
-                values = {**values, "model_path": env}
+        if isinstance(values, dict):  # model_path, or its alias model, or $LLAMA_NATIVE_MODEL_PATH; a str
+            key = "model" if values.get("model_path") is None and values.get("model") is not None else "model_path"
+            values = {**values, key: resolve_model_path(values.get(key))}
         return values
 
     @model_validator(mode="after")
     def _check_load_params(self) -> "LlamaCppLoadParams":
         if self.lora_path or self.lora_base:
             raise ValueError("LoRA adapters (lora_path, lora_base) are not supported by llama-native yet")
-        if isinstance(self.model_path, Path):
-            self.model_path = str(self.model_path)
-        if self.model_path is not None and not os.path.isfile(self.model_path):
-            raise ValueError(f"model_path {self.model_path!r} is not a file")
         if not isinstance(self.n_ctx, int) or self.n_ctx <= 0:
             raise ValueError(f"n_ctx must be a positive integer, got {self.n_ctx!r}")
         return self

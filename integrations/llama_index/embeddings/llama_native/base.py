@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from typing import Any, Dict, List, Optional
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.bridge.pydantic import Field, PrivateAttr, model_validator
 
 from llama_native import Llama
-from llama_native.shared import shared_llama
-
-MODEL_PATH_ENV = "LLAMA_NATIVE_MODEL_PATH"
+from llama_native.shared import MODEL_PATH_ENV, resolve_model_path, shared_llama
 
 
 class LlamaCPPEmbedding(BaseEmbedding):
@@ -43,13 +40,8 @@ class LlamaCPPEmbedding(BaseEmbedding):
     def _resolve_model(cls, values: Any) -> Any:
         if not isinstance(values, dict):
             return values
-        if values.get("model_path") is None and os.environ.get(MODEL_PATH_ENV):
-            values = {**values, "model_path": os.environ[MODEL_PATH_ENV]}
-        path = values.get("model_path")
-        if path is not None:
-            values = {**values, "model_path": os.fspath(path)}
-            if not os.path.isfile(values["model_path"]):
-                raise ValueError(f"model_path {values['model_path']!r} is not a file")
+        values = {**values, "model_path": resolve_model_path(values.get("model_path"))}
+        if values["model_path"]:
             values.setdefault("model_name", values["model_path"])
         return values
 

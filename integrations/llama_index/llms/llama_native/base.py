@@ -9,7 +9,6 @@ methods are native (the event loop keeps running while tokens are generated).
 from __future__ import annotations
 
 import asyncio
-import os
 from typing import Any, AsyncGenerator, Dict, Generator, List, Optional, Sequence, Type, Union
 
 from llama_index.core.base.llms.generic_utils import messages_to_prompt as generic_messages_to_prompt
@@ -34,11 +33,9 @@ from pydantic import BaseModel
 from pydantic_core import from_json
 
 from llama_native import Llama
-from llama_native.shared import shared_llama
+from llama_native.shared import MODEL_PATH_ENV, resolve_model_path, shared_llama
 
 from ._messages import assistant_message, to_openai_messages
-
-MODEL_PATH_ENV = "LLAMA_NATIVE_MODEL_PATH"
 
 
 class LlamaCPP(FunctionCallingLLM):
@@ -82,13 +79,7 @@ class LlamaCPP(FunctionCallingLLM):
                 "model_url is not supported: llama-native never downloads models; "
                 "download the GGUF yourself and pass model_path=..."
             )
-        if values.get("model_path") is None and os.environ.get(MODEL_PATH_ENV):
-            values = {**values, "model_path": os.environ[MODEL_PATH_ENV]}
-        path = values.get("model_path")
-        if path is not None:
-            values = {**values, "model_path": os.fspath(path)}
-            if not os.path.isfile(values["model_path"]):
-                raise ValueError(f"model_path {values['model_path']!r} is not a file")
+        values = {**values, "model_path": resolve_model_path(values.get("model_path"))}
         return values
 
     @classmethod
@@ -361,48 +352,41 @@ class _ChatAccumulator:
         return ChatResponse(message=assistant_message(self.text, []), delta=choice["text"], raw=chunk)
 
 
-def _chat_stream(chunks: Any) -> ChatResponseGen:
-    acc = _ChatAccumulator()
+def _responses(chunks: Any, step: Any) -> ChatResponseGen:
+    """``step(chunk)`` for each chunk, skipping empty ones; closing the chunks (and the generation) at the end."""
     try:
         for chunk in chunks:
-            response = acc.add(chunk)
+            response = step(chunk)
             if response is not None:
                 yield response
     finally:
         chunks.close()
 
 
-def _chat_stream_from_completion(chunks: Any) -> ChatResponseGen:
-    acc = _ChatAccumulator()
-    try:
-        for chunk in chunks:
-            response = acc.add_text(chunk)
-            if response is not None:
-                yield response
-    finally:
-        chunks.close()
-
-
-async def _achat_stream(chunks: Any) -> ChatResponseAsyncGen:
-    acc = _ChatAccumulator()
+async def _aresponses(chunks: Any, step: Any) -> ChatResponseAsyncGen:
     try:
         async for chunk in chunks:
-            response = acc.add(chunk)
+            response = step(chunk)
             if response is not None:
                 yield response
     finally:
         await chunks.aclose()  # cancels the native generation if the consumer left early
 
 
-async def _achat_stream_from_completion(chunks: Any) -> ChatResponseAsyncGen:
-    acc = _ChatAccumulator()
-    try:
-        async for chunk in chunks:
-            response = acc.add_text(chunk)
-            if response is not None:
-                yield response
-    finally:
-        await chunks.aclose()
+def _chat_stream(chunks: Any) -> ChatResponseGen:
+    return _responses(chunks, _ChatAccumulator().add)
+
+
+def _chat_stream_from_completion(chunks: Any) -> ChatResponseGen:
+    return _responses(chunks, _ChatAccumulator().add_text)
+
+
+def _achat_stream(chunks: Any) -> ChatResponseAsyncGen:
+    return _aresponses(chunks, _ChatAccumulator().add)
+
+
+def _achat_stream_from_completion(chunks: Any) -> ChatResponseAsyncGen:
+    return _aresponses(chunks, _ChatAccumulator().add_text)
 
 
 def _completion_stream(chunks: Any) -> CompletionResponseGen:
