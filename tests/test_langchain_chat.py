@@ -163,10 +163,13 @@ def test_schema_prompt_adds_the_field_descriptions_and_prop_order_orders_keys(ch
     plain = chat.with_structured_output(Member, include_raw=True).invoke("Ann")
     described = chat.with_structured_output(Member, include_raw=True, schema_prompt=True).invoke("Ann")
     assert described["raw"].usage_metadata["input_tokens"] > plain["raw"].usage_metadata["input_tokens"] + 10
+    completed = 0
     for seed in SEEDS:
         out = chat.bind(seed=seed).with_structured_output(Member, include_raw=True, prop_order=["role", "tags"]).invoke("Ann")
         if out["parsed"] is not None:
+            completed += 1
             assert list(json.loads(out["raw"].content)) == ["role", "tags", "name"]
+    assert completed >= 1
 
 
 @pytest.mark.parametrize("tool_choice", ["any", "required", True, "add", {"type": "function", "function": {"name": "add"}}])

@@ -12,7 +12,7 @@ from typing import Annotated, Any, List, Optional
 
 import jsonschema
 import pytest
-from llama_index.core import Document, Settings, VectorStoreIndex
+from llama_index.core import Document, VectorStoreIndex
 from llama_index.core.agent.workflow import FunctionAgent
 from llama_index.core.llms import ChatMessage
 from llama_index.core.prompts import PromptTemplate
@@ -175,11 +175,7 @@ def test_function_agent_with_a_required_tool_gets_a_valid_call(llm: LlamaCPP) ->
     async def run() -> Any:
         return await agent.run(user_msg="What is 6 times 7?", max_iterations=3)
 
-    try:
-        result = asyncio.run(run())
-    except Exception as exc:  # noqa: BLE001 - only running out of iterations is acceptable on random weights
-        assert "max iterations" in str(exc).lower() or "Max iterations" in str(exc), exc
-        return
+    result = asyncio.run(run())
     calls = result.tool_calls
     assert calls and calls[0].tool_name == "multiply"
     assert calls[0].tool_output.content == str(multiply(**calls[0].tool_kwargs))
@@ -230,7 +226,6 @@ def test_vector_index_query_engine_runs_offline(llm: LlamaCPP, embed_model: Llam
     response = engine.query("Where is the Eiffel Tower?")
     assert len(response.source_nodes) == 2 and isinstance(response.response, str)
     assert {n.node.get_content() for n in response.source_nodes} <= {d.text for d in docs}
-    assert Settings._llm is None or Settings._llm is not llm  # nothing fell back to a default (OpenAI) model
 
 
 def test_embeddings_are_batched_and_async(embed_model: LlamaCPPEmbedding) -> None:

@@ -20,11 +20,6 @@ from llama_native import Llama, LlamaGrammar
 from llama_native.shared import MODEL_PATH_ENV, resolve_model_path, shared_llama
 
 
-# langchain-community fields that llama.cpp no longer has or that only
-# llama-cpp-python needed; accepted so old code runs, with no effect
-_OBSOLETE = ("n_parts", "f16_kv", "logits_all")
-
-
 LOAD_CONFIG = ConfigDict(protected_namespaces=(), populate_by_name=True, extra="forbid", arbitrary_types_allowed=True)
 
 
@@ -35,7 +30,7 @@ class LlamaCppLoadParams(BaseModel):
 
     model_path: Optional[str] = Field(default=None, alias="model")
     """Path to the ``.gguf`` file (also ``model=``); default: ``$LLAMA_NATIVE_MODEL_PATH``."""
-    n_ctx: int = 4096
+    n_ctx: int = Field(default=4096, gt=0)
     """Context window in tokens."""
     n_batch: Optional[int] = 512
     """Prompt tokens decoded per batch."""
@@ -43,9 +38,6 @@ class LlamaCppLoadParams(BaseModel):
     """CPU threads (default: the machine's cores, at most 8)."""
     n_gpu_layers: Optional[int] = None
     """Layers to offload to a GPU build (-1: all)."""
-    seed: int = -1
-    """Sampling seed for every call (a per-call ``seed=`` wins); -1 draws a new one for each call.
-    Not a load parameter: instances that differ only in seed share the model."""
     use_mlock: bool = False
     use_mmap: Optional[bool] = True
     vocab_only: bool = False
@@ -80,44 +72,26 @@ class LlamaCppLoadParams(BaseModel):
     def _check_load_params(self) -> "LlamaCppLoadParams":
         if self.lora_path or self.lora_base:
             raise ValueError("LoRA adapters (lora_path, lora_base) are not supported by llama-native yet")
-        if not isinstance(self.n_ctx, int) or self.n_ctx <= 0:
-            raise ValueError(f"n_ctx must be a positive integer, got {self.n_ctx!r}")
         return self
 
     # ------------------------------------------------------------------ loading
     def _load_kwargs(self) -> Dict[str, Any]:
-        """:class:`Llama` keyword arguments for this object's fields."""
-        kwargs: Dict[str, Any] = {
-            "n_ctx": self.n_ctx, "use_mlock": self.use_mlock, "vocab_only": self.vocab_only,
-            "verbose": self.verbose,
+        """:class:`Llama` keyword arguments for this object's fields (unset ones take Llama's defaults)."""
+        fields = {
+            "n_ctx": self.n_ctx, "n_batch": self.n_batch, "n_threads": self.n_threads,
+            "n_gpu_layers": self.n_gpu_layers, "use_mmap": self.use_mmap, "use_mlock": self.use_mlock,
+            "vocab_only": self.vocab_only, "last_n_tokens_size": self.last_n_tokens_size, "verbose": self.verbose,
         }
-        if self.n_batch is not None:
-            kwargs["n_batch"] = self.n_batch
-        if self.n_threads is not None:
-            kwargs["n_threads"] = self.n_threads
-        if self.n_gpu_layers is not None:
-            kwargs["n_gpu_layers"] = self.n_gpu_layers
-        if self.use_mmap is not None:
-            kwargs["use_mmap"] = self.use_mmap
-        if self.last_n_tokens_size is not None:
-            kwargs["last_n_tokens_size"] = self.last_n_tokens_size
-        kwargs.update(self.model_kwargs)
-        return kwargs
-
-    def _resolved_model_path(self, override: Optional[Union[str, os.PathLike]] = None) -> str:
-        path = override if override is not None else self.model_path
-        if path is None:
-            raise ValueError(f"no model: pass model_path=... or set ${MODEL_PATH_ENV} to a .gguf file")
-        return os.fspath(path)
+        return {**{k: v for k, v in fields.items() if v is not None}, **self.model_kwargs}
 
     def _llama(self, model: Optional[Union[str, os.PathLike]] = None) -> Llama:
         """The loaded model (loading it on first use); ``model`` names another GGUF for one call."""
         if model is not None and os.fspath(model) != self.model_path:
-            if not os.path.isfile(os.fspath(model)):
-                raise ValueError(f"model {model!r} is not a path to a GGUF file")
-            return shared_llama(os.fspath(model), **self._load_kwargs())
+            return shared_llama(resolve_model_path(model), **self._load_kwargs())
         if self._client is None:
-            self._client = shared_llama(self._resolved_model_path(), **self._load_kwargs())
+            if self.model_path is None:
+                raise ValueError(f"no model: pass model_path=... or set ${MODEL_PATH_ENV} to a .gguf file")
+            self._client = shared_llama(self.model_path, **self._load_kwargs())
         return self._client
 
     async def _aload(self, model: Optional[Union[str, os.PathLike]] = None) -> Llama:
@@ -131,6 +105,10 @@ class LlamaCppLoadParams(BaseModel):
         """The underlying :class:`llama_native.Llama` (loaded on first access)."""
         return self._llama()
 
+    def get_num_tokens(self, text: str) -> int:
+        """Tokens in ``text`` by the model's own tokenizer."""
+        return len(self.client.tokenize(text.encode("utf-8"), add_bos=False))
+
     @property
     def model_name(self) -> str:
         """The model as reported in ``response_metadata`` and traces: its path as given."""
@@ -142,6 +120,9 @@ class LlamaCppSamplingParams(BaseModel):
 
     model_config = LOAD_CONFIG
 
+    seed: int = -1
+    """Sampling seed for every call (a per-call ``seed=`` wins); -1 draws a new one for each call.
+    Not a load parameter: instances that differ only in seed share the model."""
     max_tokens: Optional[int] = 256
     """Most tokens to generate (None: until the model stops or the context is full)."""
     temperature: float = 0.8
@@ -200,9 +181,8 @@ class LlamaCppSamplingParams(BaseModel):
     def _call_params(self, stop: Optional[List[str]], kwargs: Dict[str, Any]) -> Dict[str, Any]:
         """Keyword arguments for one call: the fields, then what the call (or ``bind``) says."""
         params: Dict[str, Any] = dict(self._default_params)
-        seed = getattr(self, "seed", -1)
-        if seed is not None and seed != -1:
-            params["seed"] = seed
+        if self.seed != -1:
+            params["seed"] = self.seed
         stops = stop if stop is not None else self.stop
         if stops:
             params["stop"] = list(stops)

@@ -161,10 +161,6 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
         finally:
             await chunks.aclose()  # cancels the native generation when the caller leaves early
 
-    def get_num_tokens(self, text: str) -> int:
-        """Tokens in ``text`` by the model's own tokenizer."""
-        return len(self.client.tokenize(text.encode("utf-8"), add_bos=False))
-
     # ----------------------------------------------------------------- tools
     def bind_tools(
         self,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List
+from typing import Any, Dict, List
 
 from langchain_core.embeddings import Embeddings
 
@@ -32,24 +32,26 @@ class LlamaCppEmbeddings(LlamaCppLoadParams, Embeddings):
     n_ctx: int = 512
     normalize: bool = False
     """Scale every vector to unit length."""
+    seed: int = -1
+    """Accepted for compatibility; embedding involves no sampling."""
 
-    def _load_kwargs(self):  # type: ignore[no-untyped-def]
+    def _load_kwargs(self) -> Dict[str, Any]:
         return {**super()._load_kwargs(), "embedding": True}
 
     def embed_documents(self, texts: List[str]) -> List[List[float]]:
         """One vector per text (inputs longer than the batch are truncated)."""
-        return [list(map(float, v)) for v in self._llama().embed(list(texts), normalize=self.normalize)]
+        return self._llama().embed(list(texts), normalize=self.normalize)
 
     def embed_query(self, text: str) -> List[float]:
         """The vector of one text."""
-        return list(map(float, self._llama().embed(text, normalize=self.normalize)))
+        return self._llama().embed(text, normalize=self.normalize)
 
     async def aembed_documents(self, texts: List[str]) -> List[List[float]]:
         """Awaitable :meth:`embed_documents` (the event loop keeps running)."""
         llama = await self._aload()
-        return [list(map(float, v)) for v in await llama.aembed(list(texts), normalize=self.normalize)]
+        return await llama.aembed(list(texts), normalize=self.normalize)
 
     async def aembed_query(self, text: str) -> List[float]:
         """Awaitable :meth:`embed_query`."""
         llama = await self._aload()
-        return list(map(float, await llama.aembed(text, normalize=self.normalize)))
+        return await llama.aembed(text, normalize=self.normalize)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Dict, Iterator, List, Optional
+from typing import Any, AsyncIterator, Dict, Iterator, List, Optional, Tuple
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models.llms import BaseLLM
@@ -45,10 +45,11 @@ class LlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseLLM):
         params.pop("model", None)
         return params
 
-    @staticmethod
-    def _generation(response: Dict[str, Any]) -> Generation:
-        choice = response["choices"][0]
-        return Generation(text=choice["text"], generation_info={"finish_reason": choice["finish_reason"]})
+    def _result(self, outputs: List[Tuple[Generation, Dict[str, int]]]) -> LLMResult:
+        """One generation per prompt, with the token usage of all of them."""
+        usage = {k: sum(u.get(k, 0) for _, u in outputs) for k in ("prompt_tokens", "completion_tokens", "total_tokens")}
+        return LLMResult(generations=[[g] for g, _ in outputs],
+                         llm_output={"token_usage": usage, "model_name": self.model_name})
 
     def _generate(
         self,
@@ -57,22 +58,11 @@ class LlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseLLM):
         run_manager: Optional[CallbackManagerForLLMRun] = None,
         **kwargs: Any,
     ) -> LLMResult:
+        if self.streaming:  # through _stream, so callbacks see every token
+            return self._result([_joined(self._stream(p, stop, run_manager, **kwargs)) for p in prompts])
         llama = self._llama(kwargs.get("model"))
-        generations: List[List[Generation]] = []
-        usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
-        for prompt in prompts:
-            if self.streaming:
-                text, info = "", None
-                for chunk in self._stream(prompt, stop, run_manager, **kwargs):
-                    text += chunk.text
-                    info = chunk.generation_info or info
-                generations.append([Generation(text=text, generation_info=info)])
-                continue
-            response = llama.create_completion(prompt, **self._completion_params(stop, kwargs))
-            generations.append([self._generation(response)])
-            for key in usage:
-                usage[key] += response["usage"][key]
-        return LLMResult(generations=generations, llm_output={"token_usage": usage, "model_name": self.model_name})
+        params = self._completion_params(stop, kwargs)
+        return self._result([_from_response(llama.create_completion(p, **params)) for p in prompts])
 
     def _stream(
         self,
@@ -100,14 +90,8 @@ class LlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseLLM):
         **kwargs: Any,
     ) -> LLMResult:
         llama = await self._aload(kwargs.get("model"))
-        generations: List[List[Generation]] = []
-        usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
-        for prompt in prompts:
-            response = await llama.acreate_completion(prompt, **self._completion_params(stop, kwargs))
-            generations.append([self._generation(response)])
-            for key in usage:
-                usage[key] += response["usage"][key]
-        return LLMResult(generations=generations, llm_output={"token_usage": usage, "model_name": self.model_name})
+        params = self._completion_params(stop, kwargs)
+        return self._result([_from_response(await llama.acreate_completion(p, **params)) for p in prompts])
 
     async def _astream(
         self,
@@ -127,9 +111,20 @@ class LlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseLLM):
         finally:
             await chunks.aclose()
 
-    def get_num_tokens(self, text: str) -> int:
-        """Tokens in ``text`` by the model's own tokenizer."""
-        return len(self.client.tokenize(text.encode("utf-8"), add_bos=False))
+
+def _from_response(response: Dict[str, Any]) -> Tuple[Generation, Dict[str, int]]:
+    choice = response["choices"][0]
+    return Generation(text=choice["text"], generation_info={"finish_reason": choice["finish_reason"]}), response["usage"]
+
+
+def _joined(chunks: Iterator[GenerationChunk]) -> Tuple[Generation, Dict[str, int]]:
+    """A streamed completion as one generation (the last chunk carries finish_reason and usage)."""
+    full: Optional[GenerationChunk] = None
+    for chunk in chunks:
+        full = chunk if full is None else full + chunk
+    info = dict(full.generation_info or {}) if full is not None else {}
+    usage = info.pop("usage", {})
+    return Generation(text=full.text if full is not None else "", generation_info=info or None), usage
 
 
 def _generation_chunk(raw: Dict[str, Any]) -> GenerationChunk:

@@ -326,12 +326,12 @@ class Jinja2ChatFormatter:
             return self._render_shapes(messages, variables)
         except TemplateRaised as refused:
             # the template refuses this conversation's shape: try the same content conformed
-            conformed_steps = (
-                conform_messages(messages),
-                fold_system_messages(conform_messages(messages)),
-                conform_messages(fold_system_messages(tool_turns_as_text(messages))),
+            conformed_steps = (  # made one at a time, only as far as needed
+                lambda: conform_messages(messages),
+                lambda: fold_system_messages(conform_messages(messages)),
+                lambda: conform_messages(fold_system_messages(tool_turns_as_text(messages))),
             )
-            for conformed in conformed_steps:
+            for conformed in (step() for step in conformed_steps):
                 try:
                     return self._render_shapes(conformed, variables)
                 except TemplateRaised:

@@ -28,6 +28,7 @@ from llama_index.core.bridge.pydantic import Field, PrivateAttr, model_validator
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection, default_completion_to_prompt
+from llama_index.core.program.utils import create_flexible_model
 from llama_index.core.prompts import PromptTemplate
 from pydantic import BaseModel
 from pydantic_core import from_json
@@ -124,7 +125,6 @@ class LlamaCPP(FunctionCallingLLM):
     def _params(self, kwargs: Dict[str, Any]) -> Dict[str, Any]:
         params = {"temperature": self.temperature, "max_tokens": self.max_new_tokens, **self.generate_kwargs}
         params.update(kwargs)
-        params.pop("formatted", None)
         return params
 
     def _completion_prompt(self, prompt: str, formatted: bool) -> Optional[str]:
@@ -424,8 +424,6 @@ def _partial_object(output_cls: Type[BaseModel], response: ChatResponse) -> Any:
 
     Partial JSON is read by pydantic-core's ``from_json(..., allow_partial=True)``.
     """
-    from llama_index.core.program.utils import create_flexible_model
-
     text = response.message.content or ""
     if not text:
         return None
