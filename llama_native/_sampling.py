@@ -10,7 +10,7 @@ import math
 import random
 from typing import Dict, List, Optional, Union
 
-from . import _native
+from . import _llguidance, _native
 from .grammar import LlamaGrammar, as_grammar
 
 DEFAULT_SEED: int = _native.default_seed()
@@ -60,8 +60,17 @@ def sampling_params(
     logit_bias: Optional[Dict[Union[int, str], float]],
     grammar: Union[None, str, LlamaGrammar],
     n_vocab: int,
+    grammar_engine: str = "auto",
 ) -> "_native.SamplingParams":
-    """Build native sampling parameters from validated Python values."""
+    """Build native sampling parameters from validated Python values.
+
+    A grammar compiled from a JSON Schema (not lazy) runs on llguidance when
+    ``grammar_engine`` allows it and the library is there, as llguidance's
+    Lark form of the same GBNF (the same language, so key order, prop_order
+    and every bound hold); the GBNF text stays set as the fallback for a
+    grammar llguidance refuses.  ``grammar_engine="llguidance"`` runs raw
+    GBNF grammars on it too.
+    """
     p = _native.SamplingParams()
     temperature = _finite("temperature", temperature)
     if temperature < 0:
@@ -105,6 +114,12 @@ def sampling_params(
             p.grammar_lazy = True
             p.grammar_trigger_patterns = list(parsed.trigger_patterns)
             p.grammar_trigger_tokens = list(parsed.trigger_tokens)
+        wanted = grammar_engine == "llguidance" or (grammar_engine == "auto" and parsed.json_schema is not None)
+        if wanted and not parsed.lazy and _llguidance.available():
+            lark = _llguidance.gbnf_to_llguidance(parsed.grammar)
+            if lark is not None:
+                p.llg_kind = "lark"
+                p.llg_data = lark
     return p
 
 

@@ -22,7 +22,7 @@ import time
 import uuid
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Union
 
-from . import _logging, _native
+from . import _llguidance, _logging, _native
 from ._sampling import DEFAULT_SEED, generation_params, resolve_seed, sampling_params
 from ._async_api import AsyncMixin
 from ._chat_api import ChatMixin
@@ -79,6 +79,16 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
             instead of the GGUF's own chat template.
         draft_model: ``PromptLookupDecoding(...)`` for speculative decoding by prompt lookup
             (same output under greedy decoding, fewer decode calls when the output copies the prompt).
+        grammar_engine: ``"auto"`` (default; ``$LLAMA_NATIVE_GRAMMAR_ENGINE``) runs JSON Schema
+            constraints on llguidance when it is installed and everything else on llama.cpp's GBNF
+            engine; ``"gbnf"`` always uses the GBNF engine; ``"llguidance"`` requires llguidance.
+        jump_forward: under llguidance, text the grammar forces (keys, ``":"``, closing brackets,
+            enum tails) is appended in its canonical tokens without sampling; True decodes those
+            tokens in one batch, False one decode call each (the same output, more calls).
+        n_parallel: sequences decoded together (default 1).  Above 1, concurrent calls from
+            threads or asyncio tasks share the context by continuous batching: one decode per
+            step for all active requests, each with its own sampler and grammar, new requests
+            joining between steps; each sequence gets its own ``n_ctx`` tokens of KV cache.
 
     Example::
 
@@ -110,6 +120,9 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         progress_callback: Optional[Callable[[float], bool]] = None,
         chat_format: Optional[str] = None,
         draft_model: Optional[PromptLookupDecoding] = None,
+        grammar_engine: Optional[str] = None,
+        jump_forward: bool = True,
+        n_parallel: int = 1,
         **kwargs: Any,
     ) -> None:
         self._native_model: Optional[_native.Model] = None
@@ -118,7 +131,7 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         self.model_path = os.fspath(model_path)
         self.verbose = verbose
 
-        for name, value in (("n_ctx", n_ctx), ("n_batch", n_batch), ("n_ubatch", n_ubatch)):
+        for name, value in (("n_ctx", n_ctx), ("n_batch", n_batch), ("n_ubatch", n_ubatch), ("n_parallel", n_parallel)):
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         n_threads = _default_threads() if n_threads is None else n_threads
@@ -146,6 +159,8 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
                 "draft_model must be a PromptLookupDecoding (n-gram prompt lookup); draft models are not supported yet"
             )
         self.draft_model = draft_model
+        self.grammar_engine = _llguidance.resolve_engine(grammar_engine)
+        self.jump_forward = bool(jump_forward)
 
         _check_model_file(self.model_path)
         if verbose:
@@ -171,10 +186,14 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         self.context_params = dict(
             n_ctx=n_ctx, n_batch=min(n_batch, n_ctx), n_ubatch=min(n_ubatch, n_batch, n_ctx),
             n_threads=n_threads, n_threads_batch=n_threads_batch, embedding=embedding, flash_attn=flash_attn,
+            n_parallel=n_parallel,
         )
         if not vocab_only:
             cp = _native.ContextParams()
-            cp.n_ctx = n_ctx
+            # n_parallel sequences of n_ctx tokens each, decoded together by continuous batching
+            parallel = n_parallel if not embedding else 1
+            cp.n_ctx = n_ctx * parallel
+            cp.n_seq_max = parallel
             cp.n_batch = min(n_batch, n_ctx)
             cp.n_ubatch = min(n_ubatch, n_batch, n_ctx)
             cp.n_threads = n_threads
@@ -206,7 +225,7 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
 
     def n_ctx(self) -> int:
         """Context size in tokens."""
-        return self._context().n_ctx
+        return self._context().n_ctx_seq
 
     def n_vocab(self) -> int:
         """Vocabulary size."""
@@ -306,8 +325,9 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         with self._active_lock:
             # A stream that this same thread left suspended can never be resumed
             # while this thread waits for the context: supersede it (it ends
-            # with no more text) instead of deadlocking.
-            stale = [g for g, owner in self._active if owner == me]
+            # with no more text) instead of deadlocking.  A parallel context
+            # runs both side by side.
+            stale = [] if ctx.parallel else [g for g, owner in self._active if owner == me]
         for generator in stale:
             generator.close()
         try:
@@ -340,7 +360,7 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
                 "prompt_tokens": generator.n_prompt_tokens, "cached_tokens": generator.n_reused_tokens,
                 "generated_tokens": generator.n_generated, "decode_calls": generator.n_decode_calls,
                 "drafted_tokens": generator.n_drafted, "accepted_draft_tokens": generator.n_draft_accepted,
-                "grammar_resamples": generator.grammar_resamples,
+                "grammar_resamples": generator.grammar_resamples, "grammar_engine": generator.grammar_engine,
             }
 
     def cancel(self) -> None:
@@ -434,9 +454,10 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
             repeat_penalty=repeat_penalty, presence_penalty=presence_penalty,
             frequency_penalty=frequency_penalty, penalty_last_n=self.last_n_tokens_size,
             seed=resolve_seed(seed, self.seed), logit_bias=logit_bias, grammar=grammar,
-            n_vocab=self._model.n_vocab,
+            n_vocab=self._model.n_vocab, grammar_engine=self.grammar_engine,
         )
         gen = generation_params(max_tokens, stop)
+        gen.jump_forward = self.jump_forward
         if self.draft_model is not None:
             gen.draft_ngram_max = self.draft_model.max_ngram_size
             gen.draft_num_pred = self.draft_model.num_pred_tokens

@@ -19,6 +19,7 @@ Context::Context(Model &model, const ContextParams &p) : model_(model), embeddin
     // An embedding context packs several inputs into one batch, one sequence each.
     cp.n_seq_max = p.embeddings ? std::max<uint32_t>(p.n_seq_max, kEmbedSequences) : p.n_seq_max;
     if (p.embeddings) cp.kv_unified = true;
+    else if (p.n_seq_max > 1) cp.kv_unified = false;  // each sequence attends over its own cells only
     cp.n_threads = p.n_threads;
     cp.n_threads_batch = p.n_threads_batch;
     cp.embeddings = p.embeddings;
@@ -40,6 +41,7 @@ Context::Context(Model &model, const ContextParams &p) : model_(model), embeddin
 }
 
 Context::~Context() {
+    scheduler_.reset();  // ends its requests and joins its thread
     llama_batch_free(batch_);
     if (ctx_) llama_free(ctx_);
 }
@@ -69,12 +71,16 @@ void Context::release() {
 }
 
 void Context::clear_cache() {
+    if (parallel()) {
+        scheduler().clear_idle();
+        return;
+    }
     llama_memory_clear(llama_get_memory(ctx_), true);
     cached_.clear();
 }
 
 void Context::decode_tokens(const llama_token *tokens, size_t n, llama_pos pos0, bool logits_last, bool check_signals,
-                            bool all_logits) {
+                            size_t logits_from) {
     const size_t n_batch = llama_n_batch(ctx_);
     for (size_t start = 0; start < n; start += n_batch) {
         const size_t count = std::min(n_batch, n - start);
@@ -84,7 +90,7 @@ void Context::decode_tokens(const llama_token *tokens, size_t n, llama_pos pos0,
             batch_.pos[i] = pos0 + (llama_pos)(start + i);
             batch_.n_seq_id[i] = 1;
             batch_.seq_id[i][0] = 0;
-            batch_.logits[i] = all_logits || (logits_last && (start + i == n - 1));
+            batch_.logits[i] = start + i >= logits_from || (logits_last && (start + i == n - 1));
         }
         int rc = llama_decode(ctx_, batch_);
         if (rc != 0) {
@@ -121,11 +127,27 @@ size_t Context::load_prompt(const std::vector<llama_token> &tokens, bool check_s
     return common;
 }
 
-void Context::decode_all_logits(const std::vector<llama_token> &tokens) {
+void Context::decode_with_logits(const std::vector<llama_token> &tokens, size_t first_with_logits) {
     if (tokens.empty()) return;
     if (tokens.size() > llama_n_batch(ctx_)) throw std::invalid_argument("more tokens than one batch holds");
     if (cached_.size() + tokens.size() > n_ctx()) throw std::runtime_error("the context is full");
-    decode_tokens(tokens.data(), tokens.size(), (llama_pos)cached_.size(), false, false, true);
+    decode_tokens(tokens.data(), tokens.size(), (llama_pos)cached_.size(), true, false, first_with_logits);
+}
+
+Scheduler &Context::scheduler() {
+    std::lock_guard<std::mutex> lock(scheduler_mutex_);
+    if (!scheduler_) scheduler_ = std::make_unique<Scheduler>(*this);
+    return *scheduler_;
+}
+
+void Context::truncate_seq(llama_seq_id seq, std::vector<llama_token> &tokens, size_t n) {
+    if (n >= tokens.size()) return;
+    if (!llama_memory_seq_rm(llama_get_memory(ctx_), seq, (llama_pos)n, -1)) {
+        llama_memory_seq_rm(llama_get_memory(ctx_), seq, -1, -1);
+        tokens.clear();
+        return;
+    }
+    tokens.resize(n);
 }
 
 void Context::truncate(size_t n) {

@@ -3,9 +3,12 @@
 #pragma once
 
 #include "model.h"
+#include "scheduler.h"
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -36,6 +39,12 @@ class Context {
     Model &model() const { return model_; }
     uint32_t n_ctx() const { return llama_n_ctx(ctx_); }
     uint32_t n_batch() const { return llama_n_batch(ctx_); }
+    uint32_t n_ctx_seq() const { return llama_n_ctx_seq(ctx_); }  // one sequence's share
+    uint32_t n_seq_max() const { return llama_n_seq_max(ctx_); }
+    // A parallel context serves concurrent requests by continuous batching.
+    bool parallel() const { return !embeddings_ && n_seq_max() > 1; }
+    Scheduler &scheduler();  // created on first use (parallel contexts)
+    llama_batch &batch() { return batch_; }
     bool embeddings() const { return embeddings_; }
 
     // --- the lock: one user at a time (released by whoever holds the lease) ---
@@ -49,10 +58,14 @@ class Context {
     // Returns the number of prompt tokens reused from the cache.
     size_t load_prompt(const std::vector<llama_token> &tokens, bool check_signals);
     // Decode several tokens after the cached ones in one batch, with logits
-    // for every one (output i belongs to tokens[i]); at most n_batch tokens.
-    void decode_all_logits(const std::vector<llama_token> &tokens);
+    // for tokens[first_with_logits] onwards (read them with batch index i
+    // for tokens[i]); at most n_batch tokens.
+    void decode_with_logits(const std::vector<llama_token> &tokens, size_t first_with_logits);
     // Forget cached tokens from position n on.
     void truncate(size_t n);
+    // The same for sequence `seq`, whose tokens are `tokens`.
+    void truncate_seq(llama_seq_id seq, std::vector<llama_token> &tokens, size_t n);
+    std::vector<llama_token> &seq0_tokens() { return cached_; }
     const std::vector<llama_token> &cached_tokens() const { return cached_; }
     void clear_cache();
 
@@ -67,8 +80,9 @@ class Context {
 
   private:
     static bool abort_callback(void *data);
+    // Logits for the last token, or (logits_from < n) for tokens[logits_from] onwards.
     void decode_tokens(const llama_token *tokens, size_t n, llama_pos pos0, bool logits_last, bool check_signals,
-                       bool all_logits = false);
+                       size_t logits_from = SIZE_MAX);
 
     Model &model_;
     llama_context *ctx_ = nullptr;
@@ -77,6 +91,8 @@ class Context {
     std::vector<llama_token> cached_;
     std::atomic<bool> abort_{false};
 
+    std::unique_ptr<Scheduler> scheduler_;
+    std::mutex scheduler_mutex_;
     std::mutex lock_mutex_;
     std::condition_variable lock_cv_;
     bool busy_ = false;

@@ -4,6 +4,7 @@
 #include <nanobind/nanobind.h>
 
 #include <stdexcept>
+#include <thread>
 
 namespace nb = nanobind;
 
@@ -36,10 +37,22 @@ Generator::Generator(Context &ctx, std::vector<llama_token> prompt, const Sampli
     : ctx_(ctx), params_(params) {
     // Build the sampler first: an invalid grammar fails before we wait for the context.
     sampler_ = std::make_unique<Sampler>(ctx.model(), sampling);
-    if (prompt.size() > ctx.n_ctx())
+    n_ctx_limit_ = ctx.n_ctx_seq();
+    spare_core_ = std::thread::hardware_concurrency() > (unsigned)llama_n_threads(ctx.get());
+    if (prompt.size() > n_ctx_limit_)
         throw std::invalid_argument("prompt has " + std::to_string(prompt.size()) +
-                                    " tokens but the context holds only " + std::to_string(ctx.n_ctx()) +
+                                    " tokens but the context holds only " + std::to_string(n_ctx_limit_) +
                                     " (n_ctx); shorten the prompt or raise n_ctx");
+    if (ctx.parallel()) {
+        if (prompt.empty()) throw std::invalid_argument("the prompt has no tokens");
+        for (llama_token t : prompt) ctx.model().check_token(t);
+        params_.draft_ngram_max = 0;  // drafts verify on a single sequence only
+        n_prompt_ = prompt.size();
+        prompt_ = std::move(prompt);
+        sched_ = &ctx.scheduler();
+        sched_->submit(this);
+        return;
+    }
     ctx_.acquire();
     has_lease_ = true;
     try {
@@ -53,7 +66,24 @@ Generator::Generator(Context &ctx, std::vector<llama_token> prompt, const Sampli
     }
 }
 
-Generator::~Generator() { release_lease(); }
+std::vector<llama_token> &Generator::kv_tokens() { return slot_ ? slot_->tokens : ctx_.seq0_tokens(); }
+
+void Generator::truncate_kv(size_t n) {
+    if (slot_) ctx_.truncate_seq(slot_->seq, slot_->tokens, n);
+    else ctx_.truncate(n);
+}
+
+Generator::~Generator() {
+    if (sched_) {
+        if (PyGILState_Check()) {
+            nb::gil_scoped_release release;
+            sched_->withdraw(this);
+        } else {
+            sched_->withdraw(this);
+        }
+    }
+    release_lease();
+}
 
 void Utf8Decoder::feed(const std::string &piece, std::string &out) {
     static const int lookup[] = {1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 2, 2, 3, 4};
@@ -129,6 +159,17 @@ void Generator::cancel() {
 }
 
 void Generator::close() {
+    if (sched_) {
+        {
+            nb::gil_scoped_release release;
+            sched_->withdraw(this);
+        }
+        if (!consumer_finished_) {
+            consumer_finished_ = true;
+            if (finish_reason_.empty() || !finished_) finish_reason_ = "cancelled";
+        }
+        return;
+    }
     if (!finished_) {
         finished_ = true;
         finish_reason_ = "cancelled";
@@ -193,7 +234,7 @@ bool Generator::emit(llama_token token, Chunk &chunk, size_t n_cached) {
     }
     const bool out_of_tokens = params_.max_tokens >= 0 && (int)generated_.size() >= params_.max_tokens;
     // prompt + completion <= n_ctx (the token just sampled is not decoded yet)
-    const bool context_full = n_cached + 1 >= ctx_.n_ctx();
+    const bool context_full = n_cached + 1 >= n_ctx_limit_;
     if (out_of_tokens || context_full) {
         take_safe_text(chunk, true);
         finish("length", chunk);
@@ -206,7 +247,7 @@ bool Generator::emit(llama_token token, Chunk &chunk, size_t n_cached) {
 // of the history's last n-gram (longest n first).  The history is the cached
 // tokens followed by `next`, read in place.
 std::vector<llama_token> Generator::draft_after(llama_token next) const {
-    const auto &cached = ctx_.cached_tokens();
+    const auto &cached = ctx_.cached_tokens();  // drafting runs on single-sequence contexts only
     const size_t n_hist = cached.size() + 1;
     auto at = [&](size_t i) { return i < cached.size() ? cached[i] : next; };
     size_t room = std::min<size_t>((size_t)params_.draft_num_pred, ctx_.n_batch() - 1);
@@ -229,7 +270,96 @@ std::vector<llama_token> Generator::draft_after(llama_token next) const {
     return {};
 }
 
+// Tokens the grammar forces after the last chosen token (llguidance only).
+// With jump_forward they join the pending batch now; otherwise they are fed
+// one per step.  Once only the end may follow, jump_forward ends right away
+// instead of decoding once more to sample the end token.
+void Generator::append_forced(Chunk &chunk, size_t n_kv) {
+    if (!sampler_->uses_llguidance()) return;
+    if (!params_.jump_forward) {
+        if (forced_queue_.empty()) {
+            for (llama_token t : sampler_->forced_tokens()) forced_queue_.push_back(t);
+        }
+        return;
+    }
+    for (;;) {
+        std::vector<llama_token> forced = sampler_->forced_tokens();
+        const size_t room = ctx_.n_batch() > pending_decode_.size() ? ctx_.n_batch() - pending_decode_.size() : 0;
+        if (forced.size() > room) forced.resize(room);
+        if (forced.empty()) break;
+        for (llama_token t : forced) {
+            if (emit(t, chunk, n_kv + pending_decode_.size())) return;
+            pending_decode_.push_back(t);
+        }
+    }
+    if (sampler_->grammar_stopped()) {
+        if (!sampler_->end_allowed_now())
+            throw NoValidContinuation(
+                "the output can no longer become valid: the value the grammar forces fails the final check");
+        take_safe_text(chunk, true);
+        finish("stop", chunk);
+    }
+}
+
+// Sample from the logits of batch output idx0 (+ i for drafted positions;
+// -1: the last output), emitting tokens until one differs from the draft.
+void Generator::sample_loop(int idx0, const std::vector<llama_token> &draft, size_t n_confirmed, Chunk &chunk) {
+    for (size_t i = 0;; ++i) {
+        if (cancelled_.load()) {
+            truncate_kv(n_confirmed + i);
+            finish("cancelled", chunk);
+            return;
+        }
+        llama_token token;
+        if (!forced_queue_.empty()) {
+            token = forced_queue_.front();
+            forced_queue_.pop_front();
+        } else {
+            token = sampler_->sample(ctx_.get(), idx0 < 0 ? -1 : idx0 + (int)i);
+        }
+        const bool matches = i < draft.size() && token == draft[i];
+        if (emit(token, chunk, n_confirmed + i)) {
+            truncate_kv(n_confirmed + i + (matches ? 1 : 0));
+            return;
+        }
+        if (matches) {
+            ++n_draft_accepted_;
+            continue;
+        }
+        truncate_kv(n_confirmed + i);  // drop the drafted tokens that were not confirmed
+        pending_decode_.assign(1, token);
+        append_forced(chunk, n_confirmed + i);
+        if (!finished_) {
+            take_safe_text(chunk, false);
+            // With a core to spare, the next mask is computed while the model
+            // decodes; on a machine whose cores all decode it only competes.
+            if (forced_queue_.empty() && spare_core_) sampler_->prefetch_mask();
+        }
+        return;
+    }
+}
+
+// Parallel context: wait for the scheduler's next chunk for this request.
+std::optional<Chunk> Generator::next_batched() {
+    nb::gil_scoped_release release;
+    std::unique_lock<std::mutex> lock(sched_->mutex());
+    ready_cv_.wait(lock, [this] { return !ready_.empty() || producer_done_; });
+    if (ready_.empty()) {
+        consumer_finished_ = true;
+        if (error_) std::rethrow_exception(error_);
+        return std::nullopt;
+    }
+    Chunk chunk = std::move(ready_.front());
+    ready_.pop_front();
+    if (!chunk.finish_reason.empty()) consumer_finished_ = true;
+    return chunk;
+}
+
 std::optional<Chunk> Generator::next() {
+    if (sched_) {
+        if (consumer_finished_) return std::nullopt;
+        return next_batched();
+    }
     if (finished_) return std::nullopt;
     Chunk chunk;
     nb::gil_scoped_release release;
@@ -239,46 +369,30 @@ std::optional<Chunk> Generator::next() {
             return chunk;
         }
         // The first step samples from the prompt's logits.  Later steps decode
-        // the last token, with a prompt-lookup draft when one is on, in one
-        // batch and sample at each position: while the sample equals the
-        // drafted token it is confirmed and the next position is sampled; the
-        // sample that differs (or follows the whole draft) is the next token,
-        // exactly as token-by-token decoding gives.
-        size_t n_confirmed = ctx_.cached_tokens().size();
+        // the pending tokens (the last choice and any forced ones), with a
+        // prompt-lookup draft when one is on, in one batch and sample at each
+        // drafted position: while the sample equals the drafted token it is
+        // confirmed and the next position is sampled; the sample that differs
+        // (or follows the whole draft) is the next token, exactly as
+        // token-by-token decoding gives.
+        size_t n_confirmed = kv_tokens().size();
         std::vector<llama_token> draft;
-        const bool batched = pending_decode_.has_value();
-        if (batched) {
-            const llama_token last = *pending_decode_;
-            pending_decode_.reset();
-            if (params_.draft_ngram_max > 0 && params_.draft_num_pred > 0) draft = draft_after(last);
-            std::vector<llama_token> batch{last};
+        int idx0 = -1;
+        if (!pending_decode_.empty()) {
+            std::vector<llama_token> batch = std::move(pending_decode_);
+            pending_decode_.clear();
+            const size_t n_pending = batch.size();
+            if (params_.draft_ngram_max > 0 && params_.draft_num_pred > 0 && n_pending == 1 && forced_queue_.empty())
+                draft = draft_after(batch[0]);
             batch.insert(batch.end(), draft.begin(), draft.end());
-            ctx_.decode_all_logits(batch);
+            ctx_.decode_with_logits(batch, n_pending - 1);
             ++decode_calls_;
             n_drafted_ += (int64_t)draft.size();
-            ++n_confirmed;
+            n_confirmed += n_pending;
+            idx0 = (int)n_pending - 1;
         }
-        for (size_t i = 0;; ++i) {
-            if (cancelled_.load()) {
-                ctx_.truncate(n_confirmed + i);
-                finish("cancelled", chunk);
-                return chunk;
-            }
-            const llama_token token = sampler_->sample(ctx_.get(), batched ? (int)i : -1);
-            const bool matches = i < draft.size() && token == draft[i];
-            if (emit(token, chunk, n_confirmed + i)) {
-                ctx_.truncate(n_confirmed + i + (matches ? 1 : 0));
-                return chunk;
-            }
-            if (matches) {
-                ++n_draft_accepted_;
-                continue;
-            }
-            ctx_.truncate(n_confirmed + i);  // drop the drafted tokens that were not confirmed
-            take_safe_text(chunk, false);
-            pending_decode_ = token;
-            return chunk;
-        }
+        sample_loop(idx0, draft, n_confirmed, chunk);
+        return chunk;
     } catch (...) {
         finished_ = true;
         finish_reason_ = "error";

@@ -5,10 +5,14 @@
 
 #include "context.h"
 #include "sampling.h"
+#include "scheduler.h"
 
 #include <nanobind/nanobind.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <exception>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +28,10 @@ struct GenerationParams {
     // (n <= draft_ngram_max) and verify them in one batch.
     int draft_ngram_max = 0;
     int draft_num_pred = 0;
+    // Under llguidance, tokens the grammar forces are appended without
+    // sampling; jump_forward decodes them together in one batch (otherwise
+    // one decode call each, as token-by-token decoding does).
+    bool jump_forward = true;
 };
 
 struct Chunk {
@@ -46,8 +54,13 @@ struct Utf8Decoder {
 };
 
 class Generator {
+    friend class Scheduler;
+
   public:
-    // Takes the context's lease (waiting for it) and decodes the prompt.
+    // On a single-sequence context: takes the context's lease (waiting for
+    // it) and decodes the prompt.  On a parallel context: hands the request
+    // to the context's scheduler (see scheduler.h), which decodes it
+    // together with the other active requests.
     Generator(Context &ctx, std::vector<llama_token> prompt, const SamplingParams &sampling,
               const GenerationParams &params);
     ~Generator();
@@ -65,13 +78,15 @@ class Generator {
     // is never emitted (see Sampler).  None removes the check.
     void set_end_check(nanobind::object check);
 
-    bool finished() const { return finished_; }
+    bool finished() const { return sched_ ? consumer_finished_ : finished_; }
+    bool batched() const { return sched_ != nullptr; }
     const std::string &finish_reason() const { return finish_reason_; }
     size_t n_prompt_tokens() const { return n_prompt_; }
     size_t n_reused_tokens() const { return n_reused_; }
     size_t n_generated() const { return generated_.size(); }
     const std::vector<llama_token> &generated_tokens() const { return generated_; }
     const std::string &text() const { return full_text_; }  // everything decoded so far
+    const char *grammar_engine() const { return sampler_->engine(); }
     int64_t grammar_resamples() const { return sampler_ ? sampler_->grammar_resamples() : 0; }
     int64_t n_decode_calls() const { return decode_calls_; }  // llama_decode calls after the prompt
     int64_t n_drafted() const { return n_drafted_; }
@@ -80,17 +95,23 @@ class Generator {
   private:
     void finish(const std::string &reason, Chunk &chunk);
     bool emit(llama_token token, Chunk &chunk, size_t n_cached);
+    void sample_loop(int idx0, const std::vector<llama_token> &draft, size_t n_confirmed, Chunk &chunk);
+    void append_forced(Chunk &chunk, size_t n_kv);
     std::vector<llama_token> draft_after(llama_token next) const;
     void take_safe_text(Chunk &chunk, bool final_flush);
     void decode_piece(const std::string &piece);
     void release_lease();
+    std::vector<llama_token> &kv_tokens();  // what this request's sequence holds
+    void truncate_kv(size_t n);
+    std::optional<Chunk> next_batched();
 
     Context &ctx_;
     std::unique_ptr<Sampler> sampler_;
     GenerationParams params_;
     size_t n_prompt_ = 0, n_reused_ = 0;
     std::vector<llama_token> generated_;
-    std::optional<llama_token> pending_decode_;
+    std::vector<llama_token> pending_decode_;  // chosen, not yet in the KV cache
+    std::deque<llama_token> forced_queue_;      // forced tokens still to feed one by one
     std::string pending_text_;  // decoded, whole characters not yet emitted
     std::string full_text_;     // everything decoded so far
     Utf8Decoder utf8_;
@@ -100,6 +121,18 @@ class Generator {
     std::atomic<bool> cancelled_{false};
     int64_t decode_calls_ = 0, n_drafted_ = 0, n_draft_accepted_ = 0;
     std::string finish_reason_;
+    size_t n_ctx_limit_ = 0;  // prompt + completion of this sequence
+    bool spare_core_ = false;  // a core not used by decoding (for mask prefetch)
+
+    // --- parallel context (scheduler.h); guarded by the scheduler's mutex ---
+    Scheduler *sched_ = nullptr;
+    Slot *slot_ = nullptr;
+    std::vector<llama_token> prompt_;
+    size_t prefill_pos_ = 0;
+    std::deque<Chunk> ready_;
+    std::exception_ptr error_;
+    std::condition_variable ready_cv_;
+    bool producer_done_ = false, consumer_finished_ = false, leaving_ = false, gone_ = false;
 };
 
 }  // namespace llama_native

@@ -2,6 +2,8 @@
 // tokenizer access over llama.cpp's C API.
 #include "model.h"
 
+#include "llguidance.h"
+
 #include <nanobind/nanobind.h>
 
 #include <mutex>
@@ -79,7 +81,19 @@ Model::Model(const std::string &path, const ModelParams &params, void *progress)
 }
 
 Model::~Model() {
+    llg_vocab_.reset();
     if (model_) llama_model_free(model_);
+}
+
+const LlgVocab &Model::llg_vocab() const {
+    auto build = [this]() -> const LlgVocab & {
+        std::lock_guard<std::mutex> lock(llg_mutex_);
+        if (!llg_vocab_) llg_vocab_ = std::make_unique<LlgVocab>(vocab_, eog_tokens());
+        return *llg_vocab_;
+    };
+    if (!PyGILState_Check()) return build();
+    nb::gil_scoped_release release;  // building takes a while; never wait for the lock holding the GIL
+    return build();
 }
 
 std::map<std::string, std::string> Model::metadata() const {

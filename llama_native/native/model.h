@@ -4,10 +4,14 @@
 #include "common.h"
 
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 namespace llama_native {
+
+class LlgVocab;
 
 struct ModelParams {
     int n_gpu_layers = 0;
@@ -55,11 +59,15 @@ class Model {
     std::string detokenize(const std::vector<llama_token> &tokens, bool special) const;
     std::string token_text(llama_token token) const;  // raw vocabulary entry
     void check_token(llama_token token) const;        // throws std::out_of_range
+    // The vocabulary as llguidance sees it, built on first use (needs llg_load).
+    const LlgVocab &llg_vocab() const;
 
   private:
     std::string path_;
     llama_model *model_ = nullptr;
     const llama_vocab *vocab_ = nullptr;
+    mutable std::mutex llg_mutex_;
+    mutable std::unique_ptr<LlgVocab> llg_vocab_;
 };
 
 }  // namespace llama_native

@@ -4,6 +4,7 @@
 #include "context.h"
 #include "generation.h"
 #include "grammar_check.h"
+#include "llguidance.h"
 #include "model.h"
 #include "sampling.h"
 
@@ -49,6 +50,9 @@ NB_MODULE(_native, m) {
     m.def("supports_gpu_offload", &llama_supports_gpu_offload);
     m.def("supports_mmap", &llama_supports_mmap);
     m.def("supports_mlock", &llama_supports_mlock);
+    m.def("llg_load", &llg_load, "path"_a);
+    m.def("llg_available", &llg_available);
+    m.def("llg_version", &llg_version);
     m.def("default_seed", [] { return (uint32_t)LLAMA_DEFAULT_SEED; });
 
     nb::class_<ModelParams>(m, "ModelParams")
@@ -112,6 +116,8 @@ NB_MODULE(_native, m) {
         .def(nb::init<Model &, const ContextParams &>(), "model"_a, "params"_a, nb::keep_alive<1, 2>())
         .def_prop_ro("n_ctx", &Context::n_ctx)
         .def_prop_ro("n_batch", &Context::n_batch)
+        .def_prop_ro("n_ctx_seq", &Context::n_ctx_seq)
+        .def_prop_ro("parallel", &Context::parallel)
         .def_prop_ro("embeddings", &Context::embeddings)
         .def("cached_tokens", &Context::cached_tokens)
         .def("clear_cache",
@@ -155,14 +161,18 @@ NB_MODULE(_native, m) {
         .def_rw("grammar_root", &SamplingParams::grammar_root)
         .def_rw("grammar_lazy", &SamplingParams::grammar_lazy)
         .def_rw("grammar_trigger_patterns", &SamplingParams::grammar_trigger_patterns)
-        .def_rw("grammar_trigger_tokens", &SamplingParams::grammar_trigger_tokens);
+        .def_rw("grammar_trigger_tokens", &SamplingParams::grammar_trigger_tokens)
+        .def_rw("llg_kind", &SamplingParams::llg_kind)
+        .def_rw("llg_data", &SamplingParams::llg_data)
+        .def_rw("llg_required", &SamplingParams::llg_required);
 
     nb::class_<GenerationParams>(m, "GenerationParams")
         .def(nb::init<>())
         .def_rw("max_tokens", &GenerationParams::max_tokens)
         .def_rw("stop", &GenerationParams::stop)
         .def_rw("draft_ngram_max", &GenerationParams::draft_ngram_max)
-        .def_rw("draft_num_pred", &GenerationParams::draft_num_pred);
+        .def_rw("draft_num_pred", &GenerationParams::draft_num_pred)
+        .def_rw("jump_forward", &GenerationParams::jump_forward);
 
     nb::class_<Chunk>(m, "Chunk")
         .def_ro("text", &Chunk::text)
@@ -184,6 +194,8 @@ NB_MODULE(_native, m) {
         .def_prop_ro("generated_tokens", &Generator::generated_tokens)
         .def_prop_ro("text", &Generator::text)
         .def_prop_ro("grammar_resamples", &Generator::grammar_resamples)
+        .def_prop_ro("batched", &Generator::batched)
+        .def_prop_ro("grammar_engine", [](const Generator &g) { return std::string(g.grammar_engine()); })
         .def_prop_ro("n_decode_calls", &Generator::n_decode_calls)
         .def_prop_ro("n_drafted", &Generator::n_drafted)
         .def_prop_ro("n_draft_accepted", &Generator::n_draft_accepted);

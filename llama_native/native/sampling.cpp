@@ -2,8 +2,10 @@
 #include "sampling.h"
 
 #include "grammar_check.h"
+#include "llguidance.h"
 #include "llama-grammar.h"
 
+#include <algorithm>
 #include <cmath>
 #include <regex>
 #include <stdexcept>
@@ -48,7 +50,17 @@ llama_grammar *make_grammar(const Model &model, const SamplingParams &p) {
 }  // namespace
 
 Sampler::Sampler(const Model &model, const SamplingParams &p) : model_(model), n_vocab_(model.n_vocab()) {
-    if (!p.grammar.empty()) grammar_ = make_grammar(model, p);
+    if (!p.llg_kind.empty()) {
+        try {
+            llg_ = std::make_unique<LlgConstraint>(model.llg_vocab(), p.llg_kind, p.llg_data);
+            eog_ = model.eog_tokens();
+        } catch (const std::invalid_argument &) {
+            if (p.llg_required || p.grammar.empty()) throw;
+        }
+    }
+    if (!llg_ && !p.grammar.empty()) {
+        grammar_ = make_grammar(model, p);
+    }
 
     llama_sampler_chain_params cp = llama_sampler_chain_default_params();
     cp.no_perf = true;
@@ -102,6 +114,12 @@ bool Sampler::grammar_allows(llama_token token) {
 // True when `token` (which the grammar allows) leaves nothing more to parse:
 // the value is complete.  The grammar's state is restored afterwards.
 bool Sampler::completes_value(llama_token token) {
+    if (llg_) {
+        llg_->consume(token);
+        const bool complete = llg_->stopped();
+        llg_->rollback(1);
+        return complete;
+    }
     if (grammar_->awaiting_trigger) return false;  // a lazy grammar not yet triggered completes nothing
     const llama_grammar_stacks saved = grammar_->stacks;
     const llama_partial_utf8 saved_utf8 = grammar_->partial_utf8;
@@ -145,6 +163,7 @@ llama_token Sampler::sample(llama_context *ctx, int idx) {
         if (arr.selected < 0) throw std::runtime_error("the sampler chain selected no token");
         id = arr.data[arr.selected].id;
     }
+    if (llg_) return sample_llg(logits, id);
     if (!grammar_) return id;
     const bool allowed = grammar_allows(id);
     if (allowed && end_allows(id)) return id;
@@ -175,7 +194,102 @@ llama_token Sampler::sample(llama_context *ctx, int idx) {
     }
 }
 
+bool Sampler::llg_allows(llama_token token) {
+    // llguidance knows one end token; every end-of-generation token stands for it
+    return model_.is_eog(token) ? llg_->accepting() : llg_->allows(token);
+}
+
+// Sample under llguidance: the first choice is checked alone (cheap); when
+// it is rejected the mask over the whole vocabulary is computed once (tens
+// of microseconds for 128k tokens) and the choice is made among the allowed
+// tokens, less each one the end check refuses.
+llama_token Sampler::sample_llg(const float *logits, llama_token id) {
+    const bool allowed = llg_allows(id);
+    if (allowed && end_allows(id)) return id;
+    ++resamples_;
+    refused_.clear();
+    if (allowed) refused_.push_back(id);
+    const std::vector<uint32_t> &mask = llg_->mask();
+    const bool end_ok = llg_->accepting();
+    auto permitted = [&](llama_token t) {
+        if (model_.is_eog(t)) return end_ok;
+        return ((mask[(size_t)t >> 5] >> (t & 31)) & 1u) != 0;
+    };
+    for (;;) {
+        bool any = false;
+        if (plain_greedy_) {
+            float best_logit = -INFINITY;
+            const size_t n_words = ((size_t)n_vocab_ + 31) / 32;
+            for (size_t w = 0; w < n_words; ++w) {
+                uint32_t bits = mask[w];
+                while (bits) {
+                    const llama_token t = (llama_token)(w * 32 + __builtin_ctz(bits));
+                    bits &= bits - 1;
+                    if (t >= n_vocab_) break;
+                    if (!any || logits[t] > best_logit) {
+                        if (std::find(refused_.begin(), refused_.end(), t) != refused_.end()) continue;
+                        best_logit = logits[t];
+                        id = t;
+                        any = true;
+                    }
+                }
+            }
+            if (end_ok) {
+                for (llama_token t : eog_) {
+                    if ((!any || logits[t] > best_logit) &&
+                        std::find(refused_.begin(), refused_.end(), t) == refused_.end()) {
+                        best_logit = logits[t];
+                        id = t;
+                        any = true;
+                    }
+                }
+            }
+        } else {
+            fill_candidates(logits);
+            for (llama_token t = 0; t < n_vocab_; ++t)
+                if (!permitted(t)) candidates_[t].logit = -INFINITY;
+            for (llama_token t : refused_) candidates_[t].logit = -INFINITY;
+            for (llama_token t = 0; t < n_vocab_ && !any; ++t) any = candidates_[t].logit != -INFINITY;
+            if (any) {
+                llama_token_data_array arr = {candidates_.data(), (size_t)n_vocab_, -1, false};
+                llama_sampler_apply(chain_, &arr);
+                if (arr.selected < 0) throw std::runtime_error("the sampler chain selected no token");
+                id = arr.data[arr.selected].id;
+            }
+        }
+        if (!any) {
+            if (refused_.empty()) throw std::runtime_error("the grammar allows no token of this vocabulary at this point");
+            throw NoValidContinuation(
+                "the output can no longer become valid: every token the grammar allows would complete a value "
+                "that fails the final check");
+        }
+        if (end_allows(id)) return id;
+        refused_.push_back(id);
+    }
+}
+
+std::vector<llama_token> Sampler::forced_tokens() {
+    if (!llg_) return {};
+    std::vector<llama_token> forced = llg_->forced_tokens();
+    for (size_t i = 0; i < forced.size(); ++i) {
+        if (model_.is_eog(forced[i])) {
+            forced.resize(i);
+            break;
+        }
+    }
+    return forced;
+}
+
+void Sampler::prefetch_mask() {
+    if (llg_) llg_->prefetch_mask();
+}
+
+bool Sampler::grammar_stopped() const { return llg_ && llg_->stopped(); }
+
+bool Sampler::end_allowed_now() { return !end_check_ || end_check_(eog_.empty() ? 0 : eog_.front(), true); }
+
 void Sampler::accept(llama_token token) {
+    if (llg_ && !model_.is_eog(token)) llg_->consume(token);
     if (grammar_) llama_grammar_accept_impl(*grammar_, token);
     llama_sampler_accept(chain_, token);
 }

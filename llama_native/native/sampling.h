@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -21,6 +22,8 @@
 struct llama_grammar;  // llama.cpp's grammar engine (src/llama-grammar.h)
 
 namespace llama_native {
+
+class LlgConstraint;
 
 struct SamplingParams {
     float temperature = 0.8f;
@@ -43,6 +46,11 @@ struct SamplingParams {
     bool grammar_lazy = false;
     std::vector<std::string> grammar_trigger_patterns;
     std::vector<llama_token> grammar_trigger_tokens;
+    // llguidance engine (see llguidance.h): when `llg_kind` is set ("json",
+    // "lark", ...), `llg_data` is the constraint and `grammar` is not used.
+    std::string llg_kind;
+    std::string llg_data;
+    bool llg_required = false;  // else a constraint llguidance refuses falls back to `grammar`
 };
 
 // No token is left that the grammar and the end check both allow.
@@ -65,13 +73,25 @@ class Sampler {
     llama_token sample(llama_context *ctx, int idx);
     // Record a chosen token (penalties history, grammar state).
     void accept(llama_token token);
-    bool has_grammar() const { return grammar_ != nullptr; }
+    bool has_grammar() const { return grammar_ != nullptr || llg_ != nullptr; }
+    bool uses_llguidance() const { return llg_ != nullptr; }
+    const char *engine() const { return llg_ ? "llguidance" : grammar_ ? "gbnf" : "none"; }
+    // Tokens the grammar forces next, in their canonical tokenization (llguidance only).
+    std::vector<llama_token> forced_tokens();
+    // Only the end of generation may follow (llguidance only).
+    bool grammar_stopped() const;
+    // Start computing the next grammar mask while the model decodes (llguidance only).
+    void prefetch_mask();
+    // Whether the end check lets generation end here (true without one).
+    bool end_allowed_now();
     void set_end_check(EndCheck check) { end_check_ = std::move(check); }
     // Number of steps where the first choice was rejected by the grammar.
     int64_t grammar_resamples() const { return resamples_; }
 
   private:
     void fill_candidates(const float *logits);
+    llama_token sample_llg(const float *logits, llama_token first_choice);
+    bool llg_allows(llama_token token);
     bool grammar_allows(llama_token token);
     bool completes_value(llama_token token);
     bool end_allows(llama_token token);
@@ -79,6 +99,8 @@ class Sampler {
     const Model &model_;
     llama_sampler *chain_ = nullptr;
     llama_grammar *grammar_ = nullptr;
+    std::unique_ptr<LlgConstraint> llg_;
+    std::vector<llama_token> eog_;
     EndCheck end_check_;
     std::vector<llama_token> refused_;
     bool plain_greedy_ = false;  // greedy with no bias/penalties: argmax on raw logits

@@ -1,0 +1,113 @@
+"""llguidance as the grammar engine for JSON Schema constraints.
+
+llguidance (a pip-installable wheel) computes a token mask for a 128k
+vocabulary in tens of microseconds and jumps over text the grammar forces,
+where llama.cpp's GBNF engine scans the vocabulary token by token.  Its wheel
+ships a shared library that exports the C API llama.cpp's own optional
+llguidance sampler uses; the native extension loads that library at run time
+(``_native.llg_load``), so nothing in the build depends on it and the GBNF
+engine stays for raw grammars, lazy (tool-call) grammars, other whitespace
+styles, schemas llguidance refuses, and machines without the wheel.
+
+Only the library's location is looked up here: the ``llguidance`` Python
+package is never imported (``import llama_native`` stays fast).
+
+``LLAMA_NATIVE_GRAMMAR_ENGINE`` (``auto``, the default; ``llguidance``;
+``gbnf``) sets the default of ``Llama(grammar_engine=...)``.
+
+Example::
+
+    >>> from llama_native import _llguidance
+    >>> _llguidance.resolve_engine("gbnf")
+    'gbnf'
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import re
+import threading
+from pathlib import Path
+from typing import Optional
+
+from . import _native
+
+ENGINE_ENV = "LLAMA_NATIVE_GRAMMAR_ENGINE"
+ENGINES = ("auto", "llguidance", "gbnf")
+_lock = threading.Lock()
+_load_error: Optional[str] = None
+_tried = False
+
+
+def _library_path() -> Optional[Path]:
+    spec = importlib.util.find_spec("llguidance")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        for candidate in sorted(Path(folder).glob("_lib*.so")) + sorted(Path(folder).glob("_lib*.dylib")):
+            return candidate
+    return None
+
+
+def available() -> bool:
+    """True when the llguidance library is installed and loaded (loads it on first call)."""
+    global _tried, _load_error
+    with _lock:
+        if not _tried:
+            _tried = True
+            path = _library_path()
+            if path is None:
+                _load_error = "the llguidance package is not installed (pip install llguidance)"
+            else:
+                try:
+                    _native.llg_load(str(path))
+                except RuntimeError as exc:
+                    _load_error = str(exc)
+    return _native.llg_available()
+
+
+def unavailable_reason() -> Optional[str]:
+    """Why llguidance cannot be used (None when it can)."""
+    return None if available() else _load_error
+
+
+def resolve_engine(engine: Optional[str]) -> str:
+    """Validate an engine name; None means ``$LLAMA_NATIVE_GRAMMAR_ENGINE`` or ``auto``."""
+    if engine is None:
+        engine = os.environ.get(ENGINE_ENV, "auto") or "auto"
+    if engine not in ENGINES:
+        raise ValueError(f"grammar_engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if engine == "llguidance" and not available():
+        raise ValueError(f"grammar_engine='llguidance' is not available: {unavailable_reason()}")
+    return engine
+
+
+# Our converter's character classes exclude surrogates and code points above
+# U+10FFFF for llama.cpp's engine; llguidance matches Unicode scalars only.
+_GBNF_NON_SCALARS = r"\uD800-\uDFFF\U00110000-\U001FFFFF"
+_SHORT_CODE_POINT = re.compile(r"\\U([0-9A-Fa-f]{1,7})(?![0-9A-Fa-f])")
+
+
+@functools.lru_cache(maxsize=256)
+def gbnf_to_llguidance(gbnf: str) -> Optional[str]:
+    """llguidance's Lark form of a GBNF grammar, or None when it has none.
+
+    The translation is llguidance's own ``gbnf_to_lark`` (rules made only of
+    terminals become lexemes, which is what makes its masks fast); two
+    spellings it leaves for Rust's regex syntax are mended here: code points
+    outside the BMP as ``\\U{...}``, and no class ranges beyond Unicode.  A
+    grammar llguidance still refuses (e.g. nested deeper than its limit)
+    stays on the GBNF engine: the native sampler falls back when the matcher
+    cannot be built.
+    """
+    try:
+        from llguidance.gbnf_to_lark import gbnf_to_lark
+    except ImportError:
+        return None
+    try:
+        lark = gbnf_to_lark(gbnf.replace(_GBNF_NON_SCALARS, ""))
+    except Exception:  # its parser's own error types; any failure means "use GBNF"
+        return None
+    return _SHORT_CODE_POINT.sub(r"\\U{\1}", lark)
