@@ -13,6 +13,7 @@ Example::
 from __future__ import annotations
 
 from . import _logging  # noqa: F401  (installs the log bridge)
+from .cache import LlamaCache, LlamaDiskCache, LlamaRAMCache
 from .grammar import LlamaGrammar
 from .chat import ChatFormatterResponse, Jinja2ChatFormatter, register_chat_format
 from .llama import LLAMA_DEFAULT_SEED, Llama, ModelLoadError
@@ -32,4 +33,5 @@ __all__ = [
     "json_schema_to_gbnf", "object_from_schema", "schema_system_prompt",
     "SchemaValidationError", "UnsupportedSchemaError", "PromptLookupDecoding", "LlamaPromptLookupDecoding",
     "Jinja2ChatFormatter", "ChatFormatterResponse", "register_chat_format",
+    "LlamaCache", "LlamaRAMCache", "LlamaDiskCache",
 ]

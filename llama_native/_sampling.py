@@ -64,7 +64,8 @@ def sampling_params(
 ) -> "_native.SamplingParams":
     """Build native sampling parameters from validated Python values.
 
-    A grammar compiled from a JSON Schema (not lazy) runs on llguidance when
+    A grammar compiled from a JSON Schema (not lazy, every keyword enforced
+    by the grammar) runs on llguidance when
     ``grammar_engine`` allows it and the library is there, as llguidance's
     Lark form of the same GBNF (the same language, so key order, prop_order
     and every bound hold); the GBNF text stays set as the fallback for a
@@ -114,7 +115,13 @@ def sampling_params(
             p.grammar_lazy = True
             p.grammar_trigger_patterns = list(parsed.trigger_patterns)
             p.grammar_trigger_tokens = list(parsed.trigger_tokens)
-        wanted = grammar_engine == "llguidance" or (grammar_engine == "auto" and parsed.json_schema is not None)
+        # "auto": schemas the grammar enforces whole; a schema with keywords
+        # checked where the value ends (`not`, `oneOf` exclusivity, ...) stays
+        # on the GBNF engine, whose end check finds more valid endings there.
+        compiled = parsed.json_schema
+        wanted = grammar_engine == "llguidance" or (
+            grammar_engine == "auto" and compiled is not None and not compiled.needs_end_check
+        )
         if wanted and not parsed.lazy and _llguidance.available():
             lark = _llguidance.gbnf_to_llguidance(parsed.grammar)
             if lark is not None:

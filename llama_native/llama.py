@@ -27,6 +27,7 @@ from ._sampling import DEFAULT_SEED, generation_params, resolve_seed, sampling_p
 from ._async_api import AsyncMixin
 from ._chat_api import ChatMixin
 from ._embedding_api import EmbeddingMixin
+from .cache import BaseLlamaCache, LlamaState, common_prefix
 from .grammar import LlamaGrammar
 from .speculative import PromptLookupDecoding
 from .llama_types import Completion, CompletionChunk
@@ -208,6 +209,8 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         self._active: List[tuple] = []
         #: counters of the most recent generation on this model (decode calls, drafts, ...), for benchmarks
         self.last_generation_stats: Dict[str, int] = {}
+        #: prompt cache set by :meth:`set_cache` (None: the context's own prefix reuse only)
+        self.cache: Optional[BaseLlamaCache] = None
 
     # ------------------------------------------------------------------ info
     @property
@@ -330,6 +333,9 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
             stale = [] if ctx.parallel else [g for g, owner in self._active if owner == me]
         for generator in stale:
             generator.close()
+        cache = self.cache if not ctx.parallel else None
+        if cache is not None:
+            self._restore_from_cache(ctx, cache, prompt_tokens)
         try:
             generator = _native.Generator(ctx, prompt_tokens, sampling, gen)
         except IndexError as exc:
@@ -349,6 +355,8 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
                     raise SchemaValidationError(str(exc), generator.text) from None
                 if chunk is None:
                     break
+                if stats is not None:  # a parallel context reads the prompt after the constructor returns
+                    stats["cached_tokens"] = generator.n_reused_tokens
                 yield chunk
                 if generator.finished:
                     break
@@ -356,12 +364,43 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
             generator.close()
             with self._active_lock:
                 self._active.remove(entry)
+            if cache is not None:
+                data, tokens = ctx.save_state()
+                if tokens:
+                    cache.store(LlamaState(tuple(tokens), data))
             self.last_generation_stats = {
                 "prompt_tokens": generator.n_prompt_tokens, "cached_tokens": generator.n_reused_tokens,
                 "generated_tokens": generator.n_generated, "decode_calls": generator.n_decode_calls,
                 "drafted_tokens": generator.n_drafted, "accepted_draft_tokens": generator.n_draft_accepted,
                 "grammar_resamples": generator.grammar_resamples, "grammar_engine": generator.grammar_engine,
             }
+
+    def set_cache(self, cache: Optional[BaseLlamaCache]) -> None:
+        """Keep KV states of earlier prompts in ``cache`` (``LlamaRAMCache``, ``LlamaDiskCache``; None: off).
+
+        Example::
+
+            >>> from llama_native import Llama, LlamaRAMCache
+            >>> from llama_native.testing import synthetic_model_path
+            >>> llm = Llama(str(synthetic_model_path()), n_ctx=128)
+            >>> llm.set_cache(LlamaRAMCache(capacity_bytes=16 << 20))
+            >>> llm.cache is not None
+            True
+        """
+        if cache is not None and not isinstance(cache, BaseLlamaCache):
+            raise TypeError(f"cache must be a LlamaRAMCache or LlamaDiskCache, not {type(cache).__name__}")
+        self.cache = cache
+
+    @staticmethod
+    def _restore_from_cache(ctx: "_native.Context", cache: BaseLlamaCache, prompt_tokens: List[int]) -> None:
+        """Load the cached state sharing the longest prefix with the prompt, when it beats the live KV."""
+        live = common_prefix(ctx.cached_tokens(), prompt_tokens)
+        found, state = cache.lookup(prompt_tokens)
+        if state is not None and found > live + 1:
+            try:
+                ctx.load_state(state.data, list(state.tokens))
+            except ValueError:
+                pass  # a state from another model or context size: evaluate the prompt instead
 
     def cancel(self) -> None:
         """Stop every generation running on this model (callable from any thread).

@@ -34,6 +34,9 @@ class LlamaCppLoadParams(BaseModel):
     """Context window in tokens."""
     n_batch: Optional[int] = 512
     """Prompt tokens decoded per batch."""
+    n_parallel: int = Field(default=1, gt=0)
+    """Sequences decoded together: above 1, concurrent calls (``batch``, ``abatch``, threads,
+    asyncio tasks) share the model by continuous batching, each with ``n_ctx`` tokens of KV cache."""
     n_threads: Optional[int] = None
     """CPU threads (default: the machine's cores, at most 8)."""
     n_gpu_layers: Optional[int] = None
@@ -78,7 +81,7 @@ class LlamaCppLoadParams(BaseModel):
     def _load_kwargs(self) -> Dict[str, Any]:
         """:class:`Llama` keyword arguments for this object's fields (unset ones take Llama's defaults)."""
         fields = {
-            "n_ctx": self.n_ctx, "n_batch": self.n_batch, "n_threads": self.n_threads,
+            "n_ctx": self.n_ctx, "n_batch": self.n_batch, "n_threads": self.n_threads, "n_parallel": self.n_parallel,
             "n_gpu_layers": self.n_gpu_layers, "use_mmap": self.use_mmap, "use_mlock": self.use_mlock,
             "vocab_only": self.vocab_only, "last_n_tokens_size": self.last_n_tokens_size, "verbose": self.verbose,
         }

@@ -134,6 +134,28 @@ void Context::decode_with_logits(const std::vector<llama_token> &tokens, size_t 
     decode_tokens(tokens.data(), tokens.size(), (llama_pos)cached_.size(), true, false, first_with_logits);
 }
 
+std::string Context::save_state() {
+    const size_t size = llama_state_seq_get_size(ctx_, 0);
+    std::string data(size, '\0');
+    const size_t written = llama_state_seq_get_data(ctx_, reinterpret_cast<uint8_t *>(data.data()), size, 0);
+    if (written == 0 && size != 0) throw std::runtime_error("could not read the context state");
+    data.resize(written);
+    return data;
+}
+
+void Context::load_state(const std::string &data, const std::vector<llama_token> &tokens) {
+    if (tokens.size() > n_ctx()) throw std::invalid_argument("the saved state holds more tokens than this context");
+    for (llama_token t : tokens) model_.check_token(t);
+    llama_memory_seq_rm(llama_get_memory(ctx_), 0, -1, -1);
+    cached_.clear();
+    const size_t read = llama_state_seq_set_data(ctx_, reinterpret_cast<const uint8_t *>(data.data()), data.size(), 0);
+    if (read == 0) {
+        llama_memory_seq_rm(llama_get_memory(ctx_), 0, -1, -1);
+        throw std::invalid_argument("the saved state does not fit this model and context");
+    }
+    cached_ = tokens;
+}
+
 Scheduler &Context::scheduler() {
     std::lock_guard<std::mutex> lock(scheduler_mutex_);
     if (!scheduler_) scheduler_ = std::make_unique<Scheduler>(*this);

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 namespace llama_native {
@@ -66,6 +67,10 @@ class Context {
     // The same for sequence `seq`, whose tokens are `tokens`.
     void truncate_seq(llama_seq_id seq, std::vector<llama_token> &tokens, size_t n);
     std::vector<llama_token> &seq0_tokens() { return cached_; }
+    // The KV state of sequence 0 (what `cached_tokens` holds), and its restore
+    // (requires the lease; a single-sequence context).
+    std::string save_state();
+    void load_state(const std::string &data, const std::vector<llama_token> &tokens);
     const std::vector<llama_token> &cached_tokens() const { return cached_; }
     void clear_cache();
 

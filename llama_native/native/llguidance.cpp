@@ -62,6 +62,7 @@ struct Api {
     int32_t (*matcher_validate_tokens)(LlgMatcher *, const uint32_t *, size_t);
     int32_t (*matcher_compute_ff_tokens)(LlgMatcher *, uint32_t *, size_t);
     const char *(*get_version)();
+    LlgMatcher *(*clone_matcher)(const LlgMatcher *);
 };
 
 std::mutex g_load_mutex;
@@ -131,6 +132,7 @@ void llg_load(const std::string &path) {
     bind(lib, "llg_matcher_validate_tokens", a.matcher_validate_tokens);
     bind(lib, "llg_matcher_compute_ff_tokens", a.matcher_compute_ff_tokens);
     bind(lib, "llg_get_version", a.get_version);
+    bind(lib, "llg_clone_matcher", a.clone_matcher);
     g_api = a;
     g_loaded = true;  // the library stays loaded for the life of the process
 }
@@ -186,22 +188,36 @@ LlgVocab::LlgVocab(const llama_vocab *vocab, std::vector<llama_token> eog) {
 }
 
 LlgVocab::~LlgVocab() {
+    for (auto &[key, matcher] : compiled_) g_api.free_matcher(matcher);
     if (tok_ && g_loaded) g_api.free_tokenizer(tok_);
 }
 
-LlgConstraint::LlgConstraint(const LlgVocab &vocab, const std::string &kind, const std::string &data) {
+LlgMatcher *LlgVocab::new_matcher(const std::string &kind, const std::string &data) const {
     const Api &a = api();
+    const std::string key = kind + "\n" + data;
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    auto found = compiled_.find(key);
+    if (found != compiled_.end()) return a.clone_matcher(found->second);
     ConstraintInit init{};
-    a.constraint_init_set_defaults(&init, vocab.get());
+    a.constraint_init_set_defaults(&init, tok_);
     init.log_stderr_level = 0;  // errors come back through llg_matcher_get_error
-    m_ = a.new_matcher(&init, kind.c_str(), data.c_str());
-    if (const char *err = a.matcher_get_error(m_)) {
+    LlgMatcher *m = a.new_matcher(&init, kind.c_str(), data.c_str());
+    if (const char *err = a.matcher_get_error(m)) {
         std::string message = err;
-        a.free_matcher(m_);
-        m_ = nullptr;
+        a.free_matcher(m);
         throw std::invalid_argument("llguidance rejected the " + kind + " grammar: " + message);
     }
-    mask_.assign(a.matcher_get_mask_byte_size(m_) / 4, 0);
+    if (compiled_.size() >= 32) {  // a small working set of recent grammars
+        for (auto &[k, matcher] : compiled_) a.free_matcher(matcher);
+        compiled_.clear();
+    }
+    compiled_.emplace(key, a.clone_matcher(m));
+    return m;
+}
+
+LlgConstraint::LlgConstraint(const LlgVocab &vocab, const std::string &kind, const std::string &data) {
+    m_ = vocab.new_matcher(kind, data);
+    mask_.assign(api().matcher_get_mask_byte_size(m_) / 4, 0);
 }
 
 LlgConstraint::~LlgConstraint() {

@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -33,7 +34,9 @@ bool llg_available();
 std::string llg_version();
 
 // A tokenizer view of a llama vocabulary, built once per model (about 0.3 s
-// for a 128k vocabulary) and shared by its matchers.
+// for a 128k vocabulary) and shared by its matchers.  Compiling a grammar
+// against a large vocabulary takes a while too, so the compiled matchers of
+// recent grammars are kept and each new constraint starts from a clone.
 class LlgVocab {
   public:
     explicit LlgVocab(const llama_vocab *vocab, std::vector<llama_token> eog);
@@ -41,9 +44,13 @@ class LlgVocab {
     LlgVocab(const LlgVocab &) = delete;
     LlgVocab &operator=(const LlgVocab &) = delete;
     LlgTokenizer *get() const { return tok_; }
+    // A fresh matcher for the grammar (throws std::invalid_argument when refused).
+    LlgMatcher *new_matcher(const std::string &kind, const std::string &data) const;
 
   private:
     LlgTokenizer *tok_ = nullptr;
+    mutable std::mutex cache_mutex_;
+    mutable std::map<std::string, LlgMatcher *> compiled_;  // kind + '\n' + grammar -> initial state
 };
 
 // One constraint's matcher: token masks, forced tokens, rollback.

@@ -118,6 +118,39 @@ NB_MODULE(_native, m) {
         .def_prop_ro("n_batch", &Context::n_batch)
         .def_prop_ro("n_ctx_seq", &Context::n_ctx_seq)
         .def_prop_ro("parallel", &Context::parallel)
+        .def("save_state",
+             [](Context &c) {
+                 c.acquire();
+                 try {
+                     std::string data;
+                     {
+                         nb::gil_scoped_release release;
+                         data = c.save_state();
+                     }
+                     std::vector<llama_token> tokens = c.cached_tokens();
+                     c.release();
+                     return std::make_pair(to_bytes(data), tokens);
+                 } catch (...) {
+                     c.release();
+                     throw;
+                 }
+             })
+        .def("load_state",
+             [](Context &c, nb::bytes data, const std::vector<llama_token> &tokens) {
+                 std::string copy(data.c_str(), data.size());
+                 c.acquire();
+                 try {
+                     {
+                         nb::gil_scoped_release release;
+                         c.load_state(copy, tokens);
+                     }
+                     c.release();
+                 } catch (...) {
+                     c.release();
+                     throw;
+                 }
+             },
+             "data"_a, "tokens"_a)
         .def_prop_ro("embeddings", &Context::embeddings)
         .def("cached_tokens", &Context::cached_tokens)
         .def("clear_cache",

@@ -67,6 +67,10 @@ class LlamaCPP(FunctionCallingLLM):
     generate_kwargs: Dict[str, Any] = Field(default_factory=dict, description="Extra sampling arguments for each call.")
     model_kwargs: Dict[str, Any] = Field(default_factory=dict, description="Extra llama_native.Llama arguments.")
     verbose: bool = Field(default=False, description="Forward llama.cpp's log to logging.")
+    n_parallel: int = Field(
+        default=1, gt=0,
+        description="Sequences decoded together: above 1, concurrent async calls share the model by continuous batching.",
+    )
 
     _client: Optional[Llama] = PrivateAttr(default=None)
 
@@ -89,7 +93,7 @@ class LlamaCPP(FunctionCallingLLM):
 
     # ------------------------------------------------------------- loading
     def _load_kwargs(self) -> Dict[str, Any]:
-        return {"n_ctx": self.context_window, "verbose": self.verbose, **self.model_kwargs}
+        return {"n_ctx": self.context_window, "verbose": self.verbose, "n_parallel": self.n_parallel, **self.model_kwargs}
 
     @property
     def client(self) -> Llama:

@@ -1,0 +1,177 @@
+"""Prompt caches: KV states of earlier prompts, kept across calls (llama-cpp-python's API).
+
+The context itself always reuses the longest prefix it still holds, so a
+call that repeats the previous call's prompt prefix is cheap anyway.  A cache
+keeps more than the last one: after each generation the state of the
+sequence (its KV cells for prompt + completion) is stored under its tokens;
+before the next, the stored state sharing the longest prefix with the new
+prompt is restored when it beats what the context holds.  Repeated
+extractions with one long system prompt then skip that prompt's evaluation
+even when other prompts ran in between.
+
+``LlamaRAMCache`` keeps states in memory, ``LlamaDiskCache`` in a directory
+(through the ``diskcache`` package, as llama-cpp-python does); both evict the
+least recently used states beyond ``capacity_bytes``.  Caches apply to
+single-sequence models (``n_parallel=1``); a parallel context keeps each
+sequence's tokens for the next request instead.
+
+Example::
+
+    >>> from llama_native import Llama, LlamaRAMCache
+    >>> from llama_native.testing import synthetic_model_path
+    >>> llm = Llama(str(synthetic_model_path()), n_ctx=256)
+    >>> llm.set_cache(LlamaRAMCache(capacity_bytes=64 << 20))
+    >>> _ = llm.create_completion("The same long instructions. Question one?", max_tokens=4)
+    >>> _ = llm.create_completion("Something else entirely", max_tokens=4)
+    >>> _ = llm.create_completion("The same long instructions. Question two?", max_tokens=4)
+    >>> llm.last_generation_stats["cached_tokens"] > 5
+    True
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Optional, Sequence, Tuple
+
+__all__ = ["BaseLlamaCache", "LlamaCache", "LlamaDiskCache", "LlamaRAMCache", "LlamaState"]
+
+
+@dataclass(frozen=True)
+class LlamaState:
+    """A saved sequence: its tokens and llama.cpp's state bytes for them."""
+
+    tokens: Tuple[int, ...]
+    data: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    """Length of the longest common prefix of two token sequences."""
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+class BaseLlamaCache:
+    """A bounded map from token sequences to saved states."""
+
+    def __init__(self, capacity_bytes: int = 2 << 30) -> None:
+        if not isinstance(capacity_bytes, int) or capacity_bytes <= 0:
+            raise ValueError(f"capacity_bytes must be a positive integer, got {capacity_bytes!r}")
+        self.capacity_bytes = capacity_bytes
+        self._lock = threading.Lock()
+
+    @property
+    def cache_size(self) -> int:
+        """Bytes held."""
+        raise NotImplementedError
+
+    def _keys(self) -> Sequence[Tuple[int, ...]]:
+        raise NotImplementedError
+
+    def _get(self, key: Tuple[int, ...]) -> Optional[LlamaState]:
+        raise NotImplementedError
+
+    def _put(self, state: LlamaState) -> None:
+        raise NotImplementedError
+
+    def lookup(self, tokens: Sequence[int]) -> Tuple[int, Optional[LlamaState]]:
+        """The stored state sharing the longest prefix with ``tokens``, and that length."""
+        with self._lock:
+            best_key, best = None, 0
+            for key in self._keys():
+                n = common_prefix(key, tokens)
+                if n > best:
+                    best_key, best = key, n
+            if best_key is None:
+                return 0, None
+            return best, self._get(best_key)
+
+    def store(self, state: LlamaState) -> None:
+        """Keep ``state`` (replacing one with the same tokens), evicting the least recently used."""
+        if state.size > self.capacity_bytes:
+            return
+        with self._lock:
+            self._put(state)
+
+    def __contains__(self, tokens: Sequence[int]) -> bool:
+        with self._lock:
+            return tuple(tokens) in set(self._keys())
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._keys())
+
+
+class LlamaRAMCache(BaseLlamaCache):
+    """States in memory, at most ``capacity_bytes`` in all (least recently used evicted)."""
+
+    def __init__(self, capacity_bytes: int = 2 << 30) -> None:
+        super().__init__(capacity_bytes)
+        self._states: "OrderedDict[Tuple[int, ...], LlamaState]" = OrderedDict()
+        self._size = 0
+
+    @property
+    def cache_size(self) -> int:
+        return self._size
+
+    def _keys(self) -> Sequence[Tuple[int, ...]]:
+        return list(self._states)
+
+    def _get(self, key: Tuple[int, ...]) -> Optional[LlamaState]:
+        state = self._states.get(key)
+        if state is not None:
+            self._states.move_to_end(key)
+        return state
+
+    def _put(self, state: LlamaState) -> None:
+        old = self._states.pop(state.tokens, None)
+        if old is not None:
+            self._size -= old.size
+        self._states[state.tokens] = state
+        self._size += state.size
+        while self._size > self.capacity_bytes and self._states:
+            _, evicted = self._states.popitem(last=False)
+            self._size -= evicted.size
+
+
+#: llama-cpp-python's old name for the in-memory cache
+LlamaCache = LlamaRAMCache
+
+
+class LlamaDiskCache(BaseLlamaCache):
+    """States in a directory (``diskcache``), at most ``capacity_bytes``; they survive restarts."""
+
+    def __init__(self, cache_dir: str = ".cache/llama_native", capacity_bytes: int = 2 << 30) -> None:
+        super().__init__(capacity_bytes)
+        try:
+            import diskcache
+        except ImportError:
+            raise ImportError("LlamaDiskCache needs the diskcache package: pip install diskcache") from None
+        os.makedirs(cache_dir, exist_ok=True)
+        self.cache_dir = cache_dir
+        self._cache = diskcache.Cache(cache_dir, size_limit=capacity_bytes, eviction_policy="least-recently-used")
+
+    @property
+    def cache_size(self) -> int:
+        return int(self._cache.volume())
+
+    def _keys(self) -> Sequence[Tuple[int, ...]]:
+        return list(self._cache.iterkeys())
+
+    def _get(self, key: Tuple[int, ...]) -> Optional[LlamaState]:
+        data = self._cache.get(key)
+        return None if data is None else LlamaState(key, data)
+
+    def _put(self, state: LlamaState) -> None:
+        self._cache.set(state.tokens, state.data)
+        self._cache.cull()
