@@ -21,12 +21,12 @@ import json
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _peers import build_llama_tool  # noqa: E402
+from _timing import time_stream  # noqa: E402
 
 from llama_native import Llama  # noqa: E402
 from llama_native.testing import bench_model_path  # noqa: E402
@@ -53,16 +53,9 @@ def ours_tg_runner(model: Path, threads: int, tokens: int):
         stream = llm.create_completion(
             prompt, max_tokens=tokens + 1, temperature=0, logit_bias=ban_eog, stream=True
         )
-        first = None
-        n = 0
-        for chunk in stream:
-            if first is None:
-                first = time.perf_counter()  # the prompt is decoded, first token sampled
-            if chunk["choices"][0]["finish_reason"] is not None:
-                n = chunk["usage"]["completion_tokens"]
-        end = time.perf_counter()
+        seconds, n = time_stream(stream)
         assert n == tokens + 1, n
-        return tokens / (end - first)  # `tokens` decode+sample steps after the first
+        return tokens / seconds  # `tokens` decode+sample steps after the first
 
     one_run()  # warm-up, as llama-bench does
     return one_run

@@ -18,8 +18,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _timing import time_stream  # noqa: E402
 
 from llama_native import Llama
 from llama_native.testing import bench_model_path
@@ -43,20 +47,13 @@ def runner(model: Path, threads: int, tokens: int, engine: str, schema):
         stream = llm.create_completion(
             PROMPT, max_tokens=tokens + 1, temperature=0, logit_bias=ban_eog, json_schema=schema, stream=True
         )
-        first = None
-        n = 0
-        for chunk in stream:
-            if first is None:
-                first = time.perf_counter()
-            if chunk["choices"][0]["finish_reason"] is not None:
-                n = chunk["usage"]["completion_tokens"]
-        end = time.perf_counter()
+        seconds, n = time_stream(stream)
         if n != tokens + 1:
             raise SystemExit(f"{engine}: generation ended after {n} tokens, expected {tokens + 1}")
         stats = llm.last_generation_stats
         if schema is not None and stats["grammar_engine"] != engine:
             raise SystemExit(f"asked for {engine}, ran on {stats['grammar_engine']}")
-        return tokens / (end - first)
+        return tokens / seconds
 
     one_run()  # warm-up (llguidance builds its view of the vocabulary once per model)
     return one_run

@@ -64,13 +64,12 @@ def sampling_params(
 ) -> "_native.SamplingParams":
     """Build native sampling parameters from validated Python values.
 
-    A grammar compiled from a JSON Schema (not lazy, every keyword enforced
-    by the grammar) runs on llguidance when
-    ``grammar_engine`` allows it and the library is there, as llguidance's
-    Lark form of the same GBNF (the same language, so key order, prop_order
-    and every bound hold); the GBNF text stays set as the fallback for a
-    grammar llguidance refuses.  ``grammar_engine="llguidance"`` runs raw
-    GBNF grammars on it too.
+    A grammar compiled from a JSON Schema (not lazy, every keyword enforced by
+    the grammar) runs on llguidance when ``grammar_engine`` allows it and the
+    library is there, as llguidance's Lark form of the same GBNF (the same
+    language, so key order, prop_order and every bound hold); the GBNF text
+    stays set as the fallback for a grammar llguidance refuses.
+    ``grammar_engine="llguidance"`` runs every non-lazy grammar on it.
     """
     p = _native.SamplingParams()
     temperature = _finite("temperature", temperature)

@@ -82,7 +82,8 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
             (same output under greedy decoding, fewer decode calls when the output copies the prompt).
         grammar_engine: ``"auto"`` (default; ``$LLAMA_NATIVE_GRAMMAR_ENGINE``) runs JSON Schema
             constraints on llguidance when it is installed and everything else on llama.cpp's GBNF
-            engine; ``"gbnf"`` always uses the GBNF engine; ``"llguidance"`` requires llguidance.
+            engine; ``"gbnf"`` always uses the GBNF engine; ``"llguidance"`` (which must be installed) also
+            runs raw GBNF grammars and end-checked schemas on it.  A grammar llguidance refuses runs on GBNF.
         jump_forward: under llguidance, text the grammar forces (keys, ``":"``, closing brackets,
             enum tails) is appended in its canonical tokens without sampling; True decodes those
             tokens in one batch, False one decode call each (the same output, more calls).
@@ -333,7 +334,7 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
             stale = [] if ctx.parallel else [g for g, owner in self._active if owner == me]
         for generator in stale:
             generator.close()
-        cache = self.cache if not ctx.parallel else None
+        cache = self.cache
         if cache is not None:
             self._restore_from_cache(ctx, cache, prompt_tokens)
         try:
@@ -389,6 +390,10 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         """
         if cache is not None and not isinstance(cache, BaseLlamaCache):
             raise TypeError(f"cache must be a LlamaRAMCache or LlamaDiskCache, not {type(cache).__name__}")
+        if cache is not None and self.context_params["n_parallel"] > 1:
+            raise ValueError(
+                "prompt caches apply to n_parallel=1; a parallel context keeps each sequence's tokens for the next request"
+            )
         self.cache = cache
 
     @staticmethod
@@ -396,7 +401,7 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         """Load the cached state sharing the longest prefix with the prompt, when it beats the live KV."""
         live = common_prefix(ctx.cached_tokens(), prompt_tokens)
         found, state = cache.lookup(prompt_tokens)
-        if state is not None and found > live + 1:
+        if state is not None and found > live:
             try:
                 ctx.load_state(state.data, list(state.tokens))
             except ValueError:

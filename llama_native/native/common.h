@@ -4,6 +4,7 @@
 #pragma once
 
 #include <llama.h>
+#include <nanobind/nanobind.h>
 
 #include <stdexcept>
 #include <string>
@@ -36,5 +37,14 @@ class LogCapture {
 // Raise Python's KeyboardInterrupt (or whatever a signal handler raised)
 // if a signal arrived.  Call with the GIL released; returns normally otherwise.
 void check_python_signals();
+
+// Call `f` with the GIL released when this thread holds it (code that waits
+// for another thread must never hold it), as is when it does not.
+template <typename F>
+decltype(auto) without_gil(F &&f) {
+    if (!PyGILState_Check()) return f();
+    nanobind::gil_scoped_release release;
+    return f();
+}
 
 }  // namespace llama_native

@@ -11,6 +11,12 @@ namespace nb = nanobind;
 
 namespace llama_native {
 
+size_t common_prefix(const std::vector<llama_token> &a, const std::vector<llama_token> &b) {
+    size_t n = 0;
+    while (n < a.size() && n < b.size() && a[n] == b[n]) ++n;
+    return n;
+}
+
 Context::Context(Model &model, const ContextParams &p) : model_(model), embeddings_(p.embeddings) {
     llama_context_params cp = llama_context_default_params();
     cp.n_ctx = p.n_ctx;
@@ -111,18 +117,7 @@ size_t Context::load_prompt(const std::vector<llama_token> &tokens, bool check_s
                                     " tokens, more than the context size " + std::to_string(n_ctx()));
     for (llama_token t : tokens) model_.check_token(t);
 
-    size_t common = 0;
-    while (common < cached_.size() && common < tokens.size() && cached_[common] == tokens[common]) ++common;
-    if (common == tokens.size()) --common;  // re-decode the last token to get its logits
-
-    if (common < cached_.size()) {
-        if (!llama_memory_seq_rm(llama_get_memory(ctx_), 0, (llama_pos)common, -1)) {
-            clear_cache();
-            common = 0;
-        } else {
-            cached_.resize(common);
-        }
-    }
+    const size_t common = keep_prefix(0, cached_, tokens);
     decode_tokens(tokens.data() + common, tokens.size() - common, (llama_pos)common, true, check_signals);
     return common;
 }
@@ -172,13 +167,13 @@ void Context::truncate_seq(llama_seq_id seq, std::vector<llama_token> &tokens, s
     tokens.resize(n);
 }
 
-void Context::truncate(size_t n) {
-    if (n >= cached_.size()) return;
-    if (!llama_memory_seq_rm(llama_get_memory(ctx_), 0, (llama_pos)n, -1)) {
-        clear_cache();
-        return;
-    }
-    cached_.resize(n);
+void Context::truncate(size_t n) { truncate_seq(0, cached_, n); }
+
+size_t Context::keep_prefix(llama_seq_id seq, std::vector<llama_token> &tokens, const std::vector<llama_token> &prompt) {
+    size_t common = common_prefix(tokens, prompt);
+    if (common == prompt.size()) --common;  // re-decode the last token to get its logits
+    truncate_seq(seq, tokens, common);
+    return tokens.size();
 }
 
 std::vector<std::vector<float>> Context::embed(const std::vector<std::vector<llama_token>> &inputs, bool normalize) {

@@ -15,6 +15,9 @@
 
 namespace llama_native {
 
+// Length of the longest common prefix of two token sequences.
+size_t common_prefix(const std::vector<llama_token> &a, const std::vector<llama_token> &b);
+
 // Inputs an embedding context decodes together in one batch (one sequence each).
 constexpr uint32_t kEmbedSequences = 16;
 
@@ -66,6 +69,10 @@ class Context {
     void truncate(size_t n);
     // The same for sequence `seq`, whose tokens are `tokens`.
     void truncate_seq(llama_seq_id seq, std::vector<llama_token> &tokens, size_t n);
+    // Keep the longest prefix of `tokens` (sequence `seq`) that `prompt`
+    // starts with, less the prompt's last token (decoded again for its
+    // logits); returns how many tokens are kept.
+    size_t keep_prefix(llama_seq_id seq, std::vector<llama_token> &tokens, const std::vector<llama_token> &prompt);
     std::vector<llama_token> &seq0_tokens() { return cached_; }
     // The KV state of sequence 0 (what `cached_tokens` holds), and its restore
     // (requires the lease; a single-sequence context).

@@ -74,15 +74,18 @@ void Generator::truncate_kv(size_t n) {
 }
 
 Generator::~Generator() {
-    if (sched_) {
-        if (PyGILState_Check()) {
-            nb::gil_scoped_release release;
-            sched_->withdraw(this);
-        } else {
-            sched_->withdraw(this);
-        }
-    }
+    withdraw();
     release_lease();
+}
+
+void Generator::withdraw() {
+    if (sched_) without_gil([this] { sched_->withdraw(this); });
+}
+
+void Generator::fail(std::exception_ptr error) {
+    finished_ = true;
+    finish_reason_ = "error";
+    error_ = std::move(error);
 }
 
 void Utf8Decoder::feed(const std::string &piece, std::string &out) {
@@ -160,14 +163,9 @@ void Generator::cancel() {
 
 void Generator::close() {
     if (sched_) {
-        {
-            nb::gil_scoped_release release;
-            sched_->withdraw(this);
-        }
-        if (!consumer_finished_) {
-            consumer_finished_ = true;
-            if (finish_reason_.empty() || !finished_) finish_reason_ = "cancelled";
-        }
+        withdraw();
+        if (!finished_) finish_reason_ = "cancelled";
+        consumer_finished_ = true;
         return;
     }
     if (!finished_) {

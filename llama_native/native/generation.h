@@ -79,7 +79,6 @@ class Generator {
     void set_end_check(nanobind::object check);
 
     bool finished() const { return sched_ ? consumer_finished_ : finished_; }
-    bool batched() const { return sched_ != nullptr; }
     const std::string &finish_reason() const { return finish_reason_; }
     size_t n_prompt_tokens() const { return n_prompt_; }
     size_t n_reused_tokens() const { return n_reused_; }
@@ -104,6 +103,8 @@ class Generator {
     std::vector<llama_token> &kv_tokens();  // what this request's sequence holds
     void truncate_kv(size_t n);
     std::optional<Chunk> next_batched();
+    void withdraw();                          // leave the scheduler (parallel context)
+    void fail(std::exception_ptr error);      // ends with "error"; next() rethrows it
 
     Context &ctx_;
     std::unique_ptr<Sampler> sampler_;

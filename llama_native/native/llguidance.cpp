@@ -61,7 +61,6 @@ struct Api {
     bool (*matcher_is_error)(const LlgMatcher *);
     int32_t (*matcher_validate_tokens)(LlgMatcher *, const uint32_t *, size_t);
     int32_t (*matcher_compute_ff_tokens)(LlgMatcher *, uint32_t *, size_t);
-    const char *(*get_version)();
     LlgMatcher *(*clone_matcher)(const LlgMatcher *);
 };
 
@@ -131,7 +130,6 @@ void llg_load(const std::string &path) {
     bind(lib, "llg_matcher_is_error", a.matcher_is_error);
     bind(lib, "llg_matcher_validate_tokens", a.matcher_validate_tokens);
     bind(lib, "llg_matcher_compute_ff_tokens", a.matcher_compute_ff_tokens);
-    bind(lib, "llg_get_version", a.get_version);
     bind(lib, "llg_clone_matcher", a.clone_matcher);
     g_api = a;
     g_loaded = true;  // the library stays loaded for the life of the process
@@ -141,8 +139,6 @@ bool llg_available() {
     std::lock_guard<std::mutex> lock(g_load_mutex);
     return g_loaded;
 }
-
-std::string llg_version() { return api().get_version(); }
 
 LlgVocab::LlgVocab(const llama_vocab *vocab, std::vector<llama_token> eog) {
     const Api &a = api();

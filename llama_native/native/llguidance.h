@@ -31,7 +31,6 @@ struct LlgMatcher;
 // what is missing.
 void llg_load(const std::string &path);
 bool llg_available();
-std::string llg_version();
 
 // A tokenizer view of a llama vocabulary, built once per model (about 0.3 s
 // for a 128k vocabulary) and shared by its matchers.  Compiling a grammar

@@ -86,14 +86,12 @@ Model::~Model() {
 }
 
 const LlgVocab &Model::llg_vocab() const {
-    auto build = [this]() -> const LlgVocab & {
+    // building takes a while: never wait for the lock holding the GIL
+    return without_gil([this]() -> const LlgVocab & {
         std::lock_guard<std::mutex> lock(llg_mutex_);
         if (!llg_vocab_) llg_vocab_ = std::make_unique<LlgVocab>(vocab_, eog_tokens());
         return *llg_vocab_;
-    };
-    if (!PyGILState_Check()) return build();
-    nb::gil_scoped_release release;  // building takes a while; never wait for the lock holding the GIL
-    return build();
+    });
 }
 
 std::map<std::string, std::string> Model::metadata() const {

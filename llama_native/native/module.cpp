@@ -52,7 +52,6 @@ NB_MODULE(_native, m) {
     m.def("supports_mlock", &llama_supports_mlock);
     m.def("llg_load", &llg_load, "path"_a);
     m.def("llg_available", &llg_available);
-    m.def("llg_version", &llg_version);
     m.def("default_seed", [] { return (uint32_t)LLAMA_DEFAULT_SEED; });
 
     nb::class_<ModelParams>(m, "ModelParams")
@@ -196,8 +195,7 @@ NB_MODULE(_native, m) {
         .def_rw("grammar_trigger_patterns", &SamplingParams::grammar_trigger_patterns)
         .def_rw("grammar_trigger_tokens", &SamplingParams::grammar_trigger_tokens)
         .def_rw("llg_kind", &SamplingParams::llg_kind)
-        .def_rw("llg_data", &SamplingParams::llg_data)
-        .def_rw("llg_required", &SamplingParams::llg_required);
+        .def_rw("llg_data", &SamplingParams::llg_data);
 
     nb::class_<GenerationParams>(m, "GenerationParams")
         .def(nb::init<>())
@@ -227,7 +225,6 @@ NB_MODULE(_native, m) {
         .def_prop_ro("generated_tokens", &Generator::generated_tokens)
         .def_prop_ro("text", &Generator::text)
         .def_prop_ro("grammar_resamples", &Generator::grammar_resamples)
-        .def_prop_ro("batched", &Generator::batched)
         .def_prop_ro("grammar_engine", [](const Generator &g) { return std::string(g.grammar_engine()); })
         .def_prop_ro("n_decode_calls", &Generator::n_decode_calls)
         .def_prop_ro("n_drafted", &Generator::n_drafted)

@@ -55,7 +55,7 @@ Sampler::Sampler(const Model &model, const SamplingParams &p) : model_(model), n
             llg_ = std::make_unique<LlgConstraint>(model.llg_vocab(), p.llg_kind, p.llg_data);
             eog_ = model.eog_tokens();
         } catch (const std::invalid_argument &) {
-            if (p.llg_required || p.grammar.empty()) throw;
+            if (p.grammar.empty()) throw;
         }
     }
     if (!llg_ && !p.grammar.empty()) {
@@ -163,35 +163,10 @@ llama_token Sampler::sample(llama_context *ctx, int idx) {
         if (arr.selected < 0) throw std::runtime_error("the sampler chain selected no token");
         id = arr.data[arr.selected].id;
     }
-    if (llg_) return sample_llg(logits, id);
-    if (!grammar_) return id;
-    const bool allowed = grammar_allows(id);
+    if (!grammar_ && !llg_) return id;
+    const bool allowed = llg_ ? llg_allows(id) : grammar_allows(id);
     if (allowed && end_allows(id)) return id;
-
-    // Rejected: mask the whole vocabulary with the grammar, then sample again
-    // (again, less each token the end check refuses).
-    ++resamples_;
-    refused_.clear();
-    if (allowed) refused_.push_back(id);
-    for (;;) {
-        fill_candidates(logits);
-        for (llama_token t : refused_) candidates_[t].logit = -INFINITY;
-        llama_token_data_array arr = {candidates_.data(), (size_t)n_vocab_, -1, false};
-        llama_grammar_apply_impl(*grammar_, &arr);
-        bool any = false;
-        for (size_t i = 0; i < arr.size && !any; ++i) any = arr.data[i].logit != -INFINITY;
-        if (!any) {
-            if (refused_.empty()) throw std::runtime_error("the grammar allows no token of this vocabulary at this point");
-            throw NoValidContinuation(
-                "the output can no longer become valid: every token the grammar allows would complete a value "
-                "that fails the final check");
-        }
-        llama_sampler_apply(chain_, &arr);
-        if (arr.selected < 0) throw std::runtime_error("the sampler chain selected no token");
-        id = arr.data[arr.selected].id;
-        if (end_allows(id)) return id;
-        refused_.push_back(id);
-    }
+    return resample(logits, id, allowed);
 }
 
 bool Sampler::llg_allows(llama_token token) {
@@ -199,64 +174,18 @@ bool Sampler::llg_allows(llama_token token) {
     return model_.is_eog(token) ? llg_->accepting() : llg_->allows(token);
 }
 
-// Sample under llguidance: the first choice is checked alone (cheap); when
-// it is rejected the mask over the whole vocabulary is computed once (tens
-// of microseconds for 128k tokens) and the choice is made among the allowed
-// tokens, less each one the end check refuses.
-llama_token Sampler::sample_llg(const float *logits, llama_token id) {
-    const bool allowed = llg_allows(id);
-    if (allowed && end_allows(id)) return id;
+// The first choice was rejected (by the grammar, or by the end check when
+// `allowed`): mask the whole vocabulary with the grammar engine once and
+// choose again, less each token the end check refuses.  llguidance's mask
+// costs tens of microseconds for 128k tokens; GBNF scans the vocabulary.
+llama_token Sampler::resample(const float *logits, llama_token id, bool allowed) {
     ++resamples_;
     refused_.clear();
     if (allowed) refused_.push_back(id);
-    const std::vector<uint32_t> &mask = llg_->mask();
-    const bool end_ok = llg_->accepting();
-    auto permitted = [&](llama_token t) {
-        if (model_.is_eog(t)) return end_ok;
-        return ((mask[(size_t)t >> 5] >> (t & 31)) & 1u) != 0;
-    };
+    const uint32_t *mask = llg_ ? llg_->mask().data() : nullptr;
+    const bool end_ok = llg_ && llg_->accepting();
     for (;;) {
-        bool any = false;
-        if (plain_greedy_) {
-            float best_logit = -INFINITY;
-            const size_t n_words = ((size_t)n_vocab_ + 31) / 32;
-            for (size_t w = 0; w < n_words; ++w) {
-                uint32_t bits = mask[w];
-                while (bits) {
-                    const llama_token t = (llama_token)(w * 32 + __builtin_ctz(bits));
-                    bits &= bits - 1;
-                    if (t >= n_vocab_) break;
-                    if (!any || logits[t] > best_logit) {
-                        if (std::find(refused_.begin(), refused_.end(), t) != refused_.end()) continue;
-                        best_logit = logits[t];
-                        id = t;
-                        any = true;
-                    }
-                }
-            }
-            if (end_ok) {
-                for (llama_token t : eog_) {
-                    if ((!any || logits[t] > best_logit) &&
-                        std::find(refused_.begin(), refused_.end(), t) == refused_.end()) {
-                        best_logit = logits[t];
-                        id = t;
-                        any = true;
-                    }
-                }
-            }
-        } else {
-            fill_candidates(logits);
-            for (llama_token t = 0; t < n_vocab_; ++t)
-                if (!permitted(t)) candidates_[t].logit = -INFINITY;
-            for (llama_token t : refused_) candidates_[t].logit = -INFINITY;
-            for (llama_token t = 0; t < n_vocab_ && !any; ++t) any = candidates_[t].logit != -INFINITY;
-            if (any) {
-                llama_token_data_array arr = {candidates_.data(), (size_t)n_vocab_, -1, false};
-                llama_sampler_apply(chain_, &arr);
-                if (arr.selected < 0) throw std::runtime_error("the sampler chain selected no token");
-                id = arr.data[arr.selected].id;
-            }
-        }
+        const bool any = plain_greedy_ && mask ? best_in_mask(logits, mask, end_ok, id) : choose_masked(logits, mask, end_ok, id);
         if (!any) {
             if (refused_.empty()) throw std::runtime_error("the grammar allows no token of this vocabulary at this point");
             throw NoValidContinuation(
@@ -266,6 +195,55 @@ llama_token Sampler::sample_llg(const float *logits, llama_token id) {
         if (end_allows(id)) return id;
         refused_.push_back(id);
     }
+}
+
+bool Sampler::is_refused(llama_token t) const { return std::find(refused_.begin(), refused_.end(), t) != refused_.end(); }
+
+// Greedy under an llguidance bitmask: the highest logit among the set bits
+// (and the end tokens when the value may end), not refused.
+bool Sampler::best_in_mask(const float *logits, const uint32_t *mask, bool end_ok, llama_token &id) const {
+    bool any = false;
+    float best_logit = -INFINITY;
+    auto consider = [&](llama_token t) {
+        if ((!any || logits[t] > best_logit) && !is_refused(t)) {
+            best_logit = logits[t];
+            id = t;
+            any = true;
+        }
+    };
+    const size_t n_words = ((size_t)n_vocab_ + 31) / 32;
+    for (size_t w = 0; w < n_words; ++w) {
+        for (uint32_t bits = mask[w]; bits; bits &= bits - 1) {
+            const llama_token t = (llama_token)(w * 32 + __builtin_ctz(bits));
+            if (t < n_vocab_) consider(t);
+        }
+    }
+    if (end_ok)
+        for (llama_token t : eog_) consider(t);
+    return any;
+}
+
+// The sampler chain over the candidates the grammar engine allows (an
+// llguidance bitmask, or the GBNF grammar), less the refused ones.
+bool Sampler::choose_masked(const float *logits, const uint32_t *mask, bool end_ok, llama_token &id) {
+    fill_candidates(logits);
+    llama_token_data_array arr = {candidates_.data(), (size_t)n_vocab_, -1, false};
+    if (mask) {
+        for (llama_token t = 0; t < n_vocab_; ++t) {
+            const bool permitted = model_.is_eog(t) ? end_ok : ((mask[(size_t)t >> 5] >> (t & 31)) & 1u) != 0;
+            if (!permitted) candidates_[t].logit = -INFINITY;
+        }
+    } else {
+        llama_grammar_apply_impl(*grammar_, &arr);
+    }
+    for (llama_token t : refused_) candidates_[t].logit = -INFINITY;
+    bool any = false;
+    for (size_t i = 0; i < arr.size && !any; ++i) any = arr.data[i].logit != -INFINITY;
+    if (!any) return false;
+    llama_sampler_apply(chain_, &arr);
+    if (arr.selected < 0) throw std::runtime_error("the sampler chain selected no token");
+    id = arr.data[arr.selected].id;
+    return true;
 }
 
 std::vector<llama_token> Sampler::forced_tokens() {

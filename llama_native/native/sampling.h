@@ -49,8 +49,7 @@ struct SamplingParams {
     // llguidance engine (see llguidance.h): when `llg_kind` is set ("json",
     // "lark", ...), `llg_data` is the constraint and `grammar` is not used.
     std::string llg_kind;
-    std::string llg_data;
-    bool llg_required = false;  // else a constraint llguidance refuses falls back to `grammar`
+    std::string llg_data;  // a constraint llguidance refuses falls back to `grammar`
 };
 
 // No token is left that the grammar and the end check both allow.
@@ -90,8 +89,11 @@ class Sampler {
 
   private:
     void fill_candidates(const float *logits);
-    llama_token sample_llg(const float *logits, llama_token first_choice);
     bool llg_allows(llama_token token);
+    llama_token resample(const float *logits, llama_token first_choice, bool first_allowed);
+    bool is_refused(llama_token token) const;
+    bool best_in_mask(const float *logits, const uint32_t *mask, bool end_ok, llama_token &id) const;
+    bool choose_masked(const float *logits, const uint32_t *mask, bool end_ok, llama_token &id);
     bool grammar_allows(llama_token token);
     bool completes_value(llama_token token);
     bool end_allows(llama_token token);

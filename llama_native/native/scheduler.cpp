@@ -60,8 +60,7 @@ Slot *Scheduler::choose_slot(const std::vector<llama_token> &prompt) {
     size_t best_common = 0;
     for (Slot &slot : slots_) {
         if (slot.busy) continue;
-        size_t common = 0;
-        while (common < slot.tokens.size() && common < prompt.size() && slot.tokens[common] == prompt[common]) ++common;
+        const size_t common = common_prefix(slot.tokens, prompt);
         if (!best || common > best_common || (common == best_common && slot.tokens.size() < best->tokens.size())) {
             best = &slot;
             best_common = common;
@@ -78,13 +77,7 @@ void Scheduler::admit_locked() {
         waiting_.pop_front();
         slot->busy = true;
         g->slot_ = slot;
-        size_t common = 0;
-        while (common < slot->tokens.size() && common < g->prompt_.size() && slot->tokens[common] == g->prompt_[common])
-            ++common;
-        if (common == g->prompt_.size()) --common;  // decode the last prompt token again for its logits
-        ctx_.truncate_seq(slot->seq, slot->tokens, common);
-        g->n_reused_ = slot->tokens.size();
-        g->prefill_pos_ = slot->tokens.size();
+        g->n_reused_ = g->prefill_pos_ = ctx_.keep_prefix(slot->seq, slot->tokens, g->prompt_);
         active_.push_back(g);
     }
 }
@@ -121,7 +114,7 @@ void Scheduler::run() {
             for (Generator *g : waiting_) active_.push_back(g);
             waiting_.clear();
             for (Generator *g : std::vector<Generator *>(active_)) {
-                g->error_ = std::make_exception_ptr(std::runtime_error("the context was closed"));
+                g->fail(std::make_exception_ptr(std::runtime_error("the context was closed")));
                 retire_locked(g);
             }
             return;
@@ -180,16 +173,13 @@ void Scheduler::run() {
             }
             const int rc = llama_decode(ctx_.get(), batch);
             if (rc != 0) failure = "llama_decode failed with status " + std::to_string(rc);
-            ++steps_;
             for (const Entry &e : entries) {
                 Generator *g = e.g;
                 const bool prefill = g->prefill_pos_ < g->prompt_.size();
                 if (!failure.empty()) {
                     llama_memory_seq_rm(llama_get_memory(ctx_.get()), g->slot_->seq, -1, -1);
                     g->slot_->tokens.clear();
-                    g->finished_ = true;
-                    g->finish_reason_ = "error";
-                    g->error_ = std::make_exception_ptr(std::runtime_error(failure));
+                    g->fail(std::make_exception_ptr(std::runtime_error(failure)));
                     produced.emplace_back(g, Chunk{});
                     continue;
                 }
@@ -208,9 +198,7 @@ void Scheduler::run() {
                 try {
                     g->sample_loop((int)(e.first + e.count - 1), {}, g->slot_->tokens.size(), chunk);
                 } catch (...) {
-                    g->finished_ = true;
-                    g->finish_reason_ = "error";
-                    g->error_ = std::current_exception();
+                    g->fail(std::current_exception());
                 }
                 produced.emplace_back(g, std::move(chunk));
             }

@@ -46,7 +46,6 @@ class Scheduler {
     // Forget what idle sequences hold (running requests keep theirs).
     void clear_idle();
     std::mutex &mutex() { return mutex_; }
-    int64_t steps() const { return steps_; }
 
   private:
     void run();
@@ -63,7 +62,6 @@ class Scheduler {
     std::vector<Generator *> active_;
     std::vector<Generator *> leaving_;
     bool stop_ = false;
-    int64_t steps_ = 0;
     std::thread thread_;
 };
 
