@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from . import _logging  # noqa: F401  (installs the log bridge)
 from .cache import LlamaCache, LlamaDiskCache, LlamaRAMCache
+from .default_model import MICRO_MODEL_PATH, default_model_path
 from .grammar import LlamaGrammar
 from .chat import ChatFormatterResponse, Jinja2ChatFormatter, register_chat_format
 from .llama import LLAMA_DEFAULT_SEED, Llama, ModelLoadError
@@ -33,5 +34,5 @@ __all__ = [
     "json_schema_to_gbnf", "object_from_schema", "schema_system_prompt",
     "SchemaValidationError", "UnsupportedSchemaError", "PromptLookupDecoding", "LlamaPromptLookupDecoding",
     "Jinja2ChatFormatter", "ChatFormatterResponse", "register_chat_format",
-    "LlamaCache", "LlamaRAMCache", "LlamaDiskCache",
+    "LlamaCache", "LlamaRAMCache", "LlamaDiskCache", "default_model_path", "MICRO_MODEL_PATH",
 ]

@@ -1,79 +1,104 @@
-"""Command line: ``python -m llama_native demo [--model PATH]`` (also ``llama-native demo``).
+"""Command line: ``python -m llama_native demo [--model PATH] [--text TEXT]`` (also ``llama-native demo``).
 
-The demo streams a completion to the terminal, then runs a grammar-constrained
-extraction and prints the parsed JSON object.  Until the embedded default model
-ships, running it without ``--model`` writes a tiny random-weight model (its
-text is meaningless, but the JSON it produces is always valid).
+The demo is the package's main job: a LangChain chain whose chat model is
+bound to a pydantic schema with ``with_structured_output``.  It extracts a
+nested object (a person with an address) from a short text, streams the
+model's tokens to the terminal as they come, then prints the parsed object.
+Without ``--model`` it runs the micro model embedded in the package (or
+``$LLAMA_NATIVE_MODEL_PATH``); the output is valid for the schema whatever
+the model, because generation is grammar-constrained.
 
 Example::
 
-    python -m llama_native demo --model ~/models/qwen2.5-0.5b-instruct-q4_k_m.gguf
+    python -m llama_native demo
+    python -m llama_native demo --model ~/models/qwen2.5-1.5b-instruct-q4_k_m.gguf \\
+        --text "Ana Costa, 41, moved to Porto in Portugal."
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
+import time
 from typing import List, Optional
 
-EXTRACTION_GRAMMAR = r'''
-root   ::= "{" "\"name\": " string ", \"age\": " age "}"
-string ::= "\"" [A-Za-z ]{1,24} "\""
-age    ::= [1-9] [0-9]?
-'''
+DEFAULT_TEXT = "Maria Lopez is 34 years old. Maria lives in Madrid, Spain."
 
 
-def _default_model() -> str:
+def _schema():
+    from pydantic import BaseModel, Field
+
+    class Address(BaseModel):
+        city: str
+        country: str
+
+    class Person(BaseModel):
+        """A person named in the text."""
+
+        name: str = Field(description="the person's name")
+        age: int = Field(description="age in years")
+        address: Address
+
+    return Person
+
+
+def demo(model: Optional[str], text: str, seed: int, n_ctx: int, schema_prompt: bool) -> int:
     try:
-        from .testing import synthetic_model_path
-    except ImportError as exc:  # gguf is an optional dependency
-        raise SystemExit(f"no --model given and the test-model writer needs `pip install gguf` ({exc})")
-    print("[demo] no --model given: using a tiny random-weight model (its text is noise; "
-          "the structure is real)", file=sys.stderr)
-    return str(synthetic_model_path())
+        from langchain_core.callbacks import BaseCallbackHandler
+        from langchain_core.prompts import ChatPromptTemplate
 
+        from langchain_llama_native import ChatLlamaCpp
+    except ImportError as exc:
+        raise SystemExit(f"the demo needs LangChain: pip install 'llama-native[langchain]' ({exc})")
+    from . import default_model_path
 
-def demo(model: Optional[str], max_tokens: int, seed: int, n_ctx: int) -> int:
-    from . import Llama, LlamaGrammar
+    class PrintTokens(BaseCallbackHandler):
+        def on_llm_new_token(self, token: str, **kwargs: object) -> None:
+            print(token, end="", flush=True)
 
-    path = model or _default_model()
-    llm = Llama(path, n_ctx=n_ctx, seed=seed)
-    text = "Jason is 30 years old and lives in Paris."
+    path = model or str(default_model_path())
+    if not os.path.isfile(path):
+        raise SystemExit(f"llama-native demo: no such model file: {path}")
+    print(f"model : {path}")
+    print(f"text  : {text}\n")
+    chat = ChatLlamaCpp(model_path=path, n_ctx=n_ctx, temperature=0, seed=seed, max_tokens=256)
+    prompt = ChatPromptTemplate.from_messages([("human", "{text}")])
+    chain = prompt | chat.with_structured_output(_schema(), schema_prompt=schema_prompt)
 
-    print(f"model: {path}\n\n1) streaming completion:")
-    prompt = f"Text: {text}\nSummary:"
-    print(prompt, end="", flush=True)
-    for chunk in llm(prompt, max_tokens=max_tokens, stream=True, temperature=0.7):
-        print(chunk["choices"][0]["text"], end="", flush=True)
-        if chunk["choices"][0]["finish_reason"]:
-            usage = chunk["usage"]
-    print(f"\n   [{usage['completion_tokens']} tokens, finish: {chunk['choices'][0]['finish_reason']}]")
-
-    print("\n2) grammar-constrained extraction (always valid JSON):")
-    grammar = LlamaGrammar.from_string(EXTRACTION_GRAMMAR)
-    extraction = (
-        "Extract the person's name and age as JSON.\n"
-        f"Text: {text}\nJSON: "
-    )
-    out = llm(extraction, grammar=grammar, max_tokens=64, temperature=0.2)
-    raw = out["choices"][0]["text"]
-    print(f"   raw   : {raw}")
-    print(f"   parsed: {json.loads(raw)}")
+    print("tokens: ", end="", flush=True)
+    started = time.perf_counter()
+    person = None
+    for partial in chain.stream({"text": text}, config={"callbacks": [PrintTokens()]}):
+        person = partial
+    elapsed = time.perf_counter() - started
+    print(f"\n\nparsed: {person!r}")
+    print(f"        ({elapsed:.2f} s; the output always validates against the schema)")
     return 0
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="llama-native", description="llama-native command line")
+    parser = argparse.ArgumentParser(
+        prog="llama-native",
+        description="llama-native: local GGUF models with schema-guided generation for LangChain and LlamaIndex.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    p_demo = sub.add_parser("demo", help="stream a completion and run a schema-guided extraction")
-    p_demo.add_argument("--model", help="path to a GGUF model (default: the built-in demo model)")
-    p_demo.add_argument("--max-tokens", type=int, default=48, help="tokens to stream (default 48)")
-    p_demo.add_argument("--seed", type=int, default=1, help="sampling seed (default 1)")
-    p_demo.add_argument("--n-ctx", type=int, default=2048, help="context size (default 2048)")
+    p_demo = sub.add_parser(
+        "demo",
+        help="extract a nested pydantic object from text with a LangChain chain (streams tokens)",
+        description="Runs a LangChain chain, ChatLlamaCpp(...).with_structured_output(Person), on a short text: "
+                    "tokens stream to the terminal, then the parsed pydantic object is printed. Uses the model "
+                    "embedded in the package unless --model (or $LLAMA_NATIVE_MODEL_PATH) names a GGUF file.",
+    )
+    p_demo.add_argument("--model", metavar="PATH", help="a GGUF model file (default: the embedded micro model)")
+    p_demo.add_argument("--text", default=DEFAULT_TEXT, help=f"the text to extract from (default: {DEFAULT_TEXT!r})")
+    p_demo.add_argument("--schema-prompt", action="store_true",
+                        help="also show the schema's skeleton, with field descriptions, in the system prompt")
+    p_demo.add_argument("--seed", type=int, default=1, help="sampling seed (default 1; decoding is greedy)")
+    p_demo.add_argument("--n-ctx", type=int, default=2048, help="context size in tokens (default 2048)")
     args = parser.parse_args(argv)
     if args.command == "demo":
-        return demo(args.model, args.max_tokens, args.seed, args.n_ctx)
+        return demo(args.model, args.text, args.seed, args.n_ctx, args.schema_prompt)
     return 2
 
 

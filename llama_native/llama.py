@@ -22,6 +22,8 @@ import time
 import uuid
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Union
 
+import numpy as np
+
 from . import _llguidance, _logging, _native
 from ._sampling import DEFAULT_SEED, generation_params, resolve_seed, sampling_params
 from ._async_api import AsyncMixin
@@ -290,6 +292,29 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
             return self._model.token_to_piece(token, special)
         except IndexError as exc:
             raise ValueError(str(exc)) from None
+
+    def logits(self, tokens: Sequence[int]) -> "np.ndarray":
+        """Raw logits at every position of ``tokens``: a float32 array of shape ``(len(tokens), n_vocab)``.
+
+        Row ``i`` scores the token that follows ``tokens[:i + 1]``.  The
+        tokens are decoded from an empty cache (and stay cached for a prompt
+        that starts with them).  As llama-cpp-python's ``eval`` + ``scores``
+        with ``logits_all=True``; useful to check a converted model against
+        its training framework.
+
+        Example::
+
+            >>> from llama_native.testing import synthetic_model_path
+            >>> llm = Llama(str(synthetic_model_path()), n_ctx=64, verbose=False)
+            >>> llm.logits(llm.tokenize(b"hello world")).shape[1] == llm.n_vocab()
+            True
+        """
+        ids = [int(t) for t in tokens]
+        try:
+            raw = self._context().logits(ids)
+        except IndexError as exc:
+            raise ValueError(str(exc)) from None
+        return np.frombuffer(raw, dtype=np.float32).reshape(len(ids), self.n_vocab())
 
     # ----------------------------------------------------------- completion
     def _prompt_tokens(self, prompt: Union[str, bytes, Sequence[int]]) -> List[int]:

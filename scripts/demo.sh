@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_setup.sh
-.venv/bin/python -m pip install ".[testing]"
+.venv/bin/python -m pip install ".[langchain]"
 exec .venv/bin/llama-native demo "$@"

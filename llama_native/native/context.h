@@ -81,6 +81,10 @@ class Context {
     const std::vector<llama_token> &cached_tokens() const { return cached_; }
     void clear_cache();
 
+    // Logits of every position of `tokens` decoded from an empty sequence 0
+    // (row-major, tokens.size() x n_vocab); the cache then holds `tokens`.
+    std::vector<float> logits(const std::vector<llama_token> &tokens);
+
     // Pooled (or last-token) embedding of each token list; inputs are packed into
     // batches of up to kEmbedSequences sequences.
     std::vector<std::vector<float>> embed(const std::vector<std::vector<llama_token>> &inputs, bool normalize);

@@ -158,6 +158,23 @@ NB_MODULE(_native, m) {
                  self.clear_cache();
                  self.release();
              })
+        .def("logits",
+             [](Context &self, const std::vector<llama_token> &tokens) {
+                 self.acquire();
+                 try {
+                     std::vector<float> out;
+                     {
+                         nb::gil_scoped_release release;
+                         out = self.logits(tokens);
+                     }
+                     self.release();
+                     return nb::bytes(reinterpret_cast<const char *>(out.data()), out.size() * sizeof(float));
+                 } catch (...) {
+                     self.release();
+                     throw;
+                 }
+             },
+             "tokens"_a)
         .def("embed",
              [](Context &self, const std::vector<std::vector<llama_token>> &inputs, bool normalize) {
                  self.acquire();
