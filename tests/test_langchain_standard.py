@@ -1,11 +1,13 @@
 """langchain-tests' standard suites for ChatLlamaCpp and LlamaCppEmbeddings, wired as their docs describe.
 
-The models are random-weight GGUFs with real tokenizers and chat templates
-(or ``$LLAMA_NATIVE_TEST_MODEL``).  A handful of checks ask what only a model
-that understands language can do (call ``magic_function`` with ``{"input": 3}``
-because the prompt says 3, answer a joke in JSON with the keys the prompt
-names); on the random models they are expected to fail (xfail, not strict:
-they may pass by chance), and they must pass on a real instruction-tuned model.
+The chat model is the embedded micro model (or ``$LLAMA_NATIVE_TEST_MODEL``),
+trained for exactly the jobs these checks ask about: it calls
+``magic_function`` with ``{"input": 3}`` because the prompt says 3, copies
+the Unicode customer name into its call, runs the agent loop.  The few checks
+that need more language than it has are listed in ``semantic_checks``: they
+are expected to fail on it (xfail, not strict) and must pass on a real
+instruction-tuned model.  Embeddings use a random-weight model with a real
+tokenizer.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from langchain_tests.integration_tests import ChatModelIntegrationTests, Embeddi
 from langchain_tests.unit_tests import ChatModelUnitTests, EmbeddingsUnitTests
 
 from langchain_llama_native import MODEL_PATH_ENV, ChatLlamaCpp, LlamaCppEmbeddings
-from llama_native.testing import real_tokenizer_model_path, synthetic_model_path
+from llama_native import MICRO_MODEL_PATH
+from llama_native.testing import real_tokenizer_model_path
 
 from conftest import ENV_MODEL
 
-CHAT_MODEL = ENV_MODEL or synthetic_model_path()
+CHAT_MODEL = ENV_MODEL or MICRO_MODEL_PATH
 OTHER_MODEL = real_tokenizer_model_path("phi-3")
 EMBEDDING_MODEL = ENV_MODEL or real_tokenizer_model_path("llama-bpe")
 
@@ -51,14 +54,10 @@ class TestChatLlamaCppUnit(_ChatParams, ChatModelUnitTests):
 
 
 class TestChatLlamaCppIntegration(_ChatParams, ChatModelIntegrationTests):
-    # checks only a model that understands the prompt passes (xfail on random weights: see conftest)
-    semantic_checks = {
-        "test_tool_calling": "tool called with args {'input': 3} because the prompt says 3",
-        "test_tool_calling_async": "tool called with args {'input': 3} because the prompt says 3",
-        "test_bind_runnables_as_tools": "a non-empty answer_style string, ended by the model",
-        "test_json_mode": "a JSON object with the keys the prompt names ('setup', 'punchline')",
-        "test_agent_loop": "a final answer that uses the tool's result",
-        "test_unicode_tool_call_integration": "the customer name from the prompt copied into the call",
+    # checks beyond the micro model (xfail on it: see conftest); every other semantic check passes on it
+    semantic_checks: Dict[str, str] = {
+        "test_tool_calling": "copying the digits of magic_function(3)",
+        "test_tool_calling_async": "copying the digits of magic_function(3)",
     }
 
     @property
