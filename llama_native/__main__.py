@@ -12,7 +12,7 @@ Example::
 
     python -m llama_native demo
     python -m llama_native demo --model ~/models/qwen2.5-1.5b-instruct-q4_k_m.gguf \\
-        --text "Ana Costa, 41, moved to Porto in Portugal."
+        --text "Maria Lopez, 34, moved to Madrid in Spain."
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import sys
 import time
 from typing import List, Optional
 
-DEFAULT_TEXT = "Maria Lopez is 34 years old. Maria lives in Madrid, Spain."
+DEFAULT_TEXT = "Ana Costa is 41 years old. Ana lives in Porto, Portugal."
 
 
 def _schema():

@@ -109,17 +109,15 @@ def _schema(**props: str) -> dict:
         "type": "object", "properties": {k: {"type": v} for k, v in props.items()}, "required": list(props)}}}
 
 
-@pytest.mark.xfail(ENV_MODEL is None, reason="the micro model copies multi-digit numbers poorly", strict=False)
 def test_extracts_the_fields_a_schema_names(llm: Llama) -> None:
     out = llm.create_chat_completion([{"role": "user", "content": "Jason is 30 years old."}],
                                      response_format=_schema(name="string", age="integer"), temperature=0)
     assert json.loads(out["choices"][0]["message"]["content"]) == {"name": "Jason", "age": 30}
-    out = llm.create_chat_completion([{"role": "user", "content": "You can reach Nina Park at nina@example.com."}],
-                                     response_format=_schema(name="string", email="string"), temperature=0)
-    assert json.loads(out["choices"][0]["message"]["content"]) == {"name": "Nina Park", "email": "nina@example.com"}
+    out = llm.create_chat_completion([{"role": "user", "content": "Tom Becker lives in Berlin. Tom is a pilot."}],
+                                     response_format=_schema(name="string", city="string", job="string"), temperature=0)
+    assert json.loads(out["choices"][0]["message"]["content"]) == {"name": "Tom Becker", "city": "Berlin", "job": "pilot"}
 
 
-@pytest.mark.xfail(ENV_MODEL is None, reason="the micro model copies multi-digit numbers poorly", strict=False)
 def test_calls_the_right_tool_with_the_arguments_the_request_names(llm: Llama) -> None:
     out = llm.create_chat_completion(
         [{"role": "user", "content": "What is the value of magic_function(3)? Use the tool."}],
@@ -153,8 +151,8 @@ def test_demo_streams_tokens_and_prints_the_parsed_nested_object() -> None:
     assert done.returncode == 0, done.stderr
     tokens = done.stdout.split("tokens: ", 1)[1].split("\n\nparsed: ", 1)[0]
     parsed = done.stdout.split("parsed: ", 1)[1]
-    assert json.loads(tokens)["address"]["city"] == "Madrid"
-    assert parsed.startswith("Person(name='Maria Lopez', age=34, address=Address(city='Madrid', country='Spain'))")
+    assert json.loads(tokens)["address"]["city"] == "Porto"
+    assert parsed.startswith("Person(name='Ana Costa', age=41, address=Address(city='Porto', country='Portugal'))")
 
 
 def test_demo_help_and_an_explicit_model() -> None:
