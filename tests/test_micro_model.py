@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -139,11 +140,13 @@ def test_a_greeting_gets_a_short_plain_reply_even_with_tools_offered(llm: Llama)
 
 
 # ------------------------------------------------------------------ the demo command
+# run outside the source tree, so `-m llama_native` finds the installed, compiled package
+RUN_DIR = tempfile.gettempdir()
 
 def _demo(*args: str) -> subprocess.CompletedProcess:
     model = ["--model", str(ENV_MODEL)] if ENV_MODEL else []
     return subprocess.run([sys.executable, "-m", "llama_native", "demo", *model, *args], capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=300, cwd=RUN_DIR)
 
 
 def test_demo_streams_tokens_and_prints_the_parsed_nested_object() -> None:
@@ -156,13 +159,14 @@ def test_demo_streams_tokens_and_prints_the_parsed_nested_object() -> None:
 
 
 def test_demo_help_and_an_explicit_model() -> None:
-    helped = subprocess.run([sys.executable, "-m", "llama_native", "demo", "--help"], capture_output=True, text=True)
+    helped = subprocess.run([sys.executable, "-m", "llama_native", "demo", "--help"], capture_output=True, text=True,
+                            cwd=RUN_DIR)
     assert helped.returncode == 0 and "--model" in helped.stdout and "--text" in helped.stdout
     done = subprocess.run([sys.executable, "-m", "llama_native", "demo", "--model", str(MODEL), "--text",
                            "Tom Becker is 27 years old. Tom lives in Berlin, Germany."],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, cwd=RUN_DIR)
     assert done.returncode == 0, done.stderr
     assert "parsed: Person(name='Tom Becker', age=27" in done.stdout
     missing = subprocess.run([sys.executable, "-m", "llama_native", "demo", "--model", "/nonexistent.gguf"],
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, cwd=RUN_DIR)
     assert missing.returncode != 0 and "nonexistent.gguf" in missing.stderr
