@@ -172,6 +172,22 @@ def _add_value(writer: Any, key: str, value: Any) -> None:
         raise TypeError(f"cannot write {key}={value!r}")
 
 
+def add_llama_hyperparameters(writer: Any, spec: ModelSpec, n_vocab: int, rope_base: float = 10000.0,
+                              norm_eps: float = 1e-5) -> None:
+    """The ``llama.*`` shape keys (and file type) of a Llama-architecture GGUF described by ``spec``."""
+    writer.add_context_length(spec.n_ctx_train)
+    writer.add_embedding_length(spec.n_embd)
+    writer.add_block_count(spec.n_layer)
+    writer.add_feed_forward_length(spec.n_ff)
+    writer.add_head_count(spec.n_head)
+    writer.add_head_count_kv(spec.n_head_kv)
+    writer.add_rope_dimension_count(spec.n_embd // spec.n_head)
+    writer.add_rope_freq_base(rope_base)
+    writer.add_layer_norm_rms_eps(norm_eps)
+    writer.add_vocab_size(n_vocab)
+    writer.add_file_type(1 if spec.f16 else 0)
+
+
 def write_model(path: os.PathLike | str, spec: ModelSpec = ModelSpec()) -> Path:
     """Write a random-weight Llama GGUF described by ``spec`` to ``path``.
 
@@ -202,17 +218,7 @@ def write_model(path: os.PathLike | str, spec: ModelSpec = ModelSpec()) -> Path:
 
     writer = gguf.GGUFWriter(str(path), "llama")
     writer.add_name(f"llama-native random test model ({spec.tokenizer})")
-    writer.add_context_length(spec.n_ctx_train)
-    writer.add_embedding_length(spec.n_embd)
-    writer.add_block_count(spec.n_layer)
-    writer.add_feed_forward_length(spec.n_ff)
-    writer.add_head_count(spec.n_head)
-    writer.add_head_count_kv(spec.n_head_kv)
-    writer.add_rope_dimension_count(head_dim)
-    writer.add_rope_freq_base(10000.0)
-    writer.add_layer_norm_rms_eps(1e-5)
-    writer.add_vocab_size(n_vocab)
-    writer.add_file_type(1 if spec.f16 else 0)
+    add_llama_hyperparameters(writer, spec, n_vocab)
     for key, value in vocab.items():
         _add_value(writer, key, value)
     for key, value in spec.extra.items():

@@ -7,7 +7,6 @@ here.  With ``LLAMA_NATIVE_TEST_MODEL`` set, they run on that model instead
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import nbformat
@@ -35,7 +34,6 @@ def test_notebook_runs(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
         monkeypatch.delenv("LLAMA_NATIVE_MODEL_PATH", raising=False)
     book = nbformat.read(path, as_version=4)
     client = NotebookClient(book, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
-    client.execute()
-    errors = [o for cell in book.cells for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-    assert not errors
-    assert os.environ.get("LLAMA_NATIVE_MODEL_PATH") == (str(ENV_MODEL) if ENV_MODEL else None)
+    client.execute()  # raises CellExecutionError at the first cell that fails (an assert included)
+    executed = [cell for cell in book.cells if cell.cell_type == "code"]
+    assert executed and all(cell.get("execution_count") for cell in executed)

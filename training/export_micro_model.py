@@ -57,6 +57,8 @@ def f16_rounded(model: MicroLlama) -> MicroLlama:
 def write_gguf(model: MicroLlama, tokenizer_json: Path, path: Path) -> None:
     import gguf
 
+    from llama_native.testing import ModelSpec, add_llama_hyperparameters
+
     cfg = model.cfg
     spec = json.loads(tokenizer_json.read_text(encoding="utf-8"))
     vocab = spec["model"]["vocab"]
@@ -72,17 +74,9 @@ def write_gguf(model: MicroLlama, tokenizer_json: Path, path: Path) -> None:
     writer.add_description("llama-native's embedded demo model: extraction as JSON, tool calls, short replies "
                            "(trained from scratch on synthetic data; see MODEL_CARD.md)")
     writer.add_license("MIT")
-    writer.add_context_length(cfg.n_ctx)
-    writer.add_embedding_length(cfg.n_embd)
-    writer.add_block_count(cfg.n_layer)
-    writer.add_feed_forward_length(cfg.n_ff)
-    writer.add_head_count(cfg.n_head)
-    writer.add_head_count_kv(cfg.n_head)
-    writer.add_rope_dimension_count(cfg.n_embd // cfg.n_head)
-    writer.add_rope_freq_base(cfg.rope_base)
-    writer.add_layer_norm_rms_eps(cfg.norm_eps)
-    writer.add_vocab_size(len(tokens))
-    writer.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
+    shape = ModelSpec(n_embd=cfg.n_embd, n_layer=cfg.n_layer, n_head=cfg.n_head, n_head_kv=cfg.n_head, n_ff=cfg.n_ff,
+                      n_ctx_train=cfg.n_ctx, f16=True)
+    add_llama_hyperparameters(writer, shape, len(tokens), cfg.rope_base, cfg.norm_eps)
     writer.add_tokenizer_model("gpt2")
     writer.add_tokenizer_pre("qwen2")
     writer.add_token_list(tokens)
