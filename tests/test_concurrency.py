@@ -81,6 +81,9 @@ def test_ctrl_c_interrupts_generation(model_path) -> None:
         pytest.skip("signals are delivered to the main thread only")
     # a generation far longer than the 0.3 s before the signal
     long_llm = Llama(str(model_path), n_ctx=32768, n_batch=64)
+    # Python's own Ctrl-C handler, as a user's script has it: an earlier test's event loop or kernel client
+    # may have left its SIGINT handler installed, which cancels tasks instead of raising KeyboardInterrupt
+    previous_handler = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
     start = time.monotonic()
     timer.start()
@@ -92,6 +95,7 @@ def test_ctrl_c_interrupts_generation(model_path) -> None:
         interrupted_after = None
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous_handler)
     assert interrupted_after is not None, "the generation finished before Ctrl-C arrived"
     assert interrupted_after < 5
     assert long_llm(PROMPT, max_tokens=2)["object"] == "text_completion"
