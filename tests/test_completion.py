@@ -195,3 +195,37 @@ def test_token_list_prompt(llm: Llama) -> None:
     b = llm(PROMPT, max_tokens=6, temperature=0)
     assert _text(a) == _text(b)
     assert a["usage"]["prompt_tokens"] == len(tokens)
+
+
+def test_greedy_with_logit_bias_is_the_argmax_of_biased_logits(llm: Llama) -> None:
+    """Greedy decoding takes the highest logit + bias, whatever token the bias moves to the top."""
+    import numpy as np
+
+    row = llm.logits(llm.tokenize(PROMPT.encode(), special=True))[-1]
+
+    def readable(token: int) -> bool:
+        try:
+            return bool(llm.token_to_piece(token).decode("utf-8").strip()) and not llm.token_is_eog(token)
+        except UnicodeDecodeError:
+            return False
+
+    ranked = [int(t) for t in np.argsort(-row, kind="stable")]
+    readable_ranked = [t for t in ranked if readable(t)]
+    top, second, low = readable_ranked[0], readable_ranked[1], readable_ranked[-1]
+    # tokens ranked above `second` whose text can't be compared are banned outright
+    unreadable_above = {t: float("-inf") for t in ranked[: ranked.index(second)] if not readable(t)}
+
+    def first_token(bias: dict) -> str:
+        return _text(llm(PROMPT, max_tokens=1, temperature=0, logit_bias={**unreadable_above, **bias}))
+
+    def text_of(token: int) -> str:
+        return llm.token_to_piece(token).decode("utf-8")
+
+    assert first_token({}) == text_of(top)
+    assert first_token({top: float("-inf")}) == text_of(second)
+    lifted = float(row[top] - row[low]) + 1.0
+    assert first_token({low: lifted}) == text_of(low)
+    # repeated entries add up, as in llama.cpp's logit-bias sampler: half the lift twice
+    assert row[low] + lifted / 2 < row[top]
+    assert first_token({low: lifted / 2}) != text_of(low)
+    assert first_token({low: lifted / 2, str(low): lifted / 2}) == text_of(low)

@@ -78,6 +78,9 @@ Model::Model(const std::string &path, const ModelParams &params, void *progress)
         throw std::runtime_error("failed to load model from '" + path + "': " + reason);
     }
     vocab_ = llama_model_get_vocab(model_);
+    const int n = n_vocab();
+    for (llama_token t = 0; t < n; ++t)
+        if (llama_vocab_is_eog(vocab_, t)) eog_.push_back(t);
 }
 
 Model::~Model() {
@@ -125,14 +128,6 @@ std::string Model::description() const {
     char buf[256];
     int n = llama_model_desc(model_, buf, sizeof(buf));
     return n > 0 ? std::string(buf, std::min<int>(n, sizeof(buf) - 1)) : std::string();
-}
-
-std::vector<llama_token> Model::eog_tokens() const {
-    std::vector<llama_token> out;
-    const int n = n_vocab();
-    for (llama_token t = 0; t < n; ++t)
-        if (llama_vocab_is_eog(vocab_, t)) out.push_back(t);
-    return out;
 }
 
 void Model::check_token(llama_token token) const {

@@ -52,7 +52,7 @@ class Model {
     bool add_eos() const { return llama_vocab_get_add_eos(vocab_); }
     bool is_eog(llama_token t) const { return llama_vocab_is_eog(vocab_, t); }
     bool is_control(llama_token t) const { return llama_vocab_is_control(vocab_, t); }
-    std::vector<llama_token> eog_tokens() const;
+    const std::vector<llama_token> &eog_tokens() const { return eog_; }  // ascending
 
     std::vector<llama_token> tokenize(const std::string &text, bool add_special, bool parse_special) const;
     std::string token_to_piece(llama_token token, bool special) const;
@@ -66,6 +66,7 @@ class Model {
     std::string path_;
     llama_model *model_ = nullptr;
     const llama_vocab *vocab_ = nullptr;
+    std::vector<llama_token> eog_;
     mutable std::mutex llg_mutex_;
     mutable std::unique_ptr<LlgVocab> llg_vocab_;
 };

@@ -49,11 +49,11 @@ llama_grammar *make_grammar(const Model &model, const SamplingParams &p) {
 
 }  // namespace
 
-Sampler::Sampler(const Model &model, const SamplingParams &p) : model_(model), n_vocab_(model.n_vocab()) {
+Sampler::Sampler(const Model &model, const SamplingParams &p)
+    : model_(model), eog_(model.eog_tokens()), n_vocab_(model.n_vocab()) {
     if (!p.llg_kind.empty()) {
         try {
             llg_ = std::make_unique<LlgConstraint>(model.llg_vocab(), p.llg_kind, p.llg_data);
-            eog_ = model.eog_tokens();
         } catch (const std::invalid_argument &) {
             if (p.grammar.empty()) throw;
         }
@@ -75,6 +75,12 @@ Sampler::Sampler(const Model &model, const SamplingParams &p) : model_(model), n
         }
         llama_sampler_chain_add(chain_, llama_sampler_init_logit_bias(n_vocab_, (int32_t)bias.size(), bias.data()));
     }
+    for (const auto &[token, value] : p.logit_bias) {
+        auto at = std::lower_bound(bias_.begin(), bias_.end(), token,
+                                   [](const std::pair<llama_token, float> &b, llama_token t) { return b.first < t; });
+        if (at != bias_.end() && at->first == token) at->second += value;  // repeated entries add up, as in llama.cpp
+        else bias_.insert(at, {token, value});
+    }
     const bool penalties = p.penalty_last_n != 0 &&
                            (p.repeat_penalty != 1.0f || p.presence_penalty != 0.0f || p.frequency_penalty != 0.0f);
     if (penalties) {
@@ -83,7 +89,7 @@ Sampler::Sampler(const Model &model, const SamplingParams &p) : model_(model), n
     }
     if (p.temperature <= 0.0f) {
         llama_sampler_chain_add(chain_, llama_sampler_init_greedy());
-        plain_greedy_ = p.logit_bias.empty() && !penalties;
+        greedy_ = !penalties;
     } else {
         if (p.top_k > 0) llama_sampler_chain_add(chain_, llama_sampler_init_top_k(p.top_k));
         if (p.typical_p < 1.0f) llama_sampler_chain_add(chain_, llama_sampler_init_typical(p.typical_p, 1));
@@ -137,25 +143,46 @@ bool Sampler::end_allows(llama_token token) {
     return !completes_value(token) || end_check_(token, false);
 }
 
-static llama_token argmax(const float *logits, int n) {
-    llama_token best = 0;
-    float best_logit = logits[0];
-    for (int t = 1; t < n; ++t) {
-        if (logits[t] > best_logit) {
-            best_logit = logits[t];
-            best = t;
-        }
+namespace {
+
+// The highest logit in [lo, hi) among the mask's set bits (every token when
+// `mask` is null), improving on `best`; the strict comparison keeps the lowest
+// id on ties, as llama.cpp's greedy sampler does.  -inf and NaN never win.
+inline void scan_range(const float *logits, const uint32_t *mask, llama_token lo, llama_token hi, float &best,
+                       llama_token &id) {
+    if (!mask) {
+        for (llama_token t = lo; t < hi; ++t)
+            if (logits[t] > best) best = logits[t], id = t;
+        return;
     }
-    return best;
+    for (llama_token t = lo; t < hi;) {
+        const llama_token base = t & ~31, end = std::min<llama_token>(base + 32, hi);
+        uint32_t bits = mask[(size_t)base >> 5] & (~0u << (t - base));
+        if (end - base < 32) bits &= (1u << (end - base)) - 1u;
+        if (bits == ~0u) {
+            for (llama_token k = base; k < end; ++k)
+                if (logits[k] > best) best = logits[k], id = k;
+        } else {
+            for (; bits; bits &= bits - 1) {
+                const llama_token k = base + (llama_token)__builtin_ctz(bits);
+                if (logits[k] > best) best = logits[k], id = k;
+            }
+        }
+        t = end;
+    }
 }
+
+}  // namespace
 
 llama_token Sampler::sample(llama_context *ctx, int idx) {
     const float *logits = llama_get_logits_ith(ctx, idx);
     if (!logits) throw std::runtime_error("no logits available for sampling");
 
     llama_token id;
-    if (plain_greedy_) {
-        id = argmax(logits, n_vocab_);
+    refused_.clear();
+    if (greedy_) {
+        if (!greedy_choice(logits, nullptr, true, id))
+            throw std::runtime_error("the logit bias bans every token of the vocabulary");
     } else {
         fill_candidates(logits);
         llama_token_data_array arr = {candidates_.data(), (size_t)n_vocab_, -1, false};
@@ -185,7 +212,7 @@ llama_token Sampler::resample(const float *logits, llama_token id, bool allowed)
     const uint32_t *mask = llg_ ? llg_->mask().data() : nullptr;
     const bool end_ok = llg_ && llg_->accepting();
     for (;;) {
-        const bool any = plain_greedy_ && mask ? best_in_mask(logits, mask, end_ok, id) : choose_masked(logits, mask, end_ok, id);
+        const bool any = greedy_ && mask ? greedy_choice(logits, mask, end_ok, id) : choose_masked(logits, mask, end_ok, id);
         if (!any) {
             if (refused_.empty()) throw std::runtime_error("the grammar allows no token of this vocabulary at this point");
             throw NoValidContinuation(
@@ -199,28 +226,39 @@ llama_token Sampler::resample(const float *logits, llama_token id, bool allowed)
 
 bool Sampler::is_refused(llama_token t) const { return std::find(refused_.begin(), refused_.end(), t) != refused_.end(); }
 
-// Greedy under an llguidance bitmask: the highest logit among the set bits
-// (and the end tokens when the value may end), not refused.
-bool Sampler::best_in_mask(const float *logits, const uint32_t *mask, bool end_ok, llama_token &id) const {
-    bool any = false;
-    float best_logit = -INFINITY;
-    auto consider = [&](llama_token t) {
-        if ((!any || logits[t] > best_logit) && !is_refused(t)) {
-            best_logit = logits[t];
-            id = t;
-            any = true;
-        }
-    };
-    const size_t n_words = ((size_t)n_vocab_ + 31) / 32;
-    for (size_t w = 0; w < n_words; ++w) {
-        for (uint32_t bits = mask[w]; bits; bits &= bits - 1) {
-            const llama_token t = (llama_token)(w * 32 + __builtin_ctz(bits));
-            if (t < n_vocab_) consider(t);
-        }
+// Greedy choice: the highest logit + bias among the allowed tokens, less
+// the refused ones.  Under an llguidance bitmask the allowed tokens are its
+// set bits, and the end tokens when the value may end; without one, every
+// token.  A token whose value is -inf (banned by the bias) is never chosen.
+// The vocabulary is scanned in order, the few special tokens (biased,
+// refused, end) one by one between the plain ranges, so ties still go to the
+// lowest id.
+bool Sampler::greedy_choice(const float *logits, const uint32_t *mask, bool end_ok, llama_token &id) {
+    specials_.clear();
+    for (const auto &b : bias_) specials_.push_back(b.first);
+    specials_.insert(specials_.end(), refused_.begin(), refused_.end());
+    if (mask) specials_.insert(specials_.end(), eog_.begin(), eog_.end());
+    std::sort(specials_.begin(), specials_.end());
+    specials_.erase(std::unique(specials_.begin(), specials_.end()), specials_.end());
+
+    float best = -INFINITY;
+    llama_token chosen = -1, lo = 0;
+    size_t next_bias = 0;
+    for (llama_token s : specials_) {
+        scan_range(logits, mask, lo, s, best, chosen);
+        lo = s + 1;
+        float value = logits[s];
+        while (next_bias < bias_.size() && bias_[next_bias].first < s) ++next_bias;
+        if (next_bias < bias_.size() && bias_[next_bias].first == s) value += bias_[next_bias].second;
+        bool allowed = !is_refused(s);
+        if (allowed && mask)
+            allowed = std::binary_search(eog_.begin(), eog_.end(), s) ? end_ok : ((mask[(size_t)s >> 5] >> (s & 31)) & 1u) != 0;
+        if (allowed && value > best) best = value, chosen = s;
     }
-    if (end_ok)
-        for (llama_token t : eog_) consider(t);
-    return any;
+    scan_range(logits, mask, lo, n_vocab_, best, chosen);
+    if (chosen < 0) return false;
+    id = chosen;
+    return true;
 }
 
 // The sampler chain over the candidates the grammar engine allows (an
@@ -229,10 +267,9 @@ bool Sampler::choose_masked(const float *logits, const uint32_t *mask, bool end_
     fill_candidates(logits);
     llama_token_data_array arr = {candidates_.data(), (size_t)n_vocab_, -1, false};
     if (mask) {
-        for (llama_token t = 0; t < n_vocab_; ++t) {
-            const bool permitted = model_.is_eog(t) ? end_ok : ((mask[(size_t)t >> 5] >> (t & 31)) & 1u) != 0;
-            if (!permitted) candidates_[t].logit = -INFINITY;
-        }
+        for (llama_token t = 0; t < n_vocab_; ++t)
+            if (!((mask[(size_t)t >> 5] >> (t & 31)) & 1u)) candidates_[t].logit = -INFINITY;
+        for (llama_token t : eog_) candidates_[t].logit = end_ok ? logits[t] : -INFINITY;
     } else {
         llama_grammar_apply_impl(*grammar_, &arr);
     }

@@ -92,7 +92,7 @@ class Sampler {
     bool llg_allows(llama_token token);
     llama_token resample(const float *logits, llama_token first_choice, bool first_allowed);
     bool is_refused(llama_token token) const;
-    bool best_in_mask(const float *logits, const uint32_t *mask, bool end_ok, llama_token &id) const;
+    bool greedy_choice(const float *logits, const uint32_t *mask, bool end_ok, llama_token &id);
     bool choose_masked(const float *logits, const uint32_t *mask, bool end_ok, llama_token &id);
     bool grammar_allows(llama_token token);
     bool completes_value(llama_token token);
@@ -105,7 +105,11 @@ class Sampler {
     std::vector<llama_token> eog_;
     EndCheck end_check_;
     std::vector<llama_token> refused_;
-    bool plain_greedy_ = false;  // greedy with no bias/penalties: argmax on raw logits
+    // Greedy without penalties: our own arg-max over logit + bias (no sampler
+    // chain, no candidate array); the chain serves every other case.
+    bool greedy_ = false;
+    std::vector<std::pair<llama_token, float>> bias_;  // summed per token, ascending ids
+    std::vector<llama_token> specials_;                 // scratch of greedy_choice
     int n_vocab_;
     std::vector<llama_token_data> candidates_;
     int64_t resamples_ = 0;
