@@ -343,11 +343,15 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         gen: "_native.GenerationParams",
         stats: Optional[Dict[str, int]] = None,
         end_check: Optional[Callable[[str], bool]] = None,
+        whole: bool = False,
     ) -> Iterator["_native.Chunk"]:
         """Chunks of one generation; ``stats["cached_tokens"]`` is set once the prompt is decoded.
 
         ``end_check(text)`` vets the completion whenever a token would
         complete the grammar's value; a refused token is never sampled.
+        ``whole``: the caller does not stream, so on a parallel context the
+        generation arrives as one chunk (this thread is woken once, not at
+        every step of the shared batch).
         """
         ctx = self._context()
         me = threading.get_ident()
@@ -376,7 +380,7 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         try:
             while True:
                 try:
-                    chunk = generator.next()
+                    chunk = generator.next(whole)
                 except _native.NoValidContinuation as exc:
                     raise SchemaValidationError(str(exc), generator.text) from None
                 if chunk is None:
@@ -538,7 +542,7 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
             prefix = self._model.detokenize(prompt_tokens, False).decode("utf-8", errors="replace")
         stats: Dict[str, int] = {"cached_tokens": 0}
         end_check = grammar.end_check if isinstance(grammar, LlamaGrammar) else None
-        chunks = self._native_generator(prompt_tokens, sampling, gen, stats, end_check)
+        chunks = self._native_generator(prompt_tokens, sampling, gen, stats, end_check, whole=not stream)
         if stream:
             return self._stream_completion(
                 chunks, prompt_tokens, prefix, completion_id, created, model_name, validator, stats

@@ -80,6 +80,39 @@ def test_usage_counts_and_streams_are_true(parallel: Llama) -> None:
     assert again["usage"]["prompt_tokens_details"]["cached_tokens"] >= len(tokens) - 1
 
 
+SYSTEM = (
+    "You extract people from short texts. Answer with one JSON object holding the person's name and age, "
+    "nothing else. Names are at most ten letters; ages are whole years.\n"
+)
+
+
+def test_a_shared_system_prompt_is_decoded_once(sequential: Llama, parallel: Llama) -> None:
+    """Concurrent requests sharing a long beginning copy it from the sequence that decoded it."""
+    prompts = [f"{SYSTEM}Text: person number {i} is {30 + i}.\nJSON:" for i in range(4)]
+    kwargs = dict(json_schema=Person, temperature=0, max_tokens=40)
+    want = [sequential.create_completion(p, **kwargs)["choices"][0]["text"] for p in prompts]
+    parallel.reset()
+    outs = _run_threads(lambda i: parallel.create_completion(prompts[i], **kwargs), len(prompts))
+    assert [o["choices"][0]["text"] for o in outs] == want
+    shared = len(parallel.tokenize(SYSTEM.encode()))
+    cached = sorted(o["usage"]["prompt_tokens_details"]["cached_tokens"] for o in outs)
+    # the first request decodes the system prompt; the others start from its copy
+    assert cached[0] == 0
+    assert all(c >= shared - 2 for c in cached[1:]), (cached, shared)
+
+
+def test_requests_of_different_lengths_leave_exact_caches(sequential: Llama, parallel: Llama) -> None:
+    """Requests finishing at different steps (idle sequences between busy ones) change no later output."""
+    lengths = [3, 17, 6, 24]
+    def run(llm: Llama, i: int) -> str:
+        return llm.create_completion(PROMPTS[i], temperature=0, max_tokens=lengths[i])["choices"][0]["text"]
+
+    want = [run(sequential, i) for i in range(4)]
+    parallel.reset()
+    for _ in range(2):  # the second round reuses what each sequence kept
+        assert _run_threads(lambda i: run(parallel, i), 4) == want
+
+
 def test_a_stream_can_be_cancelled_while_others_run(parallel: Llama) -> None:
     ban = {t: float("-inf") for t in parallel.eog_tokens()}
     stream = parallel.create_completion(PROMPTS[1], max_tokens=200, logit_bias=ban, stream=True)

@@ -101,6 +101,29 @@ def test_ctrl_c_interrupts_generation(model_path) -> None:
     assert long_llm(PROMPT, max_tokens=2)["object"] == "text_completion"
 
 
+def test_ctrl_c_interrupts_a_call_on_a_parallel_context(model_path) -> None:
+    """A non-streaming call on a parallel context waits natively for its whole result, and still sees Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals are delivered to the main thread only")
+    long_llm = Llama(str(model_path), n_ctx=32768, n_batch=64, n_parallel=2)
+    previous_handler = signal.signal(signal.SIGINT, signal.default_int_handler)
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    start = time.monotonic()
+    timer.start()
+    try:
+        long_llm(PROMPT, max_tokens=None, logit_bias=no_eog_bias(long_llm))
+    except KeyboardInterrupt:
+        interrupted_after = time.monotonic() - start
+    else:
+        interrupted_after = None
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous_handler)
+    assert interrupted_after is not None, "the generation finished before Ctrl-C arrived"
+    assert interrupted_after < 5
+    assert long_llm(PROMPT, max_tokens=2, logit_bias=no_eog_bias(long_llm))["usage"]["completion_tokens"] == 2
+
+
 def test_a_new_call_supersedes_a_suspended_stream_of_the_same_thread(llm: Llama) -> None:
     first = llm(PROMPT, max_tokens=50, stream=True, seed=1, logit_bias=no_eog_bias(llm))
     next(first)  # holds the context, suspended

@@ -1,6 +1,8 @@
 // Implementation of the token loop (see generation.h).
 #include "generation.h"
 
+#include <chrono>
+
 #include <nanobind/nanobind.h>
 
 #include <stdexcept>
@@ -337,11 +339,25 @@ void Generator::sample_loop(int idx0, const std::vector<llama_token> &draft, siz
     }
 }
 
-// Parallel context: wait for the scheduler's next chunk for this request.
-std::optional<Chunk> Generator::next_batched() {
+// Parallel context: wait for the scheduler's chunks for this request (all
+// of them with `whole`) and hand over everything ready as one chunk.  The
+// wait wakes up now and then to let Python handle signals (Ctrl-C).
+std::optional<Chunk> Generator::next_batched(bool whole) {
     nb::gil_scoped_release release;
     std::unique_lock<std::mutex> lock(sched_->mutex());
-    ready_cv_.wait(lock, [this] { return !ready_.empty() || producer_done_; });
+    auto done = [this, whole] {
+        if (producer_done_) return true;
+        if (ready_.empty()) return false;
+        return !whole || !ready_.back().finish_reason.empty();
+    };
+    while (!ready_cv_.wait_for(lock, std::chrono::milliseconds(100), done)) {
+        lock.unlock();
+        {
+            nb::gil_scoped_acquire acquire;
+            if (PyErr_CheckSignals() != 0) throw nb::python_error();
+        }
+        lock.lock();
+    }
     if (ready_.empty()) {
         consumer_finished_ = true;
         if (error_) std::rethrow_exception(error_);
@@ -349,14 +365,20 @@ std::optional<Chunk> Generator::next_batched() {
     }
     Chunk chunk = std::move(ready_.front());
     ready_.pop_front();
+    for (; !ready_.empty() && chunk.finish_reason.empty(); ready_.pop_front()) {
+        Chunk &more = ready_.front();
+        chunk.text += more.text;
+        chunk.tokens.insert(chunk.tokens.end(), more.tokens.begin(), more.tokens.end());
+        chunk.finish_reason = std::move(more.finish_reason);
+    }
     if (!chunk.finish_reason.empty()) consumer_finished_ = true;
     return chunk;
 }
 
-std::optional<Chunk> Generator::next() {
+std::optional<Chunk> Generator::next(bool whole) {
     if (sched_) {
         if (consumer_finished_) return std::nullopt;
-        return next_batched();
+        return next_batched(whole);
     }
     if (finished_) return std::nullopt;
     Chunk chunk;

@@ -68,7 +68,11 @@ class Generator {
     Generator &operator=(const Generator &) = delete;
 
     // One step; std::nullopt once finished.  Thread-safe against cancel().
-    std::optional<Chunk> next();
+    // On a parallel context a step may hold several tokens (what the
+    // scheduler produced since the last call), and `whole` waits for the
+    // request to finish and returns all of it at once: a caller that does
+    // not stream is then woken once, not at every step of the batch.
+    std::optional<Chunk> next(bool whole = false);
     // Ask the loop to stop (from any thread); the next step finishes with "cancelled".
     void cancel();
     // Finish now and release the context.
@@ -102,7 +106,7 @@ class Generator {
     void release_lease();
     std::vector<llama_token> &kv_tokens();  // what this request's sequence holds
     void truncate_kv(size_t n);
-    std::optional<Chunk> next_batched();
+    std::optional<Chunk> next_batched(bool whole);
     void withdraw();                          // leave the scheduler (parallel context)
     void fail(std::exception_ptr error);      // ends with "error"; next() rethrows it
 

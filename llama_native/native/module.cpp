@@ -230,7 +230,7 @@ NB_MODULE(_native, m) {
     nb::class_<Generator>(m, "Generator")
         .def(nb::init<Context &, std::vector<llama_token>, const SamplingParams &, const GenerationParams &>(),
              "context"_a, "prompt"_a, "sampling"_a, "params"_a, nb::keep_alive<1, 2>())
-        .def("next", &Generator::next)
+        .def("next", &Generator::next, nb::arg("whole") = false)
         .def("cancel", &Generator::cancel)
         .def("close", &Generator::close)
         .def("set_end_check", &Generator::set_end_check, "check"_a.none())

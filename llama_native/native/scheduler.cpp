@@ -82,6 +82,43 @@ void Scheduler::admit_locked() {
     }
 }
 
+// Called with the lock held, for a request still reading its prompt: when
+// another sequence holds a longer beginning of the prompt than this one's
+// own sequence, copy that sequence's KV state instead of decoding those
+// tokens again (concurrent requests often share a long system prompt).
+// Returns false when the request should wait a step: an earlier request is
+// still decoding a beginning they share.
+bool Scheduler::share_prefix_locked(Generator *g) {
+    const size_t limit = g->prompt_.size() - 1;  // the last token is decoded for its logits
+    const size_t worth = g->prefill_pos_ + kMinSharedTokens;
+    Slot *donor = nullptr;
+    size_t best = 0;
+    for (Slot &slot : slots_) {
+        if (&slot == g->slot_) continue;
+        const size_t common = std::min(common_prefix(slot.tokens, g->prompt_), limit);
+        if (common > best) best = common, donor = &slot;
+    }
+    if (donor && best >= worth) {
+        // A copy between sequences (KV streams) copies the whole stream; the
+        // copied cells keep their places, so the sequence continues exactly
+        // as if it had decoded them itself.
+        llama_memory_t mem = llama_get_memory(ctx_.get());
+        llama_memory_seq_rm(mem, g->slot_->seq, -1, -1);
+        llama_memory_seq_cp(mem, donor->seq, g->slot_->seq, -1, -1);
+        llama_memory_seq_rm(mem, g->slot_->seq, (llama_pos)best, -1);
+        g->slot_->tokens.assign(donor->tokens.begin(), donor->tokens.begin() + (long)best);
+        g->prefill_pos_ = g->n_reused_ = best;
+        return true;
+    }
+    for (Generator *h : active_) {
+        if (h == g) break;  // earlier requests only, so the first one never waits
+        if (h->cancelled_.load() || h->prefill_pos_ >= h->prompt_.size()) continue;
+        const size_t common = std::min(common_prefix(h->prompt_, g->prompt_), limit);
+        if (common >= worth && h->slot_->tokens.size() < common) return false;
+    }
+    return true;
+}
+
 // Called with the lock held: the request leaves the active set for good.
 void Scheduler::retire_locked(Generator *g) {
     active_.erase(std::remove(active_.begin(), active_.end(), g), active_.end());
@@ -91,13 +128,21 @@ void Scheduler::retire_locked(Generator *g) {
 }
 
 void Scheduler::run() {
+    // One sequence's tokens in the batch.  `g` is null for a placeholder: a
+    // token put in an idle sequence between two busy ones and removed right
+    // after the decode (see the batch layout below).
     struct Entry {
         Generator *g;
+        Slot *slot;
         size_t first, count;  // its tokens in the batch
         bool sample;          // logits at its last token, to sample from
     };
     llama_batch &batch = ctx_.batch();
     const size_t n_batch = ctx_.n_batch();
+    const size_t n_ctx_seq = ctx_.n_ctx_seq();
+    // Whether a request has reached its prompt's last token: from then on it
+    // feeds its tokens in the decode part of a step (and samples after them).
+    auto decoding = [](const Generator *g) { return g->prefill_pos_ + 1 >= g->prompt_.size(); };
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
         for (Generator *g : leaving_) {
@@ -125,26 +170,69 @@ void Scheduler::run() {
             continue;
         }
 
-        // One batch: every decoding request's pending tokens, then prompt
-        // chunks of the requests still reading their prompt.
+        // The batch layout keeps each step in one llama_decode micro-batch.
+        // With a sequence per KV stream, llama.cpp splits a batch into
+        // micro-batches of consecutive sequence ids that all hold the same
+        // number of tokens, and every extra micro-batch that carries logits
+        // reads the whole output matrix again (most of a step's cost on a
+        // large vocabulary).  So:
+        // - every decoding request feeds the same number of tokens (one,
+        //   unless all have more pending: tokens a grammar forces are fed one
+        //   per step, needing no logits until the last);
+        // - a prompt's last token is fed in that decode part, the rest of the
+        //   prompt in chunks that need no logits;
+        // - entries go in sequence order, and an idle sequence between two
+        //   busy ones gets a placeholder token, removed after the decode.
         std::vector<Entry> entries;
         std::vector<Generator *> cancelled;
-        size_t used = 0;
+        size_t k = SIZE_MAX;
         for (Generator *g : active_) {
             if (g->cancelled_.load()) {
                 cancelled.push_back(g);
                 continue;
             }
-            if (g->prefill_pos_ < g->prompt_.size() || g->pending_decode_.empty()) continue;
-            if (used + g->pending_decode_.size() > n_batch) continue;  // next step
-            entries.push_back({g, used, g->pending_decode_.size(), true});
-            used += g->pending_decode_.size();
+            if (!decoding(g)) continue;
+            const size_t pending = g->prefill_pos_ < g->prompt_.size() ? 1 : g->pending_decode_.size();
+            if (pending > 0) k = std::min(k, pending);
+        }
+        size_t used = 0;
+        for (Generator *g : active_) {
+            if (g->cancelled_.load() || !decoding(g)) continue;
+            const bool last_prompt_token = g->prefill_pos_ < g->prompt_.size();
+            const size_t pending = last_prompt_token ? 1 : g->pending_decode_.size();
+            if (pending == 0) continue;
+            const size_t count = std::min(k, pending);
+            if (used + count + slots_.size() > n_batch) continue;  // next step
+            entries.push_back({g, g->slot_, 0, count, count == pending});
+            used += count;
         }
         for (Generator *g : active_) {
-            if (g->cancelled_.load() || g->prefill_pos_ >= g->prompt_.size() || used >= n_batch) continue;
-            const size_t count = std::min(n_batch - used, g->prompt_.size() - g->prefill_pos_);
-            entries.push_back({g, used, count, g->prefill_pos_ + count == g->prompt_.size()});
+            if (g->cancelled_.load() || decoding(g) || !share_prefix_locked(g)) continue;
+            const size_t room = n_batch > used + slots_.size() ? n_batch - used - slots_.size() : 0;
+            const size_t count = std::min(room, g->prompt_.size() - 1 - g->prefill_pos_);
+            if (count == 0) continue;
+            entries.push_back({g, g->slot_, 0, count, false});
             used += count;
+        }
+        if (!entries.empty()) {
+            std::vector<bool> present(slots_.size(), false);
+            llama_seq_id lo = entries.front().slot->seq, hi = lo;
+            for (const Entry &e : entries) {
+                present[(size_t)e.slot->seq] = true;
+                lo = std::min(lo, e.slot->seq);
+                hi = std::max(hi, e.slot->seq);
+            }
+            for (llama_seq_id s = lo; s <= hi; ++s) {
+                Slot &slot = slots_[(size_t)s];
+                if (!present[(size_t)s] && slot.tokens.size() + 1 <= n_ctx_seq) entries.push_back({nullptr, &slot, 0, 1, false});
+            }
+            std::sort(entries.begin(), entries.end(),
+                      [](const Entry &a, const Entry &b) { return a.slot->seq < b.slot->seq; });
+            used = 0;
+            for (Entry &e : entries) {
+                e.first = used;
+                used += e.count;
+            }
         }
         lock.unlock();
 
@@ -159,23 +247,29 @@ void Scheduler::run() {
             batch.n_tokens = (int32_t)used;
             for (const Entry &e : entries) {
                 Generator *g = e.g;
-                const bool prefill = g->prefill_pos_ < g->prompt_.size();
-                const llama_token *src = prefill ? g->prompt_.data() + g->prefill_pos_ : g->pending_decode_.data();
-                const llama_pos pos0 = (llama_pos)g->slot_->tokens.size();
+                const Slot &slot = *e.slot;
+                const llama_token placeholder = slot.tokens.empty() ? 0 : slot.tokens.back();
+                const llama_token *src = !g                                     ? &placeholder
+                                         : g->prefill_pos_ < g->prompt_.size() ? g->prompt_.data() + g->prefill_pos_
+                                                                                : g->pending_decode_.data();
+                const llama_pos pos0 = (llama_pos)slot.tokens.size();
                 for (size_t i = 0; i < e.count; ++i) {
-                    const size_t k = e.first + i;
-                    batch.token[k] = src[i];
-                    batch.pos[k] = pos0 + (llama_pos)i;
-                    batch.n_seq_id[k] = 1;
-                    batch.seq_id[k][0] = g->slot_->seq;
-                    batch.logits[k] = e.sample && i + 1 == e.count;
+                    const size_t k2 = e.first + i;
+                    batch.token[k2] = src[i];
+                    batch.pos[k2] = pos0 + (llama_pos)i;
+                    batch.n_seq_id[k2] = 1;
+                    batch.seq_id[k2][0] = slot.seq;
+                    batch.logits[k2] = e.sample && i + 1 == e.count;
                 }
             }
             const int rc = llama_decode(ctx_.get(), batch);
             if (rc != 0) failure = "llama_decode failed with status " + std::to_string(rc);
             for (const Entry &e : entries) {
                 Generator *g = e.g;
-                const bool prefill = g->prefill_pos_ < g->prompt_.size();
+                if (!g) {  // the placeholder leaves no trace
+                    llama_memory_seq_rm(llama_get_memory(ctx_.get()), e.slot->seq, (llama_pos)e.slot->tokens.size(), -1);
+                    continue;
+                }
                 if (!failure.empty()) {
                     llama_memory_seq_rm(llama_get_memory(ctx_.get()), g->slot_->seq, -1, -1);
                     g->slot_->tokens.clear();
@@ -183,20 +277,20 @@ void Scheduler::run() {
                     produced.emplace_back(g, Chunk{});
                     continue;
                 }
-                if (prefill) {
-                    g->slot_->tokens.insert(g->slot_->tokens.end(), g->prompt_.begin() + (long)g->prefill_pos_,
-                                            g->prompt_.begin() + (long)(g->prefill_pos_ + e.count));
+                std::vector<llama_token> &kv = g->slot_->tokens;
+                if (g->prefill_pos_ < g->prompt_.size()) {
+                    kv.insert(kv.end(), g->prompt_.begin() + (long)g->prefill_pos_,
+                              g->prompt_.begin() + (long)(g->prefill_pos_ + e.count));
                     g->prefill_pos_ += e.count;
                 } else {
-                    g->slot_->tokens.insert(g->slot_->tokens.end(), g->pending_decode_.begin(),
-                                            g->pending_decode_.end());
-                    g->pending_decode_.clear();
+                    kv.insert(kv.end(), g->pending_decode_.begin(), g->pending_decode_.begin() + (long)e.count);
+                    g->pending_decode_.erase(g->pending_decode_.begin(), g->pending_decode_.begin() + (long)e.count);
                     ++g->decode_calls_;
                 }
                 if (!e.sample) continue;
                 Chunk chunk;
                 try {
-                    g->sample_loop((int)(e.first + e.count - 1), {}, g->slot_->tokens.size(), chunk);
+                    g->sample_loop((int)(e.first + e.count - 1), {}, kv.size(), chunk);
                 } catch (...) {
                     g->fail(std::current_exception());
                 }

@@ -52,6 +52,10 @@ class Scheduler {
     void admit_locked();
     Slot *choose_slot(const std::vector<llama_token> &prompt);
     void retire_locked(Generator *g);
+    bool share_prefix_locked(Generator *g);
+
+    // Shorter shared beginnings are decoded again rather than copied.
+    static constexpr size_t kMinSharedTokens = 8;
 
     Context &ctx_;
     std::vector<Slot> slots_;
