@@ -101,6 +101,23 @@ def test_a_shared_system_prompt_is_decoded_once(sequential: Llama, parallel: Lla
     assert all(c >= shared - 2 for c in cached[1:]), (cached, shared)
 
 
+def test_long_forced_runs_in_a_batch_match_sequential(sequential: Llama, parallel: Llama) -> None:
+    """Tokens a grammar forces (here a long const) are decoded apart from the sampled ones, same result."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "note": {"const": "the meeting moved to next Thursday afternoon, room four"},
+            "count": {"type": "integer", "minimum": 0, "maximum": 99},
+        },
+        "required": ["note", "count"],
+    }
+    kwargs = dict(json_schema=schema, temperature=0, max_tokens=80)
+    want = [sequential.create_completion(p, **kwargs)["choices"][0]["text"] for p in PROMPTS[:4]]
+    assert all("Thursday afternoon" in w for w in want)
+    parallel.reset()
+    assert _run_threads(lambda i: parallel.create_completion(PROMPTS[i], **kwargs)["choices"][0]["text"], 4) == want
+
+
 def test_requests_of_different_lengths_leave_exact_caches(sequential: Llama, parallel: Llama) -> None:
     """Requests finishing at different steps (idle sequences between busy ones) change no later output."""
     lengths = [3, 17, 6, 24]

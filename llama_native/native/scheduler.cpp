@@ -175,35 +175,31 @@ void Scheduler::run() {
         // micro-batches of consecutive sequence ids that all hold the same
         // number of tokens, and every extra micro-batch that carries logits
         // reads the whole output matrix again (most of a step's cost on a
-        // large vocabulary).  So:
-        // - every decoding request feeds the same number of tokens (one,
-        //   unless all have more pending: tokens a grammar forces are fed one
-        //   per step, needing no logits until the last);
-        // - a prompt's last token is fed in that decode part, the rest of the
-        //   prompt in chunks that need no logits;
+        // large vocabulary).  So logits are only ever asked of a request's
+        // single token in a step, and those all land in the first
+        // micro-batch (one token of every sequence); the rest of a step needs
+        // no logits and costs only the model's body:
+        // - a request with one pending token feeds it and samples after it;
+        //   with several (tokens a grammar forces), it feeds all but the last
+        //   now and the last, with logits, in the next step;
+        // - a prompt's last token is fed like a pending token, the rest of
+        //   the prompt in chunks without logits;
         // - entries go in sequence order, and an idle sequence between two
         //   busy ones gets a placeholder token, removed after the decode.
         std::vector<Entry> entries;
         std::vector<Generator *> cancelled;
-        size_t k = SIZE_MAX;
-        for (Generator *g : active_) {
-            if (g->cancelled_.load()) {
-                cancelled.push_back(g);
-                continue;
-            }
-            if (!decoding(g)) continue;
-            const size_t pending = g->prefill_pos_ < g->prompt_.size() ? 1 : g->pending_decode_.size();
-            if (pending > 0) k = std::min(k, pending);
-        }
+        for (Generator *g : active_)
+            if (g->cancelled_.load()) cancelled.push_back(g);
         size_t used = 0;
         for (Generator *g : active_) {
             if (g->cancelled_.load() || !decoding(g)) continue;
             const bool last_prompt_token = g->prefill_pos_ < g->prompt_.size();
             const size_t pending = last_prompt_token ? 1 : g->pending_decode_.size();
             if (pending == 0) continue;
-            const size_t count = std::min(k, pending);
+            // all but the last pending token now (no logits), the last one next step
+            const size_t count = pending > 1 ? pending - 1 : 1;
             if (used + count + slots_.size() > n_batch) continue;  // next step
-            entries.push_back({g, g->slot_, 0, count, count == pending});
+            entries.push_back({g, g->slot_, 0, count, pending == 1});
             used += count;
         }
         for (Generator *g : active_) {
