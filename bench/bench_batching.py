@@ -7,24 +7,36 @@ concurrent run sends the 8 requests from 8 threads to a model with
 concurrent output equals its sequential one.  Prints wall time, generated
 tokens/s and the throughput ratio (median of rounds).
 
+For scale it also runs the peer, llama.cpp's own ``llama-batched-bench``
+(built from the same source), on the same model with the same prompt and
+output lengths: its generation speed with 8 sequences against 1 is what
+batching buys on this machine with no grammar, no jump-forward and equal
+output lengths (``--no-peer`` skips it).
+
 Usage::
 
-    python bench/bench_batching.py [--model PATH] [--threads 2] [--requests 8] [--runs 3]
+    python bench/bench_batching.py [--model PATH] [--threads 2] [--requests 8] [--runs 3] [--no-peer]
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
-from typing import List
+from typing import List, Tuple
 
 from pydantic import BaseModel, Field
 
-from llama_native import Llama
-from llama_native.testing import bench_model_path
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _peers import build_llama_tool  # noqa: E402
+
+from llama_native import Llama  # noqa: E402
+from llama_native.testing import bench_model_path  # noqa: E402
 
 
 class Person(BaseModel):
@@ -55,12 +67,29 @@ def extract(llm: Llama, prompt: str) -> dict:
     return llm.create_completion(prompt, json_schema=Person, temperature=0, max_tokens=120)
 
 
+def peer_generation_speeds(model: str, threads: int, n_prompt: int, n_gen: int, n_seq: int) -> Tuple[float, float]:
+    """llama-batched-bench's generation tokens/s with 1 and with ``n_seq`` sequences."""
+    binary = build_llama_tool("llama-batched-bench")
+    out = subprocess.run(
+        [str(binary), "-m", model, "-c", str((n_prompt + n_gen) * n_seq + 64), "-b", "512", "-ub", "512",
+         "-npp", str(n_prompt), "-ntg", str(n_gen), "-npl", f"1,{n_seq}", "-t", str(threads), "-fa", "off"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    speeds = {}
+    for line in out.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 10 and re.fullmatch(r"\d+", cells[2]):
+            speeds[int(cells[2])] = float(cells[7])  # S_TG t/s
+    return speeds[1], speeds[n_seq]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--requests", type=int, default=8)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-peer", action="store_true", help="skip llama-batched-bench")
     args = parser.parse_args()
     model = str(args.model or bench_model_path())
     batch = prompts(args.requests)
@@ -102,6 +131,12 @@ def main() -> None:
     print(f"sequential (n_parallel=1): {seq:6.2f} s   {tokens / seq:7.1f} tok/s")
     print(f"batched    (n_parallel={args.requests}): {par:6.2f} s   {tokens / par:7.1f} tok/s")
     print(f"throughput ratio (batched / sequential): {seq / par:.2f}x")
+    if not args.no_peer:
+        n_prompt = round(statistics.mean(len(sequential.tokenize(p.encode())) for p in batch))
+        n_gen = max(1, round(tokens / len(batch)))
+        one, many = peer_generation_speeds(model, args.threads, n_prompt, n_gen, args.requests)
+        print(f"peer, llama-batched-bench (pp {n_prompt}, tg {n_gen}, no grammar): generation "
+              f"{one:.1f} tok/s with 1 sequence, {many:.1f} tok/s with {args.requests}: {many / one:.2f}x")
 
 
 if __name__ == "__main__":
