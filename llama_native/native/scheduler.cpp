@@ -44,13 +44,14 @@ void Scheduler::withdraw(Generator *g) {
     gone_cv_.wait(lock, [g] { return g->gone_; });
 }
 
+// The scheduler thread does the clearing between two steps: a sequence that
+// looks idle may hold a placeholder token during a decode.
 void Scheduler::clear_idle() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (Slot &slot : slots_) {
-        if (slot.busy) continue;
-        llama_memory_seq_rm(llama_get_memory(ctx_.get()), slot.seq, -1, -1);
-        slot.tokens.clear();
-    }
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (stop_) return;
+    clear_requested_ = true;
+    work_cv_.notify_all();
+    gone_cv_.wait(lock, [this] { return !clear_requested_ || stop_; });
 }
 
 // The free slot whose tokens share the longest prefix with the prompt (ties:
@@ -155,7 +156,17 @@ void Scheduler::run() {
             leaving_.clear();
             gone_cv_.notify_all();
         }
+        if (clear_requested_) {
+            for (Slot &slot : slots_) {
+                if (slot.busy) continue;
+                llama_memory_seq_rm(llama_get_memory(ctx_.get()), slot.seq, -1, -1);
+                slot.tokens.clear();
+            }
+            clear_requested_ = false;
+            gone_cv_.notify_all();
+        }
         if (stop_) {
+            gone_cv_.notify_all();
             for (Generator *g : waiting_) active_.push_back(g);
             waiting_.clear();
             for (Generator *g : std::vector<Generator *>(active_)) {

@@ -43,7 +43,8 @@ class Scheduler {
     // reference to `g`; a running request ends as cancelled.
     void withdraw(Generator *g);
 
-    // Forget what idle sequences hold (running requests keep theirs).
+    // Forget what idle sequences hold (running requests keep theirs); done by
+    // the scheduler thread between steps, this waits for it.
     void clear_idle();
     std::mutex &mutex() { return mutex_; }
 
@@ -66,6 +67,7 @@ class Scheduler {
     std::vector<Generator *> active_;
     std::vector<Generator *> leaving_;
     bool stop_ = false;
+    bool clear_requested_ = false;
     std::thread thread_;
 };
 
