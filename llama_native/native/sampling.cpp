@@ -66,21 +66,21 @@ Sampler::Sampler(const Model &model, const SamplingParams &p)
     cp.no_perf = true;
     chain_ = llama_sampler_chain_init(cp);
 
-    if (!p.logit_bias.empty()) {
-        std::vector<llama_logit_bias> bias;
-        bias.reserve(p.logit_bias.size());
-        for (const auto &[token, value] : p.logit_bias) {
-            model.check_token(token);
-            bias.push_back({token, value});
-        }
-        llama_sampler_chain_add(chain_, llama_sampler_init_logit_bias(n_vocab_, (int32_t)bias.size(), bias.data()));
-    }
     for (const auto &[token, value] : p.logit_bias) {
+        model.check_token(token);
         auto at = std::lower_bound(bias_.begin(), bias_.end(), token,
-                                   [](const std::pair<llama_token, float> &b, llama_token t) { return b.first < t; });
-        if (at != bias_.end() && at->first == token) at->second += value;  // repeated entries add up, as in llama.cpp
+                                   [](const llama_logit_bias &b, llama_token t) { return b.token < t; });
+        if (at != bias_.end() && at->token == token) at->bias += value;  // repeated entries add up, as in llama.cpp
         else bias_.insert(at, {token, value});
     }
+    if (!bias_.empty())
+        llama_sampler_chain_add(chain_, llama_sampler_init_logit_bias(n_vocab_, (int32_t)bias_.size(), bias_.data()));
+    // The tokens greedy_choice weighs one by one: biased ones, and end tokens under a mask.
+    for (const auto &b : bias_) plain_specials_.push_back(b.token);
+    masked_specials_ = plain_specials_;
+    masked_specials_.insert(masked_specials_.end(), eog_.begin(), eog_.end());
+    std::sort(masked_specials_.begin(), masked_specials_.end());
+    masked_specials_.erase(std::unique(masked_specials_.begin(), masked_specials_.end()), masked_specials_.end());
     const bool penalties = p.penalty_last_n != 0 &&
                            (p.repeat_penalty != 1.0f || p.presence_penalty != 0.0f || p.frequency_penalty != 0.0f);
     if (penalties) {
@@ -234,22 +234,24 @@ bool Sampler::is_refused(llama_token t) const { return std::find(refused_.begin(
 // refused, end) one by one between the plain ranges, so ties still go to the
 // lowest id.
 bool Sampler::greedy_choice(const float *logits, const uint32_t *mask, bool end_ok, llama_token &id) {
-    specials_.clear();
-    for (const auto &b : bias_) specials_.push_back(b.first);
-    specials_.insert(specials_.end(), refused_.begin(), refused_.end());
-    if (mask) specials_.insert(specials_.end(), eog_.begin(), eog_.end());
-    std::sort(specials_.begin(), specials_.end());
-    specials_.erase(std::unique(specials_.begin(), specials_.end()), specials_.end());
+    const std::vector<llama_token> *specials = mask ? &masked_specials_ : &plain_specials_;
+    if (!refused_.empty()) {
+        specials_ = *specials;
+        specials_.insert(specials_.end(), refused_.begin(), refused_.end());
+        std::sort(specials_.begin(), specials_.end());
+        specials_.erase(std::unique(specials_.begin(), specials_.end()), specials_.end());
+        specials = &specials_;
+    }
 
     float best = -INFINITY;
     llama_token chosen = -1, lo = 0;
     size_t next_bias = 0;
-    for (llama_token s : specials_) {
+    for (llama_token s : *specials) {
         scan_range(logits, mask, lo, s, best, chosen);
         lo = s + 1;
         float value = logits[s];
-        while (next_bias < bias_.size() && bias_[next_bias].first < s) ++next_bias;
-        if (next_bias < bias_.size() && bias_[next_bias].first == s) value += bias_[next_bias].second;
+        while (next_bias < bias_.size() && bias_[next_bias].token < s) ++next_bias;
+        if (next_bias < bias_.size() && bias_[next_bias].token == s) value += bias_[next_bias].bias;
         bool allowed = !is_refused(s);
         if (allowed && mask)
             allowed = std::binary_search(eog_.begin(), eog_.end(), s) ? end_ok : ((mask[(size_t)s >> 5] >> (s & 31)) & 1u) != 0;

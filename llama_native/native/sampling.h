@@ -102,14 +102,15 @@ class Sampler {
     llama_sampler *chain_ = nullptr;
     llama_grammar *grammar_ = nullptr;
     std::unique_ptr<LlgConstraint> llg_;
-    std::vector<llama_token> eog_;
+    const std::vector<llama_token> &eog_;  // the model's, ascending
     EndCheck end_check_;
     std::vector<llama_token> refused_;
     // Greedy without penalties: our own arg-max over logit + bias (no sampler
     // chain, no candidate array); the chain serves every other case.
     bool greedy_ = false;
-    std::vector<std::pair<llama_token, float>> bias_;  // summed per token, ascending ids
-    std::vector<llama_token> specials_;                 // scratch of greedy_choice
+    std::vector<llama_logit_bias> bias_;  // summed per token, ascending ids
+    std::vector<llama_token> plain_specials_, masked_specials_;  // see greedy_choice
+    std::vector<llama_token> specials_;                            // scratch: the above plus refused tokens
     int n_vocab_;
     std::vector<llama_token_data> candidates_;
     int64_t resamples_ = 0;

@@ -128,22 +128,76 @@ void Scheduler::retire_locked(Generator *g) {
     g->ready_cv_.notify_all();
 }
 
-void Scheduler::run() {
-    // One sequence's tokens in the batch.  `g` is null for a placeholder: a
-    // token put in an idle sequence between two busy ones and removed right
-    // after the decode (see the batch layout below).
-    struct Entry {
-        Generator *g;
-        Slot *slot;
-        size_t first, count;  // its tokens in the batch
-        bool sample;          // logits at its last token, to sample from
-    };
-    llama_batch &batch = ctx_.batch();
+// Called with the lock held: this step's batch, in sequence order, with
+// each entry's place in it.
+std::vector<Scheduler::Entry> Scheduler::plan_step_locked() {
     const size_t n_batch = ctx_.n_batch();
     const size_t n_ctx_seq = ctx_.n_ctx_seq();
     // Whether a request has reached its prompt's last token: from then on it
     // feeds its tokens in the decode part of a step (and samples after them).
     auto decoding = [](const Generator *g) { return g->prefill_pos_ + 1 >= g->prompt_.size(); };
+
+    // The batch layout keeps each step in one llama_decode micro-batch.
+    // With a sequence per KV stream, llama.cpp splits a batch into
+    // micro-batches of consecutive sequence ids that all hold the same
+    // number of tokens, and every extra micro-batch that carries logits
+    // reads the whole output matrix again (most of a step's cost on a
+    // large vocabulary).  So logits are only ever asked of a request's
+    // single token in a step, and those all land in the first
+    // micro-batch (one token of every sequence); the rest of a step needs
+    // no logits and costs only the model's body:
+    // - a request with one pending token feeds it and samples after it;
+    //   with several (tokens a grammar forces), it feeds all but the last
+    //   now and the last, with logits, in the next step;
+    // - a prompt's last token is fed like a pending token, the rest of
+    //   the prompt in chunks without logits;
+    // - entries go in sequence order, and an idle sequence between two
+    //   busy ones gets a placeholder token, removed after the decode.
+    std::vector<Entry> entries;
+    size_t used = 0;
+    for (Generator *g : active_) {
+        if (g->cancelled_.load() || !decoding(g)) continue;
+        const bool last_prompt_token = g->prefill_pos_ < g->prompt_.size();
+        const size_t pending = last_prompt_token ? 1 : g->pending_decode_.size();
+        if (pending == 0) continue;
+        // all but the last pending token now (no logits), the last one next step
+        const size_t count = pending > 1 ? pending - 1 : 1;
+        if (used + count + slots_.size() > n_batch) continue;  // next step
+        entries.push_back({g, g->slot_, 0, count, pending == 1});
+        used += count;
+    }
+    for (Generator *g : active_) {
+        if (g->cancelled_.load() || decoding(g) || !share_prefix_locked(g)) continue;
+        const size_t room = n_batch > used + slots_.size() ? n_batch - used - slots_.size() : 0;
+        const size_t count = std::min(room, g->prompt_.size() - 1 - g->prefill_pos_);
+        if (count == 0) continue;
+        entries.push_back({g, g->slot_, 0, count, false});
+        used += count;
+    }
+    if (entries.empty()) return entries;
+    std::vector<bool> present(slots_.size(), false);
+    llama_seq_id lo = entries.front().slot->seq, hi = lo;
+    for (const Entry &e : entries) {
+        present[(size_t)e.slot->seq] = true;
+        lo = std::min(lo, e.slot->seq);
+        hi = std::max(hi, e.slot->seq);
+    }
+    for (llama_seq_id s = lo; s <= hi; ++s) {
+        Slot &slot = slots_[(size_t)s];
+        if (!present[(size_t)s] && slot.tokens.size() + 1 <= n_ctx_seq) entries.push_back({nullptr, &slot, 0, 1, false});
+    }
+    std::sort(entries.begin(), entries.end(),
+              [](const Entry &a, const Entry &b) { return a.slot->seq < b.slot->seq; });
+    used = 0;
+    for (Entry &e : entries) {
+        e.first = used;
+        used += e.count;
+    }
+    return entries;
+}
+
+void Scheduler::run() {
+    llama_batch &batch = ctx_.batch();
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
         for (Generator *g : leaving_) {
@@ -181,66 +235,11 @@ void Scheduler::run() {
             continue;
         }
 
-        // The batch layout keeps each step in one llama_decode micro-batch.
-        // With a sequence per KV stream, llama.cpp splits a batch into
-        // micro-batches of consecutive sequence ids that all hold the same
-        // number of tokens, and every extra micro-batch that carries logits
-        // reads the whole output matrix again (most of a step's cost on a
-        // large vocabulary).  So logits are only ever asked of a request's
-        // single token in a step, and those all land in the first
-        // micro-batch (one token of every sequence); the rest of a step needs
-        // no logits and costs only the model's body:
-        // - a request with one pending token feeds it and samples after it;
-        //   with several (tokens a grammar forces), it feeds all but the last
-        //   now and the last, with logits, in the next step;
-        // - a prompt's last token is fed like a pending token, the rest of
-        //   the prompt in chunks without logits;
-        // - entries go in sequence order, and an idle sequence between two
-        //   busy ones gets a placeholder token, removed after the decode.
-        std::vector<Entry> entries;
         std::vector<Generator *> cancelled;
         for (Generator *g : active_)
             if (g->cancelled_.load()) cancelled.push_back(g);
-        size_t used = 0;
-        for (Generator *g : active_) {
-            if (g->cancelled_.load() || !decoding(g)) continue;
-            const bool last_prompt_token = g->prefill_pos_ < g->prompt_.size();
-            const size_t pending = last_prompt_token ? 1 : g->pending_decode_.size();
-            if (pending == 0) continue;
-            // all but the last pending token now (no logits), the last one next step
-            const size_t count = pending > 1 ? pending - 1 : 1;
-            if (used + count + slots_.size() > n_batch) continue;  // next step
-            entries.push_back({g, g->slot_, 0, count, pending == 1});
-            used += count;
-        }
-        for (Generator *g : active_) {
-            if (g->cancelled_.load() || decoding(g) || !share_prefix_locked(g)) continue;
-            const size_t room = n_batch > used + slots_.size() ? n_batch - used - slots_.size() : 0;
-            const size_t count = std::min(room, g->prompt_.size() - 1 - g->prefill_pos_);
-            if (count == 0) continue;
-            entries.push_back({g, g->slot_, 0, count, false});
-            used += count;
-        }
-        if (!entries.empty()) {
-            std::vector<bool> present(slots_.size(), false);
-            llama_seq_id lo = entries.front().slot->seq, hi = lo;
-            for (const Entry &e : entries) {
-                present[(size_t)e.slot->seq] = true;
-                lo = std::min(lo, e.slot->seq);
-                hi = std::max(hi, e.slot->seq);
-            }
-            for (llama_seq_id s = lo; s <= hi; ++s) {
-                Slot &slot = slots_[(size_t)s];
-                if (!present[(size_t)s] && slot.tokens.size() + 1 <= n_ctx_seq) entries.push_back({nullptr, &slot, 0, 1, false});
-            }
-            std::sort(entries.begin(), entries.end(),
-                      [](const Entry &a, const Entry &b) { return a.slot->seq < b.slot->seq; });
-            used = 0;
-            for (Entry &e : entries) {
-                e.first = used;
-                used += e.count;
-            }
-        }
+        const std::vector<Entry> entries = plan_step_locked();
+        const size_t used = entries.empty() ? 0 : entries.back().first + entries.back().count;
         lock.unlock();
 
         std::vector<std::pair<Generator *, Chunk>> produced;
@@ -261,12 +260,12 @@ void Scheduler::run() {
                                                                                 : g->pending_decode_.data();
                 const llama_pos pos0 = (llama_pos)slot.tokens.size();
                 for (size_t i = 0; i < e.count; ++i) {
-                    const size_t k2 = e.first + i;
-                    batch.token[k2] = src[i];
-                    batch.pos[k2] = pos0 + (llama_pos)i;
-                    batch.n_seq_id[k2] = 1;
-                    batch.seq_id[k2][0] = slot.seq;
-                    batch.logits[k2] = e.sample && i + 1 == e.count;
+                    const size_t k = e.first + i;
+                    batch.token[k] = src[i];
+                    batch.pos[k] = pos0 + (llama_pos)i;
+                    batch.n_seq_id[k] = 1;
+                    batch.seq_id[k][0] = slot.seq;
+                    batch.logits[k] = e.sample && i + 1 == e.count;
                 }
             }
             const int rc = llama_decode(ctx_.get(), batch);

@@ -49,7 +49,18 @@ class Scheduler {
     std::mutex &mutex() { return mutex_; }
 
   private:
+    // One sequence's tokens in a step's batch.  `g` is null for a
+    // placeholder: a token put in an idle sequence between two busy ones and
+    // removed right after the decode (see plan_step_locked).
+    struct Entry {
+        Generator *g;
+        Slot *slot;
+        size_t first, count;  // its tokens in the batch
+        bool sample;          // logits at its last token, to sample from
+    };
+
     void run();
+    std::vector<Entry> plan_step_locked();
     void admit_locked();
     Slot *choose_slot(const std::vector<llama_token> &prompt);
     void retire_locked(Generator *g);
