@@ -65,6 +65,8 @@ class ChatMixin:
         schema_prompt: bool = False,
         prop_order: Optional[List[str]] = None,
         chat_template_kwargs: Optional[Dict[str, Any]] = None,
+        json_whitespace: Optional[str] = None,
+        max_tool_calls: Optional[int] = None,
         **kwargs: Any,
     ) -> Union[Dict[str, Any], Iterator[Dict[str, Any]]]:
         """Answer ``messages``; returns a ``chat.completion`` dict, or ``chat.completion.chunk`` dicts with ``stream=True``.
@@ -78,7 +80,13 @@ class ChatMixin:
         ``tool_calls`` whose arguments always validate against the tool's
         parameters.  ``schema_prompt=True`` adds the schema's field
         descriptions to the system message; ``prop_order`` puts the listed
-        keys of the ``response_format`` schema first.  The last streamed chunk carries
+        keys of the ``response_format`` schema first.  ``json_whitespace``
+        (``"free"``, ``"compact"``, ``"pretty"``; default: the model's) is what
+        the schema and tool-argument grammars allow between JSON tokens.
+        Under ``tool_choice="required"`` a reply holds at most
+        ``max_tool_calls`` calls (default: one per tool; one with
+        ``parallel_tool_calls=False`` or a named choice), so a model cannot
+        repeat calls until ``max_tokens``.  The last streamed chunk carries
         ``usage``.
 
         Example::
@@ -106,6 +114,8 @@ class ChatMixin:
             messages, tools=tools, tool_choice=tool_choice, parallel_tool_calls=parallel_tool_calls,
             response_format=response_format, grammar=grammar, schema_prompt=schema_prompt, stop=stop, prop_order=prop_order,
             template_kwargs=dict(chat_template_kwargs or {}),
+            whitespace=self._json_whitespace(json_whitespace),  # type: ignore[attr-defined]
+            max_tool_calls=max_tool_calls,
         )
         result = self.create_completion(  # type: ignore[attr-defined]
             prepared.prompt_tokens, max_tokens=max_tokens, temperature=temperature, top_p=top_p, top_k=top_k,

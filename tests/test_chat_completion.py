@@ -10,6 +10,8 @@ import pytest
 
 from llama_native import Llama, SchemaValidationError
 
+from conftest import no_eog_bias
+
 MESSAGES = [{"role": "system", "content": "You extract data."}, {"role": "user", "content": "Jason is 30 years old."}]
 PERSON = {"type": "object", "properties": {"name": {"type": "string", "maxLength": 8}, "age": {"type": "integer", "minimum": 0, "maximum": 120}},
           "required": ["name", "age"], "additionalProperties": False}
@@ -119,13 +121,88 @@ def test_parallel_calls_grammar_and_parser(syntax: str) -> None:
             "mistral": "[TOOL_CALLS]" + json.dumps(calls, separators=(",", ":")),
             "llama3": ";".join(json.dumps(c, separators=(",", ":")) for c in calls)}[syntax]
     functions = [ADD["function"], WEATHER["function"]]
-    assert fmt.grammar(functions, lazy=False, parallel=True).accepts(body)
-    assert not fmt.grammar(functions, lazy=False, parallel=False).accepts(body)
+    assert fmt.grammar(functions, lazy=False, max_calls=2).accepts(body)
+    assert not fmt.grammar(functions, lazy=False, max_calls=1).accepts(body)
     bad = body.replace('"Rome"', '"Oslo"')
-    assert not fmt.grammar(functions, lazy=False, parallel=True).accepts(bad)
+    assert not fmt.grammar(functions, lazy=False, max_calls=2).accepts(bad)
     content, parsed = fmt.parse("Let me check. " + body)
     assert content == "Let me check. " and [c["name"] for c in parsed] == ["add", "weather"]
     assert parsed[1]["arguments"] == {"city": "Rome"}
+    # the cap: three calls need max_calls >= 3
+    three = {"hermes": body + "\n" + body.split("\n")[0], "mistral": "[TOOL_CALLS]" + json.dumps(calls + calls[:1], separators=(",", ":")),
+             "llama3": body + ";" + body.split(";")[0]}[syntax]
+    assert not fmt.grammar(functions, lazy=False, max_calls=2).accepts(three)
+    assert fmt.grammar(functions, lazy=False, max_calls=3).accepts(three)
+    # a generation cut inside the second call: the first, complete one is kept, the tail dropped
+    cut = body[: body.index('"Rome"') - 3]
+    with pytest.raises(ValueError):
+        fmt.parse(cut)
+    _, kept = fmt.parse(cut, complete_only=True)
+    assert kept == [{"name": "add", "arguments": {"a": 1, "b": 2}}]
+
+
+@pytest.mark.parametrize("syntax", ["hermes", "mistral", "llama3"])
+def test_calls_with_whitespace_parse(syntax: str) -> None:
+    """Calls written with the whitespace the arguments' grammar allows open and parse like compact ones."""
+    from llama_native.chat.tools import ToolCallFormat
+
+    fmt = ToolCallFormat(syntax)
+    key = fmt.arguments_key
+    call = json.dumps({"name": "add", key: {"a": 1, "b": 2}}, indent=2)
+    text = {"hermes": f"<tool_call>\n{call}\n</tool_call>", "mistral": f"[TOOL_CALLS][{call}]", "llama3": call}[syntax]
+    assert fmt.grammar([ADD["function"]], lazy=False).accepts(text)
+    assert fmt.parse(text)[1] == [{"name": "add", "arguments": {"a": 1, "b": 2}}]
+    assert fmt.held_back(text[:3]) == 3 and fmt.held_back("plain words.") == 0
+
+
+def test_forced_calls_are_capped(chat_llm: Llama) -> None:
+    """A forced reply holds at most one call per tool (or max_tool_calls); a named choice exactly one."""
+    counts = {"required": [], "named": [], "max3": []}
+    for seed in range(4):
+        for key, kwargs in (("required", dict(tool_choice="required")),
+                            ("named", dict(tool_choice={"type": "function", "function": {"name": "weather"}})),
+                            ("max3", dict(tool_choice="required", max_tool_calls=3))):
+            out = chat_llm.create_chat_completion(MESSAGES, tools=[ADD, WEATHER], max_tokens=200, seed=seed,
+                                                  temperature=1.0, **kwargs)
+            if out["choices"][0]["finish_reason"] == "tool_calls":
+                counts[key].append(len(_calls(out)))
+    assert counts["required"] and all(1 <= n <= 2 for n in counts["required"])
+    assert counts["named"] and all(n == 1 for n in counts["named"])
+    assert all(1 <= n <= 3 for n in counts["max3"])
+
+
+def test_calls_completed_before_max_tokens_are_returned(chat_llm: Llama) -> None:
+    """max_tokens cutting the second call leaves the first: finish_reason "length" with that call."""
+    cut_cases = 0
+    for seed in range(12):
+        kwargs = dict(tools=[ADD, WEATHER], tool_choice="required", seed=seed, temperature=1.0)
+        first = chat_llm.create_chat_completion(MESSAGES, max_tool_calls=1, max_tokens=200, **kwargs)
+        if first["choices"][0]["finish_reason"] != "tool_calls":
+            continue
+        n_first = first["usage"]["completion_tokens"]
+        for stream in (False, True):
+            # the same tokens (same seed, same grammar) up to the end of the first call; then, with the end banned,
+            # a second call starts
+            try:
+                result = chat_llm.create_chat_completion(MESSAGES, max_tool_calls=3, max_tokens=n_first + 3, stream=stream,
+                                                         logit_bias=no_eog_bias(chat_llm), **kwargs)
+                if stream:
+                    result = list(result)
+            except RuntimeError as exc:  # the model closed the list of calls: only the (banned) end may follow
+                assert "no token can follow" in str(exc)
+                break
+            if stream:
+                chunks = result
+                finish = chunks[-1]["choices"][0]["finish_reason"]
+                calls = [d["function"] for c in chunks for d in c["choices"][0]["delta"].get("tool_calls") or []]
+            else:
+                finish = result["choices"][0]["finish_reason"]
+                calls = [c["function"] for c in _calls(result)]
+            assert finish == "length"
+            cut_cases += stream
+            assert [(c["name"], json.loads(c["arguments"])) for c in calls] == \
+                [(c["function"]["name"], json.loads(c["function"]["arguments"])) for c in _calls(first)]
+    assert cut_cases >= 1
 
 
 def test_single_call_when_parallel_calls_are_off(chat_llm: Llama) -> None:

@@ -185,8 +185,22 @@ def test_pydantic_typeddict_and_json_string_inputs() -> None:
 
 def test_whitespace_modes() -> None:
     pretty = '{\n  "name": "a",\n  "age": 1\n}'
-    assert not accepts(PERSON, pretty)
-    assert accepts(PERSON, pretty, whitespace="pretty")
+    spaced = '{"name": "a", "age": 1}'
+    tabs = '{\n\t"name": "a",\n\t"age": 1\n}'
+    compact = '{"name":"a","age":1}'
+    # free (the default): what real models write, as llama.cpp's converter allows
+    for text in (pretty, spaced, tabs, compact, '{\n\n  "name": "a", "age": 1}'):
+        assert accepts(PERSON, text), text
+    # bounded: never an unbounded run, never whitespace between a key and its colon, none after the document
+    for text in ('{' + " " * 2 + '"name": "a", "age": 1}', '{\n' + " " * 21 + '"name": "a", "age": 1}',
+                 '{\n\n\n"name": "a", "age": 1}', '{"name" : "a", "age": 1}', compact + " ", compact + "\n"):
+        assert not accepts(PERSON, text), text
+    assert accepts(PERSON, compact, whitespace="compact") and not accepts(PERSON, spaced, whitespace="compact")
+    assert accepts(PERSON, pretty, whitespace="pretty") and not accepts(PERSON, tabs, whitespace="pretty")
+    # the top-level value has no trailing whitespace whatever its kind
+    for schema, text in (({"type": "string"}, '"a"'), ({"enum": [1, 2]}, "2"), ({"anyOf": [{"type": "integer"}, {"type": "null"}]}, "null"),
+                         ({"type": "array", "items": {"type": "integer"}}, "[1, 2]")):
+        assert accepts(schema, text) and not accepts(schema, text + " "), (schema, text)
     with pytest.raises(ValueError, match="whitespace"):
         json_schema_to_gbnf(PERSON, whitespace="loose")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
@@ -142,6 +142,10 @@ class LlamaCppSamplingParams(BaseModel):
     """A GBNF grammar (text or :class:`llama_native.LlamaGrammar`) that every output follows."""
     grammar_path: Optional[Union[str, Path]] = None
     """A ``.gbnf`` file instead of ``grammar``."""
+    json_whitespace: Optional[Literal["free", "compact", "pretty"]] = None
+    """What structured output and tool arguments allow between JSON tokens: ``"free"`` (the
+    default: nothing, a space, or newlines with a bounded indent, as the model likes),
+    ``"compact"`` (none) or ``"pretty"``.  Not a load parameter: instances share the model."""
     streaming: bool = False
     """Generate through the streaming path in ``invoke`` (callbacks get each token)."""
     logprobs: Optional[int] = None
@@ -191,6 +195,8 @@ class LlamaCppSamplingParams(BaseModel):
             params["stop"] = list(stops)
         if self._grammar is not None:
             params["grammar"] = self._grammar
+        if self.json_whitespace is not None:
+            params["json_whitespace"] = self.json_whitespace
         params.update({k: v for k, v in kwargs.items() if k not in TRACING_ONLY})
         return params
 

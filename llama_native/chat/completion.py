@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Union
 
 from ..grammar import LlamaGrammar
 from ..schema import schema_system_prompt
 from .templates import ChatFormatterResponse
-from .tools import ToolCallFormat, choose_syntax, chosen_functions, tool_functions, tools_system_prompt
+from .tools import ToolCallFormat, choose_syntax, chosen_functions, max_calls_for, tool_functions, tools_system_prompt
 
 if TYPE_CHECKING:
     from ..llama import Llama
@@ -31,6 +31,7 @@ class PreparedChat:
     stop: List[str]
     tool_mode: str = "none"  # "none", "auto" or "required"
     tool_format: Optional[ToolCallFormat] = None
+    functions: List[Dict[str, Any]] = field(default_factory=list)  # the tools a call may name
 
 
 def response_format_schema(response_format: Any) -> Any:
@@ -80,6 +81,8 @@ def prepare_chat(
     stop: Union[None, str, List[str]],
     template_kwargs: Dict[str, Any],
     prop_order: Optional[Sequence[str]] = None,
+    whitespace: str = "free",
+    max_tool_calls: Optional[int] = None,
 ) -> PreparedChat:
     if not isinstance(messages, (list, tuple)) or not messages:
         raise ValueError("messages must be a non-empty list of {'role': ..., 'content': ...} dicts")
@@ -103,7 +106,9 @@ def prepare_chat(
     if schema is not None:
         # a reply is an object of the declared keys unless the schema says extra keys are welcome
         # (as OpenAI's structured outputs and most clients assume; pydantic drops extras anyway)
-        grammar = LlamaGrammar.from_json_schema(schema, prop_order=prop_order, additional_properties=False)
+        grammar = LlamaGrammar.from_json_schema(
+            schema, prop_order=prop_order, additional_properties=False, whitespace=whitespace
+        )
     elif prop_order is not None:
         raise ValueError("prop_order needs a response_format with a JSON schema")
     grammar_obj = None
@@ -116,7 +121,8 @@ def prepare_chat(
     elif schema_prompt:
         raise ValueError("schema_prompt=True needs a JSON schema (response_format or a grammar from a schema)")
     if mode in ("auto", "required") and tool_format is not None:
-        grammar_obj = tool_format.grammar(called, lazy=mode == "auto", parallel=parallel)
+        max_calls = max_calls_for(tool_choice, called, parallel, max_tool_calls)
+        grammar_obj = tool_format.grammar(called, lazy=mode == "auto", max_calls=max_calls, whitespace=whitespace)
 
     response: ChatFormatterResponse = formatter(
         messages=messages, tools=tools if functions else None, tool_choice=tool_choice, **template_kwargs
@@ -127,31 +133,42 @@ def prepare_chat(
     for source in (response.stop, stop):
         if source:
             stops += [source] if isinstance(source, str) else list(source)
-    return PreparedChat(prompt_tokens, grammar_obj, [s for s in dict.fromkeys(stops) if s], mode, tool_format)
+    return PreparedChat(prompt_tokens, grammar_obj, [s for s in dict.fromkeys(stops) if s], mode, tool_format, called)
 
 
 def _message_from_text(text: str, prepared: PreparedChat, finish_reason: Optional[str]) -> Dict[str, Any]:
     """The assistant message of a finished generation (with ``tool_calls`` when it made any).
 
-    Tool calls are parsed only from a completed generation: one cut by
-    ``max_tokens`` is returned as text with ``finish_reason="length"``.
+    A completed generation's calls are all parsed.  From one cut by
+    ``max_tokens`` (``finish_reason="length"``) the calls completed before
+    the cut are returned, each with arguments that validate, and only the
+    unfinished tail is dropped; with no complete call it stays text.
     """
-    if prepared.tool_mode != "none" and prepared.tool_format is not None and finish_reason == "stop":
+    fmt = prepared.tool_format
+    if prepared.tool_mode != "none" and fmt is not None and finish_reason in ("stop", "length"):
+        cut = finish_reason == "length"
         try:
-            content, calls = prepared.tool_format.parse(text)
+            content, calls = fmt.parse(text, complete_only=cut)
         except ValueError:
             calls = []
+        if cut:
+            calls = fmt.valid_calls(calls, prepared.functions)
         if calls:
             return {"role": "assistant", "content": content.strip() or None,
-                    "tool_calls": prepared.tool_format.openai_tool_calls(calls)}
+                    "tool_calls": fmt.openai_tool_calls(calls)}
     return {"role": "assistant", "content": text}
+
+
+def _finish_reason(message: Dict[str, Any], finish_reason: Optional[str]) -> Optional[str]:
+    """``"tool_calls"`` for a reply with calls, but a cut one keeps ``"length"``."""
+    return "tool_calls" if "tool_calls" in message and finish_reason != "length" else finish_reason
 
 
 def chat_completion(completion: Dict[str, Any], prepared: PreparedChat) -> Dict[str, Any]:
     """A ``text_completion`` dict as a ``chat.completion`` dict."""
     choice = completion["choices"][0]
     message = _message_from_text(choice["text"], prepared, choice["finish_reason"])
-    finish = "tool_calls" if "tool_calls" in message else choice["finish_reason"]
+    finish = _finish_reason(message, choice["finish_reason"])
     return {
         "id": "chat" + completion["id"],
         "object": "chat.completion",
@@ -160,14 +177,6 @@ def chat_completion(completion: Dict[str, Any], prepared: PreparedChat) -> Dict[
         "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}],
         "usage": completion["usage"],
     }
-
-
-def _held_back(text: str, trigger: str) -> int:
-    """Length of the longest tail of ``text`` that could still grow into ``trigger``."""
-    for k in range(min(len(trigger) - 1, len(text)), 0, -1):
-        if text.endswith(trigger[:k]):
-            return k
-    return 0
 
 
 def chat_completion_chunks(chunks: Iterator[Dict[str, Any]], prepared: PreparedChat) -> Iterator[Dict[str, Any]]:
@@ -188,7 +197,7 @@ def chat_completion_chunks(chunks: Iterator[Dict[str, Any]], prepared: PreparedC
         }
 
     tools_on = prepared.tool_mode != "none" and prepared.tool_format is not None
-    trigger = prepared.tool_format.trigger if tools_on else ""
+    fmt = prepared.tool_format
     text = ""       # all generated text
     streamed = 0    # characters of text already sent as content
     in_call = prepared.tool_mode == "required"
@@ -204,12 +213,12 @@ def chat_completion_chunks(chunks: Iterator[Dict[str, Any]], prepared: PreparedC
             text += piece
             if not in_call:
                 if tools_on:
-                    at = text.find(trigger, streamed)
+                    at = fmt.find_opening(text, streamed)
                     if at >= 0:
                         in_call = True
                         safe = at
                     else:
-                        safe = len(text) - (0 if finish else _held_back(text, trigger))
+                        safe = len(text) - (0 if finish else fmt.held_back(text))
                 else:
                     safe = len(text)
                 if safe > streamed:
@@ -223,7 +232,7 @@ def chat_completion_chunks(chunks: Iterator[Dict[str, Any]], prepared: PreparedC
                         yield make({"tool_calls": [dict(call, index=index)]})
                 elif streamed < len(text):  # a call that never completed: its text is content after all
                     yield make({"content": text[streamed:]})
-                final = make({}, "tool_calls" if has_calls else finish)
+                final = make({}, _finish_reason(message, finish))
                 if "usage" in chunk:
                     final["usage"] = chunk["usage"]
                 yield final

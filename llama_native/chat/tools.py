@@ -136,8 +136,35 @@ class ToolCallFormat:
 
     @property
     def trigger(self) -> str:
-        """The text that opens a call (and triggers the lazy grammar)."""
+        """The canonical text that opens a call."""
         return {"hermes": "<tool_call>", "mistral": "[TOOL_CALLS]", "llama3": '{"name":'}[self.syntax]
+
+    @property
+    def opening(self) -> str:
+        """A regular expression of every opening of a call (it triggers the lazy grammar).
+
+        Llama 3's JSON calls may carry whitespace, ``{ "name": ...``, as the
+        arguments' grammar allows.
+        """
+        if self.syntax == "llama3":
+            return r'\{\s*"name"\s*:'
+        return re.escape(self.trigger)
+
+    def find_opening(self, text: str, start: int = 0) -> int:
+        """Where the first call opens in ``text`` (from ``start``), or -1."""
+        match = re.compile(self.opening).search(text, start)
+        return match.start() if match else -1
+
+    def held_back(self, text: str) -> int:
+        """Length of the longest tail of ``text`` that could still grow into an opening (not streamed yet)."""
+        if self.syntax == "llama3":
+            match = re.search(r'\{\s*(?:"(?:n(?:a(?:m(?:e(?:"\s*)?)?)?)?)?)?$', text)
+            return len(text) - match.start() if match else 0
+        trigger = self.trigger
+        for k in range(min(len(trigger) - 1, len(text)), 0, -1):
+            if text.endswith(trigger[:k]):
+                return k
+        return 0
 
     def call_schema(self, functions: List[Dict[str, Any]]) -> Dict[str, Any]:
         parameters, definitions = hoist_definitions([_parameters(f) for f in functions])
@@ -155,20 +182,30 @@ class ToolCallFormat:
             schema = {**schema, "$defs": definitions}
         return schema
 
-    def grammar(self, functions: List[Dict[str, Any]], *, lazy: bool, parallel: bool) -> LlamaGrammar:
-        """The grammar of one call (or several with ``parallel``); lazy grammars wait for :attr:`trigger`."""
-        compiled = compile_json_schema(self.call_schema(functions), additional_properties=False)
+    def grammar(
+        self, functions: List[Dict[str, Any]], *, lazy: bool, max_calls: int = 1, whitespace: str = "free"
+    ) -> LlamaGrammar:
+        """The grammar of 1 to ``max_calls`` calls; lazy grammars wait for :attr:`opening`.
+
+        ``max_calls`` bounds how many calls a reply may hold, so a model that
+        would repeat calls until ``max_tokens`` has to stop; ``whitespace`` is
+        what the arguments' JSON allows between tokens.
+        """
+        if max_calls < 1:
+            raise ValueError(f"max_tool_calls must be at least 1, got {max_calls}")
+        compiled = compile_json_schema(self.call_schema(functions), additional_properties=False, whitespace=whitespace)
         rules = compiled.gbnf.replace("root ::=", "tool-call ::=", 1)
+        more = f"{{0,{max_calls - 1}}}"
         if self.syntax == "hermes":
             block = '"<tool_call>" "\\n"? tool-call "\\n"? "</tool_call>"'
-            top = f"root ::= {block} (\"\\n\"? {block})*" if parallel else f"root ::= {block}"
+            top = f"root ::= {block}" + (f' ("\\n"? {block}){more}' if max_calls > 1 else "")
         elif self.syntax == "mistral":
-            top = 'root ::= "[TOOL_CALLS]" "[" tool-call ' + ('("," " "? tool-call)* ' if parallel else "") + '"]"'
+            top = 'root ::= "[TOOL_CALLS]" "[" tool-call ' + (f'("," " "? tool-call){more} ' if max_calls > 1 else "") + '"]"'
         else:
-            top = "root ::= tool-call" + (' (";" " "? tool-call)*' if parallel else "")
+            top = "root ::= tool-call" + (f' (";" " "? tool-call){more}' if max_calls > 1 else "")
         end_check = self._arguments_check(functions) if compiled.unenforced else None
         return LlamaGrammar(
-            top + "\n" + rules, trigger_patterns=[re.escape(self.trigger)] if lazy else None, end_check=end_check
+            top + "\n" + rules, trigger_patterns=[self.opening] if lazy else None, end_check=end_check
         )
 
     def _arguments_check(self, functions: List[Dict[str, Any]]) -> Callable[[str], bool]:
@@ -186,30 +223,49 @@ class ToolCallFormat:
 
         return check
 
-    def parse(self, text: str) -> Tuple[str, List[Dict[str, Any]]]:
-        """``(content before the calls, [{"name", "arguments"}])``; no opening means no calls."""
-        start = text.find(self.trigger)
+    def parse(self, text: str, *, complete_only: bool = False) -> Tuple[str, List[Dict[str, Any]]]:
+        """``(content before the calls, [{"name", "arguments"}])``; no opening means no calls.
+
+        A call that does not parse raises ``ValueError``; with
+        ``complete_only`` (a generation cut by ``max_tokens``) the calls
+        before it are returned and the unfinished tail is dropped.
+        """
+        start = self.find_opening(text)
         if start < 0:
             return text, []
         content, rest = text[:start], text[start:]
         decoder = json.JSONDecoder()
-        calls: List[Dict[str, Any]] = []
-        if self.syntax == "hermes":
-            for match in re.finditer(r"<tool_call>\s*", rest):
-                value, _ = decoder.raw_decode(rest, match.end())
-                calls.append(value)
-        elif self.syntax == "mistral":
-            body = rest[len(self.trigger):].lstrip()
-            value, _ = decoder.raw_decode(body)
-            calls = value if isinstance(value, list) else [value]
-        else:
-            pos = 0
-            while pos < len(rest):
-                value, end = decoder.raw_decode(rest, pos)
-                calls.append(value)
-                pos = end
-                while pos < len(rest) and rest[pos] in "; \n":
-                    pos += 1
+        calls: List[Any] = []
+        try:
+            if self.syntax == "hermes":
+                for match in re.finditer(r"<tool_call>\s*", rest):
+                    value, _ = decoder.raw_decode(rest, match.end())
+                    calls.append(value)
+            elif self.syntax == "mistral":
+                body = rest[len(self.trigger):].lstrip()  # the opening is literal here
+                if complete_only and body.startswith("["):
+                    pos = 1
+                    while True:  # the list's elements one by one: those before the cut are whole
+                        while pos < len(body) and body[pos] in ", \n":
+                            pos += 1
+                        if pos >= len(body) or body[pos] == "]":
+                            break
+                        value, pos = decoder.raw_decode(body, pos)
+                        calls.append(value)
+                else:
+                    value, _ = decoder.raw_decode(body)
+                    calls = value if isinstance(value, list) else [value]
+            else:
+                pos = 0
+                while pos < len(rest):
+                    value, end = decoder.raw_decode(rest, pos)
+                    calls.append(value)
+                    pos = end
+                    while pos < len(rest) and rest[pos] in "; \n":
+                        pos += 1
+        except ValueError:
+            if not complete_only:
+                raise
         out = []
         for call in calls:
             if not isinstance(call, dict) or "name" not in call:
@@ -217,6 +273,11 @@ class ToolCallFormat:
             arguments = call.get(self.arguments_key, call.get("arguments", {}))
             out.append({"name": call["name"], "arguments": arguments})
         return content, out
+
+    def valid_calls(self, calls: List[Dict[str, Any]], functions: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        """The calls that name one of ``functions`` and whose arguments validate against its parameters."""
+        validators = {f["name"]: make_validator(_parameters(f)) for f in functions}
+        return [c for c in calls if c["name"] in validators and validators[c["name"]].is_valid(c["arguments"])]
 
     def openai_tool_calls(self, calls: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
         """Parsed calls as OpenAI ``tool_calls`` (arguments as a JSON string, with ids)."""
@@ -228,6 +289,20 @@ class ToolCallFormat:
             }
             for c in calls
         ]
+
+
+def max_calls_for(tool_choice: Any, functions: List[Dict[str, Any]], parallel: bool, max_tool_calls: Optional[int]) -> int:
+    """How many calls one reply may hold.
+
+    A named choice and ``parallel_tool_calls=False`` allow one call;
+    otherwise ``max_tool_calls``, by default one per tool (a model that
+    repeats the same call cannot run on until ``max_tokens``).
+    """
+    if max_tool_calls is not None and (not isinstance(max_tool_calls, int) or max_tool_calls < 1):
+        raise ValueError(f"max_tool_calls must be a positive integer, got {max_tool_calls!r}")
+    if isinstance(tool_choice, dict) or not parallel:
+        return 1
+    return max_tool_calls if max_tool_calls is not None else max(len(functions), 1)
 
 
 def tools_system_prompt(functions: List[Dict[str, Any]], fmt: ToolCallFormat, parallel: bool) -> str:

@@ -214,7 +214,10 @@ llama_token Sampler::resample(const float *logits, llama_token id, bool allowed)
     for (;;) {
         const bool any = greedy_ && mask ? greedy_choice(logits, mask, end_ok, id) : choose_masked(logits, mask, end_ok, id);
         if (!any) {
-            if (refused_.empty()) throw std::runtime_error("the grammar allows no token of this vocabulary at this point");
+            if (refused_.empty())
+                throw std::runtime_error(
+                    "no token can follow: the grammar allows none of this vocabulary here, or only ones the logit "
+                    "bias bans (such as the end of generation)");
             throw NoValidContinuation(
                 "the output can no longer become valid: every token the grammar allows would complete a value "
                 "that fails the final check");
@@ -281,6 +284,8 @@ bool Sampler::choose_masked(const float *logits, const uint32_t *mask, bool end_
     if (!any) return false;
     llama_sampler_apply(chain_, &arr);
     if (arr.selected < 0) throw std::runtime_error("the sampler chain selected no token");
+    // the chain's logit bias may ban every token the grammar allows (say, the end where only the end may follow)
+    if (arr.data[arr.selected].logit == -INFINITY) return false;
     id = arr.data[arr.selected].id;
     return true;
 }

@@ -8,7 +8,7 @@ Example::
     ...                             "required": ["ok"], "additionalProperties": False})
     >>> g = LlamaGrammar(gbnf)
     >>> g.accepts('{"ok":true}'), g.accepts('{"ok": true}'), g.accepts('{"ok":1}')
-    (True, False, False)
+    (True, True, False)
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Dict, List, Optional, Sequence, Union
 
-from .converter import ConversionResult, Unenforced, UnsupportedSchemaError, convert_schema
+from .converter import DEFAULT_WHITESPACE, WHITESPACE_MODES, ConversionResult, Unenforced, UnsupportedSchemaError, convert_schema
 from .inputs import to_json_schema
 from .prompt import object_from_schema, schema_system_prompt
 from .validation import SchemaValidationError, make_validator, serialize_like_grammar, validate_text
@@ -26,7 +26,7 @@ from .validation import SchemaValidationError, make_validator, serialize_like_gr
 __all__ = [
     "JsonSchemaGrammar", "compile_json_schema", "json_schema_to_gbnf", "to_json_schema",
     "object_from_schema", "schema_system_prompt", "UnsupportedSchemaError", "SchemaValidationError",
-    "Unenforced",
+    "Unenforced", "DEFAULT_WHITESPACE", "WHITESPACE_MODES",
 ]
 
 
@@ -38,7 +38,7 @@ class JsonSchemaGrammar:
     gbnf: str
     unenforced: List[Unenforced] = field(default_factory=list)
     prop_order: Optional[List[str]] = None
-    whitespace: str = "compact"
+    whitespace: str = DEFAULT_WHITESPACE
 
     @cached_property
     def _validator(self) -> Any:
@@ -82,7 +82,7 @@ def compile_json_schema(
     schema: Any,
     *,
     prop_order: Optional[Sequence[str]] = None,
-    whitespace: str = "compact",
+    whitespace: str = DEFAULT_WHITESPACE,
     strict: bool = False,
     additional_properties: Optional[bool] = None,
 ) -> JsonSchemaGrammar:
@@ -108,14 +108,17 @@ def json_schema_to_gbnf(
     schema: Any,
     *,
     prop_order: Optional[Sequence[str]] = None,
-    whitespace: str = "compact",
+    whitespace: str = DEFAULT_WHITESPACE,
     strict: bool = False,
     additional_properties: Optional[bool] = None,
 ) -> str:
     """GBNF text for ``schema``; keys in schema order unless ``prop_order`` says otherwise.
 
-    ``whitespace="compact"`` (default) allows no whitespace between tokens;
-    ``"pretty"`` allows a space or a newline with up to 40 spaces of indent.
+    ``whitespace="free"`` (default) lets the model choose what stands between
+    tokens: nothing, a space, or one or two newlines with up to 20 spaces or
+    tabs (llama.cpp's rule; real models copy values best in the JSON style
+    they learned).  ``"compact"`` allows no whitespace; ``"pretty"`` a space
+    or a newline with up to 40 spaces of indent.
     ``strict=True`` raises :class:`UnsupportedSchemaError` for a keyword the
     grammar cannot enforce instead of relaxing it.
     """

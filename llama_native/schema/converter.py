@@ -4,7 +4,7 @@ Why our own converter: llama.cpp's converter is C++ outside its C API (and
 the Python port was removed upstream); llama-cpp-python's copy orders
 required keys before optional ones, treats patterns as anchored and allows
 free whitespace.  This one keeps keys in the schema's order (or
-``prop_order``), emits compact JSON by default, follows the specification for
+``prop_order``), lets the model choose bounded whitespace (or none), follows the specification for
 unanchored patterns and absent ``additionalProperties``, and records every
 keyword it cannot enforce so generation checks it with ``jsonschema``
 wherever the value would end (or, with ``strict=True``, refuses the schema).
@@ -52,7 +52,21 @@ from .gbnf import MAX_REPETITION, NOT_CHARACTERS, complement, json_literal, json
 from .int_ranges import int_range_rule
 from .regex import UnsupportedPattern, pattern_to_gbnf, pattern_with_length
 
-WHITESPACE_MODES = ("compact", "pretty")
+WHITESPACE_MODES = ("free", "compact", "pretty")
+#: The default: the model chooses its whitespace, bounded (see :data:`SPACE_RULES`).
+DEFAULT_WHITESPACE = "free"
+#: What may stand between JSON tokens in each mode.  ``free`` is llama.cpp's own
+#: rule (nothing, a space, or one or two newlines with up to 20 spaces or tabs):
+#: real models write ``{"age": 41}`` or pretty-printed JSON and copy values worse
+#: when forced out of that habit.  ``compact`` allows nothing (fewest tokens; what
+#: the embedded micro model was trained on); ``pretty`` a space or one newline
+#: with up to 40 spaces.  A declared key is always followed directly by ``":"``
+#: (no model writes ``"age" :``), so jump-forward still completes ``":`` after it.
+SPACE_RULES: Dict[str, str] = {
+    "free": '| " " | "\\n"{1,2} [ \\t]{0,20}',
+    "compact": '""',
+    "pretty": '| " " | "\\n" [ ]{0,40}',
+}
 
 _CHAR = r'[^"\\\x7F\x00-\x1F\uD800-\uDFFF\U00110000-\U001FFFFF] | [\\] (["\\/bfnrt] | "u" [0-9a-fA-F]{4})'
 PRIMITIVE_RULES: Dict[str, str] = {
@@ -234,7 +248,7 @@ class SchemaConverter:
 
     def primitive(self, name: str) -> str:
         if name == "space":
-            self.rules["space"] = '| " " | "\\n" [ ]{0,40}' if self.whitespace == "pretty" else '""'
+            self.rules["space"] = SPACE_RULES[self.whitespace]
             return "space"
         if name not in self.rules:
             self.rules[name] = PRIMITIVE_RULES[name]
@@ -399,7 +413,7 @@ class SchemaConverter:
                 names.remove(prop)
                 forbidden.append(prop)
                 continue
-            kv = self.add_rule(f"{name}-{prop}-kv", f"{json_literal(prop)} {space} \":\" {space} {value_rule}")
+            kv = self.add_rule(f"{name}-{prop}-kv", f"{json_literal(prop)} \":\" {space} {value_rule}")
             kv_rules.append((kv, prop in required))
         extra_alternatives: List[str] = []
         for i, (pattern, sub) in enumerate((schema.get("patternProperties") or {}).items()):
@@ -809,11 +823,35 @@ def _merge_all_of(parts: List[Any], conv: SchemaConverter, pointer: str) -> Dict
     return merged
 
 
+_RULE_NAME = re.compile(r"[a-zA-Z0-9-]+")
+_TRAILING_SPACE = re.compile(r"\s+space$")
+
+
+def _without_trailing_space(body: str, rules: Dict[str, str], depth: int = 0) -> str:
+    """The top-level value's body without the whitespace every value rule ends with.
+
+    Inside a document whitespace may follow a value (before ``,`` or a
+    closing bracket); after the whole document it would only let a model
+    pad its reply with newlines and tabs before it ends.  Rules referenced
+    elsewhere keep their trailing ``space``: the root gets its own copy.
+    """
+    if depth > 8:
+        return body
+    if _RULE_NAME.fullmatch(body) and body in rules:
+        return _without_trailing_space(rules[body], rules, depth + 1)
+    if _TRAILING_SPACE.search(body):
+        return _TRAILING_SPACE.sub("", body)
+    alternatives = [a.strip() for a in body.split(" | ")]
+    if len(alternatives) > 1 and all(_RULE_NAME.fullmatch(a) and a in rules for a in alternatives):
+        return " | ".join(f"({_without_trailing_space(a, rules, depth + 1)})" for a in alternatives)
+    return body
+
+
 def convert_schema(
     schema: Union[Dict[str, Any], bool],
     *,
     prop_order: Optional[Sequence[str]] = None,
-    whitespace: str = "compact",
+    whitespace: str = DEFAULT_WHITESPACE,
     strict: bool = False,
     additional_properties: bool = True,
 ) -> ConversionResult:
@@ -836,5 +874,5 @@ def convert_schema(
         raise UnsupportedSchemaError("the schema nests too deeply to convert", "") from None
     conv.primitive("space")
     conv.rules.pop("root")
-    lines = [f"root ::= {root}"] + [f"{name} ::= {rule}" for name, rule in conv.rules.items()]
+    lines = [f"root ::= {_without_trailing_space(root, conv.rules)}"] + [f"{name} ::= {rule}" for name, rule in conv.rules.items()]
     return ConversionResult("\n".join(lines) + "\n", conv.unenforced)
