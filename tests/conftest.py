@@ -69,3 +69,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
         reason = checks.get(getattr(item, "originalname", item.name))
         if reason:
             item.add_marker(pytest.mark.xfail(reason=f"{NEEDS_LANGUAGE}: {reason}", strict=False))
+
+
+@pytest.fixture(scope="session")
+def real_model_path() -> Path:
+    """The real instruct model: ``LLAMA_NATIVE_TEST_MODEL`` if set, else SmolLM2-135M-Instruct (skip when absent)."""
+    from llama_native.testing import SMOLLM2_MISSING, smollm2_model_path
+
+    path = ENV_MODEL or smollm2_model_path()
+    if path is None:
+        pytest.skip(SMOLLM2_MISSING)
+    return path
+
+
+@pytest.fixture(scope="session")
+def llama_server(real_model_path: Path):
+    """llama.cpp's own llama-server (built from the pinned source) on loopback, serving the real model."""
+    from llama_native.llama_cpp_tools import LlamaServer
+
+    with LlamaServer(real_model_path, threads=2, n_ctx=2048) as server:
+        yield server

@@ -30,7 +30,9 @@ Context::Context(Model &model, const ContextParams &p) : model_(model), embeddin
     cp.n_threads = p.n_threads;
     cp.n_threads_batch = p.n_threads_batch;
     cp.embeddings = p.embeddings;
-    cp.flash_attn_type = p.flash_attn ? LLAMA_FLASH_ATTN_TYPE_ENABLED : LLAMA_FLASH_ATTN_TYPE_DISABLED;
+    cp.flash_attn_type = p.flash_attn < 0    ? LLAMA_FLASH_ATTN_TYPE_AUTO
+                         : p.flash_attn == 0 ? LLAMA_FLASH_ATTN_TYPE_DISABLED
+                                             : LLAMA_FLASH_ATTN_TYPE_ENABLED;
     cp.no_perf = true;
     cp.abort_callback = &Context::abort_callback;
     cp.abort_callback_data = this;

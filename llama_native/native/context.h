@@ -28,7 +28,7 @@ struct ContextParams {
     int n_threads = 4;
     int n_threads_batch = 4;
     bool embeddings = false;
-    bool flash_attn = false;
+    int flash_attn = -1;  // -1: llama.cpp's auto (on where the backend supports it), 0: off, 1: on
     uint32_t n_seq_max = 1;
 };
 

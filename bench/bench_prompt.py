@@ -1,0 +1,86 @@
+"""Prompt processing speed: llama_native against llama.cpp's own llama-bench, same source, same model.
+
+Prints our prompt tokens/s over llama-bench's ``pp`` figure (median of
+interleaved rounds: one llama-bench run, then one of ours), both at their
+defaults (flash attention auto, batch 512) and the same threads.  Ours is
+a real completion call: the prompt decoded from an empty cache, then one
+token sampled.
+
+Usage::
+
+    python bench/bench_prompt.py [--model PATH] [--threads 2] [--tokens 512] [--runs 7]
+
+Without ``--model`` it uses the random-weight benchmark model: llama-bpe
+tokenizer (128k vocabulary), 512 wide, 4 layers, F16.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _peers import build_llama_tool  # noqa: E402
+
+from llama_native import Llama  # noqa: E402
+from llama_native.testing import bench_model_path  # noqa: E402
+
+
+def llama_bench_pp(binary: Path, model: Path, threads: int, tokens: int) -> float:
+    out = subprocess.run(
+        [str(binary), "-m", str(model), "-t", str(threads), "-p", str(tokens), "-n", "0", "-r", "1", "-o", "json"],
+        check=True, capture_output=True, text=True,
+    )
+    return statistics.median(json.loads(out.stdout)[0]["samples_ts"])
+
+
+def ours_pp_runner(model: Path, threads: int, tokens: int):
+    """A function that decodes a `tokens`-token prompt from an empty cache and returns prompt tok/s."""
+    # n_ctx as llama-bench sets it (prompt + generated tokens); the package's defaults otherwise
+    llm = Llama(str(model), n_ctx=tokens, n_threads=threads, n_threads_batch=threads)
+    vocab = llm.n_vocab()
+    prompt = [(1000 + 7919 * i) % vocab for i in range(tokens)]  # fixed, arbitrary tokens, as llama-bench's random ones
+
+    def one_run() -> float:
+        llm.reset()
+        start = time.perf_counter()
+        out = llm.create_completion(prompt, max_tokens=1, temperature=0)
+        seconds = time.perf_counter() - start
+        assert out["usage"]["prompt_tokens"] == tokens and out["usage"]["prompt_tokens_details"]["cached_tokens"] == 0
+        return tokens / seconds
+
+    one_run()  # warm-up, as llama-bench does
+    return one_run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--tokens", type=int, default=512)
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+
+    model = args.model or bench_model_path()
+    binary = build_llama_tool("llama-bench")
+    run_ours = ours_pp_runner(model, args.threads, args.tokens)
+    peer_runs, our_runs = [], []
+    for _ in range(args.runs):
+        peer_runs.append(llama_bench_pp(binary, model, args.threads, args.tokens))
+        our_runs.append(run_ours())
+    peer, ours = statistics.median(peer_runs), statistics.median(our_runs)
+    print(f"model: {model}")
+    print(f"threads={args.threads} prompt={args.tokens} rounds={args.runs} (interleaved, median)")
+    print(f"llama-bench pp{args.tokens}: {peer:8.1f} tok/s")
+    print(f"llama_native      : {ours:8.1f} tok/s")
+    print(f"ratio (ours / llama-bench): {ours / peer:.3f}")
+
+
+if __name__ == "__main__":
+    main()
