@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from typing import Any, Dict, Tuple, Type
 
+import pytest
 from langchain_tests.integration_tests import ChatModelIntegrationTests, EmbeddingsIntegrationTests
 from langchain_tests.unit_tests import ChatModelUnitTests, EmbeddingsUnitTests
 
 from langchain_llama_native import MODEL_PATH_ENV, ChatLlamaCpp, LlamaCppEmbeddings
 from llama_native import MICRO_MODEL_PATH
-from llama_native.testing import real_tokenizer_model_path
+from llama_native.testing import SMOLLM2_MISSING, real_tokenizer_model_path, smollm2_model_path
 
 from conftest import ENV_MODEL
 
@@ -111,3 +112,29 @@ class TestLlamaCppEmbeddingsUnit(_EmbeddingsParams, EmbeddingsUnitTests):
 
 class TestLlamaCppEmbeddingsIntegration(_EmbeddingsParams, EmbeddingsIntegrationTests):
     pass
+
+
+SMOLLM2 = smollm2_model_path()
+
+#: checks of the chat suite that need knowledge SmolLM2-135M-Instruct lacks (each xfail, strict=False)
+SMOLLM2_LIMITS: Dict[str, str] = {
+    "test_agent_loop": "its chat template knows no tools and it was not trained to call them: under tool_choice='auto' "
+                       "it answers the weather question in text instead of choosing the tool",
+    "test_json_mode": "json_mode constrains the reply to some JSON object only; the keys 'setup' and 'punchline' come "
+                      "from the prompt, and this 135M model nests them instead of following it",
+}
+
+
+@pytest.mark.skipif(SMOLLM2 is None, reason=SMOLLM2_MISSING)
+class TestChatLlamaCppSmolLM2Integration(TestChatLlamaCppIntegration):
+    """The same chat suite on a real instruct model, SmolLM2-135M-Instruct (Q4_1), at the package's defaults."""
+
+    @property
+    def chat_model_params(self) -> Dict[str, Any]:
+        return {"model_path": str(SMOLLM2), "n_ctx": 2048, "seed": 1234}
+
+    @pytest.fixture(autouse=True)
+    def _smollm2_limits(self, request: pytest.FixtureRequest) -> None:
+        reason = SMOLLM2_LIMITS.get(request.node.originalname)
+        if reason:
+            request.node.add_marker(pytest.mark.xfail(reason=f"SmolLM2-135M: {reason}", strict=False))
