@@ -10,7 +10,7 @@ GBNF engine's token-by-token run (which samples every token itself).
 
 Usage::
 
-    python bench/bench_jump_forward.py [--model PATH] [--threads 2]
+    python bench/bench_jump_forward.py [--model PATH] [--threads 2] [--json-whitespace free|compact|pretty]
 """
 
 from __future__ import annotations
@@ -55,8 +55,9 @@ NOTES = (
 PROMPT = f"Extract the meeting as JSON.\n{NOTES}\nJSON:"
 
 
-def run(model: Path, threads: int, engine: str, jump_forward: bool):
-    llm = Llama(str(model), n_ctx=1024, n_threads=threads, grammar_engine=engine, jump_forward=jump_forward)
+def run(model: Path, threads: int, engine: str, jump_forward: bool, whitespace: str = "free"):
+    llm = Llama(str(model), n_ctx=1024, n_threads=threads, grammar_engine=engine, jump_forward=jump_forward,
+                json_whitespace=whitespace)
     llm.create_completion(PROMPT, json_schema=MeetingInfo, temperature=0, max_tokens=8)  # warm-up
     llm.reset()
     start = time.perf_counter()
@@ -71,18 +72,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--json-whitespace", default="free", choices=["free", "compact", "pretty"],
+                        help="what the schema's grammar allows between JSON tokens (default: the package's, free)")
     args = parser.parse_args()
     model = args.model or bench_model_path()
     rows = {
-        "gbnf, token by token": run(model, args.threads, "gbnf", False),
-        "llguidance, token by token": run(model, args.threads, "llguidance", False),
-        "llguidance, jump-forward": run(model, args.threads, "llguidance", True),
+        "gbnf, token by token": run(model, args.threads, "gbnf", False, args.json_whitespace),
+        "llguidance, token by token": run(model, args.threads, "llguidance", False, args.json_whitespace),
+        "llguidance, jump-forward": run(model, args.threads, "llguidance", True, args.json_whitespace),
     }
     tbt = rows["llguidance, token by token"]
     jf = rows["llguidance, jump-forward"]
     if tbt[0]["text"] != jf[0]["text"]:
         raise SystemExit(f"outputs differ:\n{tbt[0]['text']!r}\n{jf[0]['text']!r}")
-    print(f"model: {model}   threads={args.threads}   greedy, MeetingInfo")
+    print(f"model: {model}   threads={args.threads}   greedy, MeetingInfo, json_whitespace={args.json_whitespace}")
     print(f"output ({jf[0]['finish_reason']}, {jf[1]['generated_tokens']} tokens): {jf[0]['text']}")
     for name, (choice, stats, elapsed) in rows.items():
         print(f"{name:28s}: {stats['decode_calls']:4d} decode calls, {stats['generated_tokens']:4d} tokens, "

@@ -9,6 +9,7 @@ more decode calls, and the engine that ran is the one asked for.
 from __future__ import annotations
 
 import json
+import re
 from enum import Enum
 from pathlib import Path
 from typing import List
@@ -62,11 +63,12 @@ def _shared(path: Path) -> Llama:
     return _LOADED[path]
 
 
-def _run(path: Path, seed: int, grammar_engine: str = "auto", jump_forward: bool = True) -> tuple:
+def _run(path: Path, seed: int, grammar_engine: str = "auto", jump_forward: bool = True, json_whitespace: str = "free") -> tuple:
     llm = _shared(path)
     llm.grammar_engine, llm.jump_forward = grammar_engine, jump_forward
     try:
-        out = llm.create_completion(PROMPT, json_schema=Order, temperature=0.8, seed=seed, max_tokens=120)
+        out = llm.create_completion(PROMPT, json_schema=Order, temperature=0.8, seed=seed, max_tokens=120,
+                                    json_whitespace=json_whitespace)
         return out["choices"][0], dict(llm.last_generation_stats)
     finally:
         llm.grammar_engine, llm.jump_forward = "auto", True
@@ -84,14 +86,18 @@ def test_llguidance_runs_schemas_and_outputs_validate(model: Path) -> None:
     assert completed >= 1
 
 
+@pytest.mark.parametrize("whitespace", ["free", "compact"])
 @pytest.mark.parametrize("seed", [0, 1])
-def test_jump_forward_is_identical_with_fewer_decode_calls(model: Path, seed: int) -> None:
-    plain, plain_stats = _run(model, seed, grammar_engine="llguidance", jump_forward=False)
-    jumped, jump_stats = _run(model, seed, grammar_engine="llguidance", jump_forward=True)
+def test_jump_forward_is_identical_with_fewer_decode_calls(model: Path, seed: int, whitespace: str) -> None:
+    plain, plain_stats = _run(model, seed, grammar_engine="llguidance", jump_forward=False, json_whitespace=whitespace)
+    jumped, jump_stats = _run(model, seed, grammar_engine="llguidance", jump_forward=True, json_whitespace=whitespace)
     assert jumped["text"] == plain["text"]
     assert jumped["finish_reason"] == plain["finish_reason"]
     assert jump_stats["generated_tokens"] == plain_stats["generated_tokens"]
-    assert jump_stats["decode_calls"] < plain_stats["decode_calls"]  # at least `{"id":` is forced
+    if whitespace == "compact":
+        assert jump_stats["decode_calls"] < plain_stats["decode_calls"]  # at least `{"id":` is forced
+    else:  # the model may put whitespace anywhere a key could start: what is forced depends on its choices
+        assert jump_stats["decode_calls"] <= plain_stats["decode_calls"]
 
 
 def test_prop_order_holds_on_llguidance(model: Path) -> None:
@@ -102,7 +108,7 @@ def test_prop_order_holds_on_llguidance(model: Path) -> None:
     for seed in range(3):
         out = llm.create_completion("JSON:", json_schema=schema, prop_order=["b", "a"], seed=seed, max_tokens=60)
         assert llm.last_generation_stats["grammar_engine"] == "llguidance"
-        assert out["choices"][0]["text"].startswith('{"b":')
+        assert re.match(r'\{\s*"b":', out["choices"][0]["text"])
         if out["choices"][0]["finish_reason"] == "stop":
             completed += 1
             assert list(json.loads(out["choices"][0]["text"])) == ["b", "a"]
@@ -115,7 +121,7 @@ def test_gbnf_engine_can_be_forced_and_raw_grammars_stay_on_it(model: Path) -> N
     try:
         out = llm.create_completion("JSON:", json_schema=Order, seed=1, max_tokens=8)
         assert llm.last_generation_stats["grammar_engine"] == "gbnf"
-        assert out["choices"][0]["text"].startswith('{"id":')
+        assert re.match(r'\{\s*"id":', out["choices"][0]["text"])
     finally:
         llm.grammar_engine = "auto"
     llm.create_completion("Digits:", grammar=LlamaGrammar.from_string("root ::= [0-9]{1,4}"), max_tokens=6)
@@ -147,7 +153,7 @@ def test_grammar_llguidance_refuses_falls_back_to_gbnf() -> None:
     for seed in range(3):
         out = llm.create_completion("JSON:", grammar=grammar, seed=seed, max_tokens=120)
         assert llm.last_generation_stats["grammar_engine"] == "gbnf"
-        assert out["choices"][0]["text"].startswith('[{"')
+        assert re.match(r'\[\s*\{\s*"', out["choices"][0]["text"])
         if out["choices"][0]["finish_reason"] == "stop":
             completed += 1
             jsonschema.validate(json.loads(out["choices"][0]["text"]), NESTED)

@@ -2,11 +2,13 @@
 
 Runs on the test models (or ``$LLAMA_NATIVE_TEST_MODEL``).  Semantic checks
 (the agent picks the right tool, the answer uses the retrieved text) run only
-on a real model; on random weights the structural checks must hold.
+on the real model (SmolLM2-135M-Instruct, or `$LLAMA_NATIVE_TEST_MODEL`); on random weights
+the structural checks must hold.
 """
 
 
 import asyncio
+from pathlib import Path
 from enum import Enum
 from typing import Annotated, Any, List, Optional
 
@@ -26,7 +28,6 @@ from conftest import ENV_MODEL, MODEL_KINDS, model_path_for
 
 Short = Annotated[str, StringConstraints(max_length=10)]
 SEEDS = [1, 2, 3, 4]
-real_model_only = pytest.mark.skipif(ENV_MODEL is None, reason="semantic check: needs a model that understands language (set LLAMA_NATIVE_TEST_MODEL)")
 
 
 class Kind(str, Enum):
@@ -239,9 +240,11 @@ def test_embeddings_are_batched_and_async(embed_model: LlamaCPPEmbedding) -> Non
     assert abs(sum(x * x for x in single[0]) - 1.0) < 1e-4  # normalized by default
 
 
-@real_model_only
-def test_the_agent_picks_the_right_tool_and_the_answer_uses_the_context(embed_model: LlamaCPPEmbedding) -> None:
-    llm = LlamaCPP(model_path=str(ENV_MODEL), context_window=4096, max_new_tokens=128, temperature=0)
+def test_the_agent_picks_the_right_tool_and_the_answer_uses_the_context(
+    embed_model: LlamaCPPEmbedding, real_model_path: Path
+) -> None:
+    """On the real model (SmolLM2-135M-Instruct, or LLAMA_NATIVE_TEST_MODEL)."""
+    llm = LlamaCPP(model_path=str(real_model_path), context_window=4096, max_new_tokens=128, temperature=0)
     tools = [FunctionTool.from_defaults(fn=multiply), FunctionTool.from_defaults(fn=lookup)]
     response = llm.chat_with_tools(tools, user_msg="What is 6 times 7? Use a tool.", tool_required=True)
     assert llm.get_tool_calls_from_response(response)[0].tool_name == "multiply"

@@ -60,10 +60,10 @@ def run(llm: Any, example: micro_data.Example) -> bool:
     return content.strip() == example.reply.strip()
 
 
-def evaluate(model: str, per_job: int, seed: int) -> Dict[str, float]:
+def evaluate(model: str, per_job: int, seed: int, json_whitespace: str = "free") -> Dict[str, float]:
     from llama_native import Llama
 
-    llm = Llama(model, n_ctx=2048, n_threads=2)
+    llm = Llama(model, n_ctx=2048, n_threads=2, json_whitespace=json_whitespace)
     counts: Dict[str, list] = defaultdict(lambda: [0, 0])
     pool = micro_data.examples(seed, per_job * 12)
     for example in pool:
@@ -82,8 +82,10 @@ def main() -> int:
     ap.add_argument("model", nargs="?", default=None, help="GGUF file (default: the embedded model)")
     ap.add_argument("--per-job", type=int, default=40)
     ap.add_argument("--seed", type=int, default=99, help="held-out seed (training used 1234)")
+    ap.add_argument("--json-whitespace", default="free", choices=["free", "compact", "pretty"],
+                    help="what JSON grammars allow between tokens (the package's default: free)")
     args = ap.parse_args()
-    scores = evaluate(args.model or str(default_model_path(embedded=True)), args.per_job, args.seed)
+    scores = evaluate(args.model or str(default_model_path(embedded=True)), args.per_job, args.seed, args.json_whitespace)
     for job, score in scores.items():
         print(f"{job:12s} {score:.2f}")
     return 0
