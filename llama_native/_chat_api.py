@@ -83,10 +83,11 @@ class ChatMixin:
         keys of the ``response_format`` schema first.  ``json_whitespace``
         (``"free"``, ``"compact"``, ``"pretty"``; default: the model's) is what
         the schema and tool-argument grammars allow between JSON tokens.
-        Under ``tool_choice="required"`` a reply holds at most
-        ``max_tool_calls`` calls (default: one per tool; one with
-        ``parallel_tool_calls=False`` or a named choice), so a model cannot
-        repeat calls until ``max_tokens``.  The last streamed chunk carries
+        A reply holds at most ``max_tool_calls`` calls (default: one per
+        tool; one with ``parallel_tool_calls=False`` or a named choice), so
+        a model cannot repeat calls until ``max_tokens``; a reply cut by
+        ``max_tokens`` keeps the calls completed before the cut
+        (``finish_reason="length"``).  The last streamed chunk carries
         ``usage``.
 
         Example::
