@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import Iterable, Tuple
+from pathlib import Path
+from typing import Callable, Iterable, Tuple
 
 
 def time_stream(stream: Iterable[dict]) -> Tuple[float, int]:
@@ -18,3 +19,46 @@ def time_stream(stream: Iterable[dict]) -> Tuple[float, int]:
     if first is None:
         raise RuntimeError("the stream produced no chunk")
     return time.perf_counter() - first, n
+
+
+def compare_with_llama_bench(
+    description: str,
+    label: str,
+    default_tokens: int,
+    default_runs: int,
+    peer_run: Callable[[Path, Path, int, int], float],
+    our_runner: Callable[[Path, int, int], Callable[[], float]],
+) -> None:
+    """The command line of the llama-bench comparisons: interleaved rounds, medians, the ratio.
+
+    ``peer_run(binary, model, threads, tokens)`` is one llama-bench run's
+    tok/s; ``our_runner(model, threads, tokens)`` returns a function doing
+    one of our measured runs.  Rounds alternate (peer, then ours) so drift on
+    a shared machine hits both alike.
+    """
+    import argparse
+    import statistics
+
+    from _peers import build_llama_tool
+    from llama_native.testing import bench_model_path
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--tokens", type=int, default=default_tokens)
+    parser.add_argument("--runs", type=int, default=default_runs)
+    args = parser.parse_args()
+
+    model = args.model or bench_model_path()
+    binary = build_llama_tool("llama-bench")
+    run_ours = our_runner(model, args.threads, args.tokens)
+    peer_runs, our_runs = [], []
+    for _ in range(args.runs):
+        peer_runs.append(peer_run(binary, model, args.threads, args.tokens))
+        our_runs.append(run_ours())
+    peer, ours = statistics.median(peer_runs), statistics.median(our_runs)
+    print(f"model: {model}")
+    print(f"threads={args.threads} tokens={args.tokens} rounds={args.runs} (interleaved, median)")
+    print(f"llama-bench {label}{args.tokens}: {peer:8.1f} tok/s")
+    print(f"llama_native      : {ours:8.1f} tok/s")
+    print(f"ratio (ours / llama-bench): {ours / peer:.3f}")

@@ -16,7 +16,6 @@ tokenizer (128k vocabulary), 512 wide, 4 layers, F16.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import subprocess
@@ -25,11 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _peers import build_llama_tool  # noqa: E402
-from _timing import time_stream  # noqa: E402
+from _timing import compare_with_llama_bench, time_stream  # noqa: E402
 
 from llama_native import Llama  # noqa: E402
-from llama_native.testing import bench_model_path  # noqa: E402
 
 
 def llama_bench_tg(binary: Path, model: Path, threads: int, tokens: int, runs: int) -> float:
@@ -62,27 +59,9 @@ def ours_tg_runner(model: Path, threads: int, tokens: int):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=None)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--tokens", type=int, default=128)
-    parser.add_argument("--runs", type=int, default=11)
-    args = parser.parse_args()
-
-    model = args.model or bench_model_path()
-    binary = build_llama_tool("llama-bench")
-    run_ours = ours_tg_runner(model, args.threads, args.tokens)
-    # Interleaved rounds (peer, then ours) so drift on a shared machine hits both alike.
-    peer_runs, our_runs = [], []
-    for _ in range(args.runs):
-        peer_runs.append(llama_bench_tg(binary, model, args.threads, args.tokens, 1))
-        our_runs.append(run_ours())
-    peer, ours = statistics.median(peer_runs), statistics.median(our_runs)
-    print(f"model: {model}")
-    print(f"threads={args.threads} tokens={args.tokens} rounds={args.runs} (interleaved, median)")
-    print(f"llama-bench tg{args.tokens}: {peer:8.1f} tok/s")
-    print(f"llama_native     : {ours:8.1f} tok/s")
-    print(f"ratio (ours / llama-bench): {ours / peer:.3f}")
+    compare_with_llama_bench(
+        __doc__.splitlines()[0], "tg", 128, 11, lambda b, m, t, n: llama_bench_tg(b, m, t, n, 1), ours_tg_runner
+    )
 
 
 if __name__ == "__main__":

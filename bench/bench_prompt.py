@@ -16,7 +16,6 @@ tokenizer (128k vocabulary), 512 wide, 4 layers, F16.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import subprocess
@@ -26,10 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _peers import build_llama_tool  # noqa: E402
+from _timing import compare_with_llama_bench  # noqa: E402
 
 from llama_native import Llama  # noqa: E402
-from llama_native.testing import bench_model_path  # noqa: E402
 
 
 def llama_bench_pp(binary: Path, model: Path, threads: int, tokens: int) -> float:
@@ -60,26 +58,7 @@ def ours_pp_runner(model: Path, threads: int, tokens: int):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=None)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--tokens", type=int, default=512)
-    parser.add_argument("--runs", type=int, default=7)
-    args = parser.parse_args()
-
-    model = args.model or bench_model_path()
-    binary = build_llama_tool("llama-bench")
-    run_ours = ours_pp_runner(model, args.threads, args.tokens)
-    peer_runs, our_runs = [], []
-    for _ in range(args.runs):
-        peer_runs.append(llama_bench_pp(binary, model, args.threads, args.tokens))
-        our_runs.append(run_ours())
-    peer, ours = statistics.median(peer_runs), statistics.median(our_runs)
-    print(f"model: {model}")
-    print(f"threads={args.threads} prompt={args.tokens} rounds={args.runs} (interleaved, median)")
-    print(f"llama-bench pp{args.tokens}: {peer:8.1f} tok/s")
-    print(f"llama_native      : {ours:8.1f} tok/s")
-    print(f"ratio (ours / llama-bench): {ours / peer:.3f}")
+    compare_with_llama_bench(__doc__.splitlines()[0], "pp", 512, 7, llama_bench_pp, ours_pp_runner)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ llama-server is built from the same pinned llama.cpp source
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
