@@ -141,3 +141,21 @@ def test_llama_index_required_tool_call_completes(real_model_path: Path) -> None
     response = llm.chat_with_tools([FunctionTool.from_defaults(fn=multiply)], user_msg="What is 6 times 7?", tool_required=True)
     calls = llm.get_tool_calls_from_response(response)
     assert len(calls) == 1 and calls[0].tool_name == "multiply" and set(calls[0].tool_kwargs) == {"a", "b"}
+
+
+def test_concurrent_extractions_equal_one_by_one(real_model_path: Path) -> None:
+    """8 extractions at once on n_parallel=8 give exactly the one-by-one replies (and, on SmolLM2, the right ones)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from langchain_llama_native import ChatLlamaCpp
+
+    one = ChatLlamaCpp(model_path=str(real_model_path), n_ctx=1024, n_threads=2, temperature=0)
+    many = ChatLlamaCpp(model_path=str(real_model_path), n_ctx=1024, n_threads=2, temperature=0, n_parallel=8)
+    batch = PEOPLE[:8]
+    alone = [one.with_structured_output(Person).invoke(messages_for(text)) for _, text, _ in batch]
+    structured = many.with_structured_output(Person)
+    with ThreadPoolExecutor(len(batch)) as pool:
+        together = list(pool.map(lambda item: structured.invoke(messages_for(item[1])), batch))
+    assert together == alone
+    if ON_SMOLLM2:
+        assert sum(is_right(p, item[2]) for p, item in zip(together, batch)) >= 7
