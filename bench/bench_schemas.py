@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from llama_native import LlamaGrammar, SchemaValidationError
-from llama_native.schema.evaluate import evaluate_file, load_records
+from schema_evaluation import evaluate_file, load_records
 
 DEFAULT_SCHEMAS = Path(__file__).resolve().parents[1].parent / "shared" / "schemas"
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from . import _logging  # noqa: F401  (installs the log bridge)
 from .cache import LlamaCache, LlamaDiskCache, LlamaRAMCache
+from .chat import ChatFormatterResponse, Jinja2ChatFormatter, register_chat_format
 from .default_model import MICRO_MODEL_PATH, default_model_path
 from .grammar import LlamaGrammar
-from .chat import ChatFormatterResponse, Jinja2ChatFormatter, register_chat_format
 from .llama import LLAMA_DEFAULT_SEED, Llama, ModelLoadError
 from .schema import (
     SchemaValidationError,
@@ -30,9 +30,24 @@ from .speculative import LlamaPromptLookupDecoding, PromptLookupDecoding
 __version__ = "0.1.0"
 
 __all__ = [
-    "Llama", "LlamaGrammar", "ModelLoadError", "LLAMA_DEFAULT_SEED", "__version__",
-    "json_schema_to_gbnf", "object_from_schema", "schema_system_prompt",
-    "SchemaValidationError", "UnsupportedSchemaError", "PromptLookupDecoding", "LlamaPromptLookupDecoding",
-    "Jinja2ChatFormatter", "ChatFormatterResponse", "register_chat_format",
-    "LlamaCache", "LlamaRAMCache", "LlamaDiskCache", "default_model_path", "MICRO_MODEL_PATH",
+    "Llama",
+    "LlamaGrammar",
+    "ModelLoadError",
+    "LLAMA_DEFAULT_SEED",
+    "__version__",
+    "json_schema_to_gbnf",
+    "object_from_schema",
+    "schema_system_prompt",
+    "SchemaValidationError",
+    "UnsupportedSchemaError",
+    "PromptLookupDecoding",
+    "LlamaPromptLookupDecoding",
+    "Jinja2ChatFormatter",
+    "ChatFormatterResponse",
+    "register_chat_format",
+    "LlamaCache",
+    "LlamaRAMCache",
+    "LlamaDiskCache",
+    "default_model_path",
+    "MICRO_MODEL_PATH",
 ]

@@ -21,7 +21,6 @@ import argparse
 import os
 import sys
 import time
-from typing import List, Optional
 
 DEFAULT_TEXT = "Ana Costa is 41 years old. Ana lives in Porto, Portugal."
 
@@ -43,7 +42,8 @@ def _schema():
     return Person
 
 
-def demo(model: Optional[str], text: str, seed: int, n_ctx: int, schema_prompt: bool) -> int:
+def demo(model: str | None, text: str, seed: int, n_ctx: int, schema_prompt: bool) -> int:
+    """Run the demo chain on ``model`` (default: the embedded micro model); returns the exit status."""
     try:
         from langchain_core.callbacks import BaseCallbackHandler
         from langchain_core.prompts import ChatPromptTemplate
@@ -77,7 +77,8 @@ def demo(model: Optional[str], text: str, seed: int, n_ctx: int, schema_prompt: 
     return 0
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
+    """The ``llama-native`` command line; returns the exit status."""
     parser = argparse.ArgumentParser(
         prog="llama-native",
         description="llama-native: local GGUF models with schema-guided generation for LangChain and LlamaIndex.",
@@ -87,13 +88,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         "demo",
         help="extract a nested pydantic object from text with a LangChain chain (streams tokens)",
         description="Runs a LangChain chain, ChatLlamaCpp(...).with_structured_output(Person), on a short text: "
-                    "tokens stream to the terminal, then the parsed pydantic object is printed. Uses the model "
-                    "embedded in the package unless --model (or $LLAMA_NATIVE_MODEL_PATH) names a GGUF file.",
+        "tokens stream to the terminal, then the parsed pydantic object is printed. Uses the model "
+        "embedded in the package unless --model (or $LLAMA_NATIVE_MODEL_PATH) names a GGUF file.",
     )
     p_demo.add_argument("--model", metavar="PATH", help="a GGUF model file (default: the embedded micro model)")
     p_demo.add_argument("--text", default=DEFAULT_TEXT, help=f"the text to extract from (default: {DEFAULT_TEXT!r})")
-    p_demo.add_argument("--schema-prompt", action="store_true",
-                        help="also show the schema's skeleton, with field descriptions, in the system prompt")
+    p_demo.add_argument(
+        "--schema-prompt",
+        action="store_true",
+        help="also show the schema's skeleton, with field descriptions, in the system prompt",
+    )
     p_demo.add_argument("--seed", type=int, default=1, help="sampling seed (default 1; decoding is greedy)")
     p_demo.add_argument("--n-ctx", type=int, default=2048, help="context size in tokens (default 2048)")
     args = parser.parse_args(argv)

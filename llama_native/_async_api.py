@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, AsyncIterator, Callable, Dict, Iterator, Optional
+from typing import Any
 
 _END = object()
 
@@ -24,7 +25,7 @@ class AsyncMixin:
     _active: list
     _active_lock: threading.Lock
 
-    def _cancel_thread_generations(self, thread_id: Optional[int]) -> None:
+    def _cancel_thread_generations(self, thread_id: int | None) -> None:
         if thread_id is None:
             return
         with self._active_lock:
@@ -35,7 +36,7 @@ class AsyncMixin:
     async def _run_in_own_thread(self, work: Callable[[], Any]) -> Any:
         loop = asyncio.get_running_loop()
         future: asyncio.Future = loop.create_future()
-        thread_id: Dict[str, int] = {}
+        thread_id: dict[str, int] = {}
 
         def deliver(setter: Callable[[Any], None], value: Any) -> None:
             if not future.done():
@@ -60,8 +61,8 @@ class AsyncMixin:
     async def _stream_in_own_thread(self, make_iterator: Callable[[], Iterator[Any]]) -> AsyncIterator[Any]:
         loop = asyncio.get_running_loop()
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama-native-stream")
-        thread_id: Optional[int] = None
-        iterator: Optional[Iterator[Any]] = None
+        thread_id: int | None = None
+        iterator: Iterator[Any] | None = None
         finished = False
         try:
             thread_id = await loop.run_in_executor(executor, threading.get_ident)

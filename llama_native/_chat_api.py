@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Optional, Union
+from collections.abc import Iterator
+from typing import Any
 
 from .chat.completion import chat_completion, chat_completion_chunks, prepare_chat
 from .chat.formats import ChatFormatter, get_chat_formatter
@@ -15,9 +16,9 @@ DEFAULT_CHAT_FORMAT = "chatml"
 class ChatMixin:
     """Chat completions over the model's own template (or a named format)."""
 
-    chat_format: Optional[str]
-    chat_template: Optional[str]
-    _chat_formatter: Optional[ChatFormatter]
+    chat_format: str | None
+    chat_template: str | None
+    _chat_formatter: ChatFormatter | None
 
     @property
     def chat_formatter(self) -> ChatFormatter:
@@ -38,10 +39,10 @@ class ChatMixin:
 
     def create_chat_completion(
         self,
-        messages: List[Dict[str, Any]],
-        functions: Optional[List[Dict[str, Any]]] = None,
+        messages: list[dict[str, Any]],
+        functions: list[dict[str, Any]] | None = None,
         function_call: Any = None,
-        tools: Optional[List[Dict[str, Any]]] = None,
+        tools: list[dict[str, Any]] | None = None,
         tool_choice: Any = None,
         temperature: float = 0.2,
         top_p: float = 0.95,
@@ -49,27 +50,27 @@ class ChatMixin:
         min_p: float = 0.05,
         typical_p: float = 1.0,
         stream: bool = False,
-        stop: Union[None, str, List[str]] = None,
-        seed: Optional[int] = None,
+        stop: None | str | list[str] = None,
+        seed: int | None = None,
         response_format: Any = None,
-        max_tokens: Optional[int] = None,
+        max_tokens: int | None = None,
         presence_penalty: float = 0.0,
         frequency_penalty: float = 0.0,
         repeat_penalty: float = 1.0,
-        model: Optional[str] = None,
-        grammar: Union[None, str, LlamaGrammar] = None,
-        logit_bias: Optional[Dict[Union[int, str], float]] = None,
-        logprobs: Optional[bool] = None,
-        top_logprobs: Optional[int] = None,
-        parallel_tool_calls: Optional[bool] = None,
+        model: str | None = None,
+        grammar: None | str | LlamaGrammar = None,
+        logit_bias: dict[int | str, float] | None = None,
+        logprobs: bool | None = None,
+        top_logprobs: int | None = None,
+        parallel_tool_calls: bool | None = None,
         schema_prompt: bool = False,
-        prop_order: Optional[List[str]] = None,
-        chat_template_kwargs: Optional[Dict[str, Any]] = None,
-        json_whitespace: Optional[str] = None,
-        max_tool_calls: Optional[int] = None,
+        prop_order: list[str] | None = None,
+        chat_template_kwargs: dict[str, Any] | None = None,
+        json_whitespace: str | None = None,
+        max_tool_calls: int | None = None,
         **kwargs: Any,
-    ) -> Union[Dict[str, Any], Iterator[Dict[str, Any]]]:
-        """Answer ``messages``; returns a ``chat.completion`` dict, or ``chat.completion.chunk`` dicts with ``stream=True``.
+    ) -> dict[str, Any] | Iterator[dict[str, Any]]:
+        """Answer ``messages``: a ``chat.completion`` dict, or ``chat.completion.chunk`` dicts with ``stream=True``.
 
         ``response_format`` is ``{"type": "json_object"}`` (any JSON object),
         ``{"type": "json_object", "schema": {...}}`` or OpenAI's
@@ -95,8 +96,8 @@ class ChatMixin:
             >>> from llama_native import Llama
             >>> from llama_native.testing import synthetic_model_path
             >>> llm = Llama(str(synthetic_model_path()), n_ctx=256)
-            >>> out = llm.create_chat_completion([{"role": "user", "content": "Pick one"}],
-            ...     response_format={"type": "json_schema", "json_schema": {"name": "c", "schema": {"enum": ["a", "b"]}}})
+            >>> choice = {"type": "json_schema", "json_schema": {"name": "c", "schema": {"enum": ["a", "b"]}}}
+            >>> out = llm.create_chat_completion([{"role": "user", "content": "Pick one"}], response_format=choice)
             >>> out["choices"][0]["message"]["content"] in ('"a"', '"b"')
             True
         """
@@ -112,17 +113,37 @@ class ChatMixin:
                 tool_choice = function_call
         prepared = prepare_chat(
             self,  # type: ignore[arg-type]
-            messages, tools=tools, tool_choice=tool_choice, parallel_tool_calls=parallel_tool_calls,
-            response_format=response_format, grammar=grammar, schema_prompt=schema_prompt, stop=stop, prop_order=prop_order,
+            messages,
+            tools=tools,
+            tool_choice=tool_choice,
+            parallel_tool_calls=parallel_tool_calls,
+            response_format=response_format,
+            grammar=grammar,
+            schema_prompt=schema_prompt,
+            stop=stop,
+            prop_order=prop_order,
             template_kwargs=dict(chat_template_kwargs or {}),
             whitespace=self._json_whitespace(json_whitespace),  # type: ignore[attr-defined]
             max_tool_calls=max_tool_calls,
         )
         result = self.create_completion(  # type: ignore[attr-defined]
-            prepared.prompt_tokens, max_tokens=max_tokens, temperature=temperature, top_p=top_p, top_k=top_k,
-            min_p=min_p, typical_p=typical_p, stop=prepared.stop, stream=stream, seed=seed, model=model,
-            presence_penalty=presence_penalty, frequency_penalty=frequency_penalty, repeat_penalty=repeat_penalty,
-            grammar=prepared.grammar, logit_bias=logit_bias, **kwargs,
+            prepared.prompt_tokens,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            top_p=top_p,
+            top_k=top_k,
+            min_p=min_p,
+            typical_p=typical_p,
+            stop=prepared.stop,
+            stream=stream,
+            seed=seed,
+            model=model,
+            presence_penalty=presence_penalty,
+            frequency_penalty=frequency_penalty,
+            repeat_penalty=repeat_penalty,
+            grammar=prepared.grammar,
+            logit_bias=logit_bias,
+            **kwargs,
         )
         if stream:
             return chat_completion_chunks(result, prepared)
@@ -141,7 +162,9 @@ class ChatMixin:
         try:
             from openai.types.chat import ChatCompletion, ChatCompletionChunk
         except ImportError:
-            raise ImportError("create_chat_completion_openai_v1 needs the openai package: pip install 'llama-native[openai]'") from None
+            raise ImportError(
+                "create_chat_completion_openai_v1 needs the openai package: pip install 'llama-native[openai]'"
+            ) from None
         result = self.create_chat_completion(*args, **kwargs)
         if kwargs.get("stream"):
             return (ChatCompletionChunk(**chunk) for chunk in result)
@@ -153,6 +176,7 @@ class ChatMixin:
 
         result = await self.acreate_chat_completion(*args, **kwargs)  # type: ignore[attr-defined]
         if kwargs.get("stream"):
+
             async def chunks() -> Any:
                 async for chunk in result:
                     yield ChatCompletionChunk(**chunk)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Union
+from collections.abc import Sequence
+from typing import Any
 
 
 class EmbeddingMixin:
     """Embeddings with the model's own pooling (``Llama(..., embedding=True)``)."""
 
-    context_params: Dict[str, Any]
+    context_params: dict[str, Any]
     model_path: str
 
-    def _embedding_inputs(self, texts: Sequence[str], truncate: bool) -> List[List[int]]:
+    def _embedding_inputs(self, texts: Sequence[str], truncate: bool) -> list[list[int]]:
         ctx = self._context()  # type: ignore[attr-defined]
         limit = min(self.context_params["n_batch"], ctx.n_ctx)
         inputs = []
@@ -33,7 +34,7 @@ class EmbeddingMixin:
 
     def embed(
         self,
-        input: Union[str, Sequence[str]],
+        input: str | Sequence[str],
         normalize: bool = False,
         truncate: bool = True,
         return_count: bool = False,
@@ -61,12 +62,12 @@ class EmbeddingMixin:
         if not texts:
             return ([], 0) if return_count else []
         inputs = self._embedding_inputs(texts, truncate)
-        vectors: List[List[float]] = self._context().embed(inputs, normalize)  # type: ignore[attr-defined]
+        vectors: list[list[float]] = self._context().embed(inputs, normalize)  # type: ignore[attr-defined]
         count = sum(len(t) for t in inputs)
         result: Any = vectors[0] if single else vectors
         return (result, count) if return_count else result
 
-    def create_embedding(self, input: Union[str, Sequence[str]], model: Optional[str] = None) -> Dict[str, Any]:
+    def create_embedding(self, input: str | Sequence[str], model: str | None = None) -> dict[str, Any]:
         """OpenAI-shaped embeddings: ``{"object": "list", "data": [{"embedding", "index"}], "usage"}``."""
         texts = [input] if isinstance(input, str) else list(input)
         vectors, count = self.embed(texts, return_count=True)
@@ -77,6 +78,6 @@ class EmbeddingMixin:
             "usage": {"prompt_tokens": count, "total_tokens": count},
         }
 
-    async def aembed(self, input: Union[str, Sequence[str]], normalize: bool = False, truncate: bool = True) -> Any:
+    async def aembed(self, input: str | Sequence[str], normalize: bool = False, truncate: bool = True) -> Any:
         """Awaitable :meth:`embed` (runs on a thread of its own; the event loop keeps running)."""
         return await self._run_in_own_thread(lambda: self.embed(input, normalize, truncate))  # type: ignore[attr-defined]

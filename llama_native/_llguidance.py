@@ -30,18 +30,17 @@ import os
 import re
 import threading
 from pathlib import Path
-from typing import Optional
 
 from . import _native
 
 ENGINE_ENV = "LLAMA_NATIVE_GRAMMAR_ENGINE"
 ENGINES = ("auto", "llguidance", "gbnf")
 _lock = threading.Lock()
-_load_error: Optional[str] = None
+_load_error: str | None = None
 _tried = False
 
 
-def _library_path() -> Optional[Path]:
+def _library_path() -> Path | None:
     spec = importlib.util.find_spec("llguidance")
     if spec is None or not spec.submodule_search_locations:
         return None
@@ -68,12 +67,12 @@ def available() -> bool:
     return _native.llg_available()
 
 
-def unavailable_reason() -> Optional[str]:
+def unavailable_reason() -> str | None:
     """Why llguidance cannot be used (None when it can)."""
     return None if available() else _load_error
 
 
-def resolve_engine(engine: Optional[str]) -> str:
+def resolve_engine(engine: str | None) -> str:
     """Validate an engine name; None means ``$LLAMA_NATIVE_GRAMMAR_ENGINE`` or ``auto``."""
     if engine is None:
         engine = os.environ.get(ENGINE_ENV, "auto") or "auto"
@@ -91,8 +90,8 @@ _SHORT_CODE_POINT = re.compile(r"\\U([0-9A-Fa-f]{1,7})(?![0-9A-Fa-f])")
 
 
 @functools.lru_cache(maxsize=256)
-def gbnf_to_llguidance(gbnf: str) -> Optional[str]:
-    """llguidance's Lark form of a GBNF grammar, or None when it has none.
+def gbnf_to_llguidance(gbnf: str) -> str | None:
+    """Llguidance's Lark form of a GBNF grammar, or None when it has none.
 
     The translation is llguidance's own ``gbnf_to_lark`` (rules made only of
     terminals become lexemes, which is what makes its masks fast); two

@@ -81,5 +81,7 @@ class ProgressPrinter:
         percent = int(progress * 100)
         if percent // 10 != self.last // 10 or percent == 100 and self.last != 100:
             self.last = percent
-            print(f"\rloading {self.path}: {percent:3d}%", end="\n" if percent >= 100 else "", file=sys.stderr, flush=True)
+            print(
+                f"\rloading {self.path}: {percent:3d}%", end="\n" if percent >= 100 else "", file=sys.stderr, flush=True
+            )
         return True

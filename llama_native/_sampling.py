@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Dict, List, Optional, Union
 
 from . import _llguidance, _native
 from .grammar import LlamaGrammar, as_grammar
@@ -33,7 +32,7 @@ def _in_range(name: str, value: float, low: float, high: float) -> float:
     return value
 
 
-def resolve_seed(seed: Optional[int], default: int) -> int:
+def resolve_seed(seed: int | None, default: int) -> int:
     """Per-call seed, else the model's seed; -1 or the default seed mean a fresh random one."""
     chosen = default if seed is None else seed
     if not isinstance(chosen, int) or isinstance(chosen, bool):
@@ -57,11 +56,11 @@ def sampling_params(
     frequency_penalty: float,
     penalty_last_n: int,
     seed: int,
-    logit_bias: Optional[Dict[Union[int, str], float]],
-    grammar: Union[None, str, LlamaGrammar],
+    logit_bias: dict[int | str, float] | None,
+    grammar: None | str | LlamaGrammar,
     n_vocab: int,
     grammar_engine: str = "auto",
-) -> "_native.SamplingParams":
+) -> _native.SamplingParams:
     """Build native sampling parameters from validated Python values.
 
     A grammar compiled from a JSON Schema (not lazy, every keyword enforced by
@@ -93,7 +92,7 @@ def sampling_params(
     p.penalty_last_n = penalty_last_n
     p.seed = seed
     if logit_bias:
-        bias: List[tuple] = []
+        bias: list[tuple] = []
         for token, value in logit_bias.items():
             try:
                 token_id = int(token)
@@ -129,7 +128,7 @@ def sampling_params(
     return p
 
 
-def generation_params(max_tokens: Optional[int], stop: Union[None, str, List[str]]) -> "_native.GenerationParams":
+def generation_params(max_tokens: int | None, stop: None | str | list[str]) -> _native.GenerationParams:
     """Validate ``max_tokens`` (None or 0: until the context is full) and ``stop``."""
     g = _native.GenerationParams()
     if max_tokens is None or max_tokens == 0:
@@ -139,7 +138,7 @@ def generation_params(max_tokens: Optional[int], stop: Union[None, str, List[str
     else:
         g.max_tokens = max_tokens
     if stop is None:
-        stops: List[str] = []
+        stops: list[str] = []
     elif isinstance(stop, str):
         stops = [stop]
     else:

@@ -33,8 +33,8 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence, Tuple
 
 __all__ = ["BaseLlamaCache", "LlamaCache", "LlamaDiskCache", "LlamaRAMCache", "LlamaState"]
 
@@ -43,11 +43,12 @@ __all__ = ["BaseLlamaCache", "LlamaCache", "LlamaDiskCache", "LlamaRAMCache", "L
 class LlamaState:
     """A saved sequence: its tokens and llama.cpp's state bytes for them."""
 
-    tokens: Tuple[int, ...]
+    tokens: tuple[int, ...]
     data: bytes
 
     @property
     def size(self) -> int:
+        """Bytes held by the saved states."""
         return len(self.data)
 
 
@@ -75,16 +76,16 @@ class BaseLlamaCache:
         """Bytes held."""
         raise NotImplementedError
 
-    def _keys(self) -> Sequence[Tuple[int, ...]]:
+    def _keys(self) -> Sequence[tuple[int, ...]]:
         raise NotImplementedError
 
-    def _get(self, key: Tuple[int, ...]) -> Optional[LlamaState]:
+    def _get(self, key: tuple[int, ...]) -> LlamaState | None:
         raise NotImplementedError
 
     def _put(self, state: LlamaState) -> None:
         raise NotImplementedError
 
-    def lookup(self, tokens: Sequence[int]) -> Tuple[int, Optional[LlamaState]]:
+    def lookup(self, tokens: Sequence[int]) -> tuple[int, LlamaState | None]:
         """The stored state sharing the longest prefix with ``tokens``, and that length."""
         with self._lock:
             best_key, best = None, 0
@@ -117,17 +118,18 @@ class LlamaRAMCache(BaseLlamaCache):
 
     def __init__(self, capacity_bytes: int = 2 << 30) -> None:
         super().__init__(capacity_bytes)
-        self._states: "OrderedDict[Tuple[int, ...], LlamaState]" = OrderedDict()
+        self._states: OrderedDict[tuple[int, ...], LlamaState] = OrderedDict()
         self._size = 0
 
     @property
     def cache_size(self) -> int:
+        """Bytes held by the saved states (llama-cpp-python's name)."""
         return self._size
 
-    def _keys(self) -> Sequence[Tuple[int, ...]]:
+    def _keys(self) -> Sequence[tuple[int, ...]]:
         return list(self._states)
 
-    def _get(self, key: Tuple[int, ...]) -> Optional[LlamaState]:
+    def _get(self, key: tuple[int, ...]) -> LlamaState | None:
         state = self._states.get(key)
         if state is not None:
             self._states.move_to_end(key)
@@ -163,12 +165,13 @@ class LlamaDiskCache(BaseLlamaCache):
 
     @property
     def cache_size(self) -> int:
+        """Bytes held by the saved states (llama-cpp-python's name)."""
         return int(self._cache.volume())
 
-    def _keys(self) -> Sequence[Tuple[int, ...]]:
+    def _keys(self) -> Sequence[tuple[int, ...]]:
         return list(self._cache.iterkeys())
 
-    def _get(self, key: Tuple[int, ...]) -> Optional[LlamaState]:
+    def _get(self, key: tuple[int, ...]) -> LlamaState | None:
         data = self._cache.get(key)
         return None if data is None else LlamaState(key, data)
 

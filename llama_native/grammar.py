@@ -16,7 +16,8 @@ Example::
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, Union
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from . import _native
 
@@ -32,9 +33,9 @@ class LlamaGrammar:
         grammar: str,
         root: str = "root",
         *,
-        trigger_patterns: Optional[Sequence[str]] = None,
-        trigger_tokens: Optional[Sequence[int]] = None,
-        end_check: Optional[Callable[[str], bool]] = None,
+        trigger_patterns: Sequence[str] | None = None,
+        trigger_tokens: Sequence[int] | None = None,
+        end_check: Callable[[str], bool] | None = None,
     ) -> None:
         if not isinstance(grammar, str):
             raise TypeError(f"grammar must be a GBNF string, not {type(grammar).__name__}")
@@ -42,12 +43,12 @@ class LlamaGrammar:
         self._grammar = grammar
         self.root = root
         #: set when the grammar was compiled from a JSON Schema; outputs are validated against it
-        self.json_schema: Optional["JsonSchemaGrammar"] = None
+        self.json_schema: JsonSchemaGrammar | None = None
         #: a lazy grammar leaves the output free until one of these regexes
         #: matches it (or a trigger token appears), then constrains it from the
         #: match (its first capture group) onwards
-        self.trigger_patterns: List[str] = list(trigger_patterns or [])
-        self.trigger_tokens: List[int] = [int(t) for t in trigger_tokens or []]
+        self.trigger_patterns: list[str] = list(trigger_patterns or [])
+        self.trigger_tokens: list[int] = [int(t) for t in trigger_tokens or []]
         #: ``end_check(text) -> bool`` vets the whole output whenever a token
         #: would complete the grammar's value; a refused token is never sampled
         self.end_check = end_check
@@ -58,13 +59,13 @@ class LlamaGrammar:
         return bool(self.trigger_patterns or self.trigger_tokens)
 
     @classmethod
-    def from_string(cls, grammar: str, verbose: bool = True, root: str = "root") -> "LlamaGrammar":
+    def from_string(cls, grammar: str, verbose: bool = True, root: str = "root") -> LlamaGrammar:
         """Parse a GBNF grammar; raises ``ValueError`` naming the problem."""
         del verbose  # accepted for llama-cpp-python compatibility
         return cls(grammar, root)
 
     @classmethod
-    def from_file(cls, file: Union[str, os.PathLike], verbose: bool = True, root: str = "root") -> "LlamaGrammar":
+    def from_file(cls, file: str | os.PathLike, verbose: bool = True, root: str = "root") -> LlamaGrammar:
         """Read and parse a ``.gbnf`` file."""
         del verbose
         with open(file, encoding="utf-8") as handle:
@@ -76,11 +77,11 @@ class LlamaGrammar:
         json_schema: Any,
         verbose: bool = True,
         *,
-        prop_order: Optional[Sequence[str]] = None,
+        prop_order: Sequence[str] | None = None,
         whitespace: str = "free",
         strict: bool = False,
-        additional_properties: Optional[bool] = None,
-    ) -> "LlamaGrammar":
+        additional_properties: bool | None = None,
+    ) -> LlamaGrammar:
         """Grammar of every JSON text that validates against ``json_schema``.
 
         ``json_schema`` is a dict, a JSON string, a pydantic model or a
@@ -104,7 +105,10 @@ class LlamaGrammar:
         from .schema import compile_json_schema
 
         compiled = compile_json_schema(
-            json_schema, prop_order=prop_order, whitespace=whitespace, strict=strict,
+            json_schema,
+            prop_order=prop_order,
+            whitespace=whitespace,
+            strict=strict,
             additional_properties=additional_properties,
         )
         # keywords the grammar relaxes are checked wherever the value would end
@@ -130,7 +134,7 @@ class LlamaGrammar:
         return f"LlamaGrammar({head!r})"
 
 
-def as_grammar(grammar: Union[None, str, LlamaGrammar]) -> Union[None, LlamaGrammar]:
+def as_grammar(grammar: None | str | LlamaGrammar) -> None | LlamaGrammar:
     """Accept a ``LlamaGrammar`` or GBNF text (or None)."""
     if grammar is None or isinstance(grammar, LlamaGrammar):
         return grammar

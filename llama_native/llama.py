@@ -20,20 +20,21 @@ import os
 import threading
 import time
 import uuid
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Union
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
 from . import _llguidance, _logging, _native
-from ._sampling import DEFAULT_SEED, generation_params, resolve_seed, sampling_params
 from ._async_api import AsyncMixin
 from ._chat_api import ChatMixin
 from ._embedding_api import EmbeddingMixin
+from ._sampling import DEFAULT_SEED, generation_params, resolve_seed, sampling_params
 from .cache import BaseLlamaCache, LlamaState, common_prefix
 from .grammar import LlamaGrammar
-from .speculative import PromptLookupDecoding
 from .llama_types import Completion, CompletionChunk
 from .schema import JsonSchemaGrammar, SchemaValidationError, schema_system_prompt
+from .speculative import PromptLookupDecoding
 
 LLAMA_DEFAULT_SEED = DEFAULT_SEED
 
@@ -111,7 +112,7 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
 
     def __init__(
         self,
-        model_path: Union[str, os.PathLike],
+        model_path: str | os.PathLike,
         *,
         n_gpu_layers: int = 0,
         use_mmap: bool = True,
@@ -121,23 +122,23 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         n_ctx: int = 2048,
         n_batch: int = 512,
         n_ubatch: int = 512,
-        n_threads: Optional[int] = None,
-        n_threads_batch: Optional[int] = None,
+        n_threads: int | None = None,
+        n_threads_batch: int | None = None,
         embedding: bool = False,
-        flash_attn: Optional[bool] = None,
+        flash_attn: bool | None = None,
         last_n_tokens_size: int = 64,
         verbose: bool = False,
-        progress_callback: Optional[Callable[[float], bool]] = None,
-        chat_format: Optional[str] = None,
-        draft_model: Optional[PromptLookupDecoding] = None,
-        grammar_engine: Optional[str] = None,
+        progress_callback: Callable[[float], bool] | None = None,
+        chat_format: str | None = None,
+        draft_model: PromptLookupDecoding | None = None,
+        grammar_engine: str | None = None,
         jump_forward: bool = True,
         n_parallel: int = 1,
         json_whitespace: str = "free",
         **kwargs: Any,
     ) -> None:
-        self._native_model: Optional[_native.Model] = None
-        self._ctx: Optional[_native.Context] = None
+        self._native_model: _native.Model | None = None
+        self._ctx: _native.Context | None = None
         self._verbose_held = False
         self.model_path = os.fspath(model_path)
         self.verbose = verbose
@@ -158,7 +159,9 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         if unknown:
             raise TypeError(f"Llama() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
         if kwargs.get("chat_handler") is not None:
-            raise ValueError("chat_handler is not supported; use chat_format=... or llama_native.chat.register_chat_format")
+            raise ValueError(
+                "chat_handler is not supported; use chat_format=... or llama_native.chat.register_chat_format"
+            )
         if chat_format is not None:
             from .chat.formats import get_chat_formatter
 
@@ -193,11 +196,16 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
 
         self.seed = seed
         self.last_n_tokens_size = last_n_tokens_size
-        self.metadata: Dict[str, str] = self._native_model.metadata()
-        self.chat_template: Optional[str] = self._native_model.chat_template() or None
+        self.metadata: dict[str, str] = self._native_model.metadata()
+        self.chat_template: str | None = self._native_model.chat_template() or None
         self.context_params = dict(
-            n_ctx=n_ctx, n_batch=min(n_batch, n_ctx), n_ubatch=min(n_ubatch, n_batch, n_ctx),
-            n_threads=n_threads, n_threads_batch=n_threads_batch, embedding=embedding, flash_attn=flash_attn,
+            n_ctx=n_ctx,
+            n_batch=min(n_batch, n_ctx),
+            n_ubatch=min(n_ubatch, n_batch, n_ctx),
+            n_threads=n_threads,
+            n_threads_batch=n_threads_batch,
+            embedding=embedding,
+            flash_attn=flash_attn,
             n_parallel=n_parallel,
         )
         if not vocab_only:
@@ -217,11 +225,11 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
             except RuntimeError as exc:
                 raise ValueError(f"cannot create a context for '{self.model_path}': {exc}") from None
         self._active_lock = threading.Lock()
-        self._active: List[tuple] = []
+        self._active: list[tuple] = []
         #: counters of the most recent generation on this model (decode calls, drafts, ...), for benchmarks
-        self.last_generation_stats: Dict[str, int] = {}
+        self.last_generation_stats: dict[str, int] = {}
         #: prompt cache set by :meth:`set_cache` (None: the context's own prefix reuse only)
-        self.cache: Optional[BaseLlamaCache] = None
+        self.cache: BaseLlamaCache | None = None
 
     # ------------------------------------------------------------------ info
     @property
@@ -265,7 +273,7 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         """Newline token id (-1 if none)."""
         return self._model.token_nl
 
-    def eog_tokens(self) -> List[int]:
+    def eog_tokens(self) -> list[int]:
         """All end-of-generation token ids (EOS, EOT, <|im_end|>, ...)."""
         return self._model.eog_tokens()
 
@@ -275,7 +283,7 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         return self._model.is_eog(token)
 
     # -------------------------------------------------------------- tokenizer
-    def tokenize(self, text: Union[bytes, str], add_bos: bool = True, special: bool = False) -> List[int]:
+    def tokenize(self, text: bytes | str, add_bos: bool = True, special: bool = False) -> list[int]:
         """Tokenize UTF-8 ``text``; ``add_bos`` adds the model's BOS when it uses one.
 
         ``special=True`` parses special-token text such as ``<|im_start|>``.
@@ -285,7 +293,7 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         return self._model.tokenize(text, add_bos, special)
 
     def detokenize(
-        self, tokens: Sequence[int], prev_tokens: Optional[Sequence[int]] = None, special: bool = False
+        self, tokens: Sequence[int], prev_tokens: Sequence[int] | None = None, special: bool = False
     ) -> bytes:
         """Bytes of ``tokens`` (concatenated token pieces)."""
         del prev_tokens  # accepted for llama-cpp-python compatibility
@@ -301,7 +309,7 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         except IndexError as exc:
             raise ValueError(str(exc)) from None
 
-    def logits(self, tokens: Sequence[int]) -> "np.ndarray":
+    def logits(self, tokens: Sequence[int]) -> np.ndarray:
         """Raw logits at every position of ``tokens``: a float32 array of shape ``(len(tokens), n_vocab)``.
 
         Row ``i`` scores the token that follows ``tokens[:i + 1]``.  The
@@ -325,7 +333,7 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         return np.frombuffer(raw, dtype=np.float32).reshape(len(ids), self.n_vocab())
 
     # ----------------------------------------------------------- completion
-    def _prompt_tokens(self, prompt: Union[str, bytes, Sequence[int]]) -> List[int]:
+    def _prompt_tokens(self, prompt: str | bytes | Sequence[int]) -> list[int]:
         if isinstance(prompt, (str, bytes)):
             tokens = self._model.tokenize(prompt, self._model.add_bos, True)
         else:
@@ -346,13 +354,13 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
 
     def _native_generator(
         self,
-        prompt_tokens: List[int],
-        sampling: "_native.SamplingParams",
-        gen: "_native.GenerationParams",
-        stats: Optional[Dict[str, int]] = None,
-        end_check: Optional[Callable[[str], bool]] = None,
+        prompt_tokens: list[int],
+        sampling: _native.SamplingParams,
+        gen: _native.GenerationParams,
+        stats: dict[str, int] | None = None,
+        end_check: Callable[[str], bool] | None = None,
         whole: bool = False,
-    ) -> Iterator["_native.Chunk"]:
+    ) -> Iterator[_native.Chunk]:
         """Chunks of one generation; ``stats["cached_tokens"]`` is set once the prompt is decoded.
 
         ``end_check(text)`` vets the completion whenever a token would
@@ -407,13 +415,17 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
                 if tokens:
                     cache.store(LlamaState(tuple(tokens), data))
             self.last_generation_stats = {
-                "prompt_tokens": generator.n_prompt_tokens, "cached_tokens": generator.n_reused_tokens,
-                "generated_tokens": generator.n_generated, "decode_calls": generator.n_decode_calls,
-                "drafted_tokens": generator.n_drafted, "accepted_draft_tokens": generator.n_draft_accepted,
-                "grammar_resamples": generator.grammar_resamples, "grammar_engine": generator.grammar_engine,
+                "prompt_tokens": generator.n_prompt_tokens,
+                "cached_tokens": generator.n_reused_tokens,
+                "generated_tokens": generator.n_generated,
+                "decode_calls": generator.n_decode_calls,
+                "drafted_tokens": generator.n_drafted,
+                "accepted_draft_tokens": generator.n_draft_accepted,
+                "grammar_resamples": generator.grammar_resamples,
+                "grammar_engine": generator.grammar_engine,
             }
 
-    def set_cache(self, cache: Optional[BaseLlamaCache]) -> None:
+    def set_cache(self, cache: BaseLlamaCache | None) -> None:
         """Keep KV states of earlier prompts in ``cache`` (``LlamaRAMCache``, ``LlamaDiskCache``; None: off).
 
         Example::
@@ -429,12 +441,13 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
             raise TypeError(f"cache must be a LlamaRAMCache or LlamaDiskCache, not {type(cache).__name__}")
         if cache is not None and self.context_params["n_parallel"] > 1:
             raise ValueError(
-                "prompt caches apply to n_parallel=1; a parallel context keeps each sequence's tokens for the next request"
+                "prompt caches apply to n_parallel=1; "
+                "a parallel context keeps each sequence's tokens for the next request"
             )
         self.cache = cache
 
     @staticmethod
-    def _restore_from_cache(ctx: "_native.Context", cache: BaseLlamaCache, prompt_tokens: List[int]) -> None:
+    def _restore_from_cache(ctx: _native.Context, cache: BaseLlamaCache, prompt_tokens: list[int]) -> None:
         """Load the cached state sharing the longest prefix with the prompt, when it beats the live KV."""
         live = common_prefix(ctx.cached_tokens(), prompt_tokens)
         found, state = cache.lookup(prompt_tokens)
@@ -455,7 +468,7 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         for generator, _owner in active:
             generator.cancel()
 
-    def _json_whitespace(self, value: Optional[str]) -> str:
+    def _json_whitespace(self, value: str | None) -> str:
         """A call's whitespace mode for schema grammars (None: the model's default), checked."""
         from .schema import WHITESPACE_MODES
 
@@ -467,31 +480,31 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
 
     def create_completion(
         self,
-        prompt: Union[str, bytes, Sequence[int]],
-        suffix: Optional[str] = None,
-        max_tokens: Optional[int] = 16,
+        prompt: str | bytes | Sequence[int],
+        suffix: str | None = None,
+        max_tokens: int | None = 16,
         temperature: float = 0.8,
         top_p: float = 0.95,
         min_p: float = 0.05,
         typical_p: float = 1.0,
-        logprobs: Optional[int] = None,
+        logprobs: int | None = None,
         echo: bool = False,
-        stop: Union[None, str, List[str]] = None,
+        stop: None | str | list[str] = None,
         frequency_penalty: float = 0.0,
         presence_penalty: float = 0.0,
         repeat_penalty: float = 1.0,
         top_k: int = 40,
         stream: bool = False,
-        seed: Optional[int] = None,
-        model: Optional[str] = None,
-        grammar: Union[None, str, LlamaGrammar] = None,
-        logit_bias: Optional[Dict[Union[int, str], float]] = None,
+        seed: int | None = None,
+        model: str | None = None,
+        grammar: None | str | LlamaGrammar = None,
+        logit_bias: dict[int | str, float] | None = None,
         json_schema: Any = None,
-        prop_order: Optional[Sequence[str]] = None,
+        prop_order: Sequence[str] | None = None,
         schema_prompt: bool = False,
-        json_whitespace: Optional[str] = None,
+        json_whitespace: str | None = None,
         **kwargs: Any,
-    ) -> Union[Completion, Iterator[CompletionChunk]]:
+    ) -> Completion | Iterator[CompletionChunk]:
         """Complete ``prompt``; returns a ``text_completion`` dict, or chunks with ``stream=True``.
 
         ``max_tokens=None`` (or 0) generates until an end-of-generation token,
@@ -506,8 +519,8 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         complete the value, and such a token is refused when the value would
         be invalid, so a completed output always validates;
         ``SchemaValidationError`` is raised (never invalid JSON returned) if
-        the model paints itself into a corner where no valid ending is left.  ``schema_prompt=True`` prepends the schema's
-        skeleton with its field descriptions ("Generate JSON output in the
+        the model paints itself into a corner where no valid ending is left.
+        ``schema_prompt=True`` prepends the schema's skeleton with its field descriptions ("Generate JSON output in the
         following format: ...") to the prompt.  ``json_whitespace`` (default: the
         model's ``json_whitespace``, ``"free"``) is what the schema's grammar allows
         between JSON tokens: ``"free"``, ``"compact"`` or ``"pretty"``.
@@ -539,18 +552,29 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         validator = grammar.json_schema if isinstance(grammar, LlamaGrammar) else None
         if schema_prompt:
             if validator is None:
-                raise ValueError("schema_prompt=True needs json_schema (or a grammar from LlamaGrammar.from_json_schema)")
+                raise ValueError(
+                    "schema_prompt=True needs json_schema (or a grammar from LlamaGrammar.from_json_schema)"
+                )
             if not isinstance(prompt, (str, bytes)):
                 raise ValueError("schema_prompt=True needs a text prompt, not token ids")
             text_prompt = prompt.decode("utf-8") if isinstance(prompt, bytes) else prompt
             prompt = schema_system_prompt(validator.schema) + "\n\n" + text_prompt
         prompt_tokens = self._prompt_tokens(prompt)
         sampling = sampling_params(
-            temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p, typical_p=typical_p,
-            repeat_penalty=repeat_penalty, presence_penalty=presence_penalty,
-            frequency_penalty=frequency_penalty, penalty_last_n=self.last_n_tokens_size,
-            seed=resolve_seed(seed, self.seed), logit_bias=logit_bias, grammar=grammar,
-            n_vocab=self._model.n_vocab, grammar_engine=self.grammar_engine,
+            temperature=temperature,
+            top_k=top_k,
+            top_p=top_p,
+            min_p=min_p,
+            typical_p=typical_p,
+            repeat_penalty=repeat_penalty,
+            presence_penalty=presence_penalty,
+            frequency_penalty=frequency_penalty,
+            penalty_last_n=self.last_n_tokens_size,
+            seed=resolve_seed(seed, self.seed),
+            logit_bias=logit_bias,
+            grammar=grammar,
+            n_vocab=self._model.n_vocab,
+            grammar_engine=self.grammar_engine,
         )
         gen = generation_params(max_tokens, stop)
         gen.jump_forward = self.jump_forward
@@ -563,7 +587,7 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         prefix = ""
         if echo:
             prefix = self._model.detokenize(prompt_tokens, False).decode("utf-8", errors="replace")
-        stats: Dict[str, int] = {"cached_tokens": 0}
+        stats: dict[str, int] = {"cached_tokens": 0}
         end_check = grammar.end_check if isinstance(grammar, LlamaGrammar) else None
         chunks = self._native_generator(prompt_tokens, sampling, gen, stats, end_check, whole=not stream)
         if stream:
@@ -591,16 +615,16 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
 
     def _stream_completion(
         self,
-        chunks: Iterator["_native.Chunk"],
-        prompt_tokens: List[int],
+        chunks: Iterator[_native.Chunk],
+        prompt_tokens: list[int],
         prefix: str,
         completion_id: str,
         created: int,
         model_name: str,
-        validator: Optional["JsonSchemaGrammar"],
-        stats: Dict[str, int],
+        validator: JsonSchemaGrammar | None,
+        stats: dict[str, int],
     ) -> Iterator[CompletionChunk]:
-        def make(text: str, finish_reason: Optional[str]) -> CompletionChunk:
+        def make(text: str, finish_reason: str | None) -> CompletionChunk:
             return {
                 "id": completion_id,
                 "object": "text_completion",
@@ -610,7 +634,7 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
             }
 
         n_generated = 0
-        texts: List[str] = []
+        texts: list[str] = []
         try:
             if prefix:
                 yield make(prefix, None)
@@ -633,7 +657,7 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         finally:
             chunks.close()  # type: ignore[attr-defined]
 
-    def __call__(self, prompt: Union[str, bytes, Sequence[int]], *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, prompt: str | bytes | Sequence[int], *args: Any, **kwargs: Any) -> Any:
         """Same as :meth:`create_completion`."""
         return self.create_completion(prompt, *args, **kwargs)
 
@@ -650,7 +674,7 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
             self._verbose_held = False
             _logging.release_verbose()
 
-    def __enter__(self) -> "Llama":
+    def __enter__(self) -> Llama:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -667,7 +691,7 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         return f"Llama(model_path={self.model_path!r})"
 
 
-def _usage(prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0) -> Dict[str, Any]:
+def _usage(prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0) -> dict[str, Any]:
     """OpenAI usage; ``prompt_tokens_details.cached_tokens`` counts prompt tokens reused from the KV cache."""
     return {
         "prompt_tokens": prompt_tokens,
@@ -678,13 +702,43 @@ def _usage(prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0) -
 
 
 # llama-cpp-python constructor arguments that have no effect here (accepted so code ports unchanged).
-_IGNORED_LLAMA_CPP_PYTHON_ARGS = frozenset({
-    "split_mode", "main_gpu", "tensor_split", "rpc_servers", "kv_overrides", "rope_scaling_type",
-    "pooling_type", "rope_freq_base", "rope_freq_scale", "yarn_ext_factor", "yarn_attn_factor",
-    "yarn_beta_fast", "yarn_beta_slow", "yarn_orig_ctx", "logits_all", "offload_kqv", "numa",
-    "chat_handler", "tokenizer", "type_k", "type_v", "spm_infill",
-    "lora_base", "lora_scale", "lora_path", "swa_full",
-})
-_IGNORED_COMPLETION_ARGS = frozenset({
-    "tfs_z", "mirostat_mode", "mirostat_tau", "mirostat_eta", "stopping_criteria", "logits_processor",
-})
+_IGNORED_LLAMA_CPP_PYTHON_ARGS = frozenset(
+    {
+        "split_mode",
+        "main_gpu",
+        "tensor_split",
+        "rpc_servers",
+        "kv_overrides",
+        "rope_scaling_type",
+        "pooling_type",
+        "rope_freq_base",
+        "rope_freq_scale",
+        "yarn_ext_factor",
+        "yarn_attn_factor",
+        "yarn_beta_fast",
+        "yarn_beta_slow",
+        "yarn_orig_ctx",
+        "logits_all",
+        "offload_kqv",
+        "numa",
+        "chat_handler",
+        "tokenizer",
+        "type_k",
+        "type_v",
+        "spm_infill",
+        "lora_base",
+        "lora_scale",
+        "lora_path",
+        "swa_full",
+    }
+)
+_IGNORED_COMPLETION_ARGS = frozenset(
+    {
+        "tfs_z",
+        "mirostat_mode",
+        "mirostat_tau",
+        "mirostat_eta",
+        "stopping_criteria",
+        "logits_processor",
+    }
+)

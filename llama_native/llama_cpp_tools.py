@@ -27,18 +27,27 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any
 
-from ._llama_cpp_source import PINNED_LLAMA_CPP_COMMIT, cache_dir, llama_cpp_dir
+from .llama_cpp_source import PINNED_LLAMA_CPP_COMMIT, cache_dir, llama_cpp_dir
 
 _CONFIGURE_FLAGS = [
-    "-DCMAKE_BUILD_TYPE=Release", "-DBUILD_SHARED_LIBS=OFF", "-DCMAKE_POSITION_INDEPENDENT_CODE=ON",
-    "-DLLAMA_BUILD_COMMON=ON", "-DLLAMA_BUILD_TOOLS=ON", "-DLLAMA_BUILD_SERVER=ON",
-    "-DLLAMA_BUILD_TESTS=OFF", "-DLLAMA_BUILD_EXAMPLES=OFF", "-DLLAMA_BUILD_APP=OFF", "-DLLAMA_OPENSSL=OFF",
+    "-DCMAKE_BUILD_TYPE=Release",
+    "-DBUILD_SHARED_LIBS=OFF",
+    "-DCMAKE_POSITION_INDEPENDENT_CODE=ON",
+    "-DLLAMA_BUILD_COMMON=ON",
+    "-DLLAMA_BUILD_TOOLS=ON",
+    "-DLLAMA_BUILD_SERVER=ON",
+    "-DLLAMA_BUILD_TESTS=OFF",
+    "-DLLAMA_BUILD_EXAMPLES=OFF",
+    "-DLLAMA_BUILD_APP=OFF",
+    "-DLLAMA_OPENSSL=OFF",
     "-DLLAMA_ALL_WARNINGS=OFF",  # as the extension's build: the same compile lines, so ccache serves libllama and ggml
     # no network: build the server without its web UI (neither npm nor a prebuilt download)
-    "-DLLAMA_BUILD_UI=OFF", "-DLLAMA_USE_PREBUILT_UI=OFF",
+    "-DLLAMA_BUILD_UI=OFF",
+    "-DLLAMA_USE_PREBUILT_UI=OFF",
 ]
 
 
@@ -69,7 +78,7 @@ def build_llama_tool(target: str) -> Path:
     return binary
 
 
-def main(argv: Optional[Sequence[str]] = None) -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     """``python -m llama_native.llama_cpp_tools llama-server llama-bench``: build these tools, print their paths."""
     import sys
 
@@ -80,7 +89,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         print(f"{path} ({time.monotonic() - start:.0f} s)", flush=True)
 
 
-def _run(command: List[str], what: str) -> None:
+def _run(command: list[str], what: str) -> None:
     result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"{what} failed (exit {result.returncode}):\n{result.stdout[-4000:]}")
@@ -107,8 +116,13 @@ class LlamaServer:
     """
 
     def __init__(
-        self, model_path: os.PathLike | str, *, threads: int = 2, n_ctx: int = 2048,
-        args: Sequence[str] = (), timeout: float = 120.0,
+        self,
+        model_path: os.PathLike | str,
+        *,
+        threads: int = 2,
+        n_ctx: int = 2048,
+        args: Sequence[str] = (),
+        timeout: float = 120.0,
     ) -> None:
         self.model_path = os.fspath(model_path)
         self.threads = threads
@@ -116,20 +130,34 @@ class LlamaServer:
         self.args = list(args)
         self.timeout = timeout
         self.port = 0
-        self.process: Optional[subprocess.Popen] = None
-        self.log_path: Optional[Path] = None
+        self.process: subprocess.Popen | None = None
+        self.log_path: Path | None = None
 
     @property
     def base_url(self) -> str:
+        """The server's address, ``http://127.0.0.1:<port>``."""
         return f"http://127.0.0.1:{self.port}"
 
-    def __enter__(self) -> "LlamaServer":
+    def __enter__(self) -> LlamaServer:
         binary = build_llama_tool("llama-server")
         self.port = free_port()
         self.log_path = tools_build_dir() / f"llama-server-{self.port}.log"
         command = [
-            str(binary), "-m", self.model_path, "--host", "127.0.0.1", "--port", str(self.port),
-            "-t", str(self.threads), "-tb", str(self.threads), "-c", str(self.n_ctx), "--jinja", "--no-webui",
+            str(binary),
+            "-m",
+            self.model_path,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "-t",
+            str(self.threads),
+            "-tb",
+            str(self.threads),
+            "-c",
+            str(self.n_ctx),
+            "--jinja",
+            "--no-webui",
             *self.args,
         ]
         log = open(self.log_path, "w")
@@ -165,7 +193,7 @@ class LlamaServer:
         except OSError:
             return ""
 
-    def post(self, path: str, body: Dict[str, Any], timeout: float = 300.0) -> Dict[str, Any]:
+    def post(self, path: str, body: dict[str, Any], timeout: float = 300.0) -> dict[str, Any]:
         """POST JSON to ``path`` and return the JSON reply (an HTTP error raises with the server's message)."""
         request = urllib.request.Request(
             self.base_url + path, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}

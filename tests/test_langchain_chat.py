@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field, StringConstraints, ValidationError
 from typing_extensions import TypedDict
 
 from langchain_llama_native import ChatLlamaCpp
-from llama_native.shared import loaded_models
+from llama_native.model_pool import loaded_models
 
 from conftest import MODEL_KINDS, model_path_for
 

@@ -9,11 +9,13 @@ of each file's schemas convert.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
-from llama_native.schema.evaluate import evaluate_file
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from schema_evaluation import evaluate_file, load_records  # noqa: E402  (the harness lives in bench/)
 
 SCHEMAS = Path(os.environ.get("LLAMA_NATIVE_SCHEMAS", Path(__file__).resolve().parents[2] / "shared" / "schemas"))
 FILES = sorted(SCHEMAS.glob("*.jsonl")) if SCHEMAS.is_dir() else []
@@ -33,7 +35,6 @@ def test_converter_on_jsonschemabench(path: Path) -> None:
 def test_sampled_outputs_of_handwritten_schemas_validate(llm) -> None:
     """Handwritten is built from the keywords the grammar only approximates: completed outputs still validate."""
     from llama_native import LlamaGrammar, SchemaValidationError
-    from llama_native.schema.evaluate import load_records
 
     completed = 0
     for record in load_records(SCHEMAS / "Handwritten.jsonl", limit=40):

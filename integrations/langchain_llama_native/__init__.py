@@ -7,9 +7,9 @@ Drop-in replacements for langchain-community's classes of the same names::
     person = chat.with_structured_output(Person).invoke("Jason is 30 years old")
 """
 
+from ._params import MODEL_PATH_ENV
 from .chat_models import ChatLlamaCpp
 from .embeddings import LlamaCppEmbeddings
 from .llms import LlamaCpp
-from ._params import MODEL_PATH_ENV
 
 __all__ = ["ChatLlamaCpp", "LlamaCpp", "LlamaCppEmbeddings", "MODEL_PATH_ENV"]

@@ -14,7 +14,8 @@ Example::
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from langchain_core.messages import (
     AIMessage,
@@ -39,7 +40,7 @@ def _text(content: Any) -> str:
         return ""
     if isinstance(content, str):
         return content
-    parts: List[str] = []
+    parts: list[str] = []
     for block in content:
         if isinstance(block, str):
             parts.append(block)
@@ -52,21 +53,23 @@ def _text(content: Any) -> str:
     return "".join(parts)
 
 
-def _openai_tool_call(call: Mapping[str, Any], arguments: str) -> Dict[str, Any]:
+def _openai_tool_call(call: Mapping[str, Any], arguments: str) -> dict[str, Any]:
     return {"id": call.get("id"), "type": "function", "function": {"name": call.get("name"), "arguments": arguments}}
 
 
-def to_openai_message(message: BaseMessage) -> Dict[str, Any]:
+def to_openai_message(message: BaseMessage) -> dict[str, Any]:
     """One LangChain message as a chat-completion message dict."""
     if isinstance(message, HumanMessage):
-        out: Dict[str, Any] = {"role": "user", "content": _text(message.content)}
+        out: dict[str, Any] = {"role": "user", "content": _text(message.content)}
     elif isinstance(message, AIMessage):
         out = {"role": "assistant", "content": _text(message.content)}
         calls = [_openai_tool_call(c, json.dumps(c["args"], ensure_ascii=False)) for c in message.tool_calls]
         calls += [_openai_tool_call(c, c.get("args") or "") for c in message.invalid_tool_calls]
         if not calls and message.additional_kwargs.get("tool_calls"):
-            calls = [{k: v for k, v in c.items() if k in ("id", "type", "function")}
-                     for c in message.additional_kwargs["tool_calls"]]
+            calls = [
+                {k: v for k, v in c.items() if k in ("id", "type", "function")}
+                for c in message.additional_kwargs["tool_calls"]
+            ]
         if calls:
             out["tool_calls"] = calls
             out["content"] = out["content"] or None
@@ -85,12 +88,12 @@ def to_openai_message(message: BaseMessage) -> Dict[str, Any]:
     return out
 
 
-def to_openai_messages(messages: Sequence[BaseMessage]) -> List[Dict[str, Any]]:
+def to_openai_messages(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
     """LangChain messages as chat-completion message dicts."""
     return [to_openai_message(m) for m in messages]
 
 
-def usage_metadata(usage: Optional[Mapping[str, Any]]) -> Optional[UsageMetadata]:
+def usage_metadata(usage: Mapping[str, Any] | None) -> UsageMetadata | None:
     """A chat completion's ``usage`` as LangChain's ``usage_metadata``."""
     if not usage:
         return None
@@ -127,7 +130,7 @@ def to_ai_message(response: Mapping[str, Any], model_name: str) -> AIMessage:
     )
 
 
-def to_ai_chunk(chunk: Mapping[str, Any], model_name: str) -> Optional[AIMessageChunk]:
+def to_ai_chunk(chunk: Mapping[str, Any], model_name: str) -> AIMessageChunk | None:
     """A ``chat.completion.chunk`` dict as an ``AIMessageChunk`` (None for an empty delta).
 
     Tool calls arrive whole, one per delta, and become ``tool_call_chunks``;
@@ -138,13 +141,18 @@ def to_ai_chunk(chunk: Mapping[str, Any], model_name: str) -> Optional[AIMessage
     finish_reason = choice.get("finish_reason")
     content = delta.get("content") or ""
     tool_call_chunks = [
-        {"name": c["function"].get("name"), "args": c["function"].get("arguments"), "id": c.get("id"),
-         "index": c.get("index", i), "type": "tool_call_chunk"}
+        {
+            "name": c["function"].get("name"),
+            "args": c["function"].get("arguments"),
+            "id": c.get("id"),
+            "index": c.get("index", i),
+            "type": "tool_call_chunk",
+        }
         for i, c in enumerate(delta.get("tool_calls") or [])
     ]
     if not content and not tool_call_chunks and finish_reason is None:
         return None
-    extra: Dict[str, Any] = {}
+    extra: dict[str, Any] = {}
     if finish_reason is not None:
         extra["response_metadata"] = {"model_name": model_name, "finish_reason": finish_reason}
         extra["usage_metadata"] = usage_metadata(chunk.get("usage"))

@@ -3,7 +3,7 @@
 The field names and meanings are langchain-community's (``model_path``,
 ``n_ctx``, ``n_gpu_layers``, ...), so existing code keeps working.  Nothing is
 loaded in the constructor: the model loads on first use, once per file and
-set of load parameters (:func:`llama_native.shared.shared_llama`), however
+set of load parameters (:func:`llama_native.model_pool.shared_llama`), however
 many LangChain objects point at it.
 """
 
@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import Any, Dict, List, Literal, Optional, Union
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from llama_native import Llama, LlamaGrammar
-from llama_native.shared import MODEL_PATH_ENV, resolve_model_path, shared_llama
-
+from llama_native.default_model import MODEL_PATH_ENV, resolve_model_path
+from llama_native.model_pool import shared_llama
 
 LOAD_CONFIG = ConfigDict(protected_namespaces=(), populate_by_name=True, extra="forbid", arbitrary_types_allowed=True)
 
@@ -28,40 +28,40 @@ class LlamaCppLoadParams(BaseModel):
 
     model_config = LOAD_CONFIG
 
-    model_path: Optional[str] = Field(default=None, alias="model")
+    model_path: str | None = Field(default=None, alias="model")
     """Path to the ``.gguf`` file (also ``model=``); default: ``$LLAMA_NATIVE_MODEL_PATH``."""
     n_ctx: int = Field(default=4096, gt=0)
     """Context window in tokens."""
-    n_batch: Optional[int] = 512
+    n_batch: int | None = 512
     """Prompt tokens decoded per batch."""
     n_parallel: int = Field(default=1, gt=0)
     """Sequences decoded together: above 1, concurrent calls (``batch``, ``abatch``, threads,
     asyncio tasks) share the model by continuous batching, each with ``n_ctx`` tokens of KV cache."""
-    n_threads: Optional[int] = None
+    n_threads: int | None = None
     """CPU threads (default: the machine's cores, at most 8)."""
-    n_gpu_layers: Optional[int] = None
+    n_gpu_layers: int | None = None
     """Layers to offload to a GPU build (-1: all)."""
     use_mlock: bool = False
-    use_mmap: Optional[bool] = True
+    use_mmap: bool | None = True
     vocab_only: bool = False
-    last_n_tokens_size: Optional[int] = 64
+    last_n_tokens_size: int | None = 64
     """Window of the repeat penalty."""
     verbose: bool = False
     """Forward llama.cpp's log to ``logging`` and show load progress."""
-    model_kwargs: Dict[str, Any] = Field(default_factory=dict)
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Further :class:`llama_native.Llama` arguments (``chat_format``, ``flash_attn``, ``n_ubatch``, ...)."""
-    lora_path: Optional[str] = None
+    lora_path: str | None = None
     """Not supported yet: a LoRA path raises ``ValueError``."""
-    lora_base: Optional[str] = None
-    rope_freq_base: Optional[float] = None
+    lora_base: str | None = None
+    rope_freq_base: float | None = None
     """Accepted for compatibility; the model's own RoPE settings are used."""
-    rope_freq_scale: Optional[float] = None
-    n_parts: Optional[int] = None
+    rope_freq_scale: float | None = None
+    n_parts: int | None = None
     """Obsolete in llama.cpp; accepted and ignored."""
-    f16_kv: Optional[bool] = None
-    logits_all: Optional[bool] = None
+    f16_kv: bool | None = None
+    logits_all: bool | None = None
 
-    _client: Optional[Llama] = PrivateAttr(default=None)
+    _client: Llama | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
@@ -72,22 +72,29 @@ class LlamaCppLoadParams(BaseModel):
         return values
 
     @model_validator(mode="after")
-    def _check_load_params(self) -> "LlamaCppLoadParams":
+    def _check_load_params(self) -> LlamaCppLoadParams:
         if self.lora_path or self.lora_base:
             raise ValueError("LoRA adapters (lora_path, lora_base) are not supported by llama-native yet")
         return self
 
     # ------------------------------------------------------------------ loading
-    def _load_kwargs(self) -> Dict[str, Any]:
+    def _load_kwargs(self) -> dict[str, Any]:
         """:class:`Llama` keyword arguments for this object's fields (unset ones take Llama's defaults)."""
         fields = {
-            "n_ctx": self.n_ctx, "n_batch": self.n_batch, "n_threads": self.n_threads, "n_parallel": self.n_parallel,
-            "n_gpu_layers": self.n_gpu_layers, "use_mmap": self.use_mmap, "use_mlock": self.use_mlock,
-            "vocab_only": self.vocab_only, "last_n_tokens_size": self.last_n_tokens_size, "verbose": self.verbose,
+            "n_ctx": self.n_ctx,
+            "n_batch": self.n_batch,
+            "n_threads": self.n_threads,
+            "n_parallel": self.n_parallel,
+            "n_gpu_layers": self.n_gpu_layers,
+            "use_mmap": self.use_mmap,
+            "use_mlock": self.use_mlock,
+            "vocab_only": self.vocab_only,
+            "last_n_tokens_size": self.last_n_tokens_size,
+            "verbose": self.verbose,
         }
         return {**{k: v for k, v in fields.items() if v is not None}, **self.model_kwargs}
 
-    def _llama(self, model: Optional[Union[str, os.PathLike]] = None) -> Llama:
+    def _llama(self, model: str | os.PathLike | None = None) -> Llama:
         """The loaded model (loading it on first use); ``model`` names another GGUF for one call."""
         if model is not None and os.fspath(model) != self.model_path:
             return shared_llama(resolve_model_path(model), **self._load_kwargs())
@@ -97,7 +104,7 @@ class LlamaCppLoadParams(BaseModel):
             self._client = shared_llama(self.model_path, **self._load_kwargs())
         return self._client
 
-    async def _aload(self, model: Optional[Union[str, os.PathLike]] = None) -> Llama:
+    async def _aload(self, model: str | os.PathLike | None = None) -> Llama:
         """:meth:`_llama` for async callers: a first load (seconds) runs off the event loop."""
         if model is None and self._client is not None:
             return self._client
@@ -126,7 +133,7 @@ class LlamaCppSamplingParams(BaseModel):
     seed: int = -1
     """Sampling seed for every call (a per-call ``seed=`` wins); -1 draws a new one for each call.
     Not a load parameter: instances that differ only in seed share the model."""
-    max_tokens: Optional[int] = 256
+    max_tokens: int | None = 256
     """Most tokens to generate (None: until the model stops or the context is full)."""
     temperature: float = 0.8
     top_p: float = 0.95
@@ -136,33 +143,33 @@ class LlamaCppSamplingParams(BaseModel):
     """1.0 (off) by default: a penalty on repeated tokens fights JSON's repeated quotes and braces."""
     frequency_penalty: float = 0.0
     presence_penalty: float = 0.0
-    stop: Optional[List[str]] = None
+    stop: list[str] | None = None
     """Stop strings (never part of the output; the model's end-of-turn tokens always stop)."""
-    grammar: Optional[Union[str, LlamaGrammar]] = None
+    grammar: str | LlamaGrammar | None = None
     """A GBNF grammar (text or :class:`llama_native.LlamaGrammar`) that every output follows."""
-    grammar_path: Optional[Union[str, Path]] = None
+    grammar_path: str | Path | None = None
     """A ``.gbnf`` file instead of ``grammar``."""
-    json_whitespace: Optional[Literal["free", "compact", "pretty"]] = None
+    json_whitespace: Literal["free", "compact", "pretty"] | None = None
     """What structured output and tool arguments allow between JSON tokens: ``"free"`` (the
     default: nothing, a space, or newlines with a bounded indent, as the model likes),
     ``"compact"`` (none) or ``"pretty"``.  Not a load parameter: instances share the model."""
     streaming: bool = False
     """Generate through the streaming path in ``invoke`` (callbacks get each token)."""
-    logprobs: Optional[int] = None
+    logprobs: int | None = None
     """Not supported yet: must stay None."""
-    suffix: Optional[str] = None
+    suffix: str | None = None
     """Fill-in-the-middle is not supported: must stay None."""
     echo: bool = False
     """(Text completion) prefix the output with the prompt."""
-    timeout: Optional[float] = None
+    timeout: float | None = None
     """Accepted as LangChain's standard parameter; a local call is bounded by ``max_tokens``."""
-    max_retries: Optional[int] = None
+    max_retries: int | None = None
     """Accepted as LangChain's standard parameter; a local call has no transient failures to retry."""
 
-    _grammar: Optional[LlamaGrammar] = PrivateAttr(default=None)
+    _grammar: LlamaGrammar | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
-    def _check_sampling_params(self) -> "LlamaCppSamplingParams":
+    def _check_sampling_params(self) -> LlamaCppSamplingParams:
         if self.logprobs is not None:
             raise ValueError("logprobs is not supported by llama-native yet")
         if self.suffix is not None:
@@ -178,16 +185,21 @@ class LlamaCppSamplingParams(BaseModel):
         return self
 
     @property
-    def _default_params(self) -> Dict[str, Any]:
+    def _default_params(self) -> dict[str, Any]:
         return {
-            "max_tokens": self.max_tokens, "temperature": self.temperature, "top_p": self.top_p,
-            "top_k": self.top_k, "min_p": self.min_p, "repeat_penalty": self.repeat_penalty,
-            "frequency_penalty": self.frequency_penalty, "presence_penalty": self.presence_penalty,
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "top_k": self.top_k,
+            "min_p": self.min_p,
+            "repeat_penalty": self.repeat_penalty,
+            "frequency_penalty": self.frequency_penalty,
+            "presence_penalty": self.presence_penalty,
         }
 
-    def _call_params(self, stop: Optional[List[str]], kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    def _call_params(self, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         """Keyword arguments for one call: the fields, then what the call (or ``bind``) says."""
-        params: Dict[str, Any] = dict(self._default_params)
+        params: dict[str, Any] = dict(self._default_params)
         if self.seed != -1:
             params["seed"] = self.seed
         stops = stop if stop is not None else self.stop

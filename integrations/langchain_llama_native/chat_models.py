@@ -8,8 +8,9 @@ arguments and structured replies always validate against their schema.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from operator import itemgetter
-from typing import Any, AsyncIterator, Callable, Dict, Iterator, List, Literal, Optional, Sequence, Type, Union
+from typing import Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LanguageModelInput
@@ -24,9 +25,8 @@ from langchain_core.utils.function_calling import convert_to_json_schema, conver
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import Field
 
-
-from ._params import LOAD_CONFIG, LlamaCppLoadParams, LlamaCppSamplingParams
 from ._messages import to_ai_chunk, to_ai_message, to_openai_messages
+from ._params import LOAD_CONFIG, LlamaCppLoadParams, LlamaCppSamplingParams
 
 
 class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
@@ -52,7 +52,7 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
 
     model_config = LOAD_CONFIG  # unknown parameters are errors, not silently ignored
 
-    chat_template_kwargs: Dict[str, Any] = Field(default_factory=dict)
+    chat_template_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Extra variables for the chat template (e.g. ``{"enable_thinking": False}``)."""
 
     # ------------------------------------------------------------- identity
@@ -61,10 +61,10 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
         return "llama-native-chat"
 
     @property
-    def _identifying_params(self) -> Dict[str, Any]:
+    def _identifying_params(self) -> dict[str, Any]:
         return {"model_path": self.model_path, **self._default_params}
 
-    def _get_ls_params(self, stop: Optional[List[str]] = None, **kwargs: Any) -> LangSmithParams:
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         params = LangSmithParams(
             ls_provider="llama_native",
             ls_model_name=str(kwargs.get("model") or self.model_name),
@@ -80,7 +80,7 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
         return params
 
     # ----------------------------------------------------------- generation
-    def _chat_params(self, stop: Optional[List[str]], kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    def _chat_params(self, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         params = self._call_params(stop, kwargs)
         if self.chat_template_kwargs and "chat_template_kwargs" not in kwargs:
             params["chat_template_kwargs"] = dict(self.chat_template_kwargs)
@@ -93,9 +93,9 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
 
     def _generate(
         self,
-        messages: List[BaseMessage],
-        stop: Optional[List[str]] = None,
-        run_manager: Optional[CallbackManagerForLLMRun] = None,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
         model = kwargs.pop("model", None)
@@ -105,15 +105,17 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
 
     def _stream(
         self,
-        messages: List[BaseMessage],
-        stop: Optional[List[str]] = None,
-        run_manager: Optional[CallbackManagerForLLMRun] = None,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         model = kwargs.pop("model", None)
         llama = self._llama(model)
         name = self._model_name_for(model)
-        chunks = llama.create_chat_completion(to_openai_messages(messages), stream=True, **self._chat_params(stop, kwargs))
+        chunks = llama.create_chat_completion(
+            to_openai_messages(messages), stream=True, **self._chat_params(stop, kwargs)
+        )
         try:
             for raw in chunks:
                 generation = _generation_chunk(raw, name)
@@ -127,9 +129,9 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
 
     async def _agenerate(
         self,
-        messages: List[BaseMessage],
-        stop: Optional[List[str]] = None,
-        run_manager: Optional[AsyncCallbackManagerForLLMRun] = None,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
         model = kwargs.pop("model", None)
@@ -139,9 +141,9 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
 
     async def _astream(
         self,
-        messages: List[BaseMessage],
-        stop: Optional[List[str]] = None,
-        run_manager: Optional[AsyncCallbackManagerForLLMRun] = None,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         model = kwargs.pop("model", None)
@@ -164,11 +166,11 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
     # ----------------------------------------------------------------- tools
     def bind_tools(
         self,
-        tools: Sequence[Union[Dict[str, Any], Type, Callable, BaseTool]],
+        tools: Sequence[dict[str, Any] | type | Callable | BaseTool],
         *,
-        tool_choice: Optional[Union[Dict[str, Any], str, bool]] = None,
-        parallel_tool_calls: Optional[bool] = None,
-        strict: Optional[bool] = None,
+        tool_choice: dict[str, Any] | str | bool | None = None,
+        parallel_tool_calls: bool | None = None,
+        strict: bool | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, AIMessage]:
         """Bind tools (functions, pydantic classes, ``BaseTool``\\ s or OpenAI tool dicts).
@@ -203,13 +205,13 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
     # ----------------------------------------------------- structured output
     def with_structured_output(
         self,
-        schema: Union[Dict[str, Any], Type],
+        schema: dict[str, Any] | type,
         *,
         method: Literal["json_schema", "function_calling", "json_mode"] = "json_schema",
         include_raw: bool = False,
-        strict: Optional[bool] = None,
+        strict: bool | None = None,
         schema_prompt: bool = False,
-        prop_order: Optional[List[str]] = None,
+        prop_order: list[str] | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, Any]:
         """A runnable whose output is ``schema``'s type: a pydantic instance, or a dict for TypedDicts and JSON schemas.
@@ -245,21 +247,24 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
             name = convert_to_openai_tool(schema)["function"]["name"]
             llm = self.bind_tools([schema], tool_choice=name, parallel_tool_calls=False, **tracing)
             parser: Runnable = (
-                PydanticToolsParser(tools=[schema], first_tool_only=True) if is_pydantic
+                PydanticToolsParser(tools=[schema], first_tool_only=True)
+                if is_pydantic
                 else JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
             )
         elif method in ("json_schema", "json_mode"):
             json_schema = _json_schema(schema)
             if method == "json_schema":
-                response_format = {"type": "json_schema",
-                                   "json_schema": {"name": json_schema.get("title") or "output", "schema": json_schema}}
+                response_format = {
+                    "type": "json_schema",
+                    "json_schema": {"name": json_schema.get("title") or "output", "schema": json_schema},
+                }
             else:
                 response_format = {"type": "json_object"}
                 if prop_order:
                     raise ValueError("prop_order needs method='json_schema'")
                 if schema_prompt:
                     raise ValueError("schema_prompt needs method='json_schema' (json_mode's prompt is yours to write)")
-            extra: Dict[str, Any] = {"schema_prompt": True} if schema_prompt else {}
+            extra: dict[str, Any] = {"schema_prompt": True} if schema_prompt else {}
             if prop_order:
                 extra["prop_order"] = list(prop_order)
             llm = self.bind(response_format=response_format, **extra, **tracing)
@@ -273,7 +278,7 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
         return RunnableMap(raw=llm) | parse.with_fallbacks([no_parse], exception_key="parsing_error")
 
 
-def _openai_tool_choice(tool_choice: Any, names: List[str]) -> Any:
+def _openai_tool_choice(tool_choice: Any, names: list[str]) -> Any:
     """LangChain's tool_choice values as the chat API's."""
     if tool_choice is None or tool_choice is False:
         return None
@@ -290,10 +295,12 @@ def _openai_tool_choice(tool_choice: Any, names: List[str]) -> Any:
         if name not in names:
             raise ValueError(f"tool_choice names {name!r}, which is not among the bound tools {names}")
         return {"type": "function", "function": {"name": name}}
-    raise ValueError(f"tool_choice must be 'auto', 'any', 'required', 'none', True, a tool name or a dict, got {tool_choice!r}")
+    raise ValueError(
+        f"tool_choice must be 'auto', 'any', 'required', 'none', True, a tool name or a dict, got {tool_choice!r}"
+    )
 
 
-def _json_schema(schema: Any) -> Dict[str, Any]:
+def _json_schema(schema: Any) -> dict[str, Any]:
     """A JSON schema for a pydantic class (v2 as pydantic writes it), TypedDict, OpenAI tool or JSON schema dict."""
     if isinstance(schema, type) and is_basemodel_subclass(schema) and hasattr(schema, "model_json_schema"):
         return schema.model_json_schema()
@@ -302,7 +309,7 @@ def _json_schema(schema: Any) -> Dict[str, Any]:
     return convert_to_json_schema(schema)
 
 
-def _chat_result(response: Dict[str, Any], model_name: str) -> ChatResult:
+def _chat_result(response: dict[str, Any], model_name: str) -> ChatResult:
     message = to_ai_message(response, model_name)
     info = {"finish_reason": response["choices"][0].get("finish_reason")}
     return ChatResult(
@@ -311,7 +318,7 @@ def _chat_result(response: Dict[str, Any], model_name: str) -> ChatResult:
     )
 
 
-def _generation_chunk(raw: Dict[str, Any], model_name: str) -> Optional[ChatGenerationChunk]:
+def _generation_chunk(raw: dict[str, Any], model_name: str) -> ChatGenerationChunk | None:
     message = to_ai_chunk(raw, model_name)
     if message is None:
         return None

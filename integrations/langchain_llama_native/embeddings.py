@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any
 
 from langchain_core.embeddings import Embeddings
-
 
 from ._params import LOAD_CONFIG, LlamaCppLoadParams
 
@@ -35,23 +34,23 @@ class LlamaCppEmbeddings(LlamaCppLoadParams, Embeddings):
     seed: int = -1
     """Accepted for compatibility; embedding involves no sampling."""
 
-    def _load_kwargs(self) -> Dict[str, Any]:
+    def _load_kwargs(self) -> dict[str, Any]:
         return {**super()._load_kwargs(), "embedding": True}
 
-    def embed_documents(self, texts: List[str]) -> List[List[float]]:
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """One vector per text (inputs longer than the batch are truncated)."""
         return self._llama().embed(list(texts), normalize=self.normalize)
 
-    def embed_query(self, text: str) -> List[float]:
+    def embed_query(self, text: str) -> list[float]:
         """The vector of one text."""
         return self._llama().embed(text, normalize=self.normalize)
 
-    async def aembed_documents(self, texts: List[str]) -> List[List[float]]:
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
         """Awaitable :meth:`embed_documents` (the event loop keeps running)."""
         llama = await self._aload()
         return await llama.aembed(list(texts), normalize=self.normalize)
 
-    async def aembed_query(self, text: str) -> List[float]:
+    async def aembed_query(self, text: str) -> list[float]:
         """Awaitable :meth:`embed_query`."""
         llama = await self._aload()
         return await llama.aembed(text, normalize=self.normalize)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Dict, Iterator, List, Optional, Tuple
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models.llms import BaseLLM
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
-
 
 from ._params import LOAD_CONFIG, LlamaCppLoadParams, LlamaCppSamplingParams
 
@@ -36,26 +36,29 @@ class LlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseLLM):
         return "llama-native"
 
     @property
-    def _identifying_params(self) -> Dict[str, Any]:
+    def _identifying_params(self) -> dict[str, Any]:
         return {"model_path": self.model_path, **self._default_params}
 
-    def _completion_params(self, stop: Optional[List[str]], kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    def _completion_params(self, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         params = self._call_params(stop, kwargs)
         params.setdefault("echo", self.echo)
         params.pop("model", None)
         return params
 
-    def _result(self, outputs: List[Tuple[Generation, Dict[str, int]]]) -> LLMResult:
+    def _result(self, outputs: list[tuple[Generation, dict[str, int]]]) -> LLMResult:
         """One generation per prompt, with the token usage of all of them."""
-        usage = {k: sum(u.get(k, 0) for _, u in outputs) for k in ("prompt_tokens", "completion_tokens", "total_tokens")}
-        return LLMResult(generations=[[g] for g, _ in outputs],
-                         llm_output={"token_usage": usage, "model_name": self.model_name})
+        usage = {
+            k: sum(u.get(k, 0) for _, u in outputs) for k in ("prompt_tokens", "completion_tokens", "total_tokens")
+        }
+        return LLMResult(
+            generations=[[g] for g, _ in outputs], llm_output={"token_usage": usage, "model_name": self.model_name}
+        )
 
     def _generate(
         self,
-        prompts: List[str],
-        stop: Optional[List[str]] = None,
-        run_manager: Optional[CallbackManagerForLLMRun] = None,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> LLMResult:
         if self.streaming:  # through _stream, so callbacks see every token
@@ -67,8 +70,8 @@ class LlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseLLM):
     def _stream(
         self,
         prompt: str,
-        stop: Optional[List[str]] = None,
-        run_manager: Optional[CallbackManagerForLLMRun] = None,
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[GenerationChunk]:
         llama = self._llama(kwargs.get("model"))
@@ -84,9 +87,9 @@ class LlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseLLM):
 
     async def _agenerate(
         self,
-        prompts: List[str],
-        stop: Optional[List[str]] = None,
-        run_manager: Optional[AsyncCallbackManagerForLLMRun] = None,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> LLMResult:
         llama = await self._aload(kwargs.get("model"))
@@ -96,8 +99,8 @@ class LlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseLLM):
     async def _astream(
         self,
         prompt: str,
-        stop: Optional[List[str]] = None,
-        run_manager: Optional[AsyncCallbackManagerForLLMRun] = None,
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[GenerationChunk]:
         llama = await self._aload(kwargs.get("model"))
@@ -112,14 +115,16 @@ class LlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseLLM):
             await chunks.aclose()
 
 
-def _from_response(response: Dict[str, Any]) -> Tuple[Generation, Dict[str, int]]:
+def _from_response(response: dict[str, Any]) -> tuple[Generation, dict[str, int]]:
     choice = response["choices"][0]
-    return Generation(text=choice["text"], generation_info={"finish_reason": choice["finish_reason"]}), response["usage"]
+    return Generation(text=choice["text"], generation_info={"finish_reason": choice["finish_reason"]}), response[
+        "usage"
+    ]
 
 
-def _joined(chunks: Iterator[GenerationChunk]) -> Tuple[Generation, Dict[str, int]]:
+def _joined(chunks: Iterator[GenerationChunk]) -> tuple[Generation, dict[str, int]]:
     """A streamed completion as one generation (the last chunk carries finish_reason and usage)."""
-    full: Optional[GenerationChunk] = None
+    full: GenerationChunk | None = None
     for chunk in chunks:
         full = chunk if full is None else full + chunk
     info = dict(full.generation_info or {}) if full is not None else {}
@@ -127,9 +132,9 @@ def _joined(chunks: Iterator[GenerationChunk]) -> Tuple[Generation, Dict[str, in
     return Generation(text=full.text if full is not None else "", generation_info=info or None), usage
 
 
-def _generation_chunk(raw: Dict[str, Any]) -> GenerationChunk:
+def _generation_chunk(raw: dict[str, Any]) -> GenerationChunk:
     choice = raw["choices"][0]
-    info: Dict[str, Any] = {}
+    info: dict[str, Any] = {}
     if choice.get("finish_reason"):
         info["finish_reason"] = choice["finish_reason"]
     if raw.get("usage"):

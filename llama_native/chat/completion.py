@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any
 
 from ..grammar import LlamaGrammar
 from ..schema import schema_system_prompt
@@ -26,12 +27,12 @@ if TYPE_CHECKING:
 class PreparedChat:
     """What one chat request turns into before generation."""
 
-    prompt_tokens: List[int]
-    grammar: Optional[LlamaGrammar]
-    stop: List[str]
+    prompt_tokens: list[int]
+    grammar: LlamaGrammar | None
+    stop: list[str]
     tool_mode: str = "none"  # "none", "auto" or "required"
-    tool_format: Optional[ToolCallFormat] = None
-    functions: List[Dict[str, Any]] = field(default_factory=list)  # the tools a call may name
+    tool_format: ToolCallFormat | None = None
+    functions: list[dict[str, Any]] = field(default_factory=list)  # the tools a call may name
 
 
 def response_format_schema(response_format: Any) -> Any:
@@ -55,7 +56,7 @@ def response_format_schema(response_format: Any) -> Any:
     raise ValueError(f"response_format type must be 'text', 'json_object' or 'json_schema', got {kind!r}")
 
 
-def _with_system_text(messages: List[Dict[str, Any]], text: str) -> List[Dict[str, Any]]:
+def _with_system_text(messages: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
     """Add ``text`` to the system message (creating one first if there is none)."""
     messages = [dict(m) for m in messages]
     if messages and messages[0].get("role") == "system":
@@ -69,21 +70,22 @@ def _with_system_text(messages: List[Dict[str, Any]], text: str) -> List[Dict[st
 
 
 def prepare_chat(
-    llama: "Llama",
-    messages: Sequence[Dict[str, Any]],
+    llama: Llama,
+    messages: Sequence[dict[str, Any]],
     *,
-    tools: Optional[List[Dict[str, Any]]],
+    tools: list[dict[str, Any]] | None,
     tool_choice: Any,
-    parallel_tool_calls: Optional[bool],
+    parallel_tool_calls: bool | None,
     response_format: Any,
-    grammar: Union[None, str, LlamaGrammar],
+    grammar: None | str | LlamaGrammar,
     schema_prompt: bool,
-    stop: Union[None, str, List[str]],
-    template_kwargs: Dict[str, Any],
-    prop_order: Optional[Sequence[str]] = None,
+    stop: None | str | list[str],
+    template_kwargs: dict[str, Any],
+    prop_order: Sequence[str] | None = None,
     whitespace: str = "free",
-    max_tool_calls: Optional[int] = None,
+    max_tool_calls: int | None = None,
 ) -> PreparedChat:
+    """Turn one chat request into prompt tokens, a grammar (schema, GBNF or tool calls) and stop strings."""
     if not isinstance(messages, (list, tuple)) or not messages:
         raise ValueError("messages must be a non-empty list of {'role': ..., 'content': ...} dicts")
     messages = list(messages)
@@ -94,10 +96,12 @@ def prepare_chat(
         raise ValueError("tool_choice needs tools")
     schema = response_format_schema(response_format)
     if sum(x is not None for x in (schema, grammar)) + (mode != "none") > 1:
-        raise ValueError("use one of response_format, grammar and tool calling (tool_choice 'auto'/'required') per request")
+        raise ValueError(
+            "use one of response_format, grammar and tool calling (tool_choice 'auto'/'required') per request"
+        )
     parallel = True if parallel_tool_calls is None else bool(parallel_tool_calls)
 
-    tool_format: Optional[ToolCallFormat] = None
+    tool_format: ToolCallFormat | None = None
     if functions:
         tool_format = choose_syntax(getattr(formatter, "tool_syntax", None))
         if not getattr(formatter, "supports_tools", False) and mode != "none":
@@ -129,14 +133,14 @@ def prepare_chat(
     )
     add_bos = llama._model.add_bos and not response.added_special
     prompt_tokens = llama._model.tokenize(response.prompt.encode("utf-8"), add_bos, True)
-    stops: List[str] = []
+    stops: list[str] = []
     for source in (response.stop, stop):
         if source:
             stops += [source] if isinstance(source, str) else list(source)
     return PreparedChat(prompt_tokens, grammar_obj, [s for s in dict.fromkeys(stops) if s], mode, tool_format, called)
 
 
-def _message_from_text(text: str, prepared: PreparedChat, finish_reason: Optional[str]) -> Dict[str, Any]:
+def _message_from_text(text: str, prepared: PreparedChat, finish_reason: str | None) -> dict[str, Any]:
     """The assistant message of a finished generation (with ``tool_calls`` when it made any).
 
     A completed generation's calls are all parsed.  From one cut by
@@ -154,17 +158,16 @@ def _message_from_text(text: str, prepared: PreparedChat, finish_reason: Optiona
         if cut:
             calls = fmt.valid_calls(calls, prepared.functions)
         if calls:
-            return {"role": "assistant", "content": content.strip() or None,
-                    "tool_calls": fmt.openai_tool_calls(calls)}
+            return {"role": "assistant", "content": content.strip() or None, "tool_calls": fmt.openai_tool_calls(calls)}
     return {"role": "assistant", "content": text}
 
 
-def _finish_reason(message: Dict[str, Any], finish_reason: Optional[str]) -> Optional[str]:
+def _finish_reason(message: dict[str, Any], finish_reason: str | None) -> str | None:
     """``"tool_calls"`` for a reply with calls, but a cut one keeps ``"length"``."""
     return "tool_calls" if "tool_calls" in message and finish_reason != "length" else finish_reason
 
 
-def chat_completion(completion: Dict[str, Any], prepared: PreparedChat) -> Dict[str, Any]:
+def chat_completion(completion: dict[str, Any], prepared: PreparedChat) -> dict[str, Any]:
     """A ``text_completion`` dict as a ``chat.completion`` dict."""
     choice = completion["choices"][0]
     message = _message_from_text(choice["text"], prepared, choice["finish_reason"])
@@ -179,7 +182,7 @@ def chat_completion(completion: Dict[str, Any], prepared: PreparedChat) -> Dict[
     }
 
 
-def chat_completion_chunks(chunks: Iterator[Dict[str, Any]], prepared: PreparedChat) -> Iterator[Dict[str, Any]]:
+def chat_completion_chunks(chunks: Iterator[dict[str, Any]], prepared: PreparedChat) -> Iterator[dict[str, Any]]:
     """``text_completion`` chunks as ``chat.completion.chunk`` dicts (the last one with ``usage``).
 
     Plain content streams as it comes.  With tools, text that opens a tool
@@ -190,16 +193,19 @@ def chat_completion_chunks(chunks: Iterator[Dict[str, Any]], prepared: PreparedC
     created = int(time.time())
     model = ""
 
-    def make(delta: Dict[str, Any], finish_reason: Optional[str] = None) -> Dict[str, Any]:
+    def make(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
         return {
-            "id": chat_id, "object": "chat.completion.chunk", "created": created, "model": model,
+            "id": chat_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
             "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}],
         }
 
     tools_on = prepared.tool_mode != "none" and prepared.tool_format is not None
     fmt = prepared.tool_format
-    text = ""       # all generated text
-    streamed = 0    # characters of text already sent as content
+    text = ""  # all generated text
+    streamed = 0  # characters of text already sent as content
     in_call = prepared.tool_mode == "required"
     started = False
     try:

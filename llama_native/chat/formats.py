@@ -18,7 +18,8 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List
+from collections.abc import Callable
+from typing import Any
 
 from .templates import ChatFormatterResponse, Jinja2ChatFormatter
 
@@ -81,7 +82,7 @@ _ALPACA = (
 )
 
 # name -> (template, bos, eos, stop strings)
-_BUILTIN: Dict[str, tuple] = {
+_BUILTIN: dict[str, tuple] = {
     "chatml": (_CHATML, "", "<|im_end|>", ["<|im_end|>"]),
     "qwen": (_QWEN, "", "<|im_end|>", ["<|im_end|>"]),
     "llama-2": (_LLAMA2, "<s>", "</s>", ["</s>"]),
@@ -94,7 +95,7 @@ _BUILTIN: Dict[str, tuple] = {
     "alpaca": (_ALPACA, "", "</s>", ["###"]),
 }
 
-_REGISTRY: Dict[str, ChatFormatter] = {}
+_REGISTRY: dict[str, ChatFormatter] = {}
 
 
 def register_chat_format(name: str) -> Callable[[ChatFormatter], ChatFormatter]:
@@ -107,7 +108,7 @@ def register_chat_format(name: str) -> Callable[[ChatFormatter], ChatFormatter]:
     return decorator
 
 
-def _builtin_formatter(template: str, bos: str, eos: str, stop: List[str]) -> ChatFormatter:
+def _builtin_formatter(template: str, bos: str, eos: str, stop: list[str]) -> ChatFormatter:
     formatter = Jinja2ChatFormatter(template, eos_token=eos, bos_token=bos)
 
     def format_messages(*, messages: Any, **kwargs: Any) -> ChatFormatterResponse:
@@ -130,6 +131,6 @@ def get_chat_formatter(name: str) -> ChatFormatter:
         raise ValueError(f"unknown chat_format {name!r}; known formats: {', '.join(sorted(_REGISTRY))}") from None
 
 
-def list_chat_formats() -> List[str]:
+def list_chat_formats() -> list[str]:
     """Names of every registered chat format."""
     return sorted(_REGISTRY)

@@ -25,9 +25,10 @@ import hashlib
 import json
 import re
 import string
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Union
+from typing import Any
 
 import jinja2
 from jinja2.ext import Extension
@@ -47,10 +48,10 @@ class ChatFormatterResponse:
     """A rendered prompt, as in llama-cpp-python: ``prompt``, ``stop`` strings, ``added_special``."""
 
     prompt: str
-    stop: Optional[Union[str, List[str]]] = None
+    stop: str | list[str] | None = None
     stopping_criteria: Any = None
     added_special: bool = False
-    tool_syntax: Optional[str] = None  # "hermes", "llama3", "mistral", ... when the template has a native one
+    tool_syntax: str | None = None  # "hermes", "llama3", "mistral", ... when the template has a native one
 
 
 class _GenerationTag(Extension):
@@ -76,10 +77,18 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def _tojson(value: Any, ensure_ascii: bool = False, indent: Any = None, separators: Any = None, sort_keys: bool = False) -> str:
+def _tojson(
+    value: Any, ensure_ascii: bool = False, indent: Any = None, separators: Any = None, sort_keys: bool = False
+) -> str:
     # Hugging Face's tojson: plain json.dumps (jinja2's own one escapes HTML characters)
-    return json.dumps(value, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys,
-                      default=_json_default)
+    return json.dumps(
+        value,
+        ensure_ascii=ensure_ascii,
+        indent=indent,
+        separators=separators,
+        sort_keys=sort_keys,
+        default=_json_default,
+    )
 
 
 def _strftime_now(fmt: str) -> str:
@@ -114,8 +123,11 @@ def _text_of(content: Any) -> Any:
     return content
 
 
-def normalize_tools(tools: Optional[Sequence[Dict[str, Any]]]) -> Optional[List[Dict[str, Any]]]:
-    """OpenAI tools, with the fields some templates read at the top level (``name``, ``description``, Cohere's ``parameter_definitions``)."""
+def normalize_tools(tools: Sequence[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    """OpenAI tools, with the fields some templates read at the top level.
+
+    Those are ``name``, ``description`` and Cohere's ``parameter_definitions``.
+    """
     if tools is None:
         return None
     out = []
@@ -127,17 +139,25 @@ def normalize_tools(tools: Optional[Sequence[Dict[str, Any]]]) -> Optional[List[
         tool.setdefault("description", function.get("description", ""))
         tool.setdefault("parameters", params)
         required = set(params.get("required", []))
-        tool.setdefault("parameter_definitions", {
-            name: {"description": spec.get("description", ""), "type": spec.get("type", "string"), "required": name in required}
-            for name, spec in (params.get("properties") or {}).items() if isinstance(spec, dict)
-        })
+        tool.setdefault(
+            "parameter_definitions",
+            {
+                name: {
+                    "description": spec.get("description", ""),
+                    "type": spec.get("type", "string"),
+                    "required": name in required,
+                }
+                for name, spec in (params.get("properties") or {}).items()
+                if isinstance(spec, dict)
+            },
+        )
         out.append(tool)
     return out
 
 
 def normalize_messages(
-    messages: Sequence[Dict[str, Any]], none_content: Any = None, arguments_as_text: bool = False
-) -> List[Dict[str, Any]]:
+    messages: Sequence[dict[str, Any]], none_content: Any = None, arguments_as_text: bool = False
+) -> list[dict[str, Any]]:
     """Copies of OpenAI-style messages in the shape Hugging Face chat templates expect.
 
     Tool-call ``arguments`` become mappings (OpenAI sends JSON strings; JSON
@@ -145,8 +165,8 @@ def normalize_messages(
     ``none_content``, text-part lists become strings, and tool results get
     the ``name`` of the call they answer.
     """
-    out: List[Dict[str, Any]] = []
-    names_by_id: Dict[str, str] = {}
+    out: list[dict[str, Any]] = []
+    names_by_id: dict[str, str] = {}
     for message in messages:
         if not isinstance(message, dict) or "role" not in message:
             raise ValueError(f"each message must be a dict with a 'role', got {message!r}")
@@ -189,7 +209,7 @@ def _strict_tool_id(call_id: str) -> str:
     return "".join(alphabet[b % len(alphabet)] for b in digest[:9])
 
 
-def conform_messages(messages: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
+def conform_messages(messages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The conversation in the strictest shape templates ask for, for a template that refused it.
 
     Templates that raise on a conversation (Mistral: roles must alternate,
@@ -198,7 +218,7 @@ def conform_messages(messages: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]
     system text opens the first user message when the template refuses a
     system role, and tool-call ids are mapped to 9 alphanumerics.
     """
-    out: List[Dict[str, Any]] = []
+    out: list[dict[str, Any]] = []
     for message in messages:
         m = copy.deepcopy(dict(message))
         if m.get("tool_calls"):
@@ -207,18 +227,24 @@ def conform_messages(messages: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]
             m["tool_call_id"] = _strict_tool_id(str(m["tool_call_id"]))
         previous = out[-1] if out else None
         plain = m.get("role") in ("system", "user", "assistant") and not m.get("tool_calls")
-        if (previous is not None and plain and previous.get("role") == m.get("role") and not previous.get("tool_calls")
-                and isinstance(previous.get("content"), str) and isinstance(_text_of(m.get("content")), str)):
+        if (
+            previous is not None
+            and plain
+            and previous.get("role") == m.get("role")
+            and not previous.get("tool_calls")
+            and isinstance(previous.get("content"), str)
+            and isinstance(_text_of(m.get("content")), str)
+        ):
             previous["content"] = "\n\n".join(t for t in (previous["content"], _text_of(m.get("content"))) if t)
             continue
         out.append(m)
     return out
 
 
-def fold_system_messages(messages: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
+def fold_system_messages(messages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """System messages' text moved to the start of the next user message (for templates without a system role)."""
-    out: List[Dict[str, Any]] = []
-    pending: List[str] = []
+    out: list[dict[str, Any]] = []
+    pending: list[str] = []
     for message in messages:
         m = dict(message)
         if m.get("role") == "system":
@@ -233,9 +259,9 @@ def fold_system_messages(messages: Sequence[Dict[str, Any]]) -> List[Dict[str, A
     return out
 
 
-def tool_turns_as_text(messages: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
+def tool_turns_as_text(messages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Tool calls and results written as Hermes-style text turns (for templates without tool roles)."""
-    out: List[Dict[str, Any]] = []
+    out: list[dict[str, Any]] = []
     for message in messages:
         m = dict(message)
         if m.get("tool_calls"):
@@ -243,8 +269,11 @@ def tool_turns_as_text(messages: Sequence[Dict[str, Any]]) -> List[Dict[str, Any
             for call in m.pop("tool_calls"):
                 function = call.get("function") or {}
                 arguments = _arguments_as_mapping(function.get("arguments", {}))
-                calls.append("<tool_call>\n" + json.dumps({"name": function.get("name"), "arguments": arguments},
-                                                          ensure_ascii=False) + "\n</tool_call>")
+                calls.append(
+                    "<tool_call>\n"
+                    + json.dumps({"name": function.get("name"), "arguments": arguments}, ensure_ascii=False)
+                    + "\n</tool_call>"
+                )
             m["content"] = "\n".join([str(_text_of(m.get("content")) or "")] + calls).strip()
         elif m.get("role") in ("tool", "function"):
             m = {"role": "user", "content": f"<tool_response>\n{_text_of(m.get('content')) or ''}\n</tool_response>"}
@@ -252,7 +281,7 @@ def tool_turns_as_text(messages: Sequence[Dict[str, Any]]) -> List[Dict[str, Any
     return out
 
 
-def detect_tool_syntax(template: str) -> Optional[str]:
+def detect_tool_syntax(template: str) -> str | None:
     """The tool-call syntax a template renders natively, if we know it."""
     if "<tool_call>" in template:
         return "hermes"
@@ -264,6 +293,7 @@ def detect_tool_syntax(template: str) -> Optional[str]:
 
 
 def template_supports_tools(template: str) -> bool:
+    """True when a chat template renders the ``tools`` it is given."""
     return "tools" in template
 
 
@@ -281,7 +311,7 @@ class Jinja2ChatFormatter:
         eos_token: str,
         bos_token: str,
         add_generation_prompt: bool = True,
-        stop_token_ids: Optional[List[int]] = None,
+        stop_token_ids: list[int] | None = None,
     ) -> None:
         self.template = template
         self.eos_token = eos_token
@@ -295,7 +325,7 @@ class Jinja2ChatFormatter:
         self.tool_syntax = detect_tool_syntax(template)
         self.supports_tools = template_supports_tools(template)
 
-    def render(self, messages: Sequence[Dict[str, Any]], **kwargs: Any) -> str:
+    def render(self, messages: Sequence[dict[str, Any]], **kwargs: Any) -> str:
         """The prompt text.
 
         Messages are tried in the shapes templates expect, most common first:
@@ -307,7 +337,9 @@ class Jinja2ChatFormatter:
         as text) before the refusal is raised.
         """
         variables = dict(
-            eos_token=self.eos_token, bos_token=self.bos_token, add_generation_prompt=self.add_generation_prompt,
+            eos_token=self.eos_token,
+            bos_token=self.bos_token,
+            add_generation_prompt=self.add_generation_prompt,
         )
         variables["date_string"] = datetime.now().strftime("%d %b %Y")  # Llama 3.x
         variables["datetime"] = datetime.now().strftime("%b %d %Y %H:%M:%S GMT")  # FireFunction
@@ -316,7 +348,8 @@ class Jinja2ChatFormatter:
             variables["tools"] = normalize_tools(variables["tools"])
             # templates written for the legacy API (e.g. FireFunction) read a JSON listing
             variables.setdefault(
-                "functions", json.dumps([t.get("function", t) for t in variables["tools"]], ensure_ascii=False, indent=2)
+                "functions",
+                json.dumps([t.get("function", t) for t in variables["tools"]], ensure_ascii=False, indent=2),
             )
         if not self.supports_tools:
             # a template that knows no tools would drop tool turns or refuse them: write them as text,
@@ -338,8 +371,8 @@ class Jinja2ChatFormatter:
                     continue
             raise refused from None
 
-    def _render_shapes(self, messages: Sequence[Dict[str, Any]], variables: Dict[str, Any]) -> str:
-        last_error: Optional[Exception] = None
+    def _render_shapes(self, messages: Sequence[dict[str, Any]], variables: dict[str, Any]) -> str:
+        last_error: Exception | None = None
         for none_content, as_text in ((None, False), ("", False), ("", True)):
             try:
                 return self._compiled.render(messages=normalize_messages(messages, none_content, as_text), **variables)
@@ -354,17 +387,21 @@ class Jinja2ChatFormatter:
     def __call__(
         self,
         *,
-        messages: Sequence[Dict[str, Any]],
-        functions: Optional[List[Dict[str, Any]]] = None,
+        messages: Sequence[dict[str, Any]],
+        functions: list[dict[str, Any]] | None = None,
         function_call: Any = None,
-        tools: Optional[List[Dict[str, Any]]] = None,
+        tools: list[dict[str, Any]] | None = None,
         tool_choice: Any = None,
         **kwargs: Any,
     ) -> ChatFormatterResponse:
-        prompt = self.render(messages, tools=tools, tool_choice=tool_choice, functions=functions,
-                             function_call=function_call, **kwargs)
+        """Render ``messages`` (and ``tools``) with the template; raises ``ChatTemplateError`` naming the problem."""
+        prompt = self.render(
+            messages, tools=tools, tool_choice=tool_choice, functions=functions, function_call=function_call, **kwargs
+        )
         stop = [self.eos_token] if self.eos_token else []
         return ChatFormatterResponse(
-            prompt=prompt, stop=stop, added_special=bool(self.bos_token) and prompt.startswith(self.bos_token),
+            prompt=prompt,
+            stop=stop,
+            added_special=bool(self.bos_token) and prompt.startswith(self.bos_token),
             tool_syntax=self.tool_syntax,
         )

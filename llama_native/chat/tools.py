@@ -27,7 +27,8 @@ import json
 import re
 import secrets
 import string
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from ..grammar import LlamaGrammar
 from ..schema import compile_json_schema
@@ -36,7 +37,7 @@ from ..schema.validation import make_validator
 TOOL_SYNTAXES = ("hermes", "mistral", "llama3")
 
 
-def tool_functions(tools: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
+def tool_functions(tools: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The ``function`` objects of OpenAI-format tools, checked."""
     functions = []
     for tool in tools:
@@ -52,7 +53,7 @@ def tool_functions(tools: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return functions
 
 
-def chosen_functions(functions: List[Dict[str, Any]], tool_choice: Any) -> Tuple[str, List[Dict[str, Any]]]:
+def chosen_functions(functions: list[dict[str, Any]], tool_choice: Any) -> tuple[str, list[dict[str, Any]]]:
     """``(mode, functions)``: mode "none", "auto" or "required" (a named choice is "required" on one tool)."""
     if tool_choice is None:
         return ("auto" if functions else "none"), functions
@@ -62,12 +63,17 @@ def chosen_functions(functions: List[Dict[str, Any]], tool_choice: Any) -> Tuple
         name = (tool_choice.get("function") or {}).get("name") or tool_choice.get("name")
         chosen = [f for f in functions if f["name"] == name]
         if not chosen:
-            raise ValueError(f"tool_choice names {name!r}, which is not among the tools {[f['name'] for f in functions]}")
+            raise ValueError(
+                f"tool_choice names {name!r}, which is not among the tools {[f['name'] for f in functions]}"
+            )
         return "required", chosen
-    raise ValueError(f"tool_choice must be 'none', 'auto', 'required' or {{'type': 'function', 'function': {{'name': ...}}}}, got {tool_choice!r}")
+    raise ValueError(
+        "tool_choice must be 'none', 'auto', 'required' or {'type': 'function', 'function': {'name': ...}}, "
+        f"got {tool_choice!r}"
+    )
 
 
-def _parameters(function: Dict[str, Any]) -> Dict[str, Any]:
+def _parameters(function: dict[str, Any]) -> dict[str, Any]:
     params = function.get("parameters")
     if params is None:
         return {"type": "object", "properties": {}}
@@ -81,7 +87,7 @@ def _rewrite_refs(value: Any, prefix: str) -> Any:
             if key == "$ref" and isinstance(item, str):
                 for section in ("#/$defs/", "#/definitions/"):
                     if item.startswith(section):
-                        item = "#/$defs/" + prefix + item[len(section):]
+                        item = "#/$defs/" + prefix + item[len(section) :]
                         break
                 else:
                     if item == "#":
@@ -93,13 +99,13 @@ def _rewrite_refs(value: Any, prefix: str) -> Any:
     return value
 
 
-def hoist_definitions(schemas: List[Dict[str, Any]]) -> Tuple[List[Dict[str, Any]], Dict[str, Any]]:
+def hoist_definitions(schemas: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Parameter schemas made embeddable: their ``$defs``/``definitions`` moved to one shared ``$defs``.
 
     Each tool's definitions get a prefix of their own (two tools may both
     define ``Person``), and its ``$ref`` pointers are rewritten to match.
     """
-    shared: Dict[str, Any] = {}
+    shared: dict[str, Any] = {}
     out = []
     for i, schema in enumerate(schemas):
         prefix = f"t{i}_"
@@ -132,6 +138,7 @@ class ToolCallFormat:
 
     @property
     def arguments_key(self) -> str:
+        """The key that holds a call's arguments in this syntax."""
         return "parameters" if self.syntax == "llama3" else "arguments"
 
     @property
@@ -166,7 +173,8 @@ class ToolCallFormat:
                 return k
         return 0
 
-    def call_schema(self, functions: List[Dict[str, Any]]) -> Dict[str, Any]:
+    def call_schema(self, functions: list[dict[str, Any]]) -> dict[str, Any]:
+        """The JSON schema of one call to any of ``functions`` (name and arguments)."""
         parameters, definitions = hoist_definitions([_parameters(f) for f in functions])
         alternatives = [
             {
@@ -183,7 +191,7 @@ class ToolCallFormat:
         return schema
 
     def grammar(
-        self, functions: List[Dict[str, Any]], *, lazy: bool, max_calls: int = 1, whitespace: str = "free"
+        self, functions: list[dict[str, Any]], *, lazy: bool, max_calls: int = 1, whitespace: str = "free"
     ) -> LlamaGrammar:
         """The grammar of 1 to ``max_calls`` calls; lazy grammars wait for :attr:`opening`.
 
@@ -200,16 +208,21 @@ class ToolCallFormat:
             block = '"<tool_call>" "\\n"? tool-call "\\n"? "</tool_call>"'
             top = f"root ::= {block}" + (f' ("\\n"? {block}){more}' if max_calls > 1 else "")
         elif self.syntax == "mistral":
-            top = 'root ::= "[TOOL_CALLS]" "[" tool-call ' + (f'("," " "? tool-call){more} ' if max_calls > 1 else "") + '"]"'
+            top = (
+                'root ::= "[TOOL_CALLS]" "[" tool-call '
+                + (f'("," " "? tool-call){more} ' if max_calls > 1 else "")
+                + '"]"'
+            )
         else:
             top = "root ::= tool-call" + (f' (";" " "? tool-call){more}' if max_calls > 1 else "")
         end_check = self._arguments_check(functions) if compiled.unenforced else None
-        return LlamaGrammar(
-            top + "\n" + rules, trigger_patterns=[self.opening] if lazy else None, end_check=end_check
-        )
+        return LlamaGrammar(top + "\n" + rules, trigger_patterns=[self.opening] if lazy else None, end_check=end_check)
 
-    def _arguments_check(self, functions: List[Dict[str, Any]]) -> Callable[[str], bool]:
-        """``check(text)``: the calls in ``text`` parse and their arguments validate (for keywords the grammar relaxes)."""
+    def _arguments_check(self, functions: list[dict[str, Any]]) -> Callable[[str], bool]:
+        """``check(text)``: the calls in ``text`` parse and their arguments validate.
+
+        Used for the keywords the grammar relaxes.
+        """
         validators = {f["name"]: make_validator(_parameters(f)) for f in functions}
 
         def check(text: str) -> bool:
@@ -223,7 +236,7 @@ class ToolCallFormat:
 
         return check
 
-    def parse(self, text: str, *, complete_only: bool = False) -> Tuple[str, List[Dict[str, Any]]]:
+    def parse(self, text: str, *, complete_only: bool = False) -> tuple[str, list[dict[str, Any]]]:
         """``(content before the calls, [{"name", "arguments"}])``; no opening means no calls.
 
         A call that does not parse raises ``ValueError``; with
@@ -235,14 +248,14 @@ class ToolCallFormat:
             return text, []
         content, rest = text[:start], text[start:]
         decoder = json.JSONDecoder()
-        calls: List[Any] = []
+        calls: list[Any] = []
         try:
             if self.syntax == "hermes":
                 for match in re.finditer(r"<tool_call>\s*", rest):
                     value, _ = decoder.raw_decode(rest, match.end())
                     calls.append(value)
             elif self.syntax == "mistral":
-                body = rest[len(self.trigger):].lstrip()  # the opening is literal here
+                body = rest[len(self.trigger) :].lstrip()  # the opening is literal here
                 if complete_only and body.startswith("["):
                     pos = 1
                     while True:  # the list's elements one by one: those before the cut are whole
@@ -274,12 +287,12 @@ class ToolCallFormat:
             out.append({"name": call["name"], "arguments": arguments})
         return content, out
 
-    def valid_calls(self, calls: List[Dict[str, Any]], functions: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    def valid_calls(self, calls: list[dict[str, Any]], functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The calls that name one of ``functions`` and whose arguments validate against its parameters."""
         validators = {f["name"]: make_validator(_parameters(f)) for f in functions}
         return [c for c in calls if c["name"] in validators and validators[c["name"]].is_valid(c["arguments"])]
 
-    def openai_tool_calls(self, calls: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    def openai_tool_calls(self, calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Parsed calls as OpenAI ``tool_calls`` (arguments as a JSON string, with ids)."""
         return [
             {
@@ -291,7 +304,7 @@ class ToolCallFormat:
         ]
 
 
-def max_calls_for(tool_choice: Any, functions: List[Dict[str, Any]], parallel: bool, max_tool_calls: Optional[int]) -> int:
+def max_calls_for(tool_choice: Any, functions: list[dict[str, Any]], parallel: bool, max_tool_calls: int | None) -> int:
     """How many calls one reply may hold.
 
     A named choice and ``parallel_tool_calls=False`` allow one call;
@@ -305,22 +318,24 @@ def max_calls_for(tool_choice: Any, functions: List[Dict[str, Any]], parallel: b
     return max_tool_calls if max_tool_calls is not None else max(len(functions), 1)
 
 
-def tools_system_prompt(functions: List[Dict[str, Any]], fmt: ToolCallFormat, parallel: bool) -> str:
+def tools_system_prompt(functions: list[dict[str, Any]], fmt: ToolCallFormat, parallel: bool) -> str:
     """Tells a model whose template has no tool support which tools exist and how to call them."""
     listing = "\n".join(
-        json.dumps({"name": f["name"], "description": f.get("description", ""), "parameters": _parameters(f)},
-                   ensure_ascii=False)
+        json.dumps(
+            {"name": f["name"], "description": f.get("description", ""), "parameters": _parameters(f)},
+            ensure_ascii=False,
+        )
         for f in functions
     )
-    example = {"hermes": '<tool_call>{"name": <function-name>, "arguments": <args-json-object>}</tool_call>',
-               "mistral": '[TOOL_CALLS][{"name": <function-name>, "arguments": <args-json-object>}]',
-               "llama3": '{"name": <function-name>, "parameters": <args-json-object>}'}[fmt.syntax]
+    example = {
+        "hermes": '<tool_call>{"name": <function-name>, "arguments": <args-json-object>}</tool_call>',
+        "mistral": '[TOOL_CALLS][{"name": <function-name>, "arguments": <args-json-object>}]',
+        "llama3": '{"name": <function-name>, "parameters": <args-json-object>}',
+    }[fmt.syntax]
     several = " You may call several tools, one after another." if parallel else ""
-    return (
-        "You can call the following tools:\n" + listing + "\n\nTo call a tool, reply with " + example + "." + several
-    )
+    return "You can call the following tools:\n" + listing + "\n\nTo call a tool, reply with " + example + "." + several
 
 
-def choose_syntax(template_syntax: Optional[str]) -> ToolCallFormat:
+def choose_syntax(template_syntax: str | None) -> ToolCallFormat:
     """The template's native syntax when we know it, else ours (``hermes``)."""
     return ToolCallFormat(template_syntax if template_syntax in TOOL_SYNTAXES else "hermes")

@@ -14,19 +14,35 @@ Example::
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any
 
-from .converter import DEFAULT_WHITESPACE, WHITESPACE_MODES, ConversionResult, Unenforced, UnsupportedSchemaError, convert_schema
+from .converter import (
+    DEFAULT_WHITESPACE,
+    WHITESPACE_MODES,
+    ConversionResult,
+    Unenforced,
+    UnsupportedSchemaError,
+    convert_schema,
+)
 from .inputs import to_json_schema
 from .prompt import object_from_schema, schema_system_prompt
 from .validation import SchemaValidationError, make_validator, serialize_like_grammar, validate_text
 
 __all__ = [
-    "JsonSchemaGrammar", "compile_json_schema", "json_schema_to_gbnf", "to_json_schema",
-    "object_from_schema", "schema_system_prompt", "UnsupportedSchemaError", "SchemaValidationError",
-    "Unenforced", "DEFAULT_WHITESPACE", "WHITESPACE_MODES",
+    "JsonSchemaGrammar",
+    "compile_json_schema",
+    "json_schema_to_gbnf",
+    "to_json_schema",
+    "object_from_schema",
+    "schema_system_prompt",
+    "UnsupportedSchemaError",
+    "SchemaValidationError",
+    "Unenforced",
+    "DEFAULT_WHITESPACE",
+    "WHITESPACE_MODES",
 ]
 
 
@@ -34,10 +50,10 @@ __all__ = [
 class JsonSchemaGrammar:
     """A schema compiled to GBNF, with the validator for the final output."""
 
-    schema: Union[Dict[str, Any], bool]
+    schema: dict[str, Any] | bool
     gbnf: str
-    unenforced: List[Unenforced] = field(default_factory=list)
-    prop_order: Optional[List[str]] = None
+    unenforced: list[Unenforced] = field(default_factory=list)
+    prop_order: list[str] | None = None
     whitespace: str = DEFAULT_WHITESPACE
 
     @cached_property
@@ -81,10 +97,10 @@ class JsonSchemaGrammar:
 def compile_json_schema(
     schema: Any,
     *,
-    prop_order: Optional[Sequence[str]] = None,
+    prop_order: Sequence[str] | None = None,
     whitespace: str = DEFAULT_WHITESPACE,
     strict: bool = False,
-    additional_properties: Optional[bool] = None,
+    additional_properties: bool | None = None,
 ) -> JsonSchemaGrammar:
     """Compile ``schema`` (dict, JSON string, pydantic model, TypedDict, dataclass) to a grammar.
 
@@ -98,19 +114,24 @@ def compile_json_schema(
     if additional_properties is None:
         additional_properties = isinstance(schema, (dict, str, bytes, bool))
     result: ConversionResult = convert_schema(
-        resolved, prop_order=prop_order, whitespace=whitespace, strict=strict,
+        resolved,
+        prop_order=prop_order,
+        whitespace=whitespace,
+        strict=strict,
         additional_properties=additional_properties,
     )
-    return JsonSchemaGrammar(resolved, result.gbnf, result.unenforced, list(prop_order) if prop_order else None, whitespace)
+    return JsonSchemaGrammar(
+        resolved, result.gbnf, result.unenforced, list(prop_order) if prop_order else None, whitespace
+    )
 
 
 def json_schema_to_gbnf(
     schema: Any,
     *,
-    prop_order: Optional[Sequence[str]] = None,
+    prop_order: Sequence[str] | None = None,
     whitespace: str = DEFAULT_WHITESPACE,
     strict: bool = False,
-    additional_properties: Optional[bool] = None,
+    additional_properties: bool | None = None,
 ) -> str:
     """GBNF text for ``schema``; keys in schema order unless ``prop_order`` says otherwise.
 

@@ -43,12 +43,22 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any
 
 import jsonref
 
-from .gbnf import MAX_REPETITION, NOT_CHARACTERS, complement, json_literal, json_string_chars, literal, normalize_ranges, repetition
+from .gbnf import (
+    MAX_REPETITION,
+    NOT_CHARACTERS,
+    complement,
+    json_literal,
+    json_string_chars,
+    literal,
+    normalize_ranges,
+    repetition,
+)
 from .int_ranges import int_range_rule
 from .regex import UnsupportedPattern, pattern_to_gbnf, pattern_with_length
 
@@ -62,14 +72,14 @@ DEFAULT_WHITESPACE = "free"
 #: the embedded micro model was trained on); ``pretty`` a space or one newline
 #: with up to 40 spaces.  A declared key is always followed directly by ``":"``
 #: (no model writes ``"age" :``), so jump-forward still completes ``":`` after it.
-SPACE_RULES: Dict[str, str] = {
+SPACE_RULES: dict[str, str] = {
     "free": '| " " | "\\n"{1,2} [ \\t]{0,20}',
     "compact": '""',
     "pretty": '| " " | "\\n" [ ]{0,40}',
 }
 
 _CHAR = r'[^"\\\x7F\x00-\x1F\uD800-\uDFFF\U00110000-\U001FFFFF] | [\\] (["\\/bfnrt] | "u" [0-9a-fA-F]{4})'
-PRIMITIVE_RULES: Dict[str, str] = {
+PRIMITIVE_RULES: dict[str, str] = {
     "char": _CHAR,
     "string": r'"\"" char* "\"" space',
     "integral-part": "[0] | [1-9] [0-9]{0,19}",
@@ -86,7 +96,7 @@ PRIMITIVE_RULES: Dict[str, str] = {
     "object": '"{" space ( string ":" space value ("," space string ":" space value)* )? "}" space',
     "array": '"[" space ( value ("," space value)* )? "]" space',
 }
-_PRIMITIVE_DEPS: Dict[str, Tuple[str, ...]] = {
+_PRIMITIVE_DEPS: dict[str, tuple[str, ...]] = {
     "string": ("char", "space"),
     "number": ("integral-part", "decimal-part", "exponent", "large-exponent", "space"),
     "integer": ("integral-part", "space"),
@@ -108,7 +118,7 @@ _TIME = (
     '( [zZ] | [+-] ( [01] [0-9] | "2" [0-3] ) ":" [0-5] [0-9] )'
 )
 _HOST_LABEL = "[a-zA-Z0-9] ([a-zA-Z0-9-]{0,61} [a-zA-Z0-9])?"
-FORMAT_RULES: Dict[str, str] = {
+FORMAT_RULES: dict[str, str] = {
     "date": _DATE,
     "time": _TIME,
     "date-time": f"{_DATE} [tT] {_TIME}",
@@ -116,21 +126,60 @@ FORMAT_RULES: Dict[str, str] = {
     # deliberately loose (a superset, validated afterwards) so no valid address is refused
     "email": f'[^"\\\\\\x00-\\x20@{NOT_CHARACTERS}]+ "@" [^"\\\\\\x00-\\x20@{NOT_CHARACTERS}]+',
     "uri": f'[a-zA-Z] [a-zA-Z0-9+.-]* ":" [^"\\\\\\x00-\\x20{NOT_CHARACTERS}]*',
-    "ipv4": " \".\" ".join(['( "25" [0-5] | "2" [0-4] [0-9] | "1" [0-9] [0-9] | [1-9] [0-9] | [0-9] )'] * 4),
+    "ipv4": ' "." '.join(['( "25" [0-5] | "2" [0-4] [0-9] | "1" [0-9] [0-9] | [1-9] [0-9] | [0-9] )'] * 4),
     "hostname": f'{_HOST_LABEL} ("." {_HOST_LABEL})* "."?',
 }
 
-_ANNOTATIONS = frozenset({
-    "title", "description", "default", "examples", "$comment", "$schema", "$id", "id", "deprecated",
-    "readOnly", "writeOnly", "contentMediaType", "contentEncoding", "$defs", "definitions", "$anchor",
-    "$vocabulary", "discriminator", "example", "xml", "externalDocs", "x-order", "strict",
-})
+_ANNOTATIONS = frozenset(
+    {
+        "title",
+        "description",
+        "default",
+        "examples",
+        "$comment",
+        "$schema",
+        "$id",
+        "id",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "contentMediaType",
+        "contentEncoding",
+        "$defs",
+        "definitions",
+        "$anchor",
+        "$vocabulary",
+        "discriminator",
+        "example",
+        "xml",
+        "externalDocs",
+        "x-order",
+        "strict",
+    }
+)
 # Keywords that the grammar cannot enforce: accepted as a superset, validated afterwards.
-_UNENFORCED = frozenset({
-    "uniqueItems", "multipleOf", "not", "if", "then", "else", "contains", "minContains", "maxContains",
-    "minProperties", "maxProperties", "patternProperties", "propertyNames", "dependentRequired",
-    "dependentSchemas", "dependencies", "unevaluatedProperties", "unevaluatedItems",
-})
+_UNENFORCED = frozenset(
+    {
+        "uniqueItems",
+        "multipleOf",
+        "not",
+        "if",
+        "then",
+        "else",
+        "contains",
+        "minContains",
+        "maxContains",
+        "minProperties",
+        "maxProperties",
+        "patternProperties",
+        "propertyNames",
+        "dependentRequired",
+        "dependentSchemas",
+        "dependencies",
+        "unevaluatedProperties",
+        "unevaluatedItems",
+    }
+)
 
 
 class UnsupportedSchemaError(ValueError):
@@ -167,7 +216,7 @@ class ConversionResult:
     """The grammar plus what the grammar alone does not guarantee."""
 
     gbnf: str
-    unenforced: List[Unenforced] = field(default_factory=list)
+    unenforced: list[Unenforced] = field(default_factory=list)
 
 
 def _pointer_escape(token: str) -> str:
@@ -186,7 +235,7 @@ def resolve_refs(schema: Any) -> Any:
     of the document that holds the definitions.
     """
     if isinstance(schema, dict):
-        anchors: Dict[str, str] = {}
+        anchors: dict[str, str] = {}
         _collect_anchors(schema, "", anchors)
         if anchors:
             schema = _rewrite_anchor_refs(schema, anchors)
@@ -201,7 +250,7 @@ class SchemaConverter:
     """Builds the rules; use :func:`convert_schema` rather than this class directly."""
 
     def __init__(
-        self, *, prop_order: Optional[Sequence[str]], whitespace: str, strict: bool, additional_default: bool = True
+        self, *, prop_order: Sequence[str] | None, whitespace: str, strict: bool, additional_default: bool = True
     ) -> None:
         if whitespace not in WHITESPACE_MODES:
             raise ValueError(f"whitespace must be one of {WHITESPACE_MODES}, got {whitespace!r}")
@@ -209,9 +258,9 @@ class SchemaConverter:
         self.whitespace = whitespace
         self.strict = strict
         self.additional_default = additional_default
-        self.rules: Dict[str, str] = {}
-        self.ref_rules: Dict[str, str] = {}
-        self.unenforced: List[Unenforced] = []
+        self.rules: dict[str, str] = {}
+        self.ref_rules: dict[str, str] = {}
+        self.unenforced: list[Unenforced] = []
         self.all_of_depth = 0
         self.rules["root"] = "<reserved>"  # the start rule, written last
 
@@ -224,17 +273,18 @@ class SchemaConverter:
             )
         self.unenforced.append(Unenforced(keyword, pointer, reason))
 
-    def if_satisfiable(self, build: Callable[[], str]) -> Tuple[Optional[str], str]:
+    def if_satisfiable(self, build: Callable[[], str]) -> tuple[str | None, str]:
         """``(build(), "")``, or ``(None, reason)`` with the rules rolled back when the schema accepts no value."""
         snapshot = (dict(self.rules), dict(self.ref_rules), len(self.unenforced))
         try:
             return build(), ""
         except UnsatisfiableSchemaError as exc:
             self.rules, self.ref_rules = snapshot[0], snapshot[1]
-            del self.unenforced[snapshot[2]:]
+            del self.unenforced[snapshot[2] :]
             return None, str(exc)
 
     def add_rule(self, name: str, body: str) -> str:
+        """Add a rule under a name derived from ``name`` (suffixed when taken by another body); return the name."""
         key = re.sub(r"[^a-zA-Z0-9-]+", "-", name).strip("-") or "rule"
         if key[0].isdigit():
             key = "r" + key
@@ -247,6 +297,7 @@ class SchemaConverter:
         return key
 
     def primitive(self, name: str) -> str:
+        """The rule of a built-in JSON primitive (and those it needs); return its name."""
         if name == "space":
             self.rules["space"] = SPACE_RULES[self.whitespace]
             return "space"
@@ -266,10 +317,13 @@ class SchemaConverter:
         if schema is False:
             raise UnsatisfiableSchemaError("the schema 'false' accepts no value", "false", pointer)
         if not isinstance(schema, dict):
-            raise UnsupportedSchemaError(f"a schema must be an object or a boolean, got {type(schema).__name__}", "type", pointer)
+            raise UnsupportedSchemaError(
+                f"a schema must be an object or a boolean, got {type(schema).__name__}", "type", pointer
+            )
         return self.add_rule(name, self.schema_body(schema, name, pointer))
 
     def visit_ref(self, proxy: Any, name: str, pointer: str) -> str:
+        """The rule of a ``$ref``: one rule per target (recursion allowed), combined with sibling keywords."""
         reference = proxy.__reference__
         siblings = {k: v for k, v in reference.items() if k != "$ref" and k not in _ANNOTATIONS}
         uri = getattr(proxy, "full_uri", None) or reference["$ref"]
@@ -280,7 +334,9 @@ class SchemaConverter:
             try:
                 target = proxy.__subject__
             except Exception as exc:  # unresolvable pointer
-                raise UnsupportedSchemaError(f"cannot resolve $ref {reference['$ref']!r}: {exc}", "$ref", pointer) from None
+                raise UnsupportedSchemaError(
+                    f"cannot resolve $ref {reference['$ref']!r}: {exc}", "$ref", pointer
+                ) from None
             if isinstance(target, dict):
                 self.rules[rule_name] = self.schema_body(target, rule_name, pointer)
             else:
@@ -291,7 +347,8 @@ class SchemaConverter:
         # $ref beside other keywords (2019-09+): both must hold
         return self.add_rule(name, self.all_of_body([proxy.__subject__, siblings], name, pointer))
 
-    def schema_body(self, schema: Dict[str, Any], name: str, pointer: str) -> str:
+    def schema_body(self, schema: dict[str, Any], name: str, pointer: str) -> str:
+        """The GBNF body of a schema object: its combinators, enum/const, or its type(s)."""
         for keyword in schema:
             if keyword in _UNENFORCED:
                 self.note(keyword, f"{pointer}/{_pointer_escape(keyword)}")
@@ -314,7 +371,9 @@ class SchemaConverter:
                         continue
                     if _has_constraints(rest):
                         rule, problem = self.if_satisfiable(
-                            lambda: self.add_rule(f"{name}-{i}", self.all_of_body([rest, alt], f"{name}-{i}", alt_pointer))
+                            lambda: self.add_rule(
+                                f"{name}-{i}", self.all_of_body([rest, alt], f"{name}-{i}", alt_pointer)
+                            )
                         )
                     else:
                         rule, problem = self.if_satisfiable(lambda: self.visit(alt, f"{name}-{i}", alt_pointer))
@@ -355,7 +414,8 @@ class SchemaConverter:
             self.add_rule(f"{name}-{t}", self.type_body(schema, t, f"{name}-{t}", pointer)) for t in types
         )
 
-    def type_body(self, schema: Dict[str, Any], type_name: str, name: str, pointer: str) -> str:
+    def type_body(self, schema: dict[str, Any], type_name: str, name: str, pointer: str) -> str:
+        """The GBNF body of ``schema`` restricted to one JSON type."""
         if type_name == "object":
             return self.object_body(schema, name, pointer)
         if type_name == "array":
@@ -371,12 +431,19 @@ class SchemaConverter:
         raise UnsupportedSchemaError(f"unknown type {type_name!r}", "type", pointer)
 
     # ------------------------------------------------------------- objects
-    def ordered(self, names: List[str]) -> List[str]:
-        return [n for _, n in sorted(enumerate(names), key=lambda item: (self.prop_order.get(item[1], len(self.prop_order)), item[0]))]
+    def ordered(self, names: list[str]) -> list[str]:
+        """``names`` with the ``prop_order`` keys first, the rest in schema order."""
+        return [
+            n
+            for _, n in sorted(
+                enumerate(names), key=lambda item: (self.prop_order.get(item[1], len(self.prop_order)), item[0])
+            )
+        ]
 
-    def object_body(self, schema: Dict[str, Any], name: str, pointer: str) -> str:
+    def object_body(self, schema: dict[str, Any], name: str, pointer: str) -> str:
+        """The GBNF body of an object: declared keys in order, required or optional, then extra keys."""
         space = self.primitive("space")
-        properties: Dict[str, Any] = dict(schema.get("properties") or {})
+        properties: dict[str, Any] = dict(schema.get("properties") or {})
         required_list = list(dict.fromkeys(schema.get("required") or []))
         required = set(required_list)
         explicit_additional = schema.get("additionalProperties", True)
@@ -396,33 +463,42 @@ class SchemaConverter:
         forbidden = [k for k, v in properties.items() if v is False]
         for key in forbidden:
             if key in required:
-                raise UnsatisfiableSchemaError(f"property {key!r} is required but its schema is false", "required", pointer)
+                raise UnsatisfiableSchemaError(
+                    f"property {key!r} is required but its schema is false", "required", pointer
+                )
             del properties[key]
         # an object that declares no properties at all is free-form whatever the default
         declared = "properties" in schema or "patternProperties" in schema
         additional = schema.get("additionalProperties", self.additional_default if declared else True)
         names = self.ordered(list(properties))
-        kv_rules: List[Tuple[str, bool]] = []
+        kv_rules: list[tuple[str, bool]] = []
         for prop in list(names):
             prop_pointer = f"{pointer}/properties/{_pointer_escape(prop)}"
-            value_rule, _problem = self.if_satisfiable(lambda: self.visit(properties[prop], f"{name}-{prop}", prop_pointer))
+            value_rule, _problem = self.if_satisfiable(
+                lambda: self.visit(properties[prop], f"{name}-{prop}", prop_pointer)
+            )
             if value_rule is None:
                 if prop in required:
-                    raise UnsatisfiableSchemaError(f"required property {prop!r} accepts no value: {_problem}", "required", pointer)
+                    raise UnsatisfiableSchemaError(
+                        f"required property {prop!r} accepts no value: {_problem}", "required", pointer
+                    )
                 # no value is allowed, so the property cannot appear: as if its schema were false
                 names.remove(prop)
                 forbidden.append(prop)
                 continue
-            kv = self.add_rule(f"{name}-{prop}-kv", f"{json_literal(prop)} \":\" {space} {value_rule}")
+            kv = self.add_rule(f"{name}-{prop}-kv", f'{json_literal(prop)} ":" {space} {value_rule}')
             kv_rules.append((kv, prop in required))
-        extra_alternatives: List[str] = []
+        extra_alternatives: list[str] = []
         for i, (pattern, sub) in enumerate((schema.get("patternProperties") or {}).items()):
             sub_pointer = f"{pointer}/patternProperties/{_pointer_escape(pattern)}"
             if sub is False:
                 continue
             try:
                 key_body, _exact = pattern_to_gbnf(pattern)
-                key_rule = self.add_rule(f"{name}-pattern-key{i}", f'"\\"" {self.add_rule(f"{name}-pattern-key{i}-chars", key_body)} "\\"" {space}')
+                key_rule = self.add_rule(
+                    f"{name}-pattern-key{i}",
+                    f'"\\"" {self.add_rule(f"{name}-pattern-key{i}-chars", key_body)} "\\"" {space}',
+                )
             except ValueError:
                 key_rule = self.primitive("string")
             value_rule = self.visit(sub, f"{name}-pattern{i}-value", sub_pointer)
@@ -435,12 +511,16 @@ class SchemaConverter:
             )
             excluded = names + forbidden
             key_rule = self.not_strings_rule(excluded) if excluded else self.primitive("string")
-            extra_alternatives.append(self.add_rule(f"{name}-additional-kv", f"{key_rule} \":\" {space} {value_rule}"))
+            extra_alternatives.append(self.add_rule(f"{name}-additional-kv", f'{key_rule} ":" {space} {value_rule}'))
         extra_kv = None
         if extra_alternatives:
-            extra_kv = extra_alternatives[0] if len(extra_alternatives) == 1 else self.add_rule(f"{name}-extra-kv", " | ".join(extra_alternatives))
+            extra_kv = (
+                extra_alternatives[0]
+                if len(extra_alternatives) == 1
+                else self.add_rule(f"{name}-extra-kv", " | ".join(extra_alternatives))
+            )
         # rest(i, first): the properties from i on; `first` = nothing emitted yet.
-        memo: Dict[Tuple[int, bool], str] = {}
+        memo: dict[tuple[int, bool], str] = {}
 
         def rest(i: int, first: bool) -> str:
             if (i, first) in memo:
@@ -468,17 +548,17 @@ class SchemaConverter:
         inner = rest(0, True)
         return f'"{{" {space} {inner} "}}" {space}'.replace("  ", " ")
 
-    def not_strings_rule(self, strings: List[str]) -> str:
+    def not_strings_rule(self, strings: list[str]) -> str:
         """A JSON string (key) that is none of ``strings`` (llama.cpp's trie construction)."""
         char = self.primitive("char")
-        trie: Dict[str, Any] = {}
+        trie: dict[str, Any] = {}
         for s in strings:
             node = trie
             for ch in s:
                 node = node.setdefault(ch, {})
             node[""] = True  # end marker
 
-        def visit(node: Dict[str, Any]) -> str:
+        def visit(node: dict[str, Any]) -> str:
             alternatives = []
             rejects = []
             for ch, child in node.items():
@@ -500,9 +580,11 @@ class SchemaConverter:
         optional = "" if trie.get("") else "?"
         return self.add_rule("key-not-declared", f'"\\"" ({body}){optional} "\\"" {self.primitive("space")}')
 
-    def count_bounds(self, schema: Dict[str, Any], min_kw: str, max_kw: str, pointer: str) -> Tuple[int, Optional[int]]:
-        """(minimum, maximum or None) of a count keyword pair; bounds above
-        MAX_REPETITION are relaxed (and noted) rather than written out."""
+    def count_bounds(self, schema: dict[str, Any], min_kw: str, max_kw: str, pointer: str) -> tuple[int, int | None]:
+        """(minimum, maximum or None) of a count keyword pair.
+
+        Bounds above MAX_REPETITION are relaxed (and noted) rather than written out.
+        """
         low = int(schema.get(min_kw, 0))
         high = None if schema.get(max_kw) is None else int(schema[max_kw])
         if high is not None and high < low:
@@ -516,7 +598,8 @@ class SchemaConverter:
         return low, high
 
     # -------------------------------------------------------------- arrays
-    def array_body(self, schema: Dict[str, Any], name: str, pointer: str) -> str:
+    def array_body(self, schema: dict[str, Any], name: str, pointer: str) -> str:
+        """The GBNF body of an array: prefix items, then items within minItems/maxItems."""
         space = self.primitive("space")
         items = schema.get("items")
         prefix = schema.get("prefixItems")
@@ -524,11 +607,9 @@ class SchemaConverter:
             prefix, items = items, schema.get("additionalItems", True)
         prefix = list(prefix or [])
         min_items, max_items = self.count_bounds(schema, "minItems", "maxItems", pointer)
-        prefix_rules = [
-            self.visit(p, f"{name}-{i}", f"{pointer}/prefixItems/{i}") for i, p in enumerate(prefix)
-        ]
+        prefix_rules = [self.visit(p, f"{name}-{i}", f"{pointer}/prefixItems/{i}") for i, p in enumerate(prefix)]
         if items is None or items is True or items == {}:
-            item_rule: Optional[str] = self.primitive("value")
+            item_rule: str | None = self.primitive("value")
         elif items is False:
             item_rule = None
         else:
@@ -538,7 +619,7 @@ class SchemaConverter:
         if max_items is not None:
             prefix_rules = prefix_rules[:max_items]
         # the prefix items, each present only if all before it are (min_items may require some)
-        parts: List[str] = []
+        parts: list[str] = []
 
         def tail_after_prefix(first: bool) -> str:
             if item_rule is None:
@@ -568,7 +649,8 @@ class SchemaConverter:
         return f'"[" {space} {body} "]" {space}'.replace("  ", " ")
 
     # ------------------------------------------------------------- strings
-    def string_body(self, schema: Dict[str, Any], name: str, pointer: str) -> str:
+    def string_body(self, schema: dict[str, Any], name: str, pointer: str) -> str:
+        """The GBNF body of a string: length bounds, pattern or format."""
         space = self.primitive("space")
         min_len = schema.get("minLength", 0)
         max_len = schema.get("maxLength")
@@ -592,7 +674,11 @@ class SchemaConverter:
                     if combined is not None and exact:
                         body = combined
                     else:
-                        self.note("maxLength" if max_len is not None else "minLength", pointer, "length together with a pattern")
+                        self.note(
+                            "maxLength" if max_len is not None else "minLength",
+                            pointer,
+                            "length together with a pattern",
+                        )
                 if fmt:
                     self.note("format", f"{pointer}/format", "format together with a pattern")
                 return f'"\\"" {self.add_rule(name + "-pattern", body)} "\\"" {space}'
@@ -611,14 +697,16 @@ class SchemaConverter:
         return f'"\\"" {chars} "\\"" {space}'.replace("  ", " ")
 
     # ------------------------------------------------------------- numbers
-    def integer_body(self, schema: Dict[str, Any], pointer: str) -> str:
+    def integer_body(self, schema: dict[str, Any], pointer: str) -> str:
+        """The GBNF body of an integer within its bounds."""
         space = self.primitive("space")
         lo, hi = _integer_bounds(schema)
         if lo is None and hi is None:
             return self.primitive("integer")
         return f"({int_range_rule(lo, hi)}) {space}"
 
-    def number_body(self, schema: Dict[str, Any], pointer: str) -> str:
+    def number_body(self, schema: dict[str, Any], pointer: str) -> str:
+        """The GBNF body of a number (``minimum: 0`` exactly; other bounds checked at the end)."""
         self.primitive("number")
         lo, lo_exclusive, hi, _hi_exclusive = _number_bounds(schema)
         if lo is None and hi is None:
@@ -629,20 +717,26 @@ class SchemaConverter:
                 if keyword in schema and not isinstance(schema[keyword], bool):
                     self.note(keyword, f"{pointer}/{keyword}", "bounds of non-integer numbers are checked afterwards")
         if lo is not None and lo >= 0:  # no minus sign
-            return f'(integral-part ("." decimal-part)? exponent? | [1-9] ("." decimal-part)? large-exponent) {self.primitive("space")}'
+            unsigned = '(integral-part ("." decimal-part)? exponent? | [1-9] ("." decimal-part)? large-exponent)'
+            return f"{unsigned} {self.primitive('space')}"
         return "number"
 
     # --------------------------------------------------------------- allOf
-    def all_of_body(self, parts: List[Any], name: str, pointer: str) -> str:
+    def all_of_body(self, parts: list[Any], name: str, pointer: str) -> str:
+        """The GBNF body of ``allOf``: the parts merged into one schema."""
         if self.all_of_depth > 12:
             # an intersection of recursive schemas that keeps unfolding: any one
             # part accepts a superset of the intersection; validation checks the rest
             self.note("allOf", pointer, "intersection of recursive schemas")
             first = parts[0]
-            return self.visit(first, name + "-part", pointer) if not isinstance(first, dict) or isinstance(first, jsonref.JsonRef) else self.schema_body(first, name, pointer)
+            return (
+                self.visit(first, name + "-part", pointer)
+                if not isinstance(first, dict) or isinstance(first, jsonref.JsonRef)
+                else self.schema_body(first, name, pointer)
+            )
         self.all_of_depth += 1
         try:
-            merged = _merge_all_of(parts, self, pointer)
+            merged = merge_all_of(parts, self, pointer)
             return self.schema_body(merged, name, pointer)
         finally:
             self.all_of_depth -= 1
@@ -659,7 +753,7 @@ _JSON_TYPE_CHECKS = {
 }
 
 
-def _has_type(schema: Dict[str, Any], value: Any) -> bool:
+def _has_type(schema: dict[str, Any], value: Any) -> bool:
     """Whether ``value`` is of one of the schema's ``type``s (True without a ``type``)."""
     types = schema.get("type")
     if types is None:
@@ -677,11 +771,11 @@ def _search(pattern: str, text: str) -> bool:
         return False
 
 
-def _has_constraints(schema: Dict[str, Any]) -> bool:
+def _has_constraints(schema: dict[str, Any]) -> bool:
     return any(k not in _ANNOTATIONS for k in schema)
 
 
-def _infer_types(schema: Dict[str, Any]) -> List[str]:
+def _infer_types(schema: dict[str, Any]) -> list[str]:
     keys = set(schema)
     if keys & {"properties", "additionalProperties", "required", "patternProperties", "minProperties", "maxProperties"}:
         return ["object"]
@@ -694,7 +788,7 @@ def _infer_types(schema: Dict[str, Any]) -> List[str]:
     return []
 
 
-def _collect_anchors(node: Any, path: str, anchors: Dict[str, str]) -> None:
+def _collect_anchors(node: Any, path: str, anchors: dict[str, str]) -> None:
     """Map plain-name fragments (draft-4 ``id: "#x"``, ``$anchor``) to JSON pointers."""
     if isinstance(node, dict):
         for key in ("id", "$id"):
@@ -713,7 +807,7 @@ def _collect_anchors(node: Any, path: str, anchors: Dict[str, str]) -> None:
             _collect_anchors(value, f"{path}/{i}", anchors)
 
 
-def _rewrite_anchor_refs(node: Any, anchors: Dict[str, str]) -> Any:
+def _rewrite_anchor_refs(node: Any, anchors: dict[str, str]) -> Any:
     if isinstance(node, dict):
         out = {}
         for key, value in node.items():
@@ -729,11 +823,11 @@ def _rewrite_anchor_refs(node: Any, anchors: Dict[str, str]) -> Any:
     return node
 
 
-def _integer_bounds(schema: Dict[str, Any]) -> Tuple[Optional[int], Optional[int]]:
+def _integer_bounds(schema: dict[str, Any]) -> tuple[int | None, int | None]:
     import math
 
-    lo: Optional[int] = None
-    hi: Optional[int] = None
+    lo: int | None = None
+    hi: int | None = None
     if "minimum" in schema:
         lo = math.ceil(schema["minimum"])
         if schema.get("exclusiveMinimum") is True and lo == schema["minimum"]:
@@ -755,7 +849,7 @@ def _integer_bounds(schema: Dict[str, Any]) -> Tuple[Optional[int], Optional[int
     return lo, hi
 
 
-def _number_bounds(schema: Dict[str, Any]) -> Tuple[Optional[float], bool, Optional[float], bool]:
+def _number_bounds(schema: dict[str, Any]) -> tuple[float | None, bool, float | None, bool]:
     lo = schema.get("minimum")
     lo_ex = schema.get("exclusiveMinimum") is True
     if "exclusiveMinimum" in schema and not isinstance(schema["exclusiveMinimum"], bool):
@@ -767,13 +861,13 @@ def _number_bounds(schema: Dict[str, Any]) -> Tuple[Optional[float], bool, Optio
     return lo, lo_ex, hi, hi_ex
 
 
-def _merge_all_of(parts: List[Any], conv: SchemaConverter, pointer: str) -> Dict[str, Any]:
+def merge_all_of(parts: list[Any], conv: SchemaConverter, pointer: str) -> dict[str, Any]:
     """Merge allOf parts into one schema (types intersected, properties and required combined).
 
     Conflicting keywords that cannot be merged keep the first value and are
     noted as unenforced; the validator checks the original schema.
     """
-    merged: Dict[str, Any] = {}
+    merged: dict[str, Any] = {}
     for index, part in enumerate(parts):
         if isinstance(part, jsonref.JsonRef):
             part = part.__subject__
@@ -784,7 +878,9 @@ def _merge_all_of(parts: List[Any], conv: SchemaConverter, pointer: str) -> Dict
         if not isinstance(part, dict):
             continue
         if "allOf" in part:
-            part = dict(_merge_all_of(list(part["allOf"]), conv, pointer), **{k: v for k, v in part.items() if k != "allOf"})
+            part = dict(
+                merge_all_of(list(part["allOf"]), conv, pointer), **{k: v for k, v in part.items() if k != "allOf"}
+            )
         for key, value in part.items():
             if key in _ANNOTATIONS and key not in ("description",):
                 continue
@@ -805,7 +901,9 @@ def _merge_all_of(parts: List[Any], conv: SchemaConverter, pointer: str) -> Dict
                     b |= {"integer"}
                 both = a & b
                 if not both:
-                    raise UnsatisfiableSchemaError(f"allOf requires incompatible types {sorted(a)} and {sorted(b)}", "type", pointer)
+                    raise UnsatisfiableSchemaError(
+                        f"allOf requires incompatible types {sorted(a)} and {sorted(b)}", "type", pointer
+                    )
                 merged[key] = sorted(both)
             elif key in ("minimum", "minLength", "minItems", "exclusiveMinimum") and not isinstance(value, bool):
                 merged[key] = max(merged[key], value)
@@ -827,7 +925,7 @@ _RULE_NAME = re.compile(r"[a-zA-Z0-9-]+")
 _TRAILING_SPACE = re.compile(r"\s+space$")
 
 
-def _without_trailing_space(body: str, rules: Dict[str, str], depth: int = 0) -> str:
+def _without_trailing_space(body: str, rules: dict[str, str], depth: int = 0) -> str:
     """The top-level value's body without the whitespace every value rule ends with.
 
     Inside a document whitespace may follow a value (before ``,`` or a
@@ -848,9 +946,9 @@ def _without_trailing_space(body: str, rules: Dict[str, str], depth: int = 0) ->
 
 
 def convert_schema(
-    schema: Union[Dict[str, Any], bool],
+    schema: dict[str, Any] | bool,
     *,
-    prop_order: Optional[Sequence[str]] = None,
+    prop_order: Sequence[str] | None = None,
     whitespace: str = DEFAULT_WHITESPACE,
     strict: bool = False,
     additional_properties: bool = True,
@@ -874,5 +972,7 @@ def convert_schema(
         raise UnsupportedSchemaError("the schema nests too deeply to convert", "") from None
     conv.primitive("space")
     conv.rules.pop("root")
-    lines = [f"root ::= {_without_trailing_space(root, conv.rules)}"] + [f"{name} ::= {rule}" for name, rule in conv.rules.items()]
+    lines = [f"root ::= {_without_trailing_space(root, conv.rules)}"] + [
+        f"{name} ::= {rule}" for name, rule in conv.rules.items()
+    ]
     return ConversionResult("\n".join(lines) + "\n", conv.unenforced)

@@ -9,7 +9,7 @@ unescaped, plus the escape sequences of the others (``\\"``, ``\\\\``,
 from __future__ import annotations
 
 import json
-from typing import Iterable, List, Optional, Tuple
+from collections.abc import Iterable
 
 # Largest repetition count written out; above it the bound is not enforced by
 # the grammar (llama.cpp expands {m,n} into n-m nested rules).
@@ -51,7 +51,7 @@ def json_literal(value: object) -> str:
     return literal(json.dumps(normalize_numbers(value), ensure_ascii=False, separators=(",", ":")))
 
 
-def repetition(item: str, min_items: int, max_items: Optional[int], separator: str = "") -> str:
+def repetition(item: str, min_items: int, max_items: int | None, separator: str = "") -> str:
     """``item`` repeated ``min_items``..``max_items`` times (None: unbounded), separated by ``separator``."""
     if max_items == 0:
         return ""
@@ -81,9 +81,9 @@ def _class_char(cp: int) -> str:
     return chr(cp)
 
 
-def normalize_ranges(ranges: Iterable[Tuple[int, int]]) -> List[Tuple[int, int]]:
+def normalize_ranges(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     """Sort and merge inclusive code-point ranges."""
-    merged: List[Tuple[int, int]] = []
+    merged: list[tuple[int, int]] = []
     for lo, hi in sorted(ranges):
         if merged and lo <= merged[-1][1] + 1:
             merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
@@ -92,9 +92,9 @@ def normalize_ranges(ranges: Iterable[Tuple[int, int]]) -> List[Tuple[int, int]]
     return merged
 
 
-def complement(ranges: List[Tuple[int, int]]) -> List[Tuple[int, int]]:
+def complement(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Characters (0..0x10FFFF, surrogates excluded) not in ``ranges`` (which must be normalized)."""
-    out: List[Tuple[int, int]] = []
+    out: list[tuple[int, int]] = []
     start = 0
     for lo, hi in list(ranges) + [(0xD800, 0xDFFF)]:
         if lo > start:
@@ -110,7 +110,7 @@ def complement(ranges: List[Tuple[int, int]]) -> List[Tuple[int, int]]:
 NOT_CHARACTERS = "\\uD800-\\uDFFF\\U00110000-\\U001FFFFF"
 
 
-def subtract(ranges: List[Tuple[int, int]], removed: List[Tuple[int, int]]) -> List[Tuple[int, int]]:
+def subtract(ranges: list[tuple[int, int]], removed: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """``ranges`` minus ``removed`` (both normalized)."""
     keep = complement(removed)
     out = []
@@ -122,7 +122,7 @@ def subtract(ranges: List[Tuple[int, int]], removed: List[Tuple[int, int]]) -> L
     return normalize_ranges(out)
 
 
-def char_class(ranges: List[Tuple[int, int]]) -> str:
+def char_class(ranges: list[tuple[int, int]]) -> str:
     """A GBNF character class for normalized code-point ranges."""
     parts = []
     for lo, hi in ranges:
@@ -138,7 +138,7 @@ def char_class(ranges: List[Tuple[int, int]]) -> str:
 _MUST_ESCAPE = normalize_ranges([(0x00, 0x1F), (0x22, 0x22), (0x5C, 0x5C), (0x7F, 0x7F)])
 
 
-def json_string_chars(ranges: List[Tuple[int, int]]) -> Optional[str]:
+def json_string_chars(ranges: list[tuple[int, int]]) -> str | None:
     """GBNF for one JSON-encoded character from the decoded set ``ranges``.
 
     Returns None when the set is empty.

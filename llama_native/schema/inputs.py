@@ -7,10 +7,10 @@ TypedDict, a dataclass, or any type pydantic's ``TypeAdapter`` understands.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Union
+from typing import Any
 
 
-def to_json_schema(schema: Any) -> Union[Dict[str, Any], bool]:
+def to_json_schema(schema: Any) -> dict[str, Any] | bool:
     """Return the JSON Schema for ``schema``.
 
     Example::

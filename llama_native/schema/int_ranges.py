@@ -7,10 +7,8 @@ outside llama.cpp's C API; the algorithm is kept so both behave alike.
 
 from __future__ import annotations
 
-from typing import List, Optional
 
-
-def int_range_rule(min_value: Optional[int], max_value: Optional[int], decimals_left: int = 16) -> str:
+def int_range_rule(min_value: int | None, max_value: int | None, decimals_left: int = 16) -> str:
     """GBNF (no surrounding rule) matching the decimal integers in the range.
 
     Example::
@@ -18,16 +16,16 @@ def int_range_rule(min_value: Optional[int], max_value: Optional[int], decimals_
         >>> int_range_rule(0, 12)
         '[0-9] | "1" [0-2]'
     """
-    out: List[str] = []
+    out: list[str] = []
     _build(min_value, max_value, out, decimals_left, True)
     return "".join(out)
 
 
-def _digit_range(out: List[str], lo: str, hi: str) -> None:
+def _digit_range(out: list[str], lo: str, hi: str) -> None:
     out.append(f"[{lo}]" if lo == hi else f"[{lo}-{hi}]")
 
 
-def _more_digits(out: List[str], min_digits: int, max_digits: Optional[int]) -> None:
+def _more_digits(out: list[str], min_digits: int, max_digits: int | None) -> None:
     out.append("[0-9]")
     if min_digits == max_digits == 1:
         return
@@ -39,7 +37,7 @@ def _more_digits(out: List[str], min_digits: int, max_digits: Optional[int]) -> 
     out.append("}")
 
 
-def _uniform_range(out: List[str], frm: str, to: str) -> None:
+def _uniform_range(out: list[str], frm: str, to: str) -> None:
     i = 0
     while i < len(frm) and i < len(to) and frm[i] == to[i]:
         i += 1
@@ -81,7 +79,7 @@ def _uniform_range(out: List[str], frm: str, to: str) -> None:
             out.append(f"[{frm[i]}-{to[i]}]")
 
 
-def _build(min_value: Optional[int], max_value: Optional[int], out: List[str], decimals_left: int, top_level: bool) -> None:
+def _build(min_value: int | None, max_value: int | None, out: list[str], decimals_left: int, top_level: bool) -> None:
     has_min, has_max = min_value is not None, max_value is not None
     if has_min and has_max:
         assert min_value is not None and max_value is not None

@@ -19,7 +19,7 @@ Example::
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Tuple, Union
+from typing import Any
 
 import jsonref
 
@@ -33,7 +33,7 @@ def _subject(node: Any) -> Any:
     return node.__subject__ if isinstance(node, jsonref.JsonRef) else node
 
 
-def _describe(node: Dict[str, Any]) -> str:
+def _describe(node: dict[str, Any]) -> str:
     if node.get("description"):
         return str(node["description"])
     if node.get("format"):
@@ -48,7 +48,7 @@ def _describe(node: Dict[str, Any]) -> str:
     return f"<{t or 'value'}>"
 
 
-def _skeleton(node: Any, keys: List[str], seen: Tuple[int, ...]) -> Any:
+def _skeleton(node: Any, keys: list[str], seen: tuple[int, ...]) -> Any:
     node = _subject(node)
     if not isinstance(node, dict):
         return "<value>"
@@ -56,7 +56,7 @@ def _skeleton(node: Any, keys: List[str], seen: Tuple[int, ...]) -> Any:
         return _describe(node)
     seen = seen + (id(node),)
     if "allOf" in node:
-        merged: Dict[str, Any] = {}
+        merged: dict[str, Any] = {}
         for part in node["allOf"]:
             sub = _skeleton(part, keys, seen)
             if isinstance(sub, dict):
@@ -72,10 +72,14 @@ def _skeleton(node: Any, keys: List[str], seen: Tuple[int, ...]) -> Any:
                 if isinstance(value, str) and node.get("description"):
                     return str(node["description"])
                 return value
-            return _describe(node) if node.get("description") else " or ".join(_describe(o) for o in options if isinstance(o, dict))
+            return (
+                _describe(node)
+                if node.get("description")
+                else " or ".join(_describe(o) for o in options if isinstance(o, dict))
+            )
     t = node.get("type")
     if t == "object" or "properties" in node:
-        out: Dict[str, Any] = {}
+        out: dict[str, Any] = {}
         for name, sub in (node.get("properties") or {}).items():
             if name not in keys:
                 keys.append(name)
@@ -92,10 +96,10 @@ def _skeleton(node: Any, keys: List[str], seen: Tuple[int, ...]) -> Any:
     return _describe(node)
 
 
-def object_from_schema(schema: Any, return_keys: bool = False) -> Union[Any, Tuple[Any, List[str]]]:
+def object_from_schema(schema: Any, return_keys: bool = False) -> Any | tuple[Any, list[str]]:
     """JSON skeleton of ``schema`` with field descriptions as values (and the key order)."""
     resolved = resolve_refs(to_json_schema(schema))
-    keys: List[str] = []
+    keys: list[str] = []
     skeleton = _skeleton(resolved, keys, ())
     return (skeleton, keys) if return_keys else skeleton
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Callable, List, Tuple
+from collections.abc import Callable
 
 from .gbnf import MAX_REPETITION, complement, json_string_chars, normalize_ranges, repetition
 
@@ -30,7 +30,7 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as C  # type: ignore[no-redef]
     import sre_parse  # type: ignore[no-redef]
 
-Ranges = List[Tuple[int, int]]
+Ranges = list[tuple[int, int]]
 
 
 class UnsupportedPattern(ValueError):
@@ -50,17 +50,20 @@ def _ranges_where(predicate: Callable[[str], bool]) -> Ranges:
     return out
 
 
-@functools.lru_cache(maxsize=None)
-def _category(name: str) -> Tuple[Tuple[int, int], ...]:
+@functools.cache
+def _category(name: str) -> tuple[tuple[int, int], ...]:
     pattern = {"digit": r"\d", "space": r"\s", "word": r"\w"}[name]
     compiled = re.compile(pattern)
     return tuple(_ranges_where(lambda ch: compiled.fullmatch(ch) is not None))
 
 
 _CATEGORIES = {
-    C.CATEGORY_DIGIT: ("digit", False), C.CATEGORY_NOT_DIGIT: ("digit", True),
-    C.CATEGORY_SPACE: ("space", False), C.CATEGORY_NOT_SPACE: ("space", True),
-    C.CATEGORY_WORD: ("word", False), C.CATEGORY_NOT_WORD: ("word", True),
+    C.CATEGORY_DIGIT: ("digit", False),
+    C.CATEGORY_NOT_DIGIT: ("digit", True),
+    C.CATEGORY_SPACE: ("space", False),
+    C.CATEGORY_NOT_SPACE: ("space", True),
+    C.CATEGORY_WORD: ("word", False),
+    C.CATEGORY_NOT_WORD: ("word", True),
 }
 
 
@@ -162,7 +165,7 @@ def _anchored_alternative(items: list, tr: _Translator) -> str:
     return " ".join(parts)
 
 
-def pattern_to_gbnf(pattern: str) -> Tuple[str, bool]:
+def pattern_to_gbnf(pattern: str) -> tuple[str, bool]:
     """GBNF for the *contents* of a JSON string matching ``pattern`` (no quotes).
 
     Returns ``(gbnf, exact)``: ``exact`` is False when a repetition bound was
@@ -190,7 +193,7 @@ def pattern_to_gbnf(pattern: str) -> Tuple[str, bool]:
     return rule, not tr.unbounded_repeats
 
 
-def _single_class(node: Tuple[object, object]) -> Ranges:
+def _single_class(node: tuple[object, object]) -> Ranges:
     op, arg = node
     if op is C.LITERAL:
         return [(arg, arg)]  # type: ignore[list-item]
@@ -203,7 +206,7 @@ def _single_class(node: Tuple[object, object]) -> Ranges:
     raise UnsupportedPattern("not a single character class")
 
 
-def pattern_with_length(pattern: str, min_len: int, max_len: "int | None") -> "str | None":
+def pattern_with_length(pattern: str, min_len: int, max_len: int | None) -> str | None:
     """GBNF for strings matching ``pattern`` whose length is in [min_len, max_len], or None.
 
     Handles the common shape of a single character class repeated, anchored
@@ -240,7 +243,8 @@ def pattern_with_length(pattern: str, min_len: int, max_len: "int | None") -> "s
     if chars is None:
         return None
     if starts and (ends or dollar):
-        def counts(lo: int, hi: "int | None") -> "str | None":
+
+        def counts(lo: int, hi: int | None) -> str | None:
             """`chars` repeated lo..hi times (None: an empty range); raises UnsupportedPattern above the limit."""
             if hi is not None and lo > hi:
                 return None
@@ -248,13 +252,15 @@ def pattern_with_length(pattern: str, min_len: int, max_len: "int | None") -> "s
                 raise UnsupportedPattern("bounds above the repetition limit")
             return repetition(chars, lo, hi) or '""'
 
-        def upper(limit: "int | None") -> "int | None":
+        def upper(limit: int | None) -> int | None:
             return high if limit is None else (limit if high is None else min(high, limit))
 
         try:
             plain = counts(max(low, min_len), upper(max_len))
             # Python's $ also matches before a final newline, which counts towards the length
-            before_newline = counts(max(low, min_len - 1), upper(None if max_len is None else max_len - 1)) if dollar else None
+            before_newline = (
+                counts(max(low, min_len - 1), upper(None if max_len is None else max_len - 1)) if dollar else None
+            )
         except UnsupportedPattern:
             return None
         alternatives = [a for a in (plain, before_newline and f'{before_newline} "\\\\n"') if a]

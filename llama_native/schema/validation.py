@@ -7,11 +7,12 @@ imported on first use, not when ``llama_native`` is imported.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import jsonref
 
-from .converter import _merge_all_of, resolve_refs
+from .converter import merge_all_of, resolve_refs
 from .gbnf import normalize_numbers as _normalize
 
 
@@ -45,7 +46,9 @@ def validate_text(validator: Any, text: str) -> Any:
     except json.JSONDecodeError as exc:
         raise SchemaValidationError(f"the output is not valid JSON: {exc}", text) from None
     try:
-        errors = [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in validator.iter_errors(value)]
+        errors = [
+            f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in validator.iter_errors(value)
+        ]
     except (ArithmeticError, ValueError, RecursionError) as exc:  # e.g. multipleOf on a number too large for a float
         raise SchemaValidationError(f"the output could not be validated: {exc!r}", text) from None
     if errors:
@@ -53,7 +56,7 @@ def validate_text(validator: Any, text: str) -> Any:
     return value
 
 
-def _select(schema: Any, instance: Any, validator_cls: Any, depth: int = 0) -> Dict[str, Any]:
+def _select(schema: Any, instance: Any, validator_cls: Any, depth: int = 0) -> dict[str, Any]:
     """The plain schema the converter's grammar uses for ``instance`` (refs, allOf, unions resolved).
 
     Mirrors the converter: ``allOf`` parts are merged in order (own keywords
@@ -65,7 +68,9 @@ def _select(schema: Any, instance: Any, validator_cls: Any, depth: int = 0) -> D
     if isinstance(schema, jsonref.JsonRef):
         siblings = {k: v for k, v in schema.__reference__.items() if k != "$ref"}
         target = schema.__subject__
-        constrained = {k: v for k, v in siblings.items() if k not in ("description", "title", "default", "examples", "$comment")}
+        constrained = {
+            k: v for k, v in siblings.items() if k not in ("description", "title", "default", "examples", "$comment")
+        }
         schema = {"allOf": [target, constrained]} if constrained else target
     if not isinstance(schema, dict):
         return {}
@@ -73,7 +78,7 @@ def _select(schema: Any, instance: Any, validator_cls: Any, depth: int = 0) -> D
         rest = {k: v for k, v in schema.items() if k != "allOf"}
         parts = list(schema["allOf"]) + ([rest] if rest else [])
         try:
-            merged = _merge_all_of(parts, _NullNotes(), "")
+            merged = merge_all_of(parts, _NullNotes(), "")
         except Exception:
             return {}
         return _select(merged, instance, validator_cls, depth + 1)
@@ -86,14 +91,14 @@ def _select(schema: Any, instance: Any, validator_cls: Any, depth: int = 0) -> D
             if ok:
                 rest = {k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}
                 try:
-                    merged = _merge_all_of([rest, alt], _NullNotes(), "") if rest else alt
+                    merged = merge_all_of([rest, alt], _NullNotes(), "") if rest else alt
                 except Exception:
                     return {}
                 return _select(merged, instance, validator_cls, depth + 1)
     return schema
 
 
-def _declared_order(selected: Dict[str, Any]) -> Dict[str, Any]:
+def _declared_order(selected: dict[str, Any]) -> dict[str, Any]:
     """Property name -> subschema of a selected schema, in the order the grammar emits them."""
     own = dict(selected.get("properties") or {})
     for k in selected.get("required", []) or []:
@@ -109,7 +114,7 @@ class _NullNotes:
 
 
 def serialize_like_grammar(
-    instance: Any, schema: Any, prop_order: Optional[Sequence[str]] = None, normalize_numbers: bool = True
+    instance: Any, schema: Any, prop_order: Sequence[str] | None = None, normalize_numbers: bool = True
 ) -> str:
     """Compact JSON for ``instance`` with keys where the grammar puts them.
 
@@ -139,7 +144,9 @@ def serialize_like_grammar(
             names = [n for _, n in sorted(enumerate(declared), key=lambda it: (rank.get(it[1], len(rank)), it[0]))]
             keys = [n for n in names if n in value] + [k for k in value if k not in declared]
             additional = selected.get("additionalProperties", {})
-            return {k: order(value[k], declared.get(k, additional if isinstance(additional, dict) else {})) for k in keys}
+            return {
+                k: order(value[k], declared.get(k, additional if isinstance(additional, dict) else {})) for k in keys
+            }
         if isinstance(value, list):
             selected = _select(s, value, validator_cls)
             return [order(v, items_schema(selected, i)) for i, v in enumerate(value)]

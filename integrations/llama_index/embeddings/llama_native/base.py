@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.bridge.pydantic import Field, PrivateAttr, model_validator
 
 from llama_native import Llama
-from llama_native.shared import MODEL_PATH_ENV, resolve_model_path, shared_llama
+from llama_native.default_model import MODEL_PATH_ENV, resolve_model_path
+from llama_native.model_pool import shared_llama
 
 
 class LlamaCPPEmbedding(BaseEmbedding):
@@ -27,13 +28,17 @@ class LlamaCPPEmbedding(BaseEmbedding):
         (2, True)
     """
 
-    model_path: Optional[str] = Field(default=None, description="Path to the .gguf file (default: $LLAMA_NATIVE_MODEL_PATH).")
+    model_path: str | None = Field(
+        default=None, description="Path to the .gguf file (default: $LLAMA_NATIVE_MODEL_PATH)."
+    )
     n_ctx: int = Field(default=512, gt=0, description="Context size of the embedding context.")
-    normalize: bool = Field(default=True, description="Scale vectors to unit length (cosine similarity as dot product).")
-    model_kwargs: Dict[str, Any] = Field(default_factory=dict, description="Extra llama_native.Llama arguments.")
+    normalize: bool = Field(
+        default=True, description="Scale vectors to unit length (cosine similarity as dot product)."
+    )
+    model_kwargs: dict[str, Any] = Field(default_factory=dict, description="Extra llama_native.Llama arguments.")
     verbose: bool = Field(default=False, description="Forward llama.cpp's log to logging.")
 
-    _client: Optional[Llama] = PrivateAttr(default=None)
+    _client: Llama | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
@@ -47,6 +52,7 @@ class LlamaCPPEmbedding(BaseEmbedding):
 
     @classmethod
     def class_name(cls) -> str:
+        """The name LlamaIndex serializes this class under."""
         return "LlamaNativeEmbedding"
 
     @property
@@ -55,8 +61,9 @@ class LlamaCPPEmbedding(BaseEmbedding):
         if self._client is None:
             if self.model_path is None:
                 raise ValueError(f"no model: pass model_path=... or set ${MODEL_PATH_ENV} to a .gguf file")
-            self._client = shared_llama(self.model_path, n_ctx=self.n_ctx, embedding=True, verbose=self.verbose,
-                                        **self.model_kwargs)
+            self._client = shared_llama(
+                self.model_path, n_ctx=self.n_ctx, embedding=True, verbose=self.verbose, **self.model_kwargs
+            )
         return self._client
 
     async def _aclient(self) -> Llama:
@@ -64,20 +71,20 @@ class LlamaCPPEmbedding(BaseEmbedding):
             return self._client
         return await asyncio.to_thread(lambda: self.client)
 
-    def _get_query_embedding(self, query: str) -> List[float]:
+    def _get_query_embedding(self, query: str) -> list[float]:
         return self.client.embed(query, normalize=self.normalize)
 
-    def _get_text_embedding(self, text: str) -> List[float]:
+    def _get_text_embedding(self, text: str) -> list[float]:
         return self.client.embed(text, normalize=self.normalize)
 
-    def _get_text_embeddings(self, texts: List[str]) -> List[List[float]]:
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
         return self.client.embed(list(texts), normalize=self.normalize)
 
-    async def _aget_query_embedding(self, query: str) -> List[float]:
+    async def _aget_query_embedding(self, query: str) -> list[float]:
         return await (await self._aclient()).aembed(query, normalize=self.normalize)
 
-    async def _aget_text_embedding(self, text: str) -> List[float]:
+    async def _aget_text_embedding(self, text: str) -> list[float]:
         return await (await self._aclient()).aembed(text, normalize=self.normalize)
 
-    async def _aget_text_embeddings(self, texts: List[str]) -> List[List[float]]:
+    async def _aget_text_embeddings(self, texts: list[str]) -> list[list[float]]:
         return await (await self._aclient()).aembed(list(texts), normalize=self.normalize)

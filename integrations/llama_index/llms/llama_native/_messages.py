@@ -10,7 +10,8 @@ Example::
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from llama_index.core.base.llms.types import (
     ChatMessage,
@@ -23,12 +24,12 @@ from llama_index.core.base.llms.types import (
 _ROLES = {"developer": "system", "chatbot": "assistant", "model": "assistant", "function": "tool"}
 
 
-def _openai_call(call_id: Optional[str], name: str, arguments: Any) -> Dict[str, Any]:
+def _openai_call(call_id: str | None, name: str, arguments: Any) -> dict[str, Any]:
     text = arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
     return {"id": call_id, "type": "function", "function": {"name": name, "arguments": text}}
 
 
-def _legacy_calls(message: ChatMessage) -> List[Dict[str, Any]]:
+def _legacy_calls(message: ChatMessage) -> list[dict[str, Any]]:
     """Tool calls kept in ``additional_kwargs["tool_calls"]`` (OpenAI objects or dicts), as older integrations do."""
     calls = []
     for call in message.additional_kwargs.get("tool_calls") or []:
@@ -39,12 +40,12 @@ def _legacy_calls(message: ChatMessage) -> List[Dict[str, Any]]:
     return calls
 
 
-def to_openai_message(message: ChatMessage) -> Dict[str, Any]:
+def to_openai_message(message: ChatMessage) -> dict[str, Any]:
     """One LlamaIndex message as a chat-completion message dict."""
     role = message.role.value if isinstance(message.role, MessageRole) else str(message.role)
     role = _ROLES.get(role, role)
-    texts: List[str] = []
-    calls: List[Dict[str, Any]] = []
+    texts: list[str] = []
+    calls: list[dict[str, Any]] = []
     for block in message.blocks:
         if isinstance(block, TextBlock):
             texts.append(block.text)
@@ -53,7 +54,7 @@ def to_openai_message(message: ChatMessage) -> Dict[str, Any]:
         elif not isinstance(block, ThinkingBlock):
             raise ValueError(f"{type(block).__name__} content is not supported; llama-native models take text")
     calls = calls or _legacy_calls(message)
-    out: Dict[str, Any] = {"role": role, "content": "".join(texts)}
+    out: dict[str, Any] = {"role": role, "content": "".join(texts)}
     if calls and role == "assistant":
         out["tool_calls"] = calls
         out["content"] = out["content"] or None
@@ -67,14 +68,14 @@ def to_openai_message(message: ChatMessage) -> Dict[str, Any]:
     return out
 
 
-def to_openai_messages(messages: Sequence[ChatMessage]) -> List[Dict[str, Any]]:
+def to_openai_messages(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
     """LlamaIndex messages as chat-completion message dicts."""
     return [to_openai_message(m) for m in messages]
 
 
 def assistant_message(content: str, tool_calls: Sequence[Mapping[str, Any]]) -> ChatMessage:
     """The assistant's reply: text and tool calls as blocks (and as OpenAI dicts in ``additional_kwargs``)."""
-    blocks: List[Any] = [TextBlock(text=content)] if content else []
+    blocks: list[Any] = [TextBlock(text=content)] if content else []
     for call in tool_calls:
         function = call["function"]
         try:

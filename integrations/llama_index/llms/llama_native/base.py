@@ -9,7 +9,8 @@ methods are native (the event loop keeps running while tokens are generated).
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncGenerator, Dict, Generator, List, Optional, Sequence, Type, Union
+from collections.abc import AsyncGenerator, Generator, Sequence
+from typing import Any
 
 from llama_index.core.base.llms.generic_utils import messages_to_prompt as generic_messages_to_prompt
 from llama_index.core.base.llms.types import (
@@ -34,7 +35,8 @@ from pydantic import BaseModel
 from pydantic_core import from_json
 
 from llama_native import Llama
-from llama_native.shared import MODEL_PATH_ENV, resolve_model_path, shared_llama
+from llama_native.default_model import MODEL_PATH_ENV, resolve_model_path
+from llama_native.model_pool import shared_llama
 
 from ._messages import assistant_message, to_openai_messages
 
@@ -59,20 +61,25 @@ class LlamaCPP(FunctionCallingLLM):
         ('assistant', 512, True)
     """
 
-    model_url: Optional[str] = Field(default=None, description="Not supported: llama-native never downloads models.")
-    model_path: Optional[str] = Field(default=None, description="Path to the .gguf file (default: $LLAMA_NATIVE_MODEL_PATH).")
+    model_url: str | None = Field(default=None, description="Not supported: llama-native never downloads models.")
+    model_path: str | None = Field(
+        default=None, description="Path to the .gguf file (default: $LLAMA_NATIVE_MODEL_PATH)."
+    )
     temperature: float = Field(default=0.1, ge=0.0, description="Sampling temperature.")
     max_new_tokens: int = Field(default=256, gt=0, description="Most tokens to generate.")
     context_window: int = Field(default=3900, gt=0, description="Context size in tokens (n_ctx).")
-    generate_kwargs: Dict[str, Any] = Field(default_factory=dict, description="Extra sampling arguments for each call.")
-    model_kwargs: Dict[str, Any] = Field(default_factory=dict, description="Extra llama_native.Llama arguments.")
+    generate_kwargs: dict[str, Any] = Field(default_factory=dict, description="Extra sampling arguments for each call.")
+    model_kwargs: dict[str, Any] = Field(default_factory=dict, description="Extra llama_native.Llama arguments.")
     verbose: bool = Field(default=False, description="Forward llama.cpp's log to logging.")
     n_parallel: int = Field(
-        default=1, gt=0,
-        description="Sequences decoded together: above 1, concurrent async calls share the model by continuous batching.",
+        default=1,
+        gt=0,
+        description=(
+            "Sequences decoded together: above 1, concurrent async calls share the model by continuous batching."
+        ),
     )
 
-    _client: Optional[Llama] = PrivateAttr(default=None)
+    _client: Llama | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
@@ -89,11 +96,17 @@ class LlamaCPP(FunctionCallingLLM):
 
     @classmethod
     def class_name(cls) -> str:
+        """The name LlamaIndex serializes this class under."""
         return "LlamaNative_llm"
 
     # ------------------------------------------------------------- loading
-    def _load_kwargs(self) -> Dict[str, Any]:
-        return {"n_ctx": self.context_window, "verbose": self.verbose, "n_parallel": self.n_parallel, **self.model_kwargs}
+    def _load_kwargs(self) -> dict[str, Any]:
+        return {
+            "n_ctx": self.context_window,
+            "verbose": self.verbose,
+            "n_parallel": self.n_parallel,
+            **self.model_kwargs,
+        }
 
     @property
     def client(self) -> Llama:
@@ -111,10 +124,14 @@ class LlamaCPP(FunctionCallingLLM):
 
     @property
     def metadata(self) -> LLMMetadata:
+        """Context window (the real one once loaded), output budget and capabilities."""
         context = self._client.n_ctx() if self._client is not None else self.context_window
         return LLMMetadata(
-            context_window=context, num_output=self.max_new_tokens, is_chat_model=True,
-            is_function_calling_model=True, model_name=self.model_path or "llama-native",
+            context_window=context,
+            num_output=self.max_new_tokens,
+            is_chat_model=True,
+            is_function_calling_model=True,
+            model_name=self.model_path or "llama-native",
         )
 
     # ----------------------------------------------------------- parameters
@@ -126,12 +143,12 @@ class LlamaCPP(FunctionCallingLLM):
     def _custom_completion_prompt(self) -> bool:
         return self.completion_to_prompt is not default_completion_to_prompt
 
-    def _params(self, kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    def _params(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         params = {"temperature": self.temperature, "max_tokens": self.max_new_tokens, **self.generate_kwargs}
         params.update(kwargs)
         return params
 
-    def _completion_prompt(self, prompt: str, formatted: bool) -> Optional[str]:
+    def _completion_prompt(self, prompt: str, formatted: bool) -> str | None:
         """The raw prompt for a text completion, or None when the chat template should shape it."""
         if formatted:
             return prompt
@@ -139,10 +156,10 @@ class LlamaCPP(FunctionCallingLLM):
             return self.completion_to_prompt(prompt)
         return None
 
-    def _chat_as_prompt(self, messages: Sequence[ChatMessage]) -> Optional[str]:
+    def _chat_as_prompt(self, messages: Sequence[ChatMessage]) -> str | None:
         return self.messages_to_prompt(messages) if self._custom_chat_prompt else None
 
-    def _prompt_messages(self, prompt: str) -> List[ChatMessage]:
+    def _prompt_messages(self, prompt: str) -> list[ChatMessage]:
         messages = [ChatMessage(role=MessageRole.USER, content=prompt)]
         if self.system_prompt:
             messages.insert(0, ChatMessage(role=MessageRole.SYSTEM, content=self.system_prompt))
@@ -151,6 +168,7 @@ class LlamaCPP(FunctionCallingLLM):
     # ----------------------------------------------------------------- chat
     @llm_chat_callback()
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        """Answer ``messages`` through the model's chat template."""
         prompt = self._chat_as_prompt(messages)
         if prompt is not None:
             return _chat_from_completion(self.client.create_completion(prompt, **self._params(kwargs)))
@@ -159,6 +177,7 @@ class LlamaCPP(FunctionCallingLLM):
 
     @llm_chat_callback()
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        """Stream the answer to ``messages`` token by token (each response carries the text so far)."""
         prompt = self._chat_as_prompt(messages)
         if prompt is not None:
             chunks = self.client.create_completion(prompt, stream=True, **self._params(kwargs))
@@ -168,6 +187,7 @@ class LlamaCPP(FunctionCallingLLM):
 
     @llm_chat_callback()
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        """Awaitable :meth:`chat`; the event loop keeps running while tokens are generated."""
         client = await self._aclient()
         prompt = self._chat_as_prompt(messages)
         if prompt is not None:
@@ -177,18 +197,19 @@ class LlamaCPP(FunctionCallingLLM):
 
     @llm_chat_callback()
     async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
+        """Async :meth:`stream_chat`; leaving the stream early stops generation."""
         client = await self._aclient()
         prompt = self._chat_as_prompt(messages)
         if prompt is not None:
             chunks = await client.acreate_completion(prompt, stream=True, **self._params(kwargs))
             return _achat_stream_from_completion(chunks)
-        chunks = await client.acreate_chat_completion(
-            to_openai_messages(messages), stream=True, **self._params(kwargs))
+        chunks = await client.acreate_chat_completion(to_openai_messages(messages), stream=True, **self._params(kwargs))
         return _achat_stream(chunks)
 
     # ----------------------------------------------------------- completion
     @llm_completion_callback()
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        """Complete ``prompt`` (through the chat template unless ``formatted`` or ``completion_to_prompt``)."""
         raw = self._completion_prompt(prompt, formatted)
         if raw is None:
             return _completion_from_chat(self.chat(self._prompt_messages(prompt), **kwargs))
@@ -197,6 +218,7 @@ class LlamaCPP(FunctionCallingLLM):
 
     @llm_completion_callback()
     def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
+        """Stream the completion of ``prompt`` token by token."""
         raw = self._completion_prompt(prompt, formatted)
         if raw is None:
             return (_completion_from_chat(r) for r in self.stream_chat(self._prompt_messages(prompt), **kwargs))
@@ -204,6 +226,7 @@ class LlamaCPP(FunctionCallingLLM):
 
     @llm_completion_callback()
     async def acomplete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        """Awaitable :meth:`complete`."""
         raw = self._completion_prompt(prompt, formatted)
         if raw is None:
             return _completion_from_chat(await self.achat(self._prompt_messages(prompt), **kwargs))
@@ -213,6 +236,7 @@ class LlamaCPP(FunctionCallingLLM):
 
     @llm_completion_callback()
     async def astream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseAsyncGen:
+        """Async :meth:`stream_complete`; leaving the stream early stops generation."""
         raw = self._completion_prompt(prompt, formatted)
         if raw is None:
             chats = await self.astream_chat(self._prompt_messages(prompt), **kwargs)
@@ -230,14 +254,14 @@ class LlamaCPP(FunctionCallingLLM):
     def _prepare_chat_with_tools(
         self,
         tools: Sequence[Any],
-        user_msg: Optional[Union[str, ChatMessage]] = None,
-        chat_history: Optional[List[ChatMessage]] = None,
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
         verbose: bool = False,
         allow_parallel_tool_calls: bool = False,
         tool_required: bool = False,
-        tool_choice: Optional[Union[str, Dict[str, Any]]] = None,
+        tool_choice: str | dict[str, Any] | None = None,
         **kwargs: Any,
-    ) -> Dict[str, Any]:
+    ) -> dict[str, Any]:
         """``chat`` arguments for a tool request: OpenAI tools, tool_choice and parallel calls."""
         del verbose
         messages = list(chat_history or [])
@@ -250,54 +274,81 @@ class LlamaCPP(FunctionCallingLLM):
             tool_choice = "required" if tool_required else "auto"
         elif isinstance(tool_choice, str) and tool_choice not in ("auto", "required", "none"):
             tool_choice = {"type": "function", "function": {"name": tool_choice}}
-        params: Dict[str, Any] = {"messages": messages, **kwargs}
+        params: dict[str, Any] = {"messages": messages, **kwargs}
         if openai_tools:
             params.update(tools=openai_tools, tool_choice=tool_choice, parallel_tool_calls=allow_parallel_tool_calls)
         return params
 
     def get_tool_calls_from_response(
         self, response: ChatResponse, error_on_no_tool_call: bool = True, **kwargs: Any
-    ) -> List[ToolSelection]:
+    ) -> list[ToolSelection]:
         """The tool calls of a reply as ``ToolSelection``\\ s (arguments already validated by the grammar)."""
         calls = [b for b in response.message.blocks if isinstance(b, ToolCallBlock)]
         if not calls and error_on_no_tool_call:
             raise ValueError(f"Expected at least one tool call, but got 0 tool calls: {response.message.content!r}")
         return [
-            ToolSelection(tool_id=c.tool_call_id or "", tool_name=c.tool_name,
-                          tool_kwargs=c.tool_kwargs if isinstance(c.tool_kwargs, dict) else {})
+            ToolSelection(
+                tool_id=c.tool_call_id or "",
+                tool_name=c.tool_name,
+                tool_kwargs=c.tool_kwargs if isinstance(c.tool_kwargs, dict) else {},
+            )
             for c in calls
         ]
 
     # ---------------------------------------------------- structured output
-    def _schema_request(self, output_cls: Type[BaseModel], prompt: PromptTemplate,
-                        llm_kwargs: Optional[Dict[str, Any]], prompt_args: Dict[str, Any]) -> Dict[str, Any]:
+    def _schema_request(
+        self,
+        output_cls: type[BaseModel],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None,
+        prompt_args: dict[str, Any],
+    ) -> dict[str, Any]:
         messages = self._extend_messages(prompt.format_messages(llm=self, **prompt_args))
         schema = output_cls.model_json_schema()
         response_format = {"type": "json_schema", "json_schema": {"name": output_cls.__name__, "schema": schema}}
         return {"messages": messages, "response_format": response_format, **(llm_kwargs or {})}
 
-    def structured_predict(self, output_cls: Type[BaseModel], prompt: PromptTemplate,
-                           llm_kwargs: Optional[Dict[str, Any]] = None, **prompt_args: Any) -> Any:
+    def structured_predict(
+        self,
+        output_cls: type[BaseModel],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Any:
         """An ``output_cls`` instance, generated under a grammar of its JSON schema (not parsed out of free text)."""
         response = self.chat(**self._schema_request(output_cls, prompt, llm_kwargs, prompt_args))
         return _parse_structured(output_cls, response)
 
-    async def astructured_predict(self, output_cls: Type[BaseModel], prompt: PromptTemplate,
-                                  llm_kwargs: Optional[Dict[str, Any]] = None, **prompt_args: Any) -> Any:
+    async def astructured_predict(
+        self,
+        output_cls: type[BaseModel],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Any:
         """Awaitable :meth:`structured_predict`."""
         response = await self.achat(**self._schema_request(output_cls, prompt, llm_kwargs, prompt_args))
         return _parse_structured(output_cls, response)
 
-    def _structured_stream_call(self, output_cls: Type[BaseModel], prompt: PromptTemplate,
-                                llm_kwargs: Optional[Dict[str, Any]] = None, **prompt_args: Any) -> Generator[Any, None, None]:
+    def _structured_stream_call(
+        self,
+        output_cls: type[BaseModel],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Generator[Any, None, None]:
         for response in self.stream_chat(**self._schema_request(output_cls, prompt, llm_kwargs, prompt_args)):
             partial = _partial_object(output_cls, response)
             if partial is not None:
                 yield partial
 
-    async def _structured_astream_call(self, output_cls: Type[BaseModel], prompt: PromptTemplate,
-                                       llm_kwargs: Optional[Dict[str, Any]] = None,
-                                       **prompt_args: Any) -> AsyncGenerator[Any, None]:
+    async def _structured_astream_call(
+        self,
+        output_cls: type[BaseModel],
+        prompt: PromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> AsyncGenerator[Any, None]:
         responses = await self.astream_chat(**self._schema_request(output_cls, prompt, llm_kwargs, prompt_args))
 
         async def partials() -> AsyncGenerator[Any, None]:
@@ -310,22 +361,29 @@ class LlamaCPP(FunctionCallingLLM):
 
 
 # ------------------------------------------------------------------ helpers
-def _chat_response(response: Dict[str, Any]) -> ChatResponse:
+def _chat_response(response: dict[str, Any]) -> ChatResponse:
     choice = response["choices"][0]
     message = choice["message"]
     reply = assistant_message(message.get("content") or "", message.get("tool_calls") or [])
     return ChatResponse(message=reply, raw=response, additional_kwargs={"finish_reason": choice["finish_reason"]})
 
 
-def _chat_from_completion(response: Dict[str, Any]) -> ChatResponse:
+def _chat_from_completion(response: dict[str, Any]) -> ChatResponse:
     choice = response["choices"][0]
-    return ChatResponse(message=assistant_message(choice["text"], []), raw=response,
-                        additional_kwargs={"finish_reason": choice["finish_reason"]})
+    return ChatResponse(
+        message=assistant_message(choice["text"], []),
+        raw=response,
+        additional_kwargs={"finish_reason": choice["finish_reason"]},
+    )
 
 
 def _completion_from_chat(response: ChatResponse) -> CompletionResponse:
-    return CompletionResponse(text=response.message.content or "", delta=response.delta, raw=response.raw,
-                              additional_kwargs=response.additional_kwargs)
+    return CompletionResponse(
+        text=response.message.content or "",
+        delta=response.delta,
+        raw=response.raw,
+        additional_kwargs=response.additional_kwargs,
+    )
 
 
 class _ChatAccumulator:
@@ -333,9 +391,9 @@ class _ChatAccumulator:
 
     def __init__(self) -> None:
         self.text = ""
-        self.calls: List[Dict[str, Any]] = []
+        self.calls: list[dict[str, Any]] = []
 
-    def add(self, chunk: Dict[str, Any]) -> Optional[ChatResponse]:
+    def add(self, chunk: dict[str, Any]) -> ChatResponse | None:
         choice = chunk["choices"][0]
         delta = choice.get("delta") or {}
         piece = delta.get("content") or ""
@@ -345,10 +403,11 @@ class _ChatAccumulator:
         if not piece and not delta.get("tool_calls") and finish is None:
             return None
         extra = {"finish_reason": finish} if finish else {}
-        return ChatResponse(message=assistant_message(self.text, self.calls), delta=piece, raw=chunk,
-                            additional_kwargs=extra)
+        return ChatResponse(
+            message=assistant_message(self.text, self.calls), delta=piece, raw=chunk, additional_kwargs=extra
+        )
 
-    def add_text(self, chunk: Dict[str, Any]) -> Optional[ChatResponse]:
+    def add_text(self, chunk: dict[str, Any]) -> ChatResponse | None:
         choice = chunk["choices"][0]
         self.text += choice["text"]
         if not choice["text"] and choice.get("finish_reason") is None:
@@ -415,7 +474,7 @@ async def _acompletion_stream(chunks: Any) -> CompletionResponseAsyncGen:
         await chunks.aclose()
 
 
-def _parse_structured(output_cls: Type[BaseModel], response: ChatResponse) -> BaseModel:
+def _parse_structured(output_cls: type[BaseModel], response: ChatResponse) -> BaseModel:
     if response.additional_kwargs.get("finish_reason") == "length":
         raise ValueError(
             f"the {output_cls.__name__} was cut off by max_new_tokens before it was complete; raise max_new_tokens"
@@ -423,7 +482,7 @@ def _parse_structured(output_cls: Type[BaseModel], response: ChatResponse) -> Ba
     return output_cls.model_validate_json(response.message.content or "")
 
 
-def _partial_object(output_cls: Type[BaseModel], response: ChatResponse) -> Any:
+def _partial_object(output_cls: type[BaseModel], response: ChatResponse) -> Any:
     """The object so far: an ``output_cls`` when it validates, else a flexible copy with the fields seen.
 
     Partial JSON is read by pydantic-core's ``from_json(..., allow_partial=True)``.

@@ -1,4 +1,7 @@
-"""Check the converter on schemas with known-valid and known-invalid instances.
+"""Check the converter on schemas with known-valid and known-invalid instances (a benchmark harness).
+
+Used by ``bench/bench_schemas.py`` and ``tests/test_schema_bench.py``; it
+lives here, not in the library, because it is measurement, not API.
 
 Each JSONL line is ``{"id", "schema", "tests": [{"valid": bool, "data": ...}]}``
 (the JSONSchemaBench layout).  Every instance is serialized as the grammar
@@ -7,7 +10,7 @@ engine is asked whether it accepts it; no model is needed.
 
 Example::
 
-    >>> from llama_native.schema.evaluate import evaluate_records
+    >>> from schema_evaluation import evaluate_records
     >>> rec = {"id": "x", "schema": {"type": "integer", "maximum": 3},
     ...        "tests": [{"valid": True, "data": 2}, {"valid": False, "data": 7}]}
     >>> s = evaluate_records([rec]); (s.covered, s.over_constraint, s.under_constraint)
@@ -17,12 +20,13 @@ Example::
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, List, Optional
+from typing import Any
 
-from .. import _native
-from . import compile_json_schema
+from llama_native import _native
+from llama_native.schema import compile_json_schema
 
 
 @dataclass
@@ -33,7 +37,7 @@ class EvaluationStats:
     invalid_instances: int = 0
     over_constraint: int = 0  # valid instances the grammar rejects
     under_constraint: int = 0  # invalid instances the grammar accepts and validation lets through
-    failures: List[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
 
     @property
     def coverage(self) -> float:
@@ -68,13 +72,13 @@ def evaluate_records(records: Iterable[dict], *, label: str = "") -> EvaluationS
     return stats
 
 
-def load_records(path: Path, limit: Optional[int] = None) -> List[Any]:
+def load_records(path: Path, limit: int | None = None) -> list[Any]:
     """The first ``limit`` records (all when None) of a JSONL file."""
     with open(path, encoding="utf-8") as handle:
         lines = [line for line in handle if line.strip()]
     return [json.loads(line) for line in (lines[:limit] if limit else lines)]
 
 
-def evaluate_file(path: Path, limit: Optional[int] = None) -> EvaluationStats:
+def evaluate_file(path: Path, limit: int | None = None) -> EvaluationStats:
     """Evaluate the first ``limit`` schemas of a JSONL file."""
     return evaluate_records(load_records(path, limit), label=f"{Path(path).stem}/")

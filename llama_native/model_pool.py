@@ -9,7 +9,7 @@ loaded once, and lets it go when the last holder drops it.  Calls on a shared
 
 Example::
 
-    >>> from llama_native.shared import shared_llama
+    >>> from llama_native.model_pool import shared_llama
     >>> from llama_native.testing import synthetic_model_path
     >>> a = shared_llama(synthetic_model_path(), n_ctx=128)
     >>> b = shared_llama(str(synthetic_model_path()), n_ctx=128)
@@ -23,12 +23,13 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from typing import Any, Dict, Hashable, Optional, Tuple, Union
+from collections.abc import Hashable
+from typing import Any
 
 from .llama import Llama
 
 _lock = threading.Lock()
-_loaded: "weakref.WeakValueDictionary[Tuple[Hashable, ...], Llama]" = weakref.WeakValueDictionary()
+_loaded: weakref.WeakValueDictionary[tuple[Hashable, ...], Llama] = weakref.WeakValueDictionary()
 
 
 def _frozen(value: Any) -> Hashable:
@@ -43,7 +44,7 @@ def _frozen(value: Any) -> Hashable:
     return value
 
 
-def _file_identity(model_path: str) -> Tuple[Hashable, ...]:
+def _file_identity(model_path: str) -> tuple[Hashable, ...]:
     """The file's real path plus its size and mtime, so a replaced file is loaded anew."""
     real = os.path.realpath(model_path)
     try:
@@ -53,7 +54,7 @@ def _file_identity(model_path: str) -> Tuple[Hashable, ...]:
     return (real, st.st_size, st.st_mtime_ns)
 
 
-def shared_llama(model_path: Union[str, "os.PathLike[str]"], **params: Any) -> Llama:
+def shared_llama(model_path: str | os.PathLike[str], **params: Any) -> Llama:
     """The loaded :class:`Llama` for ``model_path`` and ``params`` (loading it on first use).
 
     ``params`` are :class:`Llama`'s keyword arguments; two calls share a model
@@ -69,29 +70,9 @@ def shared_llama(model_path: Union[str, "os.PathLike[str]"], **params: Any) -> L
         return llama
 
 
-#: the environment variable naming the GGUF the integrations use when given no model path
-MODEL_PATH_ENV = "LLAMA_NATIVE_MODEL_PATH"
-
-
-def resolve_model_path(model_path: Union[None, str, "os.PathLike[str]"]) -> Optional[str]:
-    """``model_path`` (or ``$LLAMA_NATIVE_MODEL_PATH`` when None) as a string, checked to be a file.
-
-    For the integrations' constructors: they load nothing, but a wrong path
-    fails at once with a clear ``ValueError``.  None when neither is given.
-    """
-    if model_path is None:
-        model_path = os.environ.get(MODEL_PATH_ENV) or None
-    if model_path is None:
-        return None
-    path = os.fspath(model_path)
-    if not os.path.isfile(path):
-        raise ValueError(f"model_path {path!r} is not a file")
-    return path
-
-
-def loaded_models() -> Dict[str, int]:
+def loaded_models() -> dict[str, int]:
     """How many shared models are loaded, by file (for tests and diagnostics)."""
-    counts: Dict[str, int] = {}
+    counts: dict[str, int] = {}
     with _lock:
         for key in list(_loaded.keys()):
             counts[key[0][0]] = counts.get(key[0][0], 0) + 1

@@ -1,4 +1,8 @@
-"""Locate, fetch and verify the pinned llama.cpp source.
+"""Locate, fetch and verify the pinned llama.cpp source (public build tooling).
+
+CMake runs it before the extension is built; the tests, the benchmarks and
+:mod:`llama_native.llama_cpp_tools` (llama.cpp's own binaries) use it to
+find the same source.
 
 llama.cpp is pinned to the copy vendored in the ``llama-cpp-python`` sdist on
 the Python package index.  This module downloads that sdist with ``pip``
@@ -7,7 +11,7 @@ SHA-256, unpacks only ``vendor/llama.cpp`` into a cache directory outside the
 repository and prints or returns that directory.
 
 It uses the standard library only, because CMake runs it as a plain script
-before the package is built (``python _llama_cpp_source.py --print-dir``).
+before the package is built (``python llama_cpp_source.py --print-dir``).
 
 Resolution order:
 
@@ -18,7 +22,7 @@ Resolution order:
 
 Example::
 
-    python llama_native/_llama_cpp_source.py --print-dir
+    python llama_native/llama_cpp_source.py --print-dir
 """
 
 from __future__ import annotations
@@ -64,8 +68,17 @@ def _download_sdist(target_dir: Path) -> Path:
         return sdist
     with tempfile.TemporaryDirectory(prefix="llama-native-dl-") as tmp:
         base_cmd = [
-            sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-            "--disable-pip-version-check", "--dest", tmp, f"{PINNED_PACKAGE}=={PINNED_VERSION}",
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            "--disable-pip-version-check",
+            "--dest",
+            tmp,
+            f"{PINNED_PACKAGE}=={PINNED_VERSION}",
         ]
         # Preparing the sdist's metadata needs scikit-build-core; without build
         # isolation this reuses ours and needs nothing more from the index.
@@ -102,7 +115,7 @@ def _unpack_vendor(sdist: Path, dest: Path) -> None:
                     continue
                 if member.issym() or member.islnk() or ".." in Path(member.name).parts:
                     continue
-                member.name = member.name[len(_VENDOR_PREFIX):]
+                member.name = member.name[len(_VENDOR_PREFIX) :]
                 if member.name:
                     members.append(member)
             try:
@@ -123,7 +136,7 @@ def llama_cpp_dir(fetch: bool = True) -> Path:
 
     Example::
 
-        >>> from llama_native._llama_cpp_source import llama_cpp_dir
+        >>> from llama_native.llama_cpp_source import llama_cpp_dir
         >>> (llama_cpp_dir() / "include" / "llama.h").exists()
         True
     """
@@ -146,8 +159,9 @@ def llama_cpp_dir(fetch: bool = True) -> Path:
 
 
 def main(argv: list[str]) -> int:
+    """``llama_cpp_source.py [--print-dir]``: print the source directory (fetching it if needed); the exit status."""
     if argv[1:] not in ([], ["--print-dir"]):
-        print("usage: _llama_cpp_source.py [--print-dir]", file=sys.stderr)
+        print("usage: llama_cpp_source.py [--print-dir]", file=sys.stderr)
         return 2
     try:
         print(llama_cpp_dir())
