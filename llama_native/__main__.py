@@ -21,11 +21,12 @@ import argparse
 import os
 import sys
 import time
+from typing import Any
 
 DEFAULT_TEXT = "Ana Costa is 41 years old. Ana lives in Porto, Portugal."
 
 
-def _schema():
+def _schema() -> type:
     from pydantic import BaseModel, Field
 
     class Address(BaseModel):
@@ -54,7 +55,7 @@ def demo(model: str | None, text: str, seed: int, n_ctx: int, schema_prompt: boo
     from . import default_model_path
 
     class PrintTokens(BaseCallbackHandler):
-        def on_llm_new_token(self, token: str, **kwargs: object) -> None:
+        def on_llm_new_token(self, token: Any, **kwargs: Any) -> None:
             print(token, end="", flush=True)
 
     path = model or str(default_model_path())
@@ -62,7 +63,7 @@ def demo(model: str | None, text: str, seed: int, n_ctx: int, schema_prompt: boo
         raise SystemExit(f"llama-native demo: no such model file: {path}")
     print(f"model : {path}")
     print(f"text  : {text}\n")
-    chat = ChatLlamaCpp(model_path=path, n_ctx=n_ctx, temperature=0, seed=seed, max_tokens=256)
+    chat = ChatLlamaCpp(model=path, n_ctx=n_ctx, temperature=0, seed=seed, max_tokens=256)
     prompt = ChatPromptTemplate.from_messages([("human", "{text}")])
     chain = prompt | chat.with_structured_output(_schema(), schema_prompt=schema_prompt)
 

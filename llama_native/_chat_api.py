@@ -165,7 +165,7 @@ class ChatMixin:
             raise ImportError(
                 "create_chat_completion_openai_v1 needs the openai package: pip install 'llama-native[openai]'"
             ) from None
-        result = self.create_chat_completion(*args, **kwargs)
+        result: Any = self.create_chat_completion(*args, **kwargs)
         if kwargs.get("stream"):
             return (ChatCompletionChunk(**chunk) for chunk in result)
         return ChatCompletion(**result)

@@ -58,7 +58,7 @@ class EmbeddingMixin:
         if not self.context_params.get("embedding"):
             raise ValueError("this model was loaded without embedding=True; load it with Llama(..., embedding=True)")
         single = isinstance(input, str)
-        texts = [input] if single else list(input)
+        texts: list[str] = [input] if isinstance(input, str) else list(input)
         if not texts:
             return ([], 0) if return_count else []
         inputs = self._embedding_inputs(texts, truncate)

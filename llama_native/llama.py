@@ -21,7 +21,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, Literal, cast
 
 import numpy as np
 
@@ -32,7 +32,7 @@ from ._embedding_api import EmbeddingMixin
 from ._sampling import DEFAULT_SEED, generation_params, resolve_seed, sampling_params
 from .cache import BaseLlamaCache, LlamaState, common_prefix
 from .grammar import LlamaGrammar
-from .llama_types import Completion, CompletionChunk
+from .llama_types import Completion, CompletionChunk, CompletionUsage
 from .schema import JsonSchemaGrammar, SchemaValidationError, schema_system_prompt
 from .speculative import PromptLookupDecoding
 
@@ -227,7 +227,7 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         self._active_lock = threading.Lock()
         self._active: list[tuple] = []
         #: counters of the most recent generation on this model (decode calls, drafts, ...), for benchmarks
-        self.last_generation_stats: dict[str, int] = {}
+        self.last_generation_stats: dict[str, Any] = {}
         #: prompt cache set by :meth:`set_cache` (None: the context's own prefix reuse only)
         self.cache: BaseLlamaCache | None = None
 
@@ -604,14 +604,17 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
                 finish_reason = chunk.finish_reason
         if validator is not None and finish_reason == "stop":
             validator.validate("".join(texts[1:]))  # raises SchemaValidationError
-        return {
+        completion: Completion = {
             "id": completion_id,
             "object": "text_completion",
             "created": created,
             "model": model_name,
-            "choices": [{"text": "".join(texts), "index": 0, "logprobs": None, "finish_reason": finish_reason}],
+            "choices": [
+                {"text": "".join(texts), "index": 0, "logprobs": None, "finish_reason": _finish(finish_reason)}
+            ],
             "usage": _usage(len(prompt_tokens), n_generated, stats["cached_tokens"]),
         }
+        return completion
 
     def _stream_completion(
         self,
@@ -630,7 +633,7 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
                 "object": "text_completion",
                 "created": created,
                 "model": model_name,
-                "choices": [{"text": text, "index": 0, "logprobs": None, "finish_reason": finish_reason}],
+                "choices": [{"text": text, "index": 0, "logprobs": None, "finish_reason": _finish(finish_reason)}],
             }
 
         n_generated = 0
@@ -691,7 +694,12 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         return f"Llama(model_path={self.model_path!r})"
 
 
-def _usage(prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0) -> dict[str, Any]:
+def _finish(reason: str | None) -> Literal["stop", "length", "cancelled"] | None:
+    """The native loop's finish reason, typed as the results name it (a failed loop raises instead)."""
+    return cast(Literal["stop", "length", "cancelled"] | None, reason)
+
+
+def _usage(prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0) -> CompletionUsage:
     """OpenAI usage; ``prompt_tokens_details.cached_tokens`` counts prompt tokens reused from the KV cache."""
     return {
         "prompt_tokens": prompt_tokens,

@@ -24,7 +24,7 @@ import os
 import threading
 import weakref
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, cast
 
 from .llama import Llama
 
@@ -75,5 +75,6 @@ def loaded_models() -> dict[str, int]:
     counts: dict[str, int] = {}
     with _lock:
         for key in list(_loaded.keys()):
-            counts[key[0][0]] = counts.get(key[0][0], 0) + 1
+            path = cast(tuple[str, ...], key[0])[0]  # the file identity: (real path, size, mtime)
+            counts[path] = counts.get(path, 0) + 1
     return counts

@@ -14,6 +14,12 @@ source scripts/_setup.sh
 # (run outside the source tree, so that -m imports the installed, compiled package)
 venv_python="$PWD/.venv/bin/python"
 (cd "${TMPDIR:-/tmp}" && "$venv_python" -m llama_native.llama_cpp_tools llama-server llama-bench)
+# Habits: ruff (lint, pyproject.toml's [tool.ruff]) on the sources, mypy (strict defs) on the installed
+# packages, which carry the generated _native.pyi
+repo="$PWD"
+.venv/bin/ruff check llama_native integrations
+(cd "${TMPDIR:-/tmp}" && "$venv_python" -m mypy --config-file "$repo/pyproject.toml" -p llama_native \
+    -p langchain_llama_native -p llama_index.llms.llama_native -p llama_index.embeddings.llama_native)
 # The pytest script (not `python -m pytest`) keeps the source tree off sys.path,
 # so the tests import the installed, compiled package.
 exec .venv/bin/pytest "$@"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.messages import (
     AIMessage,
@@ -25,6 +25,7 @@ from langchain_core.messages import (
     FunctionMessage,
     HumanMessage,
     SystemMessage,
+    ToolCallChunk,
     ToolMessage,
 )
 from langchain_core.messages.ai import UsageMetadata
@@ -97,10 +98,13 @@ def usage_metadata(usage: Mapping[str, Any] | None) -> UsageMetadata | None:
     """A chat completion's ``usage`` as LangChain's ``usage_metadata``."""
     if not usage:
         return None
-    metadata = UsageMetadata(
-        input_tokens=int(usage.get("prompt_tokens", 0)),
-        output_tokens=int(usage.get("completion_tokens", 0)),
-        total_tokens=int(usage.get("total_tokens", 0)),
+    metadata = cast(
+        UsageMetadata,
+        dict(
+            input_tokens=int(usage.get("prompt_tokens", 0)),
+            output_tokens=int(usage.get("completion_tokens", 0)),
+            total_tokens=int(usage.get("total_tokens", 0)),
+        ),
     )
     cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens")
     if cached is not None:
@@ -159,4 +163,4 @@ def to_ai_chunk(chunk: Mapping[str, Any], model_name: str) -> AIMessageChunk | N
         extra["chunk_position"] = "last"
     if "chunk_position" not in AIMessageChunk.model_fields:  # langchain-core < 1.0
         extra.pop("chunk_position", None)
-    return AIMessageChunk(content=content, tool_call_chunks=tool_call_chunks, **extra)
+    return AIMessageChunk(content=content, tool_call_chunks=cast(list[ToolCallChunk], tool_call_chunks), **extra)

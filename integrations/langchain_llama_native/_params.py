@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
@@ -97,7 +97,7 @@ class LlamaCppLoadParams(BaseModel):
     def _llama(self, model: str | os.PathLike | None = None) -> Llama:
         """The loaded model (loading it on first use); ``model`` names another GGUF for one call."""
         if model is not None and os.fspath(model) != self.model_path:
-            return shared_llama(resolve_model_path(model), **self._load_kwargs())
+            return shared_llama(cast(str, resolve_model_path(model)), **self._load_kwargs())  # a str: model is set
         if self._client is None:
             if self.model_path is None:
                 raise ValueError(f"no model: pass model_path=... or set ${MODEL_PATH_ENV} to a .gguf file")

@@ -8,9 +8,9 @@ arguments and structured replies always validate against their schema.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Iterator, Sequence
 from operator import itemgetter
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LanguageModelInput
@@ -101,7 +101,7 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
         model = kwargs.pop("model", None)
         llama = self._llama(model)
         response = llama.create_chat_completion(to_openai_messages(messages), **self._chat_params(stop, kwargs))
-        return _chat_result(response, self._model_name_for(model))
+        return _chat_result(cast(dict[str, Any], response), self._model_name_for(model))
 
     def _stream(
         self,
@@ -113,8 +113,9 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
         model = kwargs.pop("model", None)
         llama = self._llama(model)
         name = self._model_name_for(model)
-        chunks = llama.create_chat_completion(
-            to_openai_messages(messages), stream=True, **self._chat_params(stop, kwargs)
+        chunks = cast(
+            Generator[dict[str, Any], None, None],
+            llama.create_chat_completion(to_openai_messages(messages), stream=True, **self._chat_params(stop, kwargs)),
         )
         try:
             for raw in chunks:
@@ -125,7 +126,7 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
                     run_manager.on_llm_new_token(generation.text, chunk=generation)
                 yield generation
         finally:
-            chunks.close()  # type: ignore[union-attr]  # stops generation if the caller left early
+            chunks.close()  # stops generation if the caller left early
 
     async def _agenerate(
         self,
@@ -240,14 +241,14 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
             raise ValueError(f"Received unsupported arguments {kwargs}")
         del strict
         is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
-        tracing = {"ls_structured_output_format": {"kwargs": {"method": method}, "schema": schema}}
+        tracing: dict[str, Any] = {"ls_structured_output_format": {"kwargs": {"method": method}, "schema": schema}}
         if method == "function_calling":
             if schema_prompt or prop_order:
                 raise ValueError("schema_prompt and prop_order apply to method='json_schema' and 'json_mode'")
             name = convert_to_openai_tool(schema)["function"]["name"]
             llm = self.bind_tools([schema], tool_choice=name, parallel_tool_calls=False, **tracing)
             parser: Runnable = (
-                PydanticToolsParser(tools=[schema], first_tool_only=True)
+                PydanticToolsParser(tools=[cast(Any, schema)], first_tool_only=True)
                 if is_pydantic
                 else JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
             )
@@ -268,7 +269,7 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
             if prop_order:
                 extra["prop_order"] = list(prop_order)
             llm = self.bind(response_format=response_format, **extra, **tracing)
-            parser = PydanticOutputParser(pydantic_object=schema) if is_pydantic else JsonOutputParser()
+            parser = PydanticOutputParser(pydantic_object=cast(Any, schema)) if is_pydantic else JsonOutputParser()
         else:
             raise ValueError(f"method must be 'json_schema', 'function_calling' or 'json_mode', got {method!r}")
         if not include_raw:

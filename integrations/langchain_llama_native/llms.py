@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Generator, Iterator
+from typing import Any, cast
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models.llms import BaseLLM
@@ -65,7 +65,9 @@ class LlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseLLM):
             return self._result([_joined(self._stream(p, stop, run_manager, **kwargs)) for p in prompts])
         llama = self._llama(kwargs.get("model"))
         params = self._completion_params(stop, kwargs)
-        return self._result([_from_response(llama.create_completion(p, **params)) for p in prompts])
+        return self._result(
+            [_from_response(cast(dict[str, Any], llama.create_completion(p, **params))) for p in prompts]
+        )
 
     def _stream(
         self,
@@ -75,7 +77,10 @@ class LlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseLLM):
         **kwargs: Any,
     ) -> Iterator[GenerationChunk]:
         llama = self._llama(kwargs.get("model"))
-        chunks = llama.create_completion(prompt, stream=True, **self._completion_params(stop, kwargs))
+        chunks = cast(
+            Generator[dict[str, Any], None, None],
+            llama.create_completion(prompt, stream=True, **self._completion_params(stop, kwargs)),
+        )
         try:
             for raw in chunks:
                 chunk = _generation_chunk(raw)
@@ -83,7 +88,7 @@ class LlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseLLM):
                     run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
         finally:
-            chunks.close()  # type: ignore[union-attr]
+            chunks.close()
 
     async def _agenerate(
         self,

@@ -203,7 +203,7 @@ def chat_completion_chunks(chunks: Iterator[dict[str, Any]], prepared: PreparedC
         }
 
     tools_on = prepared.tool_mode != "none" and prepared.tool_format is not None
-    fmt = prepared.tool_format
+    fmt = prepared.tool_format if tools_on else None
     text = ""  # all generated text
     streamed = 0  # characters of text already sent as content
     in_call = prepared.tool_mode == "required"
@@ -218,7 +218,7 @@ def chat_completion_chunks(chunks: Iterator[dict[str, Any]], prepared: PreparedC
             finish = chunk["choices"][0]["finish_reason"]
             text += piece
             if not in_call:
-                if tools_on:
+                if fmt is not None:
                     at = fmt.find_opening(text, streamed)
                     if at >= 0:
                         in_call = True

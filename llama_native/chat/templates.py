@@ -336,7 +336,7 @@ class Jinja2ChatFormatter:
         system text folded into the user turn, then with tool turns written
         as text) before the refusal is raised.
         """
-        variables = dict(
+        variables: dict[str, Any] = dict(
             eos_token=self.eos_token,
             bos_token=self.bos_token,
             add_generation_prompt=self.add_generation_prompt,

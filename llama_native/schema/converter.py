@@ -45,7 +45,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import jsonref
 
@@ -861,7 +861,14 @@ def _number_bounds(schema: dict[str, Any]) -> tuple[float | None, bool, float | 
     return lo, lo_ex, hi, hi_ex
 
 
-def merge_all_of(parts: list[Any], conv: SchemaConverter, pointer: str) -> dict[str, Any]:
+class KeywordNotes(Protocol):
+    """Where :func:`merge_all_of` reports a keyword it cannot merge (the converter, or a stand-in)."""
+
+    def note(self, keyword: str, pointer: str, reason: str = "") -> None:
+        """Record ``keyword`` at ``pointer`` as relaxed."""
+
+
+def merge_all_of(parts: list[Any], conv: KeywordNotes, pointer: str) -> dict[str, Any]:
     """Merge allOf parts into one schema (types intersected, properties and required combined).
 
     Conflicting keywords that cannot be merged keep the first value and are

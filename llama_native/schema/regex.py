@@ -19,16 +19,18 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from collections.abc import Callable
+from typing import Any
 
 from .gbnf import MAX_REPETITION, complement, json_string_chars, normalize_ranges, repetition
 
-try:  # Python >= 3.11
-    from re import _constants as C  # type: ignore[attr-defined]
-    from re import _parser as sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_constants as C  # type: ignore[no-redef]
-    import sre_parse  # type: ignore[no-redef]
+if sys.version_info >= (3, 11):
+    from re import _constants as C
+    from re import _parser as sre_parse
+else:  # pragma: no cover - Python 3.10
+    import sre_constants as C
+    import sre_parse
 
 Ranges = list[tuple[int, int]]
 
@@ -108,25 +110,25 @@ class _Translator:
         parts = [p for p in parts if p]
         return " ".join(parts) if parts else '""'
 
-    def node(self, op: object, arg: object) -> str:
+    def node(self, op: object, arg: Any) -> str:
         if op is C.LITERAL:
-            return self.chars([(arg, arg)])  # type: ignore[list-item]
+            return self.chars([(arg, arg)])
         if op is C.NOT_LITERAL:
-            return self.chars(complement([(arg, arg)]))  # type: ignore[list-item]
+            return self.chars(complement([(arg, arg)]))
         if op is C.ANY:
             return self.chars(complement([(0x0A, 0x0A)]))
         if op is C.IN:
-            return self.chars(_class_ranges(arg))  # type: ignore[arg-type]
+            return self.chars(_class_ranges(arg))
         if op is C.BRANCH:
-            _, branches = arg  # type: ignore[misc]
+            _, branches = arg
             return "(" + " | ".join(self.sequence(list(b)) for b in branches) + ")"
         if op is C.SUBPATTERN:
-            _group, add_flags, del_flags, sub = arg  # type: ignore[misc]
+            _group, add_flags, del_flags, sub = arg
             if add_flags or del_flags:
                 raise UnsupportedPattern("inline flags inside the pattern")
             return "(" + self.sequence(list(sub)) + ")"
         if op in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", None)):
-            low, high, sub = arg  # type: ignore[misc]
+            low, high, sub = arg
             if low > MAX_REPETITION:
                 raise UnsupportedPattern(f"repetition of at least {low}")
             if high is C.MAXREPEAT:
@@ -137,7 +139,7 @@ class _Translator:
             inner = "(" + self.sequence(list(sub)) + ")"
             return repetition(inner, low, high)
         if op is getattr(C, "ATOMIC_GROUP", None):
-            return "(" + self.sequence(list(arg)) + ")"  # type: ignore[arg-type]
+            return "(" + self.sequence(list(arg)) + ")"
         if op is C.AT:
             raise UnsupportedPattern("an anchor inside the pattern")
         raise UnsupportedPattern(f"unsupported regular-expression feature {op}")
@@ -184,7 +186,7 @@ def pattern_to_gbnf(pattern: str) -> tuple[str, bool]:
     if flags:
         raise UnsupportedPattern(f"pattern flags {re.RegexFlag(flags)!r}")
     tr = _Translator()
-    items = list(parsed)
+    items: list[Any] = list(parsed.data)
     if len(items) == 1 and items[0][0] is C.BRANCH:
         _, branches = items[0][1]
         rule = "(" + " | ".join(_anchored_alternative(list(b), tr) for b in branches) + ")"
@@ -193,16 +195,16 @@ def pattern_to_gbnf(pattern: str) -> tuple[str, bool]:
     return rule, not tr.unbounded_repeats
 
 
-def _single_class(node: tuple[object, object]) -> Ranges:
+def _single_class(node: tuple[Any, Any]) -> Ranges:
     op, arg = node
     if op is C.LITERAL:
-        return [(arg, arg)]  # type: ignore[list-item]
+        return [(arg, arg)]
     if op is C.NOT_LITERAL:
-        return complement([(arg, arg)])  # type: ignore[list-item]
+        return complement([(arg, arg)])
     if op is C.ANY:
         return complement([(0x0A, 0x0A)])
     if op is C.IN:
-        return _class_ranges(arg)  # type: ignore[arg-type]
+        return _class_ranges(arg)
     raise UnsupportedPattern("not a single character class")
 
 
@@ -220,7 +222,7 @@ def pattern_with_length(pattern: str, min_len: int, max_len: int | None) -> str 
         return None
     if parsed.state.flags & ~(re.UNICODE | getattr(re, "TEMPLATE", 0)):
         return None
-    items = list(parsed)
+    items: list[Any] = list(parsed.data)
     starts = bool(items) and items[0][0] is C.AT and items[0][1] in (C.AT_BEGINNING, C.AT_BEGINNING_STRING)
     if starts:
         items = items[1:]
@@ -270,10 +272,15 @@ def pattern_with_length(pattern: str, min_len: int, max_len: int | None) -> str 
     if not starts and not (ends or dollar) and low == 1 and max_len is not None and max_len <= 64:
         other = json_string_chars(complement(normalize_ranges(ranges)))
         anything = json_string_chars(complement([]))
+        if anything is None:  # cannot happen: every character
+            return None
         alternatives = []
         for k in range(0, max_len):
-            prefix = repetition(other, k, k) if other and k else ("" if k == 0 else None)
-            if prefix is None:
+            if k == 0:
+                prefix = ""
+            elif other is not None:
+                prefix = repetition(other, k, k)
+            else:
                 continue
             rest_lo, rest_hi = max(0, min_len - 1 - k), max_len - 1 - k
             rest = repetition(anything, rest_lo, rest_hi) if rest_hi > 0 else ""

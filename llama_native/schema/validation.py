@@ -109,8 +109,8 @@ def _declared_order(selected: dict[str, Any]) -> dict[str, Any]:
 class _NullNotes:
     """Stands in for the converter when merging allOf only to learn key order."""
 
-    def note(self, *args: Any) -> None:
-        pass
+    def note(self, keyword: str, pointer: str, reason: str = "") -> None:
+        """Ignore it: the validator checks the original schema."""
 
 
 def serialize_like_grammar(

@@ -36,7 +36,7 @@ def _legacy_calls(message: ChatMessage) -> list[dict[str, Any]]:
         if not isinstance(call, dict):
             call = call.model_dump() if hasattr(call, "model_dump") else dict(call)
         function = call.get("function") or {}
-        calls.append(_openai_call(call.get("id"), function.get("name"), function.get("arguments", "{}")))
+        calls.append(_openai_call(call.get("id"), function.get("name") or "", function.get("arguments", "{}")))
     return calls
 
 

@@ -9,8 +9,8 @@ methods are native (the event loop keeps running while tokens are generated).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Generator, Sequence
-from typing import Any
+from collections.abc import AsyncGenerator, Callable, Generator, Sequence
+from typing import Any, cast
 
 from llama_index.core.base.llms.generic_utils import messages_to_prompt as generic_messages_to_prompt
 from llama_index.core.base.llms.types import (
@@ -153,11 +153,13 @@ class LlamaCPP(FunctionCallingLLM):
         if formatted:
             return prompt
         if self._custom_completion_prompt:
-            return self.completion_to_prompt(prompt)
+            return cast(Callable[[str], str], self.completion_to_prompt)(prompt)
         return None
 
     def _chat_as_prompt(self, messages: Sequence[ChatMessage]) -> str | None:
-        return self.messages_to_prompt(messages) if self._custom_chat_prompt else None
+        if not self._custom_chat_prompt:
+            return None
+        return cast(Callable[[Sequence[ChatMessage]], str], self.messages_to_prompt)(messages)
 
     def _prompt_messages(self, prompt: str) -> list[ChatMessage]:
         messages = [ChatMessage(role=MessageRole.USER, content=prompt)]
@@ -171,8 +173,12 @@ class LlamaCPP(FunctionCallingLLM):
         """Answer ``messages`` through the model's chat template."""
         prompt = self._chat_as_prompt(messages)
         if prompt is not None:
-            return _chat_from_completion(self.client.create_completion(prompt, **self._params(kwargs)))
-        response = self.client.create_chat_completion(to_openai_messages(messages), **self._params(kwargs))
+            return _chat_from_completion(
+                cast(dict[str, Any], self.client.create_completion(prompt, **self._params(kwargs)))
+            )
+        response = cast(
+            dict[str, Any], self.client.create_chat_completion(to_openai_messages(messages), **self._params(kwargs))
+        )
         return _chat_response(response)
 
     @llm_chat_callback()
@@ -180,7 +186,7 @@ class LlamaCPP(FunctionCallingLLM):
         """Stream the answer to ``messages`` token by token (each response carries the text so far)."""
         prompt = self._chat_as_prompt(messages)
         if prompt is not None:
-            chunks = self.client.create_completion(prompt, stream=True, **self._params(kwargs))
+            chunks: Any = self.client.create_completion(prompt, stream=True, **self._params(kwargs))
             return _chat_stream_from_completion(chunks)
         chunks = self.client.create_chat_completion(to_openai_messages(messages), stream=True, **self._params(kwargs))
         return _chat_stream(chunks)
@@ -213,7 +219,7 @@ class LlamaCPP(FunctionCallingLLM):
         raw = self._completion_prompt(prompt, formatted)
         if raw is None:
             return _completion_from_chat(self.chat(self._prompt_messages(prompt), **kwargs))
-        response = self.client.create_completion(raw, **self._params(kwargs))
+        response = cast(dict[str, Any], self.client.create_completion(raw, **self._params(kwargs)))
         return CompletionResponse(text=response["choices"][0]["text"], raw=response)
 
     @llm_completion_callback()
