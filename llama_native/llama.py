@@ -4,6 +4,12 @@ The names and parameters follow llama-cpp-python's ``llama_cpp.Llama`` so
 code ports by changing the import.  All inference runs in the compiled
 extension with the GIL released; Python only receives finished text pieces.
 
+``Llama`` delegates: loading to ``_loading``, a generation to
+``_generation``, chat to ``_chat_api``, embeddings to ``_embedding_api``,
+async calls to ``_threads``.  The module is longer than the project's 500
+lines because ``Llama`` carries llama-cpp-python's full public signatures
+with their documentation (most of its lines); its methods' bodies are short.
+
 Example::
 
     >>> from llama_native import Llama
@@ -17,54 +23,27 @@ Example::
 from __future__ import annotations
 
 import os
-import threading
-import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Literal, cast
+from typing import Any
 
 import numpy as np
 
-from . import _llguidance, _logging, _native
-from ._async_api import AsyncMixin
-from ._chat_api import ChatMixin
-from ._embedding_api import EmbeddingMixin
+from . import _chat_api, _embedding_api, _llguidance, _logging, _native
+from ._generation import completion_result, run_token_loop
+from ._loading import ModelLoadError, check_arguments, check_model_file, context_params, default_threads, model_params
 from ._sampling import DEFAULT_SEED, generation_params, resolve_seed, sampling_params
-from .cache import BaseLlamaCache, LlamaState, common_prefix
+from ._threads import ActiveGenerations, run_in_own_thread, stream_in_own_thread
+from .cache import BaseLlamaCache
+from .chat.formats import ChatFormatter
 from .grammar import LlamaGrammar
-from .llama_types import Completion, CompletionChunk, CompletionUsage
-from .schema import JsonSchemaGrammar, SchemaValidationError, schema_system_prompt
+from .llama_types import Completion, CompletionChunk
+from .schema import schema_system_prompt
 from .speculative import PromptLookupDecoding
 
 LLAMA_DEFAULT_SEED = DEFAULT_SEED
 
 
-class ModelLoadError(ValueError):
-    """The model file could not be loaded (missing, not GGUF, truncated, corrupt)."""
-
-
-def _default_threads() -> int:
-    count = os.cpu_count() or 1
-    return count if count <= 4 else count // 2
-
-
-def _check_model_file(path: str) -> None:
-    if not os.path.exists(path):
-        raise ModelLoadError(f"model file not found: '{path}'")
-    if os.path.isdir(path):
-        raise ModelLoadError(f"model path is a directory, not a GGUF file: '{path}'")
-    try:
-        with open(path, "rb") as handle:
-            magic = handle.read(4)
-    except OSError as exc:
-        raise ModelLoadError(f"cannot read model file '{path}': {exc.strerror}") from exc
-    if magic != b"GGUF":
-        size = os.path.getsize(path)
-        what = "it is empty" if size == 0 else f"it starts with {magic!r}, not the GGUF magic b'GGUF'"
-        raise ModelLoadError(f"'{path}' is not a GGUF model file: {what}")
-
-
-class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
+class Llama:
     """A GGUF model and one inference context (llama-cpp-python compatible).
 
     Args:
@@ -142,32 +121,25 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         self._verbose_held = False
         self.model_path = os.fspath(model_path)
         self.verbose = verbose
-
-        for name, value in (("n_ctx", n_ctx), ("n_batch", n_batch), ("n_ubatch", n_ubatch), ("n_parallel", n_parallel)):
-            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        n_threads = _default_threads() if n_threads is None else n_threads
+        n_threads = default_threads() if n_threads is None else n_threads
         n_threads_batch = n_threads if n_threads_batch is None else n_threads_batch
-        for name, value in (("n_threads", n_threads), ("n_threads_batch", n_threads_batch)):
-            if not isinstance(value, int) or value <= 0:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if not isinstance(n_gpu_layers, int):
-            raise ValueError(f"n_gpu_layers must be an integer, got {n_gpu_layers!r}")
-        if not isinstance(seed, int) or isinstance(seed, bool):
-            raise ValueError(f"seed must be an integer, got {seed!r}")
-        unknown = set(kwargs) - _IGNORED_LLAMA_CPP_PYTHON_ARGS
-        if unknown:
-            raise TypeError(f"Llama() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
-        if kwargs.get("chat_handler") is not None:
-            raise ValueError(
-                "chat_handler is not supported; use chat_format=... or llama_native.chat.register_chat_format"
-            )
+        check_arguments(
+            n_ctx=n_ctx,
+            n_batch=n_batch,
+            n_ubatch=n_ubatch,
+            n_parallel=n_parallel,
+            n_threads=n_threads,
+            n_threads_batch=n_threads_batch,
+            n_gpu_layers=n_gpu_layers,
+            seed=seed,
+            extra=kwargs,
+        )
         if chat_format is not None:
             from .chat.formats import get_chat_formatter
 
             get_chat_formatter(chat_format)  # ValueError naming the known formats
         self.chat_format = chat_format
-        self._chat_formatter = None
+        self._chat_formatter: ChatFormatter | None = None
         if draft_model is not None and not isinstance(draft_model, PromptLookupDecoding):
             raise ValueError(
                 "draft_model must be a PromptLookupDecoding (n-gram prompt lookup); draft models are not supported yet"
@@ -177,18 +149,13 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         self.jump_forward = bool(jump_forward)
         self.json_whitespace = self._json_whitespace(json_whitespace)
 
-        _check_model_file(self.model_path)
+        check_model_file(self.model_path)
         if verbose:
             _logging.acquire_verbose()
             self._verbose_held = True
             if progress_callback is None:
                 progress_callback = _logging.ProgressPrinter(self.model_path)
-
-        params = _native.ModelParams()
-        params.n_gpu_layers = n_gpu_layers
-        params.use_mmap = use_mmap
-        params.use_mlock = use_mlock
-        params.vocab_only = vocab_only
+        params = model_params(n_gpu_layers=n_gpu_layers, use_mmap=use_mmap, use_mlock=use_mlock, vocab_only=vocab_only)
         try:
             self._native_model = _native.Model(self.model_path, params, progress_callback)
         except RuntimeError as exc:
@@ -198,10 +165,10 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         self.last_n_tokens_size = last_n_tokens_size
         self.metadata: dict[str, str] = self._native_model.metadata()
         self.chat_template: str | None = self._native_model.chat_template() or None
-        self.context_params = dict(
+        self.context_params, native_params = context_params(
             n_ctx=n_ctx,
-            n_batch=min(n_batch, n_ctx),
-            n_ubatch=min(n_ubatch, n_batch, n_ctx),
+            n_batch=n_batch,
+            n_ubatch=n_ubatch,
             n_threads=n_threads,
             n_threads_batch=n_threads_batch,
             embedding=embedding,
@@ -209,23 +176,11 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
             n_parallel=n_parallel,
         )
         if not vocab_only:
-            cp = _native.ContextParams()
-            # n_parallel sequences of n_ctx tokens each, decoded together by continuous batching
-            parallel = n_parallel if not embedding else 1
-            cp.n_ctx = n_ctx * parallel
-            cp.n_seq_max = parallel
-            cp.n_batch = min(n_batch, n_ctx)
-            cp.n_ubatch = min(n_ubatch, n_batch, n_ctx)
-            cp.n_threads = n_threads
-            cp.n_threads_batch = n_threads_batch
-            cp.embeddings = embedding
-            cp.flash_attn = -1 if flash_attn is None else int(bool(flash_attn))
             try:
-                self._ctx = _native.Context(self._native_model, cp)
+                self._ctx = _native.Context(self._native_model, native_params)
             except RuntimeError as exc:
                 raise ValueError(f"cannot create a context for '{self.model_path}': {exc}") from None
-        self._active_lock = threading.Lock()
-        self._active: list[tuple] = []
+        self._generations = ActiveGenerations()
         #: counters of the most recent generation on this model (decode calls, drafts, ...), for benchmarks
         self.last_generation_stats: dict[str, Any] = {}
         #: prompt cache set by :meth:`set_cache` (None: the context's own prefix reuse only)
@@ -361,69 +316,23 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         end_check: Callable[[str], bool] | None = None,
         whole: bool = False,
     ) -> Iterator[_native.Chunk]:
-        """Chunks of one generation; ``stats["cached_tokens"]`` is set once the prompt is decoded.
+        """Chunks of one generation on this model's context (see :func:`_generation.run_token_loop`)."""
 
-        ``end_check(text)`` vets the completion whenever a token would
-        complete the grammar's value; a refused token is never sampled.
-        ``whole``: the caller does not stream, so on a parallel context the
-        generation arrives as one chunk (this thread is woken once, not at
-        every step of the shared batch).
-        """
-        ctx = self._context()
-        me = threading.get_ident()
-        with self._active_lock:
-            # A stream that this same thread left suspended can never be resumed
-            # while this thread waits for the context: supersede it (it ends
-            # with no more text) instead of deadlocking.  A parallel context
-            # runs both side by side.
-            stale = [] if ctx.parallel else [g for g, owner in self._active if owner == me]
-        for generator in stale:
-            generator.close()
-        cache = self.cache
-        if cache is not None:
-            self._restore_from_cache(ctx, cache, prompt_tokens)
-        try:
-            generator = _native.Generator(ctx, prompt_tokens, sampling, gen)
-        except IndexError as exc:
-            raise ValueError(str(exc)) from None
-        if end_check is not None:
-            generator.set_end_check(end_check)
-        entry = (generator, me)
-        with self._active_lock:
-            self._active.append(entry)
-        if stats is not None:
-            stats["cached_tokens"] = generator.n_reused_tokens
-        try:
-            while True:
-                try:
-                    chunk = generator.next(whole)
-                except _native.NoValidContinuation as exc:
-                    raise SchemaValidationError(str(exc), generator.text) from None
-                if chunk is None:
-                    break
-                if stats is not None:  # a parallel context reads the prompt after the constructor returns
-                    stats["cached_tokens"] = generator.n_reused_tokens
-                yield chunk
-                if generator.finished:
-                    break
-        finally:
-            generator.close()
-            with self._active_lock:
-                self._active.remove(entry)
-            if cache is not None:
-                data, tokens = ctx.save_state()
-                if tokens:
-                    cache.store(LlamaState(tuple(tokens), data))
-            self.last_generation_stats = {
-                "prompt_tokens": generator.n_prompt_tokens,
-                "cached_tokens": generator.n_reused_tokens,
-                "generated_tokens": generator.n_generated,
-                "decode_calls": generator.n_decode_calls,
-                "drafted_tokens": generator.n_drafted,
-                "accepted_draft_tokens": generator.n_draft_accepted,
-                "grammar_resamples": generator.grammar_resamples,
-                "grammar_engine": generator.grammar_engine,
-            }
+        def record(counters: dict[str, Any]) -> None:
+            self.last_generation_stats = counters
+
+        return run_token_loop(
+            self._context(),
+            self._generations,
+            self.cache,
+            prompt_tokens,
+            sampling,
+            gen,
+            stats,
+            end_check,
+            whole,
+            record,
+        )
 
     def set_cache(self, cache: BaseLlamaCache | None) -> None:
         """Keep KV states of earlier prompts in ``cache`` (``LlamaRAMCache``, ``LlamaDiskCache``; None: off).
@@ -446,27 +355,13 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
             )
         self.cache = cache
 
-    @staticmethod
-    def _restore_from_cache(ctx: _native.Context, cache: BaseLlamaCache, prompt_tokens: list[int]) -> None:
-        """Load the cached state sharing the longest prefix with the prompt, when it beats the live KV."""
-        live = common_prefix(ctx.cached_tokens(), prompt_tokens)
-        found, state = cache.lookup(prompt_tokens)
-        if state is not None and found > live:
-            try:
-                ctx.load_state(state.data, list(state.tokens))
-            except ValueError:
-                pass  # a state from another model or context size: evaluate the prompt instead
-
     def cancel(self) -> None:
         """Stop every generation running on this model (callable from any thread).
 
         A cancelled stream ends after at most one more token; the context is
         then free for the next caller.
         """
-        with self._active_lock:
-            active = list(self._active)
-        for generator, _owner in active:
-            generator.cancel()
+        self._generations.cancel_all()
 
     def _json_whitespace(self, value: str | None) -> str:
         """A call's whitespace mode for schema grammars (None: the model's default), checked."""
@@ -581,84 +476,200 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         if self.draft_model is not None:
             gen.draft_ngram_max = self.draft_model.max_ngram_size
             gen.draft_num_pred = self.draft_model.num_pred_tokens
-        completion_id = f"cmpl-{uuid.uuid4()}"
-        created = int(time.time())
-        model_name = model or self.model_path
-        prefix = ""
-        if echo:
-            prefix = self._model.detokenize(prompt_tokens, False).decode("utf-8", errors="replace")
+        prefix = self._model.detokenize(prompt_tokens, False).decode("utf-8", errors="replace") if echo else ""
         stats: dict[str, int] = {"cached_tokens": 0}
         end_check = grammar.end_check if isinstance(grammar, LlamaGrammar) else None
         chunks = self._native_generator(prompt_tokens, sampling, gen, stats, end_check, whole=not stream)
-        if stream:
-            return self._stream_completion(
-                chunks, prompt_tokens, prefix, completion_id, created, model_name, validator, stats
-            )
-        texts = [prefix]
-        n_generated = 0
-        finish_reason = "length"
-        for chunk in chunks:
-            texts.append(chunk.text)
-            n_generated += len(chunk.tokens)
-            if chunk.finish_reason:
-                finish_reason = chunk.finish_reason
-        if validator is not None and finish_reason == "stop":
-            validator.validate("".join(texts[1:]))  # raises SchemaValidationError
-        completion: Completion = {
-            "id": completion_id,
-            "object": "text_completion",
-            "created": created,
-            "model": model_name,
-            "choices": [
-                {"text": "".join(texts), "index": 0, "logprobs": None, "finish_reason": _finish(finish_reason)}
-            ],
-            "usage": _usage(len(prompt_tokens), n_generated, stats["cached_tokens"]),
-        }
-        return completion
+        return completion_result(chunks, len(prompt_tokens), prefix, model or self.model_path, validator, stats, stream)
 
-    def _stream_completion(
+    # ------------------------------------------------------------------ chat
+    @property
+    def chat_formatter(self) -> ChatFormatter:
+        """What turns messages into the prompt: ``chat_format`` if given, else the GGUF's template, else ChatML."""
+        if self._chat_formatter is None:
+            self._chat_formatter = _chat_api.chat_formatter_for(self._model, self.chat_format, self.chat_template)
+        return self._chat_formatter
+
+    def create_chat_completion(
         self,
-        chunks: Iterator[_native.Chunk],
-        prompt_tokens: list[int],
-        prefix: str,
-        completion_id: str,
-        created: int,
-        model_name: str,
-        validator: JsonSchemaGrammar | None,
-        stats: dict[str, int],
-    ) -> Iterator[CompletionChunk]:
-        def make(text: str, finish_reason: str | None) -> CompletionChunk:
-            return {
-                "id": completion_id,
-                "object": "text_completion",
-                "created": created,
-                "model": model_name,
-                "choices": [{"text": text, "index": 0, "logprobs": None, "finish_reason": _finish(finish_reason)}],
-            }
+        messages: list[dict[str, Any]],
+        functions: list[dict[str, Any]] | None = None,
+        function_call: Any = None,
+        tools: list[dict[str, Any]] | None = None,
+        tool_choice: Any = None,
+        temperature: float = 0.2,
+        top_p: float = 0.95,
+        top_k: int = 40,
+        min_p: float = 0.05,
+        typical_p: float = 1.0,
+        stream: bool = False,
+        stop: None | str | list[str] = None,
+        seed: int | None = None,
+        response_format: Any = None,
+        max_tokens: int | None = None,
+        presence_penalty: float = 0.0,
+        frequency_penalty: float = 0.0,
+        repeat_penalty: float = 1.0,
+        model: str | None = None,
+        grammar: None | str | LlamaGrammar = None,
+        logit_bias: dict[int | str, float] | None = None,
+        logprobs: bool | None = None,
+        top_logprobs: int | None = None,
+        parallel_tool_calls: bool | None = None,
+        schema_prompt: bool = False,
+        prop_order: list[str] | None = None,
+        chat_template_kwargs: dict[str, Any] | None = None,
+        json_whitespace: str | None = None,
+        max_tool_calls: int | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any] | Iterator[dict[str, Any]]:
+        """Answer ``messages``: a ``chat.completion`` dict, or ``chat.completion.chunk`` dicts with ``stream=True``.
 
-        n_generated = 0
-        texts: list[str] = []
-        try:
-            if prefix:
-                yield make(prefix, None)
-            for chunk in chunks:
-                n_generated += len(chunk.tokens)
-                texts.append(chunk.text)
-                if chunk.finish_reason:
-                    if chunk.finish_reason == "cancelled":
-                        return
-                    if chunk.text:
-                        yield make(chunk.text, None)
-                    if validator is not None and chunk.finish_reason == "stop":
-                        validator.validate("".join(texts))  # raises SchemaValidationError
-                    final = make("", chunk.finish_reason)
-                    final["usage"] = _usage(len(prompt_tokens), n_generated, stats["cached_tokens"])
-                    yield final
-                    return
-                if chunk.text:
-                    yield make(chunk.text, None)
-        finally:
-            chunks.close()  # type: ignore[attr-defined]
+        ``response_format`` is ``{"type": "json_object"}`` (any JSON object),
+        ``{"type": "json_object", "schema": {...}}`` or OpenAI's
+        ``{"type": "json_schema", "json_schema": {"name": ..., "schema": {...}}}``:
+        the reply is then JSON that validates.  ``tools`` (OpenAI format) with
+        ``tool_choice`` "auto" (default), "required", "none" or
+        ``{"type": "function", "function": {"name": ...}}`` produce
+        ``tool_calls`` whose arguments always validate against the tool's
+        parameters.  ``schema_prompt=True`` adds the schema's field
+        descriptions to the system message; ``prop_order`` puts the listed
+        keys of the ``response_format`` schema first.  ``json_whitespace``
+        (``"free"``, ``"compact"``, ``"pretty"``; default: the model's) is what
+        the schema and tool-argument grammars allow between JSON tokens.
+        A reply holds at most ``max_tool_calls`` calls (default: one per
+        tool; one with ``parallel_tool_calls=False`` or a named choice), so
+        a model cannot repeat calls until ``max_tokens``; a reply cut by
+        ``max_tokens`` keeps the calls completed before the cut
+        (``finish_reason="length"``).  The last streamed chunk carries
+        ``usage``.
+
+        Example::
+
+            >>> from llama_native import Llama
+            >>> from llama_native.testing import synthetic_model_path
+            >>> llm = Llama(str(synthetic_model_path()), n_ctx=256)
+            >>> choice = {"type": "json_schema", "json_schema": {"name": "c", "schema": {"enum": ["a", "b"]}}}
+            >>> out = llm.create_chat_completion([{"role": "user", "content": "Pick one"}], response_format=choice)
+            >>> out["choices"][0]["message"]["content"] in ('"a"', '"b"')
+            True
+        """
+        return _chat_api.create_chat_completion(
+            self.create_completion,
+            self.chat_formatter,
+            self._model,
+            self._json_whitespace(json_whitespace),
+            messages,
+            functions=functions,
+            function_call=function_call,
+            tools=tools,
+            tool_choice=tool_choice,
+            response_format=response_format,
+            grammar=grammar,
+            stop=stop,
+            stream=stream,
+            logprobs=logprobs,
+            top_logprobs=top_logprobs,
+            parallel_tool_calls=parallel_tool_calls,
+            schema_prompt=schema_prompt,
+            prop_order=prop_order,
+            chat_template_kwargs=chat_template_kwargs,
+            max_tool_calls=max_tool_calls,
+            sampling=dict(
+                max_tokens=max_tokens,
+                temperature=temperature,
+                top_p=top_p,
+                top_k=top_k,
+                min_p=min_p,
+                typical_p=typical_p,
+                seed=seed,
+                model=model,
+                presence_penalty=presence_penalty,
+                frequency_penalty=frequency_penalty,
+                repeat_penalty=repeat_penalty,
+                logit_bias=logit_bias,
+                **kwargs,
+            ),
+        )
+
+    def create_chat_completion_openai_v1(self, *args: Any, **kwargs: Any) -> Any:
+        """:meth:`create_chat_completion` returning the ``openai`` package's types.
+
+        ``ChatCompletion`` (or an iterator of ``ChatCompletionChunk`` with
+        ``stream=True``), so OpenAI-client code and ``instructor`` work::
+
+            import instructor
+            create = instructor.patch(create=llm.create_chat_completion_openai_v1, mode=instructor.Mode.JSON_SCHEMA)
+            person = create(messages=[...], response_model=Person, max_retries=2)
+        """
+        return _chat_api.as_openai_types(self.create_chat_completion(*args, **kwargs), bool(kwargs.get("stream")))
+
+    async def acreate_chat_completion_openai_v1(self, *args: Any, **kwargs: Any) -> Any:
+        """Async :meth:`create_chat_completion_openai_v1` (an async iterator with ``stream=True``)."""
+        result = await self.acreate_chat_completion(*args, **kwargs)
+        return _chat_api.as_openai_types_async(result, bool(kwargs.get("stream")))
+
+    # ----------------------------------------------------------------- async
+    async def acreate_completion(self, *args: Any, **kwargs: Any) -> Any:
+        """Awaitable :meth:`create_completion`; with ``stream=True`` an async iterator of chunks.
+
+        The call runs on a thread of its own (``_threads``), so the event loop
+        keeps running; cancelling the task or leaving the stream stops the
+        generation within one token.
+
+        Example::
+
+            >>> import asyncio
+            >>> from llama_native import Llama
+            >>> from llama_native.testing import synthetic_model_path
+            >>> llm = Llama(str(synthetic_model_path()), n_ctx=128)
+            >>> async def main():
+            ...     out = await llm.acreate_completion("x", max_tokens=3, grammar='root ::= "ok"')
+            ...     chunks = [c async for c in await llm.acreate_completion("x", max_tokens=3, stream=True)]
+            ...     return out["choices"][0]["text"], chunks[-1]["choices"][0]["finish_reason"] is not None
+            >>> asyncio.run(main())
+            ('ok', True)
+        """
+        if kwargs.get("stream"):
+            return stream_in_own_thread(
+                lambda: self.create_completion(*args, **kwargs), self._generations.cancel_thread
+            )
+        return await run_in_own_thread(lambda: self.create_completion(*args, **kwargs), self._generations.cancel_thread)
+
+    async def acreate_chat_completion(self, *args: Any, **kwargs: Any) -> Any:
+        """Awaitable :meth:`create_chat_completion`; with ``stream=True`` an async iterator of chunks."""
+        work = lambda: self.create_chat_completion(*args, **kwargs)  # noqa: E731
+        if kwargs.get("stream"):
+            return stream_in_own_thread(work, self._generations.cancel_thread)
+        return await run_in_own_thread(work, self._generations.cancel_thread)
+
+    # ------------------------------------------------------------ embeddings
+    def embed(
+        self, input: str | Sequence[str], normalize: bool = False, truncate: bool = True, return_count: bool = False
+    ) -> Any:
+        """Embedding of a string (a list of floats), or of each string in a list, as llama-cpp-python's ``embed``.
+
+        The pooling is the model's own (mean, CLS, last, ... from its GGUF);
+        ``normalize=True`` scales each vector to unit length; inputs longer
+        than the batch are cut when ``truncate`` (else ``ValueError``).
+        ``return_count=True`` also returns the number of tokens embedded.
+        Needs ``Llama(..., embedding=True)``.
+        """
+        if not self.context_params.get("embedding"):
+            raise ValueError("this model was loaded without embedding=True; load it with Llama(..., embedding=True)")
+        result, count = _embedding_api.embed(
+            self._model, self._context(), self.context_params["n_batch"], input, normalize, truncate
+        )
+        return (result, count) if return_count else result
+
+    def create_embedding(self, input: str | Sequence[str], model: str | None = None) -> dict[str, Any]:
+        """OpenAI-shaped embeddings: ``{"object": "list", "data": [{"embedding", "index"}], "usage"}``."""
+        vectors, count = self.embed([input] if isinstance(input, str) else list(input), return_count=True)
+        return _embedding_api.embedding_response(vectors, count, model or self.model_path)
+
+    async def aembed(self, input: str | Sequence[str], normalize: bool = False, truncate: bool = True) -> Any:
+        """Awaitable :meth:`embed` (runs on a thread of its own; the event loop keeps running)."""
+        return await run_in_own_thread(lambda: self.embed(input, normalize, truncate), self._generations.cancel_thread)
 
     def __call__(self, prompt: str | bytes | Sequence[int], *args: Any, **kwargs: Any) -> Any:
         """Same as :meth:`create_completion`."""
@@ -694,52 +705,6 @@ class Llama(ChatMixin, AsyncMixin, EmbeddingMixin):
         return f"Llama(model_path={self.model_path!r})"
 
 
-def _finish(reason: str | None) -> Literal["stop", "length", "cancelled"] | None:
-    """The native loop's finish reason, typed as the results name it (a failed loop raises instead)."""
-    return cast(Literal["stop", "length", "cancelled"] | None, reason)
-
-
-def _usage(prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0) -> CompletionUsage:
-    """OpenAI usage; ``prompt_tokens_details.cached_tokens`` counts prompt tokens reused from the KV cache."""
-    return {
-        "prompt_tokens": prompt_tokens,
-        "completion_tokens": completion_tokens,
-        "total_tokens": prompt_tokens + completion_tokens,
-        "prompt_tokens_details": {"cached_tokens": cached_tokens},
-    }
-
-
-# llama-cpp-python constructor arguments that have no effect here (accepted so code ports unchanged).
-_IGNORED_LLAMA_CPP_PYTHON_ARGS = frozenset(
-    {
-        "split_mode",
-        "main_gpu",
-        "tensor_split",
-        "rpc_servers",
-        "kv_overrides",
-        "rope_scaling_type",
-        "pooling_type",
-        "rope_freq_base",
-        "rope_freq_scale",
-        "yarn_ext_factor",
-        "yarn_attn_factor",
-        "yarn_beta_fast",
-        "yarn_beta_slow",
-        "yarn_orig_ctx",
-        "logits_all",
-        "offload_kqv",
-        "numa",
-        "chat_handler",
-        "tokenizer",
-        "type_k",
-        "type_v",
-        "spm_infill",
-        "lora_base",
-        "lora_scale",
-        "lora_path",
-        "swa_full",
-    }
-)
 _IGNORED_COMPLETION_ARGS = frozenset(
     {
         "tfs_z",

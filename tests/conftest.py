@@ -12,20 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from helpers import ENV_MODEL, MODEL_KINDS, NEEDS_LANGUAGE, model_path_for
+
 from llama_native import Llama
-from llama_native.testing import REAL_TOKENIZERS, env_model_path, real_tokenizer_model_path, synthetic_model_path
-
-ENV_MODEL = env_model_path()
-MODEL_KINDS = ["env"] if ENV_MODEL else ["synthetic", *REAL_TOKENIZERS]
-
-
-def model_path_for(kind: str) -> Path:
-    if kind == "env":
-        assert ENV_MODEL is not None
-        return ENV_MODEL
-    if kind == "synthetic":
-        return synthetic_model_path()
-    return real_tokenizer_model_path(kind)
+from llama_native.testing import synthetic_model_path
 
 
 @pytest.fixture(scope="session")
@@ -44,14 +34,6 @@ def any_model_path(request: pytest.FixtureRequest) -> Path:
 def llm(model_path: Path) -> Llama:
     """One shared model with a 512-token context."""
     return Llama(str(model_path), n_ctx=512, n_batch=128, seed=1234)
-
-
-def no_eog_bias(llm: Llama) -> dict:
-    """A logit_bias that forbids every end-of-generation token (forces max_tokens)."""
-    return {t: float("-inf") for t in llm.eog_tokens()}
-
-
-NEEDS_LANGUAGE = "needs a model that understands language (random weights here; must pass with LLAMA_NATIVE_TEST_MODEL)"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:

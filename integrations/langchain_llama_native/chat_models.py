@@ -33,21 +33,85 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
     """A local GGUF model as a LangChain chat model (drop-in for langchain-community's ``ChatLlamaCpp``).
 
     The model loads on first use, and every instance with the same file and
-    load parameters shares it.  ``invoke``/``stream`` and the native async
-    ``ainvoke``/``astream`` (the event loop keeps running while tokens are
-    generated) return ``AIMessage``\\ s with ``usage_metadata``.
-    ``bind_tools`` and ``with_structured_output`` constrain generation with a
-    grammar built from the schema, so tool arguments and structured output
-    always validate.
+    load parameters shares it.  ``bind_tools`` and ``with_structured_output``
+    constrain generation with a grammar built from the schema, so tool
+    arguments and structured output always validate.
 
-    Example::
+    Setup:
+        Install the package (it compiles llama.cpp) and have a GGUF file::
 
-        >>> from langchain_llama_native import ChatLlamaCpp
-        >>> from llama_native.testing import synthetic_model_path
-        >>> chat = ChatLlamaCpp(model_path=str(synthetic_model_path()), n_ctx=512, max_tokens=8, temperature=0)
-        >>> reply = chat.invoke("Hello")
-        >>> reply.usage_metadata["output_tokens"] <= 8, reply.response_metadata["finish_reason"] in ("stop", "length")
-        (True, True)
+            pip install 'llama-native[langchain]'
+            export LLAMA_NATIVE_MODEL_PATH=/path/to/model.gguf   # or pass model_path=...
+
+    Key init args — completion params:
+        temperature: float
+            Sampling temperature (0: greedy).
+        max_tokens: Optional[int]
+            Most tokens to generate.
+        top_p, top_k, min_p, repeat_penalty, stop, seed, grammar:
+            As in llama-cpp-python; each may also be passed per call.
+        json_whitespace: Optional[str]
+            ``"free"`` (default), ``"compact"`` or ``"pretty"`` JSON in structured output.
+
+    Key init args — client params:
+        model_path: Optional[str]
+            The GGUF file (also ``model=``; default ``$LLAMA_NATIVE_MODEL_PATH``).
+        n_ctx: int
+            Context window in tokens (4096).
+        n_threads, n_gpu_layers, n_batch:
+            CPU threads, layers offloaded to a GPU build, prompt batch size.
+        n_parallel: int
+            Sequences decoded together for concurrent calls (continuous batching).
+
+    Instantiate:
+        .. code-block:: python
+
+            >>> from langchain_llama_native import ChatLlamaCpp
+            >>> from llama_native.testing import synthetic_model_path
+            >>> llm = ChatLlamaCpp(model_path=str(synthetic_model_path()), n_ctx=512, max_tokens=8, temperature=0)
+
+    Invoke:
+        .. code-block:: python
+
+            >>> reply = llm.invoke([("system", "Be brief."), ("human", "Hello")])
+            >>> reply.usage_metadata["output_tokens"] <= 8
+            True
+            >>> reply.response_metadata["finish_reason"] in ("stop", "length")
+            True
+
+    Stream:
+        .. code-block:: python
+
+            >>> chunks = list(llm.stream("Hello"))
+            >>> "".join(c.content for c in chunks) == llm.invoke("Hello").content  # greedy: the same text
+            True
+
+    Async:
+        .. code-block:: python
+
+            >>> import asyncio
+            >>> reply = asyncio.run(llm.ainvoke("Hello"))  # the event loop keeps running meanwhile
+            >>> reply.content == llm.invoke("Hello").content
+            True
+
+    Structured output:
+        .. code-block:: python
+
+            >>> from pydantic import BaseModel
+            >>> class Answer(BaseModel):
+            ...     ok: bool
+            >>> type(llm.with_structured_output(Answer).invoke("Is it?")).__name__
+            'Answer'
+
+    Tool calling:
+        .. code-block:: python
+
+            >>> def add(a: int, b: int) -> int:
+            ...     '''Add two integers.'''
+            ...     return a + b
+            >>> reply = llm.bind_tools([add], tool_choice="add").invoke("1 plus 2?", max_tokens=64)
+            >>> [(c["name"], sorted(c["args"])) for c in reply.tool_calls] in ([], [("add", ["a", "b"])])
+            True
     """
 
     model_config = LOAD_CONFIG  # unknown parameters are errors, not silently ignored

@@ -13,17 +13,40 @@ class LlamaCppEmbeddings(LlamaCppLoadParams, Embeddings):
     """A local GGUF model's embeddings (drop-in for langchain-community's ``LlamaCppEmbeddings``).
 
     Documents are embedded in native batches (several sequences per decode);
-    the pooling is the model's own.  ``normalize=True`` returns unit vectors.
-    The model loads on first use, with an embedding context of its own.
+    the pooling is the model's own.  The model loads on first use, with an
+    embedding context of its own.
 
-    Example::
+    Setup:
+        ``pip install 'llama-native[langchain]'`` and a GGUF embedding model.
 
-        >>> from langchain_llama_native import LlamaCppEmbeddings
-        >>> from llama_native.testing import synthetic_model_path
-        >>> emb = LlamaCppEmbeddings(model_path=str(synthetic_model_path()), n_ctx=256)
-        >>> vectors = emb.embed_documents(["red", "green"])
-        >>> len(vectors), len(vectors[0]) == len(emb.embed_query("blue"))
-        (2, True)
+    Key init args:
+        model_path: Optional[str]
+            The GGUF file (also ``model=``; default ``$LLAMA_NATIVE_MODEL_PATH``).
+        n_ctx, n_threads, n_batch, n_gpu_layers:
+            Context size, CPU threads, batch size, GPU offload.
+        normalize: bool
+            Unit vectors (False: as the model pools them).
+
+    Instantiate:
+        .. code-block:: python
+
+            >>> from langchain_llama_native import LlamaCppEmbeddings
+            >>> from llama_native.testing import synthetic_model_path
+            >>> emb = LlamaCppEmbeddings(model_path=str(synthetic_model_path()), n_ctx=256)
+
+    Embed:
+        .. code-block:: python
+
+            >>> vectors = emb.embed_documents(["red", "green"])
+            >>> len(vectors), len(vectors[0]) == len(emb.embed_query("blue"))
+            (2, True)
+
+    Async:
+        .. code-block:: python
+
+            >>> import asyncio
+            >>> asyncio.run(emb.aembed_documents(["red", "green"])) == vectors
+            True
     """
 
     model_config = LOAD_CONFIG  # unknown parameters are errors, not silently ignored

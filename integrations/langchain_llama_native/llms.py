@@ -15,18 +15,51 @@ from ._params import LOAD_CONFIG, LlamaCppLoadParams, LlamaCppSamplingParams
 class LlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseLLM):
     """A local GGUF model as a LangChain text-completion LLM (drop-in for langchain-community's ``LlamaCpp``).
 
-    The prompt is completed as is (no chat template).  ``stop`` strings,
-    ``grammar``/``grammar_path``, streaming and native async work as in the
-    chat model; the model loads on first use and is shared.
+    The prompt is completed as is (no chat template); the model loads on
+    first use and is shared.
 
-    Example::
+    Setup:
+        ``pip install 'llama-native[langchain]'`` and a GGUF file (``model_path=`` or
+        ``$LLAMA_NATIVE_MODEL_PATH``).
 
-        >>> from langchain_llama_native import LlamaCpp
-        >>> from llama_native.testing import synthetic_model_path
-        >>> llm = LlamaCpp(model_path=str(synthetic_model_path()), n_ctx=256, max_tokens=4,
-        ...                grammar='root ::= "yes" | "no"')
-        >>> llm.invoke("Is the sky blue?") in ("yes", "no")
-        True
+    Key init args — completion params:
+        temperature, max_tokens, top_p, top_k, min_p, repeat_penalty, stop, seed:
+            As in llama-cpp-python; each may also be passed per call.
+        grammar, grammar_path:
+            A GBNF grammar (text, ``LlamaGrammar`` or a ``.gbnf`` file) every output follows.
+        echo: bool
+            Prefix the output with the prompt.
+
+    Key init args — client params:
+        model_path, n_ctx, n_threads, n_gpu_layers, n_batch, n_parallel:
+            As for :class:`ChatLlamaCpp`.
+
+    Instantiate:
+        .. code-block:: python
+
+            >>> from langchain_llama_native import LlamaCpp
+            >>> from llama_native.testing import synthetic_model_path
+            >>> llm = LlamaCpp(model_path=str(synthetic_model_path()), n_ctx=256, max_tokens=4,
+            ...                grammar='root ::= "yes" | "no"')
+
+    Invoke:
+        .. code-block:: python
+
+            >>> llm.invoke("Is the sky blue?") in ("yes", "no")
+            True
+
+    Stream:
+        .. code-block:: python
+
+            >>> "".join(llm.stream("Is the sky blue?")) in ("yes", "no")
+            True
+
+    Async:
+        .. code-block:: python
+
+            >>> import asyncio
+            >>> asyncio.run(llm.ainvoke("Is grass green?")) in ("yes", "no")
+            True
     """
 
     model_config = LOAD_CONFIG  # unknown parameters are errors, not silently ignored

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..grammar import LlamaGrammar
 from ..schema import schema_system_prompt
+from .formats import ChatFormatter
 from .templates import ChatFormatterResponse
 from .tools import ToolCallFormat, choose_syntax, chosen_functions, max_calls_for, tool_functions, tools_system_prompt
-
-if TYPE_CHECKING:
-    from ..llama import Llama
 
 
 @dataclass
@@ -69,8 +67,14 @@ def _with_system_text(messages: list[dict[str, Any]], text: str) -> list[dict[st
     return messages
 
 
+#: ``tokenize(text, add_bos, parse_special) -> token ids``: the model's tokenizer
+Tokenize = Callable[[bytes, bool, bool], list[int]]
+
+
 def prepare_chat(
-    llama: Llama,
+    formatter: ChatFormatter,
+    tokenize: Tokenize,
+    add_bos: bool,
     messages: Sequence[dict[str, Any]],
     *,
     tools: list[dict[str, Any]] | None,
@@ -85,11 +89,15 @@ def prepare_chat(
     whitespace: str = "free",
     max_tool_calls: int | None = None,
 ) -> PreparedChat:
-    """Turn one chat request into prompt tokens, a grammar (schema, GBNF or tool calls) and stop strings."""
+    """Turn one chat request into prompt tokens, a grammar (schema, GBNF or tool calls) and stop strings.
+
+    ``formatter`` renders the messages (the model's template or a named
+    format), ``tokenize`` is the model's tokenizer and ``add_bos`` whether the
+    model wants a BOS token: what the chat layer needs of a model, and no more.
+    """
     if not isinstance(messages, (list, tuple)) or not messages:
         raise ValueError("messages must be a non-empty list of {'role': ..., 'content': ...} dicts")
     messages = list(messages)
-    formatter = llama.chat_formatter
     functions = tool_functions(tools or [])
     mode, called = chosen_functions(functions, tool_choice) if functions else ("none", [])
     if tool_choice not in (None, "none", "auto") and not functions:
@@ -131,8 +139,7 @@ def prepare_chat(
     response: ChatFormatterResponse = formatter(
         messages=messages, tools=tools if functions else None, tool_choice=tool_choice, **template_kwargs
     )
-    add_bos = llama._model.add_bos and not response.added_special
-    prompt_tokens = llama._model.tokenize(response.prompt.encode("utf-8"), add_bos, True)
+    prompt_tokens = tokenize(response.prompt.encode("utf-8"), add_bos and not response.added_special, True)
     stops: list[str] = []
     for source in (response.stop, stop):
         if source:

@@ -5,7 +5,9 @@
 
 #include "context.h"
 #include "sampling.h"
+#include "generation_types.h"
 #include "scheduler.h"
+#include "text_assembly.h"
 
 #include <nanobind/nanobind.h>
 
@@ -34,38 +36,19 @@ struct GenerationParams {
     bool jump_forward = true;
 };
 
-struct Chunk {
-    std::string text;                 // complete UTF-8, may be empty
-    std::vector<llama_token> tokens;  // tokens sampled in this step
-    std::string finish_reason;        // "" while running; "stop", "length" or "cancelled"
-};
-
-// Decodes token bytes exactly as llama.cpp's grammar engine does (decode_utf8
-// in llama-grammar.cpp): a sequence's length comes from its lead byte, bytes
-// inside one token are taken as continuation bytes unchecked, and a sequence
-// continued in a later token must continue with 10xxxxxx bytes.  The text is
-// the canonical UTF-8 of those code points, so what Python gets is what the
-// grammar accepted.  Invalid bytes become U+FFFD.
-struct Utf8Decoder {
-    uint32_t value = 0;  // a character split across tokens
-    int remain = 0;
-    void feed(const std::string &piece, std::string &out);
-    void flush(std::string &out);  // a character left unfinished becomes U+FFFD
-};
-
-class Generator {
-    friend class Scheduler;
-
+// One request's token loop (not a Python generator: Python pulls its chunks
+// with next()).
+class TokenLoop {
   public:
     // On a single-sequence context: takes the context's lease (waiting for
     // it) and decodes the prompt.  On a parallel context: hands the request
     // to the context's scheduler (see scheduler.h), which decodes it
     // together with the other active requests.
-    Generator(Context &ctx, std::vector<llama_token> prompt, const SamplingParams &sampling,
+    TokenLoop(Context &ctx, std::vector<llama_token> prompt, const SamplingParams &sampling,
               const GenerationParams &params);
-    ~Generator();
-    Generator(const Generator &) = delete;
-    Generator &operator=(const Generator &) = delete;
+    ~TokenLoop();
+    TokenLoop(const TokenLoop &) = delete;
+    TokenLoop &operator=(const TokenLoop &) = delete;
 
     // One step; std::nullopt once finished.  Thread-safe against cancel().
     // On a parallel context a step may hold several tokens (what the
@@ -73,7 +56,7 @@ class Generator {
     // request to finish and returns all of it at once: a caller that does
     // not stream is then woken once, not at every step of the batch.
     std::optional<Chunk> next(bool whole = false);
-    // Ask the loop to stop (from any thread); the next step finishes with "cancelled".
+    // Ask the loop to stop (from any thread); the next step finishes as Cancelled.
     void cancel();
     // Finish now and release the context.
     void close();
@@ -83,32 +66,41 @@ class Generator {
     void set_end_check(nanobind::object check);
 
     bool finished() const { return sched_ ? consumer_finished_ : finished_; }
-    const std::string &finish_reason() const { return finish_reason_; }
+    FinishReason finish_reason() const { return finish_reason_; }
     size_t n_prompt_tokens() const { return n_prompt_; }
     size_t n_reused_tokens() const { return n_reused_; }
     size_t n_generated() const { return generated_.size(); }
     const std::vector<llama_token> &generated_tokens() const { return generated_; }
-    const std::string &text() const { return full_text_; }  // everything decoded so far
+    const std::string &text() const { return text_.full(); }  // everything decoded so far
     const char *grammar_engine() const { return sampler_->engine(); }
     int64_t grammar_resamples() const { return sampler_ ? sampler_->grammar_resamples() : 0; }
     int64_t n_decode_calls() const { return decode_calls_; }  // llama_decode calls after the prompt
     int64_t n_drafted() const { return n_drafted_; }
     int64_t n_draft_accepted() const { return n_draft_accepted_; }
 
+    // --- what the scheduler drives on a parallel context (its thread only) ---
+    bool cancelled() const { return cancelled_.load(); }
+    bool done() const { return finished_; }  // the loop has finished (producer side)
+    std::vector<llama_token> &pending() { return pending_decode_; }  // chosen, not yet decoded
+    void set_reused(size_t n) { n_reused_ = n; }
+    void count_decode() { ++decode_calls_; }
+    // Sample after a decode whose logits for this request are at `idx`; `n_kv`
+    // tokens are now in its sequence.
+    void sample_after_decode(int idx, size_t n_kv, Chunk &chunk) { sample_loop(idx, {}, n_kv, chunk); }
+    void finish(FinishReason reason, Chunk &chunk);
+    void fail();  // ends as FinishReason::Error (the scheduler hands the error to the consumer)
+
   private:
-    void finish(const std::string &reason, Chunk &chunk);
     bool emit(llama_token token, Chunk &chunk, size_t n_cached);
     void sample_loop(int idx0, const std::vector<llama_token> &draft, size_t n_confirmed, Chunk &chunk);
     void append_forced(Chunk &chunk, size_t n_kv);
     std::vector<llama_token> draft_after(llama_token next) const;
     void take_safe_text(Chunk &chunk, bool final_flush);
-    void decode_piece(const std::string &piece);
     void release_lease();
     std::vector<llama_token> &kv_tokens();  // what this request's sequence holds
     void truncate_kv(size_t n);
     std::optional<Chunk> next_batched(bool whole);
-    void withdraw();                          // leave the scheduler (parallel context)
-    void fail(std::exception_ptr error);      // ends with "error"; next() rethrows it
+    void withdraw();  // leave the scheduler (parallel context)
 
     Context &ctx_;
     std::unique_ptr<Sampler> sampler_;
@@ -117,27 +109,20 @@ class Generator {
     std::vector<llama_token> generated_;
     std::vector<llama_token> pending_decode_;  // chosen, not yet in the KV cache
     std::deque<llama_token> forced_queue_;      // forced tokens still to feed one by one
-    std::string pending_text_;  // decoded, whole characters not yet emitted
-    std::string full_text_;     // everything decoded so far
-    Utf8Decoder utf8_;
+    TextAssembler text_;                        // UTF-8 assembly and stop strings
     nanobind::object end_check_;
     bool finished_ = false;
     std::atomic<bool> has_lease_{false};
     std::atomic<bool> cancelled_{false};
     int64_t decode_calls_ = 0, n_drafted_ = 0, n_draft_accepted_ = 0;
-    std::string finish_reason_;
+    FinishReason finish_reason_ = FinishReason::None;
     size_t n_ctx_limit_ = 0;  // prompt + completion of this sequence
     bool spare_core_ = false;  // a core not used by decoding (for mask prefetch)
 
-    // --- parallel context (scheduler.h); guarded by the scheduler's mutex ---
-    Scheduler *sched_ = nullptr;
-    Slot *slot_ = nullptr;
-    std::vector<llama_token> prompt_;
-    size_t prefill_pos_ = 0;
-    std::deque<Chunk> ready_;
-    std::exception_ptr error_;
-    std::condition_variable ready_cv_;
-    bool producer_done_ = false, consumer_finished_ = false, leaving_ = false, gone_ = false;
+    // --- parallel context (scheduler.h) ---
+    Scheduler *sched_ = nullptr;   // set once: this loop is a request of that scheduler
+    Request *request_ = nullptr;   // owned by the scheduler; null once withdrawn
+    bool consumer_finished_ = false;  // the consumer's thread only
 };
 
 }  // namespace llama_native

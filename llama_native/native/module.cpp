@@ -1,4 +1,4 @@
-// nanobind bindings: exposes Model, Context, Generator and the log bridge as
+// nanobind bindings: exposes Model, Context, TokenLoop and the log bridge as
 // llama_native._native.  Python-facing validation and API shapes live in the
 // pure-Python layer; this file only converts types.
 #include "context.h"
@@ -225,27 +225,27 @@ NB_MODULE(_native, m) {
     nb::class_<Chunk>(m, "Chunk")
         .def_ro("text", &Chunk::text)
         .def_ro("tokens", &Chunk::tokens)
-        .def_ro("finish_reason", &Chunk::finish_reason);
+        .def_prop_ro("finish_reason", [](const Chunk &c) { return std::string(finish_reason_name(c.finish_reason)); });
 
-    nb::class_<Generator>(m, "Generator")
+    nb::class_<TokenLoop>(m, "TokenLoop")
         .def(nb::init<Context &, std::vector<llama_token>, const SamplingParams &, const GenerationParams &>(),
              "context"_a, "prompt"_a, "sampling"_a, "params"_a, nb::keep_alive<1, 2>())
-        .def("next", &Generator::next, nb::arg("whole") = false)
-        .def("cancel", &Generator::cancel)
-        .def("close", &Generator::close)
-        .def("set_end_check", &Generator::set_end_check, "check"_a.none())
-        .def_prop_ro("finished", &Generator::finished)
-        .def_prop_ro("finish_reason", &Generator::finish_reason)
-        .def_prop_ro("n_prompt_tokens", &Generator::n_prompt_tokens)
-        .def_prop_ro("n_reused_tokens", &Generator::n_reused_tokens)
-        .def_prop_ro("n_generated", &Generator::n_generated)
-        .def_prop_ro("generated_tokens", &Generator::generated_tokens)
-        .def_prop_ro("text", &Generator::text)
-        .def_prop_ro("grammar_resamples", &Generator::grammar_resamples)
-        .def_prop_ro("grammar_engine", [](const Generator &g) { return std::string(g.grammar_engine()); })
-        .def_prop_ro("n_decode_calls", &Generator::n_decode_calls)
-        .def_prop_ro("n_drafted", &Generator::n_drafted)
-        .def_prop_ro("n_draft_accepted", &Generator::n_draft_accepted);
+        .def("next", &TokenLoop::next, nb::arg("whole") = false)
+        .def("cancel", &TokenLoop::cancel)
+        .def("close", &TokenLoop::close)
+        .def("set_end_check", &TokenLoop::set_end_check, "check"_a.none())
+        .def_prop_ro("finished", &TokenLoop::finished)
+        .def_prop_ro("finish_reason", [](const TokenLoop &g) { return std::string(finish_reason_name(g.finish_reason())); })
+        .def_prop_ro("n_prompt_tokens", &TokenLoop::n_prompt_tokens)
+        .def_prop_ro("n_reused_tokens", &TokenLoop::n_reused_tokens)
+        .def_prop_ro("n_generated", &TokenLoop::n_generated)
+        .def_prop_ro("generated_tokens", &TokenLoop::generated_tokens)
+        .def_prop_ro("text", &TokenLoop::text)
+        .def_prop_ro("grammar_resamples", &TokenLoop::grammar_resamples)
+        .def_prop_ro("grammar_engine", [](const TokenLoop &g) { return std::string(g.grammar_engine()); })
+        .def_prop_ro("n_decode_calls", &TokenLoop::n_decode_calls)
+        .def_prop_ro("n_drafted", &TokenLoop::n_drafted)
+        .def_prop_ro("n_draft_accepted", &TokenLoop::n_draft_accepted);
 
     m.def("validate_grammar", &validate_grammar, "grammar"_a, "root"_a = "root");
     m.def("grammar_accepts", &grammar_accepts, "grammar"_a, "root"_a, "text"_a,

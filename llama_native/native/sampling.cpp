@@ -1,66 +1,22 @@
 // Sampler chain construction and grammar-checked sampling.
 #include "sampling.h"
 
-#include "grammar_check.h"
-#include "llguidance.h"
-#include "llama-grammar.h"
 
 #include <algorithm>
 #include <cmath>
-#include <regex>
 #include <stdexcept>
 
 namespace llama_native {
-namespace {
-
-// The grammar engine of llama.cpp's grammar sampler, owned directly (its
-// internal API, src/llama-grammar.h) so that a token's effect can be tried
-// and undone for the end check.
-llama_grammar *make_grammar(const Model &model, const SamplingParams &p) {
-    validate_grammar(p.grammar, p.grammar_root);  // precise parser messages
-    for (llama_token t : p.grammar_trigger_tokens) model.check_token(t);
-    std::vector<const char *> patterns;
-    for (const auto &pattern : p.grammar_trigger_patterns) {
-        try {
-            std::regex check(pattern);
-        } catch (const std::regex_error &e) {
-            throw std::invalid_argument("invalid grammar trigger pattern '" + pattern + "': " + e.what());
-        }
-        patterns.push_back(pattern.c_str());
-    }
-    if (p.grammar_lazy && patterns.empty() && p.grammar_trigger_tokens.empty())
-        throw std::invalid_argument("a lazy grammar needs at least one trigger pattern or token");
-    LogCapture capture;
-    llama_grammar *g = nullptr;
-    try {
-        g = llama_grammar_init_impl(model.vocab(), p.grammar.c_str(), p.grammar_root.c_str(), p.grammar_lazy,
-                                    patterns.data(), patterns.size(), p.grammar_trigger_tokens.data(),
-                                    p.grammar_trigger_tokens.size());
-    } catch (const std::exception &e) {
-        throw std::invalid_argument(std::string("invalid grammar: ") + e.what());
-    }
-    if (!g) {
-        std::string reason = capture.text();
-        if (reason.empty()) reason = "the grammar could not be parsed";
-        throw std::invalid_argument("invalid grammar: " + reason);
-    }
-    return g;
-}
-
-}  // namespace
-
 Sampler::Sampler(const Model &model, const SamplingParams &p)
     : model_(model), eog_(model.eog_tokens()), n_vocab_(model.n_vocab()) {
     if (!p.llg_kind.empty()) {
         try {
-            llg_ = std::make_unique<LlgConstraint>(model.llg_vocab(), p.llg_kind, p.llg_data);
+            grammar_ = make_llg_engine(model, p);
         } catch (const std::invalid_argument &) {
-            if (p.grammar.empty()) throw;
+            if (p.grammar.empty()) throw;  // else: a grammar llguidance refuses runs on GBNF
         }
     }
-    if (!llg_ && !p.grammar.empty()) {
-        grammar_ = make_grammar(model, p);
-    }
+    if (!grammar_ && !p.grammar.empty()) grammar_ = make_gbnf_engine(model, p);
 
     llama_sampler_chain_params cp = llama_sampler_chain_default_params();
     cp.no_perf = true;
@@ -102,7 +58,6 @@ Sampler::Sampler(const Model &model, const SamplingParams &p)
 }
 
 Sampler::~Sampler() {
-    if (grammar_) llama_grammar_free_impl(grammar_);
     if (chain_) llama_sampler_free(chain_);
 }
 
@@ -110,37 +65,10 @@ void Sampler::fill_candidates(const float *logits) {
     for (llama_token t = 0; t < n_vocab_; ++t) candidates_[t] = {t, logits[t], 0.0f};
 }
 
-bool Sampler::grammar_allows(llama_token token) {
-    llama_token_data single = {token, 1.0f, 0.0f};
-    llama_token_data_array arr = {&single, 1, -1, false};
-    llama_grammar_apply_impl(*grammar_, &arr);
-    return arr.data[0].logit != -INFINITY;
-}
-
-// True when `token` (which the grammar allows) leaves nothing more to parse:
-// the value is complete.  The grammar's state is restored afterwards.
-bool Sampler::completes_value(llama_token token) {
-    if (llg_) {
-        llg_->consume(token);
-        const bool complete = llg_->stopped();
-        llg_->rollback(1);
-        return complete;
-    }
-    if (grammar_->awaiting_trigger) return false;  // a lazy grammar not yet triggered completes nothing
-    const llama_grammar_stacks saved = grammar_->stacks;
-    const llama_partial_utf8 saved_utf8 = grammar_->partial_utf8;
-    llama_grammar_accept_impl(*grammar_, token);
-    bool complete = !grammar_->stacks.empty();
-    for (const auto &stack : grammar_->stacks) complete = complete && stack.empty();
-    grammar_->stacks = saved;
-    grammar_->partial_utf8 = saved_utf8;
-    return complete;
-}
-
 bool Sampler::end_allows(llama_token token) {
     if (!end_check_) return true;
     if (model_.is_eog(token)) return end_check_(token, true);
-    return !completes_value(token) || end_check_(token, false);
+    return !grammar_->completes_value(token) || end_check_(token, false);
 }
 
 namespace {
@@ -190,16 +118,12 @@ llama_token Sampler::sample(llama_context *ctx, int idx) {
         if (arr.selected < 0) throw std::runtime_error("the sampler chain selected no token");
         id = arr.data[arr.selected].id;
     }
-    if (!grammar_ && !llg_) return id;
-    const bool allowed = llg_ ? llg_allows(id) : grammar_allows(id);
+    if (!grammar_) return id;
+    const bool allowed = grammar_->allows(id);
     if (allowed && end_allows(id)) return id;
     return resample(logits, id, allowed);
 }
 
-bool Sampler::llg_allows(llama_token token) {
-    // llguidance knows one end token; every end-of-generation token stands for it
-    return model_.is_eog(token) ? llg_->accepting() : llg_->allows(token);
-}
 
 // The first choice was rejected (by the grammar, or by the end check when
 // `allowed`): mask the whole vocabulary with the grammar engine once and
@@ -209,10 +133,10 @@ llama_token Sampler::resample(const float *logits, llama_token id, bool allowed)
     ++resamples_;
     refused_.clear();
     if (allowed) refused_.push_back(id);
-    const uint32_t *mask = llg_ ? llg_->mask().data() : nullptr;
-    const bool end_ok = llg_ && llg_->accepting();
+    const uint32_t *mask = grammar_->bitmask();  // llguidance's; GBNF masks candidates instead
+    const bool end_ok = mask && grammar_->accepting();
     for (;;) {
-        const bool any = greedy_ && mask ? greedy_choice(logits, mask, end_ok, id) : choose_masked(logits, mask, end_ok, id);
+        const bool any = greedy_ && mask ? greedy_choice(logits, mask, end_ok, id) : choose_masked(logits, id);
         if (!any) {
             if (refused_.empty())
                 throw std::runtime_error(
@@ -268,16 +192,10 @@ bool Sampler::greedy_choice(const float *logits, const uint32_t *mask, bool end_
 
 // The sampler chain over the candidates the grammar engine allows (an
 // llguidance bitmask, or the GBNF grammar), less the refused ones.
-bool Sampler::choose_masked(const float *logits, const uint32_t *mask, bool end_ok, llama_token &id) {
+bool Sampler::choose_masked(const float *logits, llama_token &id) {
     fill_candidates(logits);
     llama_token_data_array arr = {candidates_.data(), (size_t)n_vocab_, -1, false};
-    if (mask) {
-        for (llama_token t = 0; t < n_vocab_; ++t)
-            if (!((mask[(size_t)t >> 5] >> (t & 31)) & 1u)) candidates_[t].logit = -INFINITY;
-        for (llama_token t : eog_) candidates_[t].logit = end_ok ? logits[t] : -INFINITY;
-    } else {
-        llama_grammar_apply_impl(*grammar_, &arr);
-    }
+    grammar_->apply(arr);
     for (llama_token t : refused_) candidates_[t].logit = -INFINITY;
     bool any = false;
     for (size_t i = 0; i < arr.size && !any; ++i) any = arr.data[i].logit != -INFINITY;
@@ -290,29 +208,10 @@ bool Sampler::choose_masked(const float *logits, const uint32_t *mask, bool end_
     return true;
 }
 
-std::vector<llama_token> Sampler::forced_tokens() {
-    if (!llg_) return {};
-    std::vector<llama_token> forced = llg_->forced_tokens();
-    for (size_t i = 0; i < forced.size(); ++i) {
-        if (model_.is_eog(forced[i])) {
-            forced.resize(i);
-            break;
-        }
-    }
-    return forced;
-}
-
-void Sampler::prefetch_mask() {
-    if (llg_) llg_->prefetch_mask();
-}
-
-bool Sampler::grammar_stopped() const { return llg_ && llg_->stopped(); }
-
 bool Sampler::end_allowed_now() { return !end_check_ || end_check_(eog_.empty() ? 0 : eog_.front(), true); }
 
 void Sampler::accept(llama_token token) {
-    if (llg_ && !model_.is_eog(token)) llg_->consume(token);
-    if (grammar_) llama_grammar_accept_impl(*grammar_, token);
+    if (grammar_) grammar_->accept(token);
     llama_sampler_accept(chain_, token);
 }
 

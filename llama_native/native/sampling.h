@@ -1,4 +1,4 @@
-// Token sampling: a llama.cpp sampler chain plus an optional GBNF grammar,
+// Token sampling: a llama.cpp sampler chain plus an optional grammar (either engine, grammar_engine.h),
 // applied the way llama.cpp's common sampler does it (sample first, check the
 // one token against the grammar, mask the whole vocabulary only on rejection).
 //
@@ -9,6 +9,7 @@
 // grammar rejects, so the model has to continue instead.
 #pragma once
 
+#include "grammar_engine.h"
 #include "model.h"
 
 #include <cstdint>
@@ -19,11 +20,7 @@
 #include <utility>
 #include <vector>
 
-struct llama_grammar;  // llama.cpp's grammar engine (src/llama-grammar.h)
-
 namespace llama_native {
-
-class LlgConstraint;
 
 struct SamplingParams {
     float temperature = 0.8f;
@@ -72,15 +69,18 @@ class Sampler {
     llama_token sample(llama_context *ctx, int idx);
     // Record a chosen token (penalties history, grammar state).
     void accept(llama_token token);
-    bool has_grammar() const { return grammar_ != nullptr || llg_ != nullptr; }
-    bool uses_llguidance() const { return llg_ != nullptr; }
-    const char *engine() const { return llg_ ? "llguidance" : grammar_ ? "gbnf" : "none"; }
+    bool has_grammar() const { return grammar_ != nullptr; }
+    // Whether the grammar offers forced tokens (jump-forward; llguidance).
+    bool forces_tokens() const { return grammar_ && grammar_->forces_tokens(); }
+    const char *engine() const { return grammar_ ? grammar_->name() : "none"; }
     // Tokens the grammar forces next, in their canonical tokenization (llguidance only).
-    std::vector<llama_token> forced_tokens();
+    std::vector<llama_token> forced_tokens() { return grammar_ ? grammar_->forced_tokens() : std::vector<llama_token>{}; }
     // Only the end of generation may follow (llguidance only).
-    bool grammar_stopped() const;
+    bool grammar_stopped() const { return grammar_ && grammar_->stopped(); }
     // Start computing the next grammar mask while the model decodes (llguidance only).
-    void prefetch_mask();
+    void prefetch_mask() {
+        if (grammar_) grammar_->prefetch_mask();
+    }
     // Whether the end check lets generation end here (true without one).
     bool end_allowed_now();
     void set_end_check(EndCheck check) { end_check_ = std::move(check); }
@@ -89,19 +89,15 @@ class Sampler {
 
   private:
     void fill_candidates(const float *logits);
-    bool llg_allows(llama_token token);
     llama_token resample(const float *logits, llama_token first_choice, bool first_allowed);
     bool is_refused(llama_token token) const;
     bool greedy_choice(const float *logits, const uint32_t *mask, bool end_ok, llama_token &id);
-    bool choose_masked(const float *logits, const uint32_t *mask, bool end_ok, llama_token &id);
-    bool grammar_allows(llama_token token);
-    bool completes_value(llama_token token);
+    bool choose_masked(const float *logits, llama_token &id);
     bool end_allows(llama_token token);
 
     const Model &model_;
     llama_sampler *chain_ = nullptr;
-    llama_grammar *grammar_ = nullptr;
-    std::unique_ptr<LlgConstraint> llg_;
+    std::unique_ptr<GrammarEngine> grammar_;  // GBNF or llguidance (grammar_engine.h); null: unconstrained
     const std::vector<llama_token> &eog_;  // the model's, ascending
     EndCheck end_check_;
     std::vector<llama_token> refused_;

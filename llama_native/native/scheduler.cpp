@@ -26,22 +26,30 @@ Scheduler::~Scheduler() {
     if (thread_.joinable()) thread_.join();
 }
 
-void Scheduler::submit(Generator *g) {
+Request *Scheduler::submit(TokenLoop *loop, std::vector<llama_token> prompt) {
+    Request *r;
     {
         std::lock_guard<std::mutex> lock(mutex_);
         if (stop_) throw std::runtime_error("the context is shutting down");
-        waiting_.push_back(g);
+        requests_.push_back(std::make_unique<Request>(loop, std::move(prompt)));
+        r = requests_.back().get();
+        waiting_.push_back(r);
     }
     work_cv_.notify_all();
+    return r;
 }
 
-void Scheduler::withdraw(Generator *g) {
+void Scheduler::withdraw(Request *r) {
     std::unique_lock<std::mutex> lock(mutex_);
-    if (g->gone_) return;
-    g->leaving_ = true;
-    leaving_.push_back(g);
-    work_cv_.notify_all();
-    gone_cv_.wait(lock, [g] { return g->gone_; });
+    if (!r->gone) {
+        r->leaving = true;
+        leaving_.push_back(r);
+        work_cv_.notify_all();
+        gone_cv_.wait(lock, [r] { return r->gone; });
+    }
+    requests_.erase(std::remove_if(requests_.begin(), requests_.end(),
+                                   [r](const std::unique_ptr<Request> &owned) { return owned.get() == r; }),
+                    requests_.end());
 }
 
 // The scheduler thread does the clearing between two steps: a sequence that
@@ -72,15 +80,24 @@ Slot *Scheduler::choose_slot(const std::vector<llama_token> &prompt) {
 
 void Scheduler::admit_locked() {
     while (!waiting_.empty()) {
-        Generator *g = waiting_.front();
-        Slot *slot = choose_slot(g->prompt_);
+        Request *r = waiting_.front();
+        Slot *slot = choose_slot(r->prompt);
         if (!slot) return;
         waiting_.pop_front();
         slot->busy = true;
-        g->slot_ = slot;
-        g->n_reused_ = g->prefill_pos_ = ctx_.keep_prefix(slot->seq, slot->tokens, g->prompt_);
-        active_.push_back(g);
+        r->slot = slot;
+        r->phase = Phase::Prefill;
+        prefilled(r, ctx_.keep_prefix(slot->seq, slot->tokens, r->prompt));
+        r->loop->set_reused(r->prefill_pos);
+        active_.push_back(r);
     }
+}
+
+// `count` more prompt tokens are in the request's sequence; once only the
+// last one is left, it is fed like a chosen token (with logits) and sampled.
+void Scheduler::prefilled(Request *r, size_t count) {
+    r->prefill_pos += count;
+    if (r->phase == Phase::Prefill && r->prefill_pos + 1 >= r->prompt.size()) r->phase = Phase::Decoding;
 }
 
 // Called with the lock held, for a request still reading its prompt: when
@@ -89,14 +106,14 @@ void Scheduler::admit_locked() {
 // tokens again (concurrent requests often share a long system prompt).
 // Returns false when the request should wait a step: an earlier request is
 // still decoding a beginning they share.
-bool Scheduler::share_prefix_locked(Generator *g) {
-    const size_t limit = g->prompt_.size() - 1;  // the last token is decoded for its logits
-    const size_t worth = g->prefill_pos_ + kMinSharedTokens;
+bool Scheduler::share_prefix_locked(Request *r) {
+    const size_t limit = r->prompt.size() - 1;  // the last token is decoded for its logits
+    const size_t worth = r->prefill_pos + kMinSharedTokens;
     Slot *donor = nullptr;
     size_t best = 0;
     for (Slot &slot : slots_) {
-        if (&slot == g->slot_) continue;
-        const size_t common = std::min(common_prefix(slot.tokens, g->prompt_), limit);
+        if (&slot == r->slot) continue;
+        const size_t common = std::min(common_prefix(slot.tokens, r->prompt), limit);
         if (common > best) best = common, donor = &slot;
     }
     if (donor && best >= worth) {
@@ -104,28 +121,29 @@ bool Scheduler::share_prefix_locked(Generator *g) {
         // copied cells keep their places, so the sequence continues exactly
         // as if it had decoded them itself.
         llama_memory_t mem = llama_get_memory(ctx_.get());
-        llama_memory_seq_rm(mem, g->slot_->seq, -1, -1);
-        llama_memory_seq_cp(mem, donor->seq, g->slot_->seq, -1, -1);
-        llama_memory_seq_rm(mem, g->slot_->seq, (llama_pos)best, -1);
-        g->slot_->tokens.assign(donor->tokens.begin(), donor->tokens.begin() + (long)best);
-        g->prefill_pos_ = g->n_reused_ = best;
+        llama_memory_seq_rm(mem, r->slot->seq, -1, -1);
+        llama_memory_seq_cp(mem, donor->seq, r->slot->seq, -1, -1);
+        llama_memory_seq_rm(mem, r->slot->seq, (llama_pos)best, -1);
+        r->slot->tokens.assign(donor->tokens.begin(), donor->tokens.begin() + (long)best);
+        prefilled(r, best - r->prefill_pos);
+        r->loop->set_reused(best);
         return true;
     }
-    for (Generator *h : active_) {
-        if (h == g) break;  // earlier requests only, so the first one never waits
-        if (h->cancelled_.load() || h->prefill_pos_ >= h->prompt_.size()) continue;
-        const size_t common = std::min(common_prefix(h->prompt_, g->prompt_), limit);
-        if (common >= worth && h->slot_->tokens.size() < common) return false;
+    for (Request *h : active_) {
+        if (h == r) break;  // earlier requests only, so the first one never waits
+        if (h->loop->cancelled() || h->prefill_pos >= h->prompt.size()) continue;
+        const size_t common = std::min(common_prefix(h->prompt, r->prompt), limit);
+        if (common >= worth && h->slot->tokens.size() < common) return false;
     }
     return true;
 }
 
 // Called with the lock held: the request leaves the active set for good.
-void Scheduler::retire_locked(Generator *g) {
-    active_.erase(std::remove(active_.begin(), active_.end(), g), active_.end());
-    if (g->slot_) g->slot_->busy = false;  // its tokens stay cached for the next request
-    g->producer_done_ = true;
-    g->ready_cv_.notify_all();
+void Scheduler::retire_locked(Request *r) {
+    active_.erase(std::remove(active_.begin(), active_.end(), r), active_.end());
+    if (r->slot) r->slot->busy = false;  // its tokens stay cached for the next request
+    r->phase = Phase::Done;
+    r->ready_cv.notify_all();
 }
 
 // Called with the lock held: this step's batch, in sequence order, with
@@ -133,10 +151,6 @@ void Scheduler::retire_locked(Generator *g) {
 std::vector<Scheduler::Entry> Scheduler::plan_step_locked() {
     const size_t n_batch = ctx_.n_batch();
     const size_t n_ctx_seq = ctx_.n_ctx_seq();
-    // Whether a request has reached its prompt's last token: from then on it
-    // feeds its tokens in the decode part of a step (and samples after them).
-    auto decoding = [](const Generator *g) { return g->prefill_pos_ + 1 >= g->prompt_.size(); };
-
     // The batch layout keeps each step in one llama_decode micro-batch.
     // With a sequence per KV stream, llama.cpp splits a batch into
     // micro-batches of consecutive sequence ids that all hold the same
@@ -155,23 +169,26 @@ std::vector<Scheduler::Entry> Scheduler::plan_step_locked() {
     //   busy ones gets a placeholder token, removed after the decode.
     std::vector<Entry> entries;
     size_t used = 0;
-    for (Generator *g : active_) {
-        if (g->cancelled_.load() || !decoding(g)) continue;
-        const bool last_prompt_token = g->prefill_pos_ < g->prompt_.size();
-        const size_t pending = last_prompt_token ? 1 : g->pending_decode_.size();
+    // Decoding requests first: their last prompt token, or their chosen and forced tokens.
+    for (Request *r : active_) {
+        if (r->loop->cancelled() || r->phase != Phase::Decoding) continue;
+        const bool last_prompt_token = r->prefill_pos < r->prompt.size();
+        const size_t pending = last_prompt_token ? 1 : r->loop->pending().size();
         if (pending == 0) continue;
         // all but the last pending token now (no logits), the last one next step
         const size_t count = pending > 1 ? pending - 1 : 1;
         if (used + count + slots_.size() > n_batch) continue;  // next step
-        entries.push_back({g, g->slot_, 0, count, pending == 1});
+        entries.push_back({r, r->slot, 0, count, pending == 1});
         used += count;
     }
-    for (Generator *g : active_) {
-        if (g->cancelled_.load() || decoding(g) || !share_prefix_locked(g)) continue;
+    // Then prompts, in chunks, in the room that is left.
+    for (Request *r : active_) {
+        if (r->loop->cancelled() || r->phase != Phase::Prefill || !share_prefix_locked(r)) continue;
+        if (r->phase != Phase::Prefill) continue;  // a copied prefix may have left only the last token
         const size_t room = n_batch > used + slots_.size() ? n_batch - used - slots_.size() : 0;
-        const size_t count = std::min(room, g->prompt_.size() - 1 - g->prefill_pos_);
+        const size_t count = std::min(room, r->prompt.size() - 1 - r->prefill_pos);
         if (count == 0) continue;
-        entries.push_back({g, g->slot_, 0, count, false});
+        entries.push_back({r, r->slot, 0, count, false});
         used += count;
     }
     if (entries.empty()) return entries;
@@ -199,12 +216,17 @@ std::vector<Scheduler::Entry> Scheduler::plan_step_locked() {
 void Scheduler::run() {
     llama_batch &batch = ctx_.batch();
     std::unique_lock<std::mutex> lock(mutex_);
+    // A request that failed: its loop ends as Error, and its consumer gets the exception.
+    auto fail = [](Request *r, std::exception_ptr error) {
+        r->loop->fail();
+        r->error = std::move(error);
+    };
     for (;;) {
-        for (Generator *g : leaving_) {
-            waiting_.erase(std::remove(waiting_.begin(), waiting_.end(), g), waiting_.end());
-            if (std::find(active_.begin(), active_.end(), g) != active_.end()) retire_locked(g);
-            g->producer_done_ = true;
-            g->gone_ = true;
+        for (Request *r : leaving_) {
+            waiting_.erase(std::remove(waiting_.begin(), waiting_.end(), r), waiting_.end());
+            if (std::find(active_.begin(), active_.end(), r) != active_.end()) retire_locked(r);
+            r->phase = Phase::Done;
+            r->gone = true;
         }
         if (!leaving_.empty()) {
             leaving_.clear();
@@ -221,11 +243,11 @@ void Scheduler::run() {
         }
         if (stop_) {
             gone_cv_.notify_all();
-            for (Generator *g : waiting_) active_.push_back(g);
+            for (Request *r : waiting_) active_.push_back(r);
             waiting_.clear();
-            for (Generator *g : std::vector<Generator *>(active_)) {
-                g->fail(std::make_exception_ptr(std::runtime_error("the context was closed")));
-                retire_locked(g);
+            for (Request *r : std::vector<Request *>(active_)) {
+                fail(r, std::make_exception_ptr(std::runtime_error("the context was closed")));
+                retire_locked(r);
             }
             return;
         }
@@ -235,29 +257,30 @@ void Scheduler::run() {
             continue;
         }
 
-        std::vector<Generator *> cancelled;
-        for (Generator *g : active_)
-            if (g->cancelled_.load()) cancelled.push_back(g);
+        std::vector<Request *> cancelled;
+        for (Request *r : active_)
+            if (r->loop->cancelled()) cancelled.push_back(r);
         const std::vector<Entry> entries = plan_step_locked();
         const size_t used = entries.empty() ? 0 : entries.back().first + entries.back().count;
         lock.unlock();
 
-        std::vector<std::pair<Generator *, Chunk>> produced;
-        for (Generator *g : cancelled) {
+        // The step: only this thread touches the active requests' loops, slots and positions.
+        std::vector<std::pair<Request *, Chunk>> produced;
+        for (Request *r : cancelled) {
             Chunk chunk;
-            g->finish("cancelled", chunk);
-            produced.emplace_back(g, std::move(chunk));
+            r->loop->finish(FinishReason::Cancelled, chunk);
+            produced.emplace_back(r, std::move(chunk));
         }
         std::string failure;
         if (!entries.empty()) {
             batch.n_tokens = (int32_t)used;
             for (const Entry &e : entries) {
-                Generator *g = e.g;
+                Request *r = e.r;
                 const Slot &slot = *e.slot;
                 const llama_token placeholder = slot.tokens.empty() ? 0 : slot.tokens.back();
-                const llama_token *src = !g                                     ? &placeholder
-                                         : g->prefill_pos_ < g->prompt_.size() ? g->prompt_.data() + g->prefill_pos_
-                                                                                : g->pending_decode_.data();
+                const llama_token *src = !r                                   ? &placeholder
+                                         : r->prefill_pos < r->prompt.size() ? r->prompt.data() + r->prefill_pos
+                                                                              : r->loop->pending().data();
                 const llama_pos pos0 = (llama_pos)slot.tokens.size();
                 for (size_t i = 0; i < e.count; ++i) {
                     const size_t k = e.first + i;
@@ -271,44 +294,45 @@ void Scheduler::run() {
             const int rc = llama_decode(ctx_.get(), batch);
             if (rc != 0) failure = "llama_decode failed with status " + std::to_string(rc);
             for (const Entry &e : entries) {
-                Generator *g = e.g;
-                if (!g) {  // the placeholder leaves no trace
+                Request *r = e.r;
+                if (!r) {  // the placeholder leaves no trace
                     llama_memory_seq_rm(llama_get_memory(ctx_.get()), e.slot->seq, (llama_pos)e.slot->tokens.size(), -1);
                     continue;
                 }
                 if (!failure.empty()) {
-                    llama_memory_seq_rm(llama_get_memory(ctx_.get()), g->slot_->seq, -1, -1);
-                    g->slot_->tokens.clear();
-                    g->fail(std::make_exception_ptr(std::runtime_error(failure)));
-                    produced.emplace_back(g, Chunk{});
+                    llama_memory_seq_rm(llama_get_memory(ctx_.get()), r->slot->seq, -1, -1);
+                    r->slot->tokens.clear();
+                    fail(r, std::make_exception_ptr(std::runtime_error(failure)));
+                    produced.emplace_back(r, Chunk{});
                     continue;
                 }
-                std::vector<llama_token> &kv = g->slot_->tokens;
-                if (g->prefill_pos_ < g->prompt_.size()) {
-                    kv.insert(kv.end(), g->prompt_.begin() + (long)g->prefill_pos_,
-                              g->prompt_.begin() + (long)(g->prefill_pos_ + e.count));
-                    g->prefill_pos_ += e.count;
+                std::vector<llama_token> &kv = r->slot->tokens;
+                if (r->prefill_pos < r->prompt.size()) {
+                    kv.insert(kv.end(), r->prompt.begin() + (long)r->prefill_pos,
+                              r->prompt.begin() + (long)(r->prefill_pos + e.count));
+                    prefilled(r, e.count);
                 } else {
-                    kv.insert(kv.end(), g->pending_decode_.begin(), g->pending_decode_.begin() + (long)e.count);
-                    g->pending_decode_.erase(g->pending_decode_.begin(), g->pending_decode_.begin() + (long)e.count);
-                    ++g->decode_calls_;
+                    std::vector<llama_token> &pending = r->loop->pending();
+                    kv.insert(kv.end(), pending.begin(), pending.begin() + (long)e.count);
+                    pending.erase(pending.begin(), pending.begin() + (long)e.count);
+                    r->loop->count_decode();
                 }
                 if (!e.sample) continue;
                 Chunk chunk;
                 try {
-                    g->sample_loop((int)(e.first + e.count - 1), {}, kv.size(), chunk);
+                    r->loop->sample_after_decode((int)(e.first + e.count - 1), kv.size(), chunk);
                 } catch (...) {
-                    g->fail(std::current_exception());
+                    fail(r, std::current_exception());
                 }
-                produced.emplace_back(g, std::move(chunk));
+                produced.emplace_back(r, std::move(chunk));
             }
         }
 
         lock.lock();
-        for (auto &[g, chunk] : produced) {
-            if (!g->error_) g->ready_.push_back(std::move(chunk));
-            if (g->finished_ || g->error_) retire_locked(g);
-            else g->ready_cv_.notify_all();
+        for (auto &[r, chunk] : produced) {
+            if (!r->error) r->ready.push_back(std::move(chunk));
+            if (r->loop->done() || r->error) retire_locked(r);
+            else r->ready_cv.notify_all();
         }
     }
 }

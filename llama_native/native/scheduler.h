@@ -1,20 +1,24 @@
-// Continuous batching: one thread decodes every active sequence of a
+// Continuous batching: one thread decodes every active request of a
 // parallel context (n_seq_max > 1) in one llama_decode per step.
 //
-// Each Generator on such a context is a request: the scheduler gives it a
-// free sequence slot (the one whose cached tokens share the longest prefix
+// Each TokenLoop on such a context submits a Request: the scheduler gives it
+// a free sequence slot (the one whose cached tokens share the longest prefix
 // with its prompt, so repeated prompts reuse their KV state), decodes its
-// prompt in chunks alongside the other sequences' next tokens, then lets it
-// sample with its own sampler and grammar from its row of the logits.
-// Requests join and leave between steps; each consumer reads its chunks from
-// its own queue.  Python is touched only by a grammar's end check, which
-// takes the GIL for its call.
+// prompt in chunks alongside the other requests' next tokens, then lets its
+// token loop sample with its own sampler and grammar from its row of the
+// logits.  Requests join and leave between steps; each consumer reads its
+// chunks from its request's queue.  Python is touched only by a grammar's end
+// check, which takes the GIL for its call.
 #pragma once
+
+#include "generation_types.h"
 
 #include <llama.h>
 
 #include <condition_variable>
 #include <deque>
+#include <exception>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -22,7 +26,7 @@
 namespace llama_native {
 
 class Context;
-class Generator;
+class TokenLoop;
 
 // A sequence of the KV cache and the tokens it holds.
 struct Slot {
@@ -31,17 +35,51 @@ struct Slot {
     bool busy = false;
 };
 
+// Where a request stands, as llama.cpp's server models its slots.
+enum class Phase {
+    Waiting,   // submitted, no slot yet
+    Prefill,   // decoding its prompt in chunks (all but the last token)
+    Decoding,  // feeding its last prompt token, then its chosen and forced tokens, and sampling
+    Done,      // retired: no more chunks; the consumer may read `error`
+};
+
+// One request on a parallel context, owned by the scheduler from submit()
+// until withdraw() returns.  Who may touch what:
+// - `loop`, `prompt`: fixed at submit.
+// - `phase`, `slot`, `prefill_pos`: the scheduler thread only.  It writes
+//   them under the mutex while the request waits or is admitted, and during a
+//   step (with the mutex released) while the request is active.  No other
+//   thread reads them.
+// - `ready`, `ready_cv`, `leaving`, `gone`: under the mutex, both threads.
+// - `error`: written by the scheduler thread before `phase` becomes Done
+//   (under the mutex); the consumer reads it only after seeing Done.
+struct Request {
+    Request(TokenLoop *loop_, std::vector<llama_token> prompt_) : loop(loop_), prompt(std::move(prompt_)) {}
+
+    TokenLoop *const loop;
+    const std::vector<llama_token> prompt;
+    Phase phase = Phase::Waiting;
+    Slot *slot = nullptr;
+    size_t prefill_pos = 0;  // prompt tokens in the slot's KV cache
+    std::deque<Chunk> ready;  // chunks for the consumer, in order
+    std::condition_variable ready_cv;
+    std::exception_ptr error;
+    bool leaving = false;  // the consumer asked to leave (withdraw)
+    bool gone = false;     // the scheduler holds no reference any more
+};
+
 class Scheduler {
   public:
     explicit Scheduler(Context &ctx);
-    ~Scheduler();  // finishes every request ("error") and joins the thread
+    ~Scheduler();  // fails every request (FinishReason::Error) and joins the thread
     Scheduler(const Scheduler &) = delete;
     Scheduler &operator=(const Scheduler &) = delete;
 
-    void submit(Generator *g);
+    // A new request for `loop` (the scheduler owns it until withdraw()).
+    Request *submit(TokenLoop *loop, std::vector<llama_token> prompt);
     // Blocks (GIL released by the caller) until the scheduler holds no
-    // reference to `g`; a running request ends as cancelled.
-    void withdraw(Generator *g);
+    // reference to `r`, then frees it; a running request ends as cancelled.
+    void withdraw(Request *r);
 
     // Forget what idle sequences hold (running requests keep theirs); done by
     // the scheduler thread between steps, this waits for it.
@@ -49,11 +87,11 @@ class Scheduler {
     std::mutex &mutex() { return mutex_; }
 
   private:
-    // One sequence's tokens in a step's batch.  `g` is null for a
+    // One sequence's tokens in a step's batch.  `r` is null for a
     // placeholder: a token put in an idle sequence between two busy ones and
     // removed right after the decode (see plan_step_locked).
     struct Entry {
-        Generator *g;
+        Request *r;
         Slot *slot;
         size_t first, count;  // its tokens in the batch
         bool sample;          // logits at its last token, to sample from
@@ -63,8 +101,9 @@ class Scheduler {
     std::vector<Entry> plan_step_locked();
     void admit_locked();
     Slot *choose_slot(const std::vector<llama_token> &prompt);
-    void retire_locked(Generator *g);
-    bool share_prefix_locked(Generator *g);
+    void retire_locked(Request *r);
+    bool share_prefix_locked(Request *r);
+    void prefilled(Request *r, size_t count);
 
     // Shorter shared beginnings are decoded again rather than copied.
     static constexpr size_t kMinSharedTokens = 8;
@@ -74,9 +113,10 @@ class Scheduler {
     std::mutex mutex_;
     std::condition_variable work_cv_;
     std::condition_variable gone_cv_;
-    std::deque<Generator *> waiting_;
-    std::vector<Generator *> active_;
-    std::vector<Generator *> leaving_;
+    std::vector<std::unique_ptr<Request>> requests_;  // every request not yet withdrawn
+    std::deque<Request *> waiting_;
+    std::vector<Request *> active_;
+    std::vector<Request *> leaving_;
     bool stop_ = false;
     bool clear_requested_ = false;
     std::thread thread_;

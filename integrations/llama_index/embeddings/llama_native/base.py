@@ -19,13 +19,36 @@ class LlamaCPPEmbedding(BaseEmbedding):
     The model loads on first use with an embedding context of its own and is
     shared with every instance of the same file and parameters.
 
-    Example::
+    Setup:
+        ``pip install 'llama-native[llama-index]'`` and a GGUF embedding model.
 
-        >>> from llama_index.embeddings.llama_native import LlamaCPPEmbedding
-        >>> from llama_native.testing import synthetic_model_path
-        >>> emb = LlamaCPPEmbedding(model_path=str(synthetic_model_path()))
-        >>> len(emb.get_text_embedding_batch(["a", "b"])), len(emb.get_query_embedding("c")) > 0
-        (2, True)
+    Key init args:
+        model_path: Optional[str]
+            The GGUF file (default ``$LLAMA_NATIVE_MODEL_PATH``).
+        n_ctx: int
+            Context size per input (512).
+        normalize: bool
+            Unit vectors (True).
+
+    Instantiate:
+        .. code-block:: python
+
+            >>> from llama_index.embeddings.llama_native import LlamaCPPEmbedding
+            >>> from llama_native.testing import synthetic_model_path
+            >>> emb = LlamaCPPEmbedding(model_path=str(synthetic_model_path()))
+
+    Embed:
+        .. code-block:: python
+
+            >>> len(emb.get_text_embedding_batch(["a", "b"])), len(emb.get_query_embedding("c")) > 0
+            (2, True)
+
+    Async:
+        .. code-block:: python
+
+            >>> import asyncio
+            >>> asyncio.run(emb.aget_query_embedding("c")) == emb.get_query_embedding("c")
+            True
     """
 
     model_path: str | None = Field(

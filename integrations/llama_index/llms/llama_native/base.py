@@ -50,15 +50,83 @@ class LlamaCPP(FunctionCallingLLM):
     is given.  Tools and ``structured_predict`` are constrained by grammars
     built from the tools' and output class's JSON schemas.
 
-    Example::
+    Setup:
+        ``pip install 'llama-native[llama-index]'`` and a GGUF file (``model_path=`` or
+        ``$LLAMA_NATIVE_MODEL_PATH``).
 
-        >>> from llama_index.llms.llama_native import LlamaCPP
-        >>> from llama_index.core.llms import ChatMessage
-        >>> from llama_native.testing import synthetic_model_path
-        >>> llm = LlamaCPP(model_path=str(synthetic_model_path()), context_window=512, max_new_tokens=8)
-        >>> reply = llm.chat([ChatMessage(role="user", content="Hello")])
-        >>> reply.message.role.value, llm.metadata.context_window, llm.metadata.is_function_calling_model
-        ('assistant', 512, True)
+    Key init args — completion params:
+        temperature: float
+            Sampling temperature (0.1).
+        max_new_tokens: int
+            Most tokens to generate (256).
+        generate_kwargs: dict
+            Further sampling arguments for every call (``top_p``, ``stop``, ``json_whitespace``, ...).
+
+    Key init args — client params:
+        model_path: Optional[str]
+            The GGUF file.
+        context_window: int
+            Context size in tokens (n_ctx).
+        n_parallel: int
+            Sequences decoded together for concurrent async calls.
+        model_kwargs: dict
+            Further :class:`llama_native.Llama` arguments (``n_threads``, ``n_gpu_layers``, ...).
+
+    Instantiate:
+        .. code-block:: python
+
+            >>> from llama_index.llms.llama_native import LlamaCPP
+            >>> from llama_index.core.llms import ChatMessage
+            >>> from llama_native.testing import synthetic_model_path
+            >>> path = str(synthetic_model_path())
+            >>> llm = LlamaCPP(model_path=path, context_window=512, max_new_tokens=8, temperature=0)
+
+    Invoke:
+        .. code-block:: python
+
+            >>> reply = llm.chat([ChatMessage(role="user", content="Hello")])
+            >>> reply.message.role.value, llm.metadata.context_window, llm.metadata.is_function_calling_model
+            ('assistant', 512, True)
+
+    Stream:
+        .. code-block:: python
+
+            >>> last = None
+            >>> for last in llm.stream_chat([ChatMessage(role="user", content="Hello")]):
+            ...     pass
+            >>> last.message.content == reply.message.content  # greedy: the same text
+            True
+
+    Async:
+        .. code-block:: python
+
+            >>> import asyncio
+            >>> answer = asyncio.run(llm.achat([ChatMessage(role="user", content="Hello")]))
+            >>> answer.message.content == reply.message.content
+            True
+
+    Structured output:
+        .. code-block:: python
+
+            >>> from pydantic import BaseModel
+            >>> from llama_index.core.prompts import PromptTemplate
+            >>> class Answer(BaseModel):
+            ...     ok: bool
+            >>> type(llm.structured_predict(Answer, PromptTemplate("Is it?"), llm_kwargs={"max_tokens": 200})).__name__
+            'Answer'
+
+    Tool calling:
+        .. code-block:: python
+
+            >>> from llama_index.core.tools import FunctionTool
+            >>> def multiply(a: int, b: int) -> int:
+            ...     '''Multiply two integers.'''
+            ...     return a * b
+            >>> response = llm.chat_with_tools([FunctionTool.from_defaults(fn=multiply)], user_msg="6 times 7?",
+            ...                                tool_required=True, max_tokens=64)
+            >>> calls = llm.get_tool_calls_from_response(response, error_on_no_tool_call=False)
+            >>> [c.tool_name for c in calls] in ([], ["multiply"])
+            True
     """
 
     model_url: str | None = Field(default=None, description="Not supported: llama-native never downloads models.")

@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field, StringConstraints, ValidationError
 from llama_index.embeddings.llama_native import LlamaCPPEmbedding
 from llama_index.llms.llama_native import LlamaCPP
 
-from conftest import ENV_MODEL, MODEL_KINDS, model_path_for
+from helpers import ENV_MODEL, MODEL_KINDS, model_path_for
 
 Short = Annotated[str, StringConstraints(max_length=10)]
 SEEDS = [1, 2, 3, 4]

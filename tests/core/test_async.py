@@ -9,7 +9,7 @@ import pytest
 
 from llama_native import Llama
 from llama_native.testing import bench_model_path
-from conftest import ENV_MODEL, no_eog_bias
+from helpers import ENV_MODEL, no_eog_bias
 
 MESSAGES = [{"role": "user", "content": "Count to ten."}]
 
@@ -63,8 +63,7 @@ def test_async_stream_yields_deltas_and_equals_sync(slow_llm: Llama) -> None:
 
 
 def _generated_so_far(llm: Llama) -> int:
-    with llm._active_lock:
-        return sum(g.n_generated for g, _ in llm._active)
+    return sum(g.n_generated for g in llm._generations.loops())
 
 
 def test_breaking_out_of_a_stream_stops_generation(slow_llm: Llama) -> None:
@@ -81,7 +80,7 @@ def test_breaking_out_of_a_stream_stops_generation(slow_llm: Llama) -> None:
         return n
 
     asyncio.run(main())
-    assert not slow_llm._active  # generation ended and released the context
+    assert not slow_llm._generations.loops()  # generation ended and released the context
     out = slow_llm.create_completion("Next caller", max_tokens=2, temperature=0)
     assert out["usage"]["completion_tokens"] <= 2
 
@@ -100,7 +99,7 @@ def test_cancelling_a_task_stops_generation_within_a_token(slow_llm: Llama) -> N
 
     running = asyncio.run(main())
     assert 0 < running < 400
-    assert not slow_llm._active
+    assert not slow_llm._generations.loops()
     assert slow_llm.create_completion("Again", max_tokens=1)["usage"]["completion_tokens"] <= 1
 
 

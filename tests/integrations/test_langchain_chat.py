@@ -26,7 +26,7 @@ from typing_extensions import TypedDict
 from langchain_llama_native import ChatLlamaCpp
 from llama_native.model_pool import loaded_models
 
-from conftest import MODEL_KINDS, model_path_for
+from helpers import MODEL_KINDS, model_path_for
 
 SEEDS = [1, 2, 3, 4]
 Short = Annotated[str, StringConstraints(max_length=10)]

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from llama_native import Llama, LlamaDiskCache, LlamaRAMCache
 
-from conftest import model_path_for
+from helpers import model_path_for
 
 
 class Person(BaseModel):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from llama_native import Llama, LlamaPromptLookupDecoding, PromptLookupDecoding
-from conftest import ENV_MODEL
+from helpers import ENV_MODEL
 
 PROMPTS = ["a b c a b c a b c a b", "The cat sat on the mat. The cat sat on the", "1 2 3 4 1 2 3 4 1 2"]
 

@@ -9,15 +9,14 @@ of each file's schemas convert.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from schema_evaluation import evaluate_file, load_records  # noqa: E402  (the harness lives in bench/)
+from helpers import REPO
+from schema_evaluation import evaluate_file, load_records  # the harness lives in bench/ (on pytest's pythonpath)
 
-SCHEMAS = Path(os.environ.get("LLAMA_NATIVE_SCHEMAS", Path(__file__).resolve().parents[2] / "shared" / "schemas"))
+SCHEMAS = Path(os.environ.get("LLAMA_NATIVE_SCHEMAS", REPO.parent / "shared" / "schemas"))
 FILES = sorted(SCHEMAS.glob("*.jsonl")) if SCHEMAS.is_dir() else []
 
 

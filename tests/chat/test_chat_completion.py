@@ -10,7 +10,7 @@ import pytest
 
 from llama_native import Llama, SchemaValidationError
 
-from conftest import no_eog_bias
+from helpers import no_eog_bias
 
 MESSAGES = [{"role": "system", "content": "You extract data."}, {"role": "user", "content": "Jason is 30 years old."}]
 PERSON = {"type": "object", "properties": {"name": {"type": "string", "maxLength": 8}, "age": {"type": "integer", "minimum": 0, "maximum": 120}},

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, Field
 
 from llama_native import Llama, LlamaGrammar, SchemaValidationError, object_from_schema, schema_system_prompt
-from conftest import ENV_MODEL
+from helpers import ENV_MODEL
 
 needs_real_model = pytest.mark.skipif(
     ENV_MODEL is None,

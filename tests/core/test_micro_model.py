@@ -22,9 +22,8 @@ import llama_native
 from llama_native import MICRO_MODEL_PATH, Llama, default_model_path
 from llama_native.chat.templates import Jinja2ChatFormatter
 
-from conftest import ENV_MODEL
+from helpers import ENV_MODEL, REPO
 
-REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "training"))
 import micro_data  # noqa: E402
 

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from llama_native import Llama
-from conftest import no_eog_bias
+from helpers import no_eog_bias
 
 PROMPT = "List some numbers:"
 

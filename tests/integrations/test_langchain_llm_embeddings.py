@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from langchain_llama_native import LlamaCpp, LlamaCppEmbeddings
 from llama_native import Llama
 
-from conftest import MODEL_KINDS, model_path_for
+from helpers import MODEL_KINDS, model_path_for
 
 
 @pytest.fixture(scope="module", params=MODEL_KINDS)

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from llama_native import Llama, LlamaGrammar, _llguidance
 from llama_native.schema import SchemaValidationError
 
-from conftest import MODEL_KINDS, model_path_for
+from helpers import MODEL_KINDS, model_path_for
 
 pytestmark = pytest.mark.skipif(
     not _llguidance.available(), reason=f"llguidance is not installed: {_llguidance.unavailable_reason()}"

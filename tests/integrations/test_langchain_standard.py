@@ -22,7 +22,7 @@ from langchain_llama_native import MODEL_PATH_ENV, ChatLlamaCpp, LlamaCppEmbeddi
 from llama_native import MICRO_MODEL_PATH
 from llama_native.testing import SMOLLM2_MISSING, real_tokenizer_model_path, smollm2_model_path
 
-from conftest import ENV_MODEL
+from helpers import ENV_MODEL
 
 CHAT_MODEL = ENV_MODEL or MICRO_MODEL_PATH
 OTHER_MODEL = real_tokenizer_model_path("phi-3")

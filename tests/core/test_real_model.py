@@ -9,7 +9,6 @@ copied right, and forced tool calls that always complete.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import List
 
@@ -18,10 +17,9 @@ from pydantic import BaseModel
 
 from llama_native import Llama
 
-from conftest import ENV_MODEL
+from helpers import ENV_MODEL
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from extraction_items import ITEMS, Person, is_right, messages_for  # noqa: E402
+from extraction_items import ITEMS, Person, is_right, messages_for  # bench/ is on pytest's pythonpath
 
 PEOPLE = [item for item in ITEMS if item[0] is Person]
 ON_SMOLLM2 = ENV_MODEL is None  # the figures below were measured on SmolLM2; a user's model is only held to validity

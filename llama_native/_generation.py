@@ -1,0 +1,213 @@
+"""One generation on a context: the token loop's chunks, prompt caches, and the OpenAI-shaped stream.
+
+``Llama.create_completion`` decides what to generate; this module runs it:
+``run_token_loop`` drives a native ``TokenLoop`` (superseding a stream the
+same thread left suspended, restoring and saving prompt-cache states,
+recording counters), and ``stream_completion`` turns its chunks into
+``text_completion`` chunks.
+
+Example::
+
+    >>> from llama_native._generation import completion_usage
+    >>> completion_usage(5, 3, cached_tokens=2)["total_tokens"]
+    8
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any, Literal, cast
+
+from . import _native
+from ._threads import ActiveGenerations
+from .cache import BaseLlamaCache, LlamaState, common_prefix
+from .llama_types import Completion, CompletionChunk, CompletionUsage
+from .schema import JsonSchemaGrammar, SchemaValidationError
+
+
+def run_token_loop(
+    ctx: _native.Context,
+    generations: ActiveGenerations,
+    cache: BaseLlamaCache | None,
+    prompt_tokens: list[int],
+    sampling: _native.SamplingParams,
+    gen: _native.GenerationParams,
+    stats: dict[str, int] | None,
+    end_check: Callable[[str], bool] | None,
+    whole: bool,
+    record: Callable[[dict[str, Any]], None],
+) -> Iterator[_native.Chunk]:
+    """Chunks of one generation; ``stats["cached_tokens"]`` is set once the prompt is decoded.
+
+    ``end_check(text)`` vets the completion whenever a token would
+    complete the grammar's value; a refused token is never sampled.
+    ``whole``: the caller does not stream, so on a parallel context the
+    generation arrives as one chunk (this thread is woken once, not at
+    every step of the shared batch).  ``record(counters)`` receives the
+    generation's counters when it ends (``Llama.last_generation_stats``).
+    """
+    me = threading.get_ident()
+    # A stream that this same thread left suspended can never be resumed
+    # while this thread waits for the context: supersede it (it ends with
+    # no more text) instead of deadlocking.  A parallel context runs both
+    # side by side.
+    stale = [] if ctx.parallel else generations.of_thread(me)
+    for generator in stale:
+        generator.close()
+    if cache is not None:
+        restore_from_cache(ctx, cache, prompt_tokens)
+    try:
+        generator = _native.TokenLoop(ctx, prompt_tokens, sampling, gen)
+    except IndexError as exc:
+        raise ValueError(str(exc)) from None
+    if end_check is not None:
+        generator.set_end_check(end_check)
+    entry = generations.add(generator, me)
+    if stats is not None:
+        stats["cached_tokens"] = generator.n_reused_tokens
+    try:
+        while True:
+            try:
+                chunk = generator.next(whole)
+            except _native.NoValidContinuation as exc:
+                raise SchemaValidationError(str(exc), generator.text) from None
+            if chunk is None:
+                break
+            if stats is not None:  # a parallel context reads the prompt after the constructor returns
+                stats["cached_tokens"] = generator.n_reused_tokens
+            yield chunk
+            if generator.finished:
+                break
+    finally:
+        generator.close()
+        generations.remove(entry)
+        if cache is not None:
+            data, tokens = ctx.save_state()
+            if tokens:
+                cache.store(LlamaState(tuple(tokens), data))
+        record(
+            {
+                "prompt_tokens": generator.n_prompt_tokens,
+                "cached_tokens": generator.n_reused_tokens,
+                "generated_tokens": generator.n_generated,
+                "decode_calls": generator.n_decode_calls,
+                "drafted_tokens": generator.n_drafted,
+                "accepted_draft_tokens": generator.n_draft_accepted,
+                "grammar_resamples": generator.grammar_resamples,
+                "grammar_engine": generator.grammar_engine,
+            }
+        )
+
+
+def restore_from_cache(ctx: _native.Context, cache: BaseLlamaCache, prompt_tokens: list[int]) -> None:
+    """Load the cached state sharing the longest prefix with the prompt, when it beats the live KV."""
+    live = common_prefix(ctx.cached_tokens(), prompt_tokens)
+    found, state = cache.lookup(prompt_tokens)
+    if state is not None and found > live:
+        try:
+            ctx.load_state(state.data, list(state.tokens))
+        except ValueError:
+            pass  # a state from another model or context size: evaluate the prompt instead
+
+
+def stream_completion(
+    chunks: Iterator[_native.Chunk],
+    n_prompt: int,
+    prefix: str,
+    completion_id: str,
+    created: int,
+    model_name: str,
+    validator: JsonSchemaGrammar | None,
+    stats: dict[str, int],
+) -> Iterator[CompletionChunk]:
+    def make(text: str, finish_reason: str | None) -> CompletionChunk:
+        return {
+            "id": completion_id,
+            "object": "text_completion",
+            "created": created,
+            "model": model_name,
+            "choices": [{"text": text, "index": 0, "logprobs": None, "finish_reason": finish_name(finish_reason)}],
+        }
+
+    n_generated = 0
+    texts: list[str] = []
+    try:
+        if prefix:
+            yield make(prefix, None)
+        for chunk in chunks:
+            n_generated += len(chunk.tokens)
+            texts.append(chunk.text)
+            if chunk.finish_reason:
+                if chunk.finish_reason == "cancelled":
+                    return
+                if chunk.text:
+                    yield make(chunk.text, None)
+                if validator is not None and chunk.finish_reason == "stop":
+                    validator.validate("".join(texts))  # raises SchemaValidationError
+                final = make("", chunk.finish_reason)
+                final["usage"] = completion_usage(n_prompt, n_generated, stats["cached_tokens"])
+                yield final
+                return
+            if chunk.text:
+                yield make(chunk.text, None)
+    finally:
+        chunks.close()  # type: ignore[attr-defined]
+
+
+def finish_name(reason: str | None) -> Literal["stop", "length", "cancelled"] | None:
+    """The native loop's finish reason, typed as the results name it (a failed loop raises instead)."""
+    return cast(Literal["stop", "length", "cancelled"] | None, reason)
+
+
+def completion_usage(prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0) -> CompletionUsage:
+    """OpenAI usage; ``prompt_tokens_details.cached_tokens`` counts prompt tokens reused from the KV cache."""
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+        "prompt_tokens_details": {"cached_tokens": cached_tokens},
+    }
+
+
+def completion_result(
+    chunks: Iterator[_native.Chunk],
+    n_prompt: int,
+    prefix: str,
+    model_name: str,
+    validator: JsonSchemaGrammar | None,
+    stats: dict[str, int],
+    stream: bool,
+) -> Completion | Iterator[CompletionChunk]:
+    """A generation's chunks as one ``text_completion`` dict, or as streamed chunks with ``stream``.
+
+    ``prefix`` (the echoed prompt) comes first; a completed output under a
+    schema is validated once more (``SchemaValidationError``).
+    """
+    completion_id = f"cmpl-{uuid.uuid4()}"
+    created = int(time.time())
+    if stream:
+        return stream_completion(chunks, n_prompt, prefix, completion_id, created, model_name, validator, stats)
+    texts = [prefix]
+    n_generated = 0
+    finish_reason = "length"
+    for chunk in chunks:
+        texts.append(chunk.text)
+        n_generated += len(chunk.tokens)
+        if chunk.finish_reason:
+            finish_reason = chunk.finish_reason
+    if validator is not None and finish_reason == "stop":
+        validator.validate("".join(texts[1:]))  # raises SchemaValidationError
+    completion: Completion = {
+        "id": completion_id,
+        "object": "text_completion",
+        "created": created,
+        "model": model_name,
+        "choices": [
+            {"text": "".join(texts), "index": 0, "logprobs": None, "finish_reason": finish_name(finish_reason)}
+        ],
+        "usage": completion_usage(n_prompt, n_generated, stats["cached_tokens"]),
+    }
+    return completion
