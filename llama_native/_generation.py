@@ -123,6 +123,12 @@ def stream_completion(
     validator: JsonSchemaGrammar | None,
     stats: dict[str, int],
 ) -> Iterator[CompletionChunk]:
+    """``text_completion`` chunks of a generation: text as it comes, then the finish reason with ``usage``.
+
+    A cancelled generation ends the stream without a final chunk; a
+    completed output under a schema is validated before the last chunk.
+    """
+
     def make(text: str, finish_reason: str | None) -> CompletionChunk:
         return {
             "id": completion_id,

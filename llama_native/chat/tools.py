@@ -80,6 +80,12 @@ def _parameters(function: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
+def _call_validator(functions: list[dict[str, Any]]) -> Callable[[dict[str, Any]], bool]:
+    """``valid(call)``: the call names one of ``functions`` and its arguments validate against its parameters."""
+    validators = {f["name"]: make_validator(_parameters(f)) for f in functions}
+    return lambda call: call["name"] in validators and validators[call["name"]].is_valid(call["arguments"])
+
+
 def _rewrite_refs(value: Any, prefix: str) -> Any:
     if isinstance(value, dict):
         out = {}
@@ -223,16 +229,14 @@ class ToolCallFormat:
 
         Used for the keywords the grammar relaxes.
         """
-        validators = {f["name"]: make_validator(_parameters(f)) for f in functions}
+        valid = _call_validator(functions)
 
         def check(text: str) -> bool:
             try:
                 _, calls = self.parse(text)
             except ValueError:
                 return False
-            return bool(calls) and all(
-                c["name"] in validators and validators[c["name"]].is_valid(c["arguments"]) for c in calls
-            )
+            return bool(calls) and all(valid(c) for c in calls)
 
         return check
 
@@ -289,8 +293,8 @@ class ToolCallFormat:
 
     def valid_calls(self, calls: list[dict[str, Any]], functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The calls that name one of ``functions`` and whose arguments validate against its parameters."""
-        validators = {f["name"]: make_validator(_parameters(f)) for f in functions}
-        return [c for c in calls if c["name"] in validators and validators[c["name"]].is_valid(c["arguments"])]
+        valid = _call_validator(functions)
+        return [c for c in calls if valid(c)]
 
     def openai_tool_calls(self, calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Parsed calls as OpenAI ``tool_calls`` (arguments as a JSON string, with ids)."""

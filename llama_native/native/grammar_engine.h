@@ -34,10 +34,12 @@ class GrammarEngine {
     // tokens stay only where the output may end).
     virtual void apply(llama_token_data_array &candidates) = 0;
     // The allowed tokens as a bitmask (bit t of word t/32, end tokens not
-    // included) when the engine computes one, else nullptr; `accepting()`
-    // says whether the end tokens are allowed alongside it.
-    virtual const uint32_t *bitmask() { return nullptr; }
-    virtual bool accepting() = 0;
+    // included) when the engine computes one, else nullptr; `end_allowed` is
+    // set to whether the end tokens are allowed alongside it.
+    virtual const uint32_t *bitmask(bool &end_allowed) {
+        end_allowed = false;
+        return nullptr;
+    }
     // Record a chosen token.
     virtual void accept(llama_token token) = 0;
     // True when `token` (which the grammar allows) completes the value:

@@ -67,13 +67,6 @@ class GbnfEngine final : public GrammarEngine {
 
     void apply(llama_token_data_array &candidates) override { llama_grammar_apply_impl(*grammar_, &candidates); }
 
-    bool accepting() override {
-        if (grammar_->awaiting_trigger) return true;
-        for (const auto &stack : grammar_->stacks)
-            if (stack.empty()) return true;
-        return false;
-    }
-
     void accept(llama_token token) override { llama_grammar_accept_impl(*grammar_, token); }
 
     // Try the token on a copy of the parse state, then restore it.

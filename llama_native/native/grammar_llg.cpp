@@ -35,11 +35,11 @@ class LlgEngine final : public GrammarEngine {
         const bool by_id = n == (size_t)model_.n_vocab() && n > 0 && candidates.data[0].id == 0 &&
                            candidates.data[n - 1].id == (llama_token)(n - 1);
         if (by_id) {  // the whole vocabulary in id order (what the sampler passes)
-            std::vector<float> kept;
-            for (llama_token t : eog) kept.push_back(candidates.data[t].logit);
+            kept_.clear();
+            for (llama_token t : eog) kept_.push_back(candidates.data[t].logit);
             for (size_t i = 0; i < n; ++i)
                 if (!bit((llama_token)i)) candidates.data[i].logit = -INFINITY;
-            for (size_t k = 0; k < eog.size(); ++k) candidates.data[eog[k]].logit = end_ok ? kept[k] : -INFINITY;
+            for (size_t k = 0; k < eog.size(); ++k) candidates.data[eog[k]].logit = end_ok ? kept_[k] : -INFINITY;
             return;
         }
         for (size_t i = 0; i < n; ++i) {
@@ -49,8 +49,10 @@ class LlgEngine final : public GrammarEngine {
         }
     }
 
-    const uint32_t *bitmask() override { return constraint_.mask().data(); }
-    bool accepting() override { return constraint_.accepting(); }
+    const uint32_t *bitmask(bool &end_allowed) override {
+        end_allowed = constraint_.accepting();
+        return constraint_.mask().data();
+    }
 
     void accept(llama_token token) override {
         if (!model_.is_eog(token)) constraint_.consume(token);
@@ -81,6 +83,7 @@ class LlgEngine final : public GrammarEngine {
   private:
     const Model &model_;
     LlgConstraint constraint_;
+    std::vector<float> kept_;  // scratch for apply(): the end tokens' logits
 };
 
 }  // namespace

@@ -1,7 +1,6 @@
 // Sampler chain construction and grammar-checked sampling.
 #include "sampling.h"
 
-
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -124,7 +123,6 @@ llama_token Sampler::sample(llama_context *ctx, int idx) {
     return resample(logits, id, allowed);
 }
 
-
 // The first choice was rejected (by the grammar, or by the end check when
 // `allowed`): mask the whole vocabulary with the grammar engine once and
 // choose again, less each token the end check refuses.  llguidance's mask
@@ -133,8 +131,8 @@ llama_token Sampler::resample(const float *logits, llama_token id, bool allowed)
     ++resamples_;
     refused_.clear();
     if (allowed) refused_.push_back(id);
-    const uint32_t *mask = grammar_->bitmask();  // llguidance's; GBNF masks candidates instead
-    const bool end_ok = mask && grammar_->accepting();
+    bool end_ok = false;
+    const uint32_t *mask = grammar_->bitmask(end_ok);  // llguidance's; GBNF masks candidates instead
     for (;;) {
         const bool any = greedy_ && mask ? greedy_choice(logits, mask, end_ok, id) : choose_masked(logits, id);
         if (!any) {

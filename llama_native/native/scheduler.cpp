@@ -42,7 +42,6 @@ Request *Scheduler::submit(TokenLoop *loop, std::vector<llama_token> prompt) {
 void Scheduler::withdraw(Request *r) {
     std::unique_lock<std::mutex> lock(mutex_);
     if (!r->gone) {
-        r->leaving = true;
         leaving_.push_back(r);
         work_cv_.notify_all();
         gone_cv_.wait(lock, [r] { return r->gone; });

@@ -15,6 +15,7 @@
 
 #include <llama.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -46,26 +47,27 @@ enum class Phase {
 // One request on a parallel context, owned by the scheduler from submit()
 // until withdraw() returns.  Who may touch what:
 // - `loop`, `prompt`: fixed at submit.
-// - `phase`, `slot`, `prefill_pos`: the scheduler thread only.  It writes
-//   them under the mutex while the request waits or is admitted, and during a
-//   step (with the mutex released) while the request is active.  No other
-//   thread reads them.
-// - `ready`, `ready_cv`, `leaving`, `gone`: under the mutex, both threads.
-// - `error`: written by the scheduler thread before `phase` becomes Done
-//   (under the mutex); the consumer reads it only after seeing Done.
+// - `slot`, `prefill_pos`: the scheduler thread only.  It writes them under
+//   the mutex while the request waits or is admitted, and during a step (with
+//   the mutex released) while the request is active.  No other thread reads them.
+// - `phase`: written by the scheduler thread only, during a step too (Prefill
+//   to Decoding); the consumer reads it under the mutex to see Done, which the
+//   scheduler sets under the mutex.  Atomic, as it is read while a step runs.
+// - `ready`, `ready_cv`, `gone`: under the mutex, both threads.
+// - `error`: written by the scheduler thread before `phase` becomes Done; the
+//   consumer reads it only after seeing Done.
 struct Request {
     Request(TokenLoop *loop_, std::vector<llama_token> prompt_) : loop(loop_), prompt(std::move(prompt_)) {}
 
     TokenLoop *const loop;
     const std::vector<llama_token> prompt;
-    Phase phase = Phase::Waiting;
+    std::atomic<Phase> phase{Phase::Waiting};
     Slot *slot = nullptr;
     size_t prefill_pos = 0;  // prompt tokens in the slot's KV cache
     std::deque<Chunk> ready;  // chunks for the consumer, in order
     std::condition_variable ready_cv;
     std::exception_ptr error;
-    bool leaving = false;  // the consumer asked to leave (withdraw)
-    bool gone = false;     // the scheduler holds no reference any more
+    bool gone = false;  // the scheduler holds no reference any more (withdraw may free it)
 };
 
 class Scheduler {
