@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import List
+from typing import Any, List
 
 import pytest
 from pydantic import BaseModel
@@ -66,13 +66,29 @@ def test_default_json_is_the_models_own_style_and_copies_values(real_llm: Llama)
         assert right["free"] >= 9 and right["free"] > right["compact"], right
 
 
-def test_every_structured_path_uses_the_free_default(real_llm: Llama, real_model_path: Path) -> None:
-    """LangChain, LlamaIndex and instructor reach the same grammar as the chat API: the same greedy object."""
+def test_every_structured_path_uses_the_free_default(
+    real_llm: Llama, real_model_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LangChain, LlamaIndex and instructor reach the same grammar as the chat API: the same greedy object.
+
+    Every path ends in ``Llama.create_completion``; a spy there records the
+    whitespace mode of each schema grammar it is given.
+    """
     import instructor
     from langchain_llama_native import ChatLlamaCpp
     from llama_index.core.prompts import PromptTemplate
     from llama_index.llms.llama_native import LlamaCPP
 
+    modes: list[str] = []
+    complete = Llama.create_completion
+
+    def spy(self: Llama, *args: Any, **kwargs: Any) -> Any:
+        grammar = kwargs.get("grammar")
+        if grammar is not None and grammar.json_schema is not None:
+            modes.append(grammar.json_schema.whitespace)
+        return complete(self, *args, **kwargs)
+
+    monkeypatch.setattr(Llama, "create_completion", spy)
     cls, text, _ = PEOPLE[0]
     raw = real_llm.create_chat_completion(messages_for(text), response_format=cls, temperature=0, max_tokens=200)
     reference = cls.model_validate_json(raw["choices"][0]["message"]["content"])
@@ -90,6 +106,7 @@ def test_every_structured_path_uses_the_free_default(real_llm: Llama, real_model
     expected = cls.model_validate_json(real_llm.create_chat_completion(
         [{"role": "user", "content": text}], response_format=cls, temperature=0, max_tokens=200)["choices"][0]["message"]["content"])
     assert index_llm.structured_predict(cls, prompt) == expected
+    assert modes == ["free"] * 5  # raw, LangChain, instructor, the LlamaIndex reference, LlamaIndex
 
 
 @pytest.mark.parametrize("tool_choice", ["any", "Weather"])
