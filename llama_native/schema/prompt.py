@@ -23,8 +23,8 @@ from typing import Any
 
 import jsonref
 
-from .converter import resolve_refs
 from .inputs import to_json_schema
+from .refs import resolve_refs
 
 PROMPT_PREFIX = "Generate JSON output in the following format: "
 

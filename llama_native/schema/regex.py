@@ -167,6 +167,7 @@ def _anchored_alternative(items: list, tr: _Translator) -> str:
     return " ".join(parts)
 
 
+@functools.lru_cache(maxsize=4096)  # the normaliser checks a pattern, the emitter writes it
 def pattern_to_gbnf(pattern: str) -> tuple[str, bool]:
     """GBNF for the *contents* of a JSON string matching ``pattern`` (no quotes).
 
@@ -208,6 +209,7 @@ def _single_class(node: tuple[Any, Any]) -> Ranges:
     raise UnsupportedPattern("not a single character class")
 
 
+@functools.lru_cache(maxsize=4096)
 def pattern_with_length(pattern: str, min_len: int, max_len: int | None) -> str | None:
     """GBNF for strings matching ``pattern`` whose length is in [min_len, max_len], or None.
 

@@ -12,8 +12,9 @@ from typing import Any
 
 import jsonref
 
-from .converter import merge_all_of, resolve_refs
+from .all_of import merge_all_of
 from .gbnf import normalize_numbers as _normalize
+from .refs import resolve_refs
 
 
 class SchemaValidationError(ValueError):

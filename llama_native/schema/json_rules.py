@@ -1,0 +1,85 @@
+"""The fixed GBNF of JSON: whitespace modes, primitive values, and string formats.
+
+Example::
+
+    >>> from llama_native import LlamaGrammar
+    >>> from llama_native.schema.json_rules import FORMAT_RULES
+    >>> grammar = LlamaGrammar('root ::= ' + FORMAT_RULES["date"])
+    >>> grammar.accepts("2026-02-28"), grammar.accepts("2026-02-30")
+    (True, False)
+"""
+
+from __future__ import annotations
+
+from .gbnf import NOT_CHARACTERS
+
+WHITESPACE_MODES = ("free", "compact", "pretty")
+#: The default: the model chooses its whitespace, bounded (see :data:`SPACE_RULES`).
+DEFAULT_WHITESPACE = "free"
+#: What may stand between JSON tokens in each mode.  ``free`` is llama.cpp's own
+#: rule (nothing, a space, or one or two newlines with up to 20 spaces or tabs):
+#: real models write ``{"age": 41}`` or pretty-printed JSON and copy values worse
+#: when forced out of that habit.  ``compact`` allows nothing (fewest tokens; what
+#: the embedded micro model was trained on); ``pretty`` a space or one newline
+#: with up to 40 spaces.  A declared key is always followed directly by ``":"``
+#: (no model writes ``"age" :``), so jump-forward still completes ``":`` after it.
+SPACE_RULES: dict[str, str] = {
+    "free": '| " " | "\\n"{1,2} [ \\t]{0,20}',
+    "compact": '""',
+    "pretty": '| " " | "\\n" [ ]{0,40}',
+}
+
+_CHAR = r'[^"\\\x7F\x00-\x1F\uD800-\uDFFF\U00110000-\U001FFFFF] | [\\] (["\\/bfnrt] | "u" [0-9a-fA-F]{4})'
+#: The rules of JSON values without constraints (and their parts).
+PRIMITIVE_RULES: dict[str, str] = {
+    "char": _CHAR,
+    "string": r'"\"" char* "\"" space',
+    "integral-part": "[0] | [1-9] [0-9]{0,19}",
+    "decimal-part": "[0-9]{1,20}",
+    # Numbers stay finite doubles: a positive exponent above 99 only after a
+    # single integral digit (the scientific notation every JSON encoder writes).
+    "exponent": '[eE] ("-" [0-9]{1,3} | "+"? [0-9]{1,2})',
+    "large-exponent": '[eE] "+"? ([12] [0-9] [0-9] | "30" [0-8])',
+    "number": '"-"? (integral-part ("." decimal-part)? exponent? | [1-9] ("." decimal-part)? large-exponent) space',
+    "integer": '"-"? integral-part space',
+    "boolean": '("true" | "false") space',
+    "null": '"null" space',
+    "value": "object | array | string | number | boolean | null",
+    "object": '"{" space ( string ":" space value ("," space string ":" space value)* )? "}" space',
+    "array": '"[" space ( value ("," space value)* )? "]" space',
+}
+#: The rules each primitive rule refers to.
+PRIMITIVE_DEPS: dict[str, tuple[str, ...]] = {
+    "string": ("char", "space"),
+    "number": ("integral-part", "decimal-part", "exponent", "large-exponent", "space"),
+    "integer": ("integral-part", "space"),
+    "boolean": ("space",),
+    "null": ("space",),
+    "value": ("object", "array", "string", "number", "boolean", "null"),
+    "object": ("string", "value", "space"),
+    "array": ("value", "space"),
+}
+
+# Formats: the *contents* of the string (without quotes).
+_DATE = (
+    '[0-9]{4} "-" ( ("0" [13578] | "1" [02]) "-" ("0" [1-9] | [12] [0-9] | "3" [01]) '
+    '| ("0" [469] | "11") "-" ("0" [1-9] | [12] [0-9] | "30") '
+    '| "02" "-" ("0" [1-9] | "1" [0-9] | "2" [0-9]) )'
+)
+_TIME = (
+    '([01] [0-9] | "2" [0-3]) ":" [0-5] [0-9] ":" ([0-5] [0-9] | "60") ( "." [0-9]{1,9} )? '
+    '( [zZ] | [+-] ( [01] [0-9] | "2" [0-3] ) ":" [0-5] [0-9] )'
+)
+_HOST_LABEL = "[a-zA-Z0-9] ([a-zA-Z0-9-]{0,61} [a-zA-Z0-9])?"
+#: String formats the grammar enforces: the contents of the string, without quotes.
+FORMAT_RULES: dict[str, str] = {
+    "date": _DATE,
+    "time": _TIME,
+    "date-time": f"{_DATE} [tT] {_TIME}",
+    "uuid": '[0-9a-fA-F]{8} "-" [0-9a-fA-F]{4} "-" [0-9a-fA-F]{4} "-" [0-9a-fA-F]{4} "-" [0-9a-fA-F]{12}',
+    # deliberately loose (a superset, validated afterwards) so no valid address is refused
+    "email": f'[^"\\\\\\x00-\\x20@{NOT_CHARACTERS}]+ "@" [^"\\\\\\x00-\\x20@{NOT_CHARACTERS}]+',
+    "uri": f'[a-zA-Z] [a-zA-Z0-9+.-]* ":" [^"\\\\\\x00-\\x20{NOT_CHARACTERS}]*',
+    "ipv4": ' "." '.join(['( "25" [0-5] | "2" [0-4] [0-9] | "1" [0-9] [0-9] | [1-9] [0-9] | [0-9] )'] * 4),
+    "hostname": f'{_HOST_LABEL} ("." {_HOST_LABEL})* "."?',
+}
