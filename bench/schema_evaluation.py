@@ -72,6 +72,76 @@ def evaluate_records(records: Iterable[dict], *, label: str = "") -> EvaluationS
     return stats
 
 
+#: ``$schema`` of each draft folder of the JSON Schema Test Suite.
+SUITE_DRAFTS = {
+    "draft4": "http://json-schema.org/draft-04/schema#",
+    "draft6": "http://json-schema.org/draft-06/schema#",
+    "draft7": "http://json-schema.org/draft-07/schema#",
+    "draft2019-09": "https://json-schema.org/draft/2019-09/schema",
+    "draft2020-12": "https://json-schema.org/draft/2020-12/schema",
+}
+#: Suite files whose instances are judged by what a generator cannot do, with the reason.
+SUITE_EXCLUDED = {
+    "refRemote.json": "references to other documents: nothing is fetched, the schema is refused",
+    "format.json": "format as an annotation only; llama-native asserts formats (a date must be a date)",
+}
+
+
+def json_schema_test_suite() -> Path:
+    """The JSON Schema Test Suite's ``tests`` folder, from the sdist of the installed ``jsonschema``.
+
+    The suite (json-schema-org/JSON-Schema-Test-Suite) ships inside that sdist;
+    ``pip download`` fetches it once into ``~/.cache/llama-native``.
+    """
+    import importlib.metadata
+    import subprocess
+    import sys
+    import tarfile
+    import tempfile
+
+    from llama_native.llama_cpp_source import cache_dir
+
+    version = importlib.metadata.version("jsonschema")
+    target = cache_dir() / f"json-schema-test-suite-{version}"
+    if not (target / "tests").is_dir():
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run(
+                [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
+                 "--dest", tmp, f"jsonschema=={version}"],
+                check=True,
+            )
+            (archive,) = Path(tmp).glob("jsonschema-*.tar.gz")
+            with tarfile.open(archive) as tar:
+                members = [m for m in tar.getmembers() if "/json/tests/" in m.name and m.isfile()]
+                tar.extractall(tmp, members=members, filter="data")
+            (unpacked,) = Path(tmp).glob("jsonschema-*/json")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            unpacked.rename(target)
+    return target / "tests"
+
+
+def suite_records(draft: str, tests_dir: Path | None = None) -> dict[str, list[dict]]:
+    """File name -> records (the JSONL layout) of one draft of the JSON Schema Test Suite.
+
+    The main folder and ``optional/format`` are used, less :data:`SUITE_EXCLUDED`;
+    each schema gets its draft's ``$schema`` so converter and validator read it alike.
+    """
+    folder = (tests_dir or json_schema_test_suite()) / draft
+    files = sorted(folder.glob("*.json")) + sorted((folder / "optional" / "format").glob("*.json"))
+    out: dict[str, list[dict]] = {}
+    for path in files:
+        if path.name in SUITE_EXCLUDED and path.parent == folder:
+            continue
+        records = []
+        for i, group in enumerate(json.loads(path.read_text(encoding="utf-8"))):
+            schema = group["schema"]
+            if isinstance(schema, dict) and "$schema" not in schema:
+                schema = {"$schema": SUITE_DRAFTS[draft], **schema}
+            records.append({"id": f"{i} {group['description']}", "schema": schema, "tests": group["tests"]})
+        out[str(path.relative_to(folder))] = records
+    return out
+
+
 def load_records(path: Path, limit: int | None = None) -> list[Any]:
     """The first ``limit`` records (all when None) of a JSONL file."""
     with open(path, encoding="utf-8") as handle:

@@ -81,6 +81,7 @@ class LlamaGrammar:
         whitespace: str = "free",
         strict: bool = False,
         additional_properties: bool | None = None,
+        key_order: str = "schema",
     ) -> LlamaGrammar:
         """Grammar of every JSON text that validates against ``json_schema``.
 
@@ -94,6 +95,8 @@ class LlamaGrammar:
         refuses them instead (``UnsupportedSchemaError``).  ``additional_properties``
         decides whether objects without that keyword allow extra keys (default:
         yes for a JSON Schema, as specified; no for a pydantic model or TypedDict).
+        ``key_order="any"`` accepts declared keys in any order, not only the
+        schema's (see :func:`llama_native.schema.compile_json_schema`).
 
         Example::
 
@@ -110,6 +113,7 @@ class LlamaGrammar:
             whitespace=whitespace,
             strict=strict,
             additional_properties=additional_properties,
+            key_order=key_order,
         )
         # keywords the grammar relaxes are checked wherever the value would end
         grammar = cls(compiled.gbnf, end_check=compiled.is_valid_text if compiled.needs_end_check else None)

@@ -13,7 +13,6 @@ Example::
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -29,7 +28,7 @@ from .converter import (
 )
 from .inputs import to_json_schema
 from .prompt import object_from_schema, schema_system_prompt
-from .validation import SchemaValidationError, make_validator, serialize_like_grammar, validate_text
+from .validation import SchemaValidationError, loads_unique, make_validator, serialize_like_grammar, validate_text
 
 __all__ = [
     "JsonSchemaGrammar",
@@ -71,7 +70,7 @@ class JsonSchemaGrammar:
     def is_valid_text(self, text: str) -> bool:
         """True if ``text`` parses as JSON that validates (never raises)."""
         try:
-            return bool(self._validator.is_valid(json.loads(text)))
+            return bool(self._validator.is_valid(loads_unique(text)))
         except (ValueError, ArithmeticError, RecursionError):  # not JSON, or e.g. multipleOf overflow
             return False
 
@@ -101,6 +100,7 @@ def compile_json_schema(
     whitespace: str = DEFAULT_WHITESPACE,
     strict: bool = False,
     additional_properties: bool | None = None,
+    key_order: str = "schema",
 ) -> JsonSchemaGrammar:
     """Compile ``schema`` (dict, JSON string, pydantic model, TypedDict, dataclass) to a grammar.
 
@@ -109,6 +109,12 @@ def compile_json_schema(
     the specification (extra keys allowed) and a schema made from a Python
     type (pydantic model, TypedDict, dataclass) allows only declared keys:
     pydantic drops extra keys anyway, and weak models stay on track.
+
+    ``key_order="schema"`` (default) keeps declared keys in the schema's order
+    (``prop_order`` first) and lets extra keys stand anywhere between them:
+    models copy the order they are shown, and jump-forward writes known keys
+    for them.  ``key_order="any"`` also accepts declared keys in any order;
+    the end check then holds ``required`` and refuses repeated keys.
     """
     resolved = to_json_schema(schema)
     if additional_properties is None:
@@ -119,6 +125,7 @@ def compile_json_schema(
         whitespace=whitespace,
         strict=strict,
         additional_properties=additional_properties,
+        key_order=key_order,
     )
     return JsonSchemaGrammar(
         resolved, result.gbnf, result.unenforced, list(prop_order) if prop_order else None, whitespace
@@ -132,6 +139,7 @@ def json_schema_to_gbnf(
     whitespace: str = DEFAULT_WHITESPACE,
     strict: bool = False,
     additional_properties: bool | None = None,
+    key_order: str = "schema",
 ) -> str:
     """GBNF text for ``schema``; keys in schema order unless ``prop_order`` says otherwise.
 
@@ -141,8 +149,14 @@ def json_schema_to_gbnf(
     they learned).  ``"compact"`` allows no whitespace; ``"pretty"`` a space
     or a newline with up to 40 spaces of indent.
     ``strict=True`` raises :class:`UnsupportedSchemaError` for a keyword the
-    grammar cannot enforce instead of relaxing it.
+    grammar cannot enforce instead of relaxing it.  ``key_order``: see
+    :func:`compile_json_schema`.
     """
     return compile_json_schema(
-        schema, prop_order=prop_order, whitespace=whitespace, strict=strict, additional_properties=additional_properties
+        schema,
+        prop_order=prop_order,
+        whitespace=whitespace,
+        strict=strict,
+        additional_properties=additional_properties,
+        key_order=key_order,
     ).gbnf

@@ -49,6 +49,9 @@ def merge_all_of(parts: list[Any], notes: KeywordNotes, pointer: str) -> dict[st
             raise UnsatisfiableSchemaError("allOf contains 'false'", "allOf", pointer)
         if not isinstance(part, dict):
             continue
+        if "additionalItems" in part and not isinstance(part.get("items"), list):
+            # additionalItems means something only beside an items list of the same schema
+            part = {k: v for k, v in part.items() if k != "additionalItems"}
         if "allOf" in part:
             part = dict(
                 merge_all_of(list(part["allOf"]), notes, pointer), **{k: v for k, v in part.items() if k != "allOf"}

@@ -93,6 +93,7 @@ def convert_schema(
     whitespace: str = DEFAULT_WHITESPACE,
     strict: bool = False,
     additional_properties: bool = True,
+    key_order: str = "schema",
 ) -> ConversionResult:
     """Convert a JSON Schema (a dict; see :func:`llama_native.schema.to_json_schema`) to GBNF.
 
@@ -100,12 +101,18 @@ def convert_schema(
     ``additionalProperties`` keyword allows: True (the specification) or
     False (only declared keys).  An object schema with neither
     ``properties`` nor ``patternProperties`` is free-form either way.
+    ``key_order`` is ``"schema"`` (declared keys in order, other keys anywhere
+    between them) or ``"any"``.
     """
     if whitespace not in WHITESPACE_MODES:
         raise ValueError(f"whitespace must be one of {WHITESPACE_MODES}, got {whitespace!r}")
     try:
         normalized = normalize_schema(
-            schema, prop_order=prop_order, strict=strict, additional_properties=additional_properties
+            schema,
+            prop_order=prop_order,
+            strict=strict,
+            additional_properties=additional_properties,
+            key_order=key_order,
         )
         gbnf = emit_gbnf(normalized, whitespace)
     except jsonref.JsonRefError as exc:

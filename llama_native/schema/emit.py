@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from .gbnf import complement, json_literal, json_string_chars, literal, normalize_ranges, repetition
+from .gbnf_limits import split_large_repetitions
 from .int_ranges import int_range_rule
 from .json_rules import FORMAT_RULES, PRIMITIVE_DEPS, PRIMITIVE_RULES, SPACE_RULES
 from .nodes import (
@@ -44,9 +45,8 @@ def emit_gbnf(schema: NormalizedSchema, whitespace: str) -> str:
     root = emitter.rule(schema.root, "root-value")
     emitter.primitive("space")
     emitter.rules.pop("root")
-    lines = [f"root ::= {_without_trailing_space(root, emitter.rules)}"]
-    lines += [f"{name} ::= {body}" for name, body in emitter.rules.items()]
-    return "\n".join(lines) + "\n"
+    rules = split_large_repetitions({"root": _without_trailing_space(root, emitter.rules), **emitter.rules})
+    return "".join(f"{name} ::= {body}\n" for name, body in rules.items())
 
 
 def example(schema: object) -> None:
@@ -150,7 +150,31 @@ class GbnfEmitter:
         root ::= ("\\"red\\"" | "3" | "null")
         root-value ::= ("\\"red\\"" | "3" | "null") space
         """
-        return "(" + " | ".join(json_literal(v) for v in node.values) + f") {self.primitive('space')}"
+        space = self.primitive("space")
+        return "(" + " | ".join(self.literal(v) for v in node.values) + f") {space}"
+
+    def literal(self, value: Any) -> str:
+        """One JSON value, with whitespace where the mode allows it.
+
+        An object's keys may come in any order (each member once, so the
+        count is exact; the end check refuses a repeated key).  An array
+        keeps its order:
+
+        >>> example({"enum": [[1, "x"]]})
+        root ::= ("[" space "1" space "," space "\\"x\\"" space "]")
+        root-value ::= ("[" space "1" space "," space "\\"x\\"" space "]") space
+        """
+        space = self.primitive("space")
+        if isinstance(value, list):
+            items = f' "," {space} '.join(f"{self.literal(v)} {space}" for v in value)
+            return f'"[" {space} {items} "]"' if items else f'"[" {space} "]"'
+        if isinstance(value, dict):
+            members = [f'{json_literal(k)} ":" {space} {self.literal(v)} {space}' for k, v in value.items()]
+            if len(members) <= 1:
+                return f'"{{" {space} {members[0]} "}}"' if members else f'"{{" {space} "}}"'
+            member = "(" + " | ".join(members) + ")"
+            return f'"{{" {space} {member} ("," {space} {member}){{{len(members) - 1}}} "}}"'
+        return json_literal(value)
 
     def integer(self, node: IntegerType) -> str:
         """An integer within its bounds, digit by digit (llama.cpp's construction).
@@ -197,7 +221,10 @@ class GbnfEmitter:
                 body = pattern_to_gbnf(node.pattern)[0]
             return f"{_QUOTE} {self.add_rule(name + '-pattern', body)} {_QUOTE} {space}"
         if node.format is not None:
-            rule = self.add_rule(f"{node.format}-format", FORMAT_RULES[node.format])
+            body = FORMAT_RULES[node.format]
+            if re.search(r"\bchar\b", body):
+                self.primitive("char")
+            rule = self.add_rule(f"{node.format}-format", body)
             return f"{_QUOTE} {rule} {_QUOTE} {space}"
         chars = repetition(self.primitive("char"), node.min_length, node.max_length)
         return f"{_QUOTE} {chars} {_QUOTE} {space}".replace("  ", " ")
@@ -236,7 +263,7 @@ class GbnfEmitter:
         return f'"[" {space} {prefix_from(0)} "]" {space}'.replace("  ", " ")
 
     def object(self, node: ObjectType, name: str) -> str:
-        """Declared keys in order (optional ones skippable), then any extra keys.
+        """Declared keys in order (optional ones skippable), extra keys before, between or after them.
 
         >>> example({"type": "object", "properties": {"a": {"type": "boolean"}, "b": {"type": "null"}},
         ...          "required": ["a"], "additionalProperties": False})
@@ -256,7 +283,14 @@ class GbnfEmitter:
             kv = self.add_rule(f"{name}-{prop.name}-kv", f'{json_literal(prop.name)} ":" {space} {value}')
             kv_rules.append((kv, prop.required))
         extra = self.extra_keys(node, name)
-        # rest(i, first): the properties from i on; `first` = nothing emitted yet.
+        if node.any_order:
+            members = [kv for kv, _ in kv_rules] + ([extra] if extra else [])
+            if not members:
+                return f'"{{" {space} "}}" {space}'
+            member = members[0] if len(members) == 1 else self.add_rule(f"{name}-member", " | ".join(members))
+            return f'"{{" {space} ({member} ("," {space} {member})*)? "}}" {space}'
+        # rest(i, first): the properties from i on; `first` = nothing emitted yet.  Extra
+        # keys stand just before a declared key that is present, or after the last.
         memo: dict[tuple[int, bool], str] = {}
 
         def rest(i: int, first: bool) -> str:
@@ -267,7 +301,10 @@ class GbnfEmitter:
                 body = "" if extra is None else f'({comma}{extra} ("," {space} {extra})*)?'
             else:
                 kv, is_required = kv_rules[i]
-                take = f"{comma}{kv} {rest(i + 1, False)}".strip()
+                before = ""
+                if extra is not None:
+                    before = f'({extra} "," {space})* ' if first else f'("," {space} {extra})* '
+                take = f"{before}{comma}{kv} {rest(i + 1, False)}".strip()
                 if is_required:
                     body = take
                 else:

@@ -77,8 +77,9 @@ FORMAT_RULES: dict[str, str] = {
     "time": _TIME,
     "date-time": f"{_DATE} [tT] {_TIME}",
     "uuid": '[0-9a-fA-F]{8} "-" [0-9a-fA-F]{4} "-" [0-9a-fA-F]{4} "-" [0-9a-fA-F]{4} "-" [0-9a-fA-F]{12}',
-    # deliberately loose (a superset, validated afterwards) so no valid address is refused
-    "email": f'[^"\\\\\\x00-\\x20@{NOT_CHARACTERS}]+ "@" [^"\\\\\\x00-\\x20@{NOT_CHARACTERS}]+',
+    # any string with an "@" (what the validator checks): quoted local parts such as
+    # "joe bloggs"@example.com are valid addresses, so the grammar refuses none
+    "email": "(" + _CHAR.replace('[^"', '[^@"', 1) + ')* ("@" | "\\\\u0040") char*',
     "uri": f'[a-zA-Z] [a-zA-Z0-9+.-]* ":" [^"\\\\\\x00-\\x20{NOT_CHARACTERS}]*',
     "ipv4": ' "." '.join(['( "25" [0-5] | "2" [0-4] [0-9] | "1" [0-9] [0-9] | [1-9] [0-9] | [0-9] )'] * 4),
     "hostname": f'{_HOST_LABEL} ("." {_HOST_LABEL})* "."?',

@@ -104,15 +104,18 @@ class PatternProperty:
 
 @dataclass(frozen=True)
 class ObjectType:
-    """Declared keys in emission order, then extra keys (pattern keys, or any key not in ``excluded_keys``).
+    """Declared keys in emission order, and extra keys (pattern keys, or any key not in ``excluded_keys``).
 
-    ``additional`` is the value of other keys; ``None`` when no other key may appear.
+    ``additional`` is the value of other keys; ``None`` when no other key may
+    appear.  Extra keys may stand before, between and after the declared
+    ones; with ``any_order`` the declared keys come in any order too.
     """
 
     properties: list[Property]
     pattern_properties: list[PatternProperty] = field(default_factory=list)
     additional: Node | None = None
     excluded_keys: list[str] = field(default_factory=list)
+    any_order: bool = False
 
 
 @dataclass(frozen=True)

@@ -51,10 +51,13 @@ from .nodes import (
     Ref,
     StringType,
 )
-from .refs import pointer_escape, ref_target, resolve_refs
+from .refs import plain_value, pointer_escape, ref_target, refs_ignore_siblings, resolve_refs
 from .regex import UnsupportedPattern, pattern_to_gbnf, pattern_with_length
 
 T = TypeVar("T")
+#: ``schema``: declared keys in the schema's (or ``prop_order``'s) order, other keys
+#: anywhere between them; ``any``: declared keys in any order too.
+KEY_ORDERS = ("schema", "any")
 ANY = AnyValue()
 #: How deep ``allOf`` of recursive schemas may unfold before one part stands for the intersection.
 MAX_ALL_OF_DEPTH = 12
@@ -66,6 +69,7 @@ def normalize_schema(
     prop_order: Sequence[str] | None = None,
     strict: bool = False,
     additional_properties: bool = True,
+    key_order: str = "schema",
 ) -> NormalizedSchema:
     """``schema`` (a dict or a boolean, ``$ref`` not yet resolved) as typed nodes.
 
@@ -73,21 +77,42 @@ def normalize_schema(
     is what an object with declared properties but no ``additionalProperties``
     keyword allows.  Raises :class:`~.errors.UnsatisfiableSchemaError` when no
     value validates, :class:`~.errors.StrictModeError` under ``strict`` for a
-    keyword the grammar would relax.
+    keyword the grammar would relax.  ``key_order="any"`` lets declared keys
+    come in any order (the end check then holds ``required`` and refuses
+    repeated keys).
     """
-    normalizer = Normalizer(prop_order=prop_order, strict=strict, additional_default=additional_properties)
+    if key_order not in KEY_ORDERS:
+        raise ValueError(f"key_order must be one of {KEY_ORDERS}, got {key_order!r}")
+    normalizer = Normalizer(
+        prop_order=prop_order,
+        strict=strict,
+        additional_default=additional_properties,
+        any_key_order=key_order == "any",
+        refs_ignore_siblings=refs_ignore_siblings(schema),
+    )
     resolved = resolve_refs(schema) if isinstance(schema, dict) else schema
     root = normalizer.node(resolved, "")
+    _break_bare_cycles(normalizer.definitions)
     return NormalizedSchema(root, normalizer.definitions, normalizer.unenforced)
 
 
 class Normalizer:
     """Turns schema objects into nodes; use :func:`normalize_schema` rather than this class directly."""
 
-    def __init__(self, *, prop_order: Sequence[str] | None, strict: bool, additional_default: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        prop_order: Sequence[str] | None,
+        strict: bool,
+        additional_default: bool = True,
+        any_key_order: bool = False,
+        refs_ignore_siblings: bool = False,
+    ) -> None:
         self.prop_order = {name: i for i, name in enumerate(prop_order or [])}
         self.strict = strict
         self.additional_default = additional_default
+        self.any_key_order = any_key_order
+        self.refs_ignore_siblings = refs_ignore_siblings
         self.definitions: dict[str, Definition] = {}
         self.unenforced: list[Unenforced] = []
         self.all_of_depth = 0
@@ -130,7 +155,7 @@ class Normalizer:
         """A ``$ref``: one definition per target (recursion allowed), merged with sibling keywords."""
         reference = proxy.__reference__
         siblings = {k: v for k, v in reference.items() if k != "$ref" and k not in ANNOTATIONS}
-        if siblings:  # $ref beside other keywords (2019-09+): both must hold
+        if siblings and not self.refs_ignore_siblings:  # $ref beside other keywords (2019-09+): both must hold
             return self.all_of([ref_target(proxy, pointer), siblings], pointer)
         key = getattr(proxy, "full_uri", None) or reference["$ref"]
         if key not in self.definitions:
@@ -160,10 +185,13 @@ class Normalizer:
                 return self.union(schema, union_kw, pointer)
         if "const" in schema or "enum" in schema:
             # the listed values, less those the schema's other keywords reject
-            values = [schema["const"]] if "const" in schema else list(schema["enum"])
+            keyword = "const" if "const" in schema else "enum"
+            values = [plain_value(schema["const"])] if keyword == "const" else plain_value(list(schema["enum"]))
             values = [v for v in values if has_type(schema, v)]
             if not values:
                 raise UnsatisfiableSchemaError("no value of the enum/const satisfies the schema", "enum", pointer)
+            if any(has_unordered_object(v) for v in values):
+                self.note(keyword, f"{pointer}/{keyword}", "objects may list their keys in any order")
             return Literals(values)
         types = schema.get("type")
         if types is None:
@@ -284,7 +312,11 @@ class Normalizer:
                 if additional is not True and additional != {}
                 else ANY
             )
-        return ObjectType(declared, by_pattern, other_values, [p.name for p in declared] + forbidden)
+        if self.any_key_order and declared:
+            self.note("properties", f"{pointer}/properties", "keys in any order: required and repeated keys")
+        return ObjectType(
+            declared, by_pattern, other_values, [p.name for p in declared] + forbidden, any_order=self.any_key_order
+        )
 
     # -------------------------------------------------------------- arrays
     def count_bounds(self, schema: dict[str, Any], min_kw: str, max_kw: str, pointer: str) -> tuple[int, int | None]:
@@ -391,6 +423,52 @@ class Normalizer:
             return self.schema_object(merge_all_of(parts, self, pointer), pointer)
         finally:
             self.all_of_depth -= 1
+
+
+def _bare_parts(node: Node | None) -> list[Node]:
+    """The alternatives a node offers before any JSON is written (nested unions flattened, refs kept)."""
+    if isinstance(node, Alternatives):
+        return [part for _, alt in node.alternatives for part in _bare_parts(alt)]
+    return [] if node is None else [node]
+
+
+def _break_bare_cycles(definitions: dict[str, Definition]) -> None:
+    """Rewrite definitions that reach themselves through unions and refs alone (``a = a | string``).
+
+    llama.cpp refuses such left-recursive rules.  Every definition of one
+    cycle accepts the same values: the union of what its members offer
+    besides each other, so each gets that union.
+    """
+    reach: dict[str, set[str]] = {}
+    for key, definition in definitions.items():
+        seen: set[str] = set()
+        todo = [part.key for part in _bare_parts(definition.node) if isinstance(part, Ref)]
+        while todo:
+            target = todo.pop()
+            if target not in seen and target in definitions:
+                seen.add(target)
+                todo += [p.key for p in _bare_parts(definitions[target].node) if isinstance(p, Ref)]
+        reach[key] = seen
+    for key in [k for k in definitions if k in reach[k]]:
+        cycle = {k for k in reach[key] if key in reach[k]}
+        parts = [
+            part
+            for member in sorted(cycle, key=list(definitions).index)
+            for part in _bare_parts(definitions[member].node)
+            if not (isinstance(part, Ref) and part.key in cycle)
+        ]
+        if not parts:
+            raise UnsupportedSchemaError("the schema only refers to itself and accepts no value", "$ref")
+        definitions[key].node = Alternatives([(str(i), part) for i, part in enumerate(parts)])
+
+
+def has_unordered_object(value: Any) -> bool:
+    """Whether ``value`` holds an object with two keys or more (whose keys a document may list in any order)."""
+    if isinstance(value, dict):
+        return len(value) > 1 or any(has_unordered_object(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_unordered_object(v) for v in value)
+    return False
 
 
 def _search(pattern: str, text: str) -> bool:

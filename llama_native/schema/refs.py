@@ -18,6 +18,7 @@ Example::
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urldefrag, urljoin
 
 import jsonref
 
@@ -33,23 +34,76 @@ def _local_only_loader(uri: str, **kwargs: Any) -> Any:
     raise UnsupportedSchemaError(f"remote $ref {uri!r} is not loaded (only local references are supported)", "$ref")
 
 
+#: Drafts before 2019-09, in which ``$ref`` makes its sibling keywords ignored.
+_LEGACY_DRAFTS = ("draft-03", "draft-04", "draft-06", "draft-07")
+#: Keywords of a root that stay beside its ``$ref`` under the legacy drafts.
+_DOCUMENT_KEYWORDS = ("$schema", "$id", "id", "definitions", "$defs")
+
+
+def refs_ignore_siblings(schema: Any) -> bool:
+    """Whether ``schema`` declares a draft (04 to 07) in which ``$ref`` overrides the keywords beside it.
+
+    Without ``$schema`` the 2020-12 rules apply (as in the validator), and
+    keywords beside a ``$ref`` must hold too.
+    """
+    declared = schema.get("$schema") if isinstance(schema, dict) else None
+    return isinstance(declared, str) and any(draft in declared for draft in _LEGACY_DRAFTS)
+
+
 def resolve_refs(schema: Any) -> Any:
     """Replace ``$ref`` objects by lazy proxies to their targets (jsonref).
 
     A ``$ref`` at the root is moved into an ``allOf`` first: jsonref would
     otherwise resolve ``#/...`` pointers inside the referenced object instead
-    of the document that holds the definitions.
+    of the document that holds the definitions.  ``$id`` sets the base of the
+    references below it, and subschemas with an ``$id`` are found by it.
     """
     if isinstance(schema, dict):
         anchors: dict[str, str] = {}
         _collect_anchors(schema, "", anchors)
         if anchors:
             schema = _rewrite_anchor_refs(schema, anchors)
-    if isinstance(schema, dict) and "$ref" in schema:
+    if refs_ignore_siblings(schema):
+        schema = _without_ids_beside_refs(schema)
+    if isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
         ref = schema["$ref"]
-        schema = {k: v for k, v in schema.items() if k != "$ref"}
+        if refs_ignore_siblings(schema):
+            schema = {k: v for k, v in schema.items() if k in _DOCUMENT_KEYWORDS and k not in ("$id", "id")}
+        else:
+            schema = {k: v for k, v in schema.items() if k != "$ref"}
         schema["allOf"] = [{"$ref": ref}] + list(schema.get("allOf", []))
-    return jsonref.replace_refs(schema, loader=_local_only_loader, merge_props=False, proxies=True, lazy_load=True)
+    return jsonref.replace_refs(
+        schema, loader=_local_only_loader, merge_props=False, proxies=True, lazy_load=True, jsonschema=True
+    )
+
+
+def _without_ids_beside_refs(node: Any) -> Any:
+    """Before 2019-09 an ``$id`` beside ``$ref`` is ignored like every sibling: it must not move the base URI."""
+    if isinstance(node, dict):
+        has_ref = isinstance(node.get("$ref"), str)
+        return {
+            k: v if k in _LITERAL_KEYWORDS else _without_ids_beside_refs(v)
+            for k, v in node.items()
+            if not (has_ref and k in ("$id", "id") and isinstance(v, str))
+        }
+    if isinstance(node, list):
+        return [_without_ids_beside_refs(v) for v in node]
+    return node
+
+
+def plain_value(value: Any) -> Any:
+    """A JSON value from a resolved schema with any ``$ref`` proxy inside turned back into its object.
+
+    ``enum`` and ``const`` values are data, not schemas: ``{"$ref": "#/x"}``
+    there is an object with a ``$ref`` key.
+    """
+    if isinstance(value, jsonref.JsonRef):
+        return plain_value(value.__reference__)
+    if isinstance(value, dict):
+        return {k: plain_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_value(v) for v in value]
+    return value
 
 
 def ref_target(proxy: Any, pointer: str) -> Any:
@@ -65,36 +119,49 @@ def ref_target(proxy: Any, pointer: str) -> Any:
 _LITERAL_KEYWORDS = ("enum", "const", "examples", "default")
 
 
-def _collect_anchors(node: Any, path: str, anchors: dict[str, str]) -> None:
-    """Map plain-name fragments (draft-4 ``id: "#x"``, ``$anchor``) to JSON pointers."""
+def _resource_base(node: dict[str, Any], base: str) -> tuple[str, str | None]:
+    """(the base URI inside ``node``, the plain-name anchor its ``$id``/``id`` declares, if any)."""
+    name = node.get("$anchor") if isinstance(node.get("$anchor"), str) else None
+    for key in ("$id", "id"):
+        value = node.get(key)
+        if isinstance(value, str) and not value.startswith("#/"):
+            joined, fragment = urldefrag(urljoin(base, value))
+            if fragment and not fragment.startswith("/"):
+                name = name or fragment
+            return joined, name
+    return base, name
+
+
+def _collect_anchors(
+    node: Any, path: str, anchors: dict[str, str], base: str = "", resource_path: str = ""
+) -> None:
+    """Map absolute plain-name references (``$anchor``, draft-4 ``id: "#x"``) to JSON pointers in their resource."""
     if isinstance(node, dict):
-        for key in ("id", "$id"):
-            value = node.get(key)
-            if isinstance(value, str) and value.startswith("#") and len(value) > 1 and not value.startswith("#/"):
-                anchors.setdefault(value, "#" + path)
-        anchor = node.get("$anchor")
-        if isinstance(anchor, str):
-            anchors.setdefault("#" + anchor, "#" + path)
+        inner_base, name = _resource_base(node, base)
+        if inner_base != base:
+            resource_path = path
+        if name:
+            anchors.setdefault(f"{inner_base}#{name}", f"{inner_base}#{path[len(resource_path):]}")
         for key, value in node.items():
-            if key in _LITERAL_KEYWORDS:
-                continue
-            _collect_anchors(value, f"{path}/{pointer_escape(str(key))}", anchors)
+            if key not in _LITERAL_KEYWORDS:
+                _collect_anchors(value, f"{path}/{pointer_escape(str(key))}", anchors, inner_base, resource_path)
     elif isinstance(node, list):
         for i, value in enumerate(node):
-            _collect_anchors(value, f"{path}/{i}", anchors)
+            _collect_anchors(value, f"{path}/{i}", anchors, base, resource_path)
 
 
-def _rewrite_anchor_refs(node: Any, anchors: dict[str, str]) -> Any:
+def _rewrite_anchor_refs(node: Any, anchors: dict[str, str], base: str = "") -> Any:
     if isinstance(node, dict):
+        inner_base, _ = _resource_base(node, base)
         out = {}
         for key, value in node.items():
-            if key == "$ref" and isinstance(value, str) and value in anchors:
-                out[key] = anchors[value]
+            if key == "$ref" and isinstance(value, str) and urljoin(inner_base, value) in anchors:
+                out[key] = anchors[urljoin(inner_base, value)]
             elif key in _LITERAL_KEYWORDS:
                 out[key] = value
             else:
-                out[key] = _rewrite_anchor_refs(value, anchors)
+                out[key] = _rewrite_anchor_refs(value, anchors, inner_base)
         return out
     if isinstance(node, list):
-        return [_rewrite_anchor_refs(v, anchors) for v in node]
+        return [_rewrite_anchor_refs(v, anchors, base) for v in node]
     return node

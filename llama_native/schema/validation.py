@@ -40,11 +40,25 @@ def make_validator(schema: Any) -> Any:
     return cls(schema, format_checker=jsonschema.FormatChecker())
 
 
+def _refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value: dict[str, Any] = {}
+    for key, item in pairs:
+        if key in value:
+            raise ValueError(f"the key {key!r} appears twice in one object")
+        value[key] = item
+    return value
+
+
+def loads_unique(text: str) -> Any:
+    """``json.loads`` that refuses an object naming a key twice (parsers disagree on which value wins)."""
+    return json.loads(text, object_pairs_hook=_refuse_repeated_keys)
+
+
 def validate_text(validator: Any, text: str) -> Any:
     """Parse ``text`` and validate it; returns the value or raises :class:`SchemaValidationError`."""
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
+        value = loads_unique(text)
+    except ValueError as exc:
         raise SchemaValidationError(f"the output is not valid JSON: {exc}", text) from None
     try:
         errors = [
