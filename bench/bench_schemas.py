@@ -1,19 +1,26 @@
-"""JSON Schema converter against JSONSchemaBench (../shared/schemas), per file.
+"""JSON Schema to grammar, our route against llguidance alone, per file (the JSONSchemaBench measures).
 
-For each schema: declared coverage (converted without error), over-constraint
-(valid instances the grammar rejects), under-constraint (invalid instances the
-grammar accepts and the final jsonschema validation does not catch) and, with
-``--sample N``, compliance of sampled outputs: N seeds on a random-weight model,
-completed outputs that validate (``inv-full``: invalid completed outputs of
-schemas the grammar enforces fully, which must be 0; ``dead-end``: samples
-where every ending the grammar allowed failed the end check, so the API
-raised ``SchemaValidationError`` instead of returning invalid JSON).  Each instance is serialized as the grammar
-emits it (compact, keys in the grammar's order) before llama.cpp's own grammar
-engine is asked whether it accepts it.
+For each file, on our route (our converter's GBNF on llama.cpp's engine plus
+the end check) and on llguidance alone (its own JSON Schema compiler):
+
+* declared: share of schemas compiled to a grammar the engine takes;
+* over: share of declared schemas that refuse at least one valid instance;
+* under: invalid instances the grammar (and, on our route, the end check) lets through;
+* with ``--sample N`` (our route): compliance of sampled outputs, N seeds on a
+  random-weight model: completed outputs that validate (``inv-full``: invalid
+  completed outputs of schemas the grammar enforces fully, which must be 0;
+  ``dead-end``: samples where every ending the grammar allowed failed the end
+  check, so the API raised ``SchemaValidationError`` instead of returning
+  invalid JSON).
+
+Each instance is serialized as our grammar emits it (compact, keys in schema
+order) before an engine is asked whether it accepts it.  ``--suite`` runs the
+official JSON Schema Test Suite (drafts 4 to 2020-12, from the ``jsonschema``
+sdist) instead of the JSONL files.
 
 Usage::
 
-    python bench/bench_schemas.py [--schemas ../shared/schemas] [--files Glaiveai2K ...]
+    python bench/bench_schemas.py [--schemas ../shared/schemas] [--files Glaiveai2K ...] [--suite]
         [--limit N] [--sample SEEDS] [--max-tokens 256] [--show-failures 5]
 """
 
@@ -24,18 +31,19 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 from llama_native import LlamaGrammar, SchemaValidationError
-from schema_evaluation import evaluate_file, load_records
+from schema_evaluation import SUITE_DRAFTS, EvaluationStats, evaluate_records, load_records, suite_records
 
 DEFAULT_SCHEMAS = Path(__file__).resolve().parents[1].parent / "shared" / "schemas"
 
 
-def sample_compliance(path: Path, limit: Optional[int], llm: Any, seeds: int, max_tokens: int, failures: List[str]) -> Dict[str, float]:
+def sample_compliance(records: List[dict], name: str, llm: Any, seeds: int, max_tokens: int,
+                      failures: List[str]) -> Dict[str, float]:
     """Sample `seeds` outputs per schema on the random-weight model; count completed and valid ones."""
     stats: Dict[str, float] = defaultdict(float)
-    for record in load_records(path, limit):
+    for record in records:
         try:
             grammar = LlamaGrammar.from_json_schema(record["schema"])
         except Exception:  # noqa: BLE001 - not covered; counted by the evaluation
@@ -58,7 +66,7 @@ def sample_compliance(path: Path, limit: Optional[int], llm: Any, seeds: int, ma
             except ValueError as exc:
                 if not compiled.unenforced:
                     stats["invalid_fully_enforced"] += 1
-                failures.append(f"{path.stem}/{record['id']}: SAMPLE invalid {text[:120]}: {str(exc)[:200]}")
+                failures.append(f"{name}/{record['id']}: SAMPLE invalid {text[:120]}: {str(exc)[:200]}")
     return stats
 
 
@@ -66,6 +74,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--schemas", type=Path, default=DEFAULT_SCHEMAS)
     parser.add_argument("--files", nargs="*", default=None, help="file stems (default: all)")
+    parser.add_argument("--suite", action="store_true", help="the JSON Schema Test Suite instead of the files")
     parser.add_argument("--limit", type=int, default=None, help="schemas per file")
     parser.add_argument("--sample", type=int, default=0, help="seeds to sample per schema (0: none)")
     parser.add_argument("--max-tokens", type=int, default=256)
@@ -78,27 +87,44 @@ def main() -> None:
         from llama_native.testing import synthetic_model_path
 
         llm = Llama(str(synthetic_model_path()), n_ctx=1024)
-    files = sorted(args.schemas.glob("*.jsonl"))
-    if args.files:
-        files = [f for f in files if f.stem in args.files]
-    header = f"{'file':24} {'schemas':>7} {'coverage':>8} {'over':>6} {'under':>6} {'valid/inst':>10}"
+    if args.suite:
+        inputs = {draft: [r for records in suite_records(draft).values() for r in records] for draft in SUITE_DRAFTS}
+    else:
+        files = sorted(args.schemas.glob("*.jsonl"))
+        if args.files:
+            files = [f for f in files if f.stem in args.files]
+        inputs = {f.stem: load_records(f, args.limit) for f in files}
+    header = (f"| {'file':24} | schemas | ours declared | ours over | ours under | llguidance declared "
+              f"| llguidance over | llguidance under |")
     if llm:
-        header += f" {'compliance':>10} {'completed':>9} {'dead-end':>8} {'inv-full':>8}"
+        header += " compliance | completed | dead-end | inv-full |"
     print(header)
+    print("|" + " --- |" * (header.count("|") - 1))
     all_failures: List[str] = []
+    totals: Dict[str, EvaluationStats] = {"ours": EvaluationStats(), "llguidance": EvaluationStats()}
     start = time.time()
-    for path in files:
-        e = evaluate_file(path, args.limit)
-        row = (f"{path.stem:24} {e.schemas:7d} {e.coverage:8.3f} {e.over_constraint:6d} "
-               f"{e.under_constraint:6d} {e.valid_instances:5d}/{e.invalid_instances:<4d}")
-        failures = list(e.failures)
+    for name, records in inputs.items():
+        row = f"| {name:24} | {len(records):7d} |"
+        failures: List[str] = []
+        for route in ("ours", "llguidance"):
+            e = evaluate_records(records, label=f"{name}/", route=route)
+            total = totals[route]
+            for key in ("schemas", "covered", "valid_instances", "invalid_instances", "over_constraint",
+                        "under_constraint", "schemas_over"):
+                setattr(total, key, getattr(total, key) + getattr(e, key))
+            row += f" {e.coverage:.3f} | {e.over_share:.3f} | {e.under_constraint} |"
+            if route == "ours":
+                failures += e.failures
         if llm:
-            c = sample_compliance(path, args.limit, llm, args.sample, args.max_tokens, failures)
+            c = sample_compliance(records, name, llm, args.sample, args.max_tokens, failures)
             done = c["completed"]
-            row += (f" {c['valid'] / done if done else float('nan'):10.3f} {int(done):9d} {int(c['dead_end']):8d}"
-                    f" {int(c['invalid_fully_enforced']):8d}")
+            row += (f" {c['valid'] / done if done else float('nan'):.3f} | {int(done)} | {int(c['dead_end'])} |"
+                    f" {int(c['invalid_fully_enforced'])} |")
         print(row, flush=True)
         all_failures += failures[: args.show_failures]
+    o, g = totals["ours"], totals["llguidance"]
+    print(f"| total | {o.schemas} | {o.coverage:.3f} | {o.over_share:.3f} | {o.under_constraint} |"
+          f" {g.coverage:.3f} | {g.over_share:.3f} | {g.under_constraint} |")
     print(f"({time.time() - start:.0f} s)")
     for failure in all_failures:
         print("  " + failure)

@@ -27,48 +27,134 @@ from typing import Any
 
 from llama_native import _native
 from llama_native.schema import compile_json_schema
+from llama_native.schema.validation import serialize_like_grammar
 
 
 @dataclass
 class EvaluationStats:
+    """Counts for one file and one route (the JSONSchemaBench paper's measures)."""
+
     schemas: int = 0
-    covered: int = 0
+    covered: int = 0  # declared: the schema compiled to a grammar the engine takes
     valid_instances: int = 0
     invalid_instances: int = 0
     over_constraint: int = 0  # valid instances the grammar rejects
     under_constraint: int = 0  # invalid instances the grammar accepts and validation lets through
+    schemas_over: int = 0  # declared schemas that reject at least one valid instance
     failures: list[str] = field(default_factory=list)
 
     @property
     def coverage(self) -> float:
+        """Share of schemas declared."""
         return self.covered / self.schemas if self.schemas else 0.0
 
+    @property
+    def over_share(self) -> float:
+        """Share of declared schemas refusing a valid instance (the paper's over-constraint)."""
+        return self.schemas_over / self.covered if self.covered else 0.0
 
-def evaluate_records(records: Iterable[dict], *, label: str = "") -> EvaluationStats:
+
+class _Route:
+    """How one route compiles a schema and answers whether it accepts a text."""
+
+    def compile(self, schema: Any) -> Any:
+        raise NotImplementedError
+
+    def accepts(self, compiled: Any, text: str) -> bool:
+        raise NotImplementedError
+
+    def end_check(self, compiled: Any, value: Any) -> bool:
+        return True
+
+
+class _OurRoute(_Route):
+    """Our converter's GBNF on llama.cpp's engine, then the end check (jsonschema)."""
+
+    def compile(self, schema: Any) -> Any:
+        compiled = compile_json_schema(schema)
+        _native.validate_grammar(compiled.gbnf, "root")
+        return compiled
+
+    def accepts(self, compiled: Any, text: str) -> bool:
+        return bool(_native.grammar_accepts(compiled.gbnf, "root", text))
+
+    def end_check(self, compiled: Any, value: Any) -> bool:
+        return bool(compiled.is_valid(value))
+
+
+class _ByteTokenizer:
+    """One token per byte (and an end token): lets llguidance's matcher read any text."""
+
+    eos_token_id = 256
+    bos_token_id = None
+    tokens = [bytes([i]) for i in range(256)] + [b"\xff[EOS]"]
+    special_token_ids = [256]
+
+    def __call__(self, text: bytes) -> list[int]:
+        return list(text)
+
+
+class _LlguidanceRoute(_Route):
+    """llguidance alone: its own JSON Schema compiler, no end check."""
+
+    def __init__(self) -> None:
+        import llguidance
+
+        self.llguidance = llguidance
+        self.tokenizer = llguidance.LLTokenizer(llguidance.TokenizerWrapper(_ByteTokenizer()))
+
+    def compile(self, schema: Any) -> Any:
+        grammar = self.llguidance.LLMatcher.grammar_from_json_schema(schema)
+        error = self.llguidance.LLMatcher.validate_grammar(grammar, self.tokenizer)
+        if error:
+            raise ValueError(error)
+        return grammar
+
+    def accepts(self, compiled: Any, text: str) -> bool:
+        matcher = self.llguidance.LLMatcher(self.tokenizer, compiled, log_level=0)
+        return bool(matcher.consume_tokens(list(text.encode("utf-8"))) and matcher.is_accepting())
+
+
+ROUTES = {"ours": _OurRoute, "llguidance": _LlguidanceRoute}
+
+
+def _serialize(data: Any, schema: Any, normalize_numbers: bool = True) -> str:
+    """Compact JSON with keys in schema order; as given where the schema cannot be read (for llguidance)."""
+    try:
+        return serialize_like_grammar(data, schema, normalize_numbers=normalize_numbers)
+    except Exception:  # noqa: BLE001 - e.g. an unresolvable $ref: our route refused the schema anyway
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def evaluate_records(records: Iterable[dict], *, label: str = "", route: str = "ours") -> EvaluationStats:
+    """Declared coverage, over- and under-constraint of ``records`` on one route (``ours`` or ``llguidance``)."""
+    engine = ROUTES[route]()
     stats = EvaluationStats()
     for record in records:
         stats.schemas += 1
         try:
-            compiled = compile_json_schema(record["schema"])
-            _native.validate_grammar(compiled.gbnf, "root")
+            compiled = engine.compile(record["schema"])
         except Exception as exc:  # noqa: BLE001 - counted and reported
             stats.failures.append(f"{label}{record.get('id')}: not converted: {str(exc)[:200]}")
             continue
         stats.covered += 1
+        refused = False
         for test in record.get("tests", []):
             if test["valid"]:
                 stats.valid_instances += 1
-                text = compiled.serialize(test["data"])
-                if not _native.grammar_accepts(compiled.gbnf, "root", text):
+                text = _serialize(test["data"], record["schema"])
+                if not engine.accepts(compiled, text):
                     stats.over_constraint += 1
+                    refused = True
                     stats.failures.append(f"{label}{record.get('id')}: OVER rejects valid {text[:160]}")
             else:
                 stats.invalid_instances += 1
                 # as it is (1.0 stays 1.0): accepted by the grammar and let through by validation?
-                text = compiled.serialize_raw(test["data"])
-                if _native.grammar_accepts(compiled.gbnf, "root", text) and compiled.is_valid(test["data"]):
+                text = _serialize(test["data"], record["schema"], normalize_numbers=False)
+                if engine.accepts(compiled, text) and engine.end_check(compiled, test["data"]):
                     stats.under_constraint += 1
                     stats.failures.append(f"{label}{record.get('id')}: UNDER accepts invalid {text[:160]}")
+        stats.schemas_over += refused
     return stats
 
 
@@ -149,6 +235,6 @@ def load_records(path: Path, limit: int | None = None) -> list[Any]:
     return [json.loads(line) for line in (lines[:limit] if limit else lines)]
 
 
-def evaluate_file(path: Path, limit: int | None = None) -> EvaluationStats:
-    """Evaluate the first ``limit`` schemas of a JSONL file."""
-    return evaluate_records(load_records(path, limit), label=f"{Path(path).stem}/")
+def evaluate_file(path: Path, limit: int | None = None, route: str = "ours") -> EvaluationStats:
+    """Evaluate the first ``limit`` schemas of a JSONL file on one route."""
+    return evaluate_records(load_records(path, limit), label=f"{Path(path).stem}/", route=route)

@@ -56,7 +56,7 @@ def split_large_repetitions(rules: dict[str, str]) -> dict[str, str]:
         group, _ = _parse(tokens, 0)
         hoisted: list[tuple[str, str]] = []
         text, _count = _write(group, name, hoisted, set(rules) | set(out))
-        out[name] = text
+        out[name] = text if hoisted else body  # unchanged text unless a group moved out
         pending = hoisted + pending
     return out
 

@@ -343,7 +343,17 @@ class Normalizer:
         if isinstance(items, list):  # draft 4-7 tuple form
             prefix, items = items, schema.get("additionalItems", True)
         min_items, max_items = self.count_bounds(schema, "minItems", "maxItems", pointer)
-        prefix_nodes = [self.node(p, f"{pointer}/prefixItems/{i}") for i, p in enumerate(prefix or [])]
+        prefix_nodes: list[Node] = []
+        for i, sub in enumerate(prefix or []):
+            if max_items is not None and i >= max_items:
+                break
+            node, problem = self.if_satisfiable(lambda: self.node(sub, f"{pointer}/prefixItems/{i}"))
+            if node is None:  # nothing may stand at index i: the array ends before it
+                if min_items > i:
+                    raise UnsatisfiableSchemaError(f"item {i} accepts no value: {problem}", "minItems", pointer)
+                max_items = i
+                break
+            prefix_nodes.append(node)
         if items is None or items is True or items == {}:
             item_node: Node | None = ANY
         elif items is False:

@@ -17,8 +17,9 @@ Example::
 
 from __future__ import annotations
 
+import re
 from typing import Any
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import quote, urldefrag, urljoin
 
 import jsonref
 
@@ -53,28 +54,30 @@ def refs_ignore_siblings(schema: Any) -> bool:
 def resolve_refs(schema: Any) -> Any:
     """Replace ``$ref`` objects by lazy proxies to their targets (jsonref).
 
-    A ``$ref`` at the root is moved into an ``allOf`` first: jsonref would
+    Every reference into the document is first rewritten as a JSON pointer
+    from its root: ``$id`` sets the base of the references below it (URLs
+    and URNs alike), embedded resources are found by their ``$id``, and
+    plain-name fragments (``$anchor``, draft-4 ``id: "#x"``) by their name.
+    A ``$ref`` at the root is then moved into an ``allOf``: jsonref would
     otherwise resolve ``#/...`` pointers inside the referenced object instead
-    of the document that holds the definitions.  ``$id`` sets the base of the
-    references below it, and subschemas with an ``$id`` are found by it.
+    of the document that holds the definitions.
     """
-    if isinstance(schema, dict):
-        anchors: dict[str, str] = {}
-        _collect_anchors(schema, "", anchors)
-        if anchors:
-            schema = _rewrite_anchor_refs(schema, anchors)
-    if refs_ignore_siblings(schema):
+    legacy = refs_ignore_siblings(schema)
+    if legacy:
         schema = _without_ids_beside_refs(schema)
+    if isinstance(schema, dict):
+        resources: dict[str, str] = {"": ""}
+        anchors: dict[str, str] = {}
+        _index_resources(schema, "", "", resources, anchors)
+        schema = _rewrite_refs(schema, "", resources, anchors)
     if isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
         ref = schema["$ref"]
-        if refs_ignore_siblings(schema):
+        if legacy:
             schema = {k: v for k, v in schema.items() if k in _DOCUMENT_KEYWORDS and k not in ("$id", "id")}
         else:
             schema = {k: v for k, v in schema.items() if k != "$ref"}
         schema["allOf"] = [{"$ref": ref}] + list(schema.get("allOf", []))
-    return jsonref.replace_refs(
-        schema, loader=_local_only_loader, merge_props=False, proxies=True, lazy_load=True, jsonschema=True
-    )
+    return jsonref.replace_refs(schema, loader=_local_only_loader, merge_props=False, proxies=True, lazy_load=True)
 
 
 def _without_ids_beside_refs(node: Any) -> Any:
@@ -117,51 +120,72 @@ def ref_target(proxy: Any, pointer: str) -> Any:
 
 
 _LITERAL_KEYWORDS = ("enum", "const", "examples", "default")
+_POINTER_SAFE = "/~!$&'()*+,;=:@"
+
+
+def _join(base: str, ref: str) -> str:
+    """``ref`` resolved against ``base``; a fragment joins any base, URNs included (``urljoin`` knows URLs only)."""
+    if ref.startswith("#"):
+        return urldefrag(base)[0] + ref
+    if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:", ref):
+        return ref
+    return urljoin(base, ref)
 
 
 def _resource_base(node: dict[str, Any], base: str) -> tuple[str, str | None]:
-    """(the base URI inside ``node``, the plain-name anchor its ``$id``/``id`` declares, if any)."""
+    """(the base URI inside ``node``, the plain-name anchor it declares, if any)."""
     name = node.get("$anchor") if isinstance(node.get("$anchor"), str) else None
     for key in ("$id", "id"):
         value = node.get(key)
         if isinstance(value, str) and not value.startswith("#/"):
-            joined, fragment = urldefrag(urljoin(base, value))
+            joined, fragment = urldefrag(_join(base, value))
             if fragment and not fragment.startswith("/"):
                 name = name or fragment
             return joined, name
     return base, name
 
 
-def _collect_anchors(
-    node: Any, path: str, anchors: dict[str, str], base: str = "", resource_path: str = ""
+def _index_resources(
+    node: Any, base: str, path: str, resources: dict[str, str], anchors: dict[str, str]
 ) -> None:
-    """Map absolute plain-name references (``$anchor``, draft-4 ``id: "#x"``) to JSON pointers in their resource."""
+    """Map each resource's base URI to its JSON pointer, and each ``base#name`` anchor to a pointer."""
     if isinstance(node, dict):
         inner_base, name = _resource_base(node, base)
         if inner_base != base:
-            resource_path = path
+            resources.setdefault(inner_base, path)
         if name:
-            anchors.setdefault(f"{inner_base}#{name}", f"{inner_base}#{path[len(resource_path):]}")
+            anchors.setdefault(f"{inner_base}#{name}", path)
         for key, value in node.items():
             if key not in _LITERAL_KEYWORDS:
-                _collect_anchors(value, f"{path}/{pointer_escape(str(key))}", anchors, inner_base, resource_path)
+                _index_resources(value, inner_base, f"{path}/{pointer_escape(str(key))}", resources, anchors)
     elif isinstance(node, list):
         for i, value in enumerate(node):
-            _collect_anchors(value, f"{path}/{i}", anchors, base, resource_path)
+            _index_resources(value, base, f"{path}/{i}", resources, anchors)
 
 
-def _rewrite_anchor_refs(node: Any, anchors: dict[str, str], base: str = "") -> Any:
+def _local_ref(ref: str, base: str, resources: dict[str, str], anchors: dict[str, str]) -> str:
+    """``ref`` as a pointer from the document's root when it points into the document; else unchanged."""
+    target = _join(base, ref)
+    if target in anchors:
+        return "#" + quote(anchors[target], safe=_POINTER_SAFE)
+    uri, fragment = urldefrag(target)
+    if uri in resources and (not fragment or fragment.startswith("/")):
+        return "#" + quote(resources[uri], safe=_POINTER_SAFE) + fragment
+    return ref
+
+
+def _rewrite_refs(node: Any, base: str, resources: dict[str, str], anchors: dict[str, str]) -> Any:
     if isinstance(node, dict):
         inner_base, _ = _resource_base(node, base)
         out = {}
         for key, value in node.items():
-            if key == "$ref" and isinstance(value, str) and urljoin(inner_base, value) in anchors:
-                out[key] = anchors[urljoin(inner_base, value)]
+            if key == "$ref" and isinstance(value, str):
+                out[key] = _local_ref(value, inner_base, resources, anchors)
             elif key in _LITERAL_KEYWORDS:
                 out[key] = value
             else:
-                out[key] = _rewrite_anchor_refs(value, anchors, inner_base)
+                out[key] = _rewrite_refs(value, inner_base, resources, anchors)
         return out
     if isinstance(node, list):
-        return [_rewrite_anchor_refs(v, anchors, base) for v in node]
+        return [_rewrite_refs(v, base, resources, anchors) for v in node]
     return node
