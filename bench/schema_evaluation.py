@@ -79,7 +79,8 @@ class _OurRoute(_Route):
         return bool(_native.grammar_accepts(compiled.gbnf, "root", text))
 
     def end_check(self, compiled: Any, value: Any) -> bool:
-        return bool(compiled.is_valid(value))
+        # generation checks the value only where the grammar relaxes a keyword
+        return bool(compiled.is_valid(value)) if compiled.needs_end_check else True
 
 
 class _ByteTokenizer:

@@ -40,6 +40,7 @@ def merge_all_of(parts: list[Any], notes: KeywordNotes, pointer: str) -> dict[st
     noted as unenforced; the validator checks the original schema.
     """
     merged: dict[str, Any] = {}
+    closed: list[tuple[int, dict[str, Any]]] = []  # parts whose additionalProperties limits their own keys
     for index, part in enumerate(parts):
         if isinstance(part, jsonref.JsonRef):
             part = part.__subject__
@@ -56,6 +57,8 @@ def merge_all_of(parts: list[Any], notes: KeywordNotes, pointer: str) -> dict[st
             part = dict(
                 merge_all_of(list(part["allOf"]), notes, pointer), **{k: v for k, v in part.items() if k != "allOf"}
             )
+        if part.get("additionalProperties", True) not in (True, {}):
+            closed.append((index, part))
         for key, value in part.items():
             if key in ANNOTATIONS and key not in ("description",):
                 continue
@@ -83,6 +86,13 @@ def merge_all_of(parts: list[Any], notes: KeywordNotes, pointer: str) -> dict[st
                 notes.note(key, f"{pointer}/{index}/{key}", "conflicting values in allOf; the first is used")
             elif merged[key] != value and key not in ("description",):
                 notes.note(key, f"{pointer}/{index}/{key}", "merged from allOf")
+    for index, part in closed:
+        # additionalProperties looks at its own schema's properties only: keys another
+        # part declares are "additional" to this one, which the merged grammar cannot say
+        if set(merged.get("properties") or {}) - set(part.get("properties") or {}) or set(
+            merged.get("patternProperties") or {}
+        ) - set(part.get("patternProperties") or {}):
+            notes.note("additionalProperties", f"{pointer}/{index}/additionalProperties", "per part of an allOf")
     return merged
 
 

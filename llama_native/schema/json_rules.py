@@ -61,15 +61,36 @@ PRIMITIVE_DEPS: dict[str, tuple[str, ...]] = {
 }
 
 # Formats: the *contents* of the string (without quotes).
+# Gregorian leap years: YY a multiple of 4 other than 00, or CC a multiple of 4 with YY 00.
+_LEAP_YEAR = '([0-9] [0-9] ("0" [48] | [2468] [048] | [13579] [26]) | ("0" [048] | [2468] [048] | [13579] [26]) "00")'
 _DATE = (
-    '[0-9]{4} "-" ( ("0" [13578] | "1" [02]) "-" ("0" [1-9] | [12] [0-9] | "3" [01]) '
+    '([0-9]{4} "-" ( ("0" [13578] | "1" [02]) "-" ("0" [1-9] | [12] [0-9] | "3" [01]) '
     '| ("0" [469] | "11") "-" ("0" [1-9] | [12] [0-9] | "30") '
-    '| "02" "-" ("0" [1-9] | "1" [0-9] | "2" [0-9]) )'
+    '| "02" "-" ("0" [1-9] | "1" [0-9] | "2" [0-8]) ) '
+    f'| {_LEAP_YEAR} "-02-29")'
 )
-_TIME = (
-    '([01] [0-9] | "2" [0-3]) ":" [0-5] [0-9] ":" ([0-5] [0-9] | "60") ( "." [0-9]{1,9} )? '
-    '( [zZ] | [+-] ( [01] [0-9] | "2" [0-3] ) ":" [0-5] [0-9] )'
-)
+_OFFSET = '([zZ] | [+-] ([01] [0-9] | "2" [0-3]) ":" [0-5] [0-9])'
+
+
+def _leap_seconds() -> str:
+    """Every local time of a leap second (23:59:60 UTC) in a zone whose offset is a quarter hour.
+
+    A leap second in any other offset (say +01:07) is the one valid time the
+    grammar refuses: allowing ``:60`` at every minute would let invalid times
+    through unless every time went through the end check.
+    """
+    forms = ['"23:59:60" ("." [0-9]+)? ([zZ] | [+-] "00:00")']
+    for sign, direction in (("+", 1), ("-", -1)):
+        for hours in range(24):
+            for minutes in (0, 15, 30, 45):
+                if hours == minutes == 0:
+                    continue
+                local = (23 * 60 + 59 + direction * (hours * 60 + minutes)) % (24 * 60)
+                forms.append(f'"{local // 60:02d}:{local % 60:02d}:60" ("." [0-9]+)? "{sign}{hours:02d}:{minutes:02d}"')
+    return " | ".join(forms)
+
+
+_TIME = f'(([01] [0-9] | "2" [0-3]) ":" [0-5] [0-9] ":" [0-5] [0-9] ("." [0-9]+)? {_OFFSET} | {_leap_seconds()})'
 _HOST_LABEL = "[a-zA-Z0-9] ([a-zA-Z0-9-]{0,61} [a-zA-Z0-9])?"
 #: String formats the grammar enforces: the contents of the string, without quotes.
 FORMAT_RULES: dict[str, str] = {

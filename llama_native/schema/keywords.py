@@ -62,6 +62,8 @@ UNENFORCED = frozenset(
         "dependencies",
         "unevaluatedProperties",
         "unevaluatedItems",
+        "$dynamicRef",
+        "$recursiveRef",
     }
 )
 #: Every JSON type, in the order a schema without ``type`` offers them.

@@ -36,8 +36,12 @@ def make_validator(schema: Any) -> Any:
     if isinstance(schema, bool):
         schema = {} if schema else {"not": {}}
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-    # every format jsonschema knows is checked, whatever the draft says
-    return cls(schema, format_checker=jsonschema.FormatChecker())
+    # Formats are asserted, whatever the draft says: the draft's own checkers, and the
+    # 2020-12 ones for formats it does not define.  (jsonschema's global FormatChecker()
+    # would check "time" as draft 3 did, refusing RFC 3339 times such as 12:00:00Z.)
+    checker = jsonschema.FormatChecker(formats=())
+    checker.checkers = {**jsonschema.Draft202012Validator.FORMAT_CHECKER.checkers, **cls.FORMAT_CHECKER.checkers}
+    return cls(schema, format_checker=checker)
 
 
 def _refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

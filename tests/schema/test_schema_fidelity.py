@@ -100,3 +100,37 @@ def test_refs_that_only_reach_each_other_are_not_left_recursive() -> None:
     }
     grammar = LlamaGrammar(compile_json_schema(schema).gbnf)  # "left recursion detected" before
     assert grammar.accepts('["x","y"]') and not grammar.accepts("[1]")
+
+
+def test_additional_properties_of_an_all_of_part_looks_at_its_own_properties_only() -> None:
+    schema = {"allOf": [{"properties": {"foo": {}}}], "additionalProperties": {"type": "boolean"}}
+    # "foo" is additional to the root schema, so it must be a boolean
+    assert accepted(schema, '{"foo":true}')
+    assert not accepted(schema, '{"foo":1}')
+
+
+def test_one_of_overlap_is_decided_at_the_end() -> None:
+    schema = {"oneOf": [{"type": "integer"}, {"type": "number", "minimum": 2}]}
+    assert accepted(schema, "1") and accepted(schema, "2.5")
+    assert not accepted(schema, "3")  # both branches hold: oneOf refuses it
+
+
+def test_dates_follow_the_calendar_and_leap_seconds_fall_at_23_59_60_utc() -> None:
+    date, time = {"type": "string", "format": "date"}, {"type": "string", "format": "time"}
+    assert accepted(date, '"2024-02-29"') and accepted(date, '"2000-02-29"')
+    assert not accepted(date, '"2023-02-29"') and not accepted(date, '"1900-02-29"')
+    # leap seconds: the grammar takes 23:59:60 UTC in any quarter-hour offset (the suite's valid
+    # times), and nothing else at :60 (jsonschema's own time check refuses leap seconds altogether)
+    grammar = LlamaGrammar(compile_json_schema(time).gbnf)
+    assert all(grammar.accepts(t) for t in ('"23:59:60Z"', '"15:59:60-08:00"', '"01:29:60+01:30"'))
+    assert not grammar.accepts('"22:59:60Z"')
+    assert accepted(time, '"12:00:00Z"') and accepted(time, '"08:30:06.283185+01:00"')
+
+
+def test_dynamic_references_are_checked_at_the_end() -> None:
+    compiled = compile_json_schema(
+        {"$id": "https://example.com/s", "$defs": {"n": {"$dynamicAnchor": "n", "type": "integer"}},
+         "items": {"$dynamicRef": "#n"}, "type": "array"}
+    )
+    assert any(u.keyword == "$dynamicRef" for u in compiled.unenforced)
+    assert not compiled.is_valid_text('["x"]')
