@@ -66,6 +66,9 @@ class _Route:
     def end_check(self, compiled: Any, value: Any) -> bool:
         return True
 
+    def checks_at_end(self, compiled: Any) -> bool:
+        return False
+
 
 class _OurRoute(_Route):
     """Our converter's GBNF on llama.cpp's engine, then the end check (jsonschema)."""
@@ -81,6 +84,9 @@ class _OurRoute(_Route):
     def end_check(self, compiled: Any, value: Any) -> bool:
         # generation checks the value only where the grammar relaxes a keyword
         return bool(compiled.is_valid(value)) if compiled.needs_end_check else True
+
+    def checks_at_end(self, compiled: Any) -> bool:
+        return bool(compiled.needs_end_check)
 
 
 class _ByteTokenizer:
@@ -154,7 +160,10 @@ def evaluate_records(records: Iterable[dict], *, label: str = "", route: str = "
                 text = _serialize(test["data"], record["schema"], normalize_numbers=False)
                 if engine.accepts(compiled, text) and engine.end_check(compiled, test["data"]):
                     stats.under_constraint += 1
-                    stats.failures.append(f"{label}{record.get('id')}: UNDER accepts invalid {text[:160]}")
+                    # "unchecked": the grammar alone let it through (no end check would run);
+                    # otherwise the validator itself (jsonschema) calls the instance valid
+                    how = "UNDER" if engine.checks_at_end(compiled) else "UNDER unchecked"
+                    stats.failures.append(f"{label}{record.get('id')}: {how} accepts invalid {text[:160]}")
         stats.schemas_over += refused
     return stats
 
