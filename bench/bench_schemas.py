@@ -6,12 +6,13 @@ the end check) and on llguidance alone (its own JSON Schema compiler):
 * declared: share of schemas compiled to a grammar the engine takes;
 * over: share of declared schemas that refuse at least one valid instance;
 * under: invalid instances the grammar (and, on our route, the end check) lets through;
-* with ``--sample N`` (our route): compliance of sampled outputs, N seeds on a
-  random-weight model: completed outputs that validate (``inv-full``: invalid
-  completed outputs of schemas the grammar enforces fully, which must be 0;
-  ``dead-end``: samples where every ending the grammar allowed failed the end
-  check, so the API raised ``SchemaValidationError`` instead of returning
-  invalid JSON).
+* with ``--sample N``: compliance of sampled outputs, N seeds per declared
+  schema on a random-weight model: completed outputs that validate.  Our route
+  (``inv-full``: invalid completed outputs of schemas the grammar enforces
+  fully, which must be 0; ``dead-end``: samples where every ending the grammar
+  allowed failed the end check, so the API raised ``SchemaValidationError``
+  instead of returning invalid JSON); llguidance alone runs its compiler's
+  grammar on the same engine without end check or final validation.
 
 Each instance is serialized as our grammar emits it (compact, keys in schema
 order) before an engine is asked whether it accepts it.  ``--suite`` runs the
@@ -31,24 +32,33 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 from llama_native import LlamaGrammar, SchemaValidationError
+from llama_native.schema import compile_json_schema
+from llama_native.schema.llguidance_compiler import llguidance_json_grammar
 from schema_evaluation import SUITE_DRAFTS, EvaluationStats, evaluate_records, load_records, suite_records
 
 DEFAULT_SCHEMAS = Path(__file__).resolve().parents[1].parent / "shared" / "schemas"
 
 
+def route_grammar(schema: Any, route: str) -> Tuple[LlamaGrammar, Any]:
+    """(grammar, compiled schema) on one route; llguidance alone gets no end check and no final validation."""
+    if route == "ours":
+        grammar = LlamaGrammar.from_json_schema(schema)
+        return grammar, grammar.json_schema
+    return LlamaGrammar.from_lark(llguidance_json_grammar(schema)), compile_json_schema(schema, compiler="llguidance")
+
+
 def sample_compliance(records: List[dict], name: str, llm: Any, seeds: int, max_tokens: int,
-                      failures: List[str]) -> Dict[str, float]:
+                      failures: List[str], route: str = "ours") -> Dict[str, float]:
     """Sample `seeds` outputs per schema on the random-weight model; count completed and valid ones."""
     stats: Dict[str, float] = defaultdict(float)
     for record in records:
         try:
-            grammar = LlamaGrammar.from_json_schema(record["schema"])
-        except Exception:  # noqa: BLE001 - not covered; counted by the evaluation
+            grammar, compiled = route_grammar(record["schema"], route)
+        except Exception:  # noqa: BLE001 - not declared; counted by the evaluation
             continue
-        compiled = grammar.json_schema
         for seed in range(seeds):
             try:
                 out = llm.create_completion("JSON:", grammar=grammar, max_tokens=max_tokens, seed=seed, temperature=1.0)
@@ -66,7 +76,7 @@ def sample_compliance(records: List[dict], name: str, llm: Any, seeds: int, max_
             except ValueError as exc:
                 if not compiled.unenforced:
                     stats["invalid_fully_enforced"] += 1
-                failures.append(f"{name}/{record['id']}: SAMPLE invalid {text[:120]}: {str(exc)[:200]}")
+                failures.append(f"{name}/{record['id']}: SAMPLE ({route}) invalid {text[:120]}: {str(exc)[:200]}")
     return stats
 
 
@@ -97,7 +107,8 @@ def main() -> None:
     header = (f"| {'file':24} | schemas | ours declared | ours over | ours under | llguidance declared "
               f"| llguidance over | llguidance under |")
     if llm:
-        header += " compliance | completed | dead-end | inv-full |"
+        header += (" ours compliance | completed | dead-end | inv-full |"
+                   " llguidance compliance | completed |")
     print(header)
     print("|" + " --- |" * (header.count("|") - 1))
     all_failures: List[str] = []
@@ -120,6 +131,9 @@ def main() -> None:
             done = c["completed"]
             row += (f" {c['valid'] / done if done else float('nan'):.3f} | {int(done)} | {int(c['dead_end'])} |"
                     f" {int(c['invalid_fully_enforced'])} |")
+            c = sample_compliance(records, name, llm, args.sample, args.max_tokens, failures, route="llguidance")
+            done = c["completed"]
+            row += f" {c['valid'] / done if done else float('nan'):.3f} | {int(done)} |"
         print(row, flush=True)
         all_failures += failures[: args.show_failures]
     o, g = totals["ours"], totals["llguidance"]

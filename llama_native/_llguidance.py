@@ -10,7 +10,8 @@ engine stays for raw grammars, lazy (tool-call) grammars, other whitespace
 styles, schemas llguidance refuses, and machines without the wheel.
 
 Only the library's location is looked up here: the ``llguidance`` Python
-package is never imported (``import llama_native`` stays fast).
+package is imported only to translate a grammar or to check a text without
+a model (``import llama_native`` stays fast).
 
 ``LLAMA_NATIVE_GRAMMAR_ENGINE`` (``auto``, the default; ``llguidance``;
 ``gbnf``) sets the default of ``Llama(grammar_engine=...)``.
@@ -30,6 +31,7 @@ import os
 import re
 import threading
 from pathlib import Path
+from typing import Any
 
 from . import _native
 
@@ -81,6 +83,42 @@ def resolve_engine(engine: str | None) -> str:
     if engine == "llguidance" and not available():
         raise ValueError(f"grammar_engine='llguidance' is not available: {unavailable_reason()}")
     return engine
+
+
+class _ByteTokenizer:
+    """One token per byte, and an end token: lets llguidance's matcher read any text without a model."""
+
+    eos_token_id = 256
+    bos_token_id = None
+    tokens = [bytes([i]) for i in range(256)] + [b"\xff[EOS]"]
+    special_token_ids = [256]
+
+    def __call__(self, text: bytes) -> list[int]:
+        return list(text)
+
+
+@functools.lru_cache(maxsize=1)
+def _byte_tokenizer() -> Any:
+    import llguidance
+
+    return llguidance.LLTokenizer(llguidance.TokenizerWrapper(_ByteTokenizer()))
+
+
+def lark_error(lark: str) -> str:
+    """Llguidance's complaint about a Lark grammar ("" when it takes it)."""
+    try:
+        import llguidance
+    except ImportError:
+        return "the llguidance package is not installed (pip install llguidance)"
+    return str(llguidance.LLMatcher.validate_grammar(llguidance.LLMatcher.grammar_from_lark(lark)))
+
+
+def lark_accepts(lark: str, text: str) -> bool:
+    """Whether llguidance accepts ``text`` as a complete output of a Lark grammar (no model needed)."""
+    import llguidance
+
+    matcher = llguidance.LLMatcher(_byte_tokenizer(), llguidance.LLMatcher.grammar_from_lark(lark), log_level=0)
+    return bool(matcher.consume_tokens(list(text.encode("utf-8"))) and matcher.is_accepting())
 
 
 # Our converter's character classes exclude surrogates and code points above

@@ -106,7 +106,15 @@ def sampling_params(
             bias.append((token_id, value))
         p.logit_bias = bias
     parsed = as_grammar(grammar)
-    if parsed is not None:
+    if parsed is not None and parsed.llguidance_lark is not None:
+        if grammar_engine == "gbnf":
+            raise ValueError("this grammar was made by llguidance's JSON Schema compiler: it runs only with "
+                             "grammar_engine='llguidance' or 'auto'")
+        if not _llguidance.available():
+            raise ValueError(f"this grammar needs llguidance: {_llguidance.unavailable_reason()}")
+        p.llg_kind = "lark"
+        p.llg_data = parsed.llguidance_lark
+    elif parsed is not None:
         p.grammar = parsed.grammar
         p.grammar_root = parsed.root
         if parsed.lazy:

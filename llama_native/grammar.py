@@ -52,6 +52,34 @@ class LlamaGrammar:
         #: ``end_check(text) -> bool`` vets the whole output whenever a token
         #: would complete the grammar's value; a refused token is never sampled
         self.end_check = end_check
+        #: Lark text for llguidance when llguidance's own JSON Schema compiler made
+        #: the grammar (there is no GBNF then: it runs on the llguidance engine only)
+        self.llguidance_lark: str | None = None
+
+    @classmethod
+    def from_lark(cls, lark: str) -> LlamaGrammar:
+        """A grammar in llguidance's Lark syntax; it runs on the llguidance engine only.
+
+        Raises ``ValueError`` with llguidance's message when it refuses the grammar.
+
+        Example::
+
+            >>> g = LlamaGrammar.from_lark('start: %json {"type": "integer", "maximum": 9}')
+            >>> g.accepts("7"), g.accepts("12")
+            (True, False)
+        """
+        from ._llguidance import lark_error
+
+        error = lark_error(lark)
+        if error:
+            raise ValueError(f"llguidance refuses the grammar: {error}")
+        grammar = cls.__new__(cls)
+        grammar._grammar, grammar.root = "", "root"
+        grammar.json_schema = None
+        grammar.trigger_patterns, grammar.trigger_tokens = [], []
+        grammar.end_check = None
+        grammar.llguidance_lark = lark
+        return grammar
 
     @property
     def lazy(self) -> bool:
@@ -82,6 +110,7 @@ class LlamaGrammar:
         strict: bool = False,
         additional_properties: bool | None = None,
         key_order: str = "schema",
+        compiler: str = "auto",
     ) -> LlamaGrammar:
         """Grammar of every JSON text that validates against ``json_schema``.
 
@@ -97,6 +126,8 @@ class LlamaGrammar:
         yes for a JSON Schema, as specified; no for a pydantic model or TypedDict).
         ``key_order="any"`` accepts declared keys in any order, not only the
         schema's (see :func:`llama_native.schema.compile_json_schema`).
+        ``compiler="auto"`` uses our converter, or llguidance's own compiler for
+        a schema ours cannot read; such a grammar runs on the llguidance engine.
 
         Example::
 
@@ -114,7 +145,12 @@ class LlamaGrammar:
             strict=strict,
             additional_properties=additional_properties,
             key_order=key_order,
+            compiler=compiler,
         )
+        if compiled.llguidance_lark is not None:
+            grammar = cls.from_lark(compiled.llguidance_lark)
+            grammar.json_schema = compiled
+            return grammar
         # keywords the grammar relaxes are checked wherever the value would end
         grammar = cls(compiled.gbnf, end_check=compiled.is_valid_text if compiled.needs_end_check else None)
         grammar.json_schema = compiled
@@ -122,19 +158,24 @@ class LlamaGrammar:
 
     @property
     def grammar(self) -> str:
-        """The GBNF text."""
+        """The GBNF text (empty for a grammar llguidance's compiler made: see ``llguidance_lark``)."""
         return self._grammar
 
     def accepts(self, text: str) -> bool:
         """True when the grammar accepts ``text`` as a complete output.
 
-        Runs llama.cpp's own grammar engine character by character; no model
-        is needed.
+        Runs llama.cpp's own grammar engine character by character (llguidance
+        for a grammar its compiler made); no model is needed.
         """
+        if self.llguidance_lark is not None:
+            from ._llguidance import lark_accepts
+
+            return lark_accepts(self.llguidance_lark, text)
         return _native.grammar_accepts(self._grammar, self.root, text)
 
     def __repr__(self) -> str:
-        head = self._grammar if len(self._grammar) < 60 else self._grammar[:57] + "..."
+        text = self.llguidance_lark or self._grammar
+        head = text if len(text) < 60 else text[:57] + "..."
         return f"LlamaGrammar({head!r})"
 
 

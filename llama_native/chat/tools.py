@@ -207,7 +207,9 @@ class ToolCallFormat:
         """
         if max_calls < 1:
             raise ValueError(f"max_tool_calls must be at least 1, got {max_calls}")
-        compiled = compile_json_schema(self.call_schema(functions), additional_properties=False, whitespace=whitespace)
+        compiled = compile_json_schema(
+            self.call_schema(functions), additional_properties=False, whitespace=whitespace, compiler="ours"
+        )
         rules = compiled.gbnf.replace("root ::=", "tool-call ::=", 1)
         more = f"{{0,{max_calls - 1}}}"
         if self.syntax == "hermes":

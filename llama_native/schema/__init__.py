@@ -26,9 +26,14 @@ from .converter import (
     UnsupportedSchemaError,
     convert_schema,
 )
+from .errors import StrictModeError, UnsatisfiableSchemaError
 from .inputs import to_json_schema
+from .llguidance_compiler import llguidance_json_grammar
 from .prompt import object_from_schema, schema_system_prompt
 from .validation import SchemaValidationError, loads_unique, make_validator, serialize_like_grammar, validate_text
+
+#: Who turns a JSON Schema into a grammar: see :func:`compile_json_schema`.
+COMPILERS = ("auto", "ours", "llguidance")
 
 __all__ = [
     "JsonSchemaGrammar",
@@ -54,6 +59,8 @@ class JsonSchemaGrammar:
     unenforced: list[Unenforced] = field(default_factory=list)
     prop_order: list[str] | None = None
     whitespace: str = DEFAULT_WHITESPACE
+    #: set when llguidance's own compiler made the grammar (``gbnf`` is then empty)
+    llguidance_lark: str | None = None
 
     @cached_property
     def _validator(self) -> Any:
@@ -101,6 +108,7 @@ def compile_json_schema(
     strict: bool = False,
     additional_properties: bool | None = None,
     key_order: str = "schema",
+    compiler: str = "auto",
 ) -> JsonSchemaGrammar:
     """Compile ``schema`` (dict, JSON string, pydantic model, TypedDict, dataclass) to a grammar.
 
@@ -115,21 +123,56 @@ def compile_json_schema(
     models copy the order they are shown, and jump-forward writes known keys
     for them.  ``key_order="any"`` also accepts declared keys in any order;
     the end check then holds ``required`` and refuses repeated keys.
+
+    ``compiler``: ``"auto"`` (default) is our converter, or llguidance's own
+    JSON Schema compiler for a schema ours cannot read and llguidance can;
+    ``"ours"`` and ``"llguidance"`` force one (see
+    :mod:`llama_native.schema.llguidance_compiler` for why ours comes first).
     """
+    if compiler not in COMPILERS:
+        raise ValueError(f"compiler must be one of {COMPILERS}, got {compiler!r}")
+    if whitespace not in WHITESPACE_MODES:
+        raise ValueError(f"whitespace must be one of {WHITESPACE_MODES}, got {whitespace!r}")
     resolved = to_json_schema(schema)
     if additional_properties is None:
         additional_properties = isinstance(schema, (dict, str, bytes, bool))
-    result: ConversionResult = convert_schema(
-        resolved,
-        prop_order=prop_order,
-        whitespace=whitespace,
-        strict=strict,
-        additional_properties=additional_properties,
-        key_order=key_order,
-    )
+    order = list(prop_order) if prop_order else None
+    if compiler == "llguidance":
+        return _llguidance_compiled(resolved, order, whitespace, additional_properties, key_order)
+    try:
+        result: ConversionResult = convert_schema(
+            resolved,
+            prop_order=prop_order,
+            whitespace=whitespace,
+            strict=strict,
+            additional_properties=additional_properties,
+            key_order=key_order,
+        )
+    except UnsupportedSchemaError as exc:
+        if compiler == "ours" or isinstance(exc, (UnsatisfiableSchemaError, StrictModeError)):
+            raise
+        try:  # a schema our converter cannot read: llguidance's compiler may
+            return _llguidance_compiled(resolved, order, whitespace, additional_properties, key_order)
+        except UnsupportedSchemaError:
+            raise exc from None
     return JsonSchemaGrammar(
         resolved, result.gbnf, result.unenforced, list(prop_order) if prop_order else None, whitespace
     )
+
+
+def _llguidance_compiled(
+    schema: Any, prop_order: list[str] | None, whitespace: str, additional_properties: bool, key_order: str
+) -> JsonSchemaGrammar:
+    from .. import _llguidance
+
+    if key_order != "schema":
+        raise UnsupportedSchemaError("llguidance's compiler keeps keys in the schema's order (key_order='schema')")
+    if not _llguidance.available():
+        raise UnsupportedSchemaError(f"llguidance's compiler is not available: {_llguidance.unavailable_reason()}")
+    lark = llguidance_json_grammar(
+        schema, prop_order=prop_order, whitespace=whitespace, additional_properties=additional_properties
+    )
+    return JsonSchemaGrammar(schema, "", [], prop_order, whitespace, llguidance_lark=lark)
 
 
 def json_schema_to_gbnf(
@@ -159,4 +202,5 @@ def json_schema_to_gbnf(
         strict=strict,
         additional_properties=additional_properties,
         key_order=key_order,
+        compiler="ours",
     ).gbnf
