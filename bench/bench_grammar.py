@@ -3,9 +3,10 @@
 On a random-weight model nearly every sampled token is rejected by the
 grammar, so the whole 128k vocabulary is masked at every step: the worst
 case.  Prints decode tokens/s for unconstrained greedy decoding, for the same
-decoding under a JSON Schema on llguidance (our default engine for schemas)
-and on llama.cpp's GBNF engine (the engine llama-server and
-llama-cpp-python use), each as a ratio to unconstrained.  Rounds are
+decoding under a JSON Schema on llguidance (our default engine for schemas),
+the same schema compiled by llguidance's own JSON Schema compiler instead of
+ours (same engine), and on llama.cpp's GBNF engine (the engine llama-server
+and llama-cpp-python use), each as a ratio to unconstrained.  Rounds are
 interleaved (one of each, repeated) and the medians reported; the prompt is
 not timed (from the first token to the last).
 
@@ -25,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _timing import time_stream  # noqa: E402
 
-from llama_native import Llama
+from llama_native import Llama, LlamaGrammar
 from llama_native.testing import bench_model_path
 
 # Keeps a random model generating under tight constraints: short strings,
@@ -39,13 +40,15 @@ SCHEMA = {
 PROMPT = "Write notes about the meeting as JSON:"
 
 
-def runner(model: Path, threads: int, tokens: int, engine: str, schema):
+def runner(model: Path, threads: int, tokens: int, engine: str, schema, compiler: str = "ours"):
+    """One timed generation under ``schema`` (None: unconstrained) on ``engine``, built by ``compiler``."""
     llm = Llama(str(model), n_ctx=512, n_threads=threads, n_threads_batch=threads, grammar_engine=engine)
     ban_eog = {t: float("-inf") for t in llm.eog_tokens()}
+    grammar = None if schema is None else LlamaGrammar.from_json_schema(schema, compiler=compiler)
 
     def one_run() -> float:
         stream = llm.create_completion(
-            PROMPT, max_tokens=tokens + 1, temperature=0, logit_bias=ban_eog, json_schema=schema, stream=True
+            PROMPT, max_tokens=tokens + 1, temperature=0, logit_bias=ban_eog, grammar=grammar, stream=True
         )
         seconds, n = time_stream(stream)
         if n != tokens + 1:
@@ -70,6 +73,7 @@ def main() -> None:
     runs = {
         "unconstrained": runner(model, args.threads, args.tokens, "auto", None),
         "llguidance": runner(model, args.threads, args.tokens, "llguidance", SCHEMA),
+        "llg compiler": runner(model, args.threads, args.tokens, "llguidance", SCHEMA, compiler="llguidance"),
         "gbnf": runner(model, args.threads, args.tokens, "gbnf", SCHEMA),
     }
     samples = {name: [] for name in runs}
