@@ -26,7 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from llama_native import _native
+from llama_native._llguidance import lark_accepts, lark_error
 from llama_native.schema import compile_json_schema
+from llama_native.schema.llguidance_compiler import llguidance_json_grammar
 from llama_native.schema.validation import serialize_like_grammar
 
 
@@ -89,37 +91,18 @@ class _OurRoute(_Route):
         return bool(compiled.needs_end_check)
 
 
-class _ByteTokenizer:
-    """One token per byte (and an end token): lets llguidance's matcher read any text."""
-
-    eos_token_id = 256
-    bos_token_id = None
-    tokens = [bytes([i]) for i in range(256)] + [b"\xff[EOS]"]
-    special_token_ids = [256]
-
-    def __call__(self, text: bytes) -> list[int]:
-        return list(text)
-
-
 class _LlguidanceRoute(_Route):
-    """llguidance alone: its own JSON Schema compiler, no end check."""
-
-    def __init__(self) -> None:
-        import llguidance
-
-        self.llguidance = llguidance
-        self.tokenizer = llguidance.LLTokenizer(llguidance.TokenizerWrapper(_ByteTokenizer()))
+    """llguidance alone: its own JSON Schema compiler (``compiler="llguidance"``'s grammar), no end check."""
 
     def compile(self, schema: Any) -> Any:
-        grammar = self.llguidance.LLMatcher.grammar_from_json_schema(schema)
-        error = self.llguidance.LLMatcher.validate_grammar(grammar, self.tokenizer)
+        lark = llguidance_json_grammar(schema)
+        error = lark_error(lark)
         if error:
             raise ValueError(error)
-        return grammar
+        return lark
 
     def accepts(self, compiled: Any, text: str) -> bool:
-        matcher = self.llguidance.LLMatcher(self.tokenizer, compiled, log_level=0)
-        return bool(matcher.consume_tokens(list(text.encode("utf-8"))) and matcher.is_accepting())
+        return lark_accepts(compiled, text)
 
 
 ROUTES = {"ours": _OurRoute, "llguidance": _LlguidanceRoute}
