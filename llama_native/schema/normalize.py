@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 import jsonref
 
 from .all_of import merge_all_of
+from .ecma_regex import python_pattern
 from .errors import StrictModeError, Unenforced, UnsatisfiableSchemaError, UnsupportedSchemaError
 from .gbnf import MAX_REPETITION
 from .json_rules import FORMAT_RULES
@@ -483,7 +484,7 @@ def has_unordered_object(value: Any) -> bool:
 
 def _search(pattern: str, text: str) -> bool:
     try:
-        return re.search(pattern, text) is not None
+        return re.search(python_pattern(pattern), text) is not None
     except re.error:
         return False
 

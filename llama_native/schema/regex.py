@@ -23,6 +23,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from .ecma_regex import python_pattern
 from .gbnf import MAX_REPETITION, complement, json_string_chars, normalize_ranges, repetition
 
 if sys.version_info >= (3, 11):
@@ -180,7 +181,7 @@ def pattern_to_gbnf(pattern: str) -> tuple[str, bool]:
         ('([0-9]){3} "\\\\\\\\n"?', True)
     """
     try:
-        parsed = sre_parse.parse(pattern)
+        parsed = sre_parse.parse(python_pattern(pattern))
     except re.error as exc:
         raise ValueError(f"invalid pattern {pattern!r}: {exc}") from None
     flags = parsed.state.flags & ~(re.UNICODE | getattr(re, "TEMPLATE", 0))
@@ -219,7 +220,7 @@ def pattern_with_length(pattern: str, min_len: int, max_len: int | None) -> str 
     Returns None for any other pattern (the caller validates afterwards).
     """
     try:
-        parsed = sre_parse.parse(pattern)
+        parsed = sre_parse.parse(python_pattern(pattern))
     except re.error:
         return None
     if parsed.state.flags & ~(re.UNICODE | getattr(re, "TEMPLATE", 0)):

@@ -13,6 +13,7 @@ from typing import Any
 import jsonref
 
 from .all_of import merge_all_of
+from .ecma_regex import python_schema
 from .gbnf import normalize_numbers as _normalize
 from .refs import resolve_refs
 
@@ -41,7 +42,8 @@ def make_validator(schema: Any) -> Any:
     # would check "time" as draft 3 did, refusing RFC 3339 times such as 12:00:00Z.)
     checker = jsonschema.FormatChecker(formats=())
     checker.checkers = {**jsonschema.Draft202012Validator.FORMAT_CHECKER.checkers, **cls.FORMAT_CHECKER.checkers}
-    return cls(schema, format_checker=checker)
+    # patterns as Python's re reads ECMA-262 ones (\p{L}, named groups), as the grammar does
+    return cls(python_schema(schema), format_checker=checker)
 
 
 def _refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -134,3 +134,18 @@ def test_dynamic_references_are_checked_at_the_end() -> None:
     )
     assert any(u.keyword == "$dynamicRef" for u in compiled.unenforced)
     assert not compiled.is_valid_text('["x"]')
+
+
+@pytest.mark.parametrize(
+    ("pattern", "good", "bad"),
+    [
+        (r"^\p{Lu}\p{Ll}+$", '"Émile"', '"émile"'),  # Unicode property escapes
+        (r"^(?<year>\d{4})-(?<month>\d{2})$", '"2024-05"', '"24-05"'),  # ECMA named groups
+        (r"^a\cIb$", '"a\\tb"', '"a b"'),  # control escape: \cI is a tab
+    ],
+)
+def test_ecma_262_patterns_python_cannot_read(pattern: str, good: str, bad: str) -> None:
+    schema = {"type": "string", "pattern": pattern}
+    assert compile_json_schema(schema).llguidance_lark is None  # our converter reads them
+    assert accepted(schema, good)
+    assert not accepted(schema, bad)
