@@ -71,14 +71,17 @@ class JsonSchemaGrammar:
         return validate_text(self._validator, text)
 
     def is_valid(self, value: Any) -> bool:
-        """True if the (parsed) value validates against the schema."""
-        return self._validator.is_valid(value)
+        """True if the (parsed) value validates against the schema (False when the validator itself fails)."""
+        try:
+            return bool(self._validator.is_valid(value))
+        except Exception:  # e.g. multipleOf overflow: no verdict, so not valid
+            return False
 
     def is_valid_text(self, text: str) -> bool:
         """True if ``text`` parses as JSON that validates (never raises)."""
         try:
             return bool(self._validator.is_valid(loads_unique(text)))
-        except (ValueError, ArithmeticError, RecursionError):  # not JSON, or e.g. multipleOf overflow
+        except Exception:  # not JSON, or the validator failed (multipleOf overflow, an unknown type): not valid
             return False
 
     @property

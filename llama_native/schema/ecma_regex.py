@@ -6,7 +6,8 @@ Both the grammar (:mod:`.regex`, which parses with ``re``) and the validator
 (``\\p{L}``, ``\\P{Nd}``, ``\\p{Letter}``), named groups (``(?<year>...)``)
 and control escapes (``\\cJ``).  A pattern still beyond ``re`` stays as it
 is: the converter relaxes it (llguidance's compiler may take the schema) and
-the validator leaves it unchecked instead of failing.
+the validator leaves it unchecked instead of failing
+(:func:`llama_native.schema.validation.validator_schema`).
 
 Why not the ``regex`` package (which reads ``\\p{..}``): ``jsonschema``
 matches with ``re``, and grammar and validator must read a pattern alike.
@@ -27,7 +28,6 @@ import functools
 import re
 import sys
 import unicodedata
-from typing import Any
 
 #: Long names of the general categories, as ECMA-262 accepts them.
 _CATEGORY_NAMES = {
@@ -117,32 +117,8 @@ def python_pattern(pattern: str) -> str:
     return out
 
 
-def python_schema(node: Any) -> Any:
-    """A schema with every ``pattern`` and ``patternProperties`` key as ``re`` reads it, for the validator.
-
-    A pattern ``re`` cannot read even so is dropped from this copy: it stays
-    unchecked rather than making validation fail.
-    """
-    if isinstance(node, list):
-        return [python_schema(v) for v in node]
-    if not isinstance(node, dict):
-        return node
-    out: dict[str, Any] = {}
-    for key, value in node.items():
-        if key in ("enum", "const", "default", "examples"):
-            out[key] = value
-        elif key == "pattern" and isinstance(value, str):
-            translated = python_pattern(value)
-            if _readable(translated):
-                out[key] = translated
-        elif key == "patternProperties" and isinstance(value, dict):
-            out[key] = {python_pattern(k): python_schema(v) for k, v in value.items() if _readable(python_pattern(k))}
-        else:
-            out[key] = python_schema(value)
-    return out
-
-
-def _readable(pattern: str) -> bool:
+def readable(pattern: str) -> bool:
+    """Whether Python's ``re`` compiles ``pattern``."""
     try:
         re.compile(pattern)
     except re.error:

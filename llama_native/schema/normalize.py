@@ -203,7 +203,7 @@ class Normalizer:
         types = [types] if isinstance(types, str) else list(types)
         if schema.get("nullable") is True and "null" not in types:
             types.append("null")
-        if not types:
+        if not types or "any" in types:  # draft 3's "any"
             return ANY
         if len(types) == 1:
             return self.typed(schema, types[0], pointer)
@@ -261,7 +261,10 @@ class Normalizer:
     def object(self, schema: dict[str, Any], pointer: str) -> ObjectType:
         """An object: declared keys in order, required or optional, then the keys it allows besides."""
         properties: dict[str, Any] = dict(schema.get("properties") or {})
-        required_list = list(dict.fromkeys(schema.get("required") or []))
+        listed = schema.get("required")
+        # draft 3 marks a property required inside its own schema ("required": true)
+        draft3 = [name for name, sub in properties.items() if isinstance(sub, dict) and sub.get("required") is True]
+        required_list = list(dict.fromkeys((listed if isinstance(listed, list) else []) + draft3))
         required = set(required_list)
         explicit_additional = schema.get("additionalProperties", True)
         for key in required_list:

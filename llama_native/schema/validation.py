@@ -13,7 +13,7 @@ from typing import Any
 import jsonref
 
 from .all_of import merge_all_of
-from .ecma_regex import python_schema
+from .ecma_regex import python_pattern, readable
 from .gbnf import normalize_numbers as _normalize
 from .refs import resolve_refs
 
@@ -42,8 +42,42 @@ def make_validator(schema: Any) -> Any:
     # would check "time" as draft 3 did, refusing RFC 3339 times such as 12:00:00Z.)
     checker = jsonschema.FormatChecker(formats=())
     checker.checkers = {**jsonschema.Draft202012Validator.FORMAT_CHECKER.checkers, **cls.FORMAT_CHECKER.checkers}
-    # patterns as Python's re reads ECMA-262 ones (\p{L}, named groups), as the grammar does
-    return cls(python_schema(schema), format_checker=checker)
+    return cls(validator_schema(schema), format_checker=checker)
+
+
+def validator_schema(node: Any) -> Any:
+    """The schema as the validator should read it, the way the grammar reads it.
+
+    Patterns are rewritten as Python's ``re`` reads ECMA-262 ones (``\\p{L}``,
+    named groups); a pattern ``re`` cannot read even so is left out (unchecked,
+    rather than failing every validation).  Draft 3's ``"type": "any"`` and
+    ``"required": true`` inside a property become what later drafts say.
+    """
+    if isinstance(node, list):
+        return [validator_schema(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in ("enum", "const", "default", "examples"):
+            out[key] = value
+        elif key == "pattern" and isinstance(value, str):
+            if readable(python_pattern(value)):
+                out[key] = python_pattern(value)
+        elif key == "patternProperties" and isinstance(value, dict):
+            out[key] = {python_pattern(k): validator_schema(v) for k, v in value.items() if readable(python_pattern(k))}
+        elif key == "type" and (value == "any" or isinstance(value, list) and "any" in value):
+            continue
+        elif key == "required" and not isinstance(value, list):
+            continue
+        else:
+            out[key] = validator_schema(value)
+    properties = node.get("properties")
+    if isinstance(properties, dict):
+        lifted = [n for n, sub in properties.items() if isinstance(sub, dict) and sub.get("required") is True]
+        if lifted:
+            out["required"] = list(dict.fromkeys(list(out.get("required") or []) + lifted))
+    return out
 
 
 def _refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -70,7 +104,7 @@ def validate_text(validator: Any, text: str) -> Any:
         errors = [
             f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in validator.iter_errors(value)
         ]
-    except (ArithmeticError, ValueError, RecursionError) as exc:  # e.g. multipleOf on a number too large for a float
+    except Exception as exc:  # e.g. multipleOf on a number too large for a float, an unknown type name
         raise SchemaValidationError(f"the output could not be validated: {exc!r}", text) from None
     if errors:
         raise SchemaValidationError("the output does not validate: " + "; ".join(errors[:3]), text, errors)

@@ -149,3 +149,11 @@ def test_ecma_262_patterns_python_cannot_read(pattern: str, good: str, bad: str)
     assert compile_json_schema(schema).llguidance_lark is None  # our converter reads them
     assert accepted(schema, good)
     assert not accepted(schema, bad)
+
+
+def test_draft_3_spellings_and_equal_numbers() -> None:
+    assert accepted({"type": "any"}, "[1]")
+    person = {"type": "object", "properties": {"a": {"type": "string", "required": True}}}
+    assert accepted(person, '{"a":"x"}') and not accepted(person, "{}")
+    assert accepted({"type": "object", "required": True}, "{}")  # draft 3's boolean at the top: no list, no crash
+    assert accepted({"enum": [1.0, 2.5]}, "1") and accepted({"enum": [1]}, "1.0")
