@@ -52,7 +52,7 @@ from .nodes import (
     Ref,
     StringType,
 )
-from .refs import plain_value, pointer_escape, ref_target, refs_ignore_siblings, resolve_refs
+from .refs import plain_value, pointer_escape, property_name, ref_target, refs_ignore_siblings, resolve_refs
 from .regex import UnsupportedPattern, pattern_to_gbnf, pattern_with_length
 
 T = TypeVar("T")
@@ -260,7 +260,7 @@ class Normalizer:
 
     def object(self, schema: dict[str, Any], pointer: str) -> ObjectType:
         """An object: declared keys in order, required or optional, then the keys it allows besides."""
-        properties: dict[str, Any] = dict(schema.get("properties") or {})
+        properties: dict[str, Any] = {property_name(k): v for k, v in (schema.get("properties") or {}).items()}
         listed = schema.get("required")
         # draft 3 marks a property required inside its own schema ("required": true)
         draft3 = [name for name, sub in properties.items() if isinstance(sub, dict) and sub.get("required") is True]

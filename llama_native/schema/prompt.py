@@ -24,7 +24,7 @@ from typing import Any
 import jsonref
 
 from .inputs import to_json_schema
-from .refs import resolve_refs
+from .refs import property_name, resolve_refs
 
 PROMPT_PREFIX = "Generate JSON output in the following format: "
 
@@ -80,7 +80,8 @@ def _skeleton(node: Any, keys: list[str], seen: tuple[int, ...]) -> Any:
     t = node.get("type")
     if t == "object" or "properties" in node:
         out: dict[str, Any] = {}
-        for name, sub in (node.get("properties") or {}).items():
+        for key, sub in (node.get("properties") or {}).items():
+            name = property_name(key)
             if name not in keys:
                 keys.append(name)
             out[name] = _skeleton(sub, keys, seen)

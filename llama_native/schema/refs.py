@@ -174,6 +174,16 @@ def _local_ref(ref: str, base: str, resources: dict[str, str], anchors: dict[str
     return ref
 
 
+#: A property named ``$ref`` under another name while jsonref works (it would take the
+#: ``properties`` object for a reference); read names through :func:`property_name`.
+_REF_PROPERTY = "\x00$ref"
+
+
+def property_name(key: str) -> str:
+    """A key of a resolved ``properties`` object as the document spells it."""
+    return "$ref" if key == _REF_PROPERTY else key
+
+
 def _rewrite_refs(node: Any, base: str, resources: dict[str, str], anchors: dict[str, str]) -> Any:
     if isinstance(node, dict):
         inner_base, _ = _resource_base(node, base)
@@ -183,6 +193,11 @@ def _rewrite_refs(node: Any, base: str, resources: dict[str, str], anchors: dict
                 out[key] = _local_ref(value, inner_base, resources, anchors)
             elif key in _LITERAL_KEYWORDS:
                 out[key] = value
+            elif key == "properties" and isinstance(value, dict):
+                out[key] = {
+                    _REF_PROPERTY if name == "$ref" else name: _rewrite_refs(sub, inner_base, resources, anchors)
+                    for name, sub in value.items()
+                }
             else:
                 out[key] = _rewrite_refs(value, inner_base, resources, anchors)
         return out

@@ -15,7 +15,7 @@ import jsonref
 from .all_of import merge_all_of
 from .ecma_regex import python_pattern, readable
 from .gbnf import normalize_numbers as _normalize
-from .refs import resolve_refs
+from .refs import property_name, resolve_refs
 
 
 class SchemaValidationError(ValueError):
@@ -155,7 +155,7 @@ def _select(schema: Any, instance: Any, validator_cls: Any, depth: int = 0) -> d
 
 def _declared_order(selected: dict[str, Any]) -> dict[str, Any]:
     """Property name -> subschema of a selected schema, in the order the grammar emits them."""
-    own = dict(selected.get("properties") or {})
+    own = {property_name(k): v for k, v in (selected.get("properties") or {}).items()}
     for k in selected.get("required", []) or []:
         own.setdefault(k, True)
     return {k: v for k, v in own.items() if v is not False}

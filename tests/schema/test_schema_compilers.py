@@ -13,28 +13,39 @@ import pytest
 from llama_native import Llama, LlamaGrammar
 from llama_native.schema import UnsupportedSchemaError, compile_json_schema
 
-# a property named "$ref": jsonref (our route) mistakes it for a reference
-DOLLAR_REF_PROPERTY = {
+# Python's re has no script properties, so our converter cannot read this pattern; llguidance's (Rust) regex can
+LATIN_WORD = {
     "type": "object",
-    "properties": {"$ref": {"$ref": "#/$defs/word"}, "n": {"type": "integer"}},
-    "$defs": {"word": {"type": "string", "maxLength": 8}},
-    "required": ["$ref", "n"],
+    "properties": {"word": {"type": "string", "pattern": "^\\p{Script=Latin}{1,6}$"}, "n": {"type": "integer"}},
+    "required": ["word", "n"],
     "additionalProperties": False,
 }
 
 
 def test_auto_hands_a_schema_ours_cannot_read_to_llguidance() -> None:
     with pytest.raises(UnsupportedSchemaError):
-        compile_json_schema(DOLLAR_REF_PROPERTY, compiler="ours")
-    grammar = LlamaGrammar.from_json_schema(DOLLAR_REF_PROPERTY)
+        compile_json_schema(LATIN_WORD, compiler="ours")
+    grammar = LlamaGrammar.from_json_schema(LATIN_WORD)
     assert grammar.llguidance_lark is not None and grammar.grammar == ""
-    assert grammar.accepts('{"$ref": "abc", "n": 3}')
-    assert not grammar.accepts('{"$ref": "abcdefghij", "n": 3}')  # maxLength through the $ref
+    assert grammar.accepts('{"word": "abc", "n": 3}')
+    assert not grammar.accepts('{"word": "abcdefghij", "n": 3}') and not grammar.accepts('{"word": "ab1", "n": 3}')
     assert not grammar.accepts('{"n": 3}')
 
 
+def test_a_property_named_dollar_ref_stays_on_our_route() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"$ref": {"$ref": "#/$defs/word"}},
+        "$defs": {"word": {"type": "string", "maxLength": 3}},
+        "required": ["$ref"],
+    }
+    grammar = LlamaGrammar.from_json_schema(schema)
+    assert grammar.llguidance_lark is None
+    assert grammar.accepts('{"$ref":"abc"}') and not grammar.accepts('{"$ref":"abcd"}')
+
+
 def test_llguidance_route_generates_valid_json(llm: Llama, model_path: object) -> None:
-    grammar = LlamaGrammar.from_json_schema(DOLLAR_REF_PROPERTY)
+    grammar = LlamaGrammar.from_json_schema(LATIN_WORD)
     completed = 0
     for seed in range(6):
         out = llm("JSON:", grammar=grammar, seed=seed, temperature=1.0, max_tokens=80)
@@ -42,7 +53,7 @@ def test_llguidance_route_generates_valid_json(llm: Llama, model_path: object) -
         if out["choices"][0]["finish_reason"] == "stop":
             completed += 1
             value = json.loads(out["choices"][0]["text"])
-            assert set(value) == {"$ref", "n"} and len(value["$ref"]) <= 8 and isinstance(value["n"], int)
+            assert set(value) == {"word", "n"} and value["word"].isalpha() and isinstance(value["n"], int)
     assert completed >= 2
     gbnf_only = Llama(str(model_path), n_ctx=256, grammar_engine="gbnf")
     with pytest.raises(ValueError, match="llguidance"):
