@@ -21,7 +21,6 @@ Example::
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -29,6 +28,7 @@ from typing import Any, TypeVar
 import jsonref
 
 from .all_of import merge_all_of
+from .bounds import integer_bounds, number_bounds
 from .ecma_regex import python_pattern
 from .errors import StrictModeError, Unenforced, UnsatisfiableSchemaError, UnsupportedSchemaError
 from .gbnf import MAX_REPETITION
@@ -52,6 +52,7 @@ from .nodes import (
     Ref,
     StringType,
 )
+from .ref_cycles import break_bare_cycles
 from .refs import plain_value, pointer_escape, property_name, ref_target, refs_ignore_siblings, resolve_refs
 from .regex import UnsupportedPattern, pattern_to_gbnf, pattern_with_length
 
@@ -93,7 +94,7 @@ def normalize_schema(
     )
     resolved = resolve_refs(schema) if isinstance(schema, dict) else schema
     root = normalizer.node(resolved, "")
-    _break_bare_cycles(normalizer.definitions)
+    break_bare_cycles(normalizer.definitions)
     return NormalizedSchema(root, normalizer.definitions, normalizer.unenforced)
 
 
@@ -243,7 +244,7 @@ class Normalizer:
         if type_name == "string":
             return self.string(schema, pointer)
         if type_name == "integer":
-            return IntegerType(*_integer_bounds(schema))
+            return IntegerType(*integer_bounds(schema))
         if type_name == "number":
             return self.number(schema, pointer)
         if type_name == "boolean":
@@ -415,7 +416,7 @@ class Normalizer:
     # ------------------------------------------------------------- numbers
     def number(self, schema: dict[str, Any], pointer: str) -> NumberType:
         """A number: the grammar holds ``minimum: 0`` exactly; other bounds are checked at the end."""
-        lo, lo_exclusive, hi, _hi_exclusive = _number_bounds(schema)
+        lo, lo_exclusive, hi, _hi_exclusive = number_bounds(schema)
         if lo is None and hi is None:
             return NumberType()
         if not (lo == 0 and not lo_exclusive and hi is None):
@@ -437,43 +438,6 @@ class Normalizer:
             return self.schema_object(merge_all_of(parts, self, pointer), pointer)
         finally:
             self.all_of_depth -= 1
-
-
-def _bare_parts(node: Node | None) -> list[Node]:
-    """The alternatives a node offers before any JSON is written (nested unions flattened, refs kept)."""
-    if isinstance(node, Alternatives):
-        return [part for _, alt in node.alternatives for part in _bare_parts(alt)]
-    return [] if node is None else [node]
-
-
-def _break_bare_cycles(definitions: dict[str, Definition]) -> None:
-    """Rewrite definitions that reach themselves through unions and refs alone (``a = a | string``).
-
-    llama.cpp refuses such left-recursive rules.  Every definition of one
-    cycle accepts the same values: the union of what its members offer
-    besides each other, so each gets that union.
-    """
-    reach: dict[str, set[str]] = {}
-    for key, definition in definitions.items():
-        seen: set[str] = set()
-        todo = [part.key for part in _bare_parts(definition.node) if isinstance(part, Ref)]
-        while todo:
-            target = todo.pop()
-            if target not in seen and target in definitions:
-                seen.add(target)
-                todo += [p.key for p in _bare_parts(definitions[target].node) if isinstance(p, Ref)]
-        reach[key] = seen
-    for key in [k for k in definitions if k in reach[k]]:
-        cycle = {k for k in reach[key] if key in reach[k]}
-        parts = [
-            part
-            for member in sorted(cycle, key=list(definitions).index)
-            for part in _bare_parts(definitions[member].node)
-            if not (isinstance(part, Ref) and part.key in cycle)
-        ]
-        if not parts:
-            raise UnsupportedSchemaError("the schema only refers to itself and accepts no value", "$ref")
-        definitions[key].node = Alternatives([(str(i), part) for i, part in enumerate(parts)])
 
 
 def has_unordered_object(value: Any) -> bool:
@@ -498,37 +462,3 @@ def _key_pattern_has_grammar(pattern: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _integer_bounds(schema: dict[str, Any]) -> tuple[int | None, int | None]:
-    lo: int | None = None
-    hi: int | None = None
-    if "minimum" in schema:
-        lo = math.ceil(schema["minimum"])
-        if schema.get("exclusiveMinimum") is True and lo == schema["minimum"]:
-            lo += 1
-    if "exclusiveMinimum" in schema and not isinstance(schema["exclusiveMinimum"], bool):
-        candidate = math.floor(schema["exclusiveMinimum"]) + 1
-        lo = candidate if lo is None else max(lo, candidate)
-    if "maximum" in schema:
-        hi = math.floor(schema["maximum"])
-        if schema.get("exclusiveMaximum") is True and hi == schema["maximum"]:
-            hi -= 1
-    if "exclusiveMaximum" in schema and not isinstance(schema["exclusiveMaximum"], bool):
-        candidate = math.ceil(schema["exclusiveMaximum"]) - 1
-        hi = candidate if hi is None else min(hi, candidate)
-    if lo is not None and hi is not None and lo > hi:
-        raise UnsatisfiableSchemaError(f"no integer lies between {lo} and {hi}", "minimum")
-    return lo, hi
-
-
-def _number_bounds(schema: dict[str, Any]) -> tuple[float | None, bool, float | None, bool]:
-    lo = schema.get("minimum")
-    lo_ex = schema.get("exclusiveMinimum") is True
-    if "exclusiveMinimum" in schema and not isinstance(schema["exclusiveMinimum"], bool):
-        lo, lo_ex = schema["exclusiveMinimum"], True
-    hi = schema.get("maximum")
-    hi_ex = schema.get("exclusiveMaximum") is True
-    if "exclusiveMaximum" in schema and not isinstance(schema["exclusiveMaximum"], bool):
-        hi, hi_ex = schema["exclusiveMaximum"], True
-    return lo, lo_ex, hi, hi_ex

@@ -187,7 +187,7 @@ def property_name(key: str) -> str:
 def _rewrite_refs(node: Any, base: str, resources: dict[str, str], anchors: dict[str, str]) -> Any:
     if isinstance(node, dict):
         inner_base, _ = _resource_base(node, base)
-        out = {}
+        out: dict[str, Any] = {}
         for key, value in node.items():
             if key == "$ref" and isinstance(value, str):
                 out[key] = _local_ref(value, inner_base, resources, anchors)
