@@ -110,6 +110,7 @@ def test_long_forced_runs_in_a_batch_match_sequential(sequential: Llama, paralle
             "count": {"type": "integer", "minimum": 0, "maximum": 99},
         },
         "required": ["note", "count"],
+        "additionalProperties": False,  # the const comes first: no extra key may stand before it
     }
     kwargs = dict(json_schema=schema, temperature=0, max_tokens=80)
     want = [sequential.create_completion(p, **kwargs)["choices"][0]["text"] for p in PROMPTS[:4]]
