@@ -17,7 +17,7 @@ from .cache import LlamaCache, LlamaDiskCache, LlamaRAMCache
 from .chat import ChatFormatterResponse, Jinja2ChatFormatter, register_chat_format
 from .default_model import MICRO_MODEL_PATH, default_model_path
 from .grammar import LlamaGrammar
-from .llama import LLAMA_DEFAULT_SEED, Llama, ModelLoadError
+from .llama import LLAMA_DEFAULT_SEED, ContextOverflowError, Llama, ModelLoadError
 from .schema import (
     SchemaValidationError,
     UnsupportedSchemaError,
@@ -33,6 +33,7 @@ __all__ = [
     "Llama",
     "LlamaGrammar",
     "ModelLoadError",
+    "ContextOverflowError",
     "LLAMA_DEFAULT_SEED",
     "__version__",
     "json_schema_to_gbnf",

@@ -24,6 +24,23 @@ class ModelLoadError(ValueError):
     """The model file could not be loaded (missing, not GGUF, truncated, corrupt)."""
 
 
+class ContextOverflowError(ValueError):
+    """The prompt is longer than the context window (``n_ctx``); a ``ValueError``, as in llama-cpp-python.
+
+    ``prompt_tokens`` and ``n_ctx`` say by how much.  The LangChain integration
+    raises it as langchain-core's ``ContextOverflowError`` too, so middleware
+    that shortens the conversation can recover.
+    """
+
+    def __init__(self, prompt_tokens: int, n_ctx: int) -> None:
+        super().__init__(
+            f"prompt is {prompt_tokens} tokens long, longer than the context window of {n_ctx} tokens "
+            f"(n_ctx); shorten the prompt or load the model with a larger n_ctx"
+        )
+        self.prompt_tokens = prompt_tokens
+        self.n_ctx = n_ctx
+
+
 # llama-cpp-python constructor arguments that have no effect here (accepted so code ports unchanged).
 IGNORED_LLAMA_CPP_PYTHON_ARGS = frozenset(
     {

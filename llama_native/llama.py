@@ -30,7 +30,15 @@ import numpy as np
 
 from . import _chat_api, _embedding_api, _llguidance, _logging, _native
 from ._generation import completion_result, run_token_loop
-from ._loading import ModelLoadError, check_arguments, check_model_file, context_params, default_threads, model_params
+from ._loading import (
+    ContextOverflowError,
+    ModelLoadError,
+    check_arguments,
+    check_model_file,
+    context_params,
+    default_threads,
+    model_params,
+)
 from ._sampling import DEFAULT_SEED, generation_params, resolve_seed, sampling_params
 from ._threads import ActiveGenerations, run_in_own_thread, stream_in_own_thread
 from .cache import BaseLlamaCache
@@ -301,10 +309,7 @@ class Llama:
             raise ValueError("the prompt is empty (and the model adds no BOS token)")
         n_ctx = self.n_ctx()
         if len(tokens) > n_ctx:
-            raise ValueError(
-                f"prompt is {len(tokens)} tokens long, longer than the context window of {n_ctx} tokens "
-                f"(n_ctx); shorten the prompt or load the model with a larger n_ctx"
-            )
+            raise ContextOverflowError(len(tokens), n_ctx)
         return tokens
 
     def _native_generator(

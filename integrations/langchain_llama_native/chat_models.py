@@ -9,12 +9,15 @@ arguments and structured replies always validate against their schema.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Generator, Iterator, Sequence
+from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any, Literal, cast
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.exceptions import ContextOverflowError as LangChainContextOverflowError
 from langchain_core.language_models import LanguageModelInput
 from langchain_core.language_models.chat_models import BaseChatModel, LangSmithParams
+from langchain_core.language_models.model_profile import ModelProfile
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
 from langchain_core.output_parsers.openai_tools import JsonOutputKeyToolsParser, PydanticToolsParser
@@ -23,10 +26,46 @@ from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
-from pydantic import Field
+from pydantic import Field, model_validator
+
+from llama_native import ContextOverflowError
 
 from ._messages import to_ai_chunk, to_ai_message, to_openai_messages
 from ._params import LOAD_CONFIG, LlamaCppLoadParams, LlamaCppSamplingParams
+
+
+class ChatContextOverflowError(LangChainContextOverflowError, ValueError):
+    """The conversation is longer than the model's context: langchain-core's error, still a ``ValueError``.
+
+    ``SummarizationMiddleware`` and other recovery code catch langchain-core's
+    ``ContextOverflowError``; code written for llama-cpp-python catches ``ValueError``.
+    """
+
+
+@contextmanager
+def _overflow_as_langchain_error() -> Iterator[None]:
+    try:
+        yield
+    except ContextOverflowError as exc:
+        raise ChatContextOverflowError(str(exc)) from exc
+
+
+def default_profile(n_ctx: int) -> ModelProfile:
+    """What an agent may expect of a local GGUF chat model loaded with ``n_ctx`` tokens of context."""
+    return ModelProfile(
+        max_input_tokens=n_ctx,
+        open_weights=True,
+        text_inputs=True,
+        image_inputs=False,
+        audio_inputs=False,
+        video_inputs=False,
+        pdf_inputs=False,
+        text_outputs=True,
+        tool_calling=True,
+        tool_choice=True,
+        structured_output=True,
+        reasoning_output=False,
+    )
 
 
 class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
@@ -152,6 +191,13 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
             params.pop("grammar", None)  # a structured request replaces the default grammar
         return params
 
+    @model_validator(mode="after")
+    def _fill_profile(self) -> ChatLlamaCpp:
+        """``profile`` (when not given) from the load parameters: context size and capabilities."""
+        if self.profile is None:
+            self.profile = default_profile(self.n_ctx)
+        return self
+
     def _model_name_for(self, model: Any) -> str:
         return str(model) if model else self.model_name
 
@@ -164,7 +210,8 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
     ) -> ChatResult:
         model = kwargs.pop("model", None)
         llama = self._llama(model)
-        response = llama.create_chat_completion(to_openai_messages(messages), **self._chat_params(stop, kwargs))
+        with _overflow_as_langchain_error():
+            response = llama.create_chat_completion(to_openai_messages(messages), **self._chat_params(stop, kwargs))
         return _chat_result(cast(dict[str, Any], response), self._model_name_for(model))
 
     def _stream(
@@ -177,18 +224,22 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
         model = kwargs.pop("model", None)
         llama = self._llama(model)
         name = self._model_name_for(model)
-        chunks = cast(
-            Generator[dict[str, Any], None, None],
-            llama.create_chat_completion(to_openai_messages(messages), stream=True, **self._chat_params(stop, kwargs)),
-        )
+        with _overflow_as_langchain_error():
+            chunks = cast(
+                Generator[dict[str, Any], None, None],
+                llama.create_chat_completion(
+                    to_openai_messages(messages), stream=True, **self._chat_params(stop, kwargs)
+                ),
+            )
         try:
-            for raw in chunks:
-                generation = _generation_chunk(raw, name)
-                if generation is None:
-                    continue
-                if run_manager:
-                    run_manager.on_llm_new_token(generation.text, chunk=generation)
-                yield generation
+            with _overflow_as_langchain_error():
+                for raw in chunks:
+                    generation = _generation_chunk(raw, name)
+                    if generation is None:
+                        continue
+                    if run_manager:
+                        run_manager.on_llm_new_token(generation.text, chunk=generation)
+                    yield generation
         finally:
             chunks.close()  # stops generation if the caller left early
 
@@ -201,7 +252,10 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
     ) -> ChatResult:
         model = kwargs.pop("model", None)
         llama = await self._aload(model)
-        response = await llama.acreate_chat_completion(to_openai_messages(messages), **self._chat_params(stop, kwargs))
+        with _overflow_as_langchain_error():
+            response = await llama.acreate_chat_completion(
+                to_openai_messages(messages), **self._chat_params(stop, kwargs)
+            )
         return _chat_result(response, self._model_name_for(model))
 
     async def _astream(
@@ -214,17 +268,19 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
         model = kwargs.pop("model", None)
         llama = await self._aload(model)
         name = self._model_name_for(model)
-        chunks = await llama.acreate_chat_completion(
-            to_openai_messages(messages), stream=True, **self._chat_params(stop, kwargs)
-        )
+        with _overflow_as_langchain_error():
+            chunks = await llama.acreate_chat_completion(
+                to_openai_messages(messages), stream=True, **self._chat_params(stop, kwargs)
+            )
         try:
-            async for raw in chunks:
-                generation = _generation_chunk(raw, name)
-                if generation is None:
-                    continue
-                if run_manager:
-                    await run_manager.on_llm_new_token(generation.text, chunk=generation)
-                yield generation
+            with _overflow_as_langchain_error():
+                async for raw in chunks:
+                    generation = _generation_chunk(raw, name)
+                    if generation is None:
+                        continue
+                    if run_manager:
+                        await run_manager.on_llm_new_token(generation.text, chunk=generation)
+                    yield generation
         finally:
             await chunks.aclose()  # cancels the native generation when the caller leaves early
 
