@@ -16,6 +16,7 @@ from typing import Any
 
 from ..grammar import LlamaGrammar
 from ..schema import schema_system_prompt
+from ..schema.gbnf_limits import prefixed_rules
 from .formats import ChatFormatter
 from .templates import ChatFormatterResponse
 from .tools import ToolCallFormat, choose_syntax, chosen_functions, max_calls_for, tool_functions, tools_system_prompt
@@ -103,9 +104,12 @@ def prepare_chat(
     if tool_choice not in (None, "none", "auto") and not functions:
         raise ValueError("tool_choice needs tools")
     schema = response_format_schema(response_format)
-    if sum(x is not None for x in (schema, grammar)) + (mode != "none") > 1:
+    # tools under "auto" with a response_format: the reply is a tool call or the schema's object
+    either = schema is not None and grammar is None and mode == "auto"
+    if not either and sum(x is not None for x in (schema, grammar)) + (mode != "none") > 1:
         raise ValueError(
-            "use one of response_format, grammar and tool calling (tool_choice 'auto'/'required') per request"
+            "use one of response_format, grammar and tool calling per request "
+            "(tools under tool_choice='auto' may come with a response_format)"
         )
     parallel = True if parallel_tool_calls is None else bool(parallel_tool_calls)
 
@@ -119,7 +123,11 @@ def prepare_chat(
         # a reply is an object of the declared keys unless the schema says extra keys are welcome
         # (as OpenAI's structured outputs and most clients assume; pydantic drops extras anyway)
         grammar = LlamaGrammar.from_json_schema(
-            schema, prop_order=prop_order, additional_properties=False, whitespace=whitespace
+            schema,
+            prop_order=prop_order,
+            additional_properties=False,
+            whitespace=whitespace,
+            compiler="ours" if either else "auto",
         )
     elif prop_order is not None:
         raise ValueError("prop_order needs a response_format with a JSON schema")
@@ -134,7 +142,9 @@ def prepare_chat(
         raise ValueError("schema_prompt=True needs a JSON schema (response_format or a grammar from a schema)")
     if mode in ("auto", "required") and tool_format is not None:
         max_calls = max_calls_for(tool_choice, called, parallel, max_tool_calls)
-        grammar_obj = tool_format.grammar(called, lazy=mode == "auto", max_calls=max_calls, whitespace=whitespace)
+        lazy = mode == "auto" and not either
+        calls = tool_format.grammar(called, lazy=lazy, max_calls=max_calls, whitespace=whitespace)
+        grammar_obj = calls if grammar_obj is None else either_grammar(calls, grammar_obj, tool_format)
 
     response: ChatFormatterResponse = formatter(
         messages=messages, tools=tools if functions else None, tool_choice=tool_choice, **template_kwargs
@@ -145,6 +155,31 @@ def prepare_chat(
         if source:
             stops += [source] if isinstance(source, str) else list(source)
     return PreparedChat(prompt_tokens, grammar_obj, [s for s in dict.fromkeys(stops) if s], mode, tool_format, called)
+
+
+def either_grammar(calls: LlamaGrammar, answer: LlamaGrammar, tool_format: ToolCallFormat) -> LlamaGrammar:
+    """One grammar for "tool calls, or the answer's JSON" (a tools request with a ``response_format``).
+
+    The two grammars' rules are renamed apart and joined under one root.  The
+    end check (when either part has one) vets a text by the part it belongs
+    to: tool calls if it opens one, the answer's schema otherwise.
+    """
+    gbnf = (
+        "root ::= call-root | answer-root\n"
+        + prefixed_rules(calls.grammar, "call-")
+        + prefixed_rules(answer.grammar, "answer-")
+    )
+    call_check, answer_check = calls.end_check, answer.end_check
+    end_check = None
+    if call_check is not None or answer_check is not None:
+
+        def end_check(text: str) -> bool:
+            check = call_check if tool_format.find_opening(text) >= 0 else answer_check
+            if check is call_check and answer_check is not None and answer_check(text):
+                return True  # llama3 calls are bare JSON: an answer object may look like the opening
+            return True if check is None else check(text)
+
+    return LlamaGrammar(gbnf, end_check=end_check)
 
 
 def _message_from_text(text: str, prepared: PreparedChat, finish_reason: str | None) -> dict[str, Any]:
@@ -164,6 +199,9 @@ def _message_from_text(text: str, prepared: PreparedChat, finish_reason: str | N
             calls = []
         if cut:
             calls = fmt.valid_calls(calls, prepared.functions)
+        known = {f["name"] for f in prepared.functions}
+        if any(c.get("name") not in known for c in calls):
+            calls = []  # not a call to one of the tools (a JSON answer in llama3's bare-JSON syntax): text
         if calls:
             return {"role": "assistant", "content": content.strip() or None, "tool_calls": fmt.openai_tool_calls(calls)}
     return {"role": "assistant", "content": text}

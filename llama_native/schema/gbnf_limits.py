@@ -1,4 +1,4 @@
-"""Keep grammars inside llama.cpp's parser limit on nested repetitions.
+"""Rewrite GBNF by its structure: stay inside llama.cpp's parser limit on nested repetitions; rename rules.
 
 llama.cpp expands ``S{m,n}`` into up to ``n`` rules, and refuses a
 repetition when the rules of the repeated group times ``n`` exceed 2000
@@ -20,6 +20,9 @@ Example::
     ...     print(name, "::=", body)
     root ::= root-group1{1,50}
     root-group1 ::= "a"{1,100} "-"
+    >>> print(prefixed_rules('root ::= item ("," item)*\nitem ::= "x"', "a-"), end="")
+    a-root ::= a-item ("," a-item)*
+    a-item ::= "x"
 """
 
 from __future__ import annotations
@@ -141,3 +144,21 @@ def _fresh_name(base: str, taken: set[str]) -> str:
         i += 1
     taken.add(f"{base}{i}")
     return f"{base}{i}"
+
+
+def prefixed_rules(gbnf: str, prefix: str) -> str:
+    """``gbnf`` with every rule it defines renamed ``prefix + name`` (references too), to join two grammars."""
+    lines = [line for line in gbnf.split("\n") if line.strip()]
+    defined = {line.split("::=", 1)[0].strip() for line in lines}
+    out = []
+    for line in lines:
+        name, body = (part.strip() for part in line.split("::=", 1))
+        tokens = _tokens(body)
+        if tokens is None:
+            raise ValueError(f"cannot read the GBNF rule {name!r}")
+        text = ""
+        for token in (prefix + t if t in defined else t for t in tokens):
+            glued = text.endswith("(") or token == ")" or _QUANTIFIER.fullmatch(token) is not None
+            text += token if glued or not text else " " + token
+        out.append(f"{prefix}{name} ::= {text}")
+    return "\n".join(out) + "\n"

@@ -328,3 +328,31 @@ def test_tool_parameters_with_definitions(chat_llm: Llama) -> None:
         for call in _calls(out):
             schema = (a if call["function"]["name"] == "order" else b)["function"]["parameters"]
             jsonschema.validate(json.loads(call["function"]["arguments"]), schema)
+
+
+def test_tools_with_a_response_format_reply_with_a_call_or_the_object(chat_llm: Llama) -> None:
+    """tool_choice="auto" plus response_format (LangChain's ProviderStrategy): one grammar, either shape."""
+    fmt = {"type": "json_schema", "json_schema": {"name": "person", "schema": PERSON}}
+    completed = 0
+    for seed in range(6):
+        kwargs = dict(tools=[ADD, WEATHER], tool_choice="auto", response_format=fmt, max_tokens=120, seed=seed,
+                      temperature=1.0)
+        out = chat_llm.create_chat_completion(MESSAGES, **kwargs)
+        choice = out["choices"][0]
+        if choice["finish_reason"] == "length":
+            continue
+        completed += 1
+        if choice["finish_reason"] == "tool_calls":
+            for call in _calls(out):
+                jsonschema.validate(json.loads(call["function"]["arguments"]), SCHEMAS[call["function"]["name"]])
+        else:
+            assert choice["finish_reason"] == "stop"
+            jsonschema.validate(json.loads(choice["message"]["content"]), PERSON)
+        streamed = list(chat_llm.create_chat_completion(MESSAGES, stream=True, **kwargs))
+        content = "".join(c["choices"][0]["delta"].get("content") or "" for c in streamed)
+        calls = [d for c in streamed for d in c["choices"][0]["delta"].get("tool_calls") or []]
+        assert content == (choice["message"]["content"] or "")
+        assert [c["function"] for c in calls] == [c["function"] for c in choice["message"].get("tool_calls") or []]
+    assert completed >= 2
+    with pytest.raises(ValueError, match="per request"):
+        chat_llm.create_chat_completion(MESSAGES, tools=[ADD], tool_choice="required", response_format=fmt)

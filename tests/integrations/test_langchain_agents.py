@@ -1,4 +1,8 @@
-"""LangChain v1 agents on ChatLlamaCpp: a conversation that outgrows the context is summarized, not lost."""
+"""LangChain v1 agents on ChatLlamaCpp: structured responses by both strategies, and summarization on overflow.
+
+The strategy test runs on the embedded micro model, trained to call tools and
+fill schemas (or on ``LLAMA_NATIVE_TEST_MODEL``).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,15 @@ from typing import Any
 import pytest
 from langchain.agents import create_agent
 from langchain.agents.middleware import SummarizationMiddleware
+from langchain.agents.structured_output import ProviderStrategy, ToolStrategy
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.exceptions import ContextOverflowError
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.tools import tool
+from pydantic import BaseModel, Field
 
 from langchain_llama_native import ChatLlamaCpp
+from llama_native.default_model import MICRO_MODEL_PATH
 from llama_native.testing import real_tokenizer_model_path
 
 from helpers import ENV_MODEL
@@ -54,3 +62,26 @@ def test_summarization_middleware_recovers_from_a_context_overflow() -> None:
     assert "summary" in str(messages[0].content).lower()  # the history was replaced by its summary
     assert messages[-2].content == "where is the meeting?" and isinstance(messages[-1], AIMessage)
     assert counter.overflows >= 1  # the first summary prompt overflowed; the middleware cut it and retried
+
+
+class Weather(BaseModel):
+    """The answer an agent must return."""
+
+    city: str = Field(max_length=20)
+    temperature_c: int = Field(ge=-90, le=60)
+
+
+@tool
+def get_temperature(city: str) -> int:
+    """Current temperature in a city, in Celsius."""
+    return 21
+
+
+@pytest.mark.parametrize("strategy", [ToolStrategy, ProviderStrategy])
+def test_create_agent_with_tools_and_a_response_format(strategy: type) -> None:
+    """ToolStrategy (the schema as one more tool) and ProviderStrategy (tools and response_format in one request)."""
+    chat = ChatLlamaCpp(model_path=str(ENV_MODEL or MICRO_MODEL_PATH), n_ctx=2048, max_tokens=200, temperature=0)
+    agent = create_agent(model=chat, tools=[get_temperature], response_format=strategy(Weather))
+    result = agent.invoke({"messages": [HumanMessage("What is the temperature in Porto?")]})
+    assert isinstance(result["structured_response"], Weather)
+    assert any(isinstance(m, ToolMessage) for m in result["messages"])  # the tool ran on the way
