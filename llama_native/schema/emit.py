@@ -144,11 +144,11 @@ class GbnfEmitter:
         return self.ref_rules[node.key]
 
     def literals(self, node: Literals) -> str:
-        """One of the listed values (an integral number also as ``3.0``: the same JSON Schema number).
+        """One of the listed values (an integral number as an integer: ``3.0`` is written ``3``).
 
         >>> example({"enum": ["red", 3, None]})
-        root ::= ("\\"red\\"" | "3" ("." [0]{1,20})? | "null")
-        root-value ::= ("\\"red\\"" | "3" ("." [0]{1,20})? | "null") space
+        root ::= ("\\"red\\"" | "3" | "null")
+        root-value ::= ("\\"red\\"" | "3" | "null") space
         """
         space = self.primitive("space")
         return "(" + " | ".join(self.literal(v) for v in node.values) + f") {space}"
@@ -161,8 +161,8 @@ class GbnfEmitter:
         keeps its order:
 
         >>> example({"enum": [[1, "x"]]})
-        root ::= ("[" space "1" ("." [0]{1,20})? space "," space "\\"x\\"" space "]")
-        root-value ::= ("[" space "1" ("." [0]{1,20})? space "," space "\\"x\\"" space "]") space
+        root ::= ("[" space "1" space "," space "\\"x\\"" space "]")
+        root-value ::= ("[" space "1" space "," space "\\"x\\"" space "]") space
         """
         space = self.primitive("space")
         if isinstance(value, list):
@@ -174,8 +174,6 @@ class GbnfEmitter:
                 return f'"{{" {space} {members[0]} "}}"' if members else f'"{{" {space} "}}"'
             member = "(" + " | ".join(members) + ")"
             return f'"{{" {space} {member} ("," {space} {member}){{{len(members) - 1}}} "}}"'
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
-            return f'{json_literal(value)} ("." [0]{{1,20}})?'  # 2 and 2.0 are the same JSON Schema number
         return json_literal(value)
 
     def integer(self, node: IntegerType) -> str:
