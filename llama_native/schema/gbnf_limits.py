@@ -20,7 +20,7 @@ Example::
     ...     print(name, "::=", body)
     root ::= root-group1{1,50}
     root-group1 ::= "a"{1,100} "-"
-    >>> print(prefixed_rules('root ::= item ("," item)*\nitem ::= "x"', "a-"), end="")
+    >>> print(prefixed_rules('root ::= item ("," item)*\\nitem ::= "x"', "a-"), end="")
     a-root ::= a-item ("," a-item)*
     a-item ::= "x"
 """
