@@ -123,9 +123,12 @@ def to_ai_message(response: Mapping[str, Any], model_name: str) -> AIMessage:
             tool_calls.append(parse_tool_call(raw, return_id=True))
         except Exception as exc:  # noqa: BLE001 - kept as an invalid call, as langchain-openai does
             invalid.append(make_invalid_tool_call(raw, str(exc)))
+    additional: dict[str, Any] = {"tool_calls": raw_calls} if raw_calls else {}
+    if message.get("reasoning_content") is not None:  # as langchain-deepseek and langchain-ollama put it
+        additional["reasoning_content"] = message["reasoning_content"]
     return AIMessage(
         content=message.get("content") or "",
-        additional_kwargs={"tool_calls": raw_calls} if raw_calls else {},
+        additional_kwargs=additional,
         tool_calls=tool_calls,
         invalid_tool_calls=invalid,
         usage_metadata=usage_metadata(response.get("usage")),
@@ -154,9 +157,12 @@ def to_ai_chunk(chunk: Mapping[str, Any], model_name: str) -> AIMessageChunk | N
         }
         for i, c in enumerate(delta.get("tool_calls") or [])
     ]
-    if not content and not tool_call_chunks and finish_reason is None:
+    reasoning = delta.get("reasoning_content")
+    if not content and not tool_call_chunks and finish_reason is None and not reasoning:
         return None
     extra: dict[str, Any] = {}
+    if reasoning:
+        extra["additional_kwargs"] = {"reasoning_content": reasoning}
     if finish_reason is not None:
         extra["response_metadata"] = {"model_name": model_name, "finish_reason": finish_reason}
         extra["usage_metadata"] = usage_metadata(chunk.get("usage"))

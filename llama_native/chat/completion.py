@@ -18,6 +18,7 @@ from ..grammar import LlamaGrammar
 from ..schema import schema_system_prompt
 from ..schema.gbnf_limits import prefixed_rules
 from .formats import ChatFormatter
+from .reasoning import ReasoningStream, prompt_opens_thinking, split_reasoning, template_thinks
 from .templates import ChatFormatterResponse
 from .tools import ToolCallFormat, choose_syntax, chosen_functions, max_calls_for, tool_functions, tools_system_prompt
 
@@ -32,6 +33,8 @@ class PreparedChat:
     tool_mode: str = "none"  # "none", "auto" or "required"
     tool_format: ToolCallFormat | None = None
     functions: list[dict[str, Any]] = field(default_factory=list)  # the tools a call may name
+    thinks: bool = False  # the template marks thinking: the reply's <think> part is reasoning_content
+    thinking_opened: bool = False  # the prompt ends inside <think>
 
 
 def response_format_schema(response_format: Any) -> Any:
@@ -154,7 +157,18 @@ def prepare_chat(
     for source in (response.stop, stop):
         if source:
             stops += [source] if isinstance(source, str) else list(source)
-    return PreparedChat(prompt_tokens, grammar_obj, [s for s in dict.fromkeys(stops) if s], mode, tool_format, called)
+    # a grammar that holds from the first token leaves no room to think: no split then
+    thinks = template_thinks(getattr(formatter, "template", None)) and (grammar_obj is None or grammar_obj.lazy)
+    return PreparedChat(
+        prompt_tokens,
+        grammar_obj,
+        [s for s in dict.fromkeys(stops) if s],
+        mode,
+        tool_format,
+        called,
+        thinks=thinks,
+        thinking_opened=thinks and prompt_opens_thinking(response.prompt),
+    )
 
 
 def either_grammar(calls: LlamaGrammar, answer: LlamaGrammar, tool_format: ToolCallFormat) -> LlamaGrammar:
@@ -190,6 +204,17 @@ def _message_from_text(text: str, prepared: PreparedChat, finish_reason: str | N
     the cut are returned, each with arguments that validate, and only the
     unfinished tail is dropped; with no complete call it stays text.
     """
+    reasoning = None
+    if prepared.thinks:
+        reasoning, text = split_reasoning(text, opened=prepared.thinking_opened)
+    message = _answer_message(text, prepared, finish_reason)
+    if reasoning is not None:
+        message["reasoning_content"] = reasoning
+    return message
+
+
+def _answer_message(text: str, prepared: PreparedChat, finish_reason: str | None) -> dict[str, Any]:
+    """The message of the answer part of a reply: content, or content and tool calls."""
     fmt = prepared.tool_format
     if prepared.tool_mode != "none" and fmt is not None and finish_reason in ("stop", "length"):
         cut = finish_reason == "length"
@@ -249,7 +274,9 @@ def chat_completion_chunks(chunks: Iterator[dict[str, Any]], prepared: PreparedC
 
     tools_on = prepared.tool_mode != "none" and prepared.tool_format is not None
     fmt = prepared.tool_format if tools_on else None
-    text = ""  # all generated text
+    thinking = ReasoningStream(opened=prepared.thinking_opened) if prepared.thinks else None
+    raw = ""  # all generated text
+    text = ""  # the answer part of it (all of it unless the template thinks)
     streamed = 0  # characters of text already sent as content
     in_call = prepared.tool_mode == "required"
     started = False
@@ -261,6 +288,11 @@ def chat_completion_chunks(chunks: Iterator[dict[str, Any]], prepared: PreparedC
                 yield make({"role": "assistant", "content": ""})
             piece = chunk["choices"][0]["text"]
             finish = chunk["choices"][0]["finish_reason"]
+            raw += piece
+            if thinking is not None:
+                thought, piece = thinking.feed(piece, final=bool(finish))
+                if thought:
+                    yield make({"reasoning_content": thought})
             text += piece
             if not in_call:
                 if fmt is not None:
@@ -276,7 +308,7 @@ def chat_completion_chunks(chunks: Iterator[dict[str, Any]], prepared: PreparedC
                     yield make({"content": text[streamed:safe]})
                     streamed = safe
             if finish:
-                message = _message_from_text(text, prepared, finish)
+                message = _message_from_text(raw, prepared, finish)
                 has_calls = "tool_calls" in message
                 if has_calls:
                     for index, call in enumerate(message["tool_calls"]):

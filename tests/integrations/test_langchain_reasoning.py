@@ -1,0 +1,22 @@
+"""ChatLlamaCpp keeps a thinking model's reasoning apart: additional_kwargs["reasoning_content"], streamed too."""
+
+from __future__ import annotations
+
+from langchain_llama_native import ChatLlamaCpp
+from llama_native.llama_cpp_source import llama_cpp_dir
+from llama_native.testing import real_tokenizer_model_path
+
+
+def test_reasoning_content_in_messages_and_chunks() -> None:
+    template = (llama_cpp_dir() / "models" / "templates" / "deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja").read_text()
+    chat = ChatLlamaCpp(model_path=str(real_tokenizer_model_path("qwen2", chat_template=template)), n_ctx=1024,
+                        max_tokens=20, temperature=0, chat_template_kwargs={"enable_thinking": True})
+    message = chat.invoke("What is 6 times 7?")
+    reasoning = message.additional_kwargs["reasoning_content"]  # the prompt opened <think>: all of it
+    assert isinstance(reasoning, str) and "</think>" not in reasoning
+    streamed = None
+    for chunk in chat.stream("What is 6 times 7?"):
+        streamed = chunk if streamed is None else streamed + chunk
+    assert streamed is not None
+    assert streamed.additional_kwargs.get("reasoning_content", "") == reasoning
+    assert streamed.content == message.content
