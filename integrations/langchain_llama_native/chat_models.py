@@ -158,6 +158,12 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
     chat_template_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Extra variables for the chat template (e.g. ``{"enable_thinking": False}``)."""
 
+    reasoning: bool | None = None
+    """As langchain-ollama's ``ChatOllama``: None, the template's default; True, ask it to think
+    (``enable_thinking``); False, ask it not to.  Thinking a template marks with ``<think>`` comes
+    back apart from the answer, in ``additional_kwargs["reasoning_content"]`` and as reasoning
+    content blocks.  Also per call: ``invoke(..., reasoning=True)``."""
+
     # ------------------------------------------------------------- identity
     @property
     def _llm_type(self) -> str:
@@ -184,9 +190,14 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
 
     # ----------------------------------------------------------- generation
     def _chat_params(self, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+        reasoning = kwargs.pop("reasoning", self.reasoning)
         params = self._call_params(stop, kwargs)
         if self.chat_template_kwargs and "chat_template_kwargs" not in kwargs:
             params["chat_template_kwargs"] = dict(self.chat_template_kwargs)
+        if reasoning is not None:
+            template_kwargs = dict(params.get("chat_template_kwargs") or {})
+            template_kwargs.setdefault("enable_thinking", bool(reasoning))
+            params["chat_template_kwargs"] = template_kwargs
         if "grammar" not in kwargs and (params.get("response_format") is not None or params.get("tools")):
             params.pop("grammar", None)  # a structured request replaces the default grammar
         return params
