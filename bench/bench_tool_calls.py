@@ -15,7 +15,6 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -27,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _peers import LlamaServer  # noqa: E402
 
 from llama_native import Llama  # noqa: E402
-from llama_native.testing import SMOLLM2_MISSING, smollm2_model_path  # noqa: E402
+from _real_model import real_model, real_model_parser  # noqa: E402
 
 TOOLS = [
     {"type": "function", "function": {"name": "get_weather", "description": "Get the current weather in a city",
@@ -81,13 +80,9 @@ def score(ask: Any) -> tuple[int, int, list[int], int, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=None)
-    parser.add_argument("--threads", type=int, default=2)
+    parser = real_model_parser(__doc__.splitlines()[0])
     args = parser.parse_args()
-    model = args.model or smollm2_model_path()
-    if model is None:
-        sys.exit(SMOLLM2_MISSING)
+    model = real_model(args)
     request = dict(tools=TOOLS, tool_choice="required", temperature=0, max_tokens=MAX_TOKENS)
     llm = Llama(str(model), n_ctx=2048, n_threads=args.threads)
     results = {"llama_native": score(lambda messages: llm.create_chat_completion(messages, **request))}

@@ -16,7 +16,6 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 import time
@@ -28,7 +27,7 @@ from extraction_items import ITEMS, is_right, messages_for  # noqa: E402
 
 from llama_native import Llama, LlamaGrammar  # noqa: E402
 from llama_native.schema import json_schema_to_gbnf  # noqa: E402
-from llama_native.testing import SMOLLM2_MISSING, smollm2_model_path  # noqa: E402
+from _real_model import real_model, real_model_parser  # noqa: E402
 
 # a declared key's rule: `name-kv ::= "\"key\"" ":" space value`
 _KV = re.compile(r'^(\S+-kv ::= "(?:\\.|[^"\\])*") ":"', re.M)
@@ -54,13 +53,9 @@ VARIANTS = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=None)
-    parser.add_argument("--threads", type=int, default=2)
+    parser = real_model_parser(__doc__.splitlines()[0])
     args = parser.parse_args()
-    model = args.model or smollm2_model_path()
-    if model is None:
-        sys.exit(SMOLLM2_MISSING)
+    model = real_model(args)
     llm = Llama(str(model), n_ctx=2048, n_threads=args.threads, grammar_engine="llguidance")
     print(f"model: {model}\nitems: {len(ITEMS)}, greedy, max_tokens=256, llguidance engine for every variant")
     print("\n| grammar | right | completion tokens | wall time |\n| --- | --- | --- | --- |")

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..grammar import LlamaGrammar
 from ..schema import schema_system_prompt
-from ..schema.gbnf_limits import prefixed_rules
+from ..schema.gbnf_rewrite import prefixed_rules
 from .formats import ChatFormatter
 from .reasoning import ReasoningStream, prompt_opens_thinking, split_reasoning, template_thinks
 from .templates import ChatFormatterResponse

@@ -26,7 +26,7 @@ CLOSE = "</think>"
 
 def template_thinks(template: str | None) -> bool:
     """Whether a chat template marks thinking with ``<think>``/``</think>``."""
-    return bool(template) and CLOSE in (template or "")
+    return CLOSE in (template or "")
 
 
 def prompt_opens_thinking(prompt: str) -> bool:

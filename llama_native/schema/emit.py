@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from .gbnf import complement, json_literal, json_string_chars, literal, normalize_ranges, repetition
-from .gbnf_limits import split_large_repetitions
+from .gbnf_rewrite import split_large_repetitions
 from .int_ranges import int_range_rule
 from .json_rules import FORMAT_RULES, PRIMITIVE_DEPS, PRIMITIVE_RULES, SPACE_RULES
 from .nodes import (

@@ -66,6 +66,8 @@ UNENFORCED = frozenset(
         "$recursiveRef",
     }
 )
+#: Keywords whose values are JSON data, not schemas (never resolved, rewritten or walked).
+LITERAL_KEYWORDS = frozenset({"enum", "const", "default", "examples"})
 #: Every JSON type, in the order a schema without ``type`` offers them.
 JSON_TYPES = ("object", "array", "string", "number", "boolean", "null")
 

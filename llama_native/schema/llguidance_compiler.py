@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .errors import UnsupportedSchemaError
+from .keywords import LITERAL_KEYWORDS
 
 #: ``x-guidance`` options per whitespace mode (what may stand between JSON tokens).
 WHITESPACE_OPTIONS: dict[str, dict[str, Any]] = {
@@ -69,7 +70,7 @@ def _prepared(node: Any, rank: dict[str, int], additional: bool) -> Any:
         return [_prepared(v, rank, additional) for v in node]
     if not isinstance(node, dict):
         return node
-    out = {k: v if k in ("enum", "const", "default", "examples") else _prepared(v, rank, additional)
+    out = {k: v if k in LITERAL_KEYWORDS else _prepared(v, rank, additional)
            for k, v in node.items()}
     properties = out.get("properties")
     if isinstance(properties, dict):

@@ -24,6 +24,7 @@ from urllib.parse import quote, urldefrag, urljoin
 import jsonref
 
 from .errors import UnsupportedSchemaError
+from .keywords import LITERAL_KEYWORDS
 
 
 def pointer_escape(token: str) -> str:
@@ -38,7 +39,7 @@ def _local_only_loader(uri: str, **kwargs: Any) -> Any:
 #: Drafts before 2019-09, in which ``$ref`` makes its sibling keywords ignored.
 _LEGACY_DRAFTS = ("draft-03", "draft-04", "draft-06", "draft-07")
 #: Keywords of a root that stay beside its ``$ref`` under the legacy drafts.
-_DOCUMENT_KEYWORDS = ("$schema", "$id", "id", "definitions", "$defs")
+_DOCUMENT_KEYWORDS = ("$schema", "definitions", "$defs")
 
 
 def refs_ignore_siblings(schema: Any) -> bool:
@@ -73,7 +74,7 @@ def resolve_refs(schema: Any) -> Any:
     if isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
         ref = schema["$ref"]
         if legacy:
-            schema = {k: v for k, v in schema.items() if k in _DOCUMENT_KEYWORDS and k not in ("$id", "id")}
+            schema = {k: v for k, v in schema.items() if k in _DOCUMENT_KEYWORDS}
         else:
             schema = {k: v for k, v in schema.items() if k != "$ref"}
         schema["allOf"] = [{"$ref": ref}] + list(schema.get("allOf", []))
@@ -85,7 +86,7 @@ def _without_ids_beside_refs(node: Any) -> Any:
     if isinstance(node, dict):
         has_ref = isinstance(node.get("$ref"), str)
         return {
-            k: v if k in _LITERAL_KEYWORDS else _without_ids_beside_refs(v)
+            k: v if k in LITERAL_KEYWORDS else _without_ids_beside_refs(v)
             for k, v in node.items()
             if not (has_ref and k in ("$id", "id") and isinstance(v, str))
         }
@@ -119,7 +120,6 @@ def ref_target(proxy: Any, pointer: str) -> Any:
         ) from None
 
 
-_LITERAL_KEYWORDS = ("enum", "const", "examples", "default")
 _POINTER_SAFE = "/~!$&'()*+,;=:@"
 
 
@@ -156,7 +156,7 @@ def _index_resources(
         if name:
             anchors.setdefault(f"{inner_base}#{name}", path)
         for key, value in node.items():
-            if key not in _LITERAL_KEYWORDS:
+            if key not in LITERAL_KEYWORDS:
                 _index_resources(value, inner_base, f"{path}/{pointer_escape(str(key))}", resources, anchors)
     elif isinstance(node, list):
         for i, value in enumerate(node):
@@ -191,7 +191,7 @@ def _rewrite_refs(node: Any, base: str, resources: dict[str, str], anchors: dict
         for key, value in node.items():
             if key == "$ref" and isinstance(value, str):
                 out[key] = _local_ref(value, inner_base, resources, anchors)
-            elif key in _LITERAL_KEYWORDS:
+            elif key in LITERAL_KEYWORDS:
                 out[key] = value
             elif key == "properties" and isinstance(value, dict):
                 out[key] = {

@@ -15,6 +15,7 @@ import jsonref
 from .all_of import merge_all_of
 from .ecma_regex import python_pattern, readable
 from .gbnf import normalize_numbers as _normalize
+from .keywords import LITERAL_KEYWORDS
 from .refs import property_name, resolve_refs
 
 
@@ -59,7 +60,7 @@ def validator_schema(node: Any) -> Any:
         return node
     out: dict[str, Any] = {}
     for key, value in node.items():
-        if key in ("enum", "const", "default", "examples"):
+        if key in LITERAL_KEYWORDS:
             out[key] = value
         elif key == "pattern" and isinstance(value, str):
             if readable(python_pattern(value)):

@@ -14,7 +14,7 @@ reads.
 
 Example::
 
-    >>> from llama_native.schema.gbnf_limits import split_large_repetitions
+    >>> from llama_native.schema.gbnf_rewrite import split_large_repetitions
     >>> rules = split_large_repetitions({"root": '("a"{1,100} "-"){1,50}'})
     >>> for name, body in rules.items():
     ...     print(name, "::=", body)
