@@ -9,7 +9,9 @@ SortResult, a nested list of Person, UserDetails) through
   with ``json_whitespace="compact"``;
 * llama-server (built from the same pinned llama.cpp) with OpenAI
   ``response_format`` json_schema on the same model, messages and greedy
-  settings;
+  settings; and both once more with every object opened
+  (``additionalProperties: true``, the same requests to both), where our
+  grammar lets extra keys stand before, between or after the declared ones;
 
 in one run, and prints each one's accuracy (items with every field exact) and
 wall time.  Then throughput on 8 chat-schema requests: one after another, and
@@ -42,17 +44,30 @@ from _real_model import real_model, real_model_parser  # noqa: E402
 MAX_TOKENS = 256
 
 
-def server_request(item: Item) -> Dict[str, Any]:
+def opened(node: Any) -> Any:
+    """``node`` with ``additionalProperties: true`` on every object that declares properties."""
+    if isinstance(node, list):
+        return [opened(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: opened(v) for k, v in node.items()}
+    if "properties" in out:
+        out["additionalProperties"] = True
+    return out
+
+
+def server_request(item: Item, open_objects: bool = False) -> Dict[str, Any]:
+    """The OpenAI chat request for one item (``open_objects``: every object allows extra keys)."""
     cls, text, _ = item
+    schema = opened(cls.model_json_schema()) if open_objects else cls.model_json_schema()
     return {
         "messages": messages_for(text), "temperature": 0, "max_tokens": MAX_TOKENS,
-        "response_format": {"type": "json_schema",
-                            "json_schema": {"name": cls.__name__, "schema": cls.model_json_schema()}},
+        "response_format": {"type": "json_schema", "json_schema": {"name": cls.__name__, "schema": schema}},
     }
 
 
-def server_extract(server: LlamaServer, item: Item) -> Any:
-    reply = server.post("/v1/chat/completions", server_request(item))
+def server_extract(server: LlamaServer, item: Item, open_objects: bool = False) -> Any:
+    reply = server.post("/v1/chat/completions", server_request(item, open_objects))
     return item[0].model_validate_json(reply["choices"][0]["message"]["content"])
 
 
@@ -100,6 +115,16 @@ def main() -> None:
             results["llama-server (response_format)"] = score(lambda it: server_extract(server, it), items)
             results["llama_native (defaults: free whitespace)"] = score(ours(None), items)
             results["llama_native (json_whitespace=compact)"] = score(ours("compact"), items)
+            # objects that allow extra keys (where ours lets them stand anywhere), the same requests to both
+            results["llama-server, open objects"] = score(lambda it: server_extract(server, it, open_objects=True), items)
+            results["llama_native, open objects (same requests)"] = score(
+                lambda it: it[0].model_validate_json(
+                    chat.client.create_chat_completion(**server_request(it, open_objects=True))["choices"][0][
+                        "message"
+                    ]["content"]
+                ),
+                items,
+            )
         # throughput: 8 chat-schema requests one after another, each side at its defaults
         times["llama-server sequential"] = score(lambda it: server_extract(server, it), batch)[1]
         times["ours sequential"] = score(ours(None), batch)[1]

@@ -122,10 +122,12 @@ def compile_json_schema(
     pydantic drops extra keys anyway, and weak models stay on track.
 
     ``key_order="schema"`` (default) keeps declared keys in the schema's order
-    (``prop_order`` first) and lets extra keys stand anywhere between them:
-    models copy the order they are shown, and jump-forward writes known keys
-    for them.  ``key_order="any"`` also accepts declared keys in any order;
-    the end check then holds ``required`` and refuses repeated keys.
+    (``prop_order`` first) with extra keys after them, as llama.cpp does:
+    models copy the order they are shown, jump-forward writes known keys for
+    them, and a real model offered extra keys earlier writes its own keys
+    instead (see bench/README.md).  ``key_order="any"`` accepts declared and
+    extra keys in any order; the end check then holds ``required`` and
+    refuses repeated keys.
 
     ``compiler``: ``"auto"`` (default) is our converter, or llguidance's own
     JSON Schema compiler for a schema ours cannot read and llguidance can;

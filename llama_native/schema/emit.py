@@ -263,7 +263,12 @@ class GbnfEmitter:
         return f'"[" {space} {prefix_from(0)} "]" {space}'.replace("  ", " ")
 
     def object(self, node: ObjectType, name: str) -> str:
-        """Declared keys in order (optional ones skippable), extra keys before, between or after them.
+        """Declared keys in order (optional ones skippable), then extra keys (llama.cpp's placement).
+
+        Extra keys only after the declared ones: offered earlier, a real model
+        writes its own keys instead of the schema's (SmolLM2 on open objects:
+        21/62 right after, 15/62 between, 1/62 before as well; llama-server
+        22/62).  ``key_order="any"`` accepts them anywhere.
 
         >>> example({"type": "object", "properties": {"a": {"type": "boolean"}, "b": {"type": "null"}},
         ...          "required": ["a"], "additionalProperties": False})
@@ -289,8 +294,7 @@ class GbnfEmitter:
                 return f'"{{" {space} "}}" {space}'
             member = members[0] if len(members) == 1 else self.add_rule(f"{name}-member", " | ".join(members))
             return f'"{{" {space} ({member} ("," {space} {member})*)? "}}" {space}'
-        # rest(i, first): the properties from i on; `first` = nothing emitted yet.  Extra
-        # keys stand just before a declared key that is present, or after the last.
+        # rest(i, first): the properties from i on; `first` = nothing emitted yet.
         memo: dict[tuple[int, bool], str] = {}
 
         def rest(i: int, first: bool) -> str:
@@ -301,10 +305,7 @@ class GbnfEmitter:
                 body = "" if extra is None else f'({comma}{extra} ("," {space} {extra})*)?'
             else:
                 kv, is_required = kv_rules[i]
-                before = ""
-                if extra is not None:
-                    before = f'({extra} "," {space})* ' if first else f'("," {space} {extra})* '
-                take = f"{before}{comma}{kv} {rest(i + 1, False)}".strip()
+                take = f"{comma}{kv} {rest(i + 1, False)}".strip()
                 if is_required:
                     body = take
                 else:

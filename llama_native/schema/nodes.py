@@ -107,8 +107,8 @@ class ObjectType:
     """Declared keys in emission order, and extra keys (pattern keys, or any key not in ``excluded_keys``).
 
     ``additional`` is the value of other keys; ``None`` when no other key may
-    appear.  Extra keys may stand before, between and after the declared
-    ones; with ``any_order`` the declared keys come in any order too.
+    appear.  Extra keys follow the declared ones; with ``any_order`` all keys
+    come in any order.
     """
 
     properties: list[Property]

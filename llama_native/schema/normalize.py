@@ -58,7 +58,7 @@ from .regex import UnsupportedPattern, pattern_to_gbnf, pattern_with_length
 
 T = TypeVar("T")
 #: ``schema``: declared keys in the schema's (or ``prop_order``'s) order, other keys
-#: anywhere between them; ``any``: declared keys in any order too.
+#: after them; ``any``: declared and other keys in any order.
 KEY_ORDERS = ("schema", "any")
 ANY = AnyValue()
 #: How deep ``allOf`` of recursive schemas may unfold before one part stands for the intersection.
