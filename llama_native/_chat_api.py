@@ -23,6 +23,7 @@ from typing import Any
 from . import _native
 from .chat.completion import chat_completion, chat_completion_chunks, prepare_chat
 from .chat.formats import ChatFormatter, get_chat_formatter
+from .chat.template_layer import TemplateLayer
 from .chat.templates import Jinja2ChatFormatter
 from .grammar import LlamaGrammar
 
@@ -36,7 +37,10 @@ def chat_formatter_for(model: _native.Model, chat_format: str | None, chat_templ
     if chat_template:
         bos = model.token_text(model.token_bos).decode("utf-8", "replace") if model.token_bos >= 0 else ""
         eos = model.token_text(model.token_eos).decode("utf-8", "replace") if model.token_eos >= 0 else ""
-        return Jinja2ChatFormatter(chat_template, eos_token=eos, bos_token=bos, stop_token_ids=model.eog_tokens())
+        formatter = Jinja2ChatFormatter(chat_template, eos_token=eos, bos_token=bos, stop_token_ids=model.eog_tokens())
+        # requests with tools go through llama.cpp's chat layer, in the template's own tool syntax
+        formatter.template_layer = TemplateLayer(model, chat_template, bos, eos)
+        return formatter
     return get_chat_formatter(DEFAULT_CHAT_FORMAT)
 
 
@@ -63,6 +67,7 @@ def create_chat_completion(
     chat_template_kwargs: dict[str, Any] | None,
     max_tool_calls: int | None,
     sampling: dict[str, Any],
+    reasoning_budget: int | None = None,
 ) -> dict[str, Any] | Iterator[dict[str, Any]]:
     """One chat request (see ``Llama.create_chat_completion``).
 
@@ -96,6 +101,10 @@ def create_chat_completion(
         whitespace=whitespace,
         max_tool_calls=max_tool_calls,
     )
+    if reasoning_budget is not None:
+        if prepared.reasoning_markers is None:
+            raise ValueError("reasoning_budget needs a chat template that marks reasoning; this one marks none")
+        sampling = dict(sampling, reasoning_budget=reasoning_budget, reasoning_markers=prepared.reasoning_markers)
     result = complete(prepared.prompt_tokens, stop=prepared.stop, stream=stream, grammar=prepared.grammar, **sampling)
     if stream:
         return chat_completion_chunks(result, prepared)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 
 from . import _llguidance, _native
 from .grammar import LlamaGrammar, as_grammar
@@ -121,6 +122,7 @@ def sampling_params(
             p.grammar_lazy = True
             p.grammar_trigger_patterns = list(parsed.trigger_patterns)
             p.grammar_trigger_tokens = list(parsed.trigger_tokens)
+        p.grammar_prefill = parsed.prefill
         # "auto": schemas the grammar enforces whole; a schema with keywords
         # checked where the value ends (`not`, `oneOf` exclusivity, ...) stays
         # on the GBNF engine, whose end check finds more valid endings there.
@@ -128,12 +130,37 @@ def sampling_params(
         wanted = grammar_engine == "llguidance" or (
             grammar_engine == "auto" and compiled is not None and not compiled.needs_end_check
         )
-        if wanted and not parsed.lazy and _llguidance.available():
+        if wanted and not parsed.lazy and not parsed.prefill and _llguidance.available():
             lark = _llguidance.gbnf_to_llguidance(parsed.grammar)
             if lark is not None:
                 p.llg_kind = "lark"
                 p.llg_data = lark
     return p
+
+
+def set_reasoning_budget(
+    p: _native.SamplingParams,
+    budget: int | None,
+    markers: Sequence[str] | None,
+    model: _native.Model,
+    prompt_tokens: Sequence[int],
+) -> None:
+    """Cap the tokens inside the reasoning block ``markers`` opens and closes (see ``create_completion``)."""
+    if budget is None:
+        return  # markers without a budget: nothing to cap
+    if isinstance(budget, bool) or not isinstance(budget, int) or budget < 0:
+        raise ValueError(f"reasoning_budget must be an integer >= 0, got {budget!r}")
+    if not markers or len(markers) != 2 or not all(isinstance(m, str) for m in markers) or not markers[1]:
+        raise ValueError(
+            "reasoning_budget needs the reasoning block's markers: reasoning_markers=(opening, closing), "
+            f"e.g. ('<think>', '</think>'), got {markers!r}"
+        )
+    start, end = markers
+    tail = model.detokenize(list(prompt_tokens[-64:]), True).decode("utf-8", "replace")
+    opened = bool(start) and tail.rfind(start) > tail.rfind(end)
+    p.reasoning_budget = budget
+    p.reasoning_start, p.reasoning_end = start, end
+    p.reasoning_opened = opened
 
 
 def generation_params(max_tokens: int | None, stop: None | str | list[str]) -> _native.GenerationParams:

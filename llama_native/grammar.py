@@ -49,6 +49,10 @@ class LlamaGrammar:
         #: match (its first capture group) onwards
         self.trigger_patterns: list[str] = list(trigger_patterns or [])
         self.trigger_tokens: list[int] = [int(t) for t in trigger_tokens or []]
+        #: text the prompt already ends with that the grammar reads first (a
+        #: chat template's assistant-turn opening, for llama.cpp's tool-call
+        #: grammars); the output is what follows it
+        self.prefill = ""
         #: ``end_check(text) -> bool`` vets the whole output whenever a token
         #: would complete the grammar's value; a refused token is never sampled
         self.end_check = end_check
@@ -77,6 +81,7 @@ class LlamaGrammar:
         grammar._grammar, grammar.root = "", "root"
         grammar.json_schema = None
         grammar.trigger_patterns, grammar.trigger_tokens = [], []
+        grammar.prefill = ""
         grammar.end_check = None
         grammar.llguidance_lark = lark
         return grammar
@@ -171,7 +176,7 @@ class LlamaGrammar:
             from ._llguidance import lark_accepts
 
             return lark_accepts(self.llguidance_lark, text)
-        return _native.grammar_accepts(self._grammar, self.root, text)
+        return _native.grammar_accepts(self._grammar, self.root, ("" if self.lazy else self.prefill) + text)
 
     def __repr__(self) -> str:
         text = self.llguidance_lark or self._grammar

@@ -39,7 +39,7 @@ from ._loading import (
     default_threads,
     model_params,
 )
-from ._sampling import DEFAULT_SEED, generation_params, resolve_seed, sampling_params
+from ._sampling import DEFAULT_SEED, generation_params, resolve_seed, sampling_params, set_reasoning_budget
 from ._threads import ActiveGenerations, run_in_own_thread, stream_in_own_thread
 from .cache import BaseLlamaCache
 from .chat.formats import ChatFormatter
@@ -148,6 +148,7 @@ class Llama:
             get_chat_formatter(chat_format)  # ValueError naming the known formats
         self.chat_format = chat_format
         self._chat_formatter: ChatFormatter | None = None
+        self._chat_formatter_key: tuple[str | None, str | None] = (None, None)
         if draft_model is not None and not isinstance(draft_model, PromptLookupDecoding):
             raise ValueError(
                 "draft_model must be a PromptLookupDecoding (n-gram prompt lookup); draft models are not supported yet"
@@ -403,6 +404,8 @@ class Llama:
         prop_order: Sequence[str] | None = None,
         schema_prompt: bool = False,
         json_whitespace: str | None = None,
+        reasoning_budget: int | None = None,
+        reasoning_markers: Sequence[str] | None = None,
         **kwargs: Any,
     ) -> Completion | Iterator[CompletionChunk]:
         """Complete ``prompt``; returns a ``text_completion`` dict, or chunks with ``stream=True``.
@@ -424,6 +427,10 @@ class Llama:
         following format: ...") to the prompt.  ``json_whitespace`` (default: the
         model's ``json_whitespace``, ``"free"``) is what the schema's grammar allows
         between JSON tokens: ``"free"``, ``"compact"`` or ``"pretty"``.
+        ``reasoning_budget`` caps the tokens written inside a reasoning block
+        whose opening and closing markers ``reasoning_markers`` names
+        (``("<think>", "</think>")``); once spent, the closing marker is
+        forced, as llama-server's ``--reasoning-budget`` (0: close at once).
 
         Example::
 
@@ -476,6 +483,8 @@ class Llama:
             n_vocab=self._model.n_vocab,
             grammar_engine=self.grammar_engine,
         )
+        if reasoning_budget is not None or reasoning_markers is not None:
+            set_reasoning_budget(sampling, reasoning_budget, reasoning_markers, self._model, prompt_tokens)
         gen = generation_params(max_tokens, stop)
         gen.jump_forward = self.jump_forward
         if self.draft_model is not None:
@@ -490,9 +499,15 @@ class Llama:
     # ------------------------------------------------------------------ chat
     @property
     def chat_formatter(self) -> ChatFormatter:
-        """What turns messages into the prompt: ``chat_format`` if given, else the GGUF's template, else ChatML."""
-        if self._chat_formatter is None:
+        """What turns messages into the prompt: ``chat_format`` if given, else the GGUF's template, else ChatML.
+
+        ``chat_template`` (the GGUF's template when loaded) may be set to other
+        template text; the formatter follows it.
+        """
+        key = (self.chat_format, self.chat_template)
+        if self._chat_formatter is None or self._chat_formatter_key != key:
             self._chat_formatter = _chat_api.chat_formatter_for(self._model, self.chat_format, self.chat_template)
+            self._chat_formatter_key = key
         return self._chat_formatter
 
     def create_chat_completion(
@@ -526,6 +541,7 @@ class Llama:
         chat_template_kwargs: dict[str, Any] | None = None,
         json_whitespace: str | None = None,
         max_tool_calls: int | None = None,
+        reasoning_budget: int | None = None,
         **kwargs: Any,
     ) -> dict[str, Any] | Iterator[dict[str, Any]]:
         """Answer ``messages``: a ``chat.completion`` dict, or ``chat.completion.chunk`` dicts with ``stream=True``.
@@ -547,7 +563,10 @@ class Llama:
         a model cannot repeat calls until ``max_tokens``; a reply cut by
         ``max_tokens`` keeps the calls completed before the cut
         (``finish_reason="length"``).  The last streamed chunk carries
-        ``usage``.
+        ``usage``.  A template that marks reasoning (``<think>``, gpt-oss's
+        analysis channel, ...) gets it back apart, as ``reasoning_content``;
+        ``reasoning_budget`` caps its tokens, then the end of thinking is
+        forced (``ValueError`` for a template that marks none).
 
         Example::
 
@@ -580,6 +599,7 @@ class Llama:
             prop_order=prop_order,
             chat_template_kwargs=chat_template_kwargs,
             max_tool_calls=max_tool_calls,
+            reasoning_budget=reasoning_budget,
             sampling=dict(
                 max_tokens=max_tokens,
                 temperature=temperature,

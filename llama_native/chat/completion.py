@@ -8,6 +8,7 @@ stop strings, and turns the text into ``chat.completion`` dicts or
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -19,6 +20,7 @@ from ..schema import schema_system_prompt
 from ..schema.gbnf_rewrite import prefixed_rules
 from .formats import ChatFormatter
 from .reasoning import ReasoningStream, prompt_opens_thinking, split_reasoning, template_thinks
+from .template_layer import TemplatePlan
 from .templates import ChatFormatterResponse
 from .tools import ToolCallFormat, choose_syntax, chosen_functions, max_calls_for, tool_functions, tools_system_prompt
 
@@ -35,6 +37,14 @@ class PreparedChat:
     functions: list[dict[str, Any]] = field(default_factory=list)  # the tools a call may name
     thinks: bool = False  # the template marks thinking: the reply's <think> part is reasoning_content
     thinking_opened: bool = False  # the prompt ends inside <think>
+    plan: TemplatePlan | None = None  # the template's own tool syntax (llama.cpp's chat layer) parses the reply
+
+    @property
+    def reasoning_markers(self) -> tuple[str, str] | None:
+        """The opening and closing markers of the template's reasoning block, if it marks one."""
+        if self.plan is not None:
+            return (self.plan.thinking_start, self.plan.thinking_ends[0]) if self.plan.thinking_ends else None
+        return ("<think>", "</think>") if self.thinks else None
 
 
 def response_format_schema(response_format: Any) -> Any:
@@ -116,10 +126,24 @@ def prepare_chat(
         )
     parallel = True if parallel_tool_calls is None else bool(parallel_tool_calls)
 
+    layer = getattr(formatter, "template_layer", None)
+    if layer is not None and mode in ("auto", "required") and schema is None and grammar is None:
+        max_calls = max_calls_for(tool_choice, called, parallel, max_tool_calls)
+        plan = layer.plan(
+            messages, tools or [], mode, called, parallel=parallel, max_calls=max_calls,
+            template_kwargs=template_kwargs, tokenize=tokenize,
+        )
+        if plan is not None:
+            return _planned_chat(plan, formatter, tokenize, add_bos, stop, mode, called)
+
     tool_format: ToolCallFormat | None = None
     if functions:
-        tool_format = choose_syntax(getattr(formatter, "tool_syntax", None))
-        if not getattr(formatter, "supports_tools", False) and mode != "none":
+        known_syntax = getattr(formatter, "tool_syntax", None)
+        tool_format = choose_syntax(known_syntax)
+        # a template that renders no tools, or whose call syntax neither llama.cpp nor we know, does not
+        # tell the model how to call: the system prompt does
+        told = getattr(formatter, "supports_tools", False) and known_syntax is not None
+        if not told and mode != "none":
             messages = _with_system_text(messages, tools_system_prompt(called, tool_format, parallel))
 
     if schema is not None:
@@ -171,6 +195,25 @@ def prepare_chat(
     )
 
 
+def _planned_chat(
+    plan: TemplatePlan,
+    formatter: ChatFormatter,
+    tokenize: Tokenize,
+    add_bos: bool,
+    stop: None | str | list[str],
+    mode: str,
+    called: list[dict[str, Any]],
+) -> PreparedChat:
+    """A request llama.cpp's chat layer rendered in its template's own tool syntax."""
+    bos = getattr(formatter, "bos_token", "") or ""
+    prompt_tokens = tokenize(plan.prompt.encode("utf-8"), add_bos and not (bos and plan.prompt.startswith(bos)), True)
+    eos = getattr(formatter, "eos_token", "") or ""
+    stops = list(plan.stops) + ([eos] if eos else []) + ([stop] if isinstance(stop, str) else list(stop or []))
+    return PreparedChat(
+        prompt_tokens, plan.grammar, [s for s in dict.fromkeys(stops) if s], mode, None, called, plan=plan
+    )
+
+
 def either_grammar(calls: LlamaGrammar, answer: LlamaGrammar, tool_format: ToolCallFormat) -> LlamaGrammar:
     """One grammar for "tool calls, or the answer's JSON" (a tools request with a ``response_format``).
 
@@ -204,6 +247,8 @@ def _message_from_text(text: str, prepared: PreparedChat, finish_reason: str | N
     the cut are returned, each with arguments that validate, and only the
     unfinished tail is dropped; with no complete call it stays text.
     """
+    if prepared.plan is not None:
+        return _planned_message(text, prepared, finish_reason)
     reasoning = None
     if prepared.thinks:
         reasoning, text = split_reasoning(text, opened=prepared.thinking_opened)
@@ -211,6 +256,61 @@ def _message_from_text(text: str, prepared: PreparedChat, finish_reason: str | N
     if reasoning is not None:
         message["reasoning_content"] = reasoning
     return message
+
+
+def _planned_message(text: str, prepared: PreparedChat, finish_reason: str | None) -> dict[str, Any]:
+    """The reply read by the template's own parser: content, ``reasoning_content`` and ``tool_calls``.
+
+    A finished reply the parser cannot read stays text (its whole text is the
+    content); one cut by ``max_tokens`` keeps the calls completed before the
+    cut.  Calls to a tool not offered make the reply text.
+    """
+    assert prepared.plan is not None
+    cut = False
+    try:
+        parsed = prepared.plan.parse(text)
+    except ValueError:
+        if finish_reason != "length":
+            return {"role": "assistant", "content": text}
+        try:
+            parsed, cut = prepared.plan.parse(text, partial=True), True
+        except ValueError:
+            return {"role": "assistant", "content": text}
+    message: dict[str, Any] = {"role": "assistant", "content": parsed.get("content") or ""}
+    if parsed.get("reasoning_content"):
+        message["reasoning_content"] = parsed["reasoning_content"]
+    calls = parsed.get("tool_calls") or []
+    if cut and calls:
+        calls = [c for c in calls[:-1] if _complete_arguments(c)]  # the last call is the one the cut ended
+    known = {f["name"] for f in prepared.functions}
+    if calls and all(c["function"]["name"] in known for c in calls):
+        message["content"] = message["content"].strip() or None
+        message["tool_calls"] = [
+            {
+                "id": c.get("id") or f"call_{uuid.uuid4().hex[:24]}",
+                "type": "function",
+                "function": {"name": c["function"]["name"], "arguments": _compact(c["function"]["arguments"])},
+            }
+            for c in calls
+        ]
+    elif calls:
+        message = {"role": "assistant", "content": text}
+    return message
+
+
+def _compact(arguments: str) -> str:
+    """Arguments as compact JSON text, as OpenAI returns them (what the model wrote when it is not JSON)."""
+    try:
+        return json.dumps(json.loads(arguments or "{}"), ensure_ascii=False)
+    except ValueError:
+        return arguments
+
+
+def _complete_arguments(call: dict[str, Any]) -> bool:
+    try:
+        return isinstance(json.loads(call["function"]["arguments"]), dict)
+    except (ValueError, TypeError, KeyError):
+        return False
 
 
 def _answer_message(text: str, prepared: PreparedChat, finish_reason: str | None) -> dict[str, Any]:
@@ -272,6 +372,9 @@ def chat_completion_chunks(chunks: Iterator[dict[str, Any]], prepared: PreparedC
             "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}],
         }
 
+    if prepared.plan is not None:
+        yield from _planned_chunks(chunks, prepared, make)
+        return
     tools_on = prepared.tool_mode != "none" and prepared.tool_format is not None
     fmt = prepared.tool_format if tools_on else None
     thinking = ReasoningStream(opened=prepared.thinking_opened) if prepared.thinks else None
@@ -324,3 +427,65 @@ def chat_completion_chunks(chunks: Iterator[dict[str, Any]], prepared: PreparedC
         close = getattr(chunks, "close", None)
         if close is not None:
             close()
+
+
+def _planned_chunks(
+    chunks: Iterator[dict[str, Any]], prepared: PreparedChat, make: Callable[..., dict[str, Any]]
+) -> Iterator[dict[str, Any]]:
+    """Stream a reply read by the template's own parser, as llama-server does.
+
+    The text so far is parsed as a partial reply after every piece; what its
+    ``reasoning_content`` and ``content`` gained is sent as deltas, and the
+    calls once generation ends (from the same parse as the non-streamed
+    reply, so the two agree).
+    """
+    assert prepared.plan is not None
+    raw = ""
+    sent = {"reasoning_content": "", "content": ""}
+    started = False
+    try:
+        for chunk in chunks:
+            if not started:
+                started = True
+                yield _with_model(make({"role": "assistant", "content": ""}), chunk)
+            piece = chunk["choices"][0]["text"]
+            finish = chunk["choices"][0]["finish_reason"]
+            raw += piece
+            if finish:
+                final = _planned_message(raw, prepared, finish)
+                parts = {k: final.get(k) or "" for k in sent}
+            else:
+                try:
+                    partial = prepared.plan.parse(raw, partial=True)
+                except ValueError:
+                    continue
+                parts = {k: partial.get(k) or "" for k in sent}
+            for key in ("reasoning_content", "content"):
+                if parts[key].startswith(sent[key]) and len(parts[key]) > len(sent[key]):
+                    delta = parts[key][len(sent[key]):]
+                    if finish or key == "reasoning_content" or not _may_become_call(prepared, parts, delta):
+                        yield _with_model(make({key: delta}), chunk)
+                        sent[key] = parts[key]
+            if finish:
+                for index, call in enumerate(final.get("tool_calls") or []):
+                    yield _with_model(make({"tool_calls": [dict(call, index=index)]}), chunk)
+                last = _with_model(make({}, _finish_reason(final, finish)), chunk)
+                if "usage" in chunk:
+                    last["usage"] = chunk["usage"]
+                yield last
+                return
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+
+
+def _may_become_call(prepared: PreparedChat, parts: dict[str, str], delta: str) -> bool:
+    """Content the final parse might still take back: trailing whitespace before a call."""
+    del prepared, parts
+    return not delta.strip()
+
+
+def _with_model(chunk: dict[str, Any], source: dict[str, Any]) -> dict[str, Any]:
+    chunk["model"] = source["model"]
+    return chunk

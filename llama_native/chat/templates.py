@@ -324,6 +324,9 @@ class Jinja2ChatFormatter:
             raise ChatTemplateError(f"the chat template does not parse: {exc}") from None
         self.tool_syntax = detect_tool_syntax(template)
         self.supports_tools = template_supports_tools(template)
+        #: llama.cpp's chat layer for this template (set for GGUF templates):
+        #: requests with tools use the template's own tool syntax through it
+        self.template_layer: Any = None
 
     def render(self, messages: Sequence[dict[str, Any]], **kwargs: Any) -> str:
         """The prompt text.

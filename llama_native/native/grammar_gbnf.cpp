@@ -8,12 +8,35 @@
 #include "llama-grammar.h"
 #include "sampling.h"
 
+#include <cctype>
 #include <cmath>
 #include <regex>
 #include <stdexcept>
 
 namespace llama_native {
 namespace {
+
+// Feed the grammar the tokens of `text` (what the prompt already ends with),
+// as common_sampler_init does with the chat layer's generation prompt: a
+// leading space some tokenizers put before a first special token is skipped.
+void prefill(const Model &model, llama_grammar &grammar, const std::string &text) {
+    const std::vector<llama_token> tokens = model.tokenize(text, false, true);
+    for (size_t i = 0; i < tokens.size(); i++) {
+        const std::string piece = model.token_to_piece(tokens[i], true);
+        if (i == 0 && !piece.empty() && std::isspace((unsigned char)piece[0]) && !std::isspace((unsigned char)text[0]))
+            continue;
+        try {
+            llama_grammar_accept_impl(grammar, tokens[i]);
+        } catch (const std::exception &e) {
+            llama_grammar_free_impl(&grammar);
+            throw std::invalid_argument("the grammar does not start with the prompt's ending '" + text + "': " + e.what());
+        }
+        if (grammar.stacks.empty()) {
+            llama_grammar_free_impl(&grammar);
+            throw std::invalid_argument("the grammar does not start with the prompt's ending '" + text + "'");
+        }
+    }
+}
 
 // The grammar engine of llama.cpp's grammar sampler, owned directly (its
 // internal API, src/llama-grammar.h) so that a token's effect can be tried
@@ -46,6 +69,7 @@ llama_grammar *make_grammar(const Model &model, const SamplingParams &p) {
         if (reason.empty()) reason = "the grammar could not be parsed";
         throw std::invalid_argument("invalid grammar: " + reason);
     }
+    if (!p.grammar_prefill.empty() && !p.grammar_lazy) prefill(model, *g, p.grammar_prefill);
     return g;
 }
 

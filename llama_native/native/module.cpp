@@ -1,6 +1,7 @@
 // nanobind bindings: exposes Model, Context, TokenLoop and the log bridge as
 // llama_native._native.  Python-facing validation and API shapes live in the
 // pure-Python layer; this file only converts types.
+#include "chat_layer.h"
 #include "context.h"
 #include "generation.h"
 #include "grammar_check.h"
@@ -42,6 +43,7 @@ std::string from_text(const nb::handle &text) {
 NB_MODULE(_native, m) {
     m.doc() = "llama.cpp bindings for llama_native (internal; use llama_native.Llama)";
     install_log_bridge();
+    register_chat_layer(m);
     nb::exception<NoValidContinuation>(m, "NoValidContinuation", PyExc_RuntimeError);
 
     m.def("set_log_sink", [](nb::object sink) { set_log_sink(sink.is_none() ? nullptr : sink.ptr()); }, "sink"_a.none());
@@ -211,6 +213,11 @@ NB_MODULE(_native, m) {
         .def_rw("grammar_lazy", &SamplingParams::grammar_lazy)
         .def_rw("grammar_trigger_patterns", &SamplingParams::grammar_trigger_patterns)
         .def_rw("grammar_trigger_tokens", &SamplingParams::grammar_trigger_tokens)
+        .def_rw("grammar_prefill", &SamplingParams::grammar_prefill)
+        .def_rw("reasoning_budget", &SamplingParams::reasoning_budget)
+        .def_rw("reasoning_start", &SamplingParams::reasoning_start)
+        .def_rw("reasoning_end", &SamplingParams::reasoning_end)
+        .def_rw("reasoning_opened", &SamplingParams::reasoning_opened)
         .def_rw("llg_kind", &SamplingParams::llg_kind)
         .def_rw("llg_data", &SamplingParams::llg_data);
 

@@ -16,6 +16,9 @@ Sampler::Sampler(const Model &model, const SamplingParams &p)
         }
     }
     if (!grammar_ && !p.grammar.empty()) grammar_ = make_gbnf_engine(model, p);
+    if (p.reasoning_budget >= 0)
+        budget_ = std::make_unique<ReasoningBudget>(model, p.reasoning_budget, p.reasoning_start, p.reasoning_end,
+                                                    p.reasoning_opened);
 
     llama_sampler_chain_params cp = llama_sampler_chain_default_params();
     cp.no_perf = true;
@@ -107,6 +110,7 @@ llama_token Sampler::sample(llama_context *ctx, int idx) {
 
     llama_token id;
     refused_.clear();
+    if (budget_ && budget_->forced_next(id) && (!grammar_ || grammar_->allows(id))) return id;
     if (greedy_) {
         if (!greedy_choice(logits, nullptr, true, id))
             throw std::runtime_error("the logit bias bans every token of the vocabulary");
@@ -210,6 +214,7 @@ bool Sampler::end_allowed_now() { return !end_check_ || end_check_(eog_.empty() 
 
 void Sampler::accept(llama_token token) {
     if (grammar_) grammar_->accept(token);
+    if (budget_) budget_->accept(token);
     llama_sampler_accept(chain_, token);
 }
 

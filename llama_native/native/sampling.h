@@ -11,6 +11,7 @@
 
 #include "grammar_engine.h"
 #include "model.h"
+#include "reasoning_budget.h"
 
 #include <cstdint>
 #include <functional>
@@ -43,6 +44,15 @@ struct SamplingParams {
     bool grammar_lazy = false;
     std::vector<std::string> grammar_trigger_patterns;
     std::vector<llama_token> grammar_trigger_tokens;
+    // Text the prompt already ends with that a (non-lazy) grammar parses
+    // first: llama.cpp's chat layer writes tool-call grammars from the
+    // assistant turn's opening (its "generation prompt") on.
+    std::string grammar_prefill;
+    // Reasoning budget (reasoning_budget.h): at most this many tokens inside
+    // the reasoning block (-1: no cap), then `reasoning_end` is forced.
+    int reasoning_budget = -1;
+    std::string reasoning_start, reasoning_end;
+    bool reasoning_opened = false;  // the prompt ends inside the block
     // llguidance engine (see llguidance.h): when `llg_kind` is set ("json",
     // "lark", ...), `llg_data` is the constraint and `grammar` is not used.
     std::string llg_kind;
@@ -97,7 +107,8 @@ class Sampler {
 
     const Model &model_;
     llama_sampler *chain_ = nullptr;
-    std::unique_ptr<GrammarEngine> grammar_;  // GBNF or llguidance (grammar_engine.h); null: unconstrained
+    std::unique_ptr<GrammarEngine> grammar_;
+    std::unique_ptr<ReasoningBudget> budget_;  // null: no cap on thinking  // GBNF or llguidance (grammar_engine.h); null: unconstrained
     const std::vector<llama_token> &eog_;  // the model's, ascending
     EndCheck end_check_;
     std::vector<llama_token> refused_;
