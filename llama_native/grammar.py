@@ -53,6 +53,8 @@ class LlamaGrammar:
         #: chat template's assistant-turn opening, for llama.cpp's tool-call
         #: grammars); the output is what follows it
         self.prefill = ""
+        #: the grammar lets a reasoning block come before what it constrains (chat.thinking_grammar)
+        self.thinking = False
         #: ``end_check(text) -> bool`` vets the whole output whenever a token
         #: would complete the grammar's value; a refused token is never sampled
         self.end_check = end_check
@@ -82,6 +84,7 @@ class LlamaGrammar:
         grammar.json_schema = None
         grammar.trigger_patterns, grammar.trigger_tokens = [], []
         grammar.prefill = ""
+        grammar.thinking = False
         grammar.end_check = None
         grammar.llguidance_lark = lark
         return grammar

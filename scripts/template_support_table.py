@@ -17,6 +17,7 @@ from template_support import RESULTS_PATH, TABLE_END, TABLE_START, render_table 
 
 
 def main() -> None:
+    """Rewrite the table between the README's markers and print its counts."""
     results = json.loads(RESULTS_PATH.read_text())
     readme_path = ROOT / "README.md"
     readme = readme_path.read_text()

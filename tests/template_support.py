@@ -33,7 +33,7 @@ def vocabulary_for(template: str) -> str:
 
 
 def _mark(value: Any) -> str:
-    return {True: "yes", False: "no", None: "–"}.get(value, "no")
+    return {True: "yes", False: "no", None: "–", "ours": "yes (ours)"}.get(value, "no")
 
 
 def render_table(results: dict[str, dict[str, Any]]) -> str:

@@ -74,6 +74,9 @@ def to_openai_message(message: BaseMessage) -> dict[str, Any]:
         if calls:
             out["tool_calls"] = calls
             out["content"] = out["content"] or None
+        if message.additional_kwargs.get("reasoning_content"):
+            # earlier turns' thinking goes back to the template, which renders it (or not) as it expects
+            out["reasoning_content"] = message.additional_kwargs["reasoning_content"]
     elif isinstance(message, SystemMessage):
         out = {"role": "system", "content": _text(message.content)}
     elif isinstance(message, ToolMessage):

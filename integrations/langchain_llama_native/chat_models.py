@@ -164,6 +164,10 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
     back apart from the answer, in ``additional_kwargs["reasoning_content"]`` and as reasoning
     content blocks.  Also per call: ``invoke(..., reasoning=True)``."""
 
+    reasoning_budget: int | None = None
+    """At most this many tokens of thinking, then the end of thinking is forced (llama-server's
+    ``--reasoning-budget``); None: no cap.  Also per call."""
+
     # ------------------------------------------------------------- identity
     @property
     def _llm_type(self) -> str:
@@ -191,7 +195,10 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
     # ----------------------------------------------------------- generation
     def _chat_params(self, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         reasoning = kwargs.pop("reasoning", self.reasoning)
+        budget = kwargs.pop("reasoning_budget", self.reasoning_budget)
         params = self._call_params(stop, kwargs)
+        if budget is not None:
+            params["reasoning_budget"] = budget
         if self.chat_template_kwargs and "chat_template_kwargs" not in kwargs:
             params["chat_template_kwargs"] = dict(self.chat_template_kwargs)
         if reasoning is not None:

@@ -21,8 +21,17 @@ from ..schema.gbnf_rewrite import prefixed_rules
 from .formats import ChatFormatter
 from .reasoning import ReasoningStream, prompt_opens_thinking, split_reasoning, template_thinks
 from .template_layer import TemplatePlan
+from .thinking_grammar import thinking_then
 from .templates import ChatFormatterResponse
-from .tools import ToolCallFormat, choose_syntax, chosen_functions, max_calls_for, tool_functions, tools_system_prompt
+from .tools import (
+    ToolCallFormat,
+    call_validator,
+    choose_syntax,
+    chosen_functions,
+    max_calls_for,
+    tool_functions,
+    tools_system_prompt,
+)
 
 
 @dataclass
@@ -181,8 +190,20 @@ def prepare_chat(
     for source in (response.stop, stop):
         if source:
             stops += [source] if isinstance(source, str) else list(source)
+    marks_thinking = template_thinks(getattr(formatter, "template", None))
+    structured = (schema is not None or mode == "required") and not either
+    if (
+        structured
+        and marks_thinking
+        and grammar_obj is not None
+        and not grammar_obj.lazy
+        and grammar_obj.llguidance_lark is None
+        and template_kwargs.get("enable_thinking", True) is not False
+    ):
+        # a reasoning model may think before the constrained answer (reasoning=False turns it off)
+        grammar_obj = thinking_then(grammar_obj, opened=prompt_opens_thinking(response.prompt))
     # a grammar that holds from the first token leaves no room to think: no split then
-    thinks = template_thinks(getattr(formatter, "template", None)) and (grammar_obj is None or grammar_obj.lazy)
+    thinks = marks_thinking and (grammar_obj is None or grammar_obj.lazy or grammar_obj.thinking)
     return PreparedChat(
         prompt_tokens,
         grammar_obj,
@@ -266,24 +287,23 @@ def _planned_message(text: str, prepared: PreparedChat, finish_reason: str | Non
     cut.  Calls to a tool not offered make the reply text.
     """
     assert prepared.plan is not None
-    cut = False
     try:
-        parsed = prepared.plan.parse(text)
+        parsed = prepared.plan.parse(text, partial=finish_reason == "length")
     except ValueError:
-        if finish_reason != "length":
-            return {"role": "assistant", "content": text}
-        try:
-            parsed, cut = prepared.plan.parse(text, partial=True), True
-        except ValueError:
-            return {"role": "assistant", "content": text}
+        return {"role": "assistant", "content": text}
+    if finish_reason == "length":
+        # a partial parse closes the call the cut ended: keep the calls written out in full
+        parsed["tool_calls"] = [c for c in parsed.get("tool_calls") or [] if _written_in_full(c, text)]
+        if not parsed["tool_calls"] and not parsed.get("reasoning_content"):
+            return {"role": "assistant", "content": text}  # no complete call and no thinking: all of it is text
+    if not parsed.get("tool_calls") and prepared.plan.starts_call(text):
+        return {"role": "assistant", "content": text}  # a call the parser could not read: text, not dropped
     message: dict[str, Any] = {"role": "assistant", "content": parsed.get("content") or ""}
     if parsed.get("reasoning_content"):
         message["reasoning_content"] = parsed["reasoning_content"]
     calls = parsed.get("tool_calls") or []
-    if cut and calls:
-        calls = [c for c in calls[:-1] if _complete_arguments(c)]  # the last call is the one the cut ended
-    known = {f["name"] for f in prepared.functions}
-    if calls and all(c["function"]["name"] in known for c in calls):
+    valid = call_validator(prepared.functions)
+    if calls and all(valid(_call_of(c)) for c in calls):
         message["content"] = message["content"].strip() or None
         message["tool_calls"] = [
             {
@@ -294,8 +314,19 @@ def _planned_message(text: str, prepared: PreparedChat, finish_reason: str | Non
             for c in calls
         ]
     elif calls:
+        # a call to a tool not offered, or with arguments its schema refuses (a syntax whose grammar writes
+        # arguments raw): the reply is text, never an invalid call
         message = {"role": "assistant", "content": text}
     return message
+
+
+def _call_of(call: dict[str, Any]) -> dict[str, Any]:
+    """A parsed OpenAI call as ``{"name", "arguments"}`` with the arguments decoded (None when not JSON)."""
+    try:
+        arguments = json.loads(call["function"]["arguments"] or "{}")
+    except ValueError:
+        arguments = None
+    return {"name": call["function"]["name"], "arguments": arguments}
 
 
 def _compact(arguments: str) -> str:
@@ -306,11 +337,20 @@ def _compact(arguments: str) -> str:
         return arguments
 
 
-def _complete_arguments(call: dict[str, Any]) -> bool:
+def _written_in_full(call: dict[str, Any], text: str) -> bool:
+    """Whether a call's arguments (as a partial parse closed them) stand in ``text`` as written, whitespace aside."""
+    written = call["function"]["arguments"] or "{}"
     try:
-        return isinstance(json.loads(call["function"]["arguments"]), dict)
-    except (ValueError, TypeError, KeyError):
+        arguments = json.loads(written)
+    except ValueError:
         return False
+    if written in text:  # JSON syntaxes: the arguments as the model wrote them (a closed-up cut call is not there)
+        return True
+    flat = "".join(text.split())  # syntaxes whose arguments the parser rebuilt as JSON
+    return any(
+        "".join(json.dumps(arguments, ensure_ascii=ascii_only, separators=(",", ":")).split()) in flat
+        for ascii_only in (False, True)
+    )
 
 
 def _answer_message(text: str, prepared: PreparedChat, finish_reason: str | None) -> dict[str, Any]:

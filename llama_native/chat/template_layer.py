@@ -19,7 +19,13 @@ template families change faster than a port could follow.  What we add:
 - a named choice renders every tool in the prompt but constrains and parses
   calls to the named one;
 - trigger words that are one token of the model become trigger tokens, as
-  llama-server does.
+  llama-server does;
+- templates of the legacy functions API (FireFunction) get their ``functions``
+  listing, which llama.cpp does not give them (so llama-server's model is
+  not told the tools);
+- calls whose arguments the tool's schema refuses make the reply text: several
+  syntaxes write arguments raw (up to a closing tag), and llama.cpp's grammar
+  then bounds neither their type nor their length.
 
 Templates whose syntax the layer does not know, or that it cannot render, keep
 the generic route (:mod:`llama_native.chat.tools`).
@@ -27,21 +33,20 @@ the generic route (:mod:`llama_native.chat.tools`).
 Example::
 
     >>> from llama_native.chat.template_layer import TemplateLayer
-    >>> hermes = (
-    ...     "{% for m in messages %}<|im_start|>{{ m.role }}\\n{{ m.content }}<|im_end|>\\n{% endfor %}"
-    ...     "{% if tools %}<tools>{{ tools | tojson }}</tools> Call: <tool_call>\\n{...}\\n</tool_call>{% endif %}"
-    ...     "{% if add_generation_prompt %}<|im_start|>assistant\\n{% endif %}")
-    >>> layer = TemplateLayer(None, hermes)
+    >>> from llama_native.llama_cpp_source import llama_cpp_dir
+    >>> qwen3 = (llama_cpp_dir() / "models" / "templates" / "Qwen-Qwen3-0.6B.jinja").read_text()
+    >>> layer = TemplateLayer(None, qwen3)
     >>> tools = [{"type": "function", "function": {"name": "add", "parameters": {"type": "object"}}}]
-    >>> plan = layer.plan([{"role": "user", "content": "2+2?"}], tools, "required", tools, parallel=False)
-    >>> plan.format, plan.grammar.lazy
-    ('peg-native', False)
-    >>> plan.parse('<tool_call>\\n{"name": "add", "arguments": {"a": 2}}\\n</tool_call>')["tool_calls"][0]["function"]
-    {'name': 'add', 'arguments': '{"a":2}'}
+    >>> plan = layer.plan([{"role": "user", "content": "2+2?"}], tools, "required", [tools[0]["function"]], parallel=False)
+    >>> plan.format, plan.grammar.lazy, plan.thinking_start, plan.thinking_ends
+    ('peg-native', False, '<think>', ['</think>'])
+    >>> plan.parse('<think>Add.</think><tool_call>\\n{"name": "add", "arguments": {"a": 2}}\\n</tool_call>')
+    {'role': 'assistant', 'content': '', 'reasoning_content': 'Add.', 'tool_calls': [{'type': 'function', 'function': {'name': 'add', 'arguments': '{"a": 2}'}}]}
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -50,6 +55,7 @@ from typing import Any
 
 from .. import _native
 from ..grammar import LlamaGrammar
+from .templates import legacy_functions_listing
 
 #: ``tokenize(text, add_bos, parse_special) -> token ids``
 Tokenize = Callable[[bytes, bool, bool], list[int]]
@@ -74,6 +80,11 @@ class TemplatePlan:
     thinking_start: str = ""
     thinking_ends: list[str] = field(default_factory=list)
     parser: Any = None  # _native.ChatParser
+    triggers: list[re.Pattern[str]] = field(default_factory=list)  # what opens a call under "auto"
+
+    def starts_call(self, text: str) -> bool:
+        """Whether ``text`` opens a call (a trigger of the lazy grammar matches it)."""
+        return any(pattern.search(text) for pattern in self.triggers)
 
     def parse(self, text: str, partial: bool = False) -> dict[str, Any]:
         """The assistant message in ``text`` (``ValueError`` when a finished text does not parse)."""
@@ -105,8 +116,11 @@ class TemplateLayer:
         return self._templates
 
     def apply(self, request: dict[str, Any]) -> dict[str, Any]:
-        """llama.cpp's ``common_chat_templates_apply`` on an OpenAI-shaped ``request``."""
-        return json.loads(self.templates.apply(json.dumps(request, ensure_ascii=False)))
+        """llama.cpp's ``common_chat_templates_apply`` on an OpenAI-shaped ``request`` (``ValueError`` naming a problem)."""
+        templates = self.templates
+        if templates is None:
+            raise ValueError(f"llama.cpp's chat layer cannot read this template: {self._error}")
+        return json.loads(templates.apply(json.dumps(request, ensure_ascii=False)))
 
     def plan(
         self,
@@ -130,6 +144,9 @@ class TemplateLayer:
         if self.templates is None:
             return None
         kwargs = dict(template_kwargs or {})
+        if _READS_FUNCTIONS.search(self._source):
+            # templates of the legacy functions API (FireFunction) list the tools from a JSON text variable
+            kwargs.setdefault("functions", legacy_functions_listing(tools))
         request: dict[str, Any] = {
             "messages": _plain_messages(messages),
             "tools": list(tools),
@@ -141,7 +158,7 @@ class TemplateLayer:
         try:
             rendered = self.apply(request)
             constrained = rendered
-            if len(called) != len(tools) or mode == "required" or max_calls > 1:
+            if len(called) != len(tools) or mode == "required" or max_calls > 0:
                 # a named choice constrains and parses calls to that tool only; a forced one, calls only
                 only = [{"type": "function", "function": f} for f in called]
                 constrained = self.apply(dict(request, tools=only))
@@ -155,6 +172,13 @@ class TemplateLayer:
         if not constrained["grammar"]:
             return None  # no tool syntax for this template (or none llama.cpp can constrain)
         grammar = _grammar(constrained, tokenize)
+        triggers = []
+        for trigger in constrained["grammar_triggers"]:
+            try:
+                word = trigger["type"] == "word"
+                triggers.append(re.compile(regex_escape(trigger["value"]) if word else trigger["value"]))
+            except re.error:
+                pass  # an ECMAScript-only pattern: the grammar still triggers on it
         parser = _native.ChatParser(
             constrained["format_id"], constrained["parser"], constrained["generation_prompt"], "auto", True
         )
@@ -167,7 +191,11 @@ class TemplateLayer:
             thinking_start=constrained["thinking_start_tag"],
             thinking_ends=list(constrained["thinking_end_tags"]),
             parser=parser,
+            triggers=triggers,
         )
+
+
+_READS_FUNCTIONS = re.compile(r"\+\s*functions\b|\{\{-?\s*functions\s*-?\}\}")
 
 
 _RULE = re.compile(r"^([A-Za-z0-9_-]+) ::= (.*)$")
@@ -189,13 +217,13 @@ def narrowed_grammar(grammar: str, parser: str, calls_only: bool, max_calls: int
     """llama.cpp's tool-call ``grammar`` with the rules a narrowing of its ``parser`` changes.
 
     ``calls_only`` takes out the text a model may write before forced calls;
-    ``max_calls`` (0: any number) caps the calls.  The saved parser has lost
+    ``max_calls`` (0: any number) caps the calls.  Forced calls also leave
+    optional call ids out (the client numbers calls; Mistral's ids are raw
+    text a small model may never end).  The saved parser has lost
     the tools' JSON schemas, so only the rules narrowing changed are taken
     from its grammar (its other rules stay llama.cpp's, schemas included);
     a changed rule whose schema-free form differs from llama.cpp's raises.
     """
-    if not calls_only and max_calls <= 0:
-        return grammar
     original = _rules(grammar)
     plain = _rules(_native.narrowed_chat_grammar(parser, False, 0, lazy))
     narrowed = _rules(_native.narrowed_chat_grammar(parser, calls_only, max_calls, lazy))
@@ -203,9 +231,26 @@ def narrowed_grammar(grammar: str, parser: str, calls_only: bool, max_calls: int
         if plain.get(name) == body:
             continue
         if name in original and original[name] != plain.get(name):
-            raise ValueError(f"cannot narrow the tool-call grammar: rule {name!r} depends on a schema")
+            # a rule with a schema in it (llama.cpp's form differs from the saved parser's): take out of
+            # llama.cpp's form what narrowing took out of the saved parser's
+            original[name] = _with_deletions(original[name], plain[name], body, name)
+            continue
         original[name] = body
     return "\n".join(f"{name} ::= {body}" for name, body in original.items()) + "\n"
+
+
+def _with_deletions(target: str, before: str, after: str, name: str) -> str:
+    """``target`` less the parts ``before`` lost to become ``after`` (each must occur once in ``target``)."""
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for tag, i1, i2, _, _ in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if tag != "delete" or target.count(before[i1:i2]) != 1:
+            raise ValueError(f"cannot narrow the tool-call grammar: rule {name!r} depends on a schema")
+    for tag, i1, i2, _, _ in matcher.get_opcodes():
+        if tag == "delete":
+            target = target.replace(before[i1:i2], "", 1)
+    return target
 
 
 def _plain_messages(messages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -35,6 +35,11 @@ from jinja2.ext import Extension
 from jinja2.sandbox import SandboxedEnvironment
 
 
+def legacy_functions_listing(tools: Sequence[dict[str, Any]]) -> str:
+    """The ``functions`` JSON text legacy-API templates (FireFunction) read."""
+    return json.dumps([t.get("function", t) for t in tools], ensure_ascii=False, indent=2)
+
+
 class ChatTemplateError(ValueError):
     """A chat template failed to render (or refused the conversation through ``raise_exception``)."""
 
@@ -350,10 +355,7 @@ class Jinja2ChatFormatter:
         if variables.get("tools") is not None:
             variables["tools"] = normalize_tools(variables["tools"])
             # templates written for the legacy API (e.g. FireFunction) read a JSON listing
-            variables.setdefault(
-                "functions",
-                json.dumps([t.get("function", t) for t in variables["tools"]], ensure_ascii=False, indent=2),
-            )
+            variables.setdefault("functions", legacy_functions_listing(variables["tools"]))
         if not self.supports_tools:
             # a template that knows no tools would drop tool turns or refuse them: write them as text,
             # in the syntax the system prompt taught the model (tools_system_prompt)

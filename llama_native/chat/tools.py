@@ -80,7 +80,7 @@ def _parameters(function: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
-def _call_validator(functions: list[dict[str, Any]]) -> Callable[[dict[str, Any]], bool]:
+def call_validator(functions: list[dict[str, Any]]) -> Callable[[dict[str, Any]], bool]:
     """``valid(call)``: the call names one of ``functions`` and its arguments validate against its parameters."""
     validators = {f["name"]: make_validator(_parameters(f)) for f in functions}
     return lambda call: call["name"] in validators and validators[call["name"]].is_valid(call["arguments"])
@@ -231,7 +231,7 @@ class ToolCallFormat:
 
         Used for the keywords the grammar relaxes.
         """
-        valid = _call_validator(functions)
+        valid = call_validator(functions)
 
         def check(text: str) -> bool:
             try:
@@ -295,7 +295,7 @@ class ToolCallFormat:
 
     def valid_calls(self, calls: list[dict[str, Any]], functions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The calls that name one of ``functions`` and whose arguments validate against its parameters."""
-        valid = _call_validator(functions)
+        valid = call_validator(functions)
         return [c for c in calls if valid(c)]
 
     def openai_tool_calls(self, calls: list[dict[str, Any]]) -> list[dict[str, Any]]:

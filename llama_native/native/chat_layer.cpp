@@ -90,29 +90,77 @@ bool holds_tool_call(const common_peg_arena &arena, common_peg_parser_id id, std
     return found;
 }
 
-// Take the content parts (and the optionals around them) out of the arena:
-// sequences lose them, anywhere else they match nothing.
-void drop_content(common_peg_arena &arena) {
-    std::vector<bool> gone(arena.size(), false);
-    for (size_t id = 0; id < arena.size(); id++) {
+// Take the parts tagged `tags` out of the arena, each with the nearest
+// optional around it (`, "id": "..."` goes whole): sequences lose the removed
+// parts; a tagged part anywhere else matches nothing.
+void drop_tagged(common_peg_arena &arena, const std::vector<std::string> &tags) {
+    const size_t n = arena.size();
+    std::vector<bool> tagged(n, false), tainted(n, false), removed(n, false);
+    for (size_t id = 0; id < n; id++) {
         const auto *tag = std::get_if<common_peg_tag_parser>(&arena.get(id));
-        gone[id] = tag && tag->tag == common_chat_peg_builder::CONTENT;
+        tagged[id] = tainted[id] = tag && std::find(tags.begin(), tags.end(), tag->tag) != tags.end();
     }
+    // tainted: holds a tagged part not yet inside a removed optional; an optional over one is removed
     for (bool changed = true; changed;) {
         changed = false;
-        for (size_t id = 0; id < arena.size(); id++) {
+        for (size_t id = 0; id < n; id++) {
             const auto *rep = std::get_if<common_peg_repetition_parser>(&arena.get(id));
-            if (!gone[id] && rep && rep->min_count == 0 && gone[rep->child]) changed = gone[id] = true;
+            if (rep && rep->min_count == 0) {
+                if (!removed[id] && tainted[rep->child]) changed = removed[id] = true;
+                continue;
+            }
+            if (tainted[id]) continue;
+            for (auto child : children_of(arena, id))
+                if (tainted[child] && !removed[child]) {
+                    changed = tainted[id] = true;
+                    break;
+                }
         }
     }
-    for (size_t id = 0; id < arena.size(); id++) {
+    for (size_t id = 0; id < n; id++) {
         if (auto *seq = std::get_if<common_peg_sequence_parser>(&arena.get(id))) {
             auto &c = seq->children;
-            c.erase(std::remove_if(c.begin(), c.end(), [&](common_peg_parser_id child) { return gone[child]; }), c.end());
+            c.erase(std::remove_if(c.begin(), c.end(),
+                                   [&](common_peg_parser_id child) { return removed[child] || tagged[child]; }),
+                    c.end());
         }
     }
-    for (size_t id = 0; id < arena.size(); id++)
-        if (gone[id]) arena.get(id) = common_peg_literal_parser{""};
+    for (size_t id = 0; id < n; id++)
+        if (removed[id] || tagged[id]) arena.get(id) = common_peg_literal_parser{""};
+}
+
+// Whether `to` is reachable from `from` through the arena (refs followed).
+bool reaches(const common_peg_arena &arena, common_peg_parser_id from, common_peg_parser_id to) {
+    std::vector<bool> seen(arena.size(), false);
+    std::vector<common_peg_parser_id> stack = {from};
+    while (!stack.empty()) {
+        auto id = stack.back();
+        stack.pop_back();
+        if (id == to) return true;
+        if (seen[id]) continue;
+        seen[id] = true;
+        for (auto child : children_of(arena, id)) stack.push_back(child);
+    }
+    return false;
+}
+
+// Cap the calls of a reply at `max_calls`: the repetition of calls allows that
+// many; one nested in it (several calls inside one wrapper, Hermes' `a, b`)
+// allows no extra ones, so the product stays within the cap.
+void cap_calls(common_peg_arena &arena, int max_calls, std::vector<int> &memo) {
+    std::vector<common_peg_parser_id> reps;
+    for (size_t id = 0; id < arena.size(); id++) {
+        auto *rep = std::get_if<common_peg_repetition_parser>(&arena.get(id));
+        if (rep && rep->max_count < 0 && holds_tool_call(arena, rep->child, memo)) reps.push_back(id);
+    }
+    for (auto id : reps) {
+        auto &rep = std::get<common_peg_repetition_parser>(arena.get(id));
+        bool nested = false;
+        for (auto other : reps) nested = nested || (other != id && reaches(arena, std::get<common_peg_repetition_parser>(arena.get(other)).child, id));
+        // `call (sep call)*` repeats the rest after a first call; `(call)+` all of them
+        const int cap = nested ? rep.min_count : (rep.min_count == 0 ? max_calls - 1 : max_calls);
+        rep.max_count = std::max(rep.min_count, cap);
+    }
 }
 
 // The grammar of a saved reply parser, narrowed.  A saved parser has lost
@@ -123,19 +171,16 @@ void drop_content(common_peg_arena &arena) {
 //   choice the reply is (the template's reasoning, then) the calls with no
 //   text first; llama.cpp's own grammar lets a model write text and call
 //   later, which a small model may never get to;
-// - `max_calls` > 0: the repetitions of calls allow that many at most.
+// - `max_calls` > 0: the repetitions of calls allow that many at most;
+//   forced calls also lose optional call ids.
 std::string narrowed_grammar(const std::string &saved_parser, bool calls_only, int max_calls, bool lazy) {
     common_peg_arena arena;
     arena.load(saved_parser);
     std::vector<int> memo(arena.size(), -1);
-    if (calls_only) drop_content(arena);
-    for (size_t id = 0; id < arena.size(); id++) {
-        auto *rep = std::get_if<common_peg_repetition_parser>(&arena.get(id));
-        if (max_calls > 0 && rep && rep->max_count < 0 && holds_tool_call(arena, rep->child, memo)) {
-            // `call (sep call)*` repeats the rest after a first call; `(call)+` all of them
-            rep->max_count = std::max(rep->min_count, rep->min_count == 0 ? max_calls - 1 : max_calls);
-        }
-    }
+    // forced calls: no text before them, and no optional call ids (the client numbers calls; Mistral's
+    // ids are raw text a small model may never end)
+    if (calls_only) drop_tagged(arena, {common_chat_peg_builder::CONTENT, common_chat_peg_builder::TOOL_ID});
+    if (max_calls > 0) cap_calls(arena, max_calls, memo);
     return build_grammar([&](const common_grammar_builder &builder) { arena.build_grammar(builder, lazy); });
 }
 

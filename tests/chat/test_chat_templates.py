@@ -110,6 +110,37 @@ def test_sandbox_blocks_template_attacks(payload: str) -> None:
     assert not marker.exists()
 
 
+@pytest.mark.parametrize("payload", [
+    "{{ self.__init__.__globals__.__builtins__.__import__('os').popen('touch /tmp/llama-native-pwned').read() }}",
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ cycler.__init__.__globals__.os.popen('touch /tmp/llama-native-pwned').read() }}",
+    "{% for c in [].__class__.__base__.__subclasses__() %}{{ c }}{% endfor %}",
+])
+def test_llama_cpp_template_layer_runs_no_payload(payload: str) -> None:
+    """llama.cpp's Jinja (the route of tool requests) is C++ with no Python objects: the payloads reach nothing."""
+    from llama_native.chat.template_layer import TemplateLayer
+
+    marker = Path("/tmp/llama-native-pwned")
+    marker.unlink(missing_ok=True)
+    layer = TemplateLayer(None, payload + "{% for m in messages %}{{ m.content }}{% endfor %}")
+    try:
+        prompt = layer.apply({"messages": [{"role": "user", "content": "x"}], "tools": TOOLS})["prompt"]
+    except ValueError:
+        prompt = None  # refused (or not even parsed): fine too
+    assert not marker.exists()
+    assert prompt is None or ("uid=" not in prompt and "subprocess" not in prompt and "Popen" not in prompt)
+
+
+@pytest.mark.parametrize("path", [p for p in TEMPLATES if "tools" in p.read_text()], ids=lambda p: p.name)
+def test_every_template_renders_a_tool_conversation_in_llama_cpps_layer(path: Path) -> None:
+    """The 63 templates that mention tools, in llama.cpp's layer (the others, tool turns as text, take ours)."""
+    from llama_native.chat.template_layer import TemplateLayer
+
+    layer = TemplateLayer(None, path.read_text(), "<s>", "</s>")
+    prompt = layer.apply({"messages": CONVERSATION, "tools": TOOLS, "tool_choice": "auto"})["prompt"]
+    assert "18C, sunny" in prompt and "Weather in Paris?" in prompt
+
+
 def test_sandbox_allows_what_real_templates_do() -> None:
     template = (
         "{% set ns = namespace(n=0) %}{% set seen = [] %}"

@@ -78,3 +78,24 @@ def test_a_reply_splits_at_the_end_of_thinking(r1_llm: Llama, text: str, reasoni
     deltas = [c["choices"][0]["delta"] for c in chat_completion_chunks(iter(chunks), prepared)]
     assert "".join(d.get("reasoning_content") or "" for d in deltas) == reasoning
     assert "".join(d.get("content") or "" for d in deltas) == content
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_schema_reply_may_think_first(r1_llm: Llama, seed: int) -> None:
+    """The grammar starts after the thinking: reasoning_content, then content that validates."""
+    import json
+
+    schema = {"type": "object", "properties": {"answer": {"type": "integer"}}, "required": ["answer"]}
+    response_format = {"type": "json_schema", "json_schema": {"name": "a", "schema": schema}}
+    kwargs = dict(max_tokens=60, seed=seed, temperature=1.0, chat_template_kwargs=THINKING, reasoning_budget=6,
+                  response_format=response_format)
+    out = r1_llm.create_chat_completion(MESSAGES, **kwargs)["choices"][0]
+    message = out["message"]
+    assert message.get("reasoning_content")  # thought first (the prompt opened <think>; six tokens at most)
+    if out["finish_reason"] == "stop":
+        assert isinstance(json.loads(message["content"])["answer"], int)
+    assert _streamed(r1_llm, **kwargs) == (message["reasoning_content"], message["content"] or "")
+    # thinking turned off: the grammar holds from the first token, the reply is the object
+    off = r1_llm.create_chat_completion(MESSAGES, **dict(kwargs, chat_template_kwargs={"enable_thinking": False},
+                                                         reasoning_budget=None))["choices"][0]["message"]
+    assert "reasoning_content" not in off

@@ -24,3 +24,13 @@ def test_reasoning_content_in_messages_and_chunks() -> None:
     assert streamed is not None
     assert streamed.additional_kwargs.get("reasoning_content", "") == reasoning
     assert streamed.content == message.content
+
+
+def test_reasoning_budget_caps_thinking() -> None:
+    template = (llama_cpp_dir() / "models" / "templates" / "deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja").read_text()
+    chat = ChatLlamaCpp(model_path=str(real_tokenizer_model_path("qwen2", chat_template=template)), n_ctx=1024,
+                        max_tokens=40, temperature=1.0, seed=1, reasoning=True, reasoning_budget=4)
+    message = chat.invoke("What is 6 times 7?")
+    # four tokens of thinking, then </think> was forced: the rest is the answer
+    assert "reasoning_content" in message.additional_kwargs and message.content
+    assert len(chat._client.tokenize(message.additional_kwargs["reasoning_content"].encode(), add_bos=False)) <= 8

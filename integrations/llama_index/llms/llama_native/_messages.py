@@ -45,19 +45,24 @@ def to_openai_message(message: ChatMessage) -> dict[str, Any]:
     role = message.role.value if isinstance(message.role, MessageRole) else str(message.role)
     role = _ROLES.get(role, role)
     texts: list[str] = []
+    thoughts: list[str] = []
     calls: list[dict[str, Any]] = []
     for block in message.blocks:
         if isinstance(block, TextBlock):
             texts.append(block.text)
         elif isinstance(block, ToolCallBlock):
             calls.append(_openai_call(block.tool_call_id, block.tool_name, block.tool_kwargs))
-        elif not isinstance(block, ThinkingBlock):
+        elif isinstance(block, ThinkingBlock):
+            thoughts.append(block.content or "")
+        else:
             raise ValueError(f"{type(block).__name__} content is not supported; llama-native models take text")
     calls = calls or _legacy_calls(message)
     out: dict[str, Any] = {"role": role, "content": "".join(texts)}
     if calls and role == "assistant":
         out["tool_calls"] = calls
         out["content"] = out["content"] or None
+    if thoughts and role == "assistant":  # earlier turns' thinking goes back to the template
+        out["reasoning_content"] = "".join(thoughts)
     if role == "tool":
         call_id = message.additional_kwargs.get("tool_call_id")
         if call_id:
@@ -73,9 +78,12 @@ def to_openai_messages(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
     return [to_openai_message(m) for m in messages]
 
 
-def assistant_message(content: str, tool_calls: Sequence[Mapping[str, Any]]) -> ChatMessage:
-    """The assistant's reply: text and tool calls as blocks (and as OpenAI dicts in ``additional_kwargs``)."""
-    blocks: list[Any] = [TextBlock(text=content)] if content else []
+def assistant_message(
+    content: str, tool_calls: Sequence[Mapping[str, Any]], thinking: str | None = None
+) -> ChatMessage:
+    """The assistant's reply: thinking, text and tool calls as blocks (calls also as OpenAI dicts in ``additional_kwargs``)."""
+    blocks: list[Any] = [ThinkingBlock(content=thinking)] if thinking else []
+    blocks += [TextBlock(text=content)] if content else []
     for call in tool_calls:
         function = call["function"]
         try:

@@ -444,7 +444,9 @@ class LlamaCPP(FunctionCallingLLM):
 def _chat_response(response: dict[str, Any]) -> ChatResponse:
     choice = response["choices"][0]
     message = choice["message"]
-    reply = assistant_message(message.get("content") or "", message.get("tool_calls") or [])
+    reply = assistant_message(
+        message.get("content") or "", message.get("tool_calls") or [], message.get("reasoning_content")
+    )
     return ChatResponse(message=reply, raw=response, additional_kwargs={"finish_reason": choice["finish_reason"]})
 
 
@@ -471,21 +473,26 @@ class _ChatAccumulator:
 
     def __init__(self) -> None:
         self.text = ""
+        self.thinking = ""
         self.calls: list[dict[str, Any]] = []
 
     def add(self, chunk: dict[str, Any]) -> ChatResponse | None:
+        """The reply so far after ``chunk``; thinking deltas in ``additional_kwargs["thinking_delta"]``."""
         choice = chunk["choices"][0]
         delta = choice.get("delta") or {}
         piece = delta.get("content") or ""
+        thought = delta.get("reasoning_content") or ""
         self.text += piece
+        self.thinking += thought
         self.calls += [{k: v for k, v in c.items() if k != "index"} for c in delta.get("tool_calls") or []]
         finish = choice.get("finish_reason")
-        if not piece and not delta.get("tool_calls") and finish is None:
+        if not piece and not thought and not delta.get("tool_calls") and finish is None:
             return None
-        extra = {"finish_reason": finish} if finish else {}
-        return ChatResponse(
-            message=assistant_message(self.text, self.calls), delta=piece, raw=chunk, additional_kwargs=extra
-        )
+        extra: dict[str, Any] = {"finish_reason": finish} if finish else {}
+        if thought:  # as llama-index-llms-ollama streams thinking
+            extra["thinking_delta"] = thought
+        reply = assistant_message(self.text, self.calls, self.thinking or None)
+        return ChatResponse(message=reply, delta=piece, raw=chunk, additional_kwargs=extra)
 
     def add_text(self, chunk: dict[str, Any]) -> ChatResponse | None:
         choice = chunk["choices"][0]
