@@ -8,9 +8,14 @@ parser).  Prints, for each: replies with at least one call, replies whose
 first call is exactly right (name and arguments), calls per reply, replies
 that repeat an identical call, and wall time.
 
+``--chat-template FILE`` runs both on another template (ours sets
+``llm.chat_template``, llama-server gets ``--chat-template-file``): with one
+that has a tool syntax (Qwen2.5's Hermes ``<tool_call>``, ChatML like
+SmolLM2's own), requests go through llama.cpp's chat layer on our side too.
+
 Usage::
 
-    python bench/bench_tool_calls.py [--model PATH] [--threads 2]
+    python bench/bench_tool_calls.py [--model PATH] [--threads 2] [--chat-template FILE]
 """
 
 from __future__ import annotations
@@ -81,16 +86,22 @@ def score(ask: Any) -> tuple[int, int, list[int], int, float]:
 
 def main() -> None:
     parser = real_model_parser(__doc__.splitlines()[0])
+    parser.add_argument("--chat-template", type=Path, default=None, help="a Jinja template file for both engines")
     args = parser.parse_args()
     model = real_model(args)
     request = dict(tools=TOOLS, tool_choice="required", temperature=0, max_tokens=MAX_TOKENS)
     llm = Llama(str(model), n_ctx=2048, n_threads=args.threads)
+    server_args: list[str] = []
+    if args.chat_template is not None:
+        llm.chat_template = args.chat_template.read_text()
+        server_args = ["--chat-template-file", str(args.chat_template)]
     results = {"llama_native": score(lambda messages: llm.create_chat_completion(messages, **request))}
-    with LlamaServer(model, threads=args.threads, n_ctx=2048) as server:
+    with LlamaServer(model, threads=args.threads, n_ctx=2048, args=server_args) as server:
         results["llama-server"] = score(
             lambda messages: server.post("/v1/chat/completions", {"messages": messages, **request})
         )
-    print(f"model: {model}\n{len(ITEMS)} requests, 2 tools, tool_choice=required, greedy, max_tokens={MAX_TOKENS}")
+    print(f"model: {model}, template: {args.chat_template or 'the GGUF'}")
+    print(f"{len(ITEMS)} requests, 2 tools, tool_choice=required, greedy, max_tokens={MAX_TOKENS}")
     print("\n| engine | replies with a call | first call right | calls per reply | replies repeating a call | wall time |")
     print("| --- | --- | --- | --- | --- | --- |")
     for name, (with_call, right, counts, repeats, seconds) in results.items():

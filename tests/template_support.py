@@ -55,7 +55,7 @@ def render_table(results: dict[str, dict[str, Any]]) -> str:
     for name in names:
         r = results[name]
         syntax = (r.get("syntax") or "none").replace("|", "\\|").replace("\n", " ")
-        markers = (r.get("reasoning") or "").replace("|", "\\|") or "–"
+        markers = " ".join((r.get("reasoning") or "").split()).replace("|", "\\|") or "–"
         lines.append(
             f"| {name.removesuffix('.jinja')} | `{syntax}` | {markers} | {_mark(r.get('forced'))} | "
             f"{_mark(r.get('auto'))} | {_mark(r.get('reasoning_split') if r.get('reasoning') else None)} |"

@@ -21,8 +21,8 @@ from ..schema.gbnf_rewrite import prefixed_rules
 from .formats import ChatFormatter
 from .reasoning import ReasoningStream, prompt_opens_thinking, split_reasoning, template_thinks
 from .template_layer import TemplatePlan
-from .thinking_grammar import thinking_then
 from .templates import ChatFormatterResponse
+from .thinking_grammar import thinking_then
 from .tools import (
     ToolCallFormat,
     call_validator,
@@ -144,6 +144,11 @@ def prepare_chat(
         )
         if plan is not None:
             return _planned_chat(plan, formatter, tokenize, add_bos, stop, mode, called)
+
+    if layer is not None and not functions and schema is None and grammar is None:
+        plan = layer.plan_reasoning(messages, template_kwargs)
+        if plan is not None:  # reasoning marked otherwise than <think>: the template's own parser splits it
+            return _planned_chat(plan, formatter, tokenize, add_bos, stop, "none", [])
 
     tool_format: ToolCallFormat | None = None
     if functions:

@@ -37,11 +37,13 @@ Example::
     >>> qwen3 = (llama_cpp_dir() / "models" / "templates" / "Qwen-Qwen3-0.6B.jinja").read_text()
     >>> layer = TemplateLayer(None, qwen3)
     >>> tools = [{"type": "function", "function": {"name": "add", "parameters": {"type": "object"}}}]
-    >>> plan = layer.plan([{"role": "user", "content": "2+2?"}], tools, "required", [tools[0]["function"]], parallel=False)
+    >>> messages = [{"role": "user", "content": "2+2?"}]
+    >>> plan = layer.plan(messages, tools, "required", [tools[0]["function"]], parallel=False)
     >>> plan.format, plan.grammar.lazy, plan.thinking_start, plan.thinking_ends
     ('peg-native', False, '<think>', ['</think>'])
-    >>> plan.parse('<think>Add.</think><tool_call>\\n{"name": "add", "arguments": {"a": 2}}\\n</tool_call>')
-    {'role': 'assistant', 'content': '', 'reasoning_content': 'Add.', 'tool_calls': [{'type': 'function', 'function': {'name': 'add', 'arguments': '{"a": 2}'}}]}
+    >>> reply = plan.parse('<think>Add.</think><tool_call>\\n{"name": "add", "arguments": {"a": 2}}\\n</tool_call>')
+    >>> reply["reasoning_content"], reply["tool_calls"][0]["function"]
+    ('Add.', {'name': 'add', 'arguments': '{"a": 2}'})
 """
 
 from __future__ import annotations
@@ -116,11 +118,51 @@ class TemplateLayer:
         return self._templates
 
     def apply(self, request: dict[str, Any]) -> dict[str, Any]:
-        """llama.cpp's ``common_chat_templates_apply`` on an OpenAI-shaped ``request`` (``ValueError`` naming a problem)."""
+        """llama.cpp's ``common_chat_templates_apply`` on an OpenAI-shaped ``request``.
+
+        ``ValueError`` names a problem (a template llama.cpp cannot read, or one that refuses the request).
+        """
         templates = self.templates
         if templates is None:
             raise ValueError(f"llama.cpp's chat layer cannot read this template: {self._error}")
         return json.loads(templates.apply(json.dumps(request, ensure_ascii=False)))
+
+    def plan_reasoning(
+        self, messages: Sequence[dict[str, Any]], template_kwargs: dict[str, Any] | None = None
+    ) -> TemplatePlan | None:
+        """Prompt and parser for a plain chat on a template that marks reasoning in a way ours does not read.
+
+        gpt-oss's analysis channel, Command-R's thinking tokens, Seed's, a
+        ``<think>`` only the model writes (Kimi K2), ...: llama.cpp's parser
+        splits them.  None for templates that mark no reasoning, write
+        ``<think>``/``</think>`` themselves (ours splits those), or that the
+        layer cannot render.
+        """
+        if self.templates is None:
+            return None
+        kwargs = dict(template_kwargs or {})
+        request = {
+            "messages": _plain_messages(messages),
+            "enable_thinking": bool(kwargs.pop("enable_thinking", True)),
+            "chat_template_kwargs": kwargs,
+        }
+        try:
+            applied = self.apply(request)
+        except ValueError:
+            return None
+        ends = list(applied["thinking_end_tags"])
+        if not ends or (ends == ["</think>"] and "</think>" in self._source):
+            return None  # no reasoning, or <think> written by the template itself: ours splits it
+        return TemplatePlan(
+            prompt=applied["prompt"],
+            format=applied["format"],
+            grammar=None,
+            stops=list(applied["additional_stops"]),
+            generation_prompt=applied["generation_prompt"],
+            thinking_start=applied["thinking_start_tag"],
+            thinking_ends=ends,
+            parser=_parser_of(applied),
+        )
 
     def plan(
         self,
@@ -179,9 +221,7 @@ class TemplateLayer:
                 triggers.append(re.compile(regex_escape(trigger["value"]) if word else trigger["value"]))
             except re.error:
                 pass  # an ECMAScript-only pattern: the grammar still triggers on it
-        parser = _native.ChatParser(
-            constrained["format_id"], constrained["parser"], constrained["generation_prompt"], "auto", True
-        )
+        parser = _parser_of(constrained)
         return TemplatePlan(
             prompt=rendered["prompt"],
             format=constrained["format"],
@@ -214,19 +254,29 @@ def _rules(grammar: str) -> dict[str, str]:
 
 
 def narrowed_grammar(grammar: str, parser: str, calls_only: bool, max_calls: int, lazy: bool) -> str:
+    """:func:`narrowing` with optional call ids left out of forced calls where that can be done, kept otherwise."""
+    if calls_only:
+        try:
+            return narrowing(grammar, parser, calls_only, True, max_calls, lazy)
+        except ValueError:
+            pass
+    return narrowing(grammar, parser, calls_only, False, max_calls, lazy)
+
+
+def narrowing(grammar: str, parser: str, calls_only: bool, drop_ids: bool, max_calls: int, lazy: bool) -> str:
     """llama.cpp's tool-call ``grammar`` with the rules a narrowing of its ``parser`` changes.
 
     ``calls_only`` takes out the text a model may write before forced calls;
-    ``max_calls`` (0: any number) caps the calls.  Forced calls also leave
-    optional call ids out (the client numbers calls; Mistral's ids are raw
-    text a small model may never end).  The saved parser has lost
+    ``max_calls`` (0: any number) caps the calls; ``drop_ids`` leaves optional
+    call ids out (the client numbers calls; Mistral's ids are raw text a small
+    model may never end).  The saved parser has lost
     the tools' JSON schemas, so only the rules narrowing changed are taken
     from its grammar (its other rules stay llama.cpp's, schemas included);
     a changed rule whose schema-free form differs from llama.cpp's raises.
     """
     original = _rules(grammar)
-    plain = _rules(_native.narrowed_chat_grammar(parser, False, 0, lazy))
-    narrowed = _rules(_native.narrowed_chat_grammar(parser, calls_only, max_calls, lazy))
+    plain = _rules(_native.narrowed_chat_grammar(parser, False, False, 0, lazy))
+    narrowed = _rules(_native.narrowed_chat_grammar(parser, calls_only, drop_ids, max_calls, lazy))
     for name, body in narrowed.items():
         if plain.get(name) == body:
             continue
@@ -237,6 +287,10 @@ def narrowed_grammar(grammar: str, parser: str, calls_only: bool, max_calls: int
             continue
         original[name] = body
     return "\n".join(f"{name} ::= {body}" for name, body in original.items()) + "\n"
+
+
+def _parser_of(applied: dict[str, Any]) -> Any:
+    return _native.ChatParser(applied["format_id"], applied["parser"], applied["generation_prompt"], "auto", True)
 
 
 def _with_deletions(target: str, before: str, after: str, name: str) -> str:

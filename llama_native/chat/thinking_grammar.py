@@ -31,7 +31,8 @@ from .template_layer import regex_escape
 
 
 def _char_class(chars: set[str], negate: bool) -> str:
-    escaped = "".join("\\" + c if c in "]\\^-[" else {"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(c, c) for c in sorted(chars))
+    controls = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+    escaped = "".join("\\" + c if c in "]\\^-[" else controls.get(c, c) for c in sorted(chars))
     return "[" + ("^" if negate else "") + escaped + "]"
 
 

@@ -173,13 +173,16 @@ void cap_calls(common_peg_arena &arena, int max_calls, std::vector<int> &memo) {
 //   later, which a small model may never get to;
 // - `max_calls` > 0: the repetitions of calls allow that many at most;
 //   forced calls also lose optional call ids.
-std::string narrowed_grammar(const std::string &saved_parser, bool calls_only, int max_calls, bool lazy) {
+std::string narrowed_grammar(const std::string &saved_parser, bool calls_only, bool drop_ids, int max_calls, bool lazy) {
     common_peg_arena arena;
     arena.load(saved_parser);
     std::vector<int> memo(arena.size(), -1);
     // forced calls: no text before them, and no optional call ids (the client numbers calls; Mistral's
     // ids are raw text a small model may never end)
-    if (calls_only) drop_tagged(arena, {common_chat_peg_builder::CONTENT, common_chat_peg_builder::TOOL_ID});
+    std::vector<std::string> tags;
+    if (calls_only) tags.push_back(common_chat_peg_builder::CONTENT);
+    if (drop_ids) tags.push_back(common_chat_peg_builder::TOOL_ID);
+    if (!tags.empty()) drop_tagged(arena, tags);
     if (max_calls > 0) cap_calls(arena, max_calls, memo);
     return build_grammar([&](const common_grammar_builder &builder) { arena.build_grammar(builder, lazy); });
 }
@@ -313,14 +316,14 @@ class ChatParser {
 void register_chat_layer(nb::module_ &m) {
     m.def(
         "narrowed_chat_grammar",
-        [](const std::string &parser, bool calls_only, int max_calls, bool lazy) {
+        [](const std::string &parser, bool calls_only, bool drop_ids, int max_calls, bool lazy) {
             try {
-                return narrowed_grammar(parser, calls_only, max_calls, lazy);
+                return narrowed_grammar(parser, calls_only, drop_ids, max_calls, lazy);
             } catch (const std::exception &e) {
                 throw std::invalid_argument(e.what());
             }
         },
-        "parser"_a, "calls_only"_a, "max_calls"_a, "lazy"_a, nb::call_guard<nb::gil_scoped_release>());
+        "parser"_a, "calls_only"_a, "drop_ids"_a, "max_calls"_a, "lazy"_a, nb::call_guard<nb::gil_scoped_release>());
     nb::class_<ChatTemplates>(m, "ChatTemplates")
         .def(nb::init<const Model *, const std::string &, const std::string &, const std::string &>(), "model"_a.none(),
              "source"_a, "bos"_a = "", "eos"_a = "")

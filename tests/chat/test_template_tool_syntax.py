@@ -69,7 +69,6 @@ LOOSE_GRAMMARS = {
     "LFM2-8B-A1B.jinja": "Python-call arguments of any type, strings unbounded",
     "LFM2.5-8B-A1B.jinja": "Python-call arguments of any type, strings unbounded",
     "LFM2.5-Instruct.jinja": "Python-call arguments of any type, strings unbounded",
-    "Mistral-Small-3.2-24B-Instruct-2506.jinja": "the call id is raw text",
     "google-gemma-4-31B-it-interleaved.jinja": "arguments in Gemma's own quoting, unbounded",
     "google-gemma-4-31B-it.jinja": "arguments in Gemma's own quoting, unbounded",
     "meetkai-functionary-medium-v3.2.jinja": "the grammar allows an 'all' recipient before the call, read as text",
@@ -87,7 +86,6 @@ UNSPLIT = {
     "LFM2-8B-A1B.jinja": "llama.cpp's parser for this family leaves <think> in the content",
     "LFM2.5-Instruct.jinja": "llama.cpp's parser for this family leaves <think> in the content",
     "CohereForAI-c4ai-command-r7b-12-2024-tool_use.jinja": "the parser expects the answer inside <|START_RESPONSE|>",
-    "Cohere2MoE.jinja": "the parser expects the answer inside its text markers",
     "tencent-Hy3.jinja": "the template closes thinking in the prompt unless reasoning_effort asks for it",
 }
 
@@ -268,6 +266,15 @@ def test_reasoning_is_apart_from_the_answer(template: str, request: pytest.Fixtu
     # (a prompt that opened the block with words of its own, Apriel's, hands them to the reasoning too)
     assert message.get("reasoning_content", "").strip().endswith(thought), (text, message)
     assert (message["content"] or "").strip() == answer, (text, message)
+    # a plain chat (no tools) splits the same reply the same way
+    plain = prepare_chat(
+        llm.chat_formatter, llm._model.tokenize, llm._model.add_bos, MESSAGES, tools=None, tool_choice=None,
+        parallel_tool_calls=None, response_format=None, grammar=None, schema_prompt=False, stop=None,
+        template_kwargs={"enable_thinking": True},
+    )
+    again = chat_completion(_completion(text), plain)["choices"][0]["message"]
+    assert again.get("reasoning_content", "").strip().endswith(thought), (text, again)
+    assert (again["content"] or "").strip() == answer, (text, again)
     _record(template, reasoning_split=True)
 
 

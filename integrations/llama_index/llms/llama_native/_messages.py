@@ -81,7 +81,10 @@ def to_openai_messages(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
 def assistant_message(
     content: str, tool_calls: Sequence[Mapping[str, Any]], thinking: str | None = None
 ) -> ChatMessage:
-    """The assistant's reply: thinking, text and tool calls as blocks (calls also as OpenAI dicts in ``additional_kwargs``)."""
+    """The assistant's reply: thinking, text and tool calls as blocks.
+
+    The calls are also OpenAI dicts in ``additional_kwargs["tool_calls"]``.
+    """
     blocks: list[Any] = [ThinkingBlock(content=thinking)] if thinking else []
     blocks += [TextBlock(text=content)] if content else []
     for call in tool_calls:
