@@ -404,19 +404,7 @@ def chat_completion_chunks(chunks: Iterator[dict[str, Any]], prepared: PreparedC
     call is never streamed as content; each parsed call is sent as a
     ``tool_calls`` delta once generation ends.
     """
-    chat_id = f"chatcmpl-{uuid.uuid4()}"
-    created = int(time.time())
-    model = ""
-
-    def make(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
-        return {
-            "id": chat_id,
-            "object": "chat.completion.chunk",
-            "created": created,
-            "model": model,
-            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}],
-        }
-
+    make = _ChunkMaker()
     if prepared.plan is not None:
         yield from _planned_chunks(chunks, prepared, make)
         return
@@ -430,7 +418,7 @@ def chat_completion_chunks(chunks: Iterator[dict[str, Any]], prepared: PreparedC
     started = False
     try:
         for chunk in chunks:
-            model = chunk["model"]
+            make.model = chunk["model"]
             if not started:
                 started = True
                 yield make({"role": "assistant", "content": ""})
@@ -457,30 +445,22 @@ def chat_completion_chunks(chunks: Iterator[dict[str, Any]], prepared: PreparedC
                     streamed = safe
             if finish:
                 message = _message_from_text(raw, prepared, finish)
-                has_calls = "tool_calls" in message
-                if has_calls:
-                    for index, call in enumerate(message["tool_calls"]):
-                        yield make({"tool_calls": [dict(call, index=index)]})
-                elif streamed < len(text):  # a call that never completed: its text is content after all
-                    yield make({"content": text[streamed:]})
-                final = make({}, _finish_reason(message, finish))
-                if "usage" in chunk:
-                    final["usage"] = chunk["usage"]
-                yield final
+                if "tool_calls" not in message and streamed < len(text):
+                    yield make({"content": text[streamed:]})  # a call that never completed: content after all
+                yield from _ending(make, message, finish, chunk)
                 return
     finally:
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()
+        _close(chunks)
 
 
 def _planned_chunks(
-    chunks: Iterator[dict[str, Any]], prepared: PreparedChat, make: Callable[..., dict[str, Any]]
+    chunks: Iterator[dict[str, Any]], prepared: PreparedChat, make: _ChunkMaker
 ) -> Iterator[dict[str, Any]]:
     """Stream a reply read by the template's own parser, as llama-server does.
 
     The text so far is parsed as a partial reply after every piece; what its
-    ``reasoning_content`` and ``content`` gained is sent as deltas, and the
+    ``reasoning_content`` and ``content`` gained is sent as deltas (content
+    that is only whitespace waits: it may end up before a call), and the
     calls once generation ends (from the same parse as the non-streamed
     reply, so the two agree).
     """
@@ -490,47 +470,66 @@ def _planned_chunks(
     started = False
     try:
         for chunk in chunks:
+            make.model = chunk["model"]
             if not started:
                 started = True
-                yield _with_model(make({"role": "assistant", "content": ""}), chunk)
-            piece = chunk["choices"][0]["text"]
+                yield make({"role": "assistant", "content": ""})
+            raw += chunk["choices"][0]["text"]
             finish = chunk["choices"][0]["finish_reason"]
-            raw += piece
             if finish:
-                final = _planned_message(raw, prepared, finish)
-                parts = {k: final.get(k) or "" for k in sent}
+                message = _planned_message(raw, prepared, finish)
             else:
                 try:
-                    partial = prepared.plan.parse(raw, partial=True)
+                    message = prepared.plan.parse(raw, partial=True)
                 except ValueError:
                     continue
-                parts = {k: partial.get(k) or "" for k in sent}
-            for key in ("reasoning_content", "content"):
-                if parts[key].startswith(sent[key]) and len(parts[key]) > len(sent[key]):
-                    delta = parts[key][len(sent[key]):]
-                    if finish or key == "reasoning_content" or not _may_become_call(prepared, parts, delta):
-                        yield _with_model(make({key: delta}), chunk)
-                        sent[key] = parts[key]
+            for key in sent:
+                part = message.get(key) or ""
+                delta = part[len(sent[key]) :] if part.startswith(sent[key]) else ""
+                if delta and (finish or key == "reasoning_content" or delta.strip()):
+                    yield make({key: delta})
+                    sent[key] = part
             if finish:
-                for index, call in enumerate(final.get("tool_calls") or []):
-                    yield _with_model(make({"tool_calls": [dict(call, index=index)]}), chunk)
-                last = _with_model(make({}, _finish_reason(final, finish)), chunk)
-                if "usage" in chunk:
-                    last["usage"] = chunk["usage"]
-                yield last
+                yield from _ending(make, message, finish, chunk)
                 return
     finally:
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()
+        _close(chunks)
 
 
-def _may_become_call(prepared: PreparedChat, parts: dict[str, str], delta: str) -> bool:
-    """Content the final parse might still take back: trailing whitespace before a call."""
-    del prepared, parts
-    return not delta.strip()
+class _ChunkMaker:
+    """Makes the ``chat.completion.chunk`` dicts of one stream (``model`` follows the completion's chunks)."""
+
+    def __init__(self) -> None:
+        self.id = f"chatcmpl-{uuid.uuid4()}"
+        self.created = int(time.time())
+        self.model = ""
+
+    def __call__(self, delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "object": "chat.completion.chunk",
+            "created": self.created,
+            "model": self.model,
+            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}],
+        }
 
 
-def _with_model(chunk: dict[str, Any], source: dict[str, Any]) -> dict[str, Any]:
-    chunk["model"] = source["model"]
-    return chunk
+def _ending(
+    make: _ChunkMaker, message: dict[str, Any], finish: str, chunk: dict[str, Any]
+) -> Iterator[dict[str, Any]]:
+    """A stream's last chunks: each call as a ``tool_calls`` delta, then the finish (with ``usage``)."""
+    for index, call in enumerate(message.get("tool_calls") or []):
+        yield make({"tool_calls": [dict(call, index=index)]})
+    final = make({}, _finish_reason(message, finish))
+    if "usage" in chunk:
+        final["usage"] = chunk["usage"]
+    yield final
+
+
+def _close(chunks: Iterator[dict[str, Any]]) -> None:
+    """Close the completion's chunks (and so its generation) when the chat stream ends or is dropped."""
+    close = getattr(chunks, "close", None)
+    if close is not None:
+        close()
+
+

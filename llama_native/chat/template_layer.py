@@ -153,16 +153,7 @@ class TemplateLayer:
         ends = list(applied["thinking_end_tags"])
         if not ends or (ends == ["</think>"] and "</think>" in self._source):
             return None  # no reasoning, or <think> written by the template itself: ours splits it
-        return TemplatePlan(
-            prompt=applied["prompt"],
-            format=applied["format"],
-            grammar=None,
-            stops=list(applied["additional_stops"]),
-            generation_prompt=applied["generation_prompt"],
-            thinking_start=applied["thinking_start_tag"],
-            thinking_ends=ends,
-            parser=_parser_of(applied),
-        )
+        return _plan_of(applied, applied["prompt"], None)
 
     def plan(
         self,
@@ -213,26 +204,7 @@ class TemplateLayer:
             return None
         if not constrained["grammar"]:
             return None  # no tool syntax for this template (or none llama.cpp can constrain)
-        grammar = _grammar(constrained, tokenize)
-        triggers = []
-        for trigger in constrained["grammar_triggers"]:
-            try:
-                word = trigger["type"] == "word"
-                triggers.append(re.compile(regex_escape(trigger["value"]) if word else trigger["value"]))
-            except re.error:
-                pass  # an ECMAScript-only pattern: the grammar still triggers on it
-        parser = _parser_of(constrained)
-        return TemplatePlan(
-            prompt=rendered["prompt"],
-            format=constrained["format"],
-            grammar=grammar,
-            stops=list(constrained["additional_stops"]),
-            generation_prompt=constrained["generation_prompt"],
-            thinking_start=constrained["thinking_start_tag"],
-            thinking_ends=list(constrained["thinking_end_tags"]),
-            parser=parser,
-            triggers=triggers,
-        )
+        return _plan_of(constrained, rendered["prompt"], _grammar(constrained, tokenize))
 
 
 _READS_FUNCTIONS = re.compile(r"\+\s*functions\b|\{\{-?\s*functions\s*-?\}\}")
@@ -289,8 +261,26 @@ def narrowing(grammar: str, parser: str, calls_only: bool, drop_ids: bool, max_c
     return "\n".join(f"{name} ::= {body}" for name, body in original.items()) + "\n"
 
 
-def _parser_of(applied: dict[str, Any]) -> Any:
-    return _native.ChatParser(applied["format_id"], applied["parser"], applied["generation_prompt"], "auto", True)
+def _plan_of(applied: dict[str, Any], prompt: str, grammar: LlamaGrammar | None) -> TemplatePlan:
+    """A plan from what llama.cpp's layer applied: its parser, stops, markers and (for ``starts_call``) triggers."""
+    triggers = []
+    for trigger in applied["grammar_triggers"] if grammar is not None else []:
+        try:
+            word = trigger["type"] == "word"
+            triggers.append(re.compile(regex_escape(trigger["value"]) if word else trigger["value"]))
+        except re.error:
+            pass  # an ECMAScript-only pattern: the grammar still triggers on it
+    return TemplatePlan(
+        prompt=prompt,
+        format=applied["format"],
+        grammar=grammar,
+        stops=list(applied["additional_stops"]),
+        generation_prompt=applied["generation_prompt"],
+        thinking_start=applied["thinking_start_tag"],
+        thinking_ends=list(applied["thinking_end_tags"]),
+        parser=_native.ChatParser(applied["format_id"], applied["parser"], applied["generation_prompt"], "auto", True),
+        triggers=triggers,
+    )
 
 
 def _with_deletions(target: str, before: str, after: str, name: str) -> str:

@@ -259,16 +259,6 @@ class ChatTemplates {
         return out.dump();
     }
 
-    std::string source() const { return common_chat_templates_source(templates_.get()); }
-
-    bool supports_enable_thinking() const { return common_chat_templates_support_enable_thinking(templates_.get()); }
-
-    std::string caps() const {
-        common_json out = common_json::object();
-        for (const auto &[name, value] : common_chat_templates_get_caps(templates_.get())) out[name] = value;
-        return out.dump();
-    }
-
   private:
     common_chat_templates_ptr templates_;
 };
@@ -327,10 +317,7 @@ void register_chat_layer(nb::module_ &m) {
     nb::class_<ChatTemplates>(m, "ChatTemplates")
         .def(nb::init<const Model *, const std::string &, const std::string &, const std::string &>(), "model"_a.none(),
              "source"_a, "bos"_a = "", "eos"_a = "")
-        .def("apply", &ChatTemplates::apply, "request"_a, nb::call_guard<nb::gil_scoped_release>())
-        .def("source", &ChatTemplates::source)
-        .def("supports_enable_thinking", &ChatTemplates::supports_enable_thinking)
-        .def("caps", &ChatTemplates::caps);
+        .def("apply", &ChatTemplates::apply, "request"_a, nb::call_guard<nb::gil_scoped_release>());
     nb::class_<ChatParser>(m, "ChatParser")
         .def(nb::init<int, const std::string &, const std::string &, const std::string &, bool>(), "format_id"_a,
              "parser"_a, "generation_prompt"_a, "reasoning_format"_a = "auto", "parse_tool_calls"_a = true)

@@ -96,12 +96,16 @@ def test_tool_results_and_calls_round_trip_through_a_tool_template() -> None:
     assert prompt.endswith("<|im_start|>assistant\n")
 
 
-@pytest.mark.parametrize("payload", [
+# CVE-2024-34359-style payloads: reach Python's objects to run a command (the marker file shows one ran)
+PAYLOADS = [
     "{{ self.__init__.__globals__.__builtins__.__import__('os').popen('touch /tmp/llama-native-pwned').read() }}",
     "{{ ''.__class__.__mro__[1].__subclasses__() }}",
-    "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+    "{{ cycler.__init__.__globals__.os.popen('touch /tmp/llama-native-pwned').read() }}",
     "{% for c in [].__class__.__base__.__subclasses__() %}{{ c }}{% endfor %}",
-])
+]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
 def test_sandbox_blocks_template_attacks(payload: str) -> None:
     marker = Path("/tmp/llama-native-pwned")
     marker.unlink(missing_ok=True)
@@ -110,12 +114,7 @@ def test_sandbox_blocks_template_attacks(payload: str) -> None:
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("payload", [
-    "{{ self.__init__.__globals__.__builtins__.__import__('os').popen('touch /tmp/llama-native-pwned').read() }}",
-    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
-    "{{ cycler.__init__.__globals__.os.popen('touch /tmp/llama-native-pwned').read() }}",
-    "{% for c in [].__class__.__base__.__subclasses__() %}{{ c }}{% endfor %}",
-])
+@pytest.mark.parametrize("payload", PAYLOADS)
 def test_llama_cpp_template_layer_runs_no_payload(payload: str) -> None:
     """llama.cpp's Jinja (the route of tool requests) is C++ with no Python objects: the payloads reach nothing."""
     from llama_native.chat.template_layer import TemplateLayer

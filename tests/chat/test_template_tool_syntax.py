@@ -92,6 +92,7 @@ UNSPLIT = {
 RESULTS: dict[str, dict[str, Any]] = {}
 CALLS: dict[str, tuple[str, dict[str, Any], PreparedChat]] = {}  # a completed forced reply per template
 _MODELS: dict[str, Llama] = {}
+_CLOSERS: dict[str, dict[int, float]] = {}  # model path -> its logit bias (see _closers)
 
 
 def _llm(template: str) -> Llama:
@@ -132,18 +133,18 @@ def _closers(llm: Llama) -> dict[int, float]:
     would write such text forever.  The bias changes no grammar: every
     output is still one the grammar allows.
     """
-    cached = getattr(llm, "_test_closers", None)
-    if cached is None:
+    vocab = llm.model_path
+    if vocab not in _CLOSERS:
         model = llm._model
-        cached = {}
+        bias: dict[int, float] = {}
         for token in range(model.n_vocab):
             piece = model.token_text(token).decode("utf-8", "replace")
             if model.is_control(token) or (piece and _CLOSING.match(piece)):
-                cached[token] = 4.0
+                bias[token] = 4.0
             elif len(piece) > 1 and not piece.strip():
-                cached[token] = -8.0  # runs of whitespace: a real model writes a newline, not twenty tabs
-        llm._test_closers = cached
-    return cached
+                bias[token] = -8.0  # runs of whitespace: a real model writes a newline, not twenty tabs
+        _CLOSERS[vocab] = bias
+    return _CLOSERS[vocab]
 
 
 def _record(template: str, **facts: Any) -> None:
