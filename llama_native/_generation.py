@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, Literal, cast
 
 from . import _native
+from ._logprobs import LogprobsBuilder, merge
 from ._threads import ActiveGenerations
 from .cache import BaseLlamaCache, LlamaState, common_prefix
 from .llama_types import Completion, CompletionChunk, CompletionUsage
@@ -39,6 +40,9 @@ def run_token_loop(
     end_check: Callable[[str], bool] | None,
     whole: bool,
     record: Callable[[dict[str, Any]], None],
+    logits_processor: Callable[..., Any] | None = None,
+    stopping_criteria: Callable[..., Any] | None = None,
+    on_end: Callable[[int], None] | None = None,
 ) -> Iterator[_native.Chunk]:
     """Chunks of one generation; ``stats["cached_tokens"]`` is set once the prompt is decoded.
 
@@ -48,6 +52,10 @@ def run_token_loop(
     generation arrives as one chunk (this thread is woken once, not at
     every step of the shared batch).  ``record(counters)`` receives the
     generation's counters when it ends (``Llama.last_generation_stats``).
+    ``logits_processor(input_ids, scores) -> scores`` and
+    ``stopping_criteria(input_ids, scores) -> bool`` are llama-cpp-python's
+    hooks (numpy arrays); without them the loop never calls into Python.
+    ``on_end(token)`` receives the end-of-generation token that ended it (-1: none).
     """
     me = threading.get_ident()
     # A stream that this same thread left suspended can never be resumed
@@ -60,11 +68,9 @@ def run_token_loop(
     if cache is not None:
         restore_from_cache(ctx, cache, prompt_tokens)
     try:
-        generator = _native.TokenLoop(ctx, prompt_tokens, sampling, gen)
+        generator = _native.TokenLoop(ctx, prompt_tokens, sampling, gen, end_check, logits_processor, stopping_criteria)
     except IndexError as exc:
         raise ValueError(str(exc)) from None
-    if end_check is not None:
-        generator.set_end_check(end_check)
     entry = generations.add(generator, me)
     if stats is not None:
         stats["cached_tokens"] = generator.n_reused_tokens
@@ -76,6 +82,8 @@ def run_token_loop(
                 raise SchemaValidationError(str(exc), generator.text) from None
             if chunk is None:
                 break
+            if on_end is not None and chunk.finish_reason:
+                on_end(generator.eog_token)
             if stats is not None:  # a parallel context reads the prompt after the constructor returns
                 stats["cached_tokens"] = generator.n_reused_tokens
             yield chunk
@@ -122,43 +130,48 @@ def stream_completion(
     model_name: str,
     validator: JsonSchemaGrammar | None,
     stats: dict[str, int],
+    logprobs: Logprobs | None = None,
 ) -> Iterator[CompletionChunk]:
     """``text_completion`` chunks of a generation: text as it comes, then the finish reason with ``usage``.
 
     A cancelled generation ends the stream without a final chunk; a
     completed output under a schema is validated before the last chunk.
+    With ``logprobs``, each chunk carries the log-probabilities of its tokens.
     """
 
-    def make(text: str, finish_reason: str | None) -> CompletionChunk:
+    def make(text: str, finish_reason: str | None, lp: Any = None) -> CompletionChunk:
         return {
             "id": completion_id,
             "object": "text_completion",
             "created": created,
             "model": model_name,
-            "choices": [{"text": text, "index": 0, "logprobs": None, "finish_reason": finish_name(finish_reason)}],
+            "choices": [{"text": text, "index": 0, "logprobs": lp, "finish_reason": finish_name(finish_reason)}],
         }
 
     n_generated = 0
+    n_chars = 0
     texts: list[str] = []
     try:
         if prefix:
-            yield make(prefix, None)
+            yield make(prefix, None, logprobs.prompt if logprobs is not None else None)
         for chunk in chunks:
             n_generated += len(chunk.tokens)
             texts.append(chunk.text)
+            n_chars += len(chunk.text)
+            lp = logprobs.builder.feed(chunk.logprobs, n_chars) if logprobs is not None else None
             if chunk.finish_reason:
                 if chunk.finish_reason == "cancelled":
                     return
                 if chunk.text:
-                    yield make(chunk.text, None)
+                    yield make(chunk.text, None, lp)
                 if validator is not None and chunk.finish_reason == "stop":
                     validator.validate("".join(texts))  # raises SchemaValidationError
-                final = make("", chunk.finish_reason)
+                final = make("", chunk.finish_reason, logprobs.builder.shape([]) if logprobs is not None else None)
                 final["usage"] = completion_usage(n_prompt, n_generated, stats["cached_tokens"])
                 yield final
                 return
-            if chunk.text:
-                yield make(chunk.text, None)
+            if chunk.text:  # entries go out with the text they start in (none is ready without new text)
+                yield make(chunk.text, None, lp)
     finally:
         chunks.close()  # type: ignore[attr-defined]
 
@@ -186,6 +199,7 @@ def completion_result(
     validator: JsonSchemaGrammar | None,
     stats: dict[str, int],
     stream: bool,
+    logprobs: Logprobs | None = None,
 ) -> Completion | Iterator[CompletionChunk]:
     """A generation's chunks as one ``text_completion`` dict, or as streamed chunks with ``stream``.
 
@@ -195,13 +209,17 @@ def completion_result(
     completion_id = f"cmpl-{uuid.uuid4()}"
     created = int(time.time())
     if stream:
-        return stream_completion(chunks, n_prompt, prefix, completion_id, created, model_name, validator, stats)
+        return stream_completion(
+            chunks, n_prompt, prefix, completion_id, created, model_name, validator, stats, logprobs
+        )
     texts = [prefix]
     n_generated = 0
     finish_reason = "length"
+    entries: list[Any] = []
     for chunk in chunks:
         texts.append(chunk.text)
         n_generated += len(chunk.tokens)
+        entries.extend(chunk.logprobs)
         if chunk.finish_reason:
             finish_reason = chunk.finish_reason
     if validator is not None and finish_reason == "stop":
@@ -216,4 +234,15 @@ def completion_result(
         ],
         "usage": completion_usage(n_prompt, n_generated, stats["cached_tokens"]),
     }
+    if logprobs is not None:
+        generated = logprobs.builder.feed(entries, sum(len(t) for t in texts[1:]))
+        completion["choices"][0]["logprobs"] = merge([logprobs.prompt, generated])
     return completion
+
+
+class Logprobs:
+    """What a generation reports log-probabilities with: the builder, and the echoed prompt's own (or None)."""
+
+    def __init__(self, builder: LogprobsBuilder, prompt: Any = None) -> None:
+        self.builder = builder
+        self.prompt = prompt

@@ -14,10 +14,22 @@ Example::
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from . import _native
+from .constants import (
+    GGML_TYPE_F16,
+    LLAMA_POOLING_TYPE_RANK,
+    LLAMA_ROPE_SCALING_TYPE_MAX_VALUE,
+    LLAMA_SPLIT_MODE_LAYER,
+    LLAMA_SPLIT_MODE_NONE,
+    LLAMA_SPLIT_MODE_ROW,
+    LLAMA_SPLIT_MODE_TENSOR,
+    ggml_type_from_name,
+)
 
 
 class ModelLoadError(ValueError):
@@ -41,16 +53,39 @@ class ContextOverflowError(ValueError):
         self.n_ctx = n_ctx
 
 
-# llama-cpp-python constructor arguments that have no effect here (accepted so code ports unchanged).
-IGNORED_LLAMA_CPP_PYTHON_ARGS = frozenset(
-    {
-        "split_mode", "main_gpu", "tensor_split", "rpc_servers", "kv_overrides", "rope_scaling_type",
-        "pooling_type", "rope_freq_base", "rope_freq_scale", "yarn_ext_factor", "yarn_attn_factor",
-        "yarn_beta_fast", "yarn_beta_slow", "yarn_orig_ctx", "logits_all", "offload_kqv", "numa",
-        "chat_handler", "tokenizer", "type_k", "type_v", "spm_infill", "lora_base", "lora_scale",
-        "lora_path", "swa_full",
-    }
-)  # fmt: skip
+class Settings(dict):
+    """A parameter set readable both ways: ``settings.n_ctx`` and ``settings["n_ctx"]``."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def refuse_unsupported(*, lora_base: str | None, rpc_servers: Any, extra: dict[str, Any]) -> None:
+    """``TypeError`` for an unknown keyword, ``ValueError``/``NotImplementedError`` naming a refused one."""
+    if extra:
+        raise TypeError(f"Llama() got unexpected keyword arguments: {', '.join(sorted(extra))}")
+    if lora_base is not None:
+        raise ValueError(
+            "lora_base is not supported: llama.cpp applies a LoRA adapter to the loaded model itself "
+            "(load the f16 base model as model_path to apply the adapter to it)"
+        )
+    if rpc_servers:
+        raise NotImplementedError(
+            "rpc_servers: this build of llama-native has no ggml RPC backend; serve the model with "
+            "llama.cpp's rpc-server/llama-server and point llama-native's remote backend at it"
+        )
+
+
+def numa_strategy(numa: bool | int) -> int:
+    """llama-cpp-python's ``numa`` as a ``GGML_NUMA_STRATEGY_*`` (True: distribute, False: off)."""
+    if isinstance(numa, bool):
+        return 1 if numa else 0
+    if not isinstance(numa, int) or not 0 <= numa <= 4:
+        raise ValueError(f"numa must be a bool or a GGML_NUMA_STRATEGY_* value (0-4), got {numa!r}")
+    return numa
 
 
 def default_threads() -> int:
@@ -86,10 +121,11 @@ def check_arguments(
     n_threads_batch: int,
     n_gpu_layers: int,
     seed: int,
-    extra: dict[str, Any],
 ) -> None:
-    """``ValueError`` naming an out-of-range argument; ``TypeError`` for an unknown keyword one."""
-    for name, value in (("n_ctx", n_ctx), ("n_batch", n_batch), ("n_ubatch", n_ubatch), ("n_parallel", n_parallel)):
+    """``ValueError`` naming an out-of-range argument (``n_ctx=0``: the model's trained context)."""
+    if not isinstance(n_ctx, int) or isinstance(n_ctx, bool) or n_ctx < 0:
+        raise ValueError(f"n_ctx must be a positive integer (or 0: the model's trained context), got {n_ctx!r}")
+    for name, value in (("n_batch", n_batch), ("n_ubatch", n_ubatch), ("n_parallel", n_parallel)):
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
     for name, value in (("n_threads", n_threads), ("n_threads_batch", n_threads_batch)):
@@ -99,21 +135,79 @@ def check_arguments(
         raise ValueError(f"n_gpu_layers must be an integer, got {n_gpu_layers!r}")
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ValueError(f"seed must be an integer, got {seed!r}")
-    unknown = set(extra) - IGNORED_LLAMA_CPP_PYTHON_ARGS
-    if unknown:
-        raise TypeError(f"Llama() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
-    if extra.get("chat_handler") is not None:
-        raise ValueError("chat_handler is not supported; use chat_format=... or llama_native.chat.register_chat_format")
 
 
-def model_params(*, n_gpu_layers: int, use_mmap: bool, use_mlock: bool, vocab_only: bool) -> _native.ModelParams:
-    """The native model-loading parameters."""
+def kv_override_list(overrides: dict[str, bool | int | float | str] | None) -> list[_native.KvOverride]:
+    """llama-cpp-python's ``kv_overrides`` dict as native overrides (the value's type picks the GGUF type)."""
+    if overrides is None:
+        return []
+    if not isinstance(overrides, dict):
+        raise ValueError(f"kv_overrides must be a dict of GGUF metadata keys to values, got {type(overrides).__name__}")
+    out = []
+    for key, value in overrides.items():
+        if not isinstance(key, str) or not key:
+            raise ValueError(f"kv_overrides keys must be non-empty strings, got {key!r}")
+        o = _native.KvOverride()
+        o.key = key
+        if isinstance(value, bool):
+            o.kind, o.int_value = "b", int(value)
+        elif isinstance(value, int):
+            o.kind, o.int_value = "i", value
+        elif isinstance(value, float):
+            o.kind, o.float_value = "f", value
+        elif isinstance(value, str):
+            o.kind, o.str_value = "s", value
+        else:
+            raise ValueError(f"kv_overrides['{key}'] must be a bool, int, float or str, got {type(value).__name__}")
+        out.append(o)
+    return out
+
+
+def model_params(
+    *,
+    n_gpu_layers: int,
+    split_mode: int,
+    main_gpu: int,
+    tensor_split: Sequence[float] | None,
+    use_mmap: bool,
+    use_mlock: bool,
+    vocab_only: bool,
+    kv_overrides: dict[str, bool | int | float | str] | None,
+) -> tuple[Settings, _native.ModelParams]:
+    """``Llama.model_params`` and the native model-loading parameters."""
+    if split_mode not in (LLAMA_SPLIT_MODE_NONE, LLAMA_SPLIT_MODE_LAYER, LLAMA_SPLIT_MODE_ROW, LLAMA_SPLIT_MODE_TENSOR):
+        raise ValueError(f"split_mode must be one of LLAMA_SPLIT_MODE_NONE/LAYER/ROW/TENSOR (0-3), got {split_mode!r}")
+    if not isinstance(main_gpu, int) or main_gpu < 0:
+        raise ValueError(f"main_gpu must be a device index >= 0, got {main_gpu!r}")
+    split = [float(x) for x in tensor_split] if tensor_split is not None else []
+    if any(not math.isfinite(x) or x < 0 for x in split):
+        raise ValueError(f"tensor_split must hold non-negative proportions, got {list(tensor_split or [])!r}")
     params = _native.ModelParams()
     params.n_gpu_layers = n_gpu_layers
+    params.split_mode = split_mode
+    params.main_gpu = main_gpu
+    params.tensor_split = split
     params.use_mmap = use_mmap
     params.use_mlock = use_mlock
     params.vocab_only = vocab_only
-    return params
+    params.kv_overrides = kv_override_list(kv_overrides)
+    settings = Settings(
+        n_gpu_layers=n_gpu_layers,
+        split_mode=split_mode,
+        main_gpu=main_gpu,
+        tensor_split=split or None,
+        use_mmap=use_mmap,
+        use_mlock=use_mlock,
+        vocab_only=vocab_only,
+        kv_overrides=dict(kv_overrides or {}),
+    )
+    return settings, params
+
+
+def _enum(name: str, value: int, allowed: range) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value not in allowed:
+        raise ValueError(f"{name} must be an integer in {allowed.start}..{allowed.stop - 1}, got {value!r}")
+    return value
 
 
 def context_params(
@@ -126,14 +220,32 @@ def context_params(
     embedding: bool,
     flash_attn: bool | None,
     n_parallel: int,
-) -> tuple[dict[str, Any], _native.ContextParams]:
+    rope_scaling_type: int = -1,
+    pooling_type: int = -1,
+    attention_type: int = -1,
+    rope_freq_base: float = 0.0,
+    rope_freq_scale: float = 0.0,
+    yarn_ext_factor: float = -1.0,
+    yarn_attn_factor: float | None = None,
+    yarn_beta_fast: float | None = None,
+    yarn_beta_slow: float | None = None,
+    yarn_orig_ctx: int = 0,
+    type_k: int | str | None = None,
+    type_v: int | str | None = None,
+    offload_kqv: bool = True,
+    op_offload: bool | None = None,
+    swa_full: bool | None = None,
+    no_perf: bool = True,
+) -> tuple[Settings, _native.ContextParams]:
     """The context's settings as ``Llama.context_params`` reports them, and the native parameters.
 
     ``n_parallel`` sequences of ``n_ctx`` tokens each are decoded together
     by continuous batching (an embedding context has one);
-    ``flash_attn=None`` is llama.cpp's auto.
+    ``flash_attn=None`` is llama.cpp's auto.  The RoPE/YaRN values, the
+    pooling and attention types and the KV-cache types go to llama.cpp as
+    given; their defaults (0, -1, None) mean "from the model".
     """
-    settings: dict[str, Any] = dict(
+    settings = Settings(
         n_ctx=n_ctx,
         n_batch=min(n_batch, n_ctx),
         n_ubatch=min(n_ubatch, n_batch, n_ctx),
@@ -142,8 +254,28 @@ def context_params(
         embedding=embedding,
         flash_attn=flash_attn,
         n_parallel=n_parallel,
+        rope_scaling_type=_enum(
+            "rope_scaling_type", rope_scaling_type, range(-1, LLAMA_ROPE_SCALING_TYPE_MAX_VALUE + 1)
+        ),
+        pooling_type=_enum("pooling_type", pooling_type, range(-1, LLAMA_POOLING_TYPE_RANK + 1)),
+        attention_type=_enum("attention_type", attention_type, range(-1, 2)),
+        rope_freq_base=_number("rope_freq_base", rope_freq_base, 0.0),
+        rope_freq_scale=_number("rope_freq_scale", rope_freq_scale, 0.0),
+        yarn_ext_factor=_number("yarn_ext_factor", yarn_ext_factor, None),
+        yarn_attn_factor=-1.0 if yarn_attn_factor is None else _number("yarn_attn_factor", yarn_attn_factor, None),
+        yarn_beta_fast=-1.0 if yarn_beta_fast is None else _number("yarn_beta_fast", yarn_beta_fast, None),
+        yarn_beta_slow=-1.0 if yarn_beta_slow is None else _number("yarn_beta_slow", yarn_beta_slow, None),
+        yarn_orig_ctx=_enum("yarn_orig_ctx", yarn_orig_ctx, range(0, 1 << 31)),
+        type_k=GGML_TYPE_F16 if type_k is None else ggml_type_from_name(type_k),
+        type_v=GGML_TYPE_F16 if type_v is None else ggml_type_from_name(type_v),
+        offload_kqv=bool(offload_kqv),
+        op_offload=True if op_offload is None else bool(op_offload),
+        swa_full=True if swa_full is None else bool(swa_full),
+        no_perf=bool(no_perf),
     )
     cp = _native.ContextParams()
+    for name in _PASSED_THROUGH:
+        setattr(cp, name, settings[name])
     parallel = n_parallel if not embedding else 1
     cp.n_ctx = n_ctx * parallel
     cp.n_seq_max = parallel
@@ -154,3 +286,21 @@ def context_params(
     cp.embeddings = embedding
     cp.flash_attn = -1 if flash_attn is None else int(bool(flash_attn))
     return settings, cp
+
+
+_PASSED_THROUGH = (
+    "rope_scaling_type", "pooling_type", "attention_type", "rope_freq_base", "rope_freq_scale", "yarn_ext_factor",
+    "yarn_attn_factor", "yarn_beta_fast", "yarn_beta_slow", "yarn_orig_ctx", "type_k", "type_v", "offload_kqv",
+    "op_offload", "swa_full", "no_perf",
+)  # fmt: skip
+
+
+def _number(name: str, value: float, minimum: float | None) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(value) or (minimum is not None and value < minimum):
+        bound = "" if minimum is None else f" >= {minimum}"
+        raise ValueError(f"{name} must be a finite number{bound}, got {value!r}")
+    return value

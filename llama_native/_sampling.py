@@ -61,6 +61,10 @@ def sampling_params(
     grammar: None | str | LlamaGrammar,
     n_vocab: int,
     grammar_engine: str = "auto",
+    mirostat_mode: int = 0,
+    mirostat_tau: float = 5.0,
+    mirostat_eta: float = 0.1,
+    tfs_z: float = 1.0,
 ) -> _native.SamplingParams:
     """Build native sampling parameters from validated Python values.
 
@@ -92,6 +96,18 @@ def sampling_params(
         raise ValueError(f"last_n_tokens_size must be an integer >= -1, got {penalty_last_n!r}")
     p.penalty_last_n = penalty_last_n
     p.seed = seed
+    if _finite("tfs_z", tfs_z) != 1.0:
+        raise NotImplementedError(
+            f"tfs_z={tfs_z}: llama.cpp removed tail-free sampling, so only tfs_z=1.0 (off) is accepted; "
+            "min_p or top_p filter the tail instead"
+        )
+    if mirostat_mode not in (0, 1, 2) or isinstance(mirostat_mode, bool):
+        raise ValueError(f"mirostat_mode must be 0 (off), 1 (Mirostat) or 2 (Mirostat 2.0), got {mirostat_mode!r}")
+    p.mirostat = mirostat_mode
+    p.mirostat_tau = _finite("mirostat_tau", mirostat_tau)
+    p.mirostat_eta = _finite("mirostat_eta", mirostat_eta)
+    if mirostat_mode and (p.mirostat_tau <= 0 or p.mirostat_eta <= 0):
+        raise ValueError(f"mirostat_tau and mirostat_eta must be > 0, got {mirostat_tau}, {mirostat_eta}")
     if logit_bias:
         bias: list[tuple] = []
         for token, value in logit_bias.items():

@@ -35,20 +35,49 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["BaseLlamaCache", "LlamaCache", "LlamaDiskCache", "LlamaRAMCache", "LlamaState"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LlamaState:
-    """A saved sequence: its tokens and llama.cpp's state bytes for them."""
+    """A saved sequence: its tokens and llama.cpp's state bytes for them (``Llama.save_state``, caches).
+
+    llama-cpp-python's attribute names read the same fields: ``input_ids``,
+    ``n_tokens``, ``llama_state``, ``llama_state_size``, ``scores``, ``seed``.
+    """
 
     tokens: tuple[int, ...]
     data: bytes
+    seed: int | None = None
+    scores: Any = None  # the last evaluated position's logits (numpy), when known
 
     @property
     def size(self) -> int:
         """Bytes held by the saved states."""
+        return len(self.data)
+
+    @property
+    def input_ids(self) -> Any:
+        """The tokens as a numpy int32 array."""
+        import numpy as np
+
+        return np.asarray(self.tokens, dtype=np.intc)
+
+    @property
+    def n_tokens(self) -> int:
+        """Number of tokens."""
+        return len(self.tokens)
+
+    @property
+    def llama_state(self) -> bytes:
+        """llama.cpp's state bytes."""
+        return self.data
+
+    @property
+    def llama_state_size(self) -> int:
+        """Size of llama.cpp's state bytes."""
         return len(self.data)
 
 
@@ -104,6 +133,19 @@ class BaseLlamaCache:
         with self._lock:
             self._put(state)
 
+    def __getitem__(self, tokens: Sequence[int]) -> LlamaState:
+        """The state sharing the longest prefix with ``tokens`` (``KeyError`` if none does), as llama-cpp-python."""
+        found, state = self.lookup(tokens)
+        if state is None:
+            raise KeyError("no cached state shares a prefix with these tokens")
+        return state
+
+    def __setitem__(self, tokens: Sequence[int], state: LlamaState) -> None:
+        """Store ``state`` under ``tokens``."""
+        if not isinstance(state, LlamaState):
+            raise TypeError(f"a cache holds LlamaState values, not {type(state).__name__}")
+        self.store(LlamaState(tuple(int(t) for t in tokens), state.data, state.seed, state.scores))
+
     def __contains__(self, tokens: Sequence[int]) -> bool:
         with self._lock:
             return tuple(tokens) in set(self._keys())
@@ -158,7 +200,9 @@ class LlamaDiskCache(BaseLlamaCache):
         try:
             import diskcache
         except ImportError:
-            raise ImportError("LlamaDiskCache needs the diskcache package: pip install diskcache") from None
+            raise ImportError(
+                "LlamaDiskCache needs the diskcache package: pip install 'llama-native[disk-cache]'"
+            ) from None
         os.makedirs(cache_dir, exist_ok=True)
         self.cache_dir = cache_dir
         self._cache = diskcache.Cache(cache_dir, size_limit=capacity_bytes, eviction_policy="least-recently-used")

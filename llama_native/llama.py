@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from . import _chat_api, _embedding_api, _llguidance, _logging, _native
-from ._generation import completion_result, run_token_loop
+from ._generation import Logprobs, completion_result, run_token_loop
 from ._loading import (
     ContextOverflowError,
     ModelLoadError,
@@ -38,11 +38,21 @@ from ._loading import (
     context_params,
     default_threads,
     model_params,
+    numa_strategy,
+    refuse_unsupported,
 )
+from ._logprobs import LogprobsBuilder, prompt_logprobs
+from ._lora import LoraAdapters, LoraSpec, normalize_loras
 from ._sampling import DEFAULT_SEED, generation_params, resolve_seed, sampling_params, set_reasoning_budget
 from ._threads import ActiveGenerations, run_in_own_thread, stream_in_own_thread
-from .cache import BaseLlamaCache
+from .cache import BaseLlamaCache, LlamaState
 from .chat.formats import ChatFormatter
+from .constants import (
+    LLAMA_ATTENTION_TYPE_UNSPECIFIED,
+    LLAMA_POOLING_TYPE_UNSPECIFIED,
+    LLAMA_ROPE_SCALING_TYPE_UNSPECIFIED,
+    LLAMA_SPLIT_MODE_LAYER,
+)
 from .grammar import LlamaGrammar
 from .llama_types import Completion, CompletionChunk
 from .schema import schema_system_prompt
@@ -87,6 +97,27 @@ class Llama:
             ``response_format``, tool arguments) allow between JSON tokens: ``"free"``
             (default: nothing, a space, or newlines with a bounded indent, as the model
             likes), ``"compact"`` (none) or ``"pretty"``.  Each call may override it.
+        split_mode, main_gpu, tensor_split: how a GPU build spreads the model over devices
+            (``LLAMA_SPLIT_MODE_*``), as llama.cpp's ``-sm``/``-mg``/``-ts``.
+        kv_overrides: GGUF metadata to override at load, ``{"key": bool | int | float | str}``.
+        rope_scaling_type, rope_freq_base, rope_freq_scale, yarn_ext_factor, yarn_attn_factor,
+            yarn_beta_fast, yarn_beta_slow, yarn_orig_ctx: RoPE/YaRN context extension, passed to
+            llama.cpp (defaults: the model's).
+        pooling_type, attention_type: for embeddings (``LLAMA_POOLING_TYPE_*``; default: the model's).
+        type_k, type_v: KV-cache element types (``GGML_TYPE_*`` or ``"q8_0"``, ``"q4_0"``, ...;
+            a quantized V cache needs flash attention).
+        offload_kqv, op_offload, swa_full, no_perf: llama.cpp's context flags of those names.
+        logits_all: keep the logits of every position :meth:`eval` decodes in :attr:`scores`.
+        lora_path, lora_scale: LoRA adapter(s): a path, or a list of paths or ``(path, scale)``
+            pairs; :meth:`set_lora` changes them between calls.  ``lora_base`` is refused
+            (llama.cpp applies adapters to the loaded model).
+        numa: NUMA policy (True: distribute, or a ``GGML_NUMA_STRATEGY_*``).
+        tokenizer: a ``llama_tokenizer.BaseLlamaTokenizer`` (say ``LlamaHFTokenizer``) that
+            tokenizes text prompts instead of the GGUF's tokenizer.
+        chat_handler: a callable that answers :meth:`create_chat_completion` itself
+            (``handler(llama=self, messages=..., **request)``), as in llama-cpp-python.
+        spm_infill: for ``suffix`` (fill-in-the-middle) prompts, put the suffix first (SPM order).
+        n_ctx: 0 uses the model's trained context length.
 
     Example::
 
@@ -122,6 +153,35 @@ class Llama:
         jump_forward: bool = True,
         n_parallel: int = 1,
         json_whitespace: str = "free",
+        split_mode: int = LLAMA_SPLIT_MODE_LAYER,
+        main_gpu: int = 0,
+        tensor_split: Sequence[float] | None = None,
+        kv_overrides: dict[str, bool | int | float | str] | None = None,
+        rope_scaling_type: int = LLAMA_ROPE_SCALING_TYPE_UNSPECIFIED,
+        pooling_type: int = LLAMA_POOLING_TYPE_UNSPECIFIED,
+        attention_type: int = LLAMA_ATTENTION_TYPE_UNSPECIFIED,
+        rope_freq_base: float = 0.0,
+        rope_freq_scale: float = 0.0,
+        yarn_ext_factor: float = -1.0,
+        yarn_attn_factor: float | None = None,
+        yarn_beta_fast: float | None = None,
+        yarn_beta_slow: float | None = None,
+        yarn_orig_ctx: int = 0,
+        logits_all: bool = False,
+        offload_kqv: bool = True,
+        op_offload: bool | None = None,
+        swa_full: bool | None = None,
+        no_perf: bool = False,
+        lora_base: str | None = None,
+        lora_scale: float = 1.0,
+        lora_path: LoraSpec = None,
+        numa: bool | int = False,
+        chat_handler: Callable[..., Any] | None = None,
+        tokenizer: Any = None,
+        type_k: int | str | None = None,
+        type_v: int | str | None = None,
+        spm_infill: bool = False,
+        rpc_servers: str | None = None,
         **kwargs: Any,
     ) -> None:
         self._native_model: _native.Model | None = None
@@ -131,6 +191,7 @@ class Llama:
         self.verbose = verbose
         n_threads = default_threads() if n_threads is None else n_threads
         n_threads_batch = n_threads if n_threads_batch is None else n_threads_batch
+        refuse_unsupported(lora_base=lora_base, rpc_servers=rpc_servers, extra=kwargs)
         check_arguments(
             n_ctx=n_ctx,
             n_batch=n_batch,
@@ -140,7 +201,6 @@ class Llama:
             n_threads_batch=n_threads_batch,
             n_gpu_layers=n_gpu_layers,
             seed=seed,
-            extra=kwargs,
         )
         if chat_format is not None:
             from .chat.formats import get_chat_formatter
@@ -157,6 +217,17 @@ class Llama:
         self.grammar_engine = _llguidance.resolve_engine(grammar_engine)
         self.jump_forward = bool(jump_forward)
         self.json_whitespace = self._json_whitespace(json_whitespace)
+        if chat_handler is not None and not callable(chat_handler):
+            raise ValueError(f"chat_handler must be callable, got {type(chat_handler).__name__}")
+        self.chat_handler = chat_handler
+        if tokenizer is not None and not (hasattr(tokenizer, "tokenize") and hasattr(tokenizer, "detokenize")):
+            raise ValueError("tokenizer must have tokenize() and detokenize() (a llama_tokenizer.BaseLlamaTokenizer)")
+        self._tokenizer_override = tokenizer
+        self.spm_infill = bool(spm_infill)
+        self.logits_all = bool(logits_all)
+        loras = normalize_loras(lora_path, lora_scale)
+        self.lora_base, self.lora_path, self.lora_scale = lora_base, lora_path, lora_scale
+        self.numa = numa_strategy(numa)
 
         check_model_file(self.model_path)
         if verbose:
@@ -164,7 +235,18 @@ class Llama:
             self._verbose_held = True
             if progress_callback is None:
                 progress_callback = _logging.ProgressPrinter(self.model_path)
-        params = model_params(n_gpu_layers=n_gpu_layers, use_mmap=use_mmap, use_mlock=use_mlock, vocab_only=vocab_only)
+        self.model_params, params = model_params(
+            n_gpu_layers=n_gpu_layers,
+            split_mode=split_mode,
+            main_gpu=main_gpu,
+            tensor_split=tensor_split,
+            use_mmap=use_mmap,
+            use_mlock=use_mlock,
+            vocab_only=vocab_only,
+            kv_overrides=kv_overrides,
+        )
+        if self.numa:
+            _native.numa_init(self.numa)
         try:
             self._native_model = _native.Model(self.model_path, params, progress_callback)
         except RuntimeError as exc:
@@ -175,7 +257,7 @@ class Llama:
         self.metadata: dict[str, str] = self._native_model.metadata()
         self.chat_template: str | None = self._native_model.chat_template() or None
         self.context_params, native_params = context_params(
-            n_ctx=n_ctx,
+            n_ctx=n_ctx or self._native_model.n_ctx_train,
             n_batch=n_batch,
             n_ubatch=n_ubatch,
             n_threads=n_threads,
@@ -183,12 +265,34 @@ class Llama:
             embedding=embedding,
             flash_attn=flash_attn,
             n_parallel=n_parallel,
+            rope_scaling_type=rope_scaling_type,
+            pooling_type=pooling_type,
+            attention_type=attention_type,
+            rope_freq_base=rope_freq_base,
+            rope_freq_scale=rope_freq_scale,
+            yarn_ext_factor=yarn_ext_factor,
+            yarn_attn_factor=yarn_attn_factor,
+            yarn_beta_fast=yarn_beta_fast,
+            yarn_beta_slow=yarn_beta_slow,
+            yarn_orig_ctx=yarn_orig_ctx,
+            type_k=type_k,
+            type_v=type_v,
+            offload_kqv=offload_kqv,
+            op_offload=op_offload,
+            swa_full=swa_full,
+            no_perf=no_perf,
         )
+        self._loras = LoraAdapters(self._native_model)
         if not vocab_only:
             try:
                 self._ctx = _native.Context(self._native_model, native_params)
             except RuntimeError as exc:
                 raise ValueError(f"cannot create a context for '{self.model_path}': {exc}") from None
+        if loras:
+            self._loras.apply(self._ctx, loras)
+        #: tokens evaluated by :meth:`eval` (llama-cpp-python's low-level state)
+        self.input_ids: list[int] = []
+        self._scores: list[np.ndarray] = []
         self._generations = ActiveGenerations()
         #: counters of the most recent generation on this model (decode calls, drafts, ...), for benchmarks
         self.last_generation_stats: dict[str, Any] = {}
@@ -298,6 +402,9 @@ class Llama:
 
     # ----------------------------------------------------------- completion
     def _prompt_tokens(self, prompt: str | bytes | Sequence[int]) -> list[int]:
+        if isinstance(prompt, (str, bytes)) and self._tokenizer_override is not None:
+            text = prompt.encode("utf-8") if isinstance(prompt, str) else prompt
+            prompt = [int(t) for t in self._tokenizer_override.tokenize(text, add_bos=self._model.add_bos, special=True)]
         if isinstance(prompt, (str, bytes)):
             tokens = self._model.tokenize(prompt, self._model.add_bos, True)
         else:
@@ -313,6 +420,25 @@ class Llama:
             raise ContextOverflowError(len(tokens), n_ctx)
         return tokens
 
+    def _infill_prompt(self, prompt: str | bytes | Sequence[int], suffix: str) -> list[int]:
+        """The fill-in-the-middle prompt (prefix, suffix, middle tokens; suffix first with ``spm_infill``)."""
+        m = self._model
+        if min(m.token_fim_pre, m.token_fim_suf, m.token_fim_mid) < 0:
+            raise ValueError(
+                "suffix (fill-in-the-middle) needs a model with FIM tokens (prefix, suffix and middle); "
+                "this model's vocabulary has none"
+            )
+        if not isinstance(suffix, str):
+            raise ValueError(f"suffix must be a string, got {type(suffix).__name__}")
+        if isinstance(prompt, (str, bytes)):
+            before = m.tokenize(prompt, False, False)
+        else:
+            before = [int(t) for t in prompt]
+        after = m.tokenize(suffix, False, False)
+        pre, suf = [m.token_fim_pre, *before], [m.token_fim_suf, *after]
+        body = suf + pre if self.spm_infill else pre + suf
+        return ([m.token_bos] if m.add_bos and m.token_bos >= 0 else []) + body + [m.token_fim_mid]
+
     def _native_generator(
         self,
         prompt_tokens: list[int],
@@ -321,6 +447,8 @@ class Llama:
         stats: dict[str, int] | None = None,
         end_check: Callable[[str], bool] | None = None,
         whole: bool = False,
+        logits_processor: Callable[..., Any] | None = None,
+        stopping_criteria: Callable[..., Any] | None = None,
     ) -> Iterator[_native.Chunk]:
         """Chunks of one generation on this model's context (see :func:`_generation.run_token_loop`)."""
 
@@ -338,6 +466,8 @@ class Llama:
             end_check,
             whole,
             record,
+            logits_processor,
+            stopping_criteria,
         )
 
     def set_cache(self, cache: BaseLlamaCache | None) -> None:
@@ -406,6 +536,12 @@ class Llama:
         json_whitespace: str | None = None,
         reasoning_budget: int | None = None,
         reasoning_markers: Sequence[str] | None = None,
+        tfs_z: float = 1.0,
+        mirostat_mode: int = 0,
+        mirostat_tau: float = 5.0,
+        mirostat_eta: float = 0.1,
+        stopping_criteria: Callable[[np.ndarray, np.ndarray], bool] | None = None,
+        logits_processor: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
         **kwargs: Any,
     ) -> Completion | Iterator[CompletionChunk]:
         """Complete ``prompt``; returns a ``text_completion`` dict, or chunks with ``stream=True``.
@@ -432,6 +568,22 @@ class Llama:
         (``("<think>", "</think>")``); once spent, the closing marker is
         forced, as llama-server's ``--reasoning-budget`` (0: close at once).
 
+        ``logprobs=N`` reports each generated token's log-probability and the
+        ``N`` most likely tokens at its position (OpenAI's legacy shape:
+        ``tokens``, ``text_offset``, ``token_logprobs``, ``top_logprobs``),
+        streamed chunks too; with ``echo`` the prompt's tokens come first.
+        ``suffix`` makes a fill-in-the-middle prompt from the model's FIM
+        tokens (``ValueError`` for a model without them); the text is the
+        middle.  ``mirostat_mode`` 1 or 2 samples with Mirostat (v1/v2)
+        instead of top-k/top-p/min-p (temperature 0 stays greedy).
+        ``tfs_z`` other than 1.0 raises ``NotImplementedError`` (llama.cpp
+        removed tail-free sampling).  ``logits_processor(input_ids, scores)
+        -> scores`` and ``stopping_criteria(input_ids, scores) -> bool`` are
+        llama-cpp-python's hooks (a ``LogitsProcessorList`` /
+        ``StoppingCriteriaList`` or any callable; numpy arrays; input_ids
+        holds the prompt and the tokens so far); the criteria see the token
+        just chosen in input_ids, and the output keeps it.
+
         Example::
 
             >>> from llama_native import Llama
@@ -441,13 +593,16 @@ class Llama:
             >>> out["choices"][0]["text"] in ("yes", "no")
             True
         """
+        logprobs_shape = kwargs.pop("_logprobs_shape", "completion")  # the chat layer asks for its own shape
+        if kwargs:
+            raise TypeError(f"create_completion() got unexpected keyword arguments: {', '.join(sorted(kwargs))}")
+        if logprobs is not None and (isinstance(logprobs, bool) or not isinstance(logprobs, int) or logprobs < 0):
+            raise ValueError(f"logprobs must be an integer >= 0 (the number of top tokens to list), got {logprobs!r}")
+        for name, hook in (("stopping_criteria", stopping_criteria), ("logits_processor", logits_processor)):
+            if hook is not None and not callable(hook):
+                raise ValueError(f"{name} must be callable (input_ids, scores), got {type(hook).__name__}")
         if suffix is not None:
-            raise ValueError("suffix (fill-in-the-middle) is not supported")
-        if logprobs is not None:
-            raise ValueError("logprobs is not supported yet")
-        unknown = set(kwargs) - _IGNORED_COMPLETION_ARGS
-        if unknown:
-            raise TypeError(f"create_completion() got unexpected keyword arguments: {', '.join(sorted(unknown))}")
+            prompt = self._infill_prompt(prompt, suffix)
         if json_schema is not None:
             if grammar is not None:
                 raise ValueError("pass either grammar or json_schema, not both")
@@ -482,19 +637,33 @@ class Llama:
             grammar=grammar,
             n_vocab=self._model.n_vocab,
             grammar_engine=self.grammar_engine,
+            mirostat_mode=mirostat_mode,
+            mirostat_tau=mirostat_tau,
+            mirostat_eta=mirostat_eta,
+            tfs_z=tfs_z,
         )
+        if logprobs is not None:
+            sampling.n_probs = logprobs
         if reasoning_budget is not None or reasoning_markers is not None:
             set_reasoning_budget(sampling, reasoning_budget, reasoning_markers, self._model, prompt_tokens)
         gen = generation_params(max_tokens, stop)
-        gen.jump_forward = self.jump_forward
+        gen.jump_forward = self.jump_forward and logprobs is None  # forced tokens need their logits then
         if self.draft_model is not None:
             gen.draft_ngram_max = self.draft_model.max_ngram_size
             gen.draft_num_pred = self.draft_model.num_pred_tokens
         prefix = self._model.detokenize(prompt_tokens, False).decode("utf-8", errors="replace") if echo else ""
+        lp = None
+        if logprobs is not None:
+            echoed = prompt_logprobs(self._model, self.logits(prompt_tokens), prompt_tokens, logprobs) if echo else None
+            lp = Logprobs(LogprobsBuilder(self._model, logprobs_shape, len(prefix)), echoed)
         stats: dict[str, int] = {"cached_tokens": 0}
         end_check = grammar.end_check if isinstance(grammar, LlamaGrammar) else None
-        chunks = self._native_generator(prompt_tokens, sampling, gen, stats, end_check, whole=not stream)
-        return completion_result(chunks, len(prompt_tokens), prefix, model or self.model_path, validator, stats, stream)
+        chunks = self._native_generator(
+            prompt_tokens, sampling, gen, stats, end_check, not stream, logits_processor, stopping_criteria
+        )
+        return completion_result(
+            chunks, len(prompt_tokens), prefix, model or self.model_path, validator, stats, stream, lp
+        )
 
     # ------------------------------------------------------------------ chat
     @property
@@ -578,6 +747,9 @@ class Llama:
             >>> out["choices"][0]["message"]["content"] in ('"a"', '"b"')
             True
         """
+        if self.chat_handler is not None:
+            request = {k: v for k, v in locals().items() if k not in ("self", "messages", "kwargs", "__class__")}
+            return self.chat_handler(llama=self, messages=messages, **request, **kwargs)
         return _chat_api.create_chat_completion(
             self.create_completion,
             self.chat_formatter,
@@ -700,10 +872,233 @@ class Llama:
         """Same as :meth:`create_completion`."""
         return self.create_completion(prompt, *args, **kwargs)
 
+    # ------------------------------------------------------------------ LoRA
+    @property
+    def loras(self) -> list[tuple[str, float]]:
+        """The active LoRA adapters as ``(path, scale)`` pairs."""
+        return list(self._loras.active)
+
+    def set_lora(self, lora_path: LoraSpec, lora_scale: float = 1.0) -> None:
+        """Make ``lora_path`` (a path, a list of paths or ``(path, scale)`` pairs; None: none) the active adapters.
+
+        Adapters load once per path; switching clears the KV cache (it was
+        computed with other weights) and waits for a running generation.
+
+        Example::
+
+            >>> from llama_native import Llama
+            >>> from llama_native.testing import synthetic_model_path, synthetic_lora_path
+            >>> llm = Llama(str(synthetic_model_path()), n_ctx=64)
+            >>> llm.set_lora([(str(synthetic_lora_path()), 0.5)]); [s for _, s in llm.loras]
+            [0.5]
+        """
+        self._loras.apply(self._context(), normalize_loras(lora_path, lora_scale))
+
+    # --------------------------------------------- state and low-level use
+    def save_state(self) -> LlamaState:
+        """The KV state of what the context holds (prompt and completion of the last call, or :meth:`eval`'s tokens).
+
+        :meth:`load_state` into a fresh ``Llama`` of the same model and
+        settings continues exactly as this one would.
+
+        Example::
+
+            >>> from llama_native import Llama
+            >>> from llama_native.testing import synthetic_model_path
+            >>> llm = Llama(str(synthetic_model_path()), n_ctx=64)
+            >>> llm.eval(llm.tokenize(b"hello world"))
+            >>> state = llm.save_state()
+            >>> other = Llama(str(synthetic_model_path()), n_ctx=64); other.load_state(state)
+            >>> other.n_tokens == llm.n_tokens
+            True
+        """
+        if self.context_params["n_parallel"] > 1:
+            raise ValueError("save_state needs n_parallel=1 (a parallel context holds several sequences)")
+        data, tokens = self._context().save_state()
+        scores = self._scores[-1] if self._scores else None
+        return LlamaState(tuple(tokens), data, seed=self.seed, scores=scores)
+
+    def load_state(self, state: LlamaState) -> None:
+        """Restore a :meth:`save_state` state (``ValueError`` if it does not fit this model and context)."""
+        if not isinstance(state, LlamaState):
+            raise TypeError(f"state must be a LlamaState, not {type(state).__name__}")
+        if self.context_params["n_parallel"] > 1:
+            raise ValueError("load_state needs n_parallel=1 (a parallel context holds several sequences)")
+        self._context().load_state(state.data, list(state.tokens))
+        self.input_ids = list(state.tokens)
+        self._scores = [state.scores] if state.scores is not None else []
+
+    @property
+    def n_tokens(self) -> int:
+        """Tokens :meth:`eval` has put in the context (llama-cpp-python's ``n_tokens``)."""
+        return len(self.input_ids)
+
+    @property
+    def scores(self) -> np.ndarray:
+        """Logits rows of the evaluated tokens: every position with ``logits_all=True``, else the last one."""
+        if not self._scores:
+            return np.zeros((0, self.n_vocab()), dtype=np.float32)
+        return np.stack(self._scores)
+
+    def eval(self, tokens: Sequence[int]) -> None:
+        """Append ``tokens`` to the context and decode them (prefix reuse: only new positions are computed)."""
+        ids = self.input_ids + [int(t) for t in tokens]
+        try:
+            first, raw = self._context().eval(ids, self.logits_all)
+        except (IndexError, ValueError) as exc:
+            raise ValueError(str(exc)) from None
+        rows = np.frombuffer(raw, dtype=np.float32).reshape(-1, self.n_vocab())
+        self._scores = (self._scores[:first] if self.logits_all else []) + list(rows)
+        self.input_ids = ids
+
+    def sample(
+        self,
+        top_k: int = 40,
+        top_p: float = 0.95,
+        min_p: float = 0.05,
+        typical_p: float = 1.0,
+        temp: float = 0.80,
+        repeat_penalty: float = 1.0,
+        frequency_penalty: float = 0.0,
+        presence_penalty: float = 0.0,
+        tfs_z: float = 1.0,
+        mirostat_mode: int = 0,
+        mirostat_eta: float = 0.1,
+        mirostat_tau: float = 5.0,
+        penalize_nl: bool = True,
+        logits_processor: Callable[..., Any] | None = None,
+        grammar: Any = None,
+        idx: int | None = None,
+    ) -> int:
+        """One token sampled after the evaluated tokens (:meth:`eval`); it is not evaluated itself.
+
+        ``grammar`` is refused here (a grammar's state spans tokens: use
+        :meth:`generate` or :meth:`create_completion`), as is ``idx``.
+        """
+        if grammar is not None:
+            raise NotImplementedError("sample(grammar=...): a grammar's state spans tokens; use generate(grammar=...)")
+        if idx is not None:
+            raise NotImplementedError("sample(idx=...): only the last evaluated position can be sampled")
+        if not penalize_nl:
+            raise NotImplementedError("penalize_nl=False: llama.cpp's penalties no longer exempt the newline token")
+        if not self.input_ids:
+            raise ValueError("nothing evaluated yet: call eval(tokens) first")
+        options = dict(top_k=top_k, top_p=top_p, min_p=min_p, typical_p=typical_p, temp=temp, tfs_z=tfs_z,
+                       repeat_penalty=repeat_penalty, frequency_penalty=frequency_penalty,
+                       presence_penalty=presence_penalty, mirostat_mode=mirostat_mode, mirostat_eta=mirostat_eta,
+                       mirostat_tau=mirostat_tau, logits_processor=logits_processor)  # fmt: skip
+        for token in self.generate(self.input_ids, reset=False, max_tokens=1, **options):
+            return token
+        raise RuntimeError("the sampler chose no token")  # pragma: no cover - generate always yields one
+
+    def generate(
+        self,
+        tokens: Sequence[int],
+        top_k: int = 40,
+        top_p: float = 0.95,
+        min_p: float = 0.05,
+        typical_p: float = 1.0,
+        temp: float = 0.80,
+        repeat_penalty: float = 1.0,
+        reset: bool = True,
+        frequency_penalty: float = 0.0,
+        presence_penalty: float = 0.0,
+        tfs_z: float = 1.0,
+        mirostat_mode: int = 0,
+        mirostat_tau: float = 5.0,
+        mirostat_eta: float = 0.1,
+        penalize_nl: bool = True,
+        logits_processor: Callable[..., Any] | None = None,
+        stopping_criteria: Callable[..., Any] | None = None,
+        grammar: None | str | LlamaGrammar = None,
+        seed: int | None = None,
+        max_tokens: int | None = None,
+    ) -> Iterator[int]:
+        """Token ids sampled after ``tokens``, one at a time, as llama-cpp-python's ``generate``.
+
+        ``reset=False`` appends ``tokens`` to what :meth:`eval` evaluated.
+        The end-of-generation token is yielded last, then the iterator ends
+        (so does a ``stopping_criteria`` that returns True).  Stop iterating
+        at any time: the generation ends there.
+
+        Example::
+
+            >>> from llama_native import Llama
+            >>> from llama_native.testing import synthetic_model_path
+            >>> llm = Llama(str(synthetic_model_path()), n_ctx=64)
+            >>> ids = []
+            >>> for token in llm.generate(llm.tokenize(b"hello"), temp=0):
+            ...     ids.append(token)
+            ...     if len(ids) == 3:
+            ...         break
+            >>> len(ids)
+            3
+        """
+        if not penalize_nl:
+            raise NotImplementedError("penalize_nl=False: llama.cpp's penalties no longer exempt the newline token")
+        prompt = ([] if reset else list(self.input_ids)) + [int(t) for t in tokens]
+        prompt_tokens = self._prompt_tokens(prompt)
+        sampling = sampling_params(
+            temperature=temp, top_k=top_k, top_p=top_p, min_p=min_p, typical_p=typical_p,
+            repeat_penalty=repeat_penalty, presence_penalty=presence_penalty, frequency_penalty=frequency_penalty,
+            penalty_last_n=self.last_n_tokens_size, seed=resolve_seed(seed, self.seed), logit_bias=None,
+            grammar=grammar, n_vocab=self._model.n_vocab, grammar_engine=self.grammar_engine,
+            mirostat_mode=mirostat_mode, mirostat_tau=mirostat_tau, mirostat_eta=mirostat_eta, tfs_z=tfs_z,
+        )  # fmt: skip
+        gen = generation_params(max_tokens, None)
+        generated: list[int] = []
+        ended: list[int] = []  # the end-of-generation token, when one ended it
+        loop = run_token_loop(
+            self._context(), self._generations, None, prompt_tokens, sampling, gen, None, None, False,
+            lambda counters: None, logits_processor, stopping_criteria, on_end=ended.append,
+        )  # fmt: skip
+        self._scores = []
+        try:
+            for chunk in loop:
+                for token in chunk.tokens:
+                    generated.append(token)
+                    self.input_ids = prompt_tokens + generated
+                    yield token
+            if ended and ended[0] >= 0:
+                yield ended[0]
+        finally:
+            loop.close()  # type: ignore[attr-defined]
+
+    def set_seed(self, seed: int) -> None:
+        """The default seed of later calls (-1 or ``LLAMA_DEFAULT_SEED``: random each call)."""
+        resolve_seed(seed, 0)  # validates
+        self.seed = seed
+
+    def pooling_type(self) -> int:
+        """The context's pooling type (``LLAMA_POOLING_TYPE_*``)."""
+        return self._context().pooling_type
+
+    def tokenizer(self) -> Any:
+        """A ``llama_tokenizer.LlamaTokenizer`` over this model (or the ``tokenizer`` given at load)."""
+        from .llama_tokenizer import LlamaTokenizer
+
+        return self._tokenizer_override or LlamaTokenizer(self)
+
+    @staticmethod
+    def logits_to_logprobs(logits: np.ndarray | Sequence[float], axis: int = -1) -> np.ndarray:
+        """Log-softmax of ``logits`` along ``axis`` (float32)."""
+        values = np.asarray(logits, dtype=np.float32)
+        shifted = values - values.max(axis=axis, keepdims=True)
+        return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+    @staticmethod
+    def longest_token_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+        """Length of the longest common prefix of two token sequences."""
+        from .cache import common_prefix
+
+        return common_prefix(a, b)
+
     # ------------------------------------------------------------ lifecycle
     def reset(self) -> None:
         """Forget the KV cache (the next prompt is decoded from scratch)."""
         self._context().clear_cache()
+        self.input_ids = []
+        self._scores = []
 
     def close(self) -> None:
         """Free the context and the model now instead of at garbage collection."""
@@ -728,15 +1123,3 @@ class Llama:
 
     def __repr__(self) -> str:
         return f"Llama(model_path={self.model_path!r})"
-
-
-_IGNORED_COMPLETION_ARGS = frozenset(
-    {
-        "tfs_z",
-        "mirostat_mode",
-        "mirostat_tau",
-        "mirostat_eta",
-        "stopping_criteria",
-        "logits_processor",
-    }
-)

@@ -260,12 +260,18 @@ def cached_model_path(spec: ModelSpec = ModelSpec()) -> Path:
     key = hashlib.sha256(json.dumps(asdict(spec), sort_keys=True).encode()).hexdigest()[:16]
     folder = cache_dir() / "test-models"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{spec.tokenizer}-{spec.n_embd}x{spec.n_layer}-{key}.gguf"
+    return _write_once(
+        folder / f"{spec.tokenizer}-{spec.n_embd}x{spec.n_layer}-{key}.gguf", lambda tmp: write_model(tmp, spec)
+    )
+
+
+def _write_once(path: Path, write: Any) -> Path:
+    """``path``, written by ``write(tmp_path)`` and moved into place unless it exists (safe across processes)."""
     if not path.exists():
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".gguf.tmp")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".gguf.tmp")
         os.close(fd)
         try:
-            write_model(tmp, spec)
+            write(tmp)
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
@@ -286,6 +292,65 @@ def real_tokenizer_model_path(tokenizer: str = "llama-bpe", **overrides: Any) ->
     ``qwen2``, ``phi-3``.
     """
     return cached_model_path(ModelSpec(tokenizer=tokenizer, **overrides))
+
+
+def write_lora(
+    path: os.PathLike | str,
+    spec: ModelSpec = ModelSpec(),
+    rank: int = 4,
+    alpha: float = 4.0,
+    seed: int = 1,
+    scale: float = 2.0,
+) -> Path:
+    """Write a random LoRA adapter GGUF for the model of ``spec`` (its attention and FFN projections).
+
+    The low-rank deltas are large enough (``scale``) to change a random
+    model's greedy output, so a test can see the adapter act.
+
+    Example::
+
+        >>> import tempfile, os
+        >>> p = write_lora(os.path.join(tempfile.mkdtemp(), "lora.gguf"), ModelSpec(n_layer=1))
+        >>> p.stat().st_size > 0
+        True
+    """
+    import gguf
+
+    path = Path(path)
+    rng = np.random.default_rng(seed)
+    head_dim = spec.n_embd // spec.n_head
+    shapes = {  # model tensor -> (n_out, n_in), as write_model writes them
+        "attn_q": (spec.n_head * head_dim, spec.n_embd),
+        "attn_v": (spec.n_head_kv * head_dim, spec.n_embd),
+        "ffn_up": (spec.n_ff, spec.n_embd),
+        "ffn_down": (spec.n_embd, spec.n_ff),
+    }
+    writer = gguf.GGUFWriter(str(path), "llama")
+    writer.add_string("general.type", "adapter")
+    writer.add_string("adapter.type", "lora")
+    writer.add_float32("adapter.lora.alpha", alpha)
+    writer.add_name("llama-native random LoRA adapter")
+    for i in range(spec.n_layer):
+        for name, (n_out, n_in) in shapes.items():
+            a = (rng.standard_normal((rank, n_in)) * (scale / np.sqrt(n_in))).astype(np.float32)
+            b = (rng.standard_normal((n_out, rank)) * (scale / np.sqrt(rank))).astype(np.float32)
+            writer.add_tensor(f"blk.{i}.{name}.weight.lora_a", a)  # ggml ne = [n_in, rank]
+            writer.add_tensor(f"blk.{i}.{name}.weight.lora_b", b)  # ggml ne = [rank, n_out]
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path
+
+
+def synthetic_lora_path(seed: int = 1, **overrides: Any) -> Path:
+    """A cached random LoRA adapter for :func:`synthetic_model_path` (with the same ``overrides``)."""
+    spec = ModelSpec(**overrides)
+    key = hashlib.sha256(json.dumps([asdict(spec), seed], sort_keys=True).encode()).hexdigest()[:16]
+    folder = cache_dir() / "test-models"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"lora-{spec.tokenizer}-{spec.n_embd}x{spec.n_layer}-{key}.gguf"
+    return _write_once(path, lambda tmp: write_lora(tmp, spec, seed=seed))
 
 
 def bench_model_path() -> Path:

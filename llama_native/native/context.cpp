@@ -33,7 +33,22 @@ Context::Context(Model &model, const ContextParams &p) : model_(model), embeddin
     cp.flash_attn_type = p.flash_attn < 0    ? LLAMA_FLASH_ATTN_TYPE_AUTO
                          : p.flash_attn == 0 ? LLAMA_FLASH_ATTN_TYPE_DISABLED
                                              : LLAMA_FLASH_ATTN_TYPE_ENABLED;
-    cp.no_perf = true;
+    cp.rope_scaling_type = static_cast<llama_rope_scaling_type>(p.rope_scaling_type);
+    cp.pooling_type = static_cast<enum llama_pooling_type>(p.pooling_type);
+    cp.attention_type = static_cast<llama_attention_type>(p.attention_type);
+    cp.rope_freq_base = p.rope_freq_base;
+    cp.rope_freq_scale = p.rope_freq_scale;
+    cp.yarn_ext_factor = p.yarn_ext_factor;
+    cp.yarn_attn_factor = p.yarn_attn_factor;
+    cp.yarn_beta_fast = p.yarn_beta_fast;
+    cp.yarn_beta_slow = p.yarn_beta_slow;
+    cp.yarn_orig_ctx = p.yarn_orig_ctx;
+    cp.type_k = static_cast<ggml_type>(p.type_k);
+    cp.type_v = static_cast<ggml_type>(p.type_v);
+    cp.offload_kqv = p.offload_kqv;
+    cp.op_offload = p.op_offload;
+    cp.swa_full = p.swa_full;
+    cp.no_perf = p.no_perf;
     cp.abort_callback = &Context::abort_callback;
     cp.abort_callback_data = this;
 
@@ -77,6 +92,20 @@ void Context::release() {
         busy_ = false;
     }
     lock_cv_.notify_one();
+}
+
+void Context::set_loras(const std::vector<std::pair<LoraAdapter *, float>> &loras) {
+    if (loras == loras_) return;
+    std::vector<llama_adapter_lora *> adapters;
+    std::vector<float> scales;
+    for (const auto &[adapter, scale] : loras) {
+        adapters.push_back(adapter->get());
+        scales.push_back(scale);
+    }
+    if (llama_set_adapters_lora(ctx_, adapters.data(), adapters.size(), scales.data()) != 0)
+        throw std::invalid_argument("llama.cpp refused the LoRA adapters for this context");
+    loras_ = loras;
+    clear_cache();
 }
 
 void Context::clear_cache() {
@@ -153,6 +182,32 @@ std::vector<float> Context::logits(const std::vector<llama_token> &tokens) {
             std::copy(row, row + n_vocab, out.begin() + (start + i) * n_vocab);
         }
     }
+    return out;
+}
+
+std::vector<float> Context::eval(const std::vector<llama_token> &tokens, bool all_rows, size_t &first) {
+    if (embeddings_) throw std::runtime_error("this context was created with embeddings=True and computes no logits");
+    if (parallel()) throw std::runtime_error("eval() needs a context with n_parallel=1");
+    if (tokens.empty()) throw std::invalid_argument("no tokens to evaluate");
+    if (tokens.size() > n_ctx())
+        throw std::invalid_argument("input has " + std::to_string(tokens.size()) +
+                                    " tokens, more than the context size " + std::to_string(n_ctx()));
+    for (llama_token t : tokens) model_.check_token(t);
+    const size_t n_vocab = (size_t)model_.n_vocab();
+    first = keep_prefix(0, cached_, tokens);
+    std::vector<float> out;
+    const size_t n_batch = llama_n_batch(ctx_);
+    for (size_t start = first; start < tokens.size(); start += n_batch) {
+        const size_t count = std::min(n_batch, tokens.size() - start);
+        const bool last_batch = start + count == tokens.size();
+        decode_tokens(tokens.data() + start, count, (llama_pos)start, true, true, all_rows ? 0 : SIZE_MAX);
+        for (size_t i = all_rows ? 0 : count - 1; i < count && (all_rows || last_batch); ++i) {
+            const float *row = llama_get_logits_ith(ctx_, all_rows ? (int32_t)i : -1);
+            if (!row) throw std::runtime_error("llama.cpp returned no logits");
+            out.insert(out.end(), row, row + n_vocab);
+        }
+    }
+    if (!all_rows) first = tokens.size() - 1;
     return out;
 }
 

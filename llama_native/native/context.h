@@ -30,6 +30,18 @@ struct ContextParams {
     bool embeddings = false;
     int flash_attn = -1;  // -1: llama.cpp's auto (on where the backend supports it), 0: off, 1: on
     uint32_t n_seq_max = 1;
+    // llama.cpp's context parameters as they are (see llama.h; defaults: from the model)
+    int rope_scaling_type = LLAMA_ROPE_SCALING_TYPE_UNSPECIFIED;
+    int pooling_type = LLAMA_POOLING_TYPE_UNSPECIFIED;
+    int attention_type = LLAMA_ATTENTION_TYPE_UNSPECIFIED;
+    float rope_freq_base = 0.0f, rope_freq_scale = 0.0f;
+    float yarn_ext_factor = -1.0f, yarn_attn_factor = -1.0f, yarn_beta_fast = -1.0f, yarn_beta_slow = -1.0f;
+    uint32_t yarn_orig_ctx = 0;
+    int type_k = GGML_TYPE_F16, type_v = GGML_TYPE_F16;
+    bool offload_kqv = true;
+    bool op_offload = true;
+    bool swa_full = true;
+    bool no_perf = true;  // llama.cpp's performance counters off
 };
 
 class Context {
@@ -84,10 +96,18 @@ class Context {
     // Logits of every position of `tokens` decoded from an empty sequence 0
     // (row-major, tokens.size() x n_vocab); the cache then holds `tokens`.
     std::vector<float> logits(const std::vector<llama_token> &tokens);
+    // Make sequence 0 hold `tokens`, reusing the cached prefix; the logits of
+    // every newly decoded position (`all_rows`) or of the last one.  `first`
+    // is set to the position of the first row.
+    std::vector<float> eval(const std::vector<llama_token> &tokens, bool all_rows, size_t &first);
 
     // Pooled (or last-token) embedding of each token list; inputs are packed into
     // batches of up to kEmbedSequences sequences.
     std::vector<std::vector<float>> embed(const std::vector<std::vector<llama_token>> &inputs, bool normalize);
+
+    // LoRA adapters with their scales (empty: none); the KV cache is cleared
+    // when they change, since what it holds was computed with other weights.
+    void set_loras(const std::vector<std::pair<LoraAdapter *, float>> &loras);
 
     // Cancellation of the decode in flight (checked by llama.cpp between graph nodes).
     void request_abort() { abort_.store(true); }
@@ -106,6 +126,7 @@ class Context {
     bool embeddings_ = false;
     std::vector<llama_token> cached_;
     std::atomic<bool> abort_{false};
+    std::vector<std::pair<LoraAdapter *, float>> loras_;
 
     std::unique_ptr<Scheduler> scheduler_;
     std::mutex scheduler_mutex_;

@@ -6,7 +6,9 @@
 #include <chrono>
 
 #include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
 
+#include <cstring>
 #include <stdexcept>
 #include <thread>
 
@@ -26,10 +28,14 @@ const char *finish_reason_name(FinishReason reason) {
 }
 
 TokenLoop::TokenLoop(Context &ctx, std::vector<llama_token> prompt, const SamplingParams &sampling,
-                     const GenerationParams &params)
-    : ctx_(ctx), params_(params), text_(params.stop) {
+                     const GenerationParams &params, nb::object end_check, nb::object logits_processor,
+                     nb::object stopping_criteria)
+    : ctx_(ctx), params_(params), text_(params.stop), prompt_(prompt), n_probs_(sampling.n_probs) {
     // Build the sampler first: an invalid grammar fails before we wait for the context.
     sampler_ = std::make_unique<Sampler>(ctx.model(), sampling);
+    set_end_check(std::move(end_check));
+    set_logits_processor(std::move(logits_processor));
+    set_stopping_criteria(std::move(stopping_criteria));
     n_ctx_limit_ = ctx.n_ctx_seq();
     spare_core_ = std::thread::hardware_concurrency() > (unsigned)llama_n_threads(ctx.get());
     if (prompt.size() > n_ctx_limit_)
@@ -96,6 +102,59 @@ void TokenLoop::set_end_check(nb::object check) {
     });
 }
 
+namespace {
+
+// A fresh numpy array holding a copy of `n` values.
+template <typename T>
+nb::object numpy_copy(const T *data, size_t n) {
+    T *copy = new T[n];
+    std::memcpy(copy, data, n * sizeof(T));
+    nb::capsule owner(copy, [](void *p) noexcept { delete[] static_cast<T *>(p); });
+    return nb::cast(nb::ndarray<nb::numpy, T, nb::ndim<1>>(copy, {n}, owner));
+}
+
+}  // namespace
+
+std::vector<llama_token> TokenLoop::input_ids() const {
+    std::vector<llama_token> ids = prompt_;
+    ids.insert(ids.end(), generated_.begin(), generated_.end());
+    return ids;
+}
+
+void TokenLoop::set_logits_processor(nb::object processor) {
+    logits_processor_ = std::move(processor);
+    if (!logits_processor_.is_valid() || logits_processor_.is_none()) {
+        sampler_->set_logits_hook(nullptr);
+        return;
+    }
+    // Called with the GIL released, from inside sample().
+    sampler_->set_logits_hook([this](float *logits, int n_vocab) {
+        const std::vector<llama_token> ids = input_ids();
+        nb::gil_scoped_acquire acquire;
+        nb::object result = logits_processor_(numpy_copy(ids.data(), ids.size()), numpy_copy(logits, (size_t)n_vocab));
+        auto scores = nb::cast<nb::ndarray<float, nb::ndim<1>, nb::c_contig, nb::device::cpu>>(
+            nb::module_::import_("numpy").attr("ascontiguousarray")(result, "float32"));
+        if (scores.shape(0) != (size_t)n_vocab)
+            throw std::invalid_argument("logits_processor returned " + std::to_string(scores.shape(0)) +
+                                        " scores; the vocabulary has " + std::to_string(n_vocab));
+        std::memcpy(logits, scores.data(), (size_t)n_vocab * sizeof(float));
+    });
+}
+
+void TokenLoop::set_stopping_criteria(nb::object criteria) {
+    stopping_criteria_ = std::move(criteria);
+    has_stopping_criteria_ = stopping_criteria_.is_valid() && !stopping_criteria_.is_none();
+}
+
+bool TokenLoop::stop_requested(const float *logits) {
+    if (!has_stopping_criteria_) return false;
+    const std::vector<llama_token> ids = input_ids();
+    const int n_vocab = ctx_.model().n_vocab();
+    nb::gil_scoped_acquire acquire;
+    nb::object scores = logits ? numpy_copy(logits, (size_t)n_vocab) : nb::none();
+    return nb::cast<bool>(nb::bool_(stopping_criteria_(numpy_copy(ids.data(), ids.size()), scores)));
+}
+
 void TokenLoop::release_lease() {
     if (has_lease_.exchange(false)) ctx_.release();
 }
@@ -133,6 +192,7 @@ void TokenLoop::take_safe_text(Chunk &chunk, bool final_flush) { text_.take(chun
 bool TokenLoop::emit(llama_token token, Chunk &chunk, size_t n_cached) {
     const Model &model = ctx_.model();
     if (model.is_eog(token)) {  // ends generation; not part of the completion
+        eog_token_ = token;
         take_safe_text(chunk, true);
         finish(FinishReason::Stop, chunk);
         return true;
@@ -212,15 +272,26 @@ void TokenLoop::sample_loop(int idx0, const std::vector<llama_token> &draft, siz
             return;
         }
         llama_token token;
+        const int idx = idx0 < 0 ? -1 : idx0 + (int)i;
         if (!forced_queue_.empty()) {
             token = forced_queue_.front();
             forced_queue_.pop_front();
         } else {
-            token = sampler_->sample(ctx_.get(), idx0 < 0 ? -1 : idx0 + (int)i);
+            token = sampler_->sample(ctx_.get(), idx);
         }
+        const float *logits = (n_probs_ >= 0 || has_stopping_criteria_) ? llama_get_logits_ith(ctx_.get(), idx)
+                                                                                 : nullptr;
+        if (n_probs_ >= 0 && logits && !ctx_.model().is_eog(token))
+            chunk.logprobs.push_back(token_logprob(logits, ctx_.model().n_vocab(), token, n_probs_));
         const bool matches = i < draft.size() && token == draft[i];
         if (emit(token, chunk, n_confirmed + i)) {
             truncate_kv(n_confirmed + i + (matches ? 1 : 0));
+            return;
+        }
+        if (stop_requested(logits)) {
+            truncate_kv(n_confirmed + i + (matches ? 1 : 0));
+            take_safe_text(chunk, true);
+            finish(FinishReason::Stop, chunk);
             return;
         }
         if (matches) {
@@ -271,6 +342,7 @@ std::optional<Chunk> TokenLoop::next_batched(bool whole) {
         Chunk &more = r.ready.front();
         chunk.text += more.text;
         chunk.tokens.insert(chunk.tokens.end(), more.tokens.begin(), more.tokens.end());
+        chunk.logprobs.insert(chunk.logprobs.end(), more.logprobs.begin(), more.logprobs.end());
         chunk.finish_reason = more.finish_reason;
     }
     if (chunk.finish_reason != FinishReason::None) consumer_finished_ = true;

@@ -44,8 +44,12 @@ class TokenLoop {
     // it) and decodes the prompt.  On a parallel context: hands the request
     // to the context's scheduler (see scheduler.h), which decodes it
     // together with the other active requests.
+    // `end_check`, `logits_processor`, `stopping_criteria`: see the setters
+    // (None: off); given here, they are in place before a scheduler can run
+    // the request.
     TokenLoop(Context &ctx, std::vector<llama_token> prompt, const SamplingParams &sampling,
-              const GenerationParams &params);
+              const GenerationParams &params, nanobind::object end_check = nanobind::none(),
+              nanobind::object logits_processor = nanobind::none(), nanobind::object stopping_criteria = nanobind::none());
     ~TokenLoop();
     TokenLoop(const TokenLoop &) = delete;
     TokenLoop &operator=(const TokenLoop &) = delete;
@@ -64,6 +68,14 @@ class TokenLoop {
     // would complete the grammar's value (or end generation); a refused token
     // is never emitted (see Sampler).  None removes the check.
     void set_end_check(nanobind::object check);
+    // llama-cpp-python's hooks, None to remove: `processor(input_ids, scores)
+    // -> scores` rewrites each position's logits (numpy int32 and float32
+    // arrays; input_ids is the prompt and the tokens generated so far);
+    // `criteria(input_ids, scores) -> bool` ends generation (finish "stop")
+    // after the token just chosen, which input_ids then includes and which
+    // the output keeps.  Without them the loop never touches Python.
+    void set_logits_processor(nanobind::object processor);
+    void set_stopping_criteria(nanobind::object criteria);
 
     bool finished() const { return sched_ ? consumer_finished_ : finished_; }
     FinishReason finish_reason() const { return finish_reason_; }
@@ -71,6 +83,7 @@ class TokenLoop {
     size_t n_reused_tokens() const { return n_reused_; }
     size_t n_generated() const { return generated_.size(); }
     const std::vector<llama_token> &generated_tokens() const { return generated_; }
+    llama_token eog_token() const { return eog_token_; }  // the end-of-generation token that ended it, or -1
     const std::string &text() const { return text_.full(); }  // everything decoded so far
     const char *grammar_engine() const { return sampler_->engine(); }
     int64_t grammar_resamples() const { return sampler_ ? sampler_->grammar_resamples() : 0; }
@@ -111,6 +124,13 @@ class TokenLoop {
     std::deque<llama_token> forced_queue_;      // forced tokens still to feed one by one
     TextAssembler text_;                        // UTF-8 assembly and stop strings
     nanobind::object end_check_;
+    nanobind::object logits_processor_, stopping_criteria_;
+    std::vector<llama_token> prompt_;  // kept for the Python hooks' input_ids
+    int n_probs_ = -1;                 // SamplingParams::n_probs
+    llama_token eog_token_ = -1;
+    std::vector<llama_token> input_ids() const;
+    bool has_stopping_criteria_ = false;
+    bool stop_requested(const float *logits);
     bool finished_ = false;
     std::atomic<bool> has_lease_{false};
     std::atomic<bool> cancelled_{false};

@@ -2,6 +2,8 @@
 // Shared by the token loop (generation.h) and the scheduler (scheduler.h).
 #pragma once
 
+#include "sampling.h"
+
 #include <llama.h>
 
 #include <string>
@@ -20,6 +22,7 @@ const char *finish_reason_name(FinishReason reason);
 struct Chunk {
     std::string text;                 // complete UTF-8, may be empty
     std::vector<llama_token> tokens;  // tokens sampled in this step
+    std::vector<TokenLogprob> logprobs;  // one per token when SamplingParams::n_probs >= 0
     FinishReason finish_reason = FinishReason::None;
 };
 

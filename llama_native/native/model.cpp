@@ -4,6 +4,8 @@
 
 #include "llguidance.h"
 
+#include <gguf.h>
+
 #include <nanobind/nanobind.h>
 
 #include <mutex>
@@ -54,6 +56,43 @@ Model::Model(const std::string &path, const ModelParams &params, void *progress)
     else if (params.use_mlock) mp.load_mode = LLAMA_LOAD_MODE_MLOCK;
     else mp.load_mode = LLAMA_LOAD_MODE_NONE;
     mp.vocab_only = params.vocab_only;
+    mp.split_mode = static_cast<llama_split_mode>(params.split_mode);
+    mp.main_gpu = params.main_gpu;
+    std::vector<float> split(llama_max_devices(), 0.0f);
+    if (!params.tensor_split.empty()) {
+        if (params.tensor_split.size() > split.size())
+            throw std::invalid_argument("tensor_split has " + std::to_string(params.tensor_split.size()) +
+                                        " entries; this build supports at most " + std::to_string(split.size()) +
+                                        " devices");
+        std::copy(params.tensor_split.begin(), params.tensor_split.end(), split.begin());
+        mp.tensor_split = split.data();
+    }
+    std::vector<llama_model_kv_override> overrides;
+    for (const KvOverride &o : params.kv_overrides) {
+        llama_model_kv_override kv{};
+        if (o.key.size() >= sizeof(kv.key))
+            throw std::invalid_argument("kv_overrides key '" + o.key + "' is longer than " +
+                                        std::to_string(sizeof(kv.key) - 1) + " bytes");
+        std::copy(o.key.begin(), o.key.end(), kv.key);
+        switch (o.kind) {
+            case 'i': kv.tag = LLAMA_KV_OVERRIDE_TYPE_INT; kv.val_i64 = o.int_value; break;
+            case 'f': kv.tag = LLAMA_KV_OVERRIDE_TYPE_FLOAT; kv.val_f64 = o.float_value; break;
+            case 'b': kv.tag = LLAMA_KV_OVERRIDE_TYPE_BOOL; kv.val_bool = o.int_value != 0; break;
+            case 's':
+                if (o.str_value.size() >= sizeof(kv.val_str))
+                    throw std::invalid_argument("kv_overrides value for '" + o.key + "' is longer than " +
+                                                std::to_string(sizeof(kv.val_str) - 1) + " bytes");
+                kv.tag = LLAMA_KV_OVERRIDE_TYPE_STR;
+                std::copy(o.str_value.begin(), o.str_value.end(), kv.val_str);
+                break;
+            default: throw std::invalid_argument("kv_overrides: unknown value kind");
+        }
+        overrides.push_back(kv);
+    }
+    if (!overrides.empty()) {
+        overrides.push_back(llama_model_kv_override{});  // key[0] == 0 ends the list
+        mp.kv_overrides = overrides.data();
+    }
 
     ProgressState state;
     state.callable = static_cast<PyObject *>(progress);
@@ -81,6 +120,43 @@ Model::Model(const std::string &path, const ModelParams &params, void *progress)
     const int n = n_vocab();
     for (llama_token t = 0; t < n; ++t)
         if (llama_vocab_is_eog(vocab_, t)) eog_.push_back(t);
+}
+
+namespace {
+
+// llama.cpp multiplies adapter tensors without checking their types; one it
+// cannot multiply (F64, integers) would crash the decode, so refuse it here.
+void check_lora_tensor_types(const std::string &path) {
+    gguf_init_params params = {/*no_alloc=*/true, /*ctx=*/nullptr};
+    gguf_context *gguf = gguf_init_from_file(path.c_str(), params);
+    if (!gguf) throw std::invalid_argument("failed to load LoRA adapter '" + path + "': not a readable GGUF file");
+    std::string bad;
+    for (int64_t i = 0; i < gguf_get_n_tensors(gguf) && bad.empty(); ++i) {
+        const ggml_type type = gguf_get_tensor_type(gguf, i);
+        const bool usable = type != GGML_TYPE_F64 && type != GGML_TYPE_I8 && type != GGML_TYPE_I16 &&
+                            type != GGML_TYPE_I32 && type != GGML_TYPE_I64;
+        if (!usable) bad = std::string(gguf_get_tensor_name(gguf, i)) + " is " + ggml_type_name(type);
+    }
+    gguf_free(gguf);
+    if (!bad.empty())
+        throw std::invalid_argument("failed to load LoRA adapter '" + path + "': tensor " + bad +
+                                    "; adapter tensors must be F32, F16, BF16 or quantized");
+}
+
+}  // namespace
+
+LoraAdapter::LoraAdapter(Model &model, const std::string &path) : path_(path) {
+    check_lora_tensor_types(path);
+    LogCapture capture;
+    adapter_ = without_gil([&] { return llama_adapter_lora_init(model.get(), path.c_str()); });
+    if (!adapter_) {
+        std::string reason = capture.text();
+        throw std::invalid_argument("failed to load LoRA adapter '" + path + "'" + (reason.empty() ? "" : ": " + reason));
+    }
+}
+
+LoraAdapter::~LoraAdapter() {
+    if (adapter_) llama_adapter_lora_free(adapter_);
 }
 
 Model::~Model() {

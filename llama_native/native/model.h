@@ -12,12 +12,41 @@
 namespace llama_native {
 
 class LlgVocab;
+class Model;
+
+// One GGUF metadata override: `kind` is 'i' (int), 'f' (float), 'b' (bool) or 's' (string).
+struct KvOverride {
+    std::string key;
+    char kind = 'i';
+    int64_t int_value = 0;
+    double float_value = 0;
+    std::string str_value;
+};
 
 struct ModelParams {
     int n_gpu_layers = 0;
+    int split_mode = LLAMA_SPLIT_MODE_LAYER;
+    int main_gpu = 0;
+    std::vector<float> tensor_split;  // empty: llama.cpp's default split
     bool use_mmap = true;
     bool use_mlock = false;
     bool vocab_only = false;
+    std::vector<KvOverride> kv_overrides;
+};
+
+// A LoRA adapter loaded for a model (freed with it or when this is destroyed).
+class LoraAdapter {
+  public:
+    LoraAdapter(Model &model, const std::string &path);
+    ~LoraAdapter();
+    LoraAdapter(const LoraAdapter &) = delete;
+    LoraAdapter &operator=(const LoraAdapter &) = delete;
+    llama_adapter_lora *get() const { return adapter_; }
+    const std::string &path() const { return path_; }
+
+  private:
+    std::string path_;
+    llama_adapter_lora *adapter_ = nullptr;
 };
 
 class Model {
@@ -43,6 +72,10 @@ class Model {
     uint64_t size_bytes() const { return llama_model_size(model_); }
     uint64_t n_params() const { return llama_model_n_params(model_); }
     bool has_encoder() const { return llama_model_has_encoder(model_); }
+    // Fill-in-the-middle tokens (-1 where the vocabulary has none).
+    llama_token token_fim_pre() const { return llama_vocab_fim_pre(vocab_); }
+    llama_token token_fim_suf() const { return llama_vocab_fim_suf(vocab_); }
+    llama_token token_fim_mid() const { return llama_vocab_fim_mid(vocab_); }
 
     llama_token token_bos() const { return llama_vocab_bos(vocab_); }
     llama_token token_eos() const { return llama_vocab_eos(vocab_); }

@@ -54,6 +54,8 @@ NB_MODULE(_native, m) {
     m.def("supports_mlock", &llama_supports_mlock);
     m.def("llg_load", &llg_load, "path"_a);
     m.def("llg_available", &llg_available);
+    m.def("numa_init", [](int strategy) { llama_numa_init(static_cast<ggml_numa_strategy>(strategy)); }, "strategy"_a);
+    m.def("max_devices", &llama_max_devices);
     m.def("default_seed", [] { return (uint32_t)LLAMA_DEFAULT_SEED; });
 
     nb::class_<ModelParams>(m, "ModelParams")
@@ -61,7 +63,19 @@ NB_MODULE(_native, m) {
         .def_rw("n_gpu_layers", &ModelParams::n_gpu_layers)
         .def_rw("use_mmap", &ModelParams::use_mmap)
         .def_rw("use_mlock", &ModelParams::use_mlock)
-        .def_rw("vocab_only", &ModelParams::vocab_only);
+        .def_rw("vocab_only", &ModelParams::vocab_only)
+        .def_rw("split_mode", &ModelParams::split_mode)
+        .def_rw("main_gpu", &ModelParams::main_gpu)
+        .def_rw("tensor_split", &ModelParams::tensor_split)
+        .def_rw("kv_overrides", &ModelParams::kv_overrides);
+
+    nb::class_<KvOverride>(m, "KvOverride")
+        .def(nb::init<>())
+        .def_rw("key", &KvOverride::key)
+        .def_rw("kind", &KvOverride::kind)
+        .def_rw("int_value", &KvOverride::int_value)
+        .def_rw("float_value", &KvOverride::float_value)
+        .def_rw("str_value", &KvOverride::str_value);
 
     nb::class_<Model>(m, "Model")
         .def("__init__",
@@ -100,7 +114,14 @@ NB_MODULE(_native, m) {
                  return to_bytes(self.detokenize(tokens, special));
              },
              "tokens"_a, "special"_a = false)
-        .def("token_text", [](const Model &self, llama_token t) { return to_bytes(self.token_text(t)); }, "token"_a);
+        .def("token_text", [](const Model &self, llama_token t) { return to_bytes(self.token_text(t)); }, "token"_a)
+        .def_prop_ro("token_fim_pre", &Model::token_fim_pre)
+        .def_prop_ro("token_fim_suf", &Model::token_fim_suf)
+        .def_prop_ro("token_fim_mid", &Model::token_fim_mid);
+
+    nb::class_<LoraAdapter>(m, "LoraAdapter")
+        .def(nb::init<Model &, const std::string &>(), "model"_a, "path"_a, nb::keep_alive<1, 2>())
+        .def_prop_ro("path", &LoraAdapter::path);
 
     nb::class_<ContextParams>(m, "ContextParams")
         .def(nb::init<>())
@@ -111,7 +132,23 @@ NB_MODULE(_native, m) {
         .def_rw("n_threads_batch", &ContextParams::n_threads_batch)
         .def_rw("embeddings", &ContextParams::embeddings)
         .def_rw("flash_attn", &ContextParams::flash_attn)
-        .def_rw("n_seq_max", &ContextParams::n_seq_max);
+        .def_rw("n_seq_max", &ContextParams::n_seq_max)
+        .def_rw("rope_scaling_type", &ContextParams::rope_scaling_type)
+        .def_rw("pooling_type", &ContextParams::pooling_type)
+        .def_rw("attention_type", &ContextParams::attention_type)
+        .def_rw("rope_freq_base", &ContextParams::rope_freq_base)
+        .def_rw("rope_freq_scale", &ContextParams::rope_freq_scale)
+        .def_rw("yarn_ext_factor", &ContextParams::yarn_ext_factor)
+        .def_rw("yarn_attn_factor", &ContextParams::yarn_attn_factor)
+        .def_rw("yarn_beta_fast", &ContextParams::yarn_beta_fast)
+        .def_rw("yarn_beta_slow", &ContextParams::yarn_beta_slow)
+        .def_rw("yarn_orig_ctx", &ContextParams::yarn_orig_ctx)
+        .def_rw("type_k", &ContextParams::type_k)
+        .def_rw("type_v", &ContextParams::type_v)
+        .def_rw("offload_kqv", &ContextParams::offload_kqv)
+        .def_rw("op_offload", &ContextParams::op_offload)
+        .def_rw("swa_full", &ContextParams::swa_full)
+        .def_rw("no_perf", &ContextParams::no_perf);
 
     nb::class_<Context>(m, "Context")
         .def(nb::init<Model &, const ContextParams &>(), "model"_a, "params"_a, nb::keep_alive<1, 2>())
@@ -119,6 +156,39 @@ NB_MODULE(_native, m) {
         .def_prop_ro("n_batch", &Context::n_batch)
         .def_prop_ro("n_ctx_seq", &Context::n_ctx_seq)
         .def_prop_ro("parallel", &Context::parallel)
+        .def_prop_ro("pooling_type", [](const Context &c) { return (int)llama_pooling_type(c.get()); })
+        .def("set_loras",
+             [](Context &c, const std::vector<std::pair<LoraAdapter *, float>> &loras) {
+                 c.acquire();
+                 try {
+                     c.set_loras(loras);
+                     c.release();
+                 } catch (...) {
+                     c.release();
+                     throw;
+                 }
+             },
+             "loras"_a)
+        .def("eval",
+             [](Context &self, const std::vector<llama_token> &tokens, bool all_rows) {
+                 self.acquire();
+                 try {
+                     std::vector<float> rows;
+                     size_t first = 0;
+                     {
+                         nb::gil_scoped_release release;
+                         rows = self.eval(tokens, all_rows, first);
+                     }
+                     self.release();
+                     return std::make_pair(
+                         first, nb::bytes(reinterpret_cast<const char *>(rows.data()), rows.size() * sizeof(float)));
+                 } catch (...) {
+                     self.release();
+                     throw;
+                 }
+             },
+             "tokens"_a, "all_rows"_a = false,
+             "Make the KV cache hold `tokens` (reusing the cached prefix): (position of the first row, logits rows).")
         .def("save_state",
              [](Context &c) {
                  c.acquire();
@@ -219,7 +289,11 @@ NB_MODULE(_native, m) {
         .def_rw("reasoning_end", &SamplingParams::reasoning_end)
         .def_rw("reasoning_opened", &SamplingParams::reasoning_opened)
         .def_rw("llg_kind", &SamplingParams::llg_kind)
-        .def_rw("llg_data", &SamplingParams::llg_data);
+        .def_rw("llg_data", &SamplingParams::llg_data)
+        .def_rw("mirostat", &SamplingParams::mirostat)
+        .def_rw("mirostat_tau", &SamplingParams::mirostat_tau)
+        .def_rw("mirostat_eta", &SamplingParams::mirostat_eta)
+        .def_rw("n_probs", &SamplingParams::n_probs);
 
     nb::class_<GenerationParams>(m, "GenerationParams")
         .def(nb::init<>())
@@ -232,21 +306,32 @@ NB_MODULE(_native, m) {
     nb::class_<Chunk>(m, "Chunk")
         .def_ro("text", &Chunk::text)
         .def_ro("tokens", &Chunk::tokens)
+        .def_prop_ro("logprobs",
+                     [](const Chunk &c) {
+                         nb::list out;
+                         for (const TokenLogprob &lp : c.logprobs) out.append(nb::make_tuple(lp.token, lp.logprob, lp.top));
+                         return out;
+                     })
         .def_prop_ro("finish_reason", [](const Chunk &c) { return std::string(finish_reason_name(c.finish_reason)); });
 
     nb::class_<TokenLoop>(m, "TokenLoop")
-        .def(nb::init<Context &, std::vector<llama_token>, const SamplingParams &, const GenerationParams &>(),
-             "context"_a, "prompt"_a, "sampling"_a, "params"_a, nb::keep_alive<1, 2>())
+        .def(nb::init<Context &, std::vector<llama_token>, const SamplingParams &, const GenerationParams &, nb::object,
+                      nb::object, nb::object>(),
+             "context"_a, "prompt"_a, "sampling"_a, "params"_a, "end_check"_a.none() = nb::none(),
+             "logits_processor"_a.none() = nb::none(), "stopping_criteria"_a.none() = nb::none(), nb::keep_alive<1, 2>())
         .def("next", &TokenLoop::next, nb::arg("whole") = false)
         .def("cancel", &TokenLoop::cancel)
         .def("close", &TokenLoop::close)
         .def("set_end_check", &TokenLoop::set_end_check, "check"_a.none())
+        .def("set_logits_processor", &TokenLoop::set_logits_processor, "processor"_a.none())
+        .def("set_stopping_criteria", &TokenLoop::set_stopping_criteria, "criteria"_a.none())
         .def_prop_ro("finished", &TokenLoop::finished)
         .def_prop_ro("finish_reason", [](const TokenLoop &g) { return std::string(finish_reason_name(g.finish_reason())); })
         .def_prop_ro("n_prompt_tokens", &TokenLoop::n_prompt_tokens)
         .def_prop_ro("n_reused_tokens", &TokenLoop::n_reused_tokens)
         .def_prop_ro("n_generated", &TokenLoop::n_generated)
         .def_prop_ro("generated_tokens", &TokenLoop::generated_tokens)
+        .def_prop_ro("eog_token", &TokenLoop::eog_token)
         .def_prop_ro("text", &TokenLoop::text)
         .def_prop_ro("grammar_resamples", &TokenLoop::grammar_resamples)
         .def_prop_ro("grammar_engine", [](const TokenLoop &g) { return std::string(g.grammar_engine()); })

@@ -6,6 +6,28 @@
 #include <stdexcept>
 
 namespace llama_native {
+
+TokenLogprob token_logprob(const float *logits, int n_vocab, llama_token token, int n_top) {
+    float max = -INFINITY;
+    for (int t = 0; t < n_vocab; ++t) max = std::max(max, logits[t]);
+    double sum = 0.0;
+    for (int t = 0; t < n_vocab; ++t) sum += std::exp((double)logits[t] - max);
+    const float log_z = max + (float)std::log(sum);
+    TokenLogprob out;
+    out.token = token;
+    out.logprob = logits[token] - log_z;
+    if (n_top > 0) {
+        std::vector<llama_token> ids(n_vocab);
+        for (int t = 0; t < n_vocab; ++t) ids[t] = t;
+        const int k = std::min(n_top, n_vocab);
+        std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), [logits](llama_token a, llama_token b) {
+            return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
+        });
+        for (int i = 0; i < k; ++i) out.top.emplace_back(ids[i], logits[ids[i]] - log_z);
+    }
+    return out;
+}
+
 Sampler::Sampler(const Model &model, const SamplingParams &p)
     : model_(model), eog_(model.eog_tokens()), n_vocab_(model.n_vocab()) {
     if (!p.llg_kind.empty()) {
@@ -48,6 +70,12 @@ Sampler::Sampler(const Model &model, const SamplingParams &p)
     if (p.temperature <= 0.0f) {
         llama_sampler_chain_add(chain_, llama_sampler_init_greedy());
         greedy_ = !penalties;
+    } else if (p.mirostat == 1 || p.mirostat == 2) {  // as llama.cpp's common sampler
+        llama_sampler_chain_add(chain_, llama_sampler_init_temp(p.temperature));
+        if (p.mirostat == 1)
+            llama_sampler_chain_add(chain_, llama_sampler_init_mirostat(n_vocab_, p.seed, p.mirostat_tau, p.mirostat_eta, 100));
+        else
+            llama_sampler_chain_add(chain_, llama_sampler_init_mirostat_v2(p.seed, p.mirostat_tau, p.mirostat_eta));
     } else {
         if (p.top_k > 0) llama_sampler_chain_add(chain_, llama_sampler_init_top_k(p.top_k));
         if (p.typical_p < 1.0f) llama_sampler_chain_add(chain_, llama_sampler_init_typical(p.typical_p, 1));
@@ -105,8 +133,9 @@ inline void scan_range(const float *logits, const uint32_t *mask, llama_token lo
 }  // namespace
 
 llama_token Sampler::sample(llama_context *ctx, int idx) {
-    const float *logits = llama_get_logits_ith(ctx, idx);
+    float *logits = llama_get_logits_ith(ctx, idx);
     if (!logits) throw std::runtime_error("no logits available for sampling");
+    if (logits_hook_) logits_hook_(logits, n_vocab_);
 
     llama_token id;
     refused_.clear();

@@ -33,6 +33,12 @@ struct SamplingParams {
     float presence_penalty = 0.0f;
     float frequency_penalty = 0.0f;
     int penalty_last_n = 64;
+    // Mirostat (0: off, 1: v1, 2: v2) replaces top-k/top-p/min-p/typical sampling.
+    int mirostat = 0;
+    float mirostat_tau = 5.0f, mirostat_eta = 0.1f;
+    // Log-probabilities of each chosen token and of the `n_probs` most likely
+    // ones at its position (-1: off), from the logits the model gave.
+    int n_probs = -1;
     uint32_t seed = LLAMA_DEFAULT_SEED;
     std::vector<std::pair<llama_token, float>> logit_bias;
     std::string grammar;  // GBNF; empty = unconstrained
@@ -58,6 +64,19 @@ struct SamplingParams {
     std::string llg_kind;
     std::string llg_data;  // a constraint llguidance refuses falls back to `grammar`
 };
+
+// The log-probability of a chosen token and the most likely tokens at its position.
+struct TokenLogprob {
+    llama_token token = -1;
+    float logprob = 0.0f;
+    std::vector<std::pair<llama_token, float>> top;  // most likely first
+};
+
+// Computes a TokenLogprob from raw logits (log-softmax over the vocabulary).
+TokenLogprob token_logprob(const float *logits, int n_vocab, llama_token token, int n_top);
+
+// Rewrites the logits of one position before sampling (a Python logits processor).
+using LogitsHook = std::function<void(float *logits, int n_vocab)>;
 
 // No token is left that the grammar and the end check both allow.
 struct NoValidContinuation : std::runtime_error {
@@ -94,6 +113,9 @@ class Sampler {
     // Whether the end check lets generation end here (true without one).
     bool end_allowed_now();
     void set_end_check(EndCheck check) { end_check_ = std::move(check); }
+    // Called on the logits (in place) before every choice.
+    void set_logits_hook(LogitsHook hook) { logits_hook_ = std::move(hook); }
+    bool has_logits_hook() const { return (bool)logits_hook_; }
     // Number of steps where the first choice was rejected by the grammar.
     int64_t grammar_resamples() const { return resamples_; }
 
@@ -111,6 +133,7 @@ class Sampler {
     std::unique_ptr<ReasoningBudget> budget_;  // null: no cap on thinking  // GBNF or llguidance (grammar_engine.h); null: unconstrained
     const std::vector<llama_token> &eog_;  // the model's, ascending
     EndCheck end_check_;
+    LogitsHook logits_hook_;
     std::vector<llama_token> refused_;
     // Greedy without penalties: our own arg-max over logit + bias (no sampler
     // chain, no candidate array); the chain serves every other case.
