@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
-from typing import Union
+from typing import Any
 
 from . import _native
 
 #: A path, a list of paths, or a list of ``(path, scale)`` pairs; ``None``: no adapter.
-LoraSpec = Union[None, str, os.PathLike, Sequence[str | os.PathLike | tuple[str | os.PathLike, float]]]
+LoraSpec = Any  # None | str | PathLike | Sequence[str | PathLike | tuple[str | PathLike, float]]
 
 
 def normalize_loras(spec: LoraSpec, scale: float = 1.0) -> list[tuple[str, float]]:

@@ -404,7 +404,8 @@ class Llama:
     def _prompt_tokens(self, prompt: str | bytes | Sequence[int]) -> list[int]:
         if isinstance(prompt, (str, bytes)) and self._tokenizer_override is not None:
             text = prompt.encode("utf-8") if isinstance(prompt, str) else prompt
-            prompt = [int(t) for t in self._tokenizer_override.tokenize(text, add_bos=self._model.add_bos, special=True)]
+            ids = self._tokenizer_override.tokenize(text, add_bos=self._model.add_bos, special=True)
+            prompt = [int(t) for t in ids]
         if isinstance(prompt, (str, bytes)):
             tokens = self._model.tokenize(prompt, self._model.add_bos, True)
         else:
