@@ -13,8 +13,10 @@ Example::
 from __future__ import annotations
 
 from . import _logging  # noqa: F401  (installs the log bridge)
-from .cache import LlamaCache, LlamaDiskCache, LlamaRAMCache
+from .cache import LlamaCache, LlamaDiskCache, LlamaRAMCache, LlamaState
 from .chat import ChatFormatterResponse, Jinja2ChatFormatter, register_chat_format
+from .constants import *  # noqa: F403  (llama.cpp's enum constants, as llama_cpp exports them)
+from .constants import __all__ as _constants
 from .default_model import MICRO_MODEL_PATH, default_model_path
 from .grammar import LlamaGrammar
 from .llama import LLAMA_DEFAULT_SEED, ContextOverflowError, Llama, ModelLoadError
@@ -26,6 +28,13 @@ from .schema import (
     schema_system_prompt,
 )
 from .speculative import LlamaPromptLookupDecoding, PromptLookupDecoding
+from .stopping import (
+    LogitsProcessor,
+    LogitsProcessorList,
+    MinTokensLogitsProcessor,
+    StoppingCriteria,
+    StoppingCriteriaList,
+)
 
 __version__ = "0.1.0"
 
@@ -51,4 +60,11 @@ __all__ = [
     "LlamaDiskCache",
     "default_model_path",
     "MICRO_MODEL_PATH",
+    "LlamaState",
+    "LogitsProcessor",
+    "LogitsProcessorList",
+    "StoppingCriteria",
+    "StoppingCriteriaList",
+    "MinTokensLogitsProcessor",
+    *_constants,
 ]

@@ -74,8 +74,16 @@ def create_chat_completion(
     ``complete(prompt_tokens, **options)`` is the model's text completion;
     ``sampling`` its sampling and length options, passed on unchanged.
     """
-    if logprobs or top_logprobs:
-        raise ValueError("logprobs is not supported yet")
+    if isinstance(logprobs, int) and not isinstance(logprobs, bool) and top_logprobs is None:
+        top_logprobs = logprobs  # llama-cpp-python's completion-style count, given to chat
+    if top_logprobs is not None and not logprobs:
+        raise ValueError("top_logprobs needs logprobs=True (as in OpenAI's API)")
+    if top_logprobs is not None and (
+        isinstance(top_logprobs, bool) or not isinstance(top_logprobs, int) or top_logprobs < 0
+    ):
+        raise ValueError(f"top_logprobs must be an integer >= 0, got {top_logprobs!r}")
+    if logprobs:
+        sampling = dict(sampling, logprobs=top_logprobs or 0, _logprobs_shape="chat")
     if functions is not None:  # the legacy OpenAI API
         if tools is not None:
             raise ValueError("pass either functions or tools, not both")

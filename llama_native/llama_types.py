@@ -17,7 +17,7 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, TypedDict, Union  # noqa: UP035 (as llama-cpp-python spells them)
 
 from typing_extensions import NotRequired
 
@@ -201,3 +201,178 @@ class CreateChatCompletionStreamResponse(TypedDict):
     model: str
     choices: list[ChatCompletionStreamResponseChoice]
     usage: NotRequired[CompletionUsage]
+
+
+# ---------------------------------------------------------------------------
+# The rest of llama-cpp-python's ``llama_types`` (MIT), as it defines them, so
+# every name it exports imports from here too: embeddings, logprobs, content
+# parts, function-call and tool-choice request types, OpenAI-named aliases.
+
+JsonType = Union[None, int, str, bool, list[Any], dict[str, Any]]
+
+
+class EmbeddingUsage(TypedDict):
+    prompt_tokens: int
+    total_tokens: int
+
+
+class Embedding(TypedDict):
+    index: int
+    object: str
+    embedding: list[float] | list[list[float]]
+
+
+class CreateEmbeddingResponse(TypedDict):
+    object: Literal["list"]
+    model: str
+    data: list[Embedding]
+    usage: EmbeddingUsage
+
+
+class CompletionLogprobs(TypedDict):
+    text_offset: list[int]
+    token_logprobs: list[float | None]
+    tokens: list[str]
+    top_logprobs: list[dict[str, float] | None]
+
+
+class ChatCompletionResponseFunctionCall(TypedDict):
+    name: str
+    arguments: str
+
+
+class ChatCompletionTopLogprobToken(TypedDict):
+    token: str
+    logprob: float
+    bytes: list[int] | None
+
+
+class ChatCompletionLogprobToken(ChatCompletionTopLogprobToken):
+    token: str
+    logprob: float
+    bytes: list[int] | None
+    top_logprobs: list[ChatCompletionTopLogprobToken]
+
+
+class ChatCompletionLogprobs(TypedDict):
+    content: list[ChatCompletionLogprobToken] | None
+    refusal: list[ChatCompletionLogprobToken] | None
+
+
+class ChatCompletionMessageToolCallChunkFunction(TypedDict):
+    name: str | None
+    arguments: str
+
+
+class ChatCompletionMessageToolCallChunk(TypedDict):
+    index: int
+    id: NotRequired[str]
+    type: Literal["function"]
+    function: ChatCompletionMessageToolCallChunkFunction
+
+
+class ChatCompletionStreamResponseDeltaEmpty(TypedDict):
+    pass
+
+
+class ChatCompletionStreamResponseDeltaFunctionCall(TypedDict):
+    name: str
+    arguments: str
+
+
+class ChatCompletionFunctions(TypedDict):
+    name: str
+    description: NotRequired[str]
+    parameters: dict[str, JsonType]
+
+
+class ChatCompletionFunctionCallOption(TypedDict):
+    name: str
+
+
+class ChatCompletionRequestResponseFormat(TypedDict):
+    type: Literal["text", "json_object"]
+    schema: NotRequired[JsonType]
+
+
+class ChatCompletionRequestMessageContentPartText(TypedDict):
+    type: Literal["text"]
+    text: str
+
+
+class ChatCompletionRequestMessageContentPartImageImageUrl(TypedDict):
+    url: str
+    detail: NotRequired[Literal["auto", "low", "high"]]
+
+
+class ChatCompletionRequestMessageContentPartImage(TypedDict):
+    type: Literal["image_url"]
+    image_url: str | ChatCompletionRequestMessageContentPartImageImageUrl
+
+
+ChatCompletionRequestMessageContentPart = Union[
+    ChatCompletionRequestMessageContentPartText,
+    ChatCompletionRequestMessageContentPartImage,
+]
+
+ChatCompletionMessageToolCalls = list[ChatCompletionMessageToolCall]
+
+
+class ChatCompletionRequestAssistantMessageFunctionCall(TypedDict):
+    name: str
+    arguments: str
+
+
+class ChatCompletionRequestFunctionMessage(TypedDict):
+    role: Literal["function"]
+    content: str | None
+    name: str
+
+
+class ChatCompletionRequestFunctionCallOption(TypedDict):
+    name: str
+
+
+ChatCompletionRequestFunctionCall = Union[Literal["none", "auto"], ChatCompletionRequestFunctionCallOption]
+
+ChatCompletionFunctionParameters = dict[str, JsonType]
+
+
+class ChatCompletionToolFunction(TypedDict):
+    name: str
+    description: NotRequired[str]
+    parameters: ChatCompletionFunctionParameters
+
+
+class ChatCompletionNamedToolChoiceFunction(TypedDict):
+    name: str
+
+
+class ChatCompletionNamedToolChoice(TypedDict):
+    type: Literal["function"]
+    function: ChatCompletionNamedToolChoiceFunction
+
+
+ChatCompletionToolChoiceOption = Union[Literal["none", "auto", "required"], ChatCompletionNamedToolChoice]
+
+EmbeddingData = Embedding
+
+ChatCompletionMessage = ChatCompletionResponseMessage
+
+ChatCompletionChoice = ChatCompletionResponseChoice
+
+ChatCompletion = CreateChatCompletionResponse
+
+ChatCompletionChunkDeltaEmpty = ChatCompletionStreamResponseDeltaEmpty
+
+ChatCompletionChunkChoice = ChatCompletionStreamResponseChoice
+
+ChatCompletionChunkDelta = ChatCompletionStreamResponseDelta
+
+ChatCompletionChunk = CreateChatCompletionStreamResponse
+
+ChatCompletionStreamResponse = CreateChatCompletionStreamResponse
+
+ChatCompletionResponseFunction = ChatCompletionFunction
+
+ChatCompletionFunctionCall = ChatCompletionResponseFunctionCall

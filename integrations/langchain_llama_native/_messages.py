@@ -135,9 +135,17 @@ def to_ai_message(response: Mapping[str, Any], model_name: str) -> AIMessage:
         tool_calls=tool_calls,
         invalid_tool_calls=invalid,
         usage_metadata=usage_metadata(response.get("usage")),
-        response_metadata={"model_name": model_name, "finish_reason": choice.get("finish_reason")},
+        response_metadata=_metadata(model_name, choice),
         id=response.get("id"),
     )
+
+
+def _metadata(model_name: str, choice: Mapping[str, Any], logprobs: bool = True) -> dict[str, Any]:
+    """``response_metadata``: model, finish reason, and ``logprobs`` when asked for (as langchain-openai)."""
+    meta: dict[str, Any] = {"model_name": model_name, "finish_reason": choice.get("finish_reason")}
+    if logprobs and choice.get("logprobs") is not None:
+        meta["logprobs"] = choice["logprobs"]
+    return meta
 
 
 def to_ai_chunk(chunk: Mapping[str, Any], model_name: str) -> AIMessageChunk | None:
@@ -161,13 +169,16 @@ def to_ai_chunk(chunk: Mapping[str, Any], model_name: str) -> AIMessageChunk | N
         for i, c in enumerate(delta.get("tool_calls") or [])
     ]
     reasoning = delta.get("reasoning_content")
-    if not content and not tool_call_chunks and finish_reason is None and not reasoning:
+    logprobs = choice.get("logprobs")
+    if not content and not tool_call_chunks and finish_reason is None and not reasoning and not logprobs:
         return None
     extra: dict[str, Any] = {}
     if reasoning:
         extra["additional_kwargs"] = {"reasoning_content": reasoning}
+    if logprobs:
+        extra["response_metadata"] = {"logprobs": logprobs}  # chunks merge by concatenating the lists
     if finish_reason is not None:
-        extra["response_metadata"] = {"model_name": model_name, "finish_reason": finish_reason}
+        extra["response_metadata"] = {**extra.get("response_metadata", {}), **_metadata(model_name, choice, False)}
         extra["usage_metadata"] = usage_metadata(chunk.get("usage"))
         extra["chunk_position"] = "last"
     if "chunk_position" not in AIMessageChunk.model_fields:  # langchain-core < 1.0

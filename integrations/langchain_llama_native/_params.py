@@ -51,15 +51,19 @@ class LlamaCppLoadParams(BaseModel):
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Further :class:`llama_native.Llama` arguments (``chat_format``, ``flash_attn``, ``n_ubatch``, ...)."""
     lora_path: str | None = None
-    """Not supported yet: a LoRA path raises ``ValueError``."""
+    """A LoRA adapter GGUF applied to the model (``model_kwargs={"lora_path": [...]}`` for several)."""
     lora_base: str | None = None
+    """Refused: llama.cpp applies an adapter to the loaded model itself."""
     rope_freq_base: float | None = None
-    """Accepted for compatibility; the model's own RoPE settings are used."""
+    """RoPE base frequency (None: the model's)."""
     rope_freq_scale: float | None = None
+    """RoPE frequency scaling factor (None: the model's)."""
     n_parts: int | None = None
-    """Obsolete in llama.cpp; accepted and ignored."""
+    """Obsolete in llama.cpp (a GGUF is one model): only None or -1 is accepted."""
     f16_kv: bool | None = None
+    """KV cache in f16 (llama.cpp's default); False keeps it in f32."""
     logits_all: bool | None = None
+    """Keep every evaluated position's logits (``Llama.scores`` after ``eval``)."""
 
     _client: Llama | None = PrivateAttr(default=None)
 
@@ -73,8 +77,13 @@ class LlamaCppLoadParams(BaseModel):
 
     @model_validator(mode="after")
     def _check_load_params(self) -> LlamaCppLoadParams:
-        if self.lora_path or self.lora_base:
-            raise ValueError("LoRA adapters (lora_path, lora_base) are not supported by llama-native yet")
+        if self.lora_base:
+            raise ValueError(
+                "lora_base is not supported: llama.cpp applies a LoRA adapter to the loaded model itself "
+                "(load the f16 base model as model_path)"
+            )
+        if self.n_parts not in (None, -1):
+            raise ValueError(f"n_parts={self.n_parts}: obsolete in llama.cpp (a GGUF holds the whole model)")
         return self
 
     # ------------------------------------------------------------------ loading
@@ -91,7 +100,13 @@ class LlamaCppLoadParams(BaseModel):
             "vocab_only": self.vocab_only,
             "last_n_tokens_size": self.last_n_tokens_size,
             "verbose": self.verbose,
+            "lora_path": self.lora_path,
+            "rope_freq_base": self.rope_freq_base,
+            "rope_freq_scale": self.rope_freq_scale,
+            "logits_all": self.logits_all,
         }
+        if self.f16_kv is False:
+            fields["type_k"] = fields["type_v"] = "f32"
         return {**{k: v for k, v in fields.items() if v is not None}, **self.model_kwargs}
 
     def _llama(self, model: str | os.PathLike | None = None) -> Llama:
@@ -156,9 +171,10 @@ class LlamaCppSamplingParams(BaseModel):
     streaming: bool = False
     """Generate through the streaming path in ``invoke`` (callbacks get each token)."""
     logprobs: int | None = None
-    """Not supported yet: must stay None."""
+    """Report log-probabilities with this many top tokens per position (``generation_info["logprobs"]``
+    for text, ``response_metadata["logprobs"]`` for chat, as langchain-openai)."""
     suffix: str | None = None
-    """Fill-in-the-middle is not supported: must stay None."""
+    """(Text completion) fill-in-the-middle: the text after the gap (models with FIM tokens)."""
     echo: bool = False
     """(Text completion) prefix the output with the prompt."""
     timeout: float | None = None
@@ -170,10 +186,8 @@ class LlamaCppSamplingParams(BaseModel):
 
     @model_validator(mode="after")
     def _check_sampling_params(self) -> LlamaCppSamplingParams:
-        if self.logprobs is not None:
-            raise ValueError("logprobs is not supported by llama-native yet")
-        if self.suffix is not None:
-            raise ValueError("suffix (fill-in-the-middle) is not supported by llama-native")
+        if self.logprobs is not None and self.logprobs < 0:
+            raise ValueError(f"logprobs must be >= 0 (top tokens per position), got {self.logprobs}")
         if self.grammar is not None and self.grammar_path is not None:
             raise ValueError(f"pass at most one of grammar and grammar_path, got both ({self.grammar_path!r})")
         if self.grammar_path is not None:

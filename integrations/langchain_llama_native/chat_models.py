@@ -197,6 +197,13 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
         reasoning = kwargs.pop("reasoning", self.reasoning)
         budget = kwargs.pop("reasoning_budget", self.reasoning_budget)
         params = self._call_params(stop, kwargs)
+        if params.pop("suffix", None) is not None or self.suffix is not None:
+            raise ValueError("suffix (fill-in-the-middle) applies to text completion (LlamaCpp), not to chat")
+        if self.logprobs is not None and "logprobs" not in kwargs:
+            params["logprobs"], params["top_logprobs"] = True, self.logprobs
+        elif isinstance(params.get("logprobs"), int) and not isinstance(params["logprobs"], bool):
+            params["top_logprobs"] = params.setdefault("top_logprobs", params["logprobs"])
+            params["logprobs"] = True
         if budget is not None:
             params["reasoning_budget"] = budget
         if self.chat_template_kwargs and "chat_template_kwargs" not in kwargs:

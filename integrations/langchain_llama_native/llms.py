@@ -75,6 +75,10 @@ class LlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseLLM):
     def _completion_params(self, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         params = self._call_params(stop, kwargs)
         params.setdefault("echo", self.echo)
+        if self.logprobs is not None:
+            params.setdefault("logprobs", self.logprobs)
+        if self.suffix is not None:
+            params.setdefault("suffix", self.suffix)
         params.pop("model", None)
         return params
 
@@ -155,9 +159,10 @@ class LlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseLLM):
 
 def _from_response(response: dict[str, Any]) -> tuple[Generation, dict[str, int]]:
     choice = response["choices"][0]
-    return Generation(text=choice["text"], generation_info={"finish_reason": choice["finish_reason"]}), response[
-        "usage"
-    ]
+    info = {"finish_reason": choice["finish_reason"]}
+    if choice.get("logprobs") is not None:
+        info["logprobs"] = choice["logprobs"]
+    return Generation(text=choice["text"], generation_info=info), response["usage"]
 
 
 def _joined(chunks: Iterator[GenerationChunk]) -> tuple[Generation, dict[str, int]]:
@@ -177,4 +182,6 @@ def _generation_chunk(raw: dict[str, Any]) -> GenerationChunk:
         info["finish_reason"] = choice["finish_reason"]
     if raw.get("usage"):
         info["usage"] = raw["usage"]
+    if choice.get("logprobs") is not None:
+        info["logprobs"] = choice["logprobs"]  # chunks merge by concatenating the lists
     return GenerationChunk(text=choice["text"], generation_info=info or None)

@@ -139,8 +139,14 @@ def prepare_chat(
     if layer is not None and mode in ("auto", "required") and schema is None and grammar is None:
         max_calls = max_calls_for(tool_choice, called, parallel, max_tool_calls)
         plan = layer.plan(
-            messages, tools or [], mode, called, parallel=parallel, max_calls=max_calls,
-            template_kwargs=template_kwargs, tokenize=tokenize,
+            messages,
+            tools or [],
+            mode,
+            called,
+            parallel=parallel,
+            max_calls=max_calls,
+            template_kwargs=template_kwargs,
+            tokenize=tokenize,
         )
         if plan is not None:
             return _planned_chat(plan, formatter, tokenize, add_bos, stop, mode, called)
@@ -392,9 +398,16 @@ def chat_completion(completion: dict[str, Any], prepared: PreparedChat) -> dict[
         "object": "chat.completion",
         "created": completion["created"],
         "model": completion["model"],
-        "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}],
+        "choices": [
+            {"index": 0, "message": message, "logprobs": _chat_logprobs(choice["logprobs"]), "finish_reason": finish}
+        ],
         "usage": completion["usage"],
     }
+
+
+def _chat_logprobs(content: list[dict[str, Any]] | None) -> dict[str, Any] | None:
+    """OpenAI's chat ``logprobs`` object around the entries (None when logprobs were not asked for)."""
+    return None if content is None else {"content": content, "refusal": None}
 
 
 def chat_completion_chunks(chunks: Iterator[dict[str, Any]], prepared: PreparedChat) -> Iterator[dict[str, Any]]:
@@ -418,10 +431,11 @@ def chat_completion_chunks(chunks: Iterator[dict[str, Any]], prepared: PreparedC
     started = False
     try:
         for chunk in chunks:
-            make.model = chunk["model"]
             if not started:
                 started = True
+                make.model = chunk["model"]
                 yield make({"role": "assistant", "content": ""})
+            make.take(chunk)
             piece = chunk["choices"][0]["text"]
             finish = chunk["choices"][0]["finish_reason"]
             raw += piece
@@ -470,10 +484,11 @@ def _planned_chunks(
     started = False
     try:
         for chunk in chunks:
-            make.model = chunk["model"]
             if not started:
                 started = True
+                make.model = chunk["model"]
                 yield make({"role": "assistant", "content": ""})
+            make.take(chunk)
             raw += chunk["choices"][0]["text"]
             finish = chunk["choices"][0]["finish_reason"]
             if finish:
@@ -497,26 +512,39 @@ def _planned_chunks(
 
 
 class _ChunkMaker:
-    """Makes the ``chat.completion.chunk`` dicts of one stream (``model`` follows the completion's chunks)."""
+    """Makes the ``chat.completion.chunk`` dicts of one stream (``model`` follows the completion's chunks).
+
+    Log-probabilities of the tokens read so far go out with the next chunk
+    made, so the stream carries each token's entry once, in order.
+    """
 
     def __init__(self) -> None:
         self.id = f"chatcmpl-{uuid.uuid4()}"
         self.created = int(time.time())
         self.model = ""
+        self._logprobs: list[dict[str, Any]] | None = None
+
+    def take(self, chunk: dict[str, Any]) -> None:
+        """Note a completion chunk's model and log-probabilities."""
+        self.model = chunk["model"]
+        entries = chunk["choices"][0].get("logprobs")
+        if entries is not None:
+            self._logprobs = (self._logprobs or []) + entries
 
     def __call__(self, delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
+        logprobs, self._logprobs = self._logprobs, None
         return {
             "id": self.id,
             "object": "chat.completion.chunk",
             "created": self.created,
             "model": self.model,
-            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}],
+            "choices": [
+                {"index": 0, "delta": delta, "logprobs": _chat_logprobs(logprobs), "finish_reason": finish_reason}
+            ],
         }
 
 
-def _ending(
-    make: _ChunkMaker, message: dict[str, Any], finish: str, chunk: dict[str, Any]
-) -> Iterator[dict[str, Any]]:
+def _ending(make: _ChunkMaker, message: dict[str, Any], finish: str, chunk: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """A stream's last chunks: each call as a ``tool_calls`` delta, then the finish (with ``usage``)."""
     for index, call in enumerate(message.get("tool_calls") or []):
         yield make({"tool_calls": [dict(call, index=index)]})
@@ -531,5 +559,3 @@ def _close(chunks: Iterator[dict[str, Any]]) -> None:
     close = getattr(chunks, "close", None)
     if close is not None:
         close()
-
-

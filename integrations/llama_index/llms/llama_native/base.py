@@ -28,6 +28,7 @@ from llama_index.core.base.llms.types import (
     CompletionResponseAsyncGen,
     CompletionResponseGen,
     LLMMetadata,
+    LogProb,
     MessageRole,
     ToolCallBlock,
 )
@@ -447,7 +448,12 @@ def _chat_response(response: dict[str, Any]) -> ChatResponse:
     reply = assistant_message(
         message.get("content") or "", message.get("tool_calls") or [], message.get("reasoning_content")
     )
-    return ChatResponse(message=reply, raw=response, additional_kwargs={"finish_reason": choice["finish_reason"]})
+    return ChatResponse(
+        message=reply,
+        raw=response,
+        additional_kwargs={"finish_reason": choice["finish_reason"]},
+        logprobs=_logprobs(choice.get("logprobs")),
+    )
 
 
 def _chat_from_completion(response: dict[str, Any]) -> ChatResponse:
@@ -456,7 +462,24 @@ def _chat_from_completion(response: dict[str, Any]) -> ChatResponse:
         message=assistant_message(choice["text"], []),
         raw=response,
         additional_kwargs={"finish_reason": choice["finish_reason"]},
+        logprobs=_logprobs(choice.get("logprobs")),
     )
+
+
+def _logprobs(raw: dict[str, Any] | None) -> list[list[LogProb]] | None:
+    """Per token, its top alternatives as ``LogProb``\\ s (as llama-index-llms-openai), from either OpenAI shape."""
+    if raw is None:
+        return None
+    if "content" in raw:  # chat: {"content": [{token, logprob, bytes, top_logprobs}]}
+        return [
+            [LogProb(token=t["token"], logprob=t["logprob"], bytes=t["bytes"]) for t in e["top_logprobs"]]
+            or [LogProb(token=e["token"], logprob=e["logprob"], bytes=e["bytes"])]
+            for e in raw["content"] or []
+        ]
+    return [  # text completion: {"tokens", "token_logprobs", "top_logprobs": [{text: logprob}]}
+        [LogProb(token=t, logprob=lp, bytes=list(t.encode("utf-8"))) for t, lp in (top or {}).items()]
+        for top in raw["top_logprobs"]
+    ]
 
 
 def _completion_from_chat(response: ChatResponse) -> CompletionResponse:
@@ -465,6 +488,7 @@ def _completion_from_chat(response: ChatResponse) -> CompletionResponse:
         delta=response.delta,
         raw=response.raw,
         additional_kwargs=response.additional_kwargs,
+        logprobs=response.logprobs,
     )
 
 

@@ -1,0 +1,41 @@
+"""llama-cpp-python's ``llama_cpp.llama_chat_format`` names, over :mod:`llama_native.chat`.
+
+``ChatFormatter``, ``ChatFormatterResponse``, ``Jinja2ChatFormatter`` and
+``register_chat_format`` work as there; a ``LlamaChatCompletionHandler`` is
+any callable ``handler(llama=..., messages=..., **request)`` and may be given
+as ``Llama(..., chat_handler=handler)``.  llama-cpp-python's built-in
+handlers for multimodal and functionary models are not provided (the GGUF's
+own template and llama.cpp's chat layer cover tool calls).
+
+Example::
+
+    >>> from llama_native.llama_chat_format import Jinja2ChatFormatter
+    >>> fmt = Jinja2ChatFormatter("{% for m in messages %}{{ m.content }};{% endfor %}", eos_token="", bos_token="")
+    >>> fmt(messages=[{"role": "user", "content": "hi"}]).prompt
+    'hi;'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+from .chat import ChatFormatter, ChatFormatterResponse, Jinja2ChatFormatter, get_chat_formatter, register_chat_format
+
+
+class LlamaChatCompletionHandler(Protocol):
+    """A callable that answers a chat request itself (``Llama(..., chat_handler=...)``)."""
+
+    def __call__(self, *, llama: Any, messages: list[dict[str, Any]], **kwargs: Any) -> dict[str, Any] | Iterator[Any]:
+        """A ``chat.completion`` dict, or its chunks with ``stream=True``."""
+        ...
+
+
+__all__ = [
+    "ChatFormatter",
+    "ChatFormatterResponse",
+    "Jinja2ChatFormatter",
+    "LlamaChatCompletionHandler",
+    "get_chat_formatter",
+    "register_chat_format",
+]
