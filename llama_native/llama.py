@@ -712,6 +712,11 @@ class Llama:
         json_whitespace: str | None = None,
         max_tool_calls: int | None = None,
         reasoning_budget: int | None = None,
+        tfs_z: float = 1.0,
+        mirostat_mode: int = 0,
+        mirostat_tau: float = 5.0,
+        mirostat_eta: float = 0.1,
+        logits_processor: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
         **kwargs: Any,
     ) -> dict[str, Any] | Iterator[dict[str, Any]]:
         """Answer ``messages``: a ``chat.completion`` dict, or ``chat.completion.chunk`` dicts with ``stream=True``.
@@ -737,6 +742,10 @@ class Llama:
         analysis channel, ...) gets it back apart, as ``reasoning_content``;
         ``reasoning_budget`` caps its tokens, then the end of thinking is
         forced (``ValueError`` for a template that marks none).
+        ``logprobs=True`` (with ``top_logprobs=N``) reports each token's
+        log-probability in OpenAI's chat shape, streamed chunks too;
+        ``mirostat_*``, ``tfs_z`` and ``logits_processor`` act as in
+        :meth:`create_completion`.
 
         Example::
 
@@ -786,6 +795,11 @@ class Llama:
                 frequency_penalty=frequency_penalty,
                 repeat_penalty=repeat_penalty,
                 logit_bias=logit_bias,
+                tfs_z=tfs_z,
+                mirostat_mode=mirostat_mode,
+                mirostat_tau=mirostat_tau,
+                mirostat_eta=mirostat_eta,
+                logits_processor=logits_processor,
                 **kwargs,
             ),
         )

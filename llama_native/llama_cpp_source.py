@@ -158,6 +158,26 @@ def llama_cpp_dir(fetch: bool = True) -> Path:
     return dest
 
 
+def llama_cpp_python_source(relative: str) -> str:
+    """The text of a file of the pinned llama-cpp-python sdist (``"llama_cpp/llama.py"``), for parity checks.
+
+    Example::
+
+        >>> from llama_native.llama_cpp_source import llama_cpp_python_source
+        >>> "def create_completion" in llama_cpp_python_source("llama_cpp/llama.py")
+        True
+    """
+    root = cache_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    sdist = _download_sdist(root)
+    name = f"llama_cpp_python-{PINNED_VERSION}/{relative}"
+    with tarfile.open(sdist, "r:gz") as archive:
+        member = archive.extractfile(name)
+        if member is None:
+            raise FileNotFoundError(f"{relative} is not a file of {_SDIST_NAME}")
+        return member.read().decode("utf-8")
+
+
 def main(argv: list[str]) -> int:
     """``llama_cpp_source.py [--print-dir]``: print the source directory (fetching it if needed); the exit status."""
     if argv[1:] not in ([], ["--print-dir"]):
