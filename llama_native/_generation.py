@@ -151,6 +151,7 @@ def stream_completion(
     n_generated = 0
     n_chars = 0
     texts: list[str] = []
+    pending: Any = None  # logprobs not yet sent (their text came in a chunk that had none of its own)
     try:
         if prefix:
             yield make(prefix, None, logprobs.prompt if logprobs is not None else None)
@@ -158,20 +159,24 @@ def stream_completion(
             n_generated += len(chunk.tokens)
             texts.append(chunk.text)
             n_chars += len(chunk.text)
-            lp = logprobs.builder.feed(chunk.logprobs, n_chars) if logprobs is not None else None
+            if logprobs is not None:
+                pending = merge([pending, logprobs.builder.feed(chunk.logprobs, n_chars)])
             if chunk.finish_reason:
                 if chunk.finish_reason == "cancelled":
                     return
                 if chunk.text:
-                    yield make(chunk.text, None, lp)
+                    yield make(chunk.text, None, pending)
+                    pending = None
                 if validator is not None and chunk.finish_reason == "stop":
                     validator.validate("".join(texts))  # raises SchemaValidationError
-                final = make("", chunk.finish_reason, logprobs.builder.shape([]) if logprobs is not None else None)
+                rest = merge([pending, logprobs.builder.shape([])]) if logprobs is not None else None
+                final = make("", chunk.finish_reason, rest)
                 final["usage"] = completion_usage(n_prompt, n_generated, stats["cached_tokens"])
                 yield final
                 return
-            if chunk.text:  # entries go out with the text they start in (none is ready without new text)
-                yield make(chunk.text, None, lp)
+            if chunk.text:
+                yield make(chunk.text, None, pending)
+                pending = None
     finally:
         chunks.close()  # type: ignore[attr-defined]
 

@@ -72,8 +72,10 @@ class LogprobsBuilder:
         return self._model.token_to_piece(token, False).decode("utf-8", "replace")
 
     def _top_dict(self, entry: Entry) -> dict[str, float]:
-        top = {self._text(t): lp for t, lp in entry[2]}
-        top.setdefault(self._text(entry[0]), entry[1])  # the chosen token is always listed, as llama-cpp-python does
+        top: dict[str, float] = {}
+        for t, lp in entry[2]:
+            top.setdefault(self._text(t), lp)  # most likely first: tokens of the same text keep the higher
+        top[self._text(entry[0])] = entry[1]  # the chosen token is always listed with its own, as llama-cpp-python
         return top
 
     def _chat_entry(self, entry: Entry) -> dict[str, Any]:

@@ -223,6 +223,16 @@ class LlamaCPP(FunctionCallingLLM):
         params.update(kwargs)
         return params
 
+    def _text_params(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """:meth:`_params` for text completion: chat-style ``logprobs=True, top_logprobs=N`` is ``logprobs=N``."""
+        params = self._params(kwargs)
+        top = params.pop("top_logprobs", None)
+        if params.get("logprobs") is True or (top is not None and params.get("logprobs") is None):
+            params["logprobs"] = top or 0
+        elif params.get("logprobs") is False:
+            params["logprobs"] = None
+        return params
+
     def _completion_prompt(self, prompt: str, formatted: bool) -> str | None:
         """The raw prompt for a text completion, or None when the chat template should shape it."""
         if formatted:
@@ -249,7 +259,7 @@ class LlamaCPP(FunctionCallingLLM):
         prompt = self._chat_as_prompt(messages)
         if prompt is not None:
             return _chat_from_completion(
-                cast(dict[str, Any], self.client.create_completion(prompt, **self._params(kwargs)))
+                cast(dict[str, Any], self.client.create_completion(prompt, **self._text_params(kwargs)))
             )
         response = cast(
             dict[str, Any], self.client.create_chat_completion(to_openai_messages(messages), **self._params(kwargs))
@@ -261,7 +271,7 @@ class LlamaCPP(FunctionCallingLLM):
         """Stream the answer to ``messages`` token by token (each response carries the text so far)."""
         prompt = self._chat_as_prompt(messages)
         if prompt is not None:
-            chunks: Any = self.client.create_completion(prompt, stream=True, **self._params(kwargs))
+            chunks: Any = self.client.create_completion(prompt, stream=True, **self._text_params(kwargs))
             return _chat_stream_from_completion(chunks)
         chunks = self.client.create_chat_completion(to_openai_messages(messages), stream=True, **self._params(kwargs))
         return _chat_stream(chunks)
@@ -272,7 +282,7 @@ class LlamaCPP(FunctionCallingLLM):
         client = await self._aclient()
         prompt = self._chat_as_prompt(messages)
         if prompt is not None:
-            return _chat_from_completion(await client.acreate_completion(prompt, **self._params(kwargs)))
+            return _chat_from_completion(await client.acreate_completion(prompt, **self._text_params(kwargs)))
         response = await client.acreate_chat_completion(to_openai_messages(messages), **self._params(kwargs))
         return _chat_response(response)
 
@@ -282,7 +292,7 @@ class LlamaCPP(FunctionCallingLLM):
         client = await self._aclient()
         prompt = self._chat_as_prompt(messages)
         if prompt is not None:
-            chunks = await client.acreate_completion(prompt, stream=True, **self._params(kwargs))
+            chunks = await client.acreate_completion(prompt, stream=True, **self._text_params(kwargs))
             return _achat_stream_from_completion(chunks)
         chunks = await client.acreate_chat_completion(to_openai_messages(messages), stream=True, **self._params(kwargs))
         return _achat_stream(chunks)
@@ -294,8 +304,8 @@ class LlamaCPP(FunctionCallingLLM):
         raw = self._completion_prompt(prompt, formatted)
         if raw is None:
             return _completion_from_chat(self.chat(self._prompt_messages(prompt), **kwargs))
-        response = cast(dict[str, Any], self.client.create_completion(raw, **self._params(kwargs)))
-        return CompletionResponse(text=response["choices"][0]["text"], raw=response)
+        response = cast(dict[str, Any], self.client.create_completion(raw, **self._text_params(kwargs)))
+        return _completion_response(response)
 
     @llm_completion_callback()
     def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
@@ -303,7 +313,7 @@ class LlamaCPP(FunctionCallingLLM):
         raw = self._completion_prompt(prompt, formatted)
         if raw is None:
             return (_completion_from_chat(r) for r in self.stream_chat(self._prompt_messages(prompt), **kwargs))
-        return _completion_stream(self.client.create_completion(raw, stream=True, **self._params(kwargs)))
+        return _completion_stream(self.client.create_completion(raw, stream=True, **self._text_params(kwargs)))
 
     @llm_completion_callback()
     async def acomplete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
@@ -312,8 +322,8 @@ class LlamaCPP(FunctionCallingLLM):
         if raw is None:
             return _completion_from_chat(await self.achat(self._prompt_messages(prompt), **kwargs))
         client = await self._aclient()
-        response = await client.acreate_completion(raw, **self._params(kwargs))
-        return CompletionResponse(text=response["choices"][0]["text"], raw=response)
+        response = await client.acreate_completion(raw, **self._text_params(kwargs))
+        return _completion_response(response)
 
     @llm_completion_callback()
     async def astream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseAsyncGen:
@@ -328,7 +338,7 @@ class LlamaCPP(FunctionCallingLLM):
 
             return from_chat()
         client = await self._aclient()
-        chunks = await client.acreate_completion(raw, stream=True, **self._params(kwargs))
+        chunks = await client.acreate_completion(raw, stream=True, **self._text_params(kwargs))
         return _acompletion_stream(chunks)
 
     # ----------------------------------------------------------------- tools
@@ -480,6 +490,11 @@ def _logprobs(raw: dict[str, Any] | None) -> list[list[LogProb]] | None:
         [LogProb(token=t, logprob=lp, bytes=list(t.encode("utf-8"))) for t, lp in (top or {}).items()]
         for top in raw["top_logprobs"]
     ]
+
+
+def _completion_response(response: dict[str, Any]) -> CompletionResponse:
+    choice = response["choices"][0]
+    return CompletionResponse(text=choice["text"], raw=response, logprobs=_logprobs(choice.get("logprobs")))
 
 
 def _completion_from_chat(response: ChatResponse) -> CompletionResponse:
