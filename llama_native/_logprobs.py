@@ -116,7 +116,7 @@ def prompt_logprobs(model: _native.Model, rows: Any, prompt_tokens: Sequence[int
             entries.append((int(token), float("nan"), []))
             continue
         row = logp[i - 1]
-        top = np.argsort(-row, kind="stable")[:n_top] if n_top > 0 else []
+        top: Any = np.argsort(-row, kind="stable")[:n_top] if n_top > 0 else []
         entries.append((int(token), float(row[token]), [(int(t), float(row[t])) for t in top]))
     out = builder.feed(entries, 1 << 62)
     out["token_logprobs"][0] = None
