@@ -94,8 +94,10 @@ def main() -> int:
     print(f"{'':10} {'llama-bench':>12} {'llama_native':>13} {'ratio':>6}")
     for key, label in (("prompt", "pp512 t/s"), ("decode", "tg128 t/s")):
         print(f"{label:10} {peer[key]:12.1f} {mine[key]:13.1f} {mine[key] / peer[key]:6.2f}")
-    print(f"split_mode=NONE, main_gpu=0, tensor_split=[1.0]: same text {placed_text == text}, "
-          f"{placed['decode']:.1f} decode t/s; split_mode=LAYER: {layered['decode']:.1f}")
+    print(
+        f"split_mode=NONE, main_gpu=0, tensor_split=[1.0]: same text {placed_text == text}, "
+        f"{placed['decode']:.1f} decode t/s; split_mode=LAYER: {layered['decode']:.1f}"
+    )
     return 0
 
 

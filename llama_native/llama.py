@@ -299,6 +299,42 @@ class Llama:
         #: prompt cache set by :meth:`set_cache` (None: the context's own prefix reuse only)
         self.cache: BaseLlamaCache | None = None
 
+    @classmethod
+    def from_pretrained(
+        cls,
+        repo_id: str,
+        filename: str,
+        additional_files: list[str] | None = None,
+        local_dir: str | os.PathLike | None = None,
+        local_dir_use_symlinks: bool | str = "auto",
+        cache_dir: str | os.PathLike | None = None,
+        revision: str | None = None,
+        **kwargs: Any,
+    ) -> Llama:
+        """A model from a Hugging Face repository (``pip install 'llama-native[hub]'``), as llama-cpp-python's.
+
+        ``filename`` is a glob that must match one file (``"*Q4_K_M.gguf"``);
+        ``additional_files`` (globs) come along (the rest of a split model);
+        ``local_dir`` receives the files instead of the hub cache
+        (``cache_dir``); ``revision`` pins a branch, tag or commit.  Other
+        arguments go to :class:`Llama`.  With ``HF_HUB_OFFLINE=1`` a cached
+        model loads without a network.  ``ValueError`` names an unknown
+        repository or a glob that matches no file or several.
+
+        Example::
+
+            llm = Llama.from_pretrained("bartowski/SmolLM2-135M-Instruct-GGUF", "*Q4_K_M.gguf", n_ctx=2048)
+        """
+        from . import hub
+
+        if local_dir_use_symlinks != "auto":
+            raise ValueError(
+                "local_dir_use_symlinks: huggingface_hub no longer links into local_dir (files are copied); "
+                "leave it at 'auto'"
+            )
+        path = hub.download(repo_id, filename, additional_files, local_dir, cache_dir, revision)
+        return cls(model_path=path, **kwargs)
+
     # ------------------------------------------------------------------ info
     @property
     def _model(self) -> _native.Model:

@@ -56,6 +56,18 @@ NB_MODULE(_native, m) {
     m.def("llg_available", &llg_available);
     m.def("numa_init", [](int strategy) { llama_numa_init(static_cast<ggml_numa_strategy>(strategy)); }, "strategy"_a);
     m.def("max_devices", &llama_max_devices);
+    // For llama_native.llama_cpp's ctypes structs: each must have the compiled size.
+    m.def("struct_sizes", [] {
+        return std::map<std::string, size_t>{
+            {"llama_model_params", sizeof(llama_model_params)},
+            {"llama_context_params", sizeof(llama_context_params)},
+            {"llama_batch", sizeof(llama_batch)},
+            {"llama_token_data", sizeof(llama_token_data)},
+            {"llama_token_data_array", sizeof(llama_token_data_array)},
+            {"llama_sampler_chain_params", sizeof(llama_sampler_chain_params)},
+            {"llama_logit_bias", sizeof(llama_logit_bias)},
+        };
+    });
     m.def("default_seed", [] { return (uint32_t)LLAMA_DEFAULT_SEED; });
 
     nb::class_<ModelParams>(m, "ModelParams")

@@ -79,8 +79,8 @@ def test_constructor_takes_the_incumbent_parameters_and_loads_nothing(llm: Llama
     assert meta.model_name == llm.model_path and meta.context_window == 2048
     other.complete("Hi")
     assert other.metadata.context_window == other.client.n_ctx() == 2048
-    with pytest.raises(ValidationError, match="never downloads"):
-        LlamaCPP(model_url="https://example.invalid/model.gguf")
+    lazy = LlamaCPP(model_url="https://example.invalid/model.gguf")  # downloaded on first use, not here
+    assert lazy._client is None and lazy.model_path is None
     with pytest.raises(ValidationError, match="not a file"):
         LlamaCPP(model_path="/nonexistent/model.gguf")
 

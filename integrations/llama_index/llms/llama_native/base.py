@@ -43,6 +43,7 @@ from pydantic_core import from_json
 
 from llama_native import Llama
 from llama_native.default_model import MODEL_PATH_ENV, resolve_model_path
+from llama_native.download import download_model
 from llama_native.model_pool import shared_llama
 
 from ._messages import assistant_message, to_openai_messages
@@ -51,9 +52,8 @@ from ._messages import assistant_message, to_openai_messages
 class LlamaCPP(FunctionCallingLLM):
     """A local GGUF model as a LlamaIndex LLM (drop-in for llama-index-llms-llama-cpp's ``LlamaCPP``).
 
-    Nothing is downloaded (``model_url`` is refused) and nothing is loaded
-    until first use; instances with the same file and load parameters share
-    one model.  Chat uses the GGUF's chat template unless ``messages_to_prompt``
+    Nothing is loaded (or, with ``model_url``, downloaded) until first use;
+    instances with the same file and load parameters share one model.  Chat uses the GGUF's chat template unless ``messages_to_prompt``
     is given.  Tools and ``structured_predict`` are constrained by grammars
     built from the tools' and output class's JSON schemas.
 
@@ -136,7 +136,14 @@ class LlamaCPP(FunctionCallingLLM):
             True
     """
 
-    model_url: str | None = Field(default=None, description="Not supported: llama-native never downloads models.")
+    model_url: str | None = Field(
+        default=None,
+        description=(
+            "URL of a GGUF to download on first use into the llama-native cache (resumed if broken off), "
+            "when model_path is not given."
+        ),
+    )
+    model_sha256: str | None = Field(default=None, description="SHA-256 the model_url download must have.")
     model_path: str | None = Field(
         default=None, description="Path to the .gguf file (default: $LLAMA_NATIVE_MODEL_PATH)."
     )
@@ -161,11 +168,8 @@ class LlamaCPP(FunctionCallingLLM):
     def _resolve_model(cls, values: Any) -> Any:
         if not isinstance(values, dict):
             return values
-        if values.get("model_url"):
-            raise ValueError(
-                "model_url is not supported: llama-native never downloads models; "
-                "download the GGUF yourself and pass model_path=..."
-            )
+        if values.get("model_url") and not values.get("model_path"):
+            return values  # downloaded on first use
         values = {**values, "model_path": resolve_model_path(values.get("model_path"))}
         return values
 
@@ -187,6 +191,8 @@ class LlamaCPP(FunctionCallingLLM):
     def client(self) -> Llama:
         """The underlying :class:`llama_native.Llama` (loaded on first access)."""
         if self._client is None:
+            if self.model_path is None and self.model_url:
+                self.model_path = str(download_model(self.model_url, sha256=self.model_sha256))
             if self.model_path is None:
                 raise ValueError(f"no model: pass model_path=... or set ${MODEL_PATH_ENV} to a .gguf file")
             self._client = shared_llama(self.model_path, **self._load_kwargs())
