@@ -1034,7 +1034,8 @@ class Llama:
             raise NotImplementedError("penalize_nl=False: llama.cpp's penalties no longer exempt the newline token")
         if not self.input_ids:
             raise ValueError("nothing evaluated yet: call eval(tokens) first")
-        options: dict[str, Any] = dict(top_k=top_k, top_p=top_p, min_p=min_p, typical_p=typical_p, temp=temp, tfs_z=tfs_z,
+        options: dict[str, Any] = dict(top_k=top_k, top_p=top_p, min_p=min_p, typical_p=typical_p, temp=temp,
+                       tfs_z=tfs_z,
                        repeat_penalty=repeat_penalty, frequency_penalty=frequency_penalty,
                        presence_penalty=presence_penalty, mirostat_mode=mirostat_mode, mirostat_eta=mirostat_eta,
                        mirostat_tau=mirostat_tau, logits_processor=logits_processor)  # fmt: skip

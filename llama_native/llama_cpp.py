@@ -304,7 +304,9 @@ llama_memory_seq_cp = _fn(
     "llama_memory_seq_cp", [llama_memory_t, llama_seq_id, llama_seq_id, llama_pos, llama_pos], None
 )
 llama_memory_seq_keep = _fn("llama_memory_seq_keep", [llama_memory_t, llama_seq_id], None)
-llama_memory_seq_add = _fn("llama_memory_seq_add", [llama_memory_t, llama_seq_id, llama_pos, llama_pos, llama_pos], None)
+llama_memory_seq_add = _fn(
+    "llama_memory_seq_add", [llama_memory_t, llama_seq_id, llama_pos, llama_pos, llama_pos], None
+)
 llama_memory_seq_pos_min = _fn("llama_memory_seq_pos_min", [llama_memory_t, llama_seq_id], llama_pos)
 llama_memory_seq_pos_max = _fn("llama_memory_seq_pos_max", [llama_memory_t, llama_seq_id], llama_pos)
 llama_state_get_size = _fn("llama_state_get_size", [llama_context_p], c_size_t)

@@ -399,7 +399,12 @@ def chat_completion(completion: dict[str, Any], prepared: PreparedChat) -> dict[
         "created": completion["created"],
         "model": completion["model"],
         "choices": [
-            {"index": 0, "message": message, "logprobs": _chat_logprobs(choice.get("logprobs")), "finish_reason": finish}
+            {
+                "index": 0,
+                "message": message,
+                "logprobs": _chat_logprobs(choice.get("logprobs")),
+                "finish_reason": finish,
+            }
         ],
         "usage": completion["usage"],
     }

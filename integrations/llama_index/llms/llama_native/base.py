@@ -53,7 +53,8 @@ class LlamaCPP(FunctionCallingLLM):
     """A local GGUF model as a LlamaIndex LLM (drop-in for llama-index-llms-llama-cpp's ``LlamaCPP``).
 
     Nothing is loaded (or, with ``model_url``, downloaded) until first use;
-    instances with the same file and load parameters share one model.  Chat uses the GGUF's chat template unless ``messages_to_prompt``
+    instances with the same file and load parameters share one model.  Chat
+    uses the GGUF's chat template unless ``messages_to_prompt``
     is given.  Tools and ``structured_predict`` are constrained by grammars
     built from the tools' and output class's JSON schemas.
 
