@@ -281,8 +281,8 @@ def test_a_conversation_with_tool_results_renders(chat: ChatLlamaCpp) -> None:
 def test_bad_parameters_raise_clear_errors(chat: ChatLlamaCpp, tmp_path: Any) -> None:
     with pytest.raises(ValidationError, match="not a file"):
         ChatLlamaCpp(model_path=str(tmp_path / "missing.gguf"))
-    with pytest.raises(ValidationError, match="LoRA"):
-        ChatLlamaCpp(model_path=chat.model_path, lora_path="adapter.gguf")
+    with pytest.raises(ValidationError, match="lora_base"):
+        ChatLlamaCpp(model_path=chat.model_path, lora_base="base.gguf")
     with pytest.raises(ValidationError, match="n_ctxx"):
         ChatLlamaCpp(model_path=chat.model_path, n_ctxx=5)
     with pytest.raises(ValidationError, match="grammar"):

@@ -78,7 +78,7 @@ def test_grammar_and_grammar_path(llm: LlamaCpp, tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="at most one"):
         LlamaCpp(model_path=llm.model_path, grammar="root ::= \"a\"", grammar_path=str(gbnf))
     with pytest.raises(ValidationError, match="logprobs"):
-        LlamaCpp(model_path=llm.model_path, logprobs=2)
+        LlamaCpp(model_path=llm.model_path, logprobs=-1)
 
 
 def test_embeddings_are_batched_consistently_sync_and_async(path: Path) -> None:
