@@ -162,32 +162,15 @@ void Context::decode_with_logits(const std::vector<llama_token> &tokens, size_t 
 }
 
 std::vector<float> Context::logits(const std::vector<llama_token> &tokens) {
-    if (embeddings_) throw std::runtime_error("this context was created with embeddings=True and computes no logits");
-    if (parallel()) throw std::runtime_error("logits() needs a context with n_parallel=1");
-    if (tokens.empty()) throw std::invalid_argument("no tokens to evaluate");
-    if (tokens.size() > n_ctx())
-        throw std::invalid_argument("input has " + std::to_string(tokens.size()) +
-                                    " tokens, more than the context size " + std::to_string(n_ctx()));
-    for (llama_token t : tokens) model_.check_token(t);
-    const size_t n_vocab = (size_t)model_.n_vocab();
-    std::vector<float> out(tokens.size() * n_vocab);
-    clear_cache();
-    const size_t n_batch = llama_n_batch(ctx_);
-    for (size_t start = 0; start < tokens.size(); start += n_batch) {
-        const size_t count = std::min(n_batch, tokens.size() - start);
-        decode_tokens(tokens.data() + start, count, (llama_pos)start, true, false, 0);
-        for (size_t i = 0; i < count; ++i) {
-            const float *row = llama_get_logits_ith(ctx_, (int32_t)i);
-            if (!row) throw std::runtime_error("llama.cpp returned no logits");
-            std::copy(row, row + n_vocab, out.begin() + (start + i) * n_vocab);
-        }
-    }
-    return out;
+    size_t first = 0;
+    if (!embeddings_ && !parallel()) clear_cache();  // (eval refuses those contexts with the reason)
+    return eval(tokens, true, first, "logits()");
 }
 
-std::vector<float> Context::eval(const std::vector<llama_token> &tokens, bool all_rows, size_t &first) {
+std::vector<float> Context::eval(const std::vector<llama_token> &tokens, bool all_rows, size_t &first,
+                                 const char *caller) {
     if (embeddings_) throw std::runtime_error("this context was created with embeddings=True and computes no logits");
-    if (parallel()) throw std::runtime_error("eval() needs a context with n_parallel=1");
+    if (parallel()) throw std::runtime_error(std::string(caller) + " needs a context with n_parallel=1");
     if (tokens.empty()) throw std::invalid_argument("no tokens to evaluate");
     if (tokens.size() > n_ctx())
         throw std::invalid_argument("input has " + std::to_string(tokens.size()) +

@@ -99,7 +99,8 @@ class Context {
     // Make sequence 0 hold `tokens`, reusing the cached prefix; the logits of
     // every newly decoded position (`all_rows`) or of the last one.  `first`
     // is set to the position of the first row.
-    std::vector<float> eval(const std::vector<llama_token> &tokens, bool all_rows, size_t &first);
+    std::vector<float> eval(const std::vector<llama_token> &tokens, bool all_rows, size_t &first,
+                            const char *caller = "eval()");
 
     // Pooled (or last-token) embedding of each token list; inputs are packed into
     // batches of up to kEmbedSequences sequences.
