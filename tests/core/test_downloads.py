@@ -196,8 +196,9 @@ def _hub_call(server_url: str, home: Path, offline: bool = False, **args: Any) -
     env.pop("HF_TOKEN", None)
     if offline:
         env["HF_HUB_OFFLINE"] = "1"
-    out = subprocess.run(
-        [sys.executable, "-c", HUB_SCRIPT, json.dumps(args)], capture_output=True, text=True, env=env, timeout=300
+    out = subprocess.run(  # outside the source tree, so the installed package is imported
+        [sys.executable, "-c", HUB_SCRIPT, json.dumps(args)],
+        capture_output=True, text=True, env=env, timeout=300, cwd=str(home.parent),
     )
     assert out.returncode == 0, out.stderr[-2000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
