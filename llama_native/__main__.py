@@ -1,4 +1,7 @@
-"""Command line: ``python -m llama_native demo [--model PATH] [--text TEXT]`` (also ``llama-native demo``).
+"""Command line: ``llama-native demo`` and ``llama-native serve`` (also ``python -m llama_native ...``).
+
+``demo [--model PATH] [--text TEXT]`` runs the demo below; ``serve --model
+PATH`` runs the OpenAI-compatible server (:mod:`llama_native.server`).
 
 The demo is the package's main job: a LangChain chain whose chat model is
 bound to a pydantic schema with ``with_structured_output``.  It extracts a
@@ -80,6 +83,11 @@ def demo(model: str | None, text: str, seed: int, n_ctx: int, schema_prompt: boo
 
 def main(argv: list[str] | None = None) -> int:
     """The ``llama-native`` command line; returns the exit status."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"]:  # its flags are the server's own (llama_native.server.settings)
+        from .server import main as serve
+
+        return serve(argv[1:])
     parser = argparse.ArgumentParser(
         prog="llama-native",
         description="llama-native: local GGUF models with schema-guided generation for LangChain and LlamaIndex.",
@@ -101,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     p_demo.add_argument("--seed", type=int, default=1, help="sampling seed (default 1; decoding is greedy)")
     p_demo.add_argument("--n-ctx", type=int, default=2048, help="context size in tokens (default 2048)")
+    sub.add_parser(
+        "serve",
+        help="an OpenAI-compatible HTTP server (llama-native serve --model PATH; --help for its flags)",
+        add_help=False,
+    )
     args = parser.parse_args(argv)
     if args.command == "demo":
         return demo(args.model, args.text, args.seed, args.n_ctx, args.schema_prompt)

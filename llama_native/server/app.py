@@ -1,0 +1,306 @@
+"""The FastAPI application: OpenAI's endpoints over :class:`llama_native.Llama`, plus health and metrics.
+
+Requests run on the models' async API (a thread per request, the event
+loop never blocked); a model loaded with ``n_parallel`` slots decodes the
+requests together by continuous batching.  :class:`Admission` bounds what
+waits: past the running slots and ``max_queue`` waiting requests the server
+answers 503 with ``Retry-After``.  A client that disconnects cancels its
+generation (within one token); a request past ``request_timeout`` gets 504.
+Errors carry OpenAI's error object and status codes.
+
+Example::
+
+    >>> from fastapi.testclient import TestClient
+    >>> from llama_native.server import ServerSettings, ModelEntry, create_app
+    >>> from llama_native.testing import synthetic_model_path
+    >>> app = create_app(ServerSettings(models=[ModelEntry("tiny", str(synthetic_model_path()), {"n_ctx": 256})]))
+    >>> with TestClient(app) as client:
+    ...     reply = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "hi"}],
+    ...                                                       "max_tokens": 4, "temperature": 0})
+    >>> reply.status_code, reply.json()["object"], reply.json()["model"]
+    (200, 'chat.completion', 'tiny')
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import numpy as np
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from .. import __version__
+from ..llama import ContextOverflowError
+from ..schema import SchemaValidationError, UnsupportedSchemaError
+from .admission import Admission, ServerBusy
+from .errors import ApiError, error_response
+from .metrics import ServerMetrics
+from .middleware import ApiKeyMiddleware, BodyLimitMiddleware
+from .registry import ModelRegistry
+from .requests import ChatCompletionRequest, CompletionRequest, EmbeddingRequest
+from .settings import ServerSettings
+
+
+def _api_error(exc: BaseException) -> ApiError:
+    """What a failure in a model call means for the client."""
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, ContextOverflowError):
+        return ApiError(400, str(exc), "invalid_request_error", code="context_length_exceeded", param="messages")
+    if isinstance(exc, SchemaValidationError):
+        return ApiError(500, f"the model could not finish output valid for the schema: {exc}", "server_error")
+    if isinstance(exc, (ValueError, TypeError, UnsupportedSchemaError, NotImplementedError)):
+        return ApiError(400, str(exc), "invalid_request_error")
+    return ApiError(500, f"internal error: {type(exc).__name__}: {exc}", "server_error")
+
+
+def _sse(data: Any) -> bytes:
+    return b"data: " + json.dumps(data, separators=(",", ":")).encode() + b"\n\n"
+
+
+async def _watch_disconnect(request: Request, work: Awaitable[Any], timeout: float) -> Any:
+    """``work``'s result; cancelled (its generation stopped) when the client leaves or the time is up."""
+    task = asyncio.ensure_future(work)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=0.1)
+            if done:
+                return task.result()
+            if await request.is_disconnected():
+                task.cancel()
+                raise ApiError(499, "the client closed the request", "invalid_request_error")
+            if time.monotonic() > deadline:
+                task.cancel()
+                raise ApiError(504, f"the request took longer than {timeout:g} s (request_timeout)", "server_error")
+    finally:
+        if not task.done():
+            task.cancel()
+
+
+def create_app(settings: ServerSettings) -> FastAPI:
+    """The application for ``settings`` (models load on their first request)."""
+    app = FastAPI(
+        title="llama-native",
+        version=__version__,
+        description="OpenAI-compatible API over local GGUF models, with schema-guided generation.",
+    )
+    registry = ModelRegistry(settings.models)
+    metrics = ServerMetrics()
+    admission = Admission(slots=registry.total_slots(), max_queue=settings.max_queue, metrics=metrics)
+    app.state.settings, app.state.registry, app.state.metrics, app.state.admission = (
+        settings, registry, metrics, admission
+    )  # fmt: skip
+
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.api_key:
+        app.add_middleware(ApiKeyMiddleware, api_key=settings.api_key, open_paths={"/health"})
+    if settings.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
+        )
+
+    @app.exception_handler(ApiError)
+    async def _api_error_handler(request: Request, exc: ApiError) -> Response:
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_handler(request: Request, exc: RequestValidationError) -> Response:
+        problems = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+            problems.append(f"{where or 'body'}: {err.get('msg')}")
+        param = ".".join(str(p) for p in exc.errors()[0].get("loc", ())[1:]) if exc.errors() else None
+        return error_response(ApiError(400, "; ".join(problems), "invalid_request_error", param=param or None))
+
+    @app.exception_handler(ServerBusy)
+    async def _busy_handler(request: Request, exc: ServerBusy) -> Response:
+        return error_response(ApiError(503, str(exc), "server_error", code="server_busy"), {"Retry-After": "1"})
+
+    @app.get("/health")
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "models": registry.aliases()}
+
+    @app.get("/metrics")
+    async def prometheus_metrics() -> Response:
+        return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    @app.get("/v1/models")
+    async def list_models() -> dict[str, Any]:
+        return {
+            "object": "list",
+            "data": [
+                {"id": a, "object": "model", "created": 0, "owned_by": "llama-native"} for a in registry.aliases()
+            ],
+        }
+
+    async def run(
+        request: Request,
+        route: str,
+        make: Callable[[], Awaitable[Any]],
+        stream: bool,
+        include_usage: bool,
+        alias: str,
+    ) -> Response:
+        ticket = admission.enter()
+        started = time.monotonic()
+        if not stream:
+            try:
+                result = await _watch_disconnect(request, make(), settings.request_timeout)
+            except BaseException as exc:
+                ticket.release()
+                error = _api_error(exc)
+                metrics.request(route, error.status)
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+                raise error from None
+            ticket.release()
+            metrics.request(route, 200)
+            metrics.finished(result.get("usage"), started, None)
+            result["model"] = alias
+            return JSONResponse(result)
+        try:
+            chunks = await make()
+        except BaseException as exc:
+            ticket.release()
+            metrics.request(route, _api_error(exc).status)
+            raise _api_error(exc) from None
+        return StreamingResponse(
+            _stream(chunks, ticket, route, started, include_usage, alias),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+
+    async def _stream(
+        chunks: AsyncIterator[dict[str, Any]],
+        ticket: Any,
+        route: str,
+        started: float,
+        include_usage: bool,
+        alias: str,
+    ) -> AsyncIterator[bytes]:
+        first_token: float | None = None
+        usage = None
+        status = 200
+        try:
+            async for chunk in chunks:
+                if time.monotonic() - started > settings.request_timeout:
+                    status = 504
+                    yield _sse(ApiError(504, "the request took longer than request_timeout", "server_error").body())
+                    return
+                chunk["model"] = alias
+                usage = chunk.pop("usage", None) or usage
+                if first_token is None:
+                    first_token = time.monotonic()
+                yield _sse(chunk)
+            if include_usage and usage is not None:
+                last = {k: v for k, v in chunk.items() if k != "choices"}
+                yield _sse({**last, "choices": [], "usage": usage})
+            yield b"data: [DONE]\n\n"
+        except (asyncio.CancelledError, GeneratorExit):
+            status = 499
+            raise
+        except Exception as exc:  # noqa: BLE001 - the stream has started: the error goes in it
+            error = _api_error(exc)
+            status = error.status
+            yield _sse(error.body())
+        finally:
+            ticket.release()
+            metrics.request(route, status)
+            metrics.finished(usage, started, first_token)
+            close = getattr(chunks, "aclose", None)
+            if close is not None:
+                await close()
+
+    @app.post("/v1/chat/completions")
+    async def chat_completions(body: ChatCompletionRequest, request: Request) -> Response:
+        alias, llm = await registry.chat_model(body.model)
+        kwargs = body.llama_kwargs()
+
+        async def make() -> Any:
+            if body.stream:
+                return await llm.acreate_chat_completion(body.messages, stream=True, **kwargs)
+            return await _n_choices(lambda **kw: llm.acreate_chat_completion(body.messages, **kw), body.n, kwargs)
+
+        include = bool(body.stream_options and body.stream_options.include_usage)
+        return await run(request, "chat", make, body.stream, include, alias)
+
+    @app.post("/v1/completions")
+    async def completions(body: CompletionRequest, request: Request) -> Response:
+        alias, llm = await registry.chat_model(body.model)
+        kwargs = body.llama_kwargs()
+        prompts = body.prompts()
+        if body.stream and len(prompts) > 1:
+            raise ApiError(400, "several prompts cannot be streamed in one request", "invalid_request_error", "prompt")
+
+        async def make() -> Any:
+            if body.stream:
+                return await llm.acreate_completion(prompts[0], stream=True, **kwargs)
+            results = []
+            for prompt in prompts:
+                results.append(await _n_choices(lambda **kw: llm.acreate_completion(prompt, **kw), body.n, kwargs))
+            return _merge_choices(results)
+
+        include = bool(body.stream_options and body.stream_options.include_usage)
+        return await run(request, "completions", make, body.stream, include, alias)
+
+    @app.post("/v1/embeddings")
+    async def embeddings(body: EmbeddingRequest, request: Request) -> Response:
+        alias, llm = await registry.embedding_model(body.model)
+        raw = [body.input] if isinstance(body.input, str) else list(body.input)
+        texts = [t for t in raw if isinstance(t, str)]
+        if len(texts) != len(raw):
+            raise ApiError(
+                400, "input must be text (token-id inputs are not supported)", "invalid_request_error", "input"
+            )
+        if body.dimensions is not None and body.dimensions != llm.n_embd():
+            raise ApiError(
+                400, f"dimensions: this model's embeddings have {llm.n_embd()} (it cannot shorten them)",
+                "invalid_request_error", "dimensions",
+            )  # fmt: skip
+
+        async def make() -> Any:
+            out = await asyncio.to_thread(llm.create_embedding, texts, alias)
+            if body.encoding_format == "base64":
+                for item in out["data"]:
+                    packed = np.asarray(item["embedding"], dtype=np.float32).tobytes()
+                    item["embedding"] = base64.b64encode(packed).decode()
+            return out
+
+        return await run(request, "embeddings", make, False, False, alias)
+
+    return app
+
+
+async def _n_choices(call: Callable[..., Awaitable[Any]], n: int, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``n`` completions of one request as one result with ``n`` choices (usage summed, prompt counted once)."""
+    if n == 1:
+        return await call(**kwargs)
+    seed = kwargs.get("seed")
+    results = []
+    for i in range(n):  # distinct seeds: n identical choices would be of no use
+        results.append(await call(**{**kwargs, "seed": None if seed is None else seed + i}))
+    return _merge_choices(results, same_prompt=True)
+
+
+def _merge_choices(results: list[dict[str, Any]], same_prompt: bool = False) -> dict[str, Any]:
+    if len(results) == 1:
+        return results[0]
+    merged = dict(results[0])
+    merged["choices"] = [dict(c, index=i) for i, r in enumerate(results) for c in r["choices"]]
+    usage = dict(results[0]["usage"])
+    for r in results[1:]:
+        usage["completion_tokens"] += r["usage"]["completion_tokens"]
+        if not same_prompt:
+            usage["prompt_tokens"] += r["usage"]["prompt_tokens"]
+    usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+    merged["usage"] = usage
+    return merged

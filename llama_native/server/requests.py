@@ -1,0 +1,174 @@
+"""Request bodies of the OpenAI endpoints, with llama-native's extensions as extra fields.
+
+Unknown fields are refused (400 naming them): a client that sends a
+parameter the server would not honour learns it at once.  The extensions:
+``top_k``, ``min_p``, ``typical_p``, ``repeat_penalty``, ``mirostat_*``,
+``grammar`` (GBNF), ``prop_order``, ``schema_prompt``, ``json_whitespace``,
+``max_tool_calls``, ``reasoning_budget``, ``chat_template_kwargs`` and, for
+text completions, ``json_schema``.  ``user`` is accepted as an identifier
+(it changes nothing, as in OpenAI's API).
+
+Example::
+
+    >>> from llama_native.server.requests import ChatCompletionRequest
+    >>> r = ChatCompletionRequest(messages=[{"role": "user", "content": "hi"}], max_completion_tokens=5)
+    >>> r.llama_kwargs()["max_tokens"]
+    5
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+_FORBID = ConfigDict(extra="forbid")
+
+
+class StreamOptions(BaseModel):
+    """``stream_options``: ``include_usage`` adds a last chunk with the usage and no choices."""
+
+    model_config = _FORBID
+    include_usage: bool = False
+
+
+class _Sampling(BaseModel):
+    """Sampling fields shared by chat and text completions."""
+
+    model_config = _FORBID
+
+    model: str | None = None
+    temperature: float = 0.8
+    top_p: float = 0.95
+    top_k: int = 40
+    min_p: float = 0.05
+    typical_p: float = 1.0
+    repeat_penalty: float = 1.0
+    presence_penalty: float = 0.0
+    frequency_penalty: float = 0.0
+    mirostat_mode: int = 0
+    mirostat_tau: float = 5.0
+    mirostat_eta: float = 0.1
+    seed: int | None = None
+    stop: str | list[str] | None = None
+    logit_bias: dict[str, float] | None = None
+    n: int = Field(default=1, ge=1, le=16)
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    grammar: str | None = None
+    prop_order: list[str] | None = None
+    schema_prompt: bool = False
+    json_whitespace: Literal["free", "compact", "pretty"] | None = None
+    user: str | None = None
+
+    @model_validator(mode="after")
+    def _check_stream(self) -> _Sampling:
+        if self.stream and self.n > 1:
+            raise ValueError("n > 1 cannot be streamed; ask for one choice per streamed request")
+        if self.stream_options is not None and not self.stream:
+            raise ValueError("stream_options needs stream=true")
+        return self
+
+    def _sampling_kwargs(self) -> dict[str, Any]:
+        out = {
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "top_k": self.top_k,
+            "min_p": self.min_p,
+            "typical_p": self.typical_p,
+            "repeat_penalty": self.repeat_penalty,
+            "presence_penalty": self.presence_penalty,
+            "frequency_penalty": self.frequency_penalty,
+            "mirostat_mode": self.mirostat_mode,
+            "mirostat_tau": self.mirostat_tau,
+            "mirostat_eta": self.mirostat_eta,
+            "seed": self.seed,
+            "stop": self.stop,
+            "logit_bias": self.logit_bias,
+            "grammar": self.grammar,
+            "prop_order": self.prop_order,
+            "schema_prompt": self.schema_prompt,
+            "json_whitespace": self.json_whitespace,
+        }
+        return {k: v for k, v in out.items() if v is not None}
+
+
+class ChatCompletionRequest(_Sampling):
+    """``POST /v1/chat/completions``."""
+
+    messages: list[dict[str, Any]] = Field(min_length=1)
+    max_tokens: int | None = Field(default=None, ge=0)
+    max_completion_tokens: int | None = Field(default=None, ge=0)
+    tools: list[dict[str, Any]] | None = None
+    tool_choice: Any = None
+    parallel_tool_calls: bool | None = None
+    functions: list[dict[str, Any]] | None = None
+    function_call: Any = None
+    response_format: dict[str, Any] | None = None
+    logprobs: bool | None = None
+    top_logprobs: int | None = Field(default=None, ge=0, le=20)
+    max_tool_calls: int | None = Field(default=None, ge=1)
+    reasoning_budget: int | None = Field(default=None, ge=0)
+    chat_template_kwargs: dict[str, Any] | None = None
+
+    def llama_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``Llama.create_chat_completion`` (without ``stream``)."""
+        out = self._sampling_kwargs()
+        limit = self.max_completion_tokens if self.max_completion_tokens is not None else self.max_tokens
+        out["max_tokens"] = limit
+        for name in (
+            "tools", "tool_choice", "parallel_tool_calls", "functions", "function_call", "response_format",
+            "logprobs", "top_logprobs", "max_tool_calls", "reasoning_budget", "chat_template_kwargs",
+        ):  # fmt: skip
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        return out
+
+
+class CompletionRequest(_Sampling):
+    """``POST /v1/completions``."""
+
+    prompt: str | list[str] | list[int] | list[list[int]]
+    suffix: str | None = None
+    max_tokens: int | None = Field(default=16, ge=0)
+    logprobs: int | None = Field(default=None, ge=0, le=20)
+    echo: bool = False
+    best_of: int | None = None
+    json_schema: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _check_best_of(self) -> CompletionRequest:
+        if self.best_of not in (None, 1, self.n):
+            raise ValueError("best_of (server-side candidates ranked by log-probability) is not supported")
+        return self
+
+    def prompts(self) -> list[str | list[int]]:
+        """The prompts: one string, several strings, one token list or several."""
+        p = self.prompt
+        if isinstance(p, str):
+            return [p]
+        if p and all(isinstance(x, int) for x in p):
+            return [list(p)]  # type: ignore[arg-type]
+        return list(p)  # type: ignore[arg-type]
+
+    def llama_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``Llama.create_completion`` (without the prompt and ``stream``)."""
+        out = self._sampling_kwargs()
+        out.update(max_tokens=self.max_tokens, echo=self.echo)
+        for name in ("suffix", "logprobs", "json_schema"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        return out
+
+
+class EmbeddingRequest(BaseModel):
+    """``POST /v1/embeddings``."""
+
+    model_config = _FORBID
+    input: str | list[str] | list[int] | list[list[int]]
+    model: str | None = None
+    encoding_format: Literal["float", "base64"] = "float"
+    dimensions: int | None = None
+    user: str | None = None

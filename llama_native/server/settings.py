@@ -1,0 +1,166 @@
+"""The server's settings: command-line flags, the environment variables that mirror them, a config file.
+
+Each flag ``--n-ctx`` has an environment variable ``LLAMA_NATIVE_N_CTX``; a
+flag given on the command line wins over the environment.  ``--config FILE``
+(JSON, or YAML when PyYAML is installed) lists several models by alias, as
+llama-cpp-python's ``--config_file``::
+
+    {"host": "127.0.0.1", "port": 8000,
+     "models": [{"model": "qwen.gguf", "model_alias": "qwen", "n_ctx": 8192, "n_parallel": 4},
+                {"model": "nomic.gguf", "model_alias": "embed", "embedding": true}]}
+
+A model entry's other keys are :class:`llama_native.Llama` arguments.
+
+Example::
+
+    >>> from llama_native.server.settings import parse_settings
+    >>> s = parse_settings(["--model", "m.gguf", "--n-parallel", "4"], env={"LLAMA_NATIVE_PORT": "9000"})
+    >>> s.port, s.models[0].alias, s.models[0].load["n_parallel"]
+    (9000, 'm', 4)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "LLAMA_NATIVE_"
+
+
+@dataclass
+class ModelEntry:
+    """One servable model: its alias (the request's ``model``), its file, and its ``Llama`` arguments."""
+
+    alias: str
+    path: str
+    load: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ServerSettings:
+    """Everything the server runs with (see the module docstring for where each comes from)."""
+
+    models: list[ModelEntry]
+    host: str = "127.0.0.1"
+    port: int = 8000
+    api_key: str | None = None
+    max_queue: int = 64
+    request_timeout: float = 600.0
+    max_body_bytes: int = 8 << 20
+    cors_origins: list[str] = field(default_factory=list)
+    shutdown_timeout: float = 30.0
+
+
+# flag, type, default, help  (the load flags go into every model entry given on the command line)
+_SERVER_FLAGS: list[tuple[str, Any, Any, str]] = [
+    ("host", str, "127.0.0.1", "address to bind (default: loopback only)"),
+    ("port", int, 8000, "port (default 8000)"),
+    ("api-key", str, None, "require 'Authorization: Bearer KEY' on every route but /health"),
+    ("max-queue", int, 64, "requests waiting beyond the running ones before 503 (default 64)"),
+    ("request-timeout", float, 600.0, "seconds a request may run before 504 (default 600)"),
+    ("max-body-bytes", int, 8 << 20, "largest request body accepted (default 8 MiB)"),
+    ("cors-origins", str, None, "comma-separated origins allowed by CORS (default: CORS off)"),
+    ("shutdown-timeout", float, 30.0, "seconds running requests get to finish on shutdown (default 30)"),
+]
+_LOAD_FLAGS: list[tuple[str, Any, Any, str]] = [
+    ("n-ctx", int, 4096, "context tokens per sequence (default 4096)"),
+    ("n-parallel", int, 4, "sequences decoded together by continuous batching (default 4)"),
+    ("n-gpu-layers", int, 0, "layers offloaded to a GPU build (-1: all)"),
+    ("n-threads", int, None, "CPU threads (default: the machine's)"),
+    ("chat-format", str, None, "a named chat format instead of the GGUF's template"),
+]
+
+
+def _env_name(flag: str) -> str:
+    return ENV_PREFIX + flag.upper().replace("-", "_")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``llama-native serve`` argument parser (defaults come from the environment, then the table)."""
+    parser = argparse.ArgumentParser(
+        prog="llama-native serve",
+        description="An OpenAI-compatible HTTP server over local GGUF models (FastAPI + uvicorn). "
+        "Every flag can also be set as an environment variable LLAMA_NATIVE_<FLAG>.",
+    )
+    parser.add_argument("--model", metavar="PATH", help=f"a GGUF model file (env {_env_name('model')})")
+    parser.add_argument("--model-alias", help="the name clients pass as 'model' (default: the file's stem)")
+    parser.add_argument("--config", metavar="FILE", help="JSON/YAML file listing several models by alias")
+    for name, kind, _, text in _SERVER_FLAGS + _LOAD_FLAGS:
+        parser.add_argument(f"--{name}", type=kind, default=None, help=f"{text} (env {_env_name(name)})")
+    return parser
+
+
+def _value(args: argparse.Namespace, env: Mapping[str, str], flag: str, kind: Any, default: Any) -> Any:
+    given = getattr(args, flag.replace("-", "_"), None)
+    if given is not None:
+        return given
+    raw = env.get(_env_name(flag))
+    if raw is None or raw == "":
+        return default
+    try:
+        return kind(raw)
+    except ValueError:
+        raise SystemExit(f"{_env_name(flag)}={raw!r} is not a valid {kind.__name__}") from None
+
+
+def _read_config(path: str) -> dict[str, Any]:
+    text = Path(path).read_text(encoding="utf-8")
+    if path.endswith((".yaml", ".yml")):
+        try:
+            import yaml
+        except ImportError:
+            raise SystemExit("a YAML config needs PyYAML: pip install pyyaml (or write the config as JSON)") from None
+        data = yaml.safe_load(text)
+    else:
+        data = json.loads(text)
+    if not isinstance(data, dict) or not isinstance(data.get("models"), list) or not data["models"]:
+        raise SystemExit(f"{path}: the config must be an object with a non-empty 'models' list")
+    return data
+
+
+def _entry(raw: Mapping[str, Any], where: str) -> ModelEntry:
+    raw = dict(raw)
+    path = raw.pop("model", None) or raw.pop("model_path", None)
+    if not isinstance(path, str):
+        raise SystemExit(f"{where}: each model needs 'model': the path of a GGUF file")
+    alias = raw.pop("model_alias", None) or Path(path).stem
+    return ModelEntry(alias=str(alias), path=path, load=raw)
+
+
+def parse_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> ServerSettings:
+    """Settings from ``argv`` (command-line flags) and ``env`` (default: ``os.environ``)."""
+    env = os.environ if env is None else env
+    args = build_parser().parse_args(argv)
+    values = {
+        flag.replace("-", "_"): _value(args, env, flag, kind, default) for flag, kind, default, _ in _SERVER_FLAGS
+    }
+    load = {
+        flag.replace("-", "_"): _value(args, env, flag, kind, default) for flag, kind, default, _ in _LOAD_FLAGS
+    }
+    load = {k: v for k, v in load.items() if v is not None}
+    models: list[ModelEntry] = []
+    config_path = args.config or env.get(_env_name("config"))
+    if config_path:
+        config = _read_config(config_path)
+        for key in ("host", "port", "api_key", "max_queue", "request_timeout", "max_body_bytes", "shutdown_timeout"):
+            if key in config and getattr(args, key, None) is None and _env_name(key.replace("_", "-")) not in env:
+                values[key] = config[key]
+        models = [_entry(m, f"{config_path}: models[{i}]") for i, m in enumerate(config["models"])]
+    model_path = args.model or env.get(_env_name("model"))
+    if model_path:
+        alias = args.model_alias or env.get(_env_name("model-alias")) or Path(model_path).stem
+        models.append(ModelEntry(alias=alias, path=model_path, load=load))
+    if not models:
+        raise SystemExit("llama-native serve: give --model PATH (or LLAMA_NATIVE_MODEL) or --config FILE")
+    aliases = [m.alias for m in models]
+    if len(set(aliases)) != len(aliases):
+        raise SystemExit(f"llama-native serve: model aliases must be unique, got {aliases}")
+    cors = values.pop("cors_origins")
+    return ServerSettings(
+        models=models, cors_origins=[o.strip() for o in (cors or "").split(",") if o.strip()], **values
+    )

@@ -1,0 +1,82 @@
+"""A real ``llama-native serve`` process on loopback, started once per module that asks for it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from helpers import ENV_MODEL
+
+from llama_native.testing import synthetic_model_path
+
+
+@dataclass
+class Served:
+    """A running server: its base URL and process."""
+
+    url: str
+    process: subprocess.Popen
+    api_key: str | None = None
+
+    @property
+    def v1(self) -> str:
+        return self.url + "/v1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(tmp: Path, *flags: str, env: dict[str, str] | None = None, api_key: str | None = None) -> Served:
+    """Start ``python -m llama_native.server`` with ``flags``; waits until /health answers."""
+    port = free_port()
+    log = open(tmp / f"server-{port}.log", "w")
+    cmd = [sys.executable, "-m", "llama_native.server", "--port", str(port), *flags]
+    if api_key:
+        cmd += ["--api-key", api_key]
+    process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=tmp, env={**os.environ, **(env or {})})
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited: {(tmp / f'server-{port}.log').read_text()[-2000:]}")
+        try:
+            if httpx.get(url + "/health", timeout=1).status_code == 200:
+                return Served(url, process, api_key)
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("the server did not start within 60 s")
+
+
+def stop_server(served: Served) -> None:
+    served.process.terminate()
+    try:
+        served.process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        served.process.kill()
+
+
+def model_file() -> str:
+    return str(ENV_MODEL or synthetic_model_path())
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """One model, 4 slots, a queue of 64."""
+    tmp = tmp_path_factory.mktemp("server")
+    served = start_server(tmp, "--model", model_file(), "--model-alias", "local", "--n-ctx", "1024",
+                          "--n-parallel", "4", "--max-queue", "64")  # fmt: skip
+    yield served
+    stop_server(served)
