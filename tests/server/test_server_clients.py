@@ -171,3 +171,30 @@ def test_llama_index_openai_like(server: Served) -> None:
     reply = llm.chat([ChatMessage(role="user", content="Hello")])
     assert reply.message.role == "assistant" and reply.raw is not None
     assert llm.complete("Hello").text is not None
+
+
+def test_reasoning_content_whole_and_streamed(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A template that opens <think> (DeepSeek-R1's, on a random model with Qwen2's tokenizer): the server
+    returns the thinking apart, as reasoning_content, in the message and in the streamed deltas."""
+    from conftest import start_server, stop_server
+
+    from llama_native.llama_cpp_source import llama_cpp_dir
+    from llama_native.testing import real_tokenizer_model_path
+
+    template = (llama_cpp_dir() / "models" / "templates" / "deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja").read_text()
+    model = real_tokenizer_model_path("qwen2", chat_template=template)
+    served = start_server(tmp_path_factory.mktemp("r1"), "--model", str(model), "--n-ctx", "1024", "--n-parallel", "1")
+    try:
+        body = {"messages": MESSAGES, "max_tokens": 16, "seed": 1, "temperature": 1.0,
+                "chat_template_kwargs": {"enable_thinking": True}}  # fmt: skip
+        message = httpx.post(served.v1 + "/chat/completions", json=body, timeout=120).json()["choices"][0]["message"]
+        assert "reasoning_content" in message
+        reasoning = ""
+        with httpx.stream("POST", served.v1 + "/chat/completions", json={**body, "stream": True}, timeout=120) as r:
+            for line in r.iter_lines():
+                if line.startswith("data: ") and line != "data: [DONE]":
+                    for choice in json.loads(line[6:])["choices"]:
+                        reasoning += choice["delta"].get("reasoning_content") or ""
+        assert reasoning == message["reasoning_content"]
+    finally:
+        stop_server(served)
