@@ -179,11 +179,14 @@ def test_64_streaming_clients_get_complete_valid_outputs_of_their_own(server: Se
 
 
 def test_a_request_past_the_time_limit_gets_504_and_shutdown_lets_running_requests_finish(tmp_path: Path) -> None:
-    served = start_server(tmp_path, "--model", model_file(), "--n-parallel", "2", "--n-ctx", "1024",
-                          "--request-timeout", "2")  # fmt: skip
+    served = start_server(tmp_path, "--model", model_file(), "--n-parallel", "2", "--n-ctx", "4096",
+                          "--request-timeout", "1")  # fmt: skip
     try:
-        ban_end = {str(t): -100.0 for t in range(3)}  # keeps a random model from ending early
-        slow = post(served, CHAT, {"messages": HELLO, "max_tokens": 100000, "logit_bias": ban_end, "n": 16})
+        # 16 choices of 3500 letters each, which the grammar does not let end sooner: many seconds of work
+        body = {"messages": HELLO, "max_tokens": 100000, "n": 16, "grammar": "root ::= w{10}\nw ::= [a-z]{350}"}
+        started = time.monotonic()
+        slow = post(served, CHAT, body)
+        assert time.monotonic() - started < 10  # cut at the limit, not run to the end
         assert slow.status_code == 504 and "request_timeout" in slow.json()["error"]["message"]
         still_answers(served)
     finally:
