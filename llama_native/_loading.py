@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import _native
+from ._sampling import finite
 from .constants import (
     GGML_TYPE_F16,
     LLAMA_POOLING_TYPE_RANK,
@@ -296,11 +297,7 @@ _PASSED_THROUGH = (
 
 
 def _number(name: str, value: float, minimum: float | None) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(value) or (minimum is not None and value < minimum):
-        bound = "" if minimum is None else f" >= {minimum}"
-        raise ValueError(f"{name} must be a finite number{bound}, got {value!r}")
+    value = finite(name, value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
     return value

@@ -18,11 +18,11 @@ Example::
 
 from __future__ import annotations
 
-import math
 import os
 from typing import Any
 
 from . import _native
+from ._sampling import finite
 
 #: A path, a list of paths, or a list of ``(path, scale)`` pairs; ``None``: no adapter.
 LoraSpec = Any  # None | str | PathLike | Sequence[str | PathLike | tuple[str | PathLike, float]]
@@ -43,12 +43,7 @@ def normalize_loras(spec: LoraSpec, scale: float = 1.0) -> list[tuple[str, float
             path, item_scale = item, scale
         if not isinstance(path, (str, os.PathLike)):
             raise ValueError(f"a LoRA path must be a string, got {path!r}")
-        try:
-            item_scale = float(item_scale)
-        except (TypeError, ValueError):
-            raise ValueError(f"lora_scale must be a number, got {item_scale!r}") from None
-        if not math.isfinite(item_scale):
-            raise ValueError(f"lora_scale must be finite, got {item_scale!r}")
+        item_scale = finite("lora_scale", item_scale)
         path = os.fspath(path)
         if not os.path.isfile(path):
             raise ValueError(f"LoRA adapter file not found: '{path}'")

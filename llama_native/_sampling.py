@@ -16,7 +16,8 @@ from .grammar import LlamaGrammar, as_grammar
 DEFAULT_SEED: int = _native.default_seed()
 
 
-def _finite(name: str, value: float) -> float:
+def finite(name: str, value: float) -> float:
+    """``value`` as a float, or ``ValueError`` naming ``name`` when it is no finite number."""
     try:
         value = float(value)
     except (TypeError, ValueError):
@@ -27,7 +28,7 @@ def _finite(name: str, value: float) -> float:
 
 
 def _in_range(name: str, value: float, low: float, high: float) -> float:
-    value = _finite(name, value)
+    value = finite(name, value)
     if not low <= value <= high:
         raise ValueError(f"{name} must be between {low} and {high}, got {value}")
     return value
@@ -76,7 +77,7 @@ def sampling_params(
     ``grammar_engine="llguidance"`` runs every non-lazy grammar on it.
     """
     p = _native.SamplingParams()
-    temperature = _finite("temperature", temperature)
+    temperature = finite("temperature", temperature)
     if temperature < 0:
         raise ValueError(f"temperature must be >= 0, got {temperature}")
     p.temperature = temperature
@@ -86,7 +87,7 @@ def sampling_params(
     p.top_p = _in_range("top_p", top_p, 0.0, 1.0)
     p.min_p = _in_range("min_p", min_p, 0.0, 1.0)
     p.typical_p = _in_range("typical_p", typical_p, 0.0, 1.0)
-    repeat_penalty = _finite("repeat_penalty", repeat_penalty)
+    repeat_penalty = finite("repeat_penalty", repeat_penalty)
     if repeat_penalty <= 0:
         raise ValueError(f"repeat_penalty must be > 0, got {repeat_penalty}")
     p.repeat_penalty = repeat_penalty
@@ -96,7 +97,7 @@ def sampling_params(
         raise ValueError(f"last_n_tokens_size must be an integer >= -1, got {penalty_last_n!r}")
     p.penalty_last_n = penalty_last_n
     p.seed = seed
-    if _finite("tfs_z", tfs_z) != 1.0:
+    if finite("tfs_z", tfs_z) != 1.0:
         raise NotImplementedError(
             f"tfs_z={tfs_z}: llama.cpp removed tail-free sampling, so only tfs_z=1.0 (off) is accepted; "
             "min_p or top_p filter the tail instead"
@@ -104,8 +105,8 @@ def sampling_params(
     if mirostat_mode not in (0, 1, 2) or isinstance(mirostat_mode, bool):
         raise ValueError(f"mirostat_mode must be 0 (off), 1 (Mirostat) or 2 (Mirostat 2.0), got {mirostat_mode!r}")
     p.mirostat = mirostat_mode
-    p.mirostat_tau = _finite("mirostat_tau", mirostat_tau)
-    p.mirostat_eta = _finite("mirostat_eta", mirostat_eta)
+    p.mirostat_tau = finite("mirostat_tau", mirostat_tau)
+    p.mirostat_eta = finite("mirostat_eta", mirostat_eta)
     if mirostat_mode and (p.mirostat_tau <= 0 or p.mirostat_eta <= 0):
         raise ValueError(f"mirostat_tau and mirostat_eta must be > 0, got {mirostat_tau}, {mirostat_eta}")
     if logit_bias:

@@ -41,11 +41,11 @@ from ._loading import (
     numa_strategy,
     refuse_unsupported,
 )
-from ._logprobs import LogprobsBuilder, prompt_logprobs
+from ._logprobs import LogprobsBuilder, log_softmax, prompt_logprobs
 from ._lora import LoraAdapters, LoraSpec, normalize_loras
 from ._sampling import DEFAULT_SEED, generation_params, resolve_seed, sampling_params, set_reasoning_budget
 from ._threads import ActiveGenerations, run_in_own_thread, stream_in_own_thread
-from .cache import BaseLlamaCache, LlamaState
+from .cache import BaseLlamaCache, LlamaState, common_prefix
 from .chat.formats import ChatFormatter
 from .constants import (
     LLAMA_ATTENTION_TYPE_UNSPECIFIED,
@@ -1134,15 +1134,11 @@ class Llama:
     @staticmethod
     def logits_to_logprobs(logits: np.ndarray | Sequence[float], axis: int = -1) -> np.ndarray:
         """Log-softmax of ``logits`` along ``axis`` (float32)."""
-        values = np.asarray(logits, dtype=np.float32)
-        shifted = values - values.max(axis=axis, keepdims=True)
-        return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        return log_softmax(logits, axis)
 
     @staticmethod
     def longest_token_prefix(a: Sequence[int], b: Sequence[int]) -> int:
         """Length of the longest common prefix of two token sequences."""
-        from .cache import common_prefix
-
         return common_prefix(a, b)
 
     # ------------------------------------------------------------ lifecycle

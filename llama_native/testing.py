@@ -248,11 +248,16 @@ def write_model(path: os.PathLike | str, spec: ModelSpec = ModelSpec()) -> Path:
         writer.add_tensor(f"blk.{i}.ffn_up.weight", weight(spec.n_ff, spec.n_embd))
         writer.add_tensor(f"blk.{i}.ffn_down.weight", weight(spec.n_embd, spec.n_ff))
 
+    _finish(writer)
+    return path
+
+
+def _finish(writer: Any) -> None:
+    """Write a ``gguf.GGUFWriter``'s header, metadata and tensors, and close it."""
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
     writer.write_tensors_to_file()
     writer.close()
-    return path
 
 
 def cached_model_path(spec: ModelSpec = ModelSpec()) -> Path:
@@ -336,10 +341,7 @@ def write_lora(
             b = (rng.standard_normal((n_out, rank)) * (scale / np.sqrt(rank))).astype(np.float32)
             writer.add_tensor(f"blk.{i}.{name}.weight.lora_a", a)  # ggml ne = [n_in, rank]
             writer.add_tensor(f"blk.{i}.{name}.weight.lora_b", b)  # ggml ne = [rank, n_out]
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
+    _finish(writer)
     return path
 
 

@@ -205,7 +205,6 @@ def _hub_call(server_url: str, home: Path, offline: bool = False, **args: Any) -
 
 
 def test_from_pretrained_through_a_loopback_hub_then_offline(server: _Server, model_bytes: bytes, tmp_path: Path) -> None:
-    pytest.importorskip("huggingface_hub")
     server.repos["org/tiny-GGUF"] = {
         "tiny.Q4_K_M.gguf": model_bytes,
         "tiny.Q8_0.gguf": model_bytes,

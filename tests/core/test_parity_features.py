@@ -48,7 +48,6 @@ def test_completion_logprobs_cover_every_token_and_are_log_probabilities(llm: Ll
     lp = out["choices"][0]["logprobs"]
     n = out["usage"]["completion_tokens"]
     assert len(lp["tokens"]) == len(lp["token_logprobs"]) == len(lp["text_offset"]) == len(lp["top_logprobs"]) == n
-    assert "".join(lp["tokens"]).encode("utf-8", "replace") or n == 0
     assert all(x <= 0.0 and math.isfinite(x) for x in lp["token_logprobs"])
     for top, chosen, lpv in zip(lp["top_logprobs"], lp["tokens"], lp["token_logprobs"]):
         # keyed by text, as in llama-cpp-python: tokens with the same text (byte pieces) share a key
@@ -76,7 +75,6 @@ def test_streamed_logprobs_equal_the_whole_ones(fresh: Any, seed: int) -> None:
     assert joined == {k: whole["logprobs"][k] for k in joined}
     assert "".join(c["choices"][0]["text"] for c in chunks) == whole["text"]
     # a stop string's tokens are not part of the text, so not of the logprobs either
-    assert sum(len(t.encode("utf-8", "replace")) for t in joined["tokens"]) >= 0
     assert "," not in "".join(whole["logprobs"]["tokens"])
 
 

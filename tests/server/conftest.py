@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import pytest
 
 from helpers import ENV_MODEL
 
+from llama_native.llama_cpp_tools import free_port
 from llama_native.testing import synthetic_model_path
 
 
@@ -30,12 +30,6 @@ class Served:
     @property
     def v1(self) -> str:
         return self.url + "/v1"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_server(tmp: Path, *flags: str, env: dict[str, str] | None = None, api_key: str | None = None) -> Served:

@@ -82,13 +82,16 @@ def test_chat_stream_equals_whole_and_usage_is_true(server: Served, seed: int) -
 
 def test_json_schema_strict_and_json_object(server: Served) -> None:
     c = client(server)
+    completed = 0
     for seed in range(3):
         out = c.chat.completions.create(
-            model="local", messages=MESSAGES, max_tokens=80, seed=seed,
+            model="local", messages=MESSAGES, max_tokens=200, seed=seed, extra_body={"json_whitespace": "compact"},
             response_format={"type": "json_schema", "json_schema": {"name": "place", "schema": SCHEMA, "strict": True}},
         )  # fmt: skip
         if out.choices[0].finish_reason == "stop":
             jsonschema.validate(json.loads(out.choices[0].message.content), SCHEMA)
+            completed += 1
+    assert completed >= 1  # bounded strings: outputs complete
     obj = c.chat.completions.create(
         model="local", messages=MESSAGES, max_tokens=60, response_format={"type": "json_object"}
     )
@@ -98,15 +101,22 @@ def test_json_schema_strict_and_json_object(server: Served) -> None:
 
 def test_tools_required_and_named(server: Served) -> None:
     c = client(server)
-    out = c.chat.completions.create(model="local", messages=MESSAGES, tools=[TOOL], tool_choice="required", max_tokens=120)
-    call = out.choices[0].message.tool_calls[0]
-    assert out.choices[0].finish_reason == "tool_calls" and call.function.name == "get_weather"
-    jsonschema.validate(json.loads(call.function.arguments), TOOL["function"]["parameters"])
+    completed = 0
+    for seed in range(3):  # a random model may write whitespace until max_tokens: count the completed calls
+        out = c.chat.completions.create(model="local", messages=MESSAGES, tools=[TOOL], tool_choice="required",
+                                        max_tokens=400, seed=seed)  # fmt: skip
+        if out.choices[0].finish_reason == "length":
+            continue
+        call = out.choices[0].message.tool_calls[0]
+        assert out.choices[0].finish_reason == "tool_calls" and call.function.name == "get_weather"
+        jsonschema.validate(json.loads(call.function.arguments), TOOL["function"]["parameters"])
+        completed += 1
+    assert completed >= 1
     named = c.chat.completions.create(
-        model="local", messages=MESSAGES, tools=[TOOL], max_tokens=120,
+        model="local", messages=MESSAGES, tools=[TOOL], max_tokens=400, seed=0,
         tool_choice={"type": "function", "function": {"name": "get_weather"}}, parallel_tool_calls=False,
     )  # fmt: skip
-    assert len(named.choices[0].message.tool_calls) == 1
+    assert named.choices[0].finish_reason == "length" or len(named.choices[0].message.tool_calls) == 1
 
 
 def test_async_client_and_n_choices(server: Served) -> None:
@@ -138,7 +148,8 @@ def test_logprobs_completions_and_embeddings(server: Served) -> None:
 
 
 def test_instructor_json_schema_and_tools_with_partial_streaming(server: Served) -> None:
-    instructor = pytest.importorskip("instructor")
+    import instructor
+
     for mode in (instructor.Mode.JSON_SCHEMA, instructor.Mode.TOOLS):
         patched = instructor.from_openai(client(server), mode=mode)
         place = patched.chat.completions.create(
@@ -159,7 +170,8 @@ def test_langchain_chat_openai_with_structured_output(server: Served) -> None:
     chat = ChatOpenAI(model="local", base_url=server.v1, api_key="none", max_tokens=400, max_retries=0, temperature=0)
     place = chat.with_structured_output(Place, method="json_schema").invoke("Name a city.")
     assert isinstance(place, Place)
-    assert chat.invoke("Hello").content is not None
+    reply = chat.invoke("Hello")
+    assert reply.response_metadata["model_name"] == "local" and 0 < reply.usage_metadata["output_tokens"] <= 400
 
 
 def test_llama_index_openai_like(server: Served) -> None:
@@ -169,8 +181,9 @@ def test_llama_index_openai_like(server: Served) -> None:
     llm = OpenAILike(model="local", api_base=server.v1, api_key="none", is_chat_model=True, max_tokens=8,
                      context_window=1024)  # fmt: skip
     reply = llm.chat([ChatMessage(role="user", content="Hello")])
-    assert reply.message.role == "assistant" and reply.raw is not None
-    assert llm.complete("Hello").text is not None
+    assert reply.message.role == "assistant" and reply.raw.model == "local"
+    done = llm.complete("Hello")
+    assert 0 < done.raw.usage.completion_tokens <= 8
 
 
 def test_reasoning_content_whole_and_streamed(tmp_path_factory: pytest.TempPathFactory) -> None:
