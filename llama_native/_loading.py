@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import _native
+from ._rpc import parse_rpc_servers, probe_rpc_server
 from ._sampling import finite
 from .constants import (
     GGML_TYPE_F16,
@@ -64,7 +65,7 @@ class Settings(dict):
             raise AttributeError(name) from None
 
 
-def refuse_unsupported(*, lora_base: str | None, rpc_servers: Any, extra: dict[str, Any]) -> None:
+def refuse_unsupported(*, lora_base: str | None, extra: dict[str, Any]) -> None:
     """``TypeError`` for an unknown keyword, ``ValueError``/``NotImplementedError`` naming a refused one."""
     if extra:
         raise TypeError(f"Llama() got unexpected keyword arguments: {', '.join(sorted(extra))}")
@@ -72,11 +73,6 @@ def refuse_unsupported(*, lora_base: str | None, rpc_servers: Any, extra: dict[s
         raise ValueError(
             "lora_base is not supported: llama.cpp applies a LoRA adapter to the loaded model itself "
             "(load the f16 base model as model_path to apply the adapter to it)"
-        )
-    if rpc_servers:
-        raise NotImplementedError(
-            "rpc_servers: this build of llama-native has no ggml RPC backend; serve the model with "
-            "llama.cpp's rpc-server/llama-server and point llama-native's remote backend at it"
         )
 
 
@@ -174,8 +170,13 @@ def model_params(
     use_mlock: bool,
     vocab_only: bool,
     kv_overrides: dict[str, bool | int | float | str] | None,
+    rpc_servers: str | Sequence[str] | None = None,
 ) -> tuple[Settings, _native.ModelParams]:
-    """``Llama.model_params`` and the native model-loading parameters."""
+    """``Llama.model_params`` and the native model-loading parameters.
+
+    ``rpc_servers`` are checked here (each answers the RPC handshake, see
+    :mod:`llama_native._rpc`), before llama.cpp is handed them.
+    """
     if split_mode not in (LLAMA_SPLIT_MODE_NONE, LLAMA_SPLIT_MODE_LAYER, LLAMA_SPLIT_MODE_ROW, LLAMA_SPLIT_MODE_TENSOR):
         raise ValueError(f"split_mode must be one of LLAMA_SPLIT_MODE_NONE/LAYER/ROW/TENSOR (0-3), got {split_mode!r}")
     if not isinstance(main_gpu, int) or main_gpu < 0:
@@ -192,6 +193,18 @@ def model_params(
     params.use_mlock = use_mlock
     params.vocab_only = vocab_only
     params.kv_overrides = kv_override_list(kv_overrides)
+    endpoints: list[str] = []
+    if rpc_servers:
+        endpoints = parse_rpc_servers(rpc_servers)
+        if not _native.rpc_supported():
+            raise NotImplementedError("rpc_servers: this build has no ggml RPC backend (build it with -DGGML_RPC=ON)")
+        if n_gpu_layers == 0:
+            raise ValueError(
+                "rpc_servers needs n_gpu_layers (-1: every layer; N: that many) to put layers on the servers"
+            )
+        for endpoint in endpoints:
+            probe_rpc_server(endpoint)
+    params.rpc_servers = endpoints
     settings = Settings(
         n_gpu_layers=n_gpu_layers,
         split_mode=split_mode,
@@ -201,6 +214,7 @@ def model_params(
         use_mlock=use_mlock,
         vocab_only=vocab_only,
         kv_overrides=dict(kv_overrides or {}),
+        rpc_servers=",".join(endpoints) or None,
     )
     return settings, params
 

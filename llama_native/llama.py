@@ -181,7 +181,7 @@ class Llama:
         type_k: int | str | None = None,
         type_v: int | str | None = None,
         spm_infill: bool = False,
-        rpc_servers: str | None = None,
+        rpc_servers: str | Sequence[str] | None = None,
         **kwargs: Any,
     ) -> None:
         self._native_model: _native.Model | None = None
@@ -191,7 +191,7 @@ class Llama:
         self.verbose = verbose
         n_threads = default_threads() if n_threads is None else n_threads
         n_threads_batch = n_threads if n_threads_batch is None else n_threads_batch
-        refuse_unsupported(lora_base=lora_base, rpc_servers=rpc_servers, extra=kwargs)
+        refuse_unsupported(lora_base=lora_base, extra=kwargs)
         check_arguments(
             n_ctx=n_ctx,
             n_batch=n_batch,
@@ -244,6 +244,7 @@ class Llama:
             use_mlock=use_mlock,
             vocab_only=vocab_only,
             kv_overrides=kv_overrides,
+            rpc_servers=rpc_servers,
         )
         if self.numa:
             _native.numa_init(self.numa)

@@ -48,6 +48,7 @@ _CONFIGURE_FLAGS = [
     # no network: build the server without its web UI (neither npm nor a prebuilt download)
     "-DLLAMA_BUILD_UI=OFF",
     "-DLLAMA_USE_PREBUILT_UI=OFF",
+    "-DGGML_RPC=ON",  # rpc-server, and llama-server's --rpc
 ]
 
 
@@ -70,8 +71,10 @@ def build_llama_tool(target: str) -> Path:
         configure += ["-G", "Ninja"]
     if shutil.which("ccache"):
         configure += ["-DCMAKE_C_COMPILER_LAUNCHER=ccache", "-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"]
-    if not (build / "CMakeCache.txt").exists():
+    stamp = build / "llama-native-configure.txt"  # reconfigure when the flags change
+    if not (build / "CMakeCache.txt").exists() or not stamp.exists() or stamp.read_text() != " ".join(configure):
         _run(configure, f"configuring llama.cpp's tools in {build}")
+        stamp.write_text(" ".join(configure))
     _run(["cmake", "--build", str(build), "--target", target, "-j", str(os.cpu_count() or 2)], f"building {target}")
     if not binary.exists():
         raise FileNotFoundError(f"{binary} was not built")
@@ -203,6 +206,61 @@ class LlamaServer:
                 return json.loads(response.read())
         except urllib.error.HTTPError as exc:
             raise RuntimeError(f"llama-server {path} answered {exc.code}: {exc.read()[:500]!r}") from None
+
+
+class RpcServer:
+    """llama.cpp's ``rpc-server`` (target ``ggml-rpc-server``) on a free loopback port (a context manager).
+
+    It holds the layers that a ``Llama(..., rpc_servers=server.endpoint,
+    n_gpu_layers=-1)`` puts on it.  Close such models before the server
+    stops: ggml's RPC client aborts the process when its server disappears.
+
+    Example (not run here: it builds the server)::
+
+        with RpcServer(threads=1) as server:
+            llm = Llama(model_path, rpc_servers=server.endpoint, n_gpu_layers=-1)
+    """
+
+    def __init__(self, *, threads: int = 1, timeout: float = 60.0) -> None:
+        self.threads = threads
+        self.timeout = timeout
+        self.port = 0
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def endpoint(self) -> str:
+        """``127.0.0.1:<port>``, as ``rpc_servers`` takes it."""
+        return f"127.0.0.1:{self.port}"
+
+    def __enter__(self) -> RpcServer:
+        from ._rpc import probe_rpc_server
+
+        binary = build_llama_tool("ggml-rpc-server")
+        self.port = free_port()
+        command = [str(binary), "-H", "127.0.0.1", "-p", str(self.port), "-t", str(self.threads)]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + self.timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"rpc-server exited with {self.process.returncode}")
+            try:
+                probe_rpc_server(self.endpoint, timeout=2)
+                return self
+            except ConnectionError:
+                if time.monotonic() > deadline:
+                    self.__exit__(None, None, None)
+                    raise TimeoutError(f"rpc-server did not answer in {self.timeout} s") from None
+                time.sleep(0.1)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
 
 
 if __name__ == "__main__":

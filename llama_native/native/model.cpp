@@ -46,6 +46,44 @@ bool progress_trampoline(float progress, void *user_data) {
 
 }  // namespace
 
+bool rpc_supported() { return ggml_backend_reg_by_name("RPC") != nullptr; }
+
+namespace {
+
+// The devices a model with these RPC servers loads onto: each server's devices in the order
+// given (as llama.cpp puts RPC devices first, to minimize transfers), then the local GPUs.
+// The servers' devices are not registered globally, so models loaded without them never use
+// them.  Empty: llama.cpp's default selection.  The caller has probed each server (Python:
+// llama_native._rpc), since ggml's RPC client aborts the process on one it cannot reach.
+std::vector<ggml_backend_dev_t> model_devices(const std::vector<std::string> &servers) {
+    std::vector<ggml_backend_dev_t> devices;
+    if (servers.empty()) return devices;
+    ggml_backend_reg_t rpc = ggml_backend_reg_by_name("RPC");
+    if (!rpc) throw std::invalid_argument("rpc_servers: this build has no ggml RPC backend (build with -DGGML_RPC=ON)");
+    using add_server_fn = ggml_backend_reg_t (*)(const char *);
+    auto add_server = reinterpret_cast<add_server_fn>(ggml_backend_reg_get_proc_address(rpc, "ggml_backend_rpc_add_server"));
+    if (!add_server) throw std::runtime_error("rpc_servers: ggml's RPC backend lacks ggml_backend_rpc_add_server");
+    for (const std::string &endpoint : servers) {
+        ggml_backend_reg_t reg;
+        {
+            nb::gil_scoped_release release;
+            reg = add_server(endpoint.c_str());
+        }
+        if (!reg || ggml_backend_reg_dev_count(reg) == 0)
+            throw std::runtime_error("RPC server " + endpoint + " reports no devices");
+        for (size_t i = 0; i < ggml_backend_reg_dev_count(reg); ++i) devices.push_back(ggml_backend_reg_dev_get(reg, i));
+    }
+    for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
+        ggml_backend_dev_t dev = ggml_backend_dev_get(i);
+        const auto type = ggml_backend_dev_type(dev);
+        if (type == GGML_BACKEND_DEVICE_TYPE_GPU || type == GGML_BACKEND_DEVICE_TYPE_IGPU) devices.push_back(dev);
+    }
+    devices.push_back(nullptr);  // the list ends with NULL
+    return devices;
+}
+
+}  // namespace
+
 Model::Model(const std::string &path, const ModelParams &params, void *progress) : path_(path) {
     std::call_once(g_backend_once, [] { llama_backend_init(); });
 
@@ -93,6 +131,9 @@ Model::Model(const std::string &path, const ModelParams &params, void *progress)
         overrides.push_back(llama_model_kv_override{});  // key[0] == 0 ends the list
         mp.kv_overrides = overrides.data();
     }
+
+    std::vector<ggml_backend_dev_t> devices = model_devices(params.rpc_servers);
+    if (!devices.empty()) mp.devices = devices.data();
 
     ProgressState state;
     state.callable = static_cast<PyObject *>(progress);

@@ -32,7 +32,12 @@ struct ModelParams {
     bool use_mlock = false;
     bool vocab_only = false;
     std::vector<KvOverride> kv_overrides;
+    // ggml RPC servers ("host:port"): their devices take layers first, then local GPUs
+    std::vector<std::string> rpc_servers;
 };
+
+// Whether this build has ggml's RPC backend (GGML_RPC=ON).
+bool rpc_supported();
 
 // A LoRA adapter loaded for a model (freed with it or when this is destroyed).
 class LoraAdapter {

@@ -9,6 +9,7 @@
 #include "model.h"
 #include "sampling.h"
 
+#include <ggml-rpc.h>
 #include <nanobind/nanobind.h>
 #include <nanobind/stl/map.h>
 #include <nanobind/stl/optional.h>
@@ -56,6 +57,8 @@ NB_MODULE(_native, m) {
     m.def("llg_available", &llg_available);
     m.def("numa_init", [](int strategy) { llama_numa_init(static_cast<ggml_numa_strategy>(strategy)); }, "strategy"_a);
     m.def("max_devices", &llama_max_devices);
+    m.def("rpc_supported", &rpc_supported);
+    m.def("rpc_protocol", [] { return std::make_pair(RPC_PROTO_MAJOR_VERSION, RPC_PROTO_MINOR_VERSION); });
     // For llama_native.llama_cpp's ctypes structs: each must have the compiled size.
     m.def("struct_sizes", [] {
         return std::map<std::string, size_t>{
@@ -79,7 +82,8 @@ NB_MODULE(_native, m) {
         .def_rw("split_mode", &ModelParams::split_mode)
         .def_rw("main_gpu", &ModelParams::main_gpu)
         .def_rw("tensor_split", &ModelParams::tensor_split)
-        .def_rw("kv_overrides", &ModelParams::kv_overrides);
+        .def_rw("kv_overrides", &ModelParams::kv_overrides)
+        .def_rw("rpc_servers", &ModelParams::rpc_servers);
 
     nb::class_<KvOverride>(m, "KvOverride")
         .def(nb::init<>())

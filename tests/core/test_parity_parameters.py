@@ -605,11 +605,6 @@ def test_unknown_keyword_arguments_are_errors() -> None:
         base().create_completion("x", not_a_parameter=1)
 
 
-def test_rpc_servers_refuses_with_the_way_to_a_fleet() -> None:
-    with pytest.raises(NotImplementedError, match="rpc_servers"):
-        load(rpc_servers="127.0.0.1:50052")
-
-
 def test_a_lora_adapter_with_tensors_llama_cpp_cannot_multiply_is_refused(tmp_path: Any) -> None:
     import gguf
 
