@@ -51,7 +51,7 @@ def probe_rpc_server(endpoint: str, timeout: float = 5.0) -> tuple[int, int, int
         with socket.create_connection((host, int(port)), timeout=timeout) as sock:
             sock.sendall(struct.pack("<BQ", _RPC_CMD_HELLO, _CONN_CAPS_SIZE) + bytes(_CONN_CAPS_SIZE))
             reply = _recv_exactly(sock, 8 + 4 + _CONN_CAPS_SIZE)
-    except socket.timeout:
+    except TimeoutError:
         raise ConnectionError(f"RPC server {endpoint} did not answer within {timeout} s") from None
     except OSError as exc:
         raise ConnectionError(f"RPC server {endpoint} is unreachable: {exc.strerror or exc}") from None
