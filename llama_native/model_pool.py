@@ -78,3 +78,24 @@ def loaded_models() -> dict[str, int]:
             path = cast(tuple[str, ...], key[0])[0]  # the file identity: (real path, size, mtime)
             counts[path] = counts.get(path, 0) + 1
     return counts
+
+
+_remotes: weakref.WeakValueDictionary[tuple[Hashable, ...], Any] = weakref.WeakValueDictionary()
+
+
+def shared_remote(base_url: str | list[str], **params: Any) -> Any:
+    """The :class:`llama_native.remote.RemoteLlama` for ``base_url`` and ``params`` (one per fleet).
+
+    Everything pointing at the same servers with the same settings shares one
+    client, so its in-flight counts and health marks cover all of this
+    process's requests to them.
+    """
+    from .remote import RemoteLlama
+
+    key = (_frozen(base_url), _frozen(params))
+    with _lock:
+        remote = _remotes.get(key)
+        if remote is None:
+            remote = RemoteLlama(base_url, **params)
+            _remotes[key] = remote
+        return remote

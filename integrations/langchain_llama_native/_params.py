@@ -18,9 +18,28 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from llama_native import Llama, LlamaGrammar
 from llama_native.default_model import MODEL_PATH_ENV, resolve_model_path
-from llama_native.model_pool import shared_llama
+from llama_native.model_pool import shared_llama, shared_remote
 
 LOAD_CONFIG = ConfigDict(protected_namespaces=(), populate_by_name=True, extra="forbid", arbitrary_types_allowed=True)
+
+
+#: fields that configure an in-process model: refused with base_url when set explicitly
+_LOCAL_ONLY = {
+    "n_ctx",
+    "n_batch",
+    "n_parallel",
+    "n_threads",
+    "n_gpu_layers",
+    "use_mlock",
+    "use_mmap",
+    "vocab_only",
+    "last_n_tokens_size",
+    "lora_path",
+    "rope_freq_base",
+    "rope_freq_scale",
+    "f16_kv",
+    "logits_all",
+}
 
 
 class LlamaCppLoadParams(BaseModel):
@@ -65,11 +84,29 @@ class LlamaCppLoadParams(BaseModel):
     logits_all: bool | None = None
     """Keep every evaluated position's logits (``Llama.scores`` after ``eval``)."""
 
-    _client: Llama | None = PrivateAttr(default=None)
+    base_url: str | list[str] | None = None
+    """Run the model on servers instead of in process: a llama.cpp ``llama-server`` (our grammars and tool
+    syntax, as in process), several (a list: health checks, least-busy routing with prefix affinity,
+    retries and failover), or any OpenAI-compatible server (vLLM, SGLang, Ollama, ``llama-native serve``;
+    outputs validated).  ``model`` then names the served model, if the server needs one."""
+    api_key: str | None = None
+    """Sent as ``Authorization: Bearer ...`` to ``base_url`` (default: ``$LLAMA_NATIVE_API_KEY``)."""
+    api: Literal["auto", "llama.cpp", "openai"] = "auto"
+    """What ``base_url`` speaks; ``"auto"`` asks the first server reached."""
+    timeout: float = Field(default=600.0, gt=0, alias="request_timeout")
+    """Seconds a request to ``base_url`` may wait for an answer (also ``request_timeout``)."""
+    max_retries: int = Field(default=3, ge=0)
+    """Further attempts on other servers after a connection failure or a 503."""
+    routing: Literal["affinity", "least_busy", "round_robin"] = "affinity"
+    """How a request picks one of several servers."""
+
+    _client: Any = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
     def _model_path_from_env(cls, values: Any) -> Any:
+        if isinstance(values, dict) and values.get("base_url"):
+            return values  # model / model_path name the served model
         if isinstance(values, dict):  # model_path, or its alias model, or $LLAMA_NATIVE_MODEL_PATH; a str
             key = "model" if values.get("model_path") is None and values.get("model") is not None else "model_path"
             values = {**values, key: resolve_model_path(values.get(key))}
@@ -77,6 +114,16 @@ class LlamaCppLoadParams(BaseModel):
 
     @model_validator(mode="after")
     def _check_load_params(self) -> LlamaCppLoadParams:
+        if self.base_url:
+            local = sorted(set(self.model_fields_set) & _LOCAL_ONLY)
+            if local:
+                raise ValueError(
+                    f"{', '.join(local)} configure a model loaded in process; with base_url the servers' own "
+                    "settings hold (set them where the servers start)"
+                )
+            extra = sorted(set(self.model_kwargs) - {"chat_format", "json_whitespace"})
+            if extra:
+                raise ValueError(f"model_kwargs {extra} configure a model loaded in process; not with base_url")
         if self.lora_base:
             raise ValueError(
                 "lora_base is not supported: llama.cpp applies a LoRA adapter to the loaded model itself "
@@ -109,8 +156,32 @@ class LlamaCppLoadParams(BaseModel):
             fields["type_k"] = fields["type_v"] = "f32"
         return {**{k: v for k, v in fields.items() if v is not None}, **self.model_kwargs}
 
+    def _remote(self, model: str | os.PathLike | None = None) -> Any:
+        """The fleet's :class:`llama_native.remote.RemoteLlama` (shared by everything pointing at it)."""
+        assert self.base_url is not None
+        params = {
+            "api": self.api,
+            "model": os.fspath(model) if model is not None else self.model_path,
+            "api_key": self.api_key,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "routing": self.routing,
+        }
+        params.update(self.model_kwargs)  # chat_format, json_whitespace
+        return shared_remote(self.base_url, **params)
+
     def _llama(self, model: str | os.PathLike | None = None) -> Llama:
-        """The loaded model (loading it on first use); ``model`` names another GGUF for one call."""
+        """The loaded model (loading it on first use); ``model`` names another GGUF for one call.
+
+        With ``base_url``, the fleet's remote client (it has the same methods).
+        """
+        if self.base_url:
+            if model is None and self._client is not None:
+                return self._client
+            remote = self._remote(model)
+            if model is None:
+                self._client = remote
+            return remote
         if model is not None and os.fspath(model) != self.model_path:
             return shared_llama(cast(str, resolve_model_path(model)), **self._load_kwargs())  # a str: model is set
         if self._client is None:
@@ -136,7 +207,9 @@ class LlamaCppLoadParams(BaseModel):
 
     @property
     def model_name(self) -> str:
-        """The model as reported in ``response_metadata`` and traces: its path as given."""
+        """The model as reported in ``response_metadata`` and traces: its path (or served name) as given."""
+        if self.base_url and not self.model_path:
+            return self.base_url if isinstance(self.base_url, str) else ",".join(self.base_url)
         return self.model_path or "llama-native"
 
 

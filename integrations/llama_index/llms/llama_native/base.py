@@ -44,7 +44,7 @@ from pydantic_core import from_json
 from llama_native import Llama
 from llama_native.default_model import MODEL_PATH_ENV, resolve_model_path
 from llama_native.download import download_model
-from llama_native.model_pool import shared_llama
+from llama_native.model_pool import shared_llama, shared_remote
 
 from ._messages import assistant_message, to_openai_messages
 
@@ -162,13 +162,31 @@ class LlamaCPP(FunctionCallingLLM):
         ),
     )
 
-    _client: Llama | None = PrivateAttr(default=None)
+    base_url: str | list[str] | None = Field(
+        default=None,
+        description=(
+            "Run the model on servers instead of in process: llama.cpp llama-server(s) (our grammars and tool "
+            "syntax) or OpenAI-compatible servers; a list spreads requests over a fleet with failover. "
+            "model_path then names the served model, if the server needs one."
+        ),
+    )
+    api_key: str | None = Field(default=None, description="Sent as Authorization: Bearer ... to base_url.")
+    api: str = Field(default="auto", description="What base_url speaks: 'auto', 'llama.cpp' or 'openai'.")
+    request_timeout: float = Field(default=600.0, gt=0, description="Seconds a request to base_url may wait.")
+    max_retries: int = Field(default=3, ge=0, description="Further attempts after a connection failure or a 503.")
+
+    _client: Any = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
     def _resolve_model(cls, values: Any) -> Any:
         if not isinstance(values, dict):
             return values
+        if values.get("base_url"):
+            local = sorted(k for k in ("model_url", "model_kwargs", "n_parallel") if values.get(k))
+            if local:
+                raise ValueError(f"{', '.join(local)} configure a model loaded in process; not with base_url")
+            return values  # model_path names the served model
         if values.get("model_url") and not values.get("model_path"):
             return values  # downloaded on first use
         values = {**values, "model_path": resolve_model_path(values.get("model_path"))}
@@ -191,6 +209,15 @@ class LlamaCPP(FunctionCallingLLM):
     @property
     def client(self) -> Llama:
         """The underlying :class:`llama_native.Llama` (loaded on first access)."""
+        if self._client is None and self.base_url:
+            self._client = shared_remote(
+                self.base_url,
+                api=self.api,
+                model=self.model_path,
+                api_key=self.api_key,
+                timeout=self.request_timeout,
+                max_retries=self.max_retries,
+            )
         if self._client is None:
             if self.model_path is None and self.model_url:
                 self.model_path = str(download_model(self.model_url, sha256=self.model_sha256))
@@ -207,7 +234,12 @@ class LlamaCPP(FunctionCallingLLM):
     @property
     def metadata(self) -> LLMMetadata:
         """Context window (the real one once loaded), output budget and capabilities."""
-        context = self._client.n_ctx() if self._client is not None else self.context_window
+        context = self.context_window
+        if self._client is not None:
+            try:
+                context = self._client.n_ctx()
+            except NotImplementedError:  # an OpenAI-compatible server does not say
+                pass
         return LLMMetadata(
             context_window=context,
             num_output=self.max_new_tokens,

@@ -1,0 +1,677 @@
+"""``RemoteLlama``: the :class:`llama_native.Llama` API over a fleet of servers.
+
+``RemoteLlama("http://10.0.0.2:8080")`` (or a list of URLs) answers
+``create_completion``, ``create_chat_completion`` (streaming, async, tools,
+``response_format``, ``prop_order``, ``schema_prompt``), ``embed`` and
+``tokenize`` as an in-process ``Llama`` does, with the same return shapes,
+so the LangChain and LlamaIndex classes take it for ``base_url=...``.
+
+``api="auto"`` (default) asks the first server it reaches: a llama.cpp
+``llama-server`` (``GET /props``) becomes the token loop for our own chat
+layer (:mod:`.llama_server`: same prompt, grammar and parsing as in
+process); anything else is an OpenAI-compatible server (:mod:`.openai_server`:
+requests passed on, outputs validated).  No request is made in the
+constructor; every request has a timeout, is retried on other servers when a
+connection fails or a server answers 503, and its errors name the server.
+
+Example::
+
+    >>> llm = RemoteLlama(["http://10.0.0.2:8080", "http://10.0.0.3:8080/v1"], timeout=60)
+    >>> llm.base_urls  # nothing was contacted
+    ['http://10.0.0.2:8080', 'http://10.0.0.3:8080']
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .. import _chat_api
+from .._generation import completion_result
+from .._loading import ContextOverflowError
+from .._sampling import DEFAULT_SEED, resolve_seed, sampling_params
+from .._threads import run_in_own_thread, stream_in_own_thread
+from ..chat.completion import _with_system_text, response_format_schema
+from ..chat.formats import ChatFormatter, get_chat_formatter
+from ..chat.template_layer import TemplateLayer
+from ..chat.templates import Jinja2ChatFormatter
+from ..grammar import LlamaGrammar, as_grammar
+from ..schema import schema_system_prompt
+from .errors import RemoteError
+from .llama_server import LlamaServerBackend, grammar_fields
+from .openai_server import OpenAIServerBackend, ordered_schema
+from .pool import ServerPool
+from .transport import Transport
+
+APIS = ("auto", "llama.cpp", "openai")
+_WHITESPACE = ("free", "compact", "pretty")
+#: what a request's prefix affinity keys on for plain completions: the prompt's first characters
+AFFINITY_CHARS = 2048
+
+
+def normalize_urls(base_url: str | Sequence[str]) -> list[str]:
+    """``base_url`` (one URL, a comma-separated string or a list) as server roots without ``/v1``."""
+    items = base_url.split(",") if isinstance(base_url, str) else list(base_url)
+    urls = []
+    for item in items:
+        url = str(item).strip().rstrip("/")
+        if url.endswith("/v1"):
+            url = url[: -len("/v1")]
+        if not url:
+            continue
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"base_url {item!r} is not an http:// or https:// URL")
+        urls.append(url)
+    if not urls:
+        raise ValueError(f"base_url names no server: {base_url!r}")
+    return urls
+
+
+def chat_affinity(messages: Sequence[dict[str, Any]], tools: Any) -> str | None:
+    """The prefix a chat request shares with others: its leading system messages and its tools."""
+    parts = []
+    for message in messages:
+        if not isinstance(message, dict) or message.get("role") not in ("system", "developer"):
+            break
+        parts.append(str(message.get("content")))
+    if tools:
+        parts.append(repr(tools))
+    return "\x00".join(parts) or None
+
+
+class RemoteLlama:
+    """A model served by one or more servers, with :class:`llama_native.Llama`'s methods.
+
+    Args:
+        base_url: a server's URL, a comma-separated string or a list (a
+            trailing ``/v1`` is dropped); every server must serve the same model.
+        api: ``"auto"``, ``"llama.cpp"`` (llama-server's native endpoints: our
+            grammar and tool syntax) or ``"openai"`` (``/v1`` endpoints only).
+        model: the model name sent to an OpenAI-compatible server (default:
+            the first it lists).
+        api_key: sent as ``Authorization: Bearer ...``.
+        timeout: seconds a request may wait for the server's answer (and
+            between two events of a stream).
+        connect_timeout: seconds to open a connection.
+        max_retries: further servers (or attempts) after a connection failure or a 503.
+        routing: ``"affinity"`` (requests sharing a system prompt go to the
+            same server, load permitting), ``"least_busy"`` or ``"round_robin"``.
+        json_whitespace: as ``Llama``'s (llama.cpp servers only).
+        chat_format: a named chat format instead of the server's template (llama.cpp servers only).
+    """
+
+    def __init__(
+        self,
+        base_url: str | Sequence[str],
+        *,
+        api: str = "auto",
+        model: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 600.0,
+        connect_timeout: float = 5.0,
+        max_retries: int = 3,
+        routing: str = "affinity",
+        json_whitespace: str | None = None,
+        chat_format: str | None = None,
+        seed: int = DEFAULT_SEED,
+        last_n_tokens_size: int = 64,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        if api not in APIS:
+            raise ValueError(f"api must be one of {', '.join(APIS)}, got {api!r}")
+        for name, value in (("timeout", timeout), ("connect_timeout", connect_timeout)):
+            if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+                raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+        if not isinstance(max_retries, int) or max_retries < 0:
+            raise ValueError(f"max_retries must be an integer >= 0, got {max_retries!r}")
+        if json_whitespace is not None and json_whitespace not in _WHITESPACE:
+            raise ValueError(f"json_whitespace must be one of {', '.join(_WHITESPACE)}, got {json_whitespace!r}")
+        if chat_format is not None:
+            get_chat_formatter(chat_format)  # ValueError naming the known formats
+        self.base_urls = normalize_urls(base_url)
+        self.model_path = model or ",".join(self.base_urls)
+        self.chat_format = chat_format
+        self.json_whitespace = json_whitespace or "free"
+        self.seed = seed
+        self.last_n_tokens_size = last_n_tokens_size
+        self.verbose = False
+        self._api = None if api == "auto" else api
+        self._model_name = model
+        self._pool = ServerPool(self.base_urls, probe=self._probe, routing=routing)
+        self._transport = Transport(
+            self._pool,
+            timeout=float(timeout),
+            connect_timeout=float(connect_timeout),
+            max_retries=max_retries,
+            api_key=api_key or os.environ.get("LLAMA_NATIVE_API_KEY") or None,
+            headers=headers,
+        )
+        self._llama_server = LlamaServerBackend(self._transport)
+        self._openai = OpenAIServerBackend(self._transport, model)
+        self._formatter: ChatFormatter | None = None
+
+    def _probe(self, url: str) -> bool:
+        return self._transport.probe(url)
+
+    # ------------------------------------------------------------ servers
+    @property
+    def api(self) -> str:
+        """``"llama.cpp"`` or ``"openai"``: what the servers speak (asked of the first one reached when ``"auto"``)."""
+        if self._api is None:
+            server = self._pool.pick()
+            try:
+                props = self._transport.get_json(server, "/props")
+            except RemoteError as exc:
+                if exc.status is None:
+                    raise
+                props = None
+            is_llama_cpp = isinstance(props, dict) and "default_generation_settings" in props
+            self._api = "llama.cpp" if is_llama_cpp else "openai"
+        return self._api
+
+    def health(self) -> dict[str, bool]:
+        """Probe every server now (``GET /health``): ``{url: up}``."""
+        return self._pool.check_health()
+
+    def stats(self) -> list[dict[str, Any]]:
+        """Each server's URL, requests in flight, requests sent, and whether it is up."""
+        return [
+            {"url": s.url, "in_flight": s.in_flight, "requests": s.requests, "up": s.healthy, "error": s.last_error}
+            for s in self._pool.servers
+        ]
+
+    def n_ctx(self) -> int:
+        """The context window of a server's slot (llama.cpp servers)."""
+        self._need_llama_cpp("n_ctx()")
+        return self._llama_server.model().n_ctx
+
+    def tokenize(self, text: bytes | str, add_bos: bool = True, special: bool = False) -> list[int]:
+        """The model's tokens for ``text``, as the server tokenizes it (llama.cpp servers)."""
+        self._need_llama_cpp("tokenize()")
+        return self._llama_server.tokenize(text.encode("utf-8") if isinstance(text, str) else text, add_bos, special)
+
+    def detokenize(
+        self, tokens: Sequence[int], prev_tokens: Sequence[int] | None = None, special: bool = False
+    ) -> bytes:
+        """The text of ``tokens`` (llama.cpp servers)."""
+        self._need_llama_cpp("detokenize()")
+        return self._llama_server.detokenize(list(tokens))
+
+    @property
+    def chat_template(self) -> str | None:
+        """The server's chat template (llama.cpp servers)."""
+        self._need_llama_cpp("chat_template")
+        return self._llama_server.model().chat_template
+
+    @property
+    def chat_formatter(self) -> ChatFormatter:
+        """What renders messages: ``chat_format`` if given, else the server's template, else ChatML."""
+        if self._formatter is None:
+            model = self._llama_server.model()
+            if self.chat_format or not model.chat_template:
+                self._formatter = get_chat_formatter(self.chat_format or _chat_api.DEFAULT_CHAT_FORMAT)
+            else:
+                formatter = Jinja2ChatFormatter(
+                    model.chat_template, eos_token=model.eos_token, bos_token=model.bos_token
+                )
+                formatter.template_layer = TemplateLayer(None, model.chat_template, model.bos_token, model.eos_token)
+                self._formatter = formatter
+        return self._formatter
+
+    def _need_llama_cpp(self, what: str) -> None:
+        if self.api != "llama.cpp":
+            raise NotImplementedError(f"{what} needs a llama.cpp server (these servers speak only the OpenAI API)")
+
+    # -------------------------------------------------------- completions
+    def create_completion(
+        self,
+        prompt: str | bytes | Sequence[int],
+        suffix: str | None = None,
+        max_tokens: int | None = 16,
+        temperature: float = 0.8,
+        top_p: float = 0.95,
+        min_p: float = 0.05,
+        typical_p: float = 1.0,
+        logprobs: int | None = None,
+        echo: bool = False,
+        stop: None | str | list[str] = None,
+        frequency_penalty: float = 0.0,
+        presence_penalty: float = 0.0,
+        repeat_penalty: float = 1.0,
+        top_k: int = 40,
+        stream: bool = False,
+        seed: int | None = None,
+        model: str | None = None,
+        grammar: None | str | LlamaGrammar = None,
+        logit_bias: dict[int | str, float] | None = None,
+        json_schema: Any = None,
+        prop_order: Sequence[str] | None = None,
+        schema_prompt: bool = False,
+        json_whitespace: str | None = None,
+        reasoning_budget: int | None = None,
+        reasoning_markers: Sequence[str] | None = None,
+        tfs_z: float = 1.0,
+        mirostat_mode: int = 0,
+        mirostat_tau: float = 5.0,
+        mirostat_eta: float = 0.1,
+        stopping_criteria: Callable[..., Any] | None = None,
+        logits_processor: Callable[..., Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """:meth:`llama_native.Llama.create_completion` on the fleet (same arguments and shapes).
+
+        On llama.cpp servers the grammar (``grammar``, ``json_schema`` with
+        ``prop_order``) is ours, and a finished output is validated as in
+        process.  Python hooks (``logits_processor``, ``stopping_criteria``),
+        ``logprobs``, ``suffix``, ``echo`` and ``reasoning_budget`` run only in
+        process and raise ``NotImplementedError`` here.
+        """
+        affinity = kwargs.pop("_affinity", None)
+        kwargs.pop("_logprobs_shape", None)
+        if kwargs:
+            raise TypeError(f"create_completion() got unexpected keyword arguments: {', '.join(sorted(kwargs))}")
+        for name, value in (
+            ("logits_processor", logits_processor),
+            ("stopping_criteria", stopping_criteria),
+            ("logprobs", logprobs),
+            ("suffix", suffix),
+            ("reasoning_budget", reasoning_budget),
+        ):
+            if value is not None:
+                raise NotImplementedError(f"{name} runs in process only; the remote backend cannot send it")
+        if echo:
+            raise NotImplementedError("echo runs in process only; the remote backend cannot send it")
+        if json_schema is not None:
+            if grammar is not None:
+                raise ValueError("pass either grammar or json_schema, not both")
+            grammar = LlamaGrammar.from_json_schema(
+                json_schema, prop_order=prop_order, whitespace=self._whitespace(json_whitespace), compiler="ours"
+            )
+        elif prop_order is not None:
+            raise ValueError("prop_order needs json_schema")
+        grammar = as_grammar(grammar)
+        validator = grammar.json_schema if grammar is not None else None
+        if schema_prompt:
+            if validator is None:
+                raise ValueError(
+                    "schema_prompt=True needs json_schema (or a grammar from LlamaGrammar.from_json_schema)"
+                )
+            if not isinstance(prompt, (str, bytes)):
+                raise ValueError("schema_prompt=True needs a text prompt, not token ids")
+            text = prompt.decode("utf-8") if isinstance(prompt, bytes) else prompt
+            prompt = schema_system_prompt(validator.schema) + "\n\n" + text
+        sampling = sampling_params(
+            temperature=temperature,
+            top_k=top_k,
+            top_p=top_p,
+            min_p=min_p,
+            typical_p=typical_p,
+            repeat_penalty=repeat_penalty,
+            presence_penalty=presence_penalty,
+            frequency_penalty=frequency_penalty,
+            penalty_last_n=self.last_n_tokens_size,
+            seed=resolve_seed(seed, self.seed),
+            logit_bias=logit_bias,
+            grammar=None,
+            n_vocab=1 << 30,
+            mirostat_mode=mirostat_mode,
+            mirostat_tau=mirostat_tau,
+            mirostat_eta=mirostat_eta,
+            tfs_z=tfs_z,
+        )  # validates every value as in process (ValueError naming it)
+        if max_tokens is not None and (not isinstance(max_tokens, int) or max_tokens < 0):
+            raise ValueError(f"max_tokens must be an integer >= 0 or None, got {max_tokens!r}")
+        if affinity is None and isinstance(prompt, (str, bytes)):
+            affinity = (prompt.decode("utf-8", "replace") if isinstance(prompt, bytes) else prompt)[:AFFINITY_CHARS]
+        body: dict[str, Any] = {
+            "temperature": sampling.temperature,
+            "top_k": top_k,
+            "top_p": top_p,
+            "min_p": min_p,
+            "typical_p": typical_p,
+            "repeat_penalty": repeat_penalty,
+            "repeat_last_n": self.last_n_tokens_size,
+            "presence_penalty": presence_penalty,
+            "frequency_penalty": frequency_penalty,
+            "mirostat": mirostat_mode,
+            "mirostat_tau": mirostat_tau,
+            "mirostat_eta": mirostat_eta,
+            "seed": sampling.seed,
+            "stop": [stop] if isinstance(stop, str) else list(stop or []),
+        }
+        if logit_bias:
+            body["logit_bias"] = [[int(t), float(b)] for t, b in logit_bias.items()]
+        if self.api == "openai":
+            return self._openai_completion(prompt, body, max_tokens, grammar, stream, model, affinity)
+        prompt_tokens = self._prompt_tokens(prompt)
+        if affinity is None:
+            affinity = ",".join(map(str, prompt_tokens[: AFFINITY_CHARS // 4]))
+        body.update(
+            prompt=prompt_tokens,
+            n_predict=max_tokens if max_tokens else -1,
+            cache_prompt=True,
+            return_tokens=True,
+            **grammar_fields(grammar),
+        )
+        stats = {"cached_tokens": 0}
+        chunks = self._llama_server.chunks(body, stream=stream, affinity=affinity, grammar=grammar, stats=stats)
+        return completion_result(chunks, len(prompt_tokens), "", model or self.model_path, validator, stats, stream)
+
+    def _prompt_tokens(self, prompt: str | bytes | Sequence[int]) -> list[int]:
+        if isinstance(prompt, (str, bytes)):
+            text = prompt.encode("utf-8") if isinstance(prompt, str) else prompt
+            tokens = self._llama_server.tokenize(text, self._llama_server.add_bos, True)
+        else:
+            tokens = [int(t) for t in prompt]
+        if not tokens:
+            raise ValueError("the prompt is empty")
+        n_ctx = self._llama_server.model().n_ctx
+        if n_ctx and len(tokens) >= n_ctx:
+            raise ContextOverflowError(len(tokens), n_ctx)
+        return tokens
+
+    def _openai_completion(
+        self,
+        prompt: Any,
+        body: dict[str, Any],
+        max_tokens: int | None,
+        grammar: LlamaGrammar | None,
+        stream: bool,
+        model: str | None,
+        affinity: str | None,
+    ) -> Any:
+        if grammar is not None:
+            raise NotImplementedError("grammar and json_schema in text completion need a llama.cpp server")
+        request = _openai_sampling(body)
+        request.update(prompt=prompt if isinstance(prompt, str) else list(prompt), model=model)
+        if max_tokens:
+            request["max_tokens"] = max_tokens
+        return self._openai.completion(request, stream=stream, affinity=affinity)
+
+    def _whitespace(self, value: str | None) -> str:
+        if value is None:
+            return self.json_whitespace
+        if value not in _WHITESPACE:
+            raise ValueError(f"json_whitespace must be one of {', '.join(_WHITESPACE)}, got {value!r}")
+        return value
+
+    # --------------------------------------------------------------- chat
+    def create_chat_completion(
+        self,
+        messages: list[dict[str, Any]],
+        functions: list[dict[str, Any]] | None = None,
+        function_call: Any = None,
+        tools: list[dict[str, Any]] | None = None,
+        tool_choice: Any = None,
+        temperature: float = 0.2,
+        top_p: float = 0.95,
+        top_k: int = 40,
+        min_p: float = 0.05,
+        typical_p: float = 1.0,
+        stream: bool = False,
+        stop: None | str | list[str] = None,
+        seed: int | None = None,
+        response_format: Any = None,
+        max_tokens: int | None = None,
+        presence_penalty: float = 0.0,
+        frequency_penalty: float = 0.0,
+        repeat_penalty: float = 1.0,
+        model: str | None = None,
+        grammar: None | str | LlamaGrammar = None,
+        logit_bias: dict[int | str, float] | None = None,
+        logprobs: bool | None = None,
+        top_logprobs: int | None = None,
+        parallel_tool_calls: bool | None = None,
+        schema_prompt: bool = False,
+        prop_order: list[str] | None = None,
+        chat_template_kwargs: dict[str, Any] | None = None,
+        json_whitespace: str | None = None,
+        max_tool_calls: int | None = None,
+        reasoning_budget: int | None = None,
+        tfs_z: float = 1.0,
+        mirostat_mode: int = 0,
+        mirostat_tau: float = 5.0,
+        mirostat_eta: float = 0.1,
+        logits_processor: Callable[..., Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """:meth:`llama_native.Llama.create_chat_completion` on the fleet (same arguments and shapes).
+
+        On llama.cpp servers the chat layer runs here as in process: the
+        server's template renders the prompt, the schema or tool syntax makes
+        the grammar the server samples under, and the reply is parsed here.
+        On other OpenAI-compatible servers the request is passed on and the
+        finished output validated (see :mod:`llama_native.remote.openai_server`).
+        """
+        if kwargs:
+            raise TypeError(f"create_chat_completion() got unexpected keyword arguments: {', '.join(sorted(kwargs))}")
+        if logprobs or top_logprobs is not None:
+            raise NotImplementedError("logprobs run in process only; the remote backend cannot send them")
+        affinity = chat_affinity(messages, tools or functions)
+        if self.api == "openai":
+            return self._openai_chat(
+                messages,
+                dict(
+                    temperature=temperature,
+                    top_p=top_p,
+                    top_k=top_k,
+                    min_p=min_p,
+                    typical_p=typical_p,
+                    repeat_penalty=repeat_penalty,
+                    presence_penalty=presence_penalty,
+                    frequency_penalty=frequency_penalty,
+                    mirostat=mirostat_mode,
+                    mirostat_tau=mirostat_tau,
+                    mirostat_eta=mirostat_eta,
+                    seed=seed,
+                    stop=stop,
+                    logit_bias=logit_bias,
+                ),
+                functions=functions,
+                function_call=function_call,
+                tools=tools,
+                tool_choice=tool_choice,
+                stream=stream,
+                response_format=response_format,
+                max_tokens=max_tokens,
+                model=model,
+                grammar=grammar,
+                parallel_tool_calls=parallel_tool_calls,
+                schema_prompt=schema_prompt,
+                prop_order=prop_order,
+                chat_template_kwargs=chat_template_kwargs,
+                json_whitespace=json_whitespace,
+                max_tool_calls=max_tool_calls,
+                reasoning_budget=reasoning_budget,
+                tfs_z=tfs_z,
+                logits_processor=logits_processor,
+                affinity=affinity,
+            )
+        return _chat_api.create_chat_completion(
+            self.create_completion,
+            self.chat_formatter,
+            self._llama_server,
+            self._whitespace(json_whitespace),
+            messages,
+            functions=functions,
+            function_call=function_call,
+            tools=tools,
+            tool_choice=tool_choice,
+            response_format=response_format,
+            grammar=grammar,
+            stop=stop,
+            stream=stream,
+            logprobs=None,
+            top_logprobs=None,
+            parallel_tool_calls=parallel_tool_calls,
+            schema_prompt=schema_prompt,
+            prop_order=prop_order,
+            chat_template_kwargs=chat_template_kwargs,
+            max_tool_calls=max_tool_calls,
+            reasoning_budget=reasoning_budget,
+            sampling=dict(
+                max_tokens=max_tokens,
+                temperature=temperature,
+                top_p=top_p,
+                top_k=top_k,
+                min_p=min_p,
+                typical_p=typical_p,
+                seed=seed,
+                model=model,
+                presence_penalty=presence_penalty,
+                frequency_penalty=frequency_penalty,
+                repeat_penalty=repeat_penalty,
+                logit_bias=logit_bias,
+                tfs_z=tfs_z,
+                mirostat_mode=mirostat_mode,
+                mirostat_tau=mirostat_tau,
+                mirostat_eta=mirostat_eta,
+                logits_processor=logits_processor,
+                _affinity=affinity,
+            ),
+        )
+
+    def _openai_chat(self, messages: list[dict[str, Any]], sampling: dict[str, Any], **request: Any) -> Any:
+        for name in ("grammar", "json_whitespace", "logits_processor", "max_tool_calls", "reasoning_budget"):
+            if request.get(name) is not None:
+                raise NotImplementedError(f"{name} needs a llama.cpp server (these servers speak only the OpenAI API)")
+        if request["tfs_z"] != 1.0:
+            raise NotImplementedError("tfs_z: llama.cpp removed tail-free sampling")
+        body = _openai_sampling(sampling)
+        tools = request["tools"]
+        if request["functions"] is not None:
+            if tools is not None:
+                raise ValueError("pass either functions or tools, not both")
+            tools = [{"type": "function", "function": f} for f in request["functions"]]
+            call = request["function_call"]
+            request["tool_choice"] = (
+                {"type": "function", "function": {"name": call.get("name")}} if isinstance(call, dict) else call
+            )
+        schema = response_format_schema(request["response_format"])
+        response_format = request["response_format"]
+        if isinstance(response_format, type):  # a pydantic model or TypedDict, as in process
+            from ..schema.inputs import to_json_schema
+
+            schema = to_json_schema(response_format)
+            response_format = {"type": "json_schema", "json_schema": {"name": "output", "schema": schema}}
+        if request["prop_order"] is not None:
+            if schema is None:
+                raise ValueError("prop_order needs a response_format with a JSON schema")
+            schema = ordered_schema(schema, request["prop_order"])
+        if schema is not None:  # llama-cpp-python's {"type": "json_object", "schema": ...} too: OpenAI's form
+            name = (response_format.get("json_schema") or {}).get("name") if isinstance(response_format, dict) else None
+            response_format = {"type": "json_schema", "json_schema": {"name": name or "output", "schema": schema}}
+        if request["schema_prompt"]:
+            if schema is None:
+                raise ValueError("schema_prompt=True needs a JSON schema (response_format)")
+            messages = _with_system_text(messages, schema_system_prompt(schema))
+        if response_format is not None and response_format.get("type") == "json_object" and schema is None:
+            schema = {"type": "object"}
+        body.update(messages=messages, model=request["model"])
+        for key in ("tool_choice", "parallel_tool_calls", "chat_template_kwargs"):
+            if request[key] is not None:
+                body[key] = request[key]
+        if tools:
+            body["tools"] = tools
+        if response_format is not None:
+            body["response_format"] = response_format
+        if request["max_tokens"]:
+            body["max_tokens"] = request["max_tokens"]
+        return self._openai.chat(
+            body, stream=request["stream"], affinity=request["affinity"], schema=schema, tools=tools or []
+        )
+
+    # ---------------------------------------------------------- embeddings
+    def create_embedding(self, input: str | Sequence[str], model: str | None = None) -> dict[str, Any]:
+        """OpenAI's embeddings response for ``input`` (the servers must serve embeddings)."""
+        body: dict[str, Any] = {"input": input if isinstance(input, str) else list(input)}
+        if self.api == "openai":
+            body["model"] = model or self._openai.model_name()
+        else:
+            body["embd_normalize"] = -1  # raw vectors, as Llama.create_embedding gives
+        return self._transport.post_json("/v1/embeddings", body)[1]
+
+    def embed(
+        self, input: str | Sequence[str], normalize: bool = False, truncate: bool = True, return_count: bool = False
+    ) -> Any:
+        """The embedding of a string, or of each string in a list (as :meth:`llama_native.Llama.embed`)."""
+        single = isinstance(input, str)
+        out = self.create_embedding(input)
+        vectors = [list(map(float, d["embedding"])) for d in sorted(out["data"], key=lambda d: d["index"])]
+        if normalize:
+            vectors = [_unit(v) for v in vectors]
+        result: Any = vectors[0] if single else vectors
+        if return_count:
+            return result, int((out.get("usage") or {}).get("prompt_tokens", 0))
+        return result
+
+    def __call__(self, prompt: str | bytes | Sequence[int], *args: Any, **kwargs: Any) -> Any:
+        """:meth:`create_completion`."""
+        return self.create_completion(prompt, *args, **kwargs)
+
+    # --------------------------------------------------------------- async
+    async def acreate_completion(self, *args: Any, **kwargs: Any) -> Any:
+        """Awaitable :meth:`create_completion`; with ``stream=True`` an async iterator of chunks.
+
+        The request runs on a thread of its own, so the event loop keeps
+        running; cancelling the task or leaving the stream closes the
+        connection, and the server stops generating.
+        """
+        work = lambda: self.create_completion(*args, **kwargs)  # noqa: E731
+        if kwargs.get("stream"):
+            return stream_in_own_thread(work, self._transport.cancel_thread)
+        return await run_in_own_thread(work, self._transport.cancel_thread)
+
+    async def acreate_chat_completion(self, *args: Any, **kwargs: Any) -> Any:
+        """Awaitable :meth:`create_chat_completion`; with ``stream=True`` an async iterator of chunks."""
+        work = lambda: self.create_chat_completion(*args, **kwargs)  # noqa: E731
+        if kwargs.get("stream"):
+            return stream_in_own_thread(work, self._transport.cancel_thread)
+        return await run_in_own_thread(work, self._transport.cancel_thread)
+
+    async def aembed(self, input: str | Sequence[str], normalize: bool = False, truncate: bool = True) -> Any:
+        """Awaitable :meth:`embed`."""
+        return await run_in_own_thread(lambda: self.embed(input, normalize, truncate), self._transport.cancel_thread)
+
+    def create_chat_completion_openai_v1(self, *args: Any, **kwargs: Any) -> Any:
+        """:meth:`create_chat_completion` as the ``openai`` package's types (for ``instructor``)."""
+        return _chat_api.as_openai_types(self.create_chat_completion(*args, **kwargs), bool(kwargs.get("stream")))
+
+    def close(self) -> None:
+        """Close the connections."""
+        self._transport.close()
+
+    def __enter__(self) -> RemoteLlama:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"RemoteLlama({self.base_urls!r}, api={self._api or 'auto'!r})"
+
+
+def _openai_sampling(values: dict[str, Any]) -> dict[str, Any]:
+    """Sampling fields for an OpenAI-compatible server: OpenAI's own, plus the common extensions when not neutral."""
+    body = {k: values[k] for k in ("temperature", "top_p", "presence_penalty", "frequency_penalty") if k in values}
+    body["top_k"], body["min_p"] = values.get("top_k", 40), values.get("min_p", 0.05)  # llama.cpp's, vLLM's, SGLang's
+    for key, neutral in (("typical_p", 1.0), ("repeat_penalty", 1.0), ("mirostat", 0)):
+        if values.get(key, neutral) != neutral:
+            body[key] = values[key]
+    if values.get("mirostat"):
+        body["mirostat_tau"], body["mirostat_eta"] = values["mirostat_tau"], values["mirostat_eta"]
+    if values.get("seed") is not None:
+        body["seed"] = values["seed"]
+    stop = values.get("stop")
+    if stop:
+        body["stop"] = [stop] if isinstance(stop, str) else list(stop)
+    if values.get("logit_bias"):
+        body["logit_bias"] = {str(k): v for k, v in dict(values["logit_bias"]).items()}
+    return body
+
+
+def _unit(vector: list[float]) -> list[float]:
+    norm = math.sqrt(sum(x * x for x in vector)) or 1.0
+    return [x / norm for x in vector]
