@@ -100,6 +100,8 @@ class RemoteLlama:
             same server, load permitting), ``"least_busy"`` or ``"round_robin"``.
         json_whitespace: as ``Llama``'s (llama.cpp servers only).
         chat_format: a named chat format instead of the server's template (llama.cpp servers only).
+        cache_prompt: llama-server reuses the longest cached prefix of the
+            prompt (default); False evaluates every prompt whole.
     """
 
     def __init__(
@@ -117,6 +119,7 @@ class RemoteLlama:
         chat_format: str | None = None,
         seed: int = DEFAULT_SEED,
         last_n_tokens_size: int = 64,
+        cache_prompt: bool = True,
         headers: dict[str, str] | None = None,
     ) -> None:
         if api not in APIS:
@@ -136,6 +139,7 @@ class RemoteLlama:
         self.json_whitespace = json_whitespace or "free"
         self.seed = seed
         self.last_n_tokens_size = last_n_tokens_size
+        self.cache_prompt = bool(cache_prompt)
         self.verbose = False
         self._api = None if api == "auto" else api
         self._model_name = model
@@ -351,7 +355,7 @@ class RemoteLlama:
         body.update(
             prompt=prompt_tokens,
             n_predict=max_tokens if max_tokens else -1,
-            cache_prompt=True,
+            cache_prompt=self.cache_prompt,
             return_tokens=True,
             **grammar_fields(grammar),
         )
