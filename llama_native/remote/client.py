@@ -39,8 +39,8 @@ from ..chat.template_layer import TemplateLayer
 from ..chat.templates import Jinja2ChatFormatter
 from ..grammar import LlamaGrammar, as_grammar
 from ..schema import schema_system_prompt
-from .errors import RemoteError
-from .llama_server import LlamaServerBackend, grammar_fields
+from .errors import RemoteConnectionError, RemoteError
+from .llama_server import LlamaServerBackend, current_affinity, grammar_fields
 from .openai_server import OpenAIServerBackend, ordered_schema
 from .pool import ServerPool
 from .transport import Transport
@@ -164,12 +164,11 @@ class RemoteLlama:
     def api(self) -> str:
         """``"llama.cpp"`` or ``"openai"``: what the servers speak (asked of the first one reached when ``"auto"``)."""
         if self._api is None:
-            server = self._pool.pick()
             try:
-                props = self._transport.get_json(server, "/props")
-            except RemoteError as exc:
-                if exc.status is None:
-                    raise
+                _, props = self._transport.get_from_any("/props")
+            except RemoteConnectionError:
+                raise
+            except RemoteError:  # answered, but has no /props: not llama.cpp
                 props = None
             is_llama_cpp = isinstance(props, dict) and "default_generation_settings" in props
             self._api = "llama.cpp" if is_llama_cpp else "openai"
@@ -493,49 +492,53 @@ class RemoteLlama:
                 logits_processor=logits_processor,
                 affinity=affinity,
             )
-        return _chat_api.create_chat_completion(
-            self.create_completion,
-            self.chat_formatter,
-            self._llama_server,
-            self._whitespace(json_whitespace),
-            messages,
-            functions=functions,
-            function_call=function_call,
-            tools=tools,
-            tool_choice=tool_choice,
-            response_format=response_format,
-            grammar=grammar,
-            stop=stop,
-            stream=stream,
-            logprobs=None,
-            top_logprobs=None,
-            parallel_tool_calls=parallel_tool_calls,
-            schema_prompt=schema_prompt,
-            prop_order=prop_order,
-            chat_template_kwargs=chat_template_kwargs,
-            max_tool_calls=max_tool_calls,
-            reasoning_budget=reasoning_budget,
-            sampling=dict(
-                max_tokens=max_tokens,
-                temperature=temperature,
-                top_p=top_p,
-                top_k=top_k,
-                min_p=min_p,
-                typical_p=typical_p,
-                seed=seed,
-                model=model,
-                presence_penalty=presence_penalty,
-                frequency_penalty=frequency_penalty,
-                repeat_penalty=repeat_penalty,
-                logit_bias=logit_bias,
-                tfs_z=tfs_z,
-                mirostat_mode=mirostat_mode,
-                mirostat_tau=mirostat_tau,
-                mirostat_eta=mirostat_eta,
-                logits_processor=logits_processor,
-                _affinity=affinity,
-            ),
-        )
+        token = current_affinity.set(affinity)  # the prompt's tokenizing goes where its generation will
+        try:
+            return _chat_api.create_chat_completion(
+                self.create_completion,
+                self.chat_formatter,
+                self._llama_server,
+                self._whitespace(json_whitespace),
+                messages,
+                functions=functions,
+                function_call=function_call,
+                tools=tools,
+                tool_choice=tool_choice,
+                response_format=response_format,
+                grammar=grammar,
+                stop=stop,
+                stream=stream,
+                logprobs=None,
+                top_logprobs=None,
+                parallel_tool_calls=parallel_tool_calls,
+                schema_prompt=schema_prompt,
+                prop_order=prop_order,
+                chat_template_kwargs=chat_template_kwargs,
+                max_tool_calls=max_tool_calls,
+                reasoning_budget=reasoning_budget,
+                sampling=dict(
+                    max_tokens=max_tokens,
+                    temperature=temperature,
+                    top_p=top_p,
+                    top_k=top_k,
+                    min_p=min_p,
+                    typical_p=typical_p,
+                    seed=seed,
+                    model=model,
+                    presence_penalty=presence_penalty,
+                    frequency_penalty=frequency_penalty,
+                    repeat_penalty=repeat_penalty,
+                    logit_bias=logit_bias,
+                    tfs_z=tfs_z,
+                    mirostat_mode=mirostat_mode,
+                    mirostat_tau=mirostat_tau,
+                    mirostat_eta=mirostat_eta,
+                    logits_processor=logits_processor,
+                    _affinity=affinity,
+                ),
+            )
+        finally:
+            current_affinity.reset(token)
 
     def _openai_chat(self, messages: list[dict[str, Any]], sampling: dict[str, Any], **request: Any) -> Any:
         for name in ("grammar", "json_whitespace", "logits_processor", "max_tool_calls", "reasoning_budget"):

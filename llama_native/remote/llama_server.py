@@ -22,6 +22,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,9 @@ from .transport import Transport
 #: llama.cpp's ``common_grammar_trigger_type``: token, word, pattern, full pattern
 _TRIGGER_TOKEN, _TRIGGER_PATTERN = 0, 2
 _FINISH = {"eos": "stop", "word": "stop", "limit": "length"}
+
+#: the affinity key of the request being prepared: its tokenizing goes where its generation will
+current_affinity: ContextVar[str | None] = ContextVar("current_affinity", default=None)
 
 
 @dataclass
@@ -97,9 +101,14 @@ class LlamaServerBackend:
         if server is None:
             if self._models:
                 return next(iter(self._models.values()))
-            server = self.transport.pool.pick()
+            server, props = self.transport.get_from_any("/props")
+            return self._check_model(server, self._read_model(server, props))
         if server.url not in self._models:
-            found = self._read_model(server)
+            return self._check_model(server, self._read_model(server))
+        return self._models[server.url]
+
+    def _check_model(self, server: Server, found: ServerModel) -> ServerModel:
+        if server.url not in self._models:
             reference = next(iter(self._models.values()), None)
             if reference is not None and (found.model_path, found.n_vocab, found.chat_template) != (
                 reference.model_path,
@@ -114,8 +123,9 @@ class LlamaServerBackend:
             self._models[server.url] = found
         return self._models[server.url]
 
-    def _read_model(self, server: Server) -> ServerModel:
-        props = self.transport.get_json(server, "/props")
+    def _read_model(self, server: Server, props: Any = None) -> ServerModel:
+        if props is None:
+            props = self.transport.get_json(server, "/props")
         if not isinstance(props, dict) or "default_generation_settings" not in props:
             raise RemoteError("GET /props did not answer as llama.cpp's llama-server does", server=server.url)
         models = self.transport.get_json(server, "/v1/models")
@@ -139,13 +149,16 @@ class LlamaServerBackend:
         """The server's tokenization of ``text``."""
         content = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
         _, out = self.transport.post_json(
-            "/tokenize", {"content": content, "add_special": add_bos, "parse_special": special}
+            "/tokenize",
+            {"content": content, "add_special": add_bos, "parse_special": special},
+            current_affinity.get(),
+            count=False,
         )
         return [int(t) for t in out["tokens"]]
 
     def detokenize(self, tokens: list[int]) -> bytes:
         """The text of ``tokens``."""
-        _, out = self.transport.post_json("/detokenize", {"tokens": list(tokens)})
+        _, out = self.transport.post_json("/detokenize", {"tokens": list(tokens)}, count=False)
         return str(out.get("content", "")).encode("utf-8")
 
     @property

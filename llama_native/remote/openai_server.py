@@ -99,7 +99,7 @@ class OpenAIServerBackend:
     def model_name(self) -> str:
         """The model to ask for: as given, else the first one the server lists (``GET /v1/models``)."""
         if self._model is None:
-            listed = self.transport.get_json(self.transport.pool.pick(), "/v1/models")
+            _, listed = self.transport.get_from_any("/v1/models")
             data = listed.get("data") if isinstance(listed, dict) else None
             if not data:
                 raise ValueError("the server lists no model at /v1/models: pass model=...")

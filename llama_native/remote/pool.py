@@ -121,11 +121,11 @@ class ServerPool:
         return chosen if chosen.in_flight <= least.in_flight + self.affinity_slack else least
 
     @contextmanager
-    def lease(self, server: Server) -> Iterator[Server]:
-        """Count a request in flight on ``server`` while the ``with`` block runs."""
+    def lease(self, server: Server, count: bool = True) -> Iterator[Server]:
+        """Count a request in flight on ``server`` while the ``with`` block runs (``count``: in ``requests`` too)."""
         with self._lock:
             server.in_flight += 1
-            server.requests += 1
+            server.requests += count
         try:
             yield server
         finally:

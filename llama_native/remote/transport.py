@@ -107,6 +107,23 @@ class Transport:
             raise _http_error(server, response.status_code, response.text, f"GET {path}")
         return _json_body(server, response.text, f"GET {path}")
 
+    def get_from_any(self, path: str) -> tuple[Server, Any]:
+        """``GET path`` on the first server that answers it (unreachable or 502/503 ones are skipped)."""
+        tried: list[str] = []
+        errors: list[str] = []
+        for _ in range(len(self.pool.servers)):
+            server = self.pool.pick(exclude=tried)
+            if server.url in tried:
+                break
+            tried.append(server.url)
+            try:
+                return server, self.get_json(server, path)
+            except RemoteError as exc:
+                if exc.status is not None and exc.status not in _RETRY_STATUS:
+                    raise
+                errors.append(str(exc))
+        raise RemoteConnectionError(f"no server answered GET {path} ({'; '.join(errors)})")
+
     def post_on(self, server: Server, path: str, body: dict[str, Any]) -> Any:
         """POST ``body`` to this very server (no failover); its JSON answer."""
         try:
@@ -122,10 +139,15 @@ class Transport:
         return _json_body(server, response.text, f"POST {path}")
 
     # ----------------------------------------------------------- requests
-    def post_json(self, path: str, body: dict[str, Any], affinity: str | None = None) -> tuple[Server, Any]:
-        """POST ``body`` to the fleet; the server that answered and its JSON answer."""
+    def post_json(
+        self, path: str, body: dict[str, Any], affinity: str | None = None, count: bool = True
+    ) -> tuple[Server, Any]:
+        """POST ``body`` to the fleet; the server that answered and its JSON answer.
+
+        ``count=False``: a helper request (tokenizing) that the server's ``requests`` do not count.
+        """
         errors: list[str] = []
-        for server, response in self._attempts(path, body, affinity, errors):
+        for server, response in self._attempts(path, body, affinity, errors, count):
             try:
                 text = response.read().decode("utf-8", "replace")
             except httpx.TimeoutException as exc:
@@ -194,7 +216,7 @@ class Transport:
         raise _exhausted(path, errors)
 
     def _attempts(
-        self, path: str, body: dict[str, Any], affinity: str | None, errors: list[str]
+        self, path: str, body: dict[str, Any], affinity: str | None, errors: list[str], count: bool = True
     ) -> Iterator[tuple[Server, Any]]:
         """Open the request on one server after another until one answers 200; yields (server, response).
 
@@ -207,7 +229,7 @@ class Transport:
                 time.sleep(min(self.backoff * 2 ** (attempt - 1), 2.0))
             server = self.pool.pick(affinity, exclude=tried)
             tried.append(server.url)
-            with self.pool.lease(server):
+            with self.pool.lease(server, count):
                 try:
                     request = self._client.build_request("POST", server.url + path, json=body)
                     response = self._client.send(request, stream=True)

@@ -27,7 +27,9 @@ class FakeServer:
 
             def do_GET(self) -> None:
                 outer.requests.append("GET " + self.path)
-                if self.path == "/health":
+                if outer.behaviour == "busy":  # as a llama-server still loading its model
+                    outer.handle(self)
+                elif self.path == "/health":
                     self._reply(200, b'{"status": "ok"}')
                 elif self.path == "/v1/models":
                     self._reply(200, json.dumps({"data": [{"id": "fake"}]}).encode())
