@@ -2,64 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
-import httpx
 import pytest
 
 from helpers import ENV_MODEL
+from served import Served, start_server, stop_server  # noqa: F401  (the server tests import them from here)
 
-from llama_native.llama_cpp_tools import free_port
 from llama_native.testing import synthetic_model_path
-
-
-@dataclass
-class Served:
-    """A running server: its base URL and process."""
-
-    url: str
-    process: subprocess.Popen
-    api_key: str | None = None
-
-    @property
-    def v1(self) -> str:
-        return self.url + "/v1"
-
-
-def start_server(tmp: Path, *flags: str, env: dict[str, str] | None = None, api_key: str | None = None) -> Served:
-    """Start ``python -m llama_native.server`` with ``flags``; waits until /health answers."""
-    port = free_port()
-    log = open(tmp / f"server-{port}.log", "w")
-    cmd = [sys.executable, "-m", "llama_native.server", "--port", str(port), *flags]
-    if api_key:
-        cmd += ["--api-key", api_key]
-    process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=tmp, env={**os.environ, **(env or {})})
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited: {(tmp / f'server-{port}.log').read_text()[-2000:]}")
-        try:
-            if httpx.get(url + "/health", timeout=1).status_code == 200:
-                return Served(url, process, api_key)
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("the server did not start within 60 s")
-
-
-def stop_server(served: Served) -> None:
-    served.process.terminate()
-    try:
-        served.process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        served.process.kill()
 
 
 def model_file() -> str:
