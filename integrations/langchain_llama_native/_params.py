@@ -93,10 +93,12 @@ class LlamaCppLoadParams(BaseModel):
     """Sent as ``Authorization: Bearer ...`` to ``base_url`` (default: ``$LLAMA_NATIVE_API_KEY``)."""
     api: Literal["auto", "llama.cpp", "openai"] = "auto"
     """What ``base_url`` speaks; ``"auto"`` asks the first server reached."""
-    timeout: float = Field(default=600.0, gt=0, alias="request_timeout")
-    """Seconds a request to ``base_url`` may wait for an answer (also ``request_timeout``)."""
-    max_retries: int = Field(default=3, ge=0)
-    """Further attempts on other servers after a connection failure or a 503."""
+    timeout: float | None = Field(default=None, gt=0, alias="request_timeout")
+    """Seconds a request to ``base_url`` may wait for an answer (also ``request_timeout``; default 600).
+    A local call is bounded by ``max_tokens``."""
+    max_retries: int | None = Field(default=None, ge=0)
+    """Further attempts on other servers after a connection failure or a 503 (default 3).  A local call
+    has no transient failures to retry."""
     routing: Literal["affinity", "least_busy", "round_robin"] = "affinity"
     """How a request picks one of several servers."""
 
@@ -163,8 +165,8 @@ class LlamaCppLoadParams(BaseModel):
             "api": self.api,
             "model": os.fspath(model) if model is not None else self.model_path,
             "api_key": self.api_key,
-            "timeout": self.timeout,
-            "max_retries": self.max_retries,
+            "timeout": 600.0 if self.timeout is None else self.timeout,
+            "max_retries": 3 if self.max_retries is None else self.max_retries,
             "routing": self.routing,
         }
         params.update(self.model_kwargs)  # chat_format, json_whitespace
@@ -250,10 +252,6 @@ class LlamaCppSamplingParams(BaseModel):
     """(Text completion) fill-in-the-middle: the text after the gap (models with FIM tokens)."""
     echo: bool = False
     """(Text completion) prefix the output with the prompt."""
-    timeout: float | None = None
-    """Accepted as LangChain's standard parameter; a local call is bounded by ``max_tokens``."""
-    max_retries: int | None = None
-    """Accepted as LangChain's standard parameter; a local call has no transient failures to retry."""
 
     _grammar: LlamaGrammar | None = PrivateAttr(default=None)
 

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, cast
 
 from .. import _chat_api
 from .._generation import completion_result
@@ -360,7 +360,9 @@ class RemoteLlama:
         )
         stats = {"cached_tokens": 0}
         chunks = self._llama_server.chunks(body, stream=stream, affinity=affinity, grammar=grammar, stats=stats)
-        return completion_result(chunks, len(prompt_tokens), "", model or self.model_path, validator, stats, stream)
+        return completion_result(
+            cast(Iterator[Any], chunks), len(prompt_tokens), "", model or self.model_path, validator, stats, stream
+        )
 
     def _prompt_tokens(self, prompt: str | bytes | Sequence[int]) -> list[int]:
         if isinstance(prompt, (str, bytes)):
@@ -497,7 +499,7 @@ class RemoteLlama:
             return _chat_api.create_chat_completion(
                 self.create_completion,
                 self.chat_formatter,
-                self._llama_server,
+                cast(Any, self._llama_server),  # what the chat layer needs of a model: tokenize, add_bos
                 self._whitespace(json_whitespace),
                 messages,
                 functions=functions,
@@ -556,8 +558,8 @@ class RemoteLlama:
             request["tool_choice"] = (
                 {"type": "function", "function": {"name": call.get("name")}} if isinstance(call, dict) else call
             )
-        schema = response_format_schema(request["response_format"])
-        response_format = request["response_format"]
+        schema: Any = response_format_schema(request["response_format"])
+        response_format: Any = request["response_format"]
         if isinstance(response_format, type):  # a pydantic model or TypedDict, as in process
             from ..schema.inputs import to_json_schema
 
@@ -568,8 +570,9 @@ class RemoteLlama:
                 raise ValueError("prop_order needs a response_format with a JSON schema")
             schema = ordered_schema(schema, request["prop_order"])
         if schema is not None:  # llama-cpp-python's {"type": "json_object", "schema": ...} too: OpenAI's form
-            name = (response_format.get("json_schema") or {}).get("name") if isinstance(response_format, dict) else None
-            response_format = {"type": "json_schema", "json_schema": {"name": name or "output", "schema": schema}}
+            spec = response_format.get("json_schema") if isinstance(response_format, dict) else None
+            title = (spec or {}).get("name") or "output"
+            response_format = {"type": "json_schema", "json_schema": {"name": title, "schema": schema}}
         if request["schema_prompt"]:
             if schema is None:
                 raise ValueError("schema_prompt=True needs a JSON schema (response_format)")
@@ -662,7 +665,9 @@ class RemoteLlama:
 
 def _openai_sampling(values: dict[str, Any]) -> dict[str, Any]:
     """Sampling fields for an OpenAI-compatible server: OpenAI's own, plus the common extensions when not neutral."""
-    body = {k: values[k] for k in ("temperature", "top_p", "presence_penalty", "frequency_penalty") if k in values}
+    body: dict[str, Any] = {
+        k: values[k] for k in ("temperature", "top_p", "presence_penalty", "frequency_penalty") if k in values
+    }
     body["top_k"], body["min_p"] = values.get("top_k", 40), values.get("min_p", 0.05)  # llama.cpp's, vLLM's, SGLang's
     for key, neutral in (("typical_p", 1.0), ("repeat_penalty", 1.0), ("mirostat", 0)):
         if values.get(key, neutral) != neutral:

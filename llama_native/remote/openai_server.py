@@ -20,8 +20,8 @@ Example::
     >>> try:
     ...     check_content('{"b": 1}', {"type": "object", "required": ["a"]}, "http://x")
     ... except ValueError as exc:
-    ...     print(str(exc).split(":")[0] + ":" + str(exc).split(":")[1])
-    http://x: the server's output does not validate against the response_format schema
+    ...     print(str(exc).split(": ", 1)[1])
+    the server's output does not validate against the response_format schema: 'a' is a required property
 """
 
 from __future__ import annotations
