@@ -13,7 +13,7 @@ source scripts/_setup.sh
 # llama-native cache: tests compare outputs with them (a second run finds them up to date)
 # (run outside the source tree, so that -m imports the installed, compiled package)
 venv_python="$PWD/.venv/bin/python"
-(cd "${TMPDIR:-/tmp}" && "$venv_python" -m llama_native.llama_cpp_tools llama-server llama-bench)
+(cd "${TMPDIR:-/tmp}" && "$venv_python" -m llama_native.llama_cpp_tools llama-server llama-bench ggml-rpc-server)
 # Habits: ruff (lint, pyproject.toml's [tool.ruff]) on the sources, mypy (strict defs) on the installed
 # packages, which carry the generated _native.pyi
 repo="$PWD"

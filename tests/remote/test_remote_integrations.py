@@ -161,3 +161,24 @@ def _prompt(text: str) -> Any:
     from llama_index.core.prompts import PromptTemplate
 
     return PromptTemplate(text.replace("{", "{{").replace("}", "}}"))
+
+
+def test_langchain_embeddings_on_a_server_equal_in_process(real_model_path: Path) -> None:
+    import math
+
+    from langchain_llama_native import LlamaCppEmbeddings
+    from llama_native import LLAMA_POOLING_TYPE_MEAN, Llama
+    from llama_native.llama_cpp_tools import LlamaServer
+
+    texts = ["Ana Costa lives in Porto.", "The weather is sunny."]
+    local = Llama(str(real_model_path), embedding=True, pooling_type=LLAMA_POOLING_TYPE_MEAN, n_ctx=512)
+    expected = local.embed(texts, normalize=True)
+    with LlamaServer(real_model_path, threads=2, n_ctx=512, args=["--embeddings", "--pooling", "mean"]) as server:
+        embeddings = LlamaCppEmbeddings(base_url=server.base_url, normalize=True)
+        got = embeddings.embed_documents(texts)
+        assert embeddings.embed_query(texts[0]) == got[0]
+        assert asyncio.run(embeddings.aembed_query(texts[0])) == got[0]
+    for ours, theirs in zip(expected, got):
+        assert len(ours) == len(theirs)
+        cosine = sum(a * b for a, b in zip(ours, theirs))
+        assert math.isclose(cosine, 1.0, abs_tol=1e-4)
