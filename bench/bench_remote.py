@@ -11,8 +11,8 @@ remote / the server's own chat path.
 Part 2, routing (two llama-server replicas on loopback, ``-np 2`` each, one
 thread each): time to first token of 20 streamed requests, one after
 another.  Workload "shared": every request has the same ~1,000-token system
-prompt; workload "tenants": 8 such system prompts, requests cycling through
-them (more prompts than the fleet's slots).  Routed by prefix affinity and by
+prompt; workload "tenants": 6 such system prompts, each request taking one at
+random (a fixed seed; tenants arrive in no order a round robin could line up with).  Routed by prefix affinity and by
 round robin; mean and p50 TTFT.
 
 Usage::
@@ -23,6 +23,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import time
 from pathlib import Path
@@ -124,7 +125,9 @@ def ttft(remote: RemoteLlama, system: str, i: int) -> float:
 def routing(model: Path, n: int) -> None:
     print(f"routing: {model.name}, 2 replicas (-np 2, 1 thread each), {n} streamed requests one after another")
     print(f"  {'workload':10} {'routing':12} {'mean TTFT s':>12} {'p50 TTFT s':>11}")
-    for workload, tenants in (("shared", 1), ("tenants", 8)):
+    for workload, tenants in (("shared", 1), ("tenants", 6)):
+        rng = random.Random(0)
+        order = [rng.randrange(tenants) for _ in range(n)]
         results = {}
         for route in ("affinity", "round_robin"):
             with (
@@ -132,7 +135,7 @@ def routing(model: Path, n: int) -> None:
                 LlamaServer(model, threads=1, n_ctx=8192, args=["-np", "2"]) as b,
             ):
                 remote = RemoteLlama([a.base_url, b.base_url], routing=route, timeout=300)
-                times = [ttft(remote, system_prompt(i % tenants), i) for i in range(n)]
+                times = [ttft(remote, system_prompt(order[i]), i) for i in range(n)]
             results[route] = times
             print(f"  {workload:10} {route:12} {statistics.mean(times):12.3f} {statistics.median(times):11.3f}")
         ratio = statistics.mean(results["round_robin"]) / statistics.mean(results["affinity"])

@@ -89,10 +89,13 @@ class ServerPool:
         self._probe = probe
         self._lock = threading.Lock()
         self._turn = itertools.count()
+        self._last_turn = 0
 
     # ------------------------------------------------------------- routing
-    def pick(self, affinity: str | None = None, exclude: Sequence[str] = ()) -> Server:
+    def pick(self, affinity: str | None = None, exclude: Sequence[str] = (), count: bool = True) -> Server:
         """The server for the next request (``exclude``: URLs already tried for it, used only if nothing else is up).
+
+        ``count=False``: a helper request (tokenizing) that does not take a round-robin turn.
 
         Raises ``RemoteConnectionError`` when no server is up and none
         passes a health probe.
@@ -103,7 +106,7 @@ class ServerPool:
             fresh = [s for s in up if s.url not in exclude]
             candidates = fresh or up
             if candidates:
-                return self._choose(candidates, affinity)
+                return self._choose(candidates, affinity, count)
         # every server is down: probe them, soonest cooldown first
         for server in sorted(self.servers, key=lambda s: s.down_until):
             if self._probe_now(server):
@@ -111,9 +114,11 @@ class ServerPool:
         details = "; ".join(f"{s.url}: {s.last_error or 'down'}" for s in self.servers)
         raise RemoteConnectionError(f"no server of the fleet is reachable ({details})")
 
-    def _choose(self, candidates: list[Server], affinity: str | None) -> Server:
+    def _choose(self, candidates: list[Server], affinity: str | None, count: bool) -> Server:
         if self.routing == "round_robin":
-            return candidates[next(self._turn) % len(candidates)]
+            turn = next(self._turn) if count else self._last_turn
+            self._last_turn = turn
+            return candidates[turn % len(candidates)]
         least = min(candidates, key=lambda s: s.in_flight)
         if self.routing == "least_busy" or affinity is None:
             return least

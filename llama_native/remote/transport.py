@@ -227,7 +227,7 @@ class Transport:
         for attempt in range(self.max_retries + 1):
             if attempt:
                 time.sleep(min(self.backoff * 2 ** (attempt - 1), 2.0))
-            server = self.pool.pick(affinity, exclude=tried)
+            server = self.pool.pick(affinity, exclude=tried, count=count)
             tried.append(server.url)
             with self.pool.lease(server, count):
                 try:
