@@ -32,6 +32,7 @@ Example::
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -47,6 +48,15 @@ except ImportError:  # pragma: no cover - the remote extra is missing
     httpx = None  # type: ignore[assignment]
 
 _RETRY_STATUS = (502, 503)
+#: sent with every request that has an affinity key, so a load balancer in front of the servers
+#: can route by prefix too (nginx ``hash $http_x_llama_native_prefix consistent``, Envoy ring hash)
+PREFIX_HEADER = "X-Llama-Native-Prefix"
+
+
+def prefix_hash(affinity: str) -> str:
+    """The affinity key as a short stable hash (the header's value)."""
+    return hashlib.blake2b(affinity.encode(), digest_size=8).hexdigest()
+
 #: the payload of the event that ends an OpenAI stream
 DONE = "[DONE]"
 
@@ -231,7 +241,8 @@ class Transport:
             tried.append(server.url)
             with self.pool.lease(server, count):
                 try:
-                    request = self._client.build_request("POST", server.url + path, json=body)
+                    headers = {PREFIX_HEADER: prefix_hash(affinity)} if affinity else None
+                    request = self._client.build_request("POST", server.url + path, json=body, headers=headers)
                     response = self._client.send(request, stream=True)
                 except httpx.TimeoutException as exc:
                     if not isinstance(exc, httpx.ConnectTimeout):

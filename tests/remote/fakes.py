@@ -19,6 +19,7 @@ class FakeServer:
         self.behaviour = behaviour
         self.options = options
         self.requests: list[str] = []
+        self.prefix_headers: list[str | None] = []  # X-Llama-Native-Prefix of each POST
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -40,6 +41,7 @@ class FakeServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 self.rfile.read(length)
                 outer.requests.append("POST " + self.path)
+                outer.prefix_headers.append(self.headers.get("X-Llama-Native-Prefix"))
                 outer.handle(self)
 
             def _reply(self, status: int, body: bytes, content_type: str = "application/json") -> None:

@@ -123,6 +123,10 @@ def test_a_busy_server_is_retried_elsewhere(replicas: list[LlamaServer]) -> None
         for i in range(4):
             structured(remote, i)
         assert any(r == "POST /completion" for r in busy.requests)  # it was tried, answered 503, and skipped
+        # the request's prefix travels as a header, for load balancers that route by it
+        hashes = [h for r, h in zip([r for r in busy.requests if r.startswith("POST")], busy.prefix_headers)
+                  if r == "POST /completion"]  # fmt: skip
+        assert hashes and all(h and len(h) == 16 for h in hashes)
 
 
 def test_a_stream_that_breaks_midway_raises_instead_of_returning_a_truncated_output(
