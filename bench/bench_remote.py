@@ -36,28 +36,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 import httpx
+from bench_server import SCHEMA, TEXTS  # the same extraction workload as the server benchmark
 
 from llama_native import Llama
 from llama_native.llama_cpp_tools import LlamaServer
 from llama_native.remote import RemoteLlama
 from llama_native.testing import bench_model_path, smollm2_model_path
 
-SCHEMA = {
-    "type": "object",
-    "properties": {
-        "name": {"type": "string", "maxLength": 24},
-        "age": {"type": "integer", "minimum": 0, "maximum": 120},
-        "city": {"type": "string", "maxLength": 24},
-    },
-    "required": ["name", "age", "city"],
-    "additionalProperties": False,
-}
-TEXTS = [
-    "Ana Costa is 41 and lives in Porto.",
-    "Bob Lee, 29, moved to Berlin.",
-    "Chen Wu (52) works in Shanghai.",
-    "Dana Smith is a 33-year-old from Denver.",
-]
 FORMAT = {"type": "json_schema", "json_schema": {"name": "person", "schema": SCHEMA}}
 
 

@@ -53,9 +53,8 @@ from .constants import (
     LLAMA_ROPE_SCALING_TYPE_UNSPECIFIED,
     LLAMA_SPLIT_MODE_LAYER,
 )
-from .grammar import LlamaGrammar
+from .grammar import LlamaGrammar, completion_grammar
 from .llama_types import Completion, CompletionChunk
-from .schema import schema_system_prompt
 from .speculative import PromptLookupDecoding
 
 LLAMA_DEFAULT_SEED = DEFAULT_SEED
@@ -641,24 +640,10 @@ class Llama:
                 raise ValueError(f"{name} must be callable (input_ids, scores), got {type(hook).__name__}")
         if suffix is not None:
             prompt = self._infill_prompt(prompt, suffix)
-        if json_schema is not None:
-            if grammar is not None:
-                raise ValueError("pass either grammar or json_schema, not both")
-            grammar = LlamaGrammar.from_json_schema(
-                json_schema, prop_order=prop_order, whitespace=self._json_whitespace(json_whitespace)
-            )
-        elif prop_order is not None:
-            raise ValueError("prop_order needs json_schema")
-        validator = grammar.json_schema if isinstance(grammar, LlamaGrammar) else None
-        if schema_prompt:
-            if validator is None:
-                raise ValueError(
-                    "schema_prompt=True needs json_schema (or a grammar from LlamaGrammar.from_json_schema)"
-                )
-            if not isinstance(prompt, (str, bytes)):
-                raise ValueError("schema_prompt=True needs a text prompt, not token ids")
-            text_prompt = prompt.decode("utf-8") if isinstance(prompt, bytes) else prompt
-            prompt = schema_system_prompt(validator.schema) + "\n\n" + text_prompt
+        prompt, grammar = completion_grammar(
+            prompt, grammar, json_schema, prop_order, schema_prompt, self._json_whitespace(json_whitespace)
+        )
+        validator = grammar.json_schema if grammar is not None else None
         prompt_tokens = self._prompt_tokens(prompt)
         sampling = sampling_params(
             temperature=temperature,

@@ -61,13 +61,7 @@ def shared_llama(model_path: str | os.PathLike[str], **params: Any) -> Llama:
     only when their files and parameters are the same.
     """
     path = os.fspath(model_path)
-    key = (_file_identity(path), _frozen(params))
-    with _lock:
-        llama = _loaded.get(key)
-        if llama is None:
-            llama = Llama(path, **params)
-            _loaded[key] = llama
-        return llama
+    return cast(Llama, _shared(_loaded, (_file_identity(path), _frozen(params)), lambda: Llama(path, **params)))
 
 
 def loaded_models() -> dict[str, int]:
@@ -92,10 +86,14 @@ def shared_remote(base_url: str | list[str], **params: Any) -> Any:
     """
     from .remote import RemoteLlama
 
-    key = (_frozen(base_url), _frozen(params))
+    return _shared(_remotes, (_frozen(base_url), _frozen(params)), lambda: RemoteLlama(base_url, **params))
+
+
+def _shared(cache: weakref.WeakValueDictionary, key: tuple[Hashable, ...], make: Any) -> Any:
+    """``cache[key]``, made by ``make()`` when absent (under the pool's lock)."""
     with _lock:
-        remote = _remotes.get(key)
-        if remote is None:
-            remote = RemoteLlama(base_url, **params)
-            _remotes[key] = remote
-        return remote
+        found = cache.get(key)
+        if found is None:
+            found = make()
+            cache[key] = found
+        return found

@@ -37,7 +37,7 @@ from ..chat.completion import _with_system_text, response_format_schema
 from ..chat.formats import ChatFormatter, get_chat_formatter
 from ..chat.template_layer import TemplateLayer
 from ..chat.templates import Jinja2ChatFormatter
-from ..grammar import LlamaGrammar, as_grammar
+from ..grammar import LlamaGrammar, completion_grammar
 from ..schema import schema_system_prompt
 from .errors import RemoteConnectionError, RemoteError
 from .llama_server import LlamaServerBackend, current_affinity, grammar_fields
@@ -286,25 +286,10 @@ class RemoteLlama:
                 raise NotImplementedError(f"{name} runs in process only; the remote backend cannot send it")
         if echo:
             raise NotImplementedError("echo runs in process only; the remote backend cannot send it")
-        if json_schema is not None:
-            if grammar is not None:
-                raise ValueError("pass either grammar or json_schema, not both")
-            grammar = LlamaGrammar.from_json_schema(
-                json_schema, prop_order=prop_order, whitespace=self._whitespace(json_whitespace), compiler="ours"
-            )
-        elif prop_order is not None:
-            raise ValueError("prop_order needs json_schema")
-        grammar = as_grammar(grammar)
+        prompt, grammar = completion_grammar(
+            prompt, grammar, json_schema, prop_order, schema_prompt, self._whitespace(json_whitespace), "ours"
+        )
         validator = grammar.json_schema if grammar is not None else None
-        if schema_prompt:
-            if validator is None:
-                raise ValueError(
-                    "schema_prompt=True needs json_schema (or a grammar from LlamaGrammar.from_json_schema)"
-                )
-            if not isinstance(prompt, (str, bytes)):
-                raise ValueError("schema_prompt=True needs a text prompt, not token ids")
-            text = prompt.decode("utf-8") if isinstance(prompt, bytes) else prompt
-            prompt = schema_system_prompt(validator.schema) + "\n\n" + text
         sampling = sampling_params(
             temperature=temperature,
             top_k=top_k,

@@ -57,6 +57,7 @@ def prefix_hash(affinity: str) -> str:
     """The affinity key as a short stable hash (the header's value)."""
     return hashlib.blake2b(affinity.encode(), digest_size=8).hexdigest()
 
+
 #: the payload of the event that ends an OpenAI stream
 DONE = "[DONE]"
 
@@ -105,17 +106,7 @@ class Transport:
 
     def get_json(self, server: Server, path: str) -> Any:
         """``GET path`` on this very server (no failover); its JSON answer."""
-        try:
-            response = self._client.get(server.url + path)
-        except httpx.TimeoutException as exc:
-            raise RemoteTimeoutError(f"no answer to GET {path} within the timeout ({_describe(exc)})",
-                                     server=server.url) from None  # fmt: skip
-        except httpx.HTTPError as exc:
-            self.pool.mark_failed(server, _describe(exc))
-            raise RemoteConnectionError(_describe(exc), server=server.url) from None
-        if response.status_code != 200:
-            raise _http_error(server, response.status_code, response.text, f"GET {path}")
-        return _json_body(server, response.text, f"GET {path}")
+        return self._on(server, "GET", path, None)
 
     def get_from_any(self, path: str) -> tuple[Server, Any]:
         """``GET path`` on the first server that answers it (unreachable or 502/503 ones are skipped)."""
@@ -136,17 +127,21 @@ class Transport:
 
     def post_on(self, server: Server, path: str, body: dict[str, Any]) -> Any:
         """POST ``body`` to this very server (no failover); its JSON answer."""
+        return self._on(server, "POST", path, body)
+
+    def _on(self, server: Server, method: str, path: str, body: dict[str, Any] | None) -> Any:
+        what = f"{method} {path}"
         try:
-            response = self._client.post(server.url + path, json=body)
+            response = self._client.request(method, server.url + path, json=body)
         except httpx.TimeoutException as exc:
-            raise RemoteTimeoutError(f"no answer to POST {path} within the timeout ({_describe(exc)})",
+            raise RemoteTimeoutError(f"no answer to {what} within the timeout ({_describe(exc)})",
                                      server=server.url) from None  # fmt: skip
         except httpx.HTTPError as exc:
             self.pool.mark_failed(server, _describe(exc))
             raise RemoteConnectionError(_describe(exc), server=server.url) from None
         if response.status_code != 200:
-            raise _http_error(server, response.status_code, response.text, f"POST {path}")
-        return _json_body(server, response.text, f"POST {path}")
+            raise _http_error(server, response.status_code, response.text, what)
+        return _json_body(server, response.text, what)
 
     # ----------------------------------------------------------- requests
     def post_json(
