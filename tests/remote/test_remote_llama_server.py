@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import jsonschema
 import pytest
 
@@ -189,7 +190,7 @@ def test_tokenize_and_template_are_the_servers(local: Llama, remote: RemoteLlama
     assert remote.detokenize(local.tokenize(b"Porto", add_bos=False)) == b"Porto"
 
 
-def test_async_and_cancelled_streams(remote: RemoteLlama) -> None:
+def test_async_and_cancelled_streams(remote: RemoteLlama, llama_server: Any) -> None:
     async def main() -> tuple[str, float]:
         out = await remote.acreate_chat_completion(**REQUESTS["json_schema"], temperature=0, max_tokens=64)
         stream = await remote.acreate_chat_completion(
@@ -204,6 +205,10 @@ def test_async_and_cancelled_streams(remote: RemoteLlama) -> None:
     content, seconds = asyncio.run(main())
     jsonschema.validate(json.loads(content), PERSON)
     assert seconds < 5
+    deadline = time.monotonic() + 10
+    while any(slot["is_processing"] for slot in httpx.get(llama_server.base_url + "/slots").json()):
+        assert time.monotonic() < deadline, "the server kept generating for a client that left"
+        time.sleep(0.1)
     again = remote.create_chat_completion(**REQUESTS["plain"], temperature=0, max_tokens=8)  # the slot is free again
     assert again["choices"][0]["finish_reason"] in ("stop", "length")
 
