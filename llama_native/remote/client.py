@@ -634,6 +634,11 @@ class RemoteLlama:
         """:meth:`create_chat_completion` as the ``openai`` package's types (for ``instructor``)."""
         return _chat_api.as_openai_types(self.create_chat_completion(*args, **kwargs), bool(kwargs.get("stream")))
 
+    async def acreate_chat_completion_openai_v1(self, *args: Any, **kwargs: Any) -> Any:
+        """Awaitable :meth:`create_chat_completion_openai_v1` (an async iterator with ``stream=True``)."""
+        result = await self.acreate_chat_completion(*args, **kwargs)
+        return _chat_api.as_openai_types_async(result, bool(kwargs.get("stream")))
+
     def close(self) -> None:
         """Close the connections."""
         self._transport.close()

@@ -270,3 +270,16 @@ def test_schema_end_check_failures_are_errors_not_outputs(remote: RemoteLlama) -
             assert out["choices"][0]["finish_reason"] == "length", out  # three unique items of two: never complete
             outcomes.add("cut")
     assert outcomes
+
+
+def test_instructor_over_the_remote_client(remote: RemoteLlama) -> None:
+    import instructor
+    from pydantic import BaseModel, Field
+
+    class Person(BaseModel):
+        name: str = Field(max_length=24)
+        age: int = Field(ge=0, le=130)
+
+    create = instructor.patch(create=remote.create_chat_completion_openai_v1, mode=instructor.Mode.JSON_SCHEMA)
+    person = create(messages=MESSAGES, response_model=Person, max_retries=2, temperature=0, max_tokens=64)
+    assert isinstance(person, Person)
