@@ -7,6 +7,8 @@ SortResult, a nested list of Person, UserDetails) through
 * ``ChatLlamaCpp(...).with_structured_output(schema, method="json_schema")`` at
   the package's defaults (the model chooses its JSON whitespace), and again
   with ``json_whitespace="compact"``;
+* the same on llama.cpp's GBNF engine, and through the remote backend
+  (``ChatLlamaCpp(base_url=...)``) on the llama-server below;
 * llama-server (built from the same pinned llama.cpp) with OpenAI
   ``response_format`` json_schema on the same model, messages and greedy
   settings; and both once more with every object opened
@@ -115,6 +117,19 @@ def main() -> None:
             results["llama-server (response_format)"] = score(lambda it: server_extract(server, it), items)
             results["llama_native (defaults: free whitespace)"] = score(ours(None), items)
             results["llama_native (json_whitespace=compact)"] = score(ours("compact"), items)
+            # llama.cpp's GBNF sampler in process (what llama-server samples with; llguidance may pick other tokens)
+            gbnf = ChatLlamaCpp(model_path=str(model), n_ctx=2048, n_threads=args.threads, temperature=0,
+                                max_tokens=MAX_TOKENS, model_kwargs={"grammar_engine": "gbnf"})  # fmt: skip
+            results["llama_native (grammar_engine=gbnf)"] = score(
+                lambda it: gbnf.with_structured_output(it[0], method="json_schema").invoke(messages_for(it[1])),
+                items,
+            )
+            # the remote backend on the same llama-server: our prompt and grammar, the server's token loop
+            remote = ChatLlamaCpp(base_url=server.base_url, temperature=0, max_tokens=MAX_TOKENS)
+            results["llama_native remote -> llama-server (ChatLlamaCpp(base_url=...))"] = score(
+                lambda it: remote.with_structured_output(it[0], method="json_schema").invoke(messages_for(it[1])),
+                items,
+            )
             # objects that allow extra keys (where ours lets them stand anywhere), the same requests to both
             results["llama-server, open objects"] = score(lambda it: server_extract(server, it, open_objects=True), items)
             results["llama_native, open objects (same requests)"] = score(
