@@ -198,7 +198,9 @@ class RemoteLlama:
     def detokenize(
         self, tokens: Sequence[int], prev_tokens: Sequence[int] | None = None, special: bool = False
     ) -> bytes:
-        """The text of ``tokens`` (llama.cpp servers)."""
+        """The text of ``tokens`` (llama.cpp servers; ``prev_tokens`` and ``special`` run in process only)."""
+        if prev_tokens is not None or special:
+            raise NotImplementedError("detokenize(prev_tokens=..., special=True) runs in process only")
         self._need_llama_cpp("detokenize()")
         return self._llama_server.detokenize(list(tokens))
 
@@ -591,7 +593,13 @@ class RemoteLlama:
     def embed(
         self, input: str | Sequence[str], normalize: bool = False, truncate: bool = True, return_count: bool = False
     ) -> Any:
-        """The embedding of a string, or of each string in a list (as :meth:`llama_native.Llama.embed`)."""
+        """The embedding of a string, or of each string in a list (as :meth:`llama_native.Llama.embed`).
+
+        The server decides what happens to a text longer than its context
+        (``truncate=False`` cannot be honoured remotely and raises).
+        """
+        if not truncate:
+            raise NotImplementedError("embed(truncate=False): the server decides; it runs in process only")
         single = isinstance(input, str)
         out = self.create_embedding(input)
         vectors = [list(map(float, d["embedding"])) for d in sorted(out["data"], key=lambda d: d["index"])]
