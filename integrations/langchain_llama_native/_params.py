@@ -161,15 +161,16 @@ class LlamaCppLoadParams(BaseModel):
     def _remote(self, model: str | os.PathLike | None = None) -> Any:
         """The fleet's :class:`llama_native.remote.RemoteLlama` (shared by everything pointing at it)."""
         assert self.base_url is not None
-        params = {
+        params: dict[str, Any] = {
             "api": self.api,
             "model": os.fspath(model) if model is not None else self.model_path,
             "api_key": self.api_key,
-            "timeout": 600.0 if self.timeout is None else self.timeout,
-            "max_retries": 3 if self.max_retries is None else self.max_retries,
             "routing": self.routing,
+            **self.model_kwargs,  # chat_format, json_whitespace
         }
-        params.update(self.model_kwargs)  # chat_format, json_whitespace
+        for name in ("timeout", "max_retries"):  # None: RemoteLlama's defaults
+            if getattr(self, name) is not None:
+                params[name] = getattr(self, name)
         return shared_remote(self.base_url, **params)
 
     def _llama(self, model: str | os.PathLike | None = None) -> Llama:

@@ -142,7 +142,6 @@ class RemoteLlama:
         self.cache_prompt = bool(cache_prompt)
         self.verbose = False
         self._api = None if api == "auto" else api
-        self._model_name = model
         self._pool = ServerPool(self.base_urls, probe=self._probe, routing=routing)
         self._transport = Transport(
             self._pool,
@@ -283,6 +282,7 @@ class RemoteLlama:
             ("logprobs", logprobs),
             ("suffix", suffix),
             ("reasoning_budget", reasoning_budget),
+            ("reasoning_markers", reasoning_markers),
         ):
             if value is not None:
                 raise NotImplementedError(f"{name} runs in process only; the remote backend cannot send it")
@@ -601,6 +601,8 @@ class RemoteLlama:
         if not truncate:
             raise NotImplementedError("embed(truncate=False): the server decides; it runs in process only")
         single = isinstance(input, str)
+        if not single and not input:
+            return ([], 0) if return_count else []
         out = self.create_embedding(input)
         vectors = [list(map(float, d["embedding"])) for d in sorted(out["data"], key=lambda d: d["index"])]
         if normalize:

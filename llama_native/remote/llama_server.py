@@ -70,7 +70,8 @@ def grammar_fields(grammar: LlamaGrammar | None) -> dict[str, Any]:
     if grammar.llguidance_lark is not None:
         if grammar.json_schema is None:
             raise ValueError("a Lark grammar runs on llguidance only; a llama.cpp server takes GBNF")
-        # a schema only llguidance's compiler reads: the server converts it; the output is validated here
+        # a schema only llguidance's compiler reads: the server converts it; the output is checked here by
+        # llguidance against that grammar (see chunks)
         return {"json_schema": grammar.json_schema.schema}
     if grammar.root != "root":
         raise ValueError(f"a llama.cpp server starts grammars at 'root'; this one starts at {grammar.root!r}")
@@ -190,11 +191,18 @@ class LlamaServerBackend:
             timings = event.get("timings") or {}
             stats["cached_tokens"] = int(timings.get("cache_n") or 0)
             whole = "".join(texts) + text
-            if finish == "stop" and grammar is not None and grammar.end_check is not None:
-                if not grammar.end_check(whole):
+            if finish == "stop" and grammar is not None:
+                if grammar.end_check is not None and not grammar.end_check(whole):
                     raise SchemaValidationError(
                         f"{server_url}: the server's output fails the schema's end check "
                         "(a keyword the grammar does not enforce)",
+                        whole,
+                    )
+                if grammar.llguidance_lark is not None and not grammar.accepts(whole):
+                    # the server converted the schema itself (see grammar_fields) and may relax keywords of it
+                    raise SchemaValidationError(
+                        f"{server_url}: the server's output does not match the schema "
+                        "(llguidance's grammar of it refuses the output)",
                         whole,
                     )
             # llama-server counts the end-of-generation token it sampled; the in-process loop does not

@@ -20,36 +20,25 @@ Example::
     >>> try:
     ...     check_content('{"b": 1}', {"type": "object", "required": ["a"]}, "http://x")
     ... except ValueError as exc:
-    ...     print(str(exc).split(": ", 1)[1])
-    the server's output does not validate against the response_format schema: 'a' is a required property
+    ...     print(str(exc).split("schema: ", 1)[1])
+    the output does not validate: (root): 'a' is a required property
 """
 
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import jsonschema
-
 from ..schema import SchemaValidationError
+from ..schema.validation import make_validator, validate_text
 from .errors import RemoteStreamError
 from .transport import DONE, Transport
 
 
 def check_content(text: str, schema: Any, server: str) -> None:
     """``SchemaValidationError`` unless ``text`` is JSON that validates against ``schema``."""
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError:
-        raise SchemaValidationError(f"{server}: the server's output is not JSON: {text[:200]!r}", text) from None
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(value))
-    if error is not None:
-        raise SchemaValidationError(
-            f"{server}: the server's output does not validate against the response_format schema: {error.message}",
-            text,
-        )
+    _check(text, schema, f"{server}: the server's output does not validate against the response_format schema")
 
 
 def check_tool_calls(calls: Sequence[dict[str, Any]], tools: Sequence[dict[str, Any]], server: str) -> None:
@@ -60,15 +49,15 @@ def check_tool_calls(calls: Sequence[dict[str, Any]], tools: Sequence[dict[str, 
         name, arguments = function.get("name"), function.get("arguments") or "{}"
         if name not in params:
             raise SchemaValidationError(f"{server}: the server called an unknown tool {name!r}", arguments)
-        try:
-            value = json.loads(arguments)
-        except json.JSONDecodeError:
-            raise SchemaValidationError(f"{server}: tool call {name!r} has arguments that are not JSON", arguments)
-        error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(params[name]).iter_errors(value))
-        if error is not None:
-            raise SchemaValidationError(
-                f"{server}: tool call {name!r} has arguments that do not validate: {error.message}", arguments
-            )
+        _check(arguments, params[name], f"{server}: tool call {name!r} has arguments that do not validate")
+
+
+def _check(text: str, schema: Any, what: str) -> None:
+    """The in-process validator (draft, formats, ECMA patterns, repeated keys) on a server's output."""
+    try:
+        validate_text(make_validator(schema), text)
+    except SchemaValidationError as exc:
+        raise SchemaValidationError(f"{what}: {exc}", text, exc.errors) from None
 
 
 def ordered_schema(schema: dict[str, Any], prop_order: Sequence[str]) -> dict[str, Any]:

@@ -30,7 +30,6 @@ Example::
 from __future__ import annotations
 
 import hashlib
-import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -88,8 +87,7 @@ class ServerPool:
         self.max_cooldown = max_cooldown
         self._probe = probe
         self._lock = threading.Lock()
-        self._turn = itertools.count()
-        self._last_turn = 0
+        self._turn = 0  # round robin: the last request's turn
 
     # ------------------------------------------------------------- routing
     def pick(self, affinity: str | None = None, exclude: Sequence[str] = (), count: bool = True) -> Server:
@@ -116,9 +114,8 @@ class ServerPool:
 
     def _choose(self, candidates: list[Server], affinity: str | None, count: bool) -> Server:
         if self.routing == "round_robin":
-            turn = next(self._turn) if count else self._last_turn
-            self._last_turn = turn
-            return candidates[turn % len(candidates)]
+            self._turn += count
+            return candidates[self._turn % len(candidates)]
         least = min(candidates, key=lambda s: s.in_flight)
         if self.routing == "least_busy" or affinity is None:
             return least

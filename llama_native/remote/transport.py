@@ -79,7 +79,6 @@ class Transport:
         if httpx is None:
             raise ImportError("the remote backend needs httpx: pip install 'llama-native[remote]'")
         self.pool = pool
-        self.timeout = timeout
         self.connect_timeout = connect_timeout
         self.max_retries = max_retries
         self.backoff = backoff
@@ -274,8 +273,10 @@ class Transport:
 
     def _forget(self, response: Any) -> None:
         with self._open_lock:
-            for responses in self._open.values():
+            for owner, responses in list(self._open.items()):
                 responses.discard(response)
+                if not responses:  # a thread per async call: drop the threads that read nothing now
+                    del self._open[owner]
 
     def cancel_thread(self, owner: int | None) -> None:
         """Close the responses thread ``owner`` is reading: the server sees the client leave and stops."""

@@ -73,12 +73,16 @@ def test_json_schema_outputs_validate_over_seeds(remote: RemoteLlama) -> None:
 
 
 def test_prop_order_reaches_the_server_as_schema_order(remote: RemoteLlama) -> None:
-    out = remote.create_chat_completion(
-        MESSAGES, response_format={"type": "json_object", "schema": PERSON}, prop_order=["age"],
-        temperature=0, max_tokens=60, schema_prompt=True,
-    )  # fmt: skip
-    if out["choices"][0]["finish_reason"] == "stop":
-        assert list(json.loads(out["choices"][0]["message"]["content"])) == ["age", "name"]
+    completed = 0
+    for seed in range(5):
+        out = remote.create_chat_completion(
+            MESSAGES, response_format={"type": "json_object", "schema": PERSON}, prop_order=["age"],
+            temperature=0.7, seed=seed, max_tokens=60, schema_prompt=True,
+        )  # fmt: skip
+        if out["choices"][0]["finish_reason"] == "stop":
+            assert list(json.loads(out["choices"][0]["message"]["content"])) == ["age", "name"]
+            completed += 1
+    assert completed >= 1
 
 
 def test_tools_required_give_valid_calls_and_streaming_equals_whole(remote: RemoteLlama) -> None:

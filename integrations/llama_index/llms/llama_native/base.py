@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Callable, Generator, Sequence
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from llama_index.core.base.llms.generic_utils import messages_to_prompt as generic_messages_to_prompt
 from llama_index.core.base.llms.types import (
@@ -171,7 +171,9 @@ class LlamaCPP(FunctionCallingLLM):
         ),
     )
     api_key: str | None = Field(default=None, description="Sent as Authorization: Bearer ... to base_url.")
-    api: str = Field(default="auto", description="What base_url speaks: 'auto', 'llama.cpp' or 'openai'.")
+    api: Literal["auto", "llama.cpp", "openai"] = Field(
+        default="auto", description="What base_url speaks: 'auto', 'llama.cpp' or 'openai'."
+    )
     request_timeout: float = Field(default=600.0, gt=0, description="Seconds a request to base_url may wait.")
     max_retries: int = Field(default=3, ge=0, description="Further attempts after a connection failure or a 503.")
 
