@@ -26,6 +26,15 @@ from .chat.formats import ChatFormatter, get_chat_formatter
 from .chat.template_layer import TemplateLayer
 from .chat.templates import Jinja2ChatFormatter
 from .grammar import LlamaGrammar
+from .images import (
+    ImageError,
+    MediaTokenizer,
+    decode_image,
+    describe_source,
+    new_marker,
+    read_image_source,
+    split_image_parts,
+)
 
 DEFAULT_CHAT_FORMAT = "chatml"
 
@@ -68,11 +77,14 @@ def create_chat_completion(
     max_tool_calls: int | None,
     sampling: dict[str, Any],
     reasoning_budget: int | None = None,
+    projector: _native.Projector | None = None,
 ) -> dict[str, Any] | Iterator[dict[str, Any]]:
     """One chat request (see ``Llama.create_chat_completion``).
 
     ``complete(prompt_tokens, **options)`` is the model's text completion;
     ``sampling`` its sampling and length options, passed on unchanged.
+    ``projector``: the model's image projector, which reads the messages'
+    ``image_url`` parts (None: images are refused).
     """
     if isinstance(logprobs, int) and not isinstance(logprobs, bool) and top_logprobs is None:
         top_logprobs = logprobs  # llama-cpp-python's completion-style count, given to chat
@@ -92,9 +104,10 @@ def create_chat_completion(
             tool_choice = {"type": "function", "function": {"name": function_call.get("name")}}
         elif function_call is not None:
             tool_choice = function_call
+    messages, tokenize = _with_images(messages, model, projector)
     prepared = prepare_chat(
         formatter,
-        model.tokenize,
+        tokenize,
         model.add_bos,
         messages,
         tools=tools,
@@ -113,10 +126,39 @@ def create_chat_completion(
         if prepared.reasoning_markers is None:
             raise ValueError("reasoning_budget needs a chat template that marks reasoning; this one marks none")
         sampling = dict(sampling, reasoning_budget=reasoning_budget, reasoning_markers=prepared.reasoning_markers)
+    media = getattr(tokenize, "media", None)
+    if media is not None:
+        sampling = dict(sampling, _media=media)
     result = complete(prepared.prompt_tokens, stop=prepared.stop, stream=stream, grammar=prepared.grammar, **sampling)
     if stream:
         return chat_completion_chunks(result, prepared)
     return chat_completion(result, prepared)
+
+
+def _with_images(
+    messages: Any, model: _native.Model, projector: _native.Projector | None
+) -> tuple[Any, Callable[[bytes, bool, bool], list[int]]]:
+    """The messages with their images as marker texts, and the tokenizer that puts the images back."""
+    if not isinstance(messages, (list, tuple)):
+        return messages, model.tokenize  # (prepare_chat says what is wrong)
+    marker = new_marker()
+    messages, sources = split_image_parts(messages, marker)
+    if not sources:
+        return messages, model.tokenize
+    if projector is None:
+        raise ValueError(
+            f"the messages hold {len(sources)} image(s) but this model has no projector to read them: "
+            "load it with Llama(model_path, mmproj_path=<its mmproj GGUF>)"
+        )
+    images = []
+    for i, source in enumerate(sources, 1):
+        label = f"image {i} ({describe_source(source)})"
+        try:
+            data = read_image_source(source)
+        except ImageError as exc:
+            raise ImageError(f"image {i}: {exc}") from None
+        images.append(decode_image(data, label))
+    return messages, MediaTokenizer(model, projector, marker, images)
 
 
 def as_openai_types(result: Any, stream: bool) -> Any:

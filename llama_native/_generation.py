@@ -43,6 +43,7 @@ def run_token_loop(
     logits_processor: Callable[..., Any] | None = None,
     stopping_criteria: Callable[..., Any] | None = None,
     on_end: Callable[[int], None] | None = None,
+    media: Any = None,
 ) -> Iterator[_native.Chunk]:
     """Chunks of one generation; ``stats["cached_tokens"]`` is set once the prompt is decoded.
 
@@ -56,6 +57,8 @@ def run_token_loop(
     ``stopping_criteria(input_ids, scores) -> bool`` are llama-cpp-python's
     hooks (numpy arrays); without them the loop never calls into Python.
     ``on_end(token)`` receives the end-of-generation token that ended it (-1: none).
+    ``media``: the prompt's images (a ``_native.PromptMedia``; their placeholder
+    runs are in ``prompt_tokens``).
     """
     me = threading.get_ident()
     # A stream that this same thread left suspended can never be resumed
@@ -68,7 +71,9 @@ def run_token_loop(
     if cache is not None:
         restore_from_cache(ctx, cache, prompt_tokens)
     try:
-        generator = _native.TokenLoop(ctx, prompt_tokens, sampling, gen, end_check, logits_processor, stopping_criteria)
+        generator = _native.TokenLoop(
+            ctx, prompt_tokens, sampling, gen, end_check, logits_processor, stopping_criteria, media
+        )
     except IndexError as exc:
         raise ValueError(str(exc)) from None
     entry = generations.add(generator, me)

@@ -46,13 +46,20 @@ class ContextOverflowError(ValueError):
     that shortens the conversation can recover.
     """
 
-    def __init__(self, prompt_tokens: int, n_ctx: int) -> None:
+    def __init__(self, prompt_tokens: int, n_ctx: int, image_tokens: int = 0, n_images: int = 0) -> None:
+        images = (
+            f" ({image_tokens} of them for {n_images} image{'s' if n_images != 1 else ''}: "
+            "send fewer or smaller images, or raise n_ctx)"
+            if n_images
+            else ""
+        )
         super().__init__(
-            f"prompt is {prompt_tokens} tokens long, longer than the context window of {n_ctx} tokens "
+            f"prompt is {prompt_tokens} tokens long{images}, longer than the context window of {n_ctx} tokens "
             f"(n_ctx); shorten the prompt or load the model with a larger n_ctx"
         )
         self.prompt_tokens = prompt_tokens
         self.n_ctx = n_ctx
+        self.image_tokens = image_tokens
 
 
 class Settings(dict):
@@ -315,3 +322,26 @@ def _number(name: str, value: float, minimum: float | None) -> float:
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
     return value
+
+
+def load_projector(model: _native.Model, path: str, n_threads: int, use_gpu: bool) -> _native.Projector:
+    """The image projector (``mmproj`` GGUF) at ``path`` for ``model``, loaded by libmtmd.
+
+    Errors name the problem: a missing file, a file that is no projector, a
+    projector made for a model of another width, or one this runtime cannot
+    drive (audio-only; M-RoPE image positions, the Qwen2-VL family).
+    """
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"projector (mmproj) file not found: {path}")
+    try:
+        projector = _native.Projector(model, path, n_threads, use_gpu)
+    except ValueError as exc:
+        raise ValueError(f"{exc} (is it the projector made for this model?)") from None
+    if not projector.supports_vision:
+        raise ValueError(f"the projector {path} reads audio only; llama-native reads images")
+    if projector.uses_mrope:
+        raise ValueError(
+            f"the projector {path} places image tokens with M-RoPE positions (the Qwen2-VL family), "
+            "which llama-native does not support yet"
+        )
+    return projector

@@ -37,6 +37,7 @@ from ._loading import (
     check_model_file,
     context_params,
     default_threads,
+    load_projector,
     model_params,
     numa_strategy,
     refuse_unsupported,
@@ -47,6 +48,7 @@ from ._sampling import DEFAULT_SEED, generation_params, resolve_seed, sampling_p
 from ._threads import ActiveGenerations, run_in_own_thread, stream_in_own_thread
 from .cache import BaseLlamaCache, LlamaState, common_prefix
 from .chat.formats import ChatFormatter
+from .chat.vision_handlers import MultimodalChatHandler
 from .constants import (
     LLAMA_ATTENTION_TYPE_UNSPECIFIED,
     LLAMA_POOLING_TYPE_UNSPECIFIED,
@@ -114,7 +116,12 @@ class Llama:
         tokenizer: a ``llama_tokenizer.BaseLlamaTokenizer`` (say ``LlamaHFTokenizer``) that
             tokenizes text prompts instead of the GGUF's tokenizer.
         chat_handler: a callable that answers :meth:`create_chat_completion` itself
-            (``handler(llama=self, messages=..., **request)``), as in llama-cpp-python.
+            (``handler(llama=self, messages=..., **request)``), as in llama-cpp-python; a
+            multimodal one (``Llava15ChatHandler(clip_model_path=...)`` and the others in
+            ``llama_chat_format``) loads its projector as ``mmproj_path`` does.
+        mmproj_path: the image projector (``mmproj``) GGUF made for this model; chat messages
+            may then hold OpenAI ``image_url`` parts (data URLs, paths, file and HTTP(S) URLs),
+            read by llama.cpp's libmtmd.
         spm_infill: for ``suffix`` (fill-in-the-middle) prompts, put the suffix first (SPM order).
         n_ctx: 0 uses the model's trained context length.
 
@@ -181,6 +188,7 @@ class Llama:
         type_v: int | str | None = None,
         spm_infill: bool = False,
         rpc_servers: str | Sequence[str] | None = None,
+        mmproj_path: str | os.PathLike[str] | None = None,
         **kwargs: Any,
     ) -> None:
         self._native_model: _native.Model | None = None
@@ -219,6 +227,13 @@ class Llama:
         if chat_handler is not None and not callable(chat_handler):
             raise ValueError(f"chat_handler must be callable, got {type(chat_handler).__name__}")
         self.chat_handler = chat_handler
+        if isinstance(chat_handler, MultimodalChatHandler):
+            if mmproj_path is not None and os.fspath(mmproj_path) != chat_handler.clip_model_path:
+                raise ValueError("give the projector once: mmproj_path or the chat handler's clip_model_path")
+            mmproj_path = chat_handler.clip_model_path
+        #: the image projector GGUF (None: this model reads no images)
+        self.mmproj_path = os.fspath(mmproj_path) if mmproj_path is not None else None
+        self._projector: _native.Projector | None = None
         if tokenizer is not None and not (hasattr(tokenizer, "tokenize") and hasattr(tokenizer, "detokenize")):
             raise ValueError("tokenizer must have tokenize() and detokenize() (a llama_tokenizer.BaseLlamaTokenizer)")
         self._tokenizer_override = tokenizer
@@ -290,6 +305,11 @@ class Llama:
                 raise ValueError(f"cannot create a context for '{self.model_path}': {exc}") from None
         if loras:
             self._loras.apply(self._ctx, loras)
+        if self.mmproj_path is not None:
+            self._projector = load_projector(self._native_model, self.mmproj_path, n_threads, n_gpu_layers != 0)
+            if isinstance(chat_handler, MultimodalChatHandler) and self.chat_format is None:
+                # a GGUF without a template gets the handler's format
+                self.chat_template = self.chat_template or chat_handler.CHAT_FORMAT
         #: tokens evaluated by :meth:`eval` (llama-cpp-python's low-level state)
         self.input_ids: list[int] = []
         self._scores: list[np.ndarray] = []
@@ -437,7 +457,7 @@ class Llama:
         return np.frombuffer(raw, dtype=np.float32).reshape(len(ids), self.n_vocab())
 
     # ----------------------------------------------------------- completion
-    def _prompt_tokens(self, prompt: str | bytes | Sequence[int]) -> list[int]:
+    def _prompt_tokens(self, prompt: str | bytes | Sequence[int], media: Any = None) -> list[int]:
         if isinstance(prompt, (str, bytes)) and self._tokenizer_override is not None:
             text = prompt.encode("utf-8") if isinstance(prompt, str) else prompt
             ids = self._tokenizer_override.tokenize(text, add_bos=self._model.add_bos, special=True)
@@ -448,13 +468,14 @@ class Llama:
             tokens = [int(t) for t in prompt]
             n_vocab = self._model.n_vocab
             for t in tokens:
-                if not 0 <= t < n_vocab:
+                if not 0 <= t < n_vocab and not (media is not None and t < 0):  # (an image's placeholders)
                     raise ValueError(f"prompt token {t} is outside the vocabulary (0..{n_vocab - 1})")
         if not tokens:
             raise ValueError("the prompt is empty (and the model adds no BOS token)")
         n_ctx = self.n_ctx()
         if len(tokens) > n_ctx:
-            raise ContextOverflowError(len(tokens), n_ctx)
+            n_images = len(media.runs) if media is not None else 0
+            raise ContextOverflowError(len(tokens), n_ctx, media.n_media_tokens if n_images else 0, n_images)
         return tokens
 
     def _infill_prompt(self, prompt: str | bytes | Sequence[int], suffix: str) -> list[int]:
@@ -486,6 +507,7 @@ class Llama:
         whole: bool = False,
         logits_processor: Callable[..., Any] | None = None,
         stopping_criteria: Callable[..., Any] | None = None,
+        media: Any = None,
     ) -> Iterator[_native.Chunk]:
         """Chunks of one generation on this model's context (see :func:`_generation.run_token_loop`)."""
 
@@ -505,6 +527,7 @@ class Llama:
             record,
             logits_processor,
             stopping_criteria,
+            media=media,
         )
 
     def set_cache(self, cache: BaseLlamaCache | None) -> None:
@@ -631,6 +654,7 @@ class Llama:
             True
         """
         logprobs_shape = kwargs.pop("_logprobs_shape", "completion")  # the chat layer asks for its own shape
+        media = kwargs.pop("_media", None)  # the chat layer's images (placeholder runs in its prompt tokens)
         if kwargs:
             raise TypeError(f"create_completion() got unexpected keyword arguments: {', '.join(sorted(kwargs))}")
         if logprobs is not None and (isinstance(logprobs, bool) or not isinstance(logprobs, int) or logprobs < 0):
@@ -644,7 +668,9 @@ class Llama:
             prompt, grammar, json_schema, prop_order, schema_prompt, self._json_whitespace(json_whitespace)
         )
         validator = grammar.json_schema if grammar is not None else None
-        prompt_tokens = self._prompt_tokens(prompt)
+        prompt_tokens = self._prompt_tokens(prompt, media)
+        if media is not None and (echo or suffix is not None):
+            raise ValueError("echo and suffix take text prompts, not prompts with images")
         sampling = sampling_params(
             temperature=temperature,
             top_k=top_k,
@@ -682,7 +708,7 @@ class Llama:
         stats: dict[str, int] = {"cached_tokens": 0}
         end_check = grammar.end_check if isinstance(grammar, LlamaGrammar) else None
         chunks = self._native_generator(
-            prompt_tokens, sampling, gen, stats, end_check, not stream, logits_processor, stopping_criteria
+            prompt_tokens, sampling, gen, stats, end_check, not stream, logits_processor, stopping_criteria, media
         )
         return completion_result(
             chunks, len(prompt_tokens), prefix, model or self.model_path, validator, stats, stream, lp
@@ -779,7 +805,7 @@ class Llama:
             >>> out["choices"][0]["message"]["content"] in ('"a"', '"b"')
             True
         """
-        if self.chat_handler is not None:
+        if self.chat_handler is not None and not isinstance(self.chat_handler, MultimodalChatHandler):
             request = {k: v for k, v in locals().items() if k not in ("self", "messages", "kwargs", "__class__")}
             return self.chat_handler(llama=self, messages=messages, **request, **kwargs)
         return _chat_api.create_chat_completion(
@@ -804,6 +830,7 @@ class Llama:
             chat_template_kwargs=chat_template_kwargs,
             max_tool_calls=max_tool_calls,
             reasoning_budget=reasoning_budget,
+            projector=self._projector,
             sampling=dict(
                 max_tokens=max_tokens,
                 temperature=temperature,

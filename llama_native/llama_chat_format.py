@@ -3,9 +3,12 @@
 ``ChatFormatter``, ``ChatFormatterResponse``, ``Jinja2ChatFormatter`` and
 ``register_chat_format`` work as there; a ``LlamaChatCompletionHandler`` is
 any callable ``handler(llama=..., messages=..., **request)`` and may be given
-as ``Llama(..., chat_handler=handler)``.  llama-cpp-python's built-in
-handlers for multimodal and functionary models are not provided (the GGUF's
-own template and llama.cpp's chat layer cover tool calls).
+as ``Llama(..., chat_handler=handler)``.  The multimodal handlers
+(``Llava15ChatHandler(clip_model_path=...)`` and the others) load their
+projector as ``Llama(mmproj_path=...)`` does (see
+:mod:`llama_native.chat.vision_handlers`).  llama-cpp-python's functionary
+handlers are not provided (the GGUF's own template and llama.cpp's chat
+layer cover tool calls).
 
 Example::
 
@@ -21,6 +24,18 @@ from collections.abc import Iterator
 from typing import Any, Protocol
 
 from .chat import ChatFormatter, ChatFormatterResponse, Jinja2ChatFormatter, get_chat_formatter, register_chat_format
+from .chat.vision_handlers import (
+    Llama3VisionAlpha,
+    Llama3VisionAlphaChatHandler,
+    Llava15ChatHandler,
+    Llava16ChatHandler,
+    MiniCPMv26ChatHandler,
+    MoondreamChatHandler,
+    MultimodalChatHandler,
+    NanoLlavaChatHandler,
+    ObsidianChatHandler,
+    Qwen25VLChatHandler,
+)
 
 
 class LlamaChatCompletionHandler(Protocol):
@@ -32,6 +47,16 @@ class LlamaChatCompletionHandler(Protocol):
 
 
 __all__ = [
+    "Llama3VisionAlpha",
+    "Llama3VisionAlphaChatHandler",
+    "Llava15ChatHandler",
+    "Llava16ChatHandler",
+    "MiniCPMv26ChatHandler",
+    "MoondreamChatHandler",
+    "MultimodalChatHandler",
+    "NanoLlavaChatHandler",
+    "ObsidianChatHandler",
+    "Qwen25VLChatHandler",
     "ChatFormatter",
     "ChatFormatterResponse",
     "Jinja2ChatFormatter",

@@ -355,6 +355,114 @@ def synthetic_lora_path(seed: int = 1, **overrides: Any) -> Path:
     return _write_once(path, lambda tmp: write_lora(tmp, spec, seed=seed))
 
 
+@dataclass(frozen=True)
+class ProjectorSpec:
+    """Shape of a random-weight LLaVA-1.5-style image projector (``clip.projector_type = "mlp"``).
+
+    A ViT of ``n_layer`` blocks over ``image_size``-pixel square images cut
+    into ``patch_size`` patches, then a two-layer MLP into the language
+    model's width ``n_embd_text``.  An image becomes
+    ``(image_size // patch_size) ** 2`` embeddings (16 by default).
+    """
+
+    n_embd_text: int = 64  # the language model's n_embd (mtmd refuses a projector of another width)
+    image_size: int = 32
+    patch_size: int = 8
+    n_embd: int = 32
+    n_ff: int = 64
+    n_layer: int = 2  # llava reads the second-to-last block's output
+    n_head: int = 2
+    seed: int = 0
+
+    @property
+    def n_image_tokens(self) -> int:
+        """Embeddings (prompt tokens) one image becomes."""
+        return (self.image_size // self.patch_size) ** 2
+
+
+def write_projector(path: os.PathLike | str, spec: ProjectorSpec = ProjectorSpec()) -> Path:
+    """Write a random-weight image projector GGUF (an ``mmproj`` file) that llama.cpp's libmtmd loads.
+
+    Example::
+
+        >>> import tempfile, os
+        >>> p = write_projector(os.path.join(tempfile.mkdtemp(), "mmproj.gguf"))
+        >>> p.stat().st_size > 0
+        True
+    """
+    import gguf
+
+    path = Path(path)
+    rng = np.random.default_rng(spec.seed)
+    n_patches = (spec.image_size // spec.patch_size) ** 2
+
+    def weight(*shape: int, scale: float = 1.0) -> np.ndarray:
+        return (rng.standard_normal(shape, dtype=np.float32) * (scale / np.sqrt(shape[-1]))).astype(np.float32)
+
+    writer = gguf.GGUFWriter(str(path), "clip")
+    writer.add_name("llama-native random test projector")
+    writer.add_string("clip.projector_type", "mlp")
+    writer.add_bool("clip.has_vision_encoder", True)
+    writer.add_bool("clip.use_gelu", True)
+    writer.add_uint32("clip.vision.image_size", spec.image_size)
+    writer.add_uint32("clip.vision.patch_size", spec.patch_size)
+    writer.add_uint32("clip.vision.embedding_length", spec.n_embd)
+    writer.add_uint32("clip.vision.feed_forward_length", spec.n_ff)
+    writer.add_uint32("clip.vision.block_count", spec.n_layer)
+    writer.add_uint32("clip.vision.projection_dim", spec.n_embd_text)
+    writer.add_uint32("clip.vision.attention.head_count", spec.n_head)
+    writer.add_float32("clip.vision.attention.layer_norm_epsilon", 1e-5)
+    writer.add_array("clip.vision.image_mean", [0.5, 0.5, 0.5])
+    writer.add_array("clip.vision.image_std", [0.5, 0.5, 0.5])
+
+    n = spec.n_embd
+    ones, zeros = np.ones(n, dtype=np.float32), np.zeros(n, dtype=np.float32)
+    # numpy shapes are ggml's ne reversed: the patch convolution is ne = [p, p, 3, n_embd]
+    patch = weight(n, 3 * spec.patch_size * spec.patch_size, scale=2.0)
+    writer.add_tensor("v.patch_embd.weight", patch.reshape(n, 3, spec.patch_size, spec.patch_size).astype(np.float16))
+    writer.add_tensor("v.class_embd", weight(n, scale=np.sqrt(n)))
+    writer.add_tensor("v.position_embd.weight", weight(n_patches + 1, n, scale=np.sqrt(n)))
+    writer.add_tensor("v.pre_ln.weight", ones)
+    writer.add_tensor("v.pre_ln.bias", zeros)
+    for i in range(spec.n_layer):
+        for name in ("attn_q", "attn_k", "attn_v", "attn_out"):
+            writer.add_tensor(f"v.blk.{i}.{name}.weight", weight(n, n))
+            writer.add_tensor(f"v.blk.{i}.{name}.bias", zeros)
+        for name in ("ln1", "ln2"):
+            writer.add_tensor(f"v.blk.{i}.{name}.weight", ones)
+            writer.add_tensor(f"v.blk.{i}.{name}.bias", zeros)
+        writer.add_tensor(f"v.blk.{i}.ffn_up.weight", weight(spec.n_ff, n))
+        writer.add_tensor(f"v.blk.{i}.ffn_up.bias", np.zeros(spec.n_ff, dtype=np.float32))
+        writer.add_tensor(f"v.blk.{i}.ffn_down.weight", weight(n, spec.n_ff))
+        writer.add_tensor(f"v.blk.{i}.ffn_down.bias", zeros)
+    text = spec.n_embd_text
+    writer.add_tensor("mm.0.weight", weight(text, n, scale=2.0))
+    writer.add_tensor("mm.0.bias", np.zeros(text, dtype=np.float32))
+    writer.add_tensor("mm.2.weight", weight(text, text, scale=np.sqrt(text)))
+    writer.add_tensor("mm.2.bias", np.zeros(text, dtype=np.float32))
+    _finish(writer)
+    return path
+
+
+def synthetic_projector_path(spec: ProjectorSpec | None = None, **model_overrides: Any) -> Path:
+    """A cached random projector matched to ``synthetic_model_path(**model_overrides)`` (its ``n_embd``).
+
+    Example::
+
+        >>> from llama_native import Llama
+        >>> from llama_native.testing import synthetic_model_path, synthetic_projector_path
+        >>> llm = Llama(str(synthetic_model_path()), mmproj_path=str(synthetic_projector_path()), n_ctx=256)
+        >>> llm.supports_images
+        True
+    """
+    model = ModelSpec(**model_overrides)
+    spec = spec or ProjectorSpec(n_embd_text=model.n_embd)
+    key = hashlib.sha256(json.dumps(asdict(spec), sort_keys=True).encode()).hexdigest()[:16]
+    folder = cache_dir() / "test-models"
+    folder.mkdir(parents=True, exist_ok=True)
+    return _write_once(folder / f"mmproj-{spec.n_embd_text}-{key}.gguf", lambda tmp: write_projector(tmp, spec))
+
+
 def bench_model_path() -> Path:
     """The benchmark model: llama-bpe tokenizer (128k vocabulary), 512 wide, 4 layers, F16."""
     return real_tokenizer_model_path("llama-bpe", n_embd=512, n_layer=4, n_head=8, n_head_kv=8, n_ff=1536, f16=True)

@@ -15,6 +15,8 @@ namespace llama_native {
 // Route llama.cpp / ggml log lines to a Python callable (level, text).
 // Lines below `min_level` are dropped without touching the GIL.
 void install_log_bridge();
+// The callback behind it, for libraries with a log hook of their own (libmtmd).
+ggml_log_callback log_bridge();
 void set_log_sink(void *py_callable);  // PyObject* (new reference taken), or nullptr
 void set_log_level(int min_level);
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "model.h"
+#include "multimodal.h"
 #include "scheduler.h"
 
 #include <atomic>
@@ -71,8 +72,10 @@ class Context {
     // --- sequence 0 state (requires the lease) ---
     // Make the KV cache hold exactly `tokens`, reusing the longest common prefix
     // with what it holds; leaves logits of the last token ready at output 0.
-    // Returns the number of prompt tokens reused from the cache.
-    size_t load_prompt(const std::vector<llama_token> &tokens, bool check_signals);
+    // Returns the number of prompt tokens reused from the cache.  `media`:
+    // the prompt's images (placeholder runs, see multimodal.h), or nullptr.
+    size_t load_prompt(const std::vector<llama_token> &tokens, bool check_signals,
+                       const PromptMedia *media = nullptr);
     // Decode several tokens after the cached ones in one batch, with logits
     // for tokens[first_with_logits] onwards (read them with batch index i
     // for tokens[i]); at most n_batch tokens.
@@ -83,8 +86,14 @@ class Context {
     void truncate_seq(llama_seq_id seq, std::vector<llama_token> &tokens, size_t n);
     // Keep the longest prefix of `tokens` (sequence `seq`) that `prompt`
     // starts with, less the prompt's last token (decoded again for its
-    // logits); returns how many tokens are kept.
-    size_t keep_prefix(llama_seq_id seq, std::vector<llama_token> &tokens, const std::vector<llama_token> &prompt);
+    // logits); returns how many tokens are kept.  A prefix that would end
+    // inside one of `media`'s images ends before it (an image is decoded whole).
+    size_t keep_prefix(llama_seq_id seq, std::vector<llama_token> &tokens, const std::vector<llama_token> &prompt,
+                       const PromptMedia *media = nullptr);
+    // Decode tokens[from..] of a prompt with images into sequence `seq` (whose
+    // KV holds tokens[..from]), appending them to `kv`; logits for the last.
+    void decode_with_media(llama_seq_id seq, std::vector<llama_token> &kv, const std::vector<llama_token> &tokens,
+                           size_t from, const PromptMedia &media, bool check_signals);
     std::vector<llama_token> &seq0_tokens() { return cached_; }
     // The KV state of sequence 0 (what `cached_tokens` holds), and its restore
     // (requires the lease; a single-sequence context).
@@ -117,9 +126,10 @@ class Context {
 
   private:
     static bool abort_callback(void *data);
+    void forget_seq(llama_seq_id seq, std::vector<llama_token> &kv);  // after a failed decode
     // Logits for the last token, or (logits_from < n) for tokens[logits_from] onwards.
     void decode_tokens(const llama_token *tokens, size_t n, llama_pos pos0, bool logits_last, bool check_signals,
-                       size_t logits_from = SIZE_MAX);
+                       size_t logits_from = SIZE_MAX, llama_seq_id seq = 0, std::vector<llama_token> *kv = nullptr);
 
     Model &model_;
     llama_context *ctx_ = nullptr;

@@ -29,7 +29,7 @@ const char *finish_reason_name(FinishReason reason) {
 
 TokenLoop::TokenLoop(Context &ctx, std::vector<llama_token> prompt, const SamplingParams &sampling,
                      const GenerationParams &params, nb::object end_check, nb::object logits_processor,
-                     nb::object stopping_criteria)
+                     nb::object stopping_criteria, std::shared_ptr<PromptMedia> media)
     : ctx_(ctx), params_(params), text_(params.stop), prompt_(prompt), n_probs_(sampling.n_probs) {
     // Build the sampler first: an invalid grammar fails before we wait for the context.
     sampler_ = std::make_unique<Sampler>(ctx.model(), sampling);
@@ -44,11 +44,13 @@ TokenLoop::TokenLoop(Context &ctx, std::vector<llama_token> prompt, const Sampli
                                     " (n_ctx); shorten the prompt or raise n_ctx");
     if (ctx.parallel()) {
         if (prompt.empty()) throw std::invalid_argument("the prompt has no tokens");
-        for (llama_token t : prompt) ctx.model().check_token(t);
+        if (media) media->check(prompt);
+        for (llama_token t : prompt)
+            if (t >= 0 || !media) ctx.model().check_token(t);
         params_.draft_ngram_max = 0;  // drafts verify on a single sequence only
         n_prompt_ = prompt.size();
         sched_ = &ctx.scheduler();
-        request_ = sched_->submit(this, std::move(prompt));
+        request_ = sched_->submit(this, std::move(prompt), std::move(media));
         return;
     }
     ctx_.acquire();
@@ -57,7 +59,7 @@ TokenLoop::TokenLoop(Context &ctx, std::vector<llama_token> prompt, const Sampli
         ctx_.reset_abort();
         n_prompt_ = prompt.size();
         nb::gil_scoped_release release;
-        n_reused_ = ctx_.load_prompt(prompt, true);
+        n_reused_ = ctx_.load_prompt(prompt, true, media.get());
     } catch (...) {
         release_lease();
         throw;

@@ -47,9 +47,11 @@ class TokenLoop {
     // `end_check`, `logits_processor`, `stopping_criteria`: see the setters
     // (None: off); given here, they are in place before a scheduler can run
     // the request.
+    // `media`: the prompt's images (their placeholder runs in `prompt`), or null.
     TokenLoop(Context &ctx, std::vector<llama_token> prompt, const SamplingParams &sampling,
               const GenerationParams &params, nanobind::object end_check = nanobind::none(),
-              nanobind::object logits_processor = nanobind::none(), nanobind::object stopping_criteria = nanobind::none());
+              nanobind::object logits_processor = nanobind::none(), nanobind::object stopping_criteria = nanobind::none(),
+              std::shared_ptr<PromptMedia> media = nullptr);
     ~TokenLoop();
     TokenLoop(const TokenLoop &) = delete;
     TokenLoop &operator=(const TokenLoop &) = delete;

@@ -74,6 +74,8 @@ void log_callback(ggml_log_level level, const char *text, void *) {
 
 void install_log_bridge() { llama_log_set(log_callback, nullptr); }
 
+ggml_log_callback log_bridge() { return log_callback; }
+
 void set_log_sink(void *py_callable) {
     PyObject *callable = static_cast<PyObject *>(py_callable);
     Py_XINCREF(callable);

@@ -7,6 +7,7 @@
 #include "grammar_check.h"
 #include "llguidance.h"
 #include "model.h"
+#include "multimodal.h"
 #include "sampling.h"
 
 #include <ggml-rpc.h>
@@ -14,8 +15,10 @@
 #include <nanobind/stl/map.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/pair.h>
+#include <nanobind/stl/shared_ptr.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
+#include <nanobind/stl/tuple.h>
 
 namespace nb = nanobind;
 using namespace nb::literals;
@@ -330,11 +333,43 @@ NB_MODULE(_native, m) {
                      })
         .def_prop_ro("finish_reason", [](const Chunk &c) { return std::string(finish_reason_name(c.finish_reason)); });
 
+    nb::class_<Projector>(m, "Projector")
+        .def(nb::init<Model &, const std::string &, int, bool>(), "model"_a, "path"_a, "n_threads"_a, "use_gpu"_a,
+             nb::keep_alive<1, 2>())
+        .def_prop_ro("supports_vision", &Projector::supports_vision)
+        .def_prop_ro("supports_audio", &Projector::supports_audio)
+        .def_prop_ro("uses_mrope", &Projector::uses_mrope);
+
+    nb::class_<PromptMedia>(m, "PromptMedia")
+        .def_prop_ro("n_media_tokens", &PromptMedia::n_media_tokens)
+        .def_prop_ro("runs", [](const PromptMedia &media) {
+            nb::list out;  // (start, n_tokens, id) of each image
+            for (const MediaRun &run : media.runs) out.append(nb::make_tuple(run.start, run.n_tokens, run.id));
+            return out;
+        });
+
+    m.def(
+        "tokenize_with_media",
+        [](std::shared_ptr<Projector> projector, const std::vector<nb::bytes> &texts,
+           const std::vector<std::tuple<uint32_t, uint32_t, nb::bytes, std::string>> &images, bool add_special,
+           bool parse_special) {
+            std::vector<std::string> text_parts;
+            for (const nb::bytes &t : texts) text_parts.emplace_back(t.c_str(), t.size());
+            std::vector<ImageInput> inputs;
+            for (const auto &[w, h, rgb, id] : images)
+                inputs.push_back({w, h, std::string(rgb.c_str(), rgb.size()), id});
+            return tokenize_with_media(projector, text_parts, inputs, add_special, parse_special);
+        },
+        "projector"_a, "texts"_a, "images"_a, "add_special"_a, "parse_special"_a,
+        "Tokens of texts[0] image[0] texts[1] ... texts[n] (images as (width, height, rgb, id)), with the images' "
+        "placeholder runs, and the PromptMedia that decodes them.");
+
     nb::class_<TokenLoop>(m, "TokenLoop")
         .def(nb::init<Context &, std::vector<llama_token>, const SamplingParams &, const GenerationParams &, nb::object,
-                      nb::object, nb::object>(),
+                      nb::object, nb::object, std::shared_ptr<PromptMedia>>(),
              "context"_a, "prompt"_a, "sampling"_a, "params"_a, "end_check"_a.none() = nb::none(),
-             "logits_processor"_a.none() = nb::none(), "stopping_criteria"_a.none() = nb::none(), nb::keep_alive<1, 2>())
+             "logits_processor"_a.none() = nb::none(), "stopping_criteria"_a.none() = nb::none(),
+             "media"_a.none() = nb::none(), nb::keep_alive<1, 2>())
         .def("next", &TokenLoop::next, nb::arg("whole") = false)
         .def("cancel", &TokenLoop::cancel)
         .def("close", &TokenLoop::close)

@@ -16,7 +16,8 @@ std::vector<llama_token> prompt_lookup_draft(const std::vector<llama_token> &cac
             while (k < n && at(j + k) == at(n_hist - n + k)) ++k;
             if (k < n) continue;
             std::vector<llama_token> draft;
-            for (size_t i = j + n; i < n_hist && draft.size() < room; ++i) draft.push_back(at(i));
+            // (an image's placeholder ids are not tokens: the draft stops before them)
+            for (size_t i = j + n; i < n_hist && draft.size() < room && at(i) >= 0; ++i) draft.push_back(at(i));
             return draft;
         }
     }

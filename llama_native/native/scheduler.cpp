@@ -26,12 +26,13 @@ Scheduler::~Scheduler() {
     if (thread_.joinable()) thread_.join();
 }
 
-Request *Scheduler::submit(TokenLoop *loop, std::vector<llama_token> prompt) {
+Request *Scheduler::submit(TokenLoop *loop, std::vector<llama_token> prompt,
+                           std::shared_ptr<const PromptMedia> media) {
     Request *r;
     {
         std::lock_guard<std::mutex> lock(mutex_);
         if (stop_) throw std::runtime_error("the context is shutting down");
-        requests_.push_back(std::make_unique<Request>(loop, std::move(prompt)));
+        requests_.push_back(std::make_unique<Request>(loop, std::move(prompt), std::move(media)));
         r = requests_.back().get();
         waiting_.push_back(r);
     }
@@ -86,7 +87,7 @@ void Scheduler::admit_locked() {
         slot->busy = true;
         r->slot = slot;
         r->phase = Phase::Prefill;
-        prefilled(r, ctx_.keep_prefix(slot->seq, slot->tokens, r->prompt));
+        prefilled(r, ctx_.keep_prefix(slot->seq, slot->tokens, r->prompt, r->media.get()));
         r->loop->set_reused(r->prefill_pos);
         active_.push_back(r);
     }
@@ -112,7 +113,9 @@ bool Scheduler::share_prefix_locked(Request *r) {
     size_t best = 0;
     for (Slot &slot : slots_) {
         if (&slot == r->slot) continue;
-        const size_t common = std::min(common_prefix(slot.tokens, r->prompt), limit);
+        size_t common = std::min(common_prefix(slot.tokens, r->prompt), limit);
+        if (r->media)  // an image is copied whole or not at all
+            if (const MediaRun *run = r->media->run_containing(common); run && run->start < common) common = run->start;
         if (common > best) best = common, donor = &slot;
     }
     if (donor && best >= worth) {
@@ -147,7 +150,7 @@ void Scheduler::retire_locked(Request *r) {
 
 // Called with the lock held: this step's batch, in sequence order, with
 // each entry's place in it.
-std::vector<Scheduler::Entry> Scheduler::plan_step_locked() {
+std::vector<Scheduler::Entry> Scheduler::plan_step_locked(std::vector<Request *> &images) {
     const size_t n_batch = ctx_.n_batch();
     const size_t n_ctx_seq = ctx_.n_ctx_seq();
     // The batch layout keeps each step in one llama_decode micro-batch.
@@ -184,8 +187,14 @@ std::vector<Scheduler::Entry> Scheduler::plan_step_locked() {
     for (Request *r : active_) {
         if (r->loop->cancelled() || r->phase != Phase::Prefill || !share_prefix_locked(r)) continue;
         if (r->phase != Phase::Prefill) continue;  // a copied prefix may have left only the last token
+        const MediaRun *image = r->media ? r->media->next_run(r->prefill_pos) : nullptr;
+        if (image && image->start == r->prefill_pos) {
+            images.push_back(r);
+            continue;
+        }
         const size_t room = n_batch > used + slots_.size() ? n_batch - used - slots_.size() : 0;
-        const size_t count = std::min(room, r->prompt.size() - 1 - r->prefill_pos);
+        size_t count = std::min(room, r->prompt.size() - 1 - r->prefill_pos);
+        if (image) count = std::min(count, image->start - r->prefill_pos);  // text up to the image
         if (count == 0) continue;
         entries.push_back({r, r->slot, 0, count, false});
         used += count;
@@ -259,12 +268,32 @@ void Scheduler::run() {
         std::vector<Request *> cancelled;
         for (Request *r : active_)
             if (r->loop->cancelled()) cancelled.push_back(r);
-        const std::vector<Entry> entries = plan_step_locked();
+        std::vector<Request *> images;
+        const std::vector<Entry> entries = plan_step_locked(images);
         const size_t used = entries.empty() ? 0 : entries.back().first + entries.back().count;
         lock.unlock();
 
+        std::vector<std::pair<Request *, Chunk>> produced_images;
+        // Images first, each in batches of its own (an image's embeddings are not tokens).
+        for (Request *r : images) {
+            const MediaRun &run = *r->media->next_run(r->prefill_pos);
+            std::vector<llama_token> &kv = r->slot->tokens;
+            try {
+                decode_media_run(run, *r->media->projector, ctx_.get(), r->slot->seq, (llama_pos)kv.size(),
+                                 (int32_t)ctx_.n_batch());
+                kv.insert(kv.end(), r->prompt.begin() + (long)run.start,
+                          r->prompt.begin() + (long)(run.start + run.n_tokens));
+                prefilled(r, run.n_tokens);
+            } catch (...) {
+                llama_memory_seq_rm(llama_get_memory(ctx_.get()), r->slot->seq, -1, -1);
+                kv.clear();
+                fail(r, std::current_exception());
+                produced_images.emplace_back(r, Chunk{});
+            }
+        }
+
         // The step: only this thread touches the active requests' loops, slots and positions.
-        std::vector<std::pair<Request *, Chunk>> produced;
+        std::vector<std::pair<Request *, Chunk>> produced = std::move(produced_images);
         for (Request *r : cancelled) {
             Chunk chunk;
             r->loop->finish(FinishReason::Cancelled, chunk);

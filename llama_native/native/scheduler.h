@@ -12,6 +12,7 @@
 #pragma once
 
 #include "generation_types.h"
+#include "multimodal.h"
 
 #include <llama.h>
 
@@ -57,10 +58,12 @@ enum class Phase {
 // - `error`: written by the scheduler thread before `phase` becomes Done; the
 //   consumer reads it only after seeing Done.
 struct Request {
-    Request(TokenLoop *loop_, std::vector<llama_token> prompt_) : loop(loop_), prompt(std::move(prompt_)) {}
+    Request(TokenLoop *loop_, std::vector<llama_token> prompt_, std::shared_ptr<const PromptMedia> media_)
+        : loop(loop_), prompt(std::move(prompt_)), media(std::move(media_)) {}
 
     TokenLoop *const loop;
     const std::vector<llama_token> prompt;
+    const std::shared_ptr<const PromptMedia> media;  // the prompt's images (null: none)
     std::atomic<Phase> phase{Phase::Waiting};
     Slot *slot = nullptr;
     size_t prefill_pos = 0;  // prompt tokens in the slot's KV cache
@@ -78,7 +81,8 @@ class Scheduler {
     Scheduler &operator=(const Scheduler &) = delete;
 
     // A new request for `loop` (the scheduler owns it until withdraw()).
-    Request *submit(TokenLoop *loop, std::vector<llama_token> prompt);
+    Request *submit(TokenLoop *loop, std::vector<llama_token> prompt,
+                    std::shared_ptr<const PromptMedia> media = nullptr);
     // Blocks (GIL released by the caller) until the scheduler holds no
     // reference to `r`, then frees it; a running request ends as cancelled.
     void withdraw(Request *r);
@@ -100,7 +104,9 @@ class Scheduler {
     };
 
     void run();
-    std::vector<Entry> plan_step_locked();
+    // This step's batch; `images`: requests whose prompt is at an image now,
+    // decoded on their own before the batch.
+    std::vector<Entry> plan_step_locked(std::vector<Request *> &images);
     void admit_locked();
     Slot *choose_slot(const std::vector<llama_token> &prompt);
     void retire_locked(Request *r);

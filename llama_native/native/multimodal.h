@@ -1,0 +1,93 @@
+// Images through llama.cpp's libmtmd: a projector (the `mmproj` GGUF beside
+// a language model) turns a picture into embeddings that the model reads in
+// place of tokens.
+//
+// A prompt with images is a token list in which each image stands as a run
+// of placeholder ids, negative so they never collide with the vocabulary,
+// derived from the image's hash and the position in the run.  The KV prefix
+// reuse, the prompt cache and the scheduler's slot matching compare token
+// lists, so an image shares a cached prefix exactly when it is the same
+// picture.  `PromptMedia` says where the runs are and holds mtmd's chunks to
+// decode them.
+#pragma once
+
+#include "model.h"
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+struct mtmd_context;
+struct mtmd_input_chunk;
+
+namespace llama_native {
+
+class Projector {
+  public:
+    // Loads `path` for `model`; std::invalid_argument (with mtmd's reason)
+    // when it cannot, e.g. when its embedding width is not the model's.
+    Projector(Model &model, const std::string &path, int n_threads, bool use_gpu);
+    ~Projector();
+    Projector(const Projector &) = delete;
+    Projector &operator=(const Projector &) = delete;
+
+    mtmd_context *get() const { return ctx_; }
+    Model &model() const { return model_; }
+    bool supports_vision() const;
+    bool supports_audio() const;
+    bool uses_mrope() const;
+    // Serializes encodes (mtmd's encoder is not thread-safe).
+    std::mutex &encode_mutex() { return encode_mutex_; }
+
+  private:
+    Model &model_;
+    mtmd_context *ctx_ = nullptr;
+    std::mutex encode_mutex_;
+};
+
+// One image of a prompt: its chunk and where its placeholder run starts.
+struct MediaRun {
+    size_t start = 0;
+    size_t n_tokens = 0;
+    std::string id;  // the image's hash
+    std::shared_ptr<mtmd_input_chunk> chunk;
+};
+
+struct PromptMedia {
+    std::shared_ptr<Projector> projector;
+    std::vector<MediaRun> runs;  // by start, not overlapping
+
+    size_t n_media_tokens() const;
+    // The run containing position `pos`, or nullptr.
+    const MediaRun *run_containing(size_t pos) const;
+    // The first run starting at or after `pos`, or nullptr.
+    const MediaRun *next_run(size_t pos) const;
+    // Whether each negative token of `tokens` lies in a run (and the runs fit).
+    void check(const std::vector<llama_token> &tokens) const;
+};
+
+// An image's decoded pixels, as the caller hands them over.
+struct ImageInput {
+    uint32_t width = 0, height = 0;
+    std::string rgb;  // width * height * 3 bytes
+    std::string id;   // a hash of the picture (SHA-256 hex)
+};
+
+// Tokenize `texts[0] image[0] texts[1] image[1] ... texts[n]` (one more text
+// than images): the token list with each image's placeholder run, and the
+// runs.  `add_special` adds the BOS (EOS) tokens as the model's tokenizer does.
+std::pair<std::vector<llama_token>, std::shared_ptr<PromptMedia>> tokenize_with_media(
+    const std::shared_ptr<Projector> &projector, const std::vector<std::string> &texts,
+    const std::vector<ImageInput> &images, bool add_special, bool parse_special);
+
+// The placeholder id at `offset` in the run of the image whose hash is `id`.
+llama_token media_placeholder(const std::string &id, size_t offset);
+
+// Encode `run`'s image and decode its embeddings into sequence `seq` of
+// `lctx` at positions pos0.., `n_batch` at a time.  Throws on failure.
+void decode_media_run(const MediaRun &run, Projector &projector, llama_context *lctx, llama_seq_id seq,
+                      llama_pos pos0, int32_t n_batch);
+
+}  // namespace llama_native
