@@ -182,6 +182,14 @@ def image_source_of(part: Any) -> str | None:
     return url
 
 
+def has_images(messages: Any) -> bool:
+    """Whether any message's content holds an ``image_url`` part."""
+    return isinstance(messages, (list, tuple)) and any(
+        isinstance(m, dict) and isinstance(m.get("content"), list) and any(image_source_of(p) for p in m["content"])
+        for m in messages
+    )
+
+
 def split_image_parts(messages: Sequence[dict[str, Any]], marker: str) -> tuple[list[dict[str, Any]], list[str]]:
     """Messages with each ``image_url`` part replaced by a text part holding ``marker``, and the images' URLs."""
     out: list[dict[str, Any]] = []

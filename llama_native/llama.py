@@ -56,6 +56,7 @@ from .constants import (
     LLAMA_SPLIT_MODE_LAYER,
 )
 from .grammar import LlamaGrammar, completion_grammar
+from .images import decode_image, describe_source, read_image_source
 from .llama_types import Completion, CompletionChunk
 from .speculative import PromptLookupDecoding
 
@@ -405,6 +406,37 @@ class Llama:
         """True if ``token`` ends generation."""
         self._model.token_to_piece(token)  # validates the id
         return self._model.is_eog(token)
+
+    # ------------------------------------------------------------------ images
+    @property
+    def supports_images(self) -> bool:
+        """Whether chat messages may hold images (the model was loaded with a projector, ``mmproj_path``)."""
+        return self._projector is not None
+
+    def count_image_tokens(self, image_url: str) -> int:
+        """The prompt tokens an image takes (its model's image markers included), as a chat prompt holds it.
+
+        ``image_url`` is what an ``image_url`` content part would hold: a data URL,
+        a path, a ``file://`` or an HTTP(S) URL.
+
+        Example::
+
+            >>> from llama_native import Llama
+            >>> from llama_native.testing import synthetic_model_path, synthetic_projector_path
+            >>> llm = Llama(str(synthetic_model_path()), mmproj_path=str(synthetic_projector_path()), n_ctx=256)
+            >>> import base64, io
+            >>> from PIL import Image
+            >>> buf = io.BytesIO(); Image.new("RGB", (64, 48)).save(buf, "PNG")
+            >>> llm.count_image_tokens("data:image/png;base64," + base64.b64encode(buf.getvalue()).decode())
+            16
+        """
+        if self._projector is None:
+            raise ValueError("this model has no projector (load it with mmproj_path=...), so it reads no images")
+        image = decode_image(read_image_source(image_url), f"the image ({describe_source(image_url)})")
+        tokens, _ = _native.tokenize_with_media(
+            self._projector, [b"", b""], [(image.width, image.height, image.rgb, image.sha256)], False, True
+        )
+        return len(tokens)
 
     # -------------------------------------------------------------- tokenizer
     def tokenize(self, text: bytes | str, add_bos: bool = True, special: bool = False) -> list[int]:

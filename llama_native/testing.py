@@ -42,6 +42,8 @@ import numpy as np
 from .llama_cpp_source import cache_dir, llama_cpp_dir
 
 TEST_MODEL_ENV = "LLAMA_NATIVE_TEST_MODEL"
+#: the projector (mmproj GGUF) of the model named by TEST_MODEL_ENV, for the image tests
+TEST_MMPROJ_ENV = "LLAMA_NATIVE_TEST_MMPROJ"
 
 #: vocab-only GGUF name (in llama.cpp's models/) -> a real chat template for it
 REAL_TOKENIZERS: dict[str, str] = {
@@ -476,6 +478,17 @@ def env_model_path() -> Path | None:
     path = Path(value).expanduser()
     if not path.is_file():
         raise FileNotFoundError(f"{TEST_MODEL_ENV}={value} is not a file")
+    return path
+
+
+def env_mmproj_path() -> Path | None:
+    """The projector named by ``LLAMA_NATIVE_TEST_MMPROJ`` (made for ``LLAMA_NATIVE_TEST_MODEL``), or None."""
+    value = os.environ.get(TEST_MMPROJ_ENV)
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"{TEST_MMPROJ_ENV}={value} is not a file")
     return path
 
 

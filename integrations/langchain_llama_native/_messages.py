@@ -27,6 +27,7 @@ from langchain_core.messages import (
     SystemMessage,
     ToolCallChunk,
     ToolMessage,
+    convert_to_openai_data_block,
 )
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.output_parsers.openai_tools import make_invalid_tool_call, parse_tool_call
@@ -49,9 +50,35 @@ def _text(content: Any) -> str:
             kind = block.get("type")
             if kind in ("text", "text-plain") or (kind is None and "text" in block):
                 parts.append(str(block.get("text", "")))
+            elif kind in ("image", "image_url"):
+                raise ValueError("images go in user messages only")
             elif kind not in _SKIPPED_BLOCKS:
                 raise ValueError(f"content blocks of type {kind!r} are not supported; llama-native models take text")
     return "".join(parts)
+
+
+def _is_image(block: Any) -> bool:
+    return isinstance(block, dict) and block.get("type") in ("image", "image_url")
+
+
+def _user_content(content: Any) -> str | list[dict[str, Any]]:
+    """A user message's content: its text, or OpenAI content parts in order when it holds images.
+
+    Images come as langchain-core's standard blocks (``{"type": "image", "url" | "base64" ...}``,
+    converted by langchain-core's own ``convert_to_openai_data_block``) or in OpenAI's
+    ``image_url`` form.
+    """
+    if not isinstance(content, list) or not any(_is_image(b) for b in content):
+        return _text(content)
+    parts: list[dict[str, Any]] = []
+    for block in content:
+        if _is_image(block) and block["type"] == "image_url":
+            parts.append({"type": "image_url", "image_url": block["image_url"]})
+        elif _is_image(block):
+            parts.append(convert_to_openai_data_block(block))
+        elif text := _text([block]):
+            parts.append({"type": "text", "text": text})
+    return parts
 
 
 def _openai_tool_call(call: Mapping[str, Any], arguments: str) -> dict[str, Any]:
@@ -61,7 +88,7 @@ def _openai_tool_call(call: Mapping[str, Any], arguments: str) -> dict[str, Any]
 def to_openai_message(message: BaseMessage) -> dict[str, Any]:
     """One LangChain message as a chat-completion message dict."""
     if isinstance(message, HumanMessage):
-        out: dict[str, Any] = {"role": "user", "content": _text(message.content)}
+        out: dict[str, Any] = {"role": "user", "content": _user_content(message.content)}
     elif isinstance(message, AIMessage):
         out = {"role": "assistant", "content": _text(message.content)}
         calls = [_openai_tool_call(c, json.dumps(c["args"], ensure_ascii=False)) for c in message.tool_calls]

@@ -35,6 +35,7 @@ _LOCAL_ONLY = {
     "vocab_only",
     "last_n_tokens_size",
     "lora_path",
+    "mmproj_path",
     "rope_freq_base",
     "rope_freq_scale",
     "f16_kv",
@@ -73,6 +74,8 @@ class LlamaCppLoadParams(BaseModel):
     """A LoRA adapter GGUF applied to the model (``model_kwargs={"lora_path": [...]}`` for several)."""
     lora_base: str | None = None
     """Refused: llama.cpp applies an adapter to the loaded model itself."""
+    mmproj_path: str | None = None
+    """The model's image projector GGUF: messages may then hold image content blocks."""
     rope_freq_base: float | None = None
     """RoPE base frequency (None: the model's)."""
     rope_freq_scale: float | None = None
@@ -150,6 +153,7 @@ class LlamaCppLoadParams(BaseModel):
             "last_n_tokens_size": self.last_n_tokens_size,
             "verbose": self.verbose,
             "lora_path": self.lora_path,
+            "mmproj_path": self.mmproj_path,
             "rope_freq_base": self.rope_freq_base,
             "rope_freq_scale": self.rope_freq_scale,
             "logits_all": self.logits_all,

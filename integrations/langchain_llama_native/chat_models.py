@@ -101,6 +101,8 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
             CPU threads, layers offloaded to a GPU build, prompt batch size.
         n_parallel: int
             Sequences decoded together for concurrent calls (continuous batching).
+        mmproj_path: Optional[str]
+            The model's image projector GGUF; human messages may then hold image content blocks.
 
     Instantiate:
         .. code-block:: python

@@ -38,6 +38,7 @@ from ..chat.formats import ChatFormatter, get_chat_formatter
 from ..chat.template_layer import TemplateLayer
 from ..chat.templates import Jinja2ChatFormatter
 from ..grammar import LlamaGrammar, completion_grammar
+from ..images import has_images
 from ..schema import schema_system_prompt
 from .errors import RemoteConnectionError, RemoteError
 from .llama_server import LlamaServerBackend, current_affinity, grammar_fields
@@ -480,6 +481,11 @@ class RemoteLlama:
                 tfs_z=tfs_z,
                 logits_processor=logits_processor,
                 affinity=affinity,
+            )
+        if has_images(messages):
+            raise NotImplementedError(
+                "images are not sent to llama.cpp servers by token ids yet; use api='openai' "
+                "(llama-server started with --mmproj reads image_url parts on /v1/chat/completions)"
             )
         token = current_affinity.set(affinity)  # the prompt's tokenizing goes where its generation will
         try:

@@ -73,6 +73,7 @@ _LOAD_FLAGS: list[tuple[str, Any, Any, str]] = [
     ("n-gpu-layers", int, 0, "layers offloaded to a GPU build (-1: all)"),
     ("n-threads", int, None, "CPU threads (default: the machine's)"),
     ("chat-format", str, None, "a named chat format instead of the GGUF's template"),
+    ("mmproj-path", str, None, "the model's image projector GGUF: chat messages may then hold image_url parts"),
 ]
 
 

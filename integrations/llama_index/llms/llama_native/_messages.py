@@ -15,6 +15,7 @@ from typing import Any
 
 from llama_index.core.base.llms.types import (
     ChatMessage,
+    ImageBlock,
     MessageRole,
     TextBlock,
     ThinkingBlock,
@@ -40,16 +41,32 @@ def _legacy_calls(message: ChatMessage) -> list[dict[str, Any]]:
     return calls
 
 
+def _image_url(block: ImageBlock) -> str:
+    """An ``ImageBlock`` as an image URL: its URL or path as is (read with llama-native's limits), or a data URL."""
+    if block.url is not None:
+        return str(block.url)
+    if block.path is not None:
+        return str(block.path)
+    data = block.resolve_image(as_base64=True).read().decode("ascii")
+    return f"data:{block.image_mimetype or ''};base64,{data}"
+
+
 def to_openai_message(message: ChatMessage) -> dict[str, Any]:
-    """One LlamaIndex message as a chat-completion message dict."""
+    """One LlamaIndex message as a chat-completion message dict (``ImageBlock``s as ``image_url`` parts)."""
     role = message.role.value if isinstance(message.role, MessageRole) else str(message.role)
     role = _ROLES.get(role, role)
+    parts: list[dict[str, Any]] = []  # text and images in order, when there are images
     texts: list[str] = []
     thoughts: list[str] = []
     calls: list[dict[str, Any]] = []
     for block in message.blocks:
         if isinstance(block, TextBlock):
             texts.append(block.text)
+            parts.append({"type": "text", "text": block.text})
+        elif isinstance(block, ImageBlock):
+            if role != "user":
+                raise ValueError("images go in user messages only")
+            parts.append({"type": "image_url", "image_url": {"url": _image_url(block)}})
         elif isinstance(block, ToolCallBlock):
             calls.append(_openai_call(block.tool_call_id, block.tool_name, block.tool_kwargs))
         elif isinstance(block, ThinkingBlock):
@@ -57,7 +74,8 @@ def to_openai_message(message: ChatMessage) -> dict[str, Any]:
         else:
             raise ValueError(f"{type(block).__name__} content is not supported; llama-native models take text")
     calls = calls or _legacy_calls(message)
-    out: dict[str, Any] = {"role": role, "content": "".join(texts)}
+    has_images = any(p["type"] == "image_url" for p in parts)
+    out: dict[str, Any] = {"role": role, "content": parts if has_images else "".join(texts)}
     if calls and role == "assistant":
         out["tool_calls"] = calls
         out["content"] = out["content"] or None

@@ -79,6 +79,8 @@ class LlamaCPP(FunctionCallingLLM):
             Sequences decoded together for concurrent async calls.
         model_kwargs: dict
             Further :class:`llama_native.Llama` arguments (``n_threads``, ``n_gpu_layers``, ...).
+        mmproj_path: Optional[str]
+            The model's image projector GGUF; user messages may then hold ``ImageBlock``s.
 
     Instantiate:
         .. code-block:: python
@@ -153,6 +155,9 @@ class LlamaCPP(FunctionCallingLLM):
     context_window: int = Field(default=3900, gt=0, description="Context size in tokens (n_ctx).")
     generate_kwargs: dict[str, Any] = Field(default_factory=dict, description="Extra sampling arguments for each call.")
     model_kwargs: dict[str, Any] = Field(default_factory=dict, description="Extra llama_native.Llama arguments.")
+    mmproj_path: str | None = Field(
+        default=None, description="The model's image projector GGUF: messages may then hold ImageBlocks."
+    )
     verbose: bool = Field(default=False, description="Forward llama.cpp's log to logging.")
     n_parallel: int = Field(
         default=1,
@@ -185,7 +190,7 @@ class LlamaCPP(FunctionCallingLLM):
         if not isinstance(values, dict):
             return values
         if values.get("base_url"):
-            local = sorted(k for k in ("model_url", "model_kwargs", "n_parallel") if values.get(k))
+            local = sorted(k for k in ("model_url", "model_kwargs", "n_parallel", "mmproj_path") if values.get(k))
             if local:
                 raise ValueError(f"{', '.join(local)} configure a model loaded in process; not with base_url")
             return values  # model_path names the served model
@@ -205,6 +210,7 @@ class LlamaCPP(FunctionCallingLLM):
             "n_ctx": self.context_window,
             "verbose": self.verbose,
             "n_parallel": self.n_parallel,
+            **({"mmproj_path": self.mmproj_path} if self.mmproj_path else {}),
             **self.model_kwargs,
         }
 
