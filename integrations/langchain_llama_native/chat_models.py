@@ -50,13 +50,16 @@ def _overflow_as_langchain_error() -> Iterator[None]:
         raise ChatContextOverflowError(str(exc)) from exc
 
 
-def default_profile(n_ctx: int) -> ModelProfile:
-    """What an agent may expect of a local GGUF chat model loaded with ``n_ctx`` tokens of context."""
+def default_profile(n_ctx: int, images: bool = False) -> ModelProfile:
+    """What an agent may expect of a local GGUF chat model loaded with ``n_ctx`` tokens of context.
+
+    ``images``: it was loaded with an image projector (``mmproj_path``).
+    """
     return ModelProfile(
         max_input_tokens=n_ctx,
         open_weights=True,
         text_inputs=True,
-        image_inputs=False,
+        image_inputs=images,
         audio_inputs=False,
         video_inputs=False,
         pdf_inputs=False,
@@ -222,7 +225,8 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
     def _fill_profile(self) -> ChatLlamaCpp:
         """``profile`` (when not given) from the load parameters: context size and capabilities."""
         if self.profile is None:
-            self.profile = default_profile(self.n_ctx)
+            images = bool(self.mmproj_path or self.model_kwargs.get("mmproj_path"))
+            self.profile = default_profile(self.n_ctx, images=images)
         return self
 
     def _model_name_for(self, model: Any) -> str:
