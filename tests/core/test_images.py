@@ -182,6 +182,21 @@ def test_structured_output_with_an_image_is_valid(vlm: Llama) -> None:
     assert finished >= 2
 
 
+def test_same_replies_as_llama_server(vision_kind: str, vlm: Llama) -> None:
+    """llama.cpp's own server, same model, projector and messages: the same prompt size and greedy text."""
+    from llama_native.llama_cpp_tools import LlamaServer
+
+    model, mmproj = vision_paths(vision_kind)
+    args = ["--mmproj", str(mmproj), "--no-mmproj-offload", "-np", "1"]
+    with LlamaServer(model, threads=2, n_ctx=1024, args=args) as server:
+        for seed in SEEDS:
+            ours = _chat(vlm, ask(data_url(seed)), temperature=0, max_tokens=16)
+            request = {"messages": ask(data_url(seed)), "temperature": 0, "max_tokens": 16, "cache_prompt": False}
+            theirs = server.post("/v1/chat/completions", request)
+            assert _text(ours) == theirs["choices"][0]["message"]["content"]
+            assert ours["usage"]["prompt_tokens"] == theirs["usage"]["prompt_tokens"]
+
+
 # ----------------------------------------------------------------- sources
 def test_image_sources_are_read_alike(vlm: Llama, tmp_path: Path) -> None:
     """A data URL, a path, a file:// URL and an HTTP URL of the same file give the same reply."""
