@@ -23,19 +23,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-from .chat import ChatFormatter, ChatFormatterResponse, Jinja2ChatFormatter, get_chat_formatter, register_chat_format
-from .chat.vision_handlers import (
-    Llama3VisionAlpha,
-    Llama3VisionAlphaChatHandler,
-    Llava15ChatHandler,
-    Llava16ChatHandler,
-    MiniCPMv26ChatHandler,
-    MoondreamChatHandler,
-    MultimodalChatHandler,
-    NanoLlavaChatHandler,
-    ObsidianChatHandler,
-    Qwen25VLChatHandler,
+from .chat import (
+    ChatFormatter,
+    ChatFormatterResponse,
+    Jinja2ChatFormatter,
+    get_chat_formatter,
+    register_chat_format,
+    vision_handlers,
 )
+from .chat.vision_handlers import *  # noqa: F403  (llama-cpp-python's multimodal handler names)
 
 
 class LlamaChatCompletionHandler(Protocol):
@@ -47,16 +43,7 @@ class LlamaChatCompletionHandler(Protocol):
 
 
 __all__ = [
-    "Llama3VisionAlpha",
-    "Llama3VisionAlphaChatHandler",
-    "Llava15ChatHandler",
-    "Llava16ChatHandler",
-    "MiniCPMv26ChatHandler",
-    "MoondreamChatHandler",
-    "MultimodalChatHandler",
-    "NanoLlavaChatHandler",
-    "ObsidianChatHandler",
-    "Qwen25VLChatHandler",
+    *vision_handlers.__all__,
     "ChatFormatter",
     "ChatFormatterResponse",
     "Jinja2ChatFormatter",

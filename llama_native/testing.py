@@ -470,26 +470,25 @@ def bench_model_path() -> Path:
     return real_tokenizer_model_path("llama-bpe", n_embd=512, n_layer=4, n_head=8, n_head_kv=8, n_ff=1536, f16=True)
 
 
-def env_model_path() -> Path | None:
-    """The real GGUF named by ``LLAMA_NATIVE_TEST_MODEL``, or None."""
-    value = os.environ.get(TEST_MODEL_ENV)
+def _env_file(variable: str) -> Path | None:
+    """The file an environment variable names (None when unset; ``FileNotFoundError`` when it is no file)."""
+    value = os.environ.get(variable)
     if not value:
         return None
     path = Path(value).expanduser()
     if not path.is_file():
-        raise FileNotFoundError(f"{TEST_MODEL_ENV}={value} is not a file")
+        raise FileNotFoundError(f"{variable}={value} is not a file")
     return path
+
+
+def env_model_path() -> Path | None:
+    """The real GGUF named by ``LLAMA_NATIVE_TEST_MODEL``, or None."""
+    return _env_file(TEST_MODEL_ENV)
 
 
 def env_mmproj_path() -> Path | None:
     """The projector named by ``LLAMA_NATIVE_TEST_MMPROJ`` (made for ``LLAMA_NATIVE_TEST_MODEL``), or None."""
-    value = os.environ.get(TEST_MMPROJ_ENV)
-    if not value:
-        return None
-    path = Path(value).expanduser()
-    if not path.is_file():
-        raise FileNotFoundError(f"{TEST_MMPROJ_ENV}={value} is not a file")
-    return path
+    return _env_file(TEST_MMPROJ_ENV)
 
 
 #: The real instruct model for tests and benchmarks: the GGUF carried by this wheel
