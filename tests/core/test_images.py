@@ -106,6 +106,23 @@ def test_streaming_equals_non_streaming(vlm: Llama, seed: int) -> None:
     assert usage and usage[-1]["prompt_tokens"] == whole["usage"]["prompt_tokens"]
 
 
+def test_async_and_a_cancelled_stream_with_an_image(vlm: Llama) -> None:
+    import asyncio
+
+    kw = dict(temperature=0, max_tokens=12)
+    expected = _text(_chat(vlm, ask(data_url(7)), **kw))
+
+    async def run() -> str:
+        stream = await vlm.acreate_chat_completion(ask(data_url(8)), stream=True, max_tokens=200, temperature=0)
+        async for _ in stream:
+            break  # leave after the first chunk: generation stops
+        await stream.aclose()
+        reply = await vlm.acreate_chat_completion(ask(data_url(7)), **kw)
+        return _text(reply)
+
+    assert asyncio.run(run()) == expected
+
+
 def test_different_images_give_different_prompts(vlm: Llama) -> None:
     """Other pixels: other embeddings, so the first token's distribution differs, and no prefix past the image is reused."""
     kw = dict(temperature=0, max_tokens=1, logprobs=True, top_logprobs=5)
@@ -158,7 +175,8 @@ def test_parallel_context_reads_images_as_one_sequence_does(vision_kind: str, vl
     with ThreadPoolExecutor(4) as pool:
         got = list(pool.map(lambda s: _text(_chat(parallel, ask(data_url(s)), temperature=0)), seeds))
     assert got == expected
-    again = _chat(parallel, ask(data_url(40)), temperature=0)  # a slot still holds it
+    _chat(parallel, ask(data_url(44)), temperature=0)
+    again = _chat(parallel, ask(data_url(44)), temperature=0)  # the slot holding it is chosen, its image reused
     assert again["usage"]["prompt_tokens_details"]["cached_tokens"] == again["usage"]["prompt_tokens"] - 1
 
 
