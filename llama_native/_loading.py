@@ -328,8 +328,7 @@ def load_projector(model: _native.Model, path: str, n_threads: int, use_gpu: boo
     """The image projector (``mmproj`` GGUF) at ``path`` for ``model``, loaded by libmtmd.
 
     Errors name the problem: a missing file, a file that is no projector, a
-    projector made for a model of another width, or one this runtime cannot
-    drive (audio-only; M-RoPE image positions, the Qwen2-VL family).
+    projector made for a model of another width, or an audio-only one.
     """
     if not os.path.isfile(path):
         raise FileNotFoundError(f"projector (mmproj) file not found: {path}")
@@ -339,9 +338,4 @@ def load_projector(model: _native.Model, path: str, n_threads: int, use_gpu: boo
         raise ValueError(f"{exc} (is it the projector made for this model?)") from None
     if not projector.supports_vision:
         raise ValueError(f"the projector {path} reads audio only; llama-native reads images")
-    if projector.uses_mrope:
-        raise ValueError(
-            f"the projector {path} places image tokens with M-RoPE positions (the Qwen2-VL family), "
-            "which llama-native does not support yet"
-        )
     return projector

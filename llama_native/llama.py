@@ -433,10 +433,10 @@ class Llama:
         if self._projector is None:
             raise ValueError("this model has no projector (load it with mmproj_path=...), so it reads no images")
         image = decode_image(read_image_source(image_url), f"the image ({describe_source(image_url)})")
-        tokens, _ = _native.tokenize_with_media(
+        tokens, media = _native.tokenize_with_media(
             self._projector, [b"", b""], [(image.width, image.height, image.rgb, image.sha256)], False, True
         )
-        return len(tokens)
+        return len(tokens) + media.extra_cells
 
     # -------------------------------------------------------------- tokenizer
     def tokenize(self, text: bytes | str, add_bos: bool = True, special: bool = False) -> list[int]:
@@ -505,9 +505,10 @@ class Llama:
         if not tokens:
             raise ValueError("the prompt is empty (and the model adds no BOS token)")
         n_ctx = self.n_ctx()
-        if len(tokens) > n_ctx:
+        n_tokens = len(tokens) + (media.extra_cells if media is not None else 0)  # (M-RoPE images)
+        if n_tokens > n_ctx:
             n_images = len(media.runs) if media is not None else 0
-            raise ContextOverflowError(len(tokens), n_ctx, media.n_media_tokens if n_images else 0, n_images)
+            raise ContextOverflowError(n_tokens, n_ctx, media.n_media_tokens if n_images else 0, n_images)
         return tokens
 
     def _infill_prompt(self, prompt: str | bytes | Sequence[int], suffix: str) -> list[int]:
@@ -739,11 +740,12 @@ class Llama:
             lp = Logprobs(LogprobsBuilder(self._model, logprobs_shape, len(prefix)), echoed)
         stats: dict[str, int] = {"cached_tokens": 0}
         end_check = grammar.end_check if isinstance(grammar, LlamaGrammar) else None
+        n_prompt = len(prompt_tokens) + (media.extra_cells if media is not None else 0)  # (M-RoPE images)
         chunks = self._native_generator(
             prompt_tokens, sampling, gen, stats, end_check, not stream, logits_processor, stopping_criteria, media
         )
         return completion_result(
-            chunks, len(prompt_tokens), prefix, model or self.model_path, validator, stats, stream, lp
+            chunks, n_prompt, prefix, model or self.model_path, validator, stats, stream, lp
         )
 
     # ------------------------------------------------------------------ chat

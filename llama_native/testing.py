@@ -98,6 +98,7 @@ class ModelSpec:
     chat_template: str | None = None  # None: the tokenizer's default template
     weight_scale: float = 0.5
     extra: dict = field(default_factory=dict)
+    arch: str = "llama"  # or "qwen2vl": Qwen2-VL's text model (M-RoPE positions; q/k/v biases)
 
 
 def _synthetic_vocab() -> dict[str, Any]:
@@ -227,9 +228,14 @@ def write_model(path: os.PathLike | str, spec: ModelSpec = ModelSpec()) -> Path:
         s = (scale if scale is not None else spec.weight_scale) / np.sqrt(fan_in)
         return (rng.standard_normal(shape, dtype=np.float32) * s).astype(dtype)
 
-    writer = gguf.GGUFWriter(str(path), "llama")
+    writer = gguf.GGUFWriter(str(path), spec.arch)
     writer.add_name(f"llama-native random test model ({spec.tokenizer})")
     add_llama_hyperparameters(writer, spec, n_vocab)
+    if spec.arch == "qwen2vl":  # M-RoPE: the rotary half-dimensions split over time, height, width
+        half = head_dim // 2
+        t = half // 4  # (Qwen2-VL 7B: 16, 24, 24 of 64)
+        h = (half - t) // 2
+        writer.add_array("qwen2vl.rope.dimension_sections", [t, h, half - t - h, 0])
     for key, value in vocab.items():
         _add_value(writer, key, value)
     for key, value in spec.extra.items():
@@ -244,6 +250,9 @@ def write_model(path: os.PathLike | str, spec: ModelSpec = ModelSpec()) -> Path:
         writer.add_tensor(f"blk.{i}.attn_q.weight", weight(spec.n_head * head_dim, spec.n_embd))
         writer.add_tensor(f"blk.{i}.attn_k.weight", weight(spec.n_head_kv * head_dim, spec.n_embd))
         writer.add_tensor(f"blk.{i}.attn_v.weight", weight(spec.n_head_kv * head_dim, spec.n_embd))
+        if spec.arch == "qwen2vl":
+            for name, rows in (("attn_q", spec.n_head), ("attn_k", spec.n_head_kv), ("attn_v", spec.n_head_kv)):
+                writer.add_tensor(f"blk.{i}.{name}.bias", np.zeros(rows * head_dim, dtype=np.float32))
         writer.add_tensor(f"blk.{i}.attn_output.weight", weight(spec.n_embd, spec.n_head * head_dim))
         writer.add_tensor(f"blk.{i}.ffn_norm.weight", ones)
         writer.add_tensor(f"blk.{i}.ffn_gate.weight", weight(spec.n_ff, spec.n_embd))
@@ -264,7 +273,10 @@ def _finish(writer: Any) -> None:
 
 def cached_model_path(spec: ModelSpec = ModelSpec()) -> Path:
     """Return the path of the model for ``spec``, writing it once into the cache."""
-    key = hashlib.sha256(json.dumps(asdict(spec), sort_keys=True).encode()).hexdigest()[:16]
+    fields = asdict(spec)
+    if fields["arch"] == "llama":
+        del fields["arch"]  # (the key of every model written before there was a choice)
+    key = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
     folder = cache_dir() / "test-models"
     folder.mkdir(parents=True, exist_ok=True)
     return _write_once(
@@ -375,10 +387,13 @@ class ProjectorSpec:
     n_layer: int = 2  # llava reads the second-to-last block's output
     n_head: int = 2
     seed: int = 0
+    #: "mlp" (LLaVA-1.5) or "qwen2vl" (Qwen2-VL's merger: images keep their aspect, 2x2 patches merged
+    #: into one token, M-RoPE positions; for a model written with ``ModelSpec(arch="qwen2vl")``)
+    kind: str = "mlp"
 
     @property
     def n_image_tokens(self) -> int:
-        """Embeddings (prompt tokens) one image becomes."""
+        """Embeddings (prompt tokens) one image becomes (an "mlp" projector's; Qwen2-VL's vary with the image)."""
         return (self.image_size // self.patch_size) ** 2
 
 
@@ -403,7 +418,10 @@ def write_projector(path: os.PathLike | str, spec: ProjectorSpec = ProjectorSpec
 
     writer = gguf.GGUFWriter(str(path), "clip")
     writer.add_name("llama-native random test projector")
-    writer.add_string("clip.projector_type", "mlp")
+    qwen = spec.kind == "qwen2vl"
+    if spec.kind not in ("mlp", "qwen2vl"):
+        raise ValueError(f"ProjectorSpec.kind must be 'mlp' or 'qwen2vl', got {spec.kind!r}")
+    writer.add_string("clip.projector_type", "qwen2vl_merger" if qwen else "mlp")
     writer.add_bool("clip.has_vision_encoder", True)
     writer.add_bool("clip.use_gelu", True)
     writer.add_uint32("clip.vision.image_size", spec.image_size)
@@ -420,12 +438,18 @@ def write_projector(path: os.PathLike | str, spec: ProjectorSpec = ProjectorSpec
     n = spec.n_embd
     ones, zeros = np.ones(n, dtype=np.float32), np.zeros(n, dtype=np.float32)
     # numpy shapes are ggml's ne reversed: the patch convolution is ne = [p, p, 3, n_embd]
-    patch = weight(n, 3 * spec.patch_size * spec.patch_size, scale=2.0)
-    writer.add_tensor("v.patch_embd.weight", patch.reshape(n, 3, spec.patch_size, spec.patch_size).astype(np.float16))
-    writer.add_tensor("v.class_embd", weight(n, scale=np.sqrt(n)))
-    writer.add_tensor("v.position_embd.weight", weight(n_patches + 1, n, scale=np.sqrt(n)))
-    writer.add_tensor("v.pre_ln.weight", ones)
-    writer.add_tensor("v.pre_ln.bias", zeros)
+    def patch() -> np.ndarray:
+        kernel = weight(n, 3 * spec.patch_size * spec.patch_size, scale=2.0)
+        return kernel.reshape(n, 3, spec.patch_size, spec.patch_size).astype(np.float16)
+
+    writer.add_tensor("v.patch_embd.weight", patch())
+    if qwen:  # two convolutions (one a video frame each), rotary positions, no class token
+        writer.add_tensor("v.patch_embd.weight.1", patch())
+    else:
+        writer.add_tensor("v.class_embd", weight(n, scale=np.sqrt(n)))
+        writer.add_tensor("v.position_embd.weight", weight(n_patches + 1, n, scale=np.sqrt(n)))
+        writer.add_tensor("v.pre_ln.weight", ones)
+        writer.add_tensor("v.pre_ln.bias", zeros)
     for i in range(spec.n_layer):
         for name in ("attn_q", "attn_k", "attn_v", "attn_out"):
             writer.add_tensor(f"v.blk.{i}.{name}.weight", weight(n, n))
@@ -438,7 +462,11 @@ def write_projector(path: os.PathLike | str, spec: ProjectorSpec = ProjectorSpec
         writer.add_tensor(f"v.blk.{i}.ffn_down.weight", weight(n, spec.n_ff))
         writer.add_tensor(f"v.blk.{i}.ffn_down.bias", zeros)
     text = spec.n_embd_text
-    writer.add_tensor("mm.0.weight", weight(text, n, scale=2.0))
+    merged = 4 * n if qwen else n  # Qwen2-VL's merger reads 2x2 patches at once
+    if qwen:
+        writer.add_tensor("v.post_ln.weight", ones)
+        writer.add_tensor("v.post_ln.bias", zeros)
+    writer.add_tensor("mm.0.weight", weight(text, merged, scale=2.0))
     writer.add_tensor("mm.0.bias", np.zeros(text, dtype=np.float32))
     writer.add_tensor("mm.2.weight", weight(text, text, scale=np.sqrt(text)))
     writer.add_tensor("mm.2.bias", np.zeros(text, dtype=np.float32))

@@ -23,7 +23,11 @@ from llama_native.testing import (
 
 ENV_MMPROJ = env_mmproj_path()
 #: the (model, projector) pairs the image tests run on: the user's when both variables are set
-VISION_KINDS = ["env"] if ENV_MODEL and ENV_MMPROJ else ["synthetic", "qwen2"]
+#: (qwen2vl: a Qwen2-VL text model and merger, whose images take M-RoPE positions and vary in size)
+VISION_KINDS = ["env"] if ENV_MODEL and ENV_MMPROJ else ["synthetic", "qwen2", "qwen2vl"]
+#: kinds whose projector makes every image SYNTHETIC_IMAGE_TOKENS tokens
+FIXED_COUNT_KINDS = ("synthetic", "qwen2")
+QWEN2VL_PROJECTOR = ProjectorSpec(kind="qwen2vl", image_size=64, patch_size=8)
 NEEDS_VISION = "needs a real vision model: set LLAMA_NATIVE_TEST_MODEL and LLAMA_NATIVE_TEST_MMPROJ"
 #: image tokens per picture of the synthetic projector
 SYNTHETIC_IMAGE_TOKENS = ProjectorSpec().n_image_tokens
@@ -34,6 +38,8 @@ def vision_paths(kind: str) -> tuple[Path, Path]:
     if kind == "env":
         assert ENV_MODEL is not None and ENV_MMPROJ is not None
         return ENV_MODEL, ENV_MMPROJ
+    if kind == "qwen2vl":
+        return real_tokenizer_model_path("qwen2", arch="qwen2vl"), synthetic_projector_path(QWEN2VL_PROJECTOR)
     model = synthetic_model_path() if kind == "synthetic" else real_tokenizer_model_path(kind)
     return model, synthetic_projector_path()
 

@@ -114,7 +114,7 @@ class MiniCPMv26ChatHandler(MultimodalChatHandler):
 
 
 class Qwen25VLChatHandler(MultimodalChatHandler):
-    """Qwen2.5-VL (ChatML); its M-RoPE positions are refused at load until supported."""
+    """Qwen2.5-VL (ChatML; its images take M-RoPE positions)."""
 
 
 __all__ = [

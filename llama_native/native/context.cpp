@@ -149,6 +149,9 @@ size_t Context::load_prompt(const std::vector<llama_token> &tokens, bool check_s
         throw std::invalid_argument("prompt has " + std::to_string(tokens.size()) +
                                     " tokens, more than the context size " + std::to_string(n_ctx()));
     if (media) media->check(tokens);
+    if (media && tokens.size() + media->extra_cells() > n_ctx())
+        throw std::invalid_argument("prompt has " + std::to_string(tokens.size() + media->extra_cells()) +
+                                    " tokens, more than the context size " + std::to_string(n_ctx()));
     for (llama_token t : tokens)
         if (t >= 0 || !media) model_.check_token(t);
 

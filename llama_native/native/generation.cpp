@@ -30,17 +30,19 @@ const char *finish_reason_name(FinishReason reason) {
 TokenLoop::TokenLoop(Context &ctx, std::vector<llama_token> prompt, const SamplingParams &sampling,
                      const GenerationParams &params, nb::object end_check, nb::object logits_processor,
                      nb::object stopping_criteria, std::shared_ptr<PromptMedia> media)
-    : ctx_(ctx), params_(params), text_(params.stop), prompt_(prompt), n_probs_(sampling.n_probs) {
+    : ctx_(ctx), params_(params), text_(params.stop), prompt_(prompt), media_(media), n_probs_(sampling.n_probs) {
     // Build the sampler first: an invalid grammar fails before we wait for the context.
     sampler_ = std::make_unique<Sampler>(ctx.model(), sampling);
     set_end_check(std::move(end_check));
     set_logits_processor(std::move(logits_processor));
     set_stopping_criteria(std::move(stopping_criteria));
-    n_ctx_limit_ = ctx.n_ctx_seq();
+    // An M-RoPE image takes more KV cells than the placeholders standing for it.
+    const size_t extra_cells = media ? media->extra_cells() : 0;
+    n_ctx_limit_ = ctx.n_ctx_seq() > extra_cells ? ctx.n_ctx_seq() - extra_cells : 0;
     spare_core_ = std::thread::hardware_concurrency() > (unsigned)llama_n_threads(ctx.get());
     if (prompt.size() > n_ctx_limit_)
-        throw std::invalid_argument("prompt has " + std::to_string(prompt.size()) +
-                                    " tokens but the context holds only " + std::to_string(n_ctx_limit_) +
+        throw std::invalid_argument("prompt has " + std::to_string(prompt.size() + extra_cells) +
+                                    " tokens but the context holds only " + std::to_string(ctx.n_ctx_seq()) +
                                     " (n_ctx); shorten the prompt or raise n_ctx");
     if (ctx.parallel()) {
         if (prompt.empty()) throw std::invalid_argument("the prompt has no tokens");
@@ -48,7 +50,7 @@ TokenLoop::TokenLoop(Context &ctx, std::vector<llama_token> prompt, const Sampli
         for (llama_token t : prompt)
             if (t >= 0 || !media) ctx.model().check_token(t);
         params_.draft_ngram_max = 0;  // drafts verify on a single sequence only
-        n_prompt_ = prompt.size();
+        n_prompt_ = prompt.size() + extra_cells;
         sched_ = &ctx.scheduler();
         request_ = sched_->submit(this, std::move(prompt), std::move(media));
         return;
@@ -57,7 +59,7 @@ TokenLoop::TokenLoop(Context &ctx, std::vector<llama_token> prompt, const Sampli
     has_lease_ = true;
     try {
         ctx_.reset_abort();
-        n_prompt_ = prompt.size();
+        n_prompt_ = prompt.size() + extra_cells;
         nb::gil_scoped_release release;
         n_reused_ = ctx_.load_prompt(prompt, true, media.get());
     } catch (...) {

@@ -82,7 +82,8 @@ class TokenLoop {
     bool finished() const { return sched_ ? consumer_finished_ : finished_; }
     FinishReason finish_reason() const { return finish_reason_; }
     size_t n_prompt_tokens() const { return n_prompt_; }
-    size_t n_reused_tokens() const { return n_reused_; }
+    // (counting an M-RoPE image's embeddings, not its placeholders, as n_prompt_tokens does)
+    size_t n_reused_tokens() const { return n_reused_ + (media_ ? media_->extra_cells_before(n_reused_) : 0); }
     size_t n_generated() const { return generated_.size(); }
     const std::vector<llama_token> &generated_tokens() const { return generated_; }
     llama_token eog_token() const { return eog_token_; }  // the end-of-generation token that ended it, or -1
@@ -128,6 +129,7 @@ class TokenLoop {
     nanobind::object end_check_;
     nanobind::object logits_processor_, stopping_criteria_;
     std::vector<llama_token> prompt_;  // kept for the Python hooks' input_ids
+    std::shared_ptr<const PromptMedia> media_;  // the prompt's images (null: none)
     int n_probs_ = -1;                 // SamplingParams::n_probs
     llama_token eog_token_ = -1;
     std::vector<llama_token> input_ids() const;

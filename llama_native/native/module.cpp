@@ -342,6 +342,7 @@ NB_MODULE(_native, m) {
 
     nb::class_<PromptMedia>(m, "PromptMedia")
         .def_prop_ro("n_media_tokens", &PromptMedia::n_media_tokens)
+        .def_prop_ro("extra_cells", &PromptMedia::extra_cells)
         .def_prop_ro("runs", [](const PromptMedia &media) {
             nb::list out;  // (start, n_tokens, id) of each image
             for (const MediaRun &run : media.runs) out.append(nb::make_tuple(run.start, run.n_tokens, run.id));

@@ -71,8 +71,21 @@ bool Projector::uses_mrope() const { return mtmd_decode_use_mrope(ctx_); }
 
 size_t PromptMedia::n_media_tokens() const {
     size_t n = 0;
-    for (const auto &run : runs) n += run.n_tokens;
+    for (const auto &run : runs) n += run.n_embeddings;
     return n;
+}
+
+size_t PromptMedia::extra_cells() const {
+    size_t n = 0;
+    for (const auto &run : runs) n += run.n_embeddings - run.n_tokens;
+    return n;
+}
+
+size_t PromptMedia::extra_cells_before(size_t n) const {
+    size_t extra = 0;
+    for (const auto &run : runs)
+        if (run.start + run.n_tokens <= n) extra += run.n_embeddings - run.n_tokens;
+    return extra;
 }
 
 const MediaRun *PromptMedia::run_containing(size_t pos) const {
@@ -141,6 +154,7 @@ std::pair<std::vector<llama_token>, std::shared_ptr<PromptMedia>> tokenize_with_
 
     auto media = std::make_shared<PromptMedia>();
     media->projector = projector;
+    const bool mrope = projector->uses_mrope();
     std::vector<llama_token> tokens;
     for (size_t i = 0; i < mtmd_input_chunks_size(chunks.get()); ++i) {
         const mtmd_input_chunk *chunk = mtmd_input_chunks_get(chunks.get(), i);
@@ -154,7 +168,9 @@ std::pair<std::vector<llama_token>, std::shared_ptr<PromptMedia>> tokenize_with_
         if (type != MTMD_INPUT_CHUNK_TYPE_IMAGE) throw std::invalid_argument("only images are supported as media");
         MediaRun run;
         run.start = tokens.size();
-        run.n_tokens = mtmd_input_chunk_get_n_tokens(chunk);
+        run.n_embeddings = mtmd_input_chunk_get_n_tokens(chunk);
+        run.n_tokens = mrope ? (size_t)std::max<llama_pos>(1, mtmd_input_chunk_get_n_pos(chunk)) : run.n_embeddings;
+        if (run.n_tokens > run.n_embeddings) run.n_tokens = run.n_embeddings;
         const char *id = mtmd_input_chunk_get_id(chunk);
         run.id = id ? id : "";
         // Each image is its own chunk; mtmd names a chunk after its bitmap's id.

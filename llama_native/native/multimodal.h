@@ -48,9 +48,14 @@ class Projector {
 };
 
 // One image of a prompt: its chunk and where its placeholder run starts.
+// The run has one placeholder per position the image takes: its embedding
+// count, or, for models that place images with M-RoPE (Qwen2-VL and kin),
+// the positions it advances (max of its grid's width and height), so that a
+// token's index in the list stays its position.
 struct MediaRun {
     size_t start = 0;
-    size_t n_tokens = 0;
+    size_t n_tokens = 0;      // placeholders (positions)
+    size_t n_embeddings = 0;  // what the image really feeds the model (KV cells, usage)
     std::string id;  // the image's hash
     std::shared_ptr<mtmd_input_chunk> chunk;
 };
@@ -59,7 +64,11 @@ struct PromptMedia {
     std::shared_ptr<Projector> projector;
     std::vector<MediaRun> runs;  // by start, not overlapping
 
-    size_t n_media_tokens() const;
+    size_t n_media_tokens() const;  // embeddings of all images
+    // KV cells beyond the token list's length (M-RoPE images take fewer positions than cells).
+    size_t extra_cells() const;
+    // The same for the images wholly within the first `n` placeholders and tokens.
+    size_t extra_cells_before(size_t n) const;
     // The run containing position `pos`, or nullptr.
     const MediaRun *run_containing(size_t pos) const;
     // The first run starting at or after `pos`, or nullptr.

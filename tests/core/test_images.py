@@ -15,6 +15,8 @@ import pytest
 
 from images import (
     ENV_MMPROJ,
+    FIXED_COUNT_KINDS,
+    QWEN2VL_PROJECTOR,
     NEEDS_VISION,
     SYNTHETIC_IMAGE_TOKENS,
     VISION_KINDS,
@@ -24,6 +26,7 @@ from images import (
     picture,
     vision_paths,
 )
+from helpers import no_eog_bias
 from llama_native import ContextOverflowError, Llama, LlamaRAMCache
 from llama_native.images import ImageError, read_image_source
 from llama_native.llama_chat_format import Llava15ChatHandler, MoondreamChatHandler
@@ -56,7 +59,7 @@ def _chat(llm: Llama, messages: list, **kw) -> dict:
 def test_image_takes_the_projector_token_count(vlm: Llama, vision_kind: str) -> None:
     url = data_url(0)
     n_image = vlm.count_image_tokens(url)
-    if vision_kind != "env":  # a LLaVA MLP projector: one token per patch, no markers
+    if vision_kind in FIXED_COUNT_KINDS:  # a LLaVA MLP projector: one token per patch, no markers
         assert n_image == SYNTHETIC_IMAGE_TOKENS == 16
     assert n_image > 0
     text_only = [{"role": "user", "content": [{"type": "text", "text": "What is in this picture?"}]}]
@@ -66,8 +69,8 @@ def test_image_takes_the_projector_token_count(vlm: Llama, vision_kind: str) -> 
 
 
 def test_image_size_does_not_change_a_fixed_projector_count(vlm: Llama, vision_kind: str) -> None:
-    if vision_kind == "env":
-        pytest.skip("a real projector may tile large images (more tokens); the fixed count is the synthetic one's")
+    if vision_kind not in FIXED_COUNT_KINDS:
+        pytest.skip("this projector sizes images by their pixels (more tokens for larger ones); see the qwen2vl test")
     counts = {vlm.count_image_tokens(data_url(0, size=s)) for s in ((16, 16), (48, 40), (300, 120))}
     assert counts == {SYNTHETIC_IMAGE_TOKENS}
 
@@ -82,6 +85,29 @@ def test_two_images_in_one_message_count_twice(vlm: Llama) -> None:
     compare = len(vlm.tokenize(b"Compare them.", add_bos=False))
     assert two["usage"]["prompt_tokens"] >= one["usage"]["prompt_tokens"] + n1 + compare - 2  # (token boundaries)
     assert two["usage"]["prompt_tokens"] > one["usage"]["prompt_tokens"] + n1
+
+
+def test_qwen2vl_images_take_m_rope_positions_and_their_true_count() -> None:
+    """Qwen2-VL's images keep their aspect (more pixels: more tokens) and advance fewer positions than tokens;
+    usage counts the tokens, and a repeat reuses them all."""
+    model, mmproj = vision_paths("qwen2vl")
+    llm = Llama(str(model), mmproj_path=str(mmproj), n_ctx=2048)
+    small, wide, large = (llm.count_image_tokens(data_url(0, size=s)) for s in ((48, 40), (160, 48), (160, 160)))
+    assert small < wide < large
+    text_only = [{"role": "user", "content": [{"type": "text", "text": "What is in this picture?"}]}]
+    without = _chat(llm, text_only, max_tokens=1)["usage"]["prompt_tokens"]
+    first = _chat(llm, ask(data_url(0, size=(160, 160))), max_tokens=1, temperature=0)
+    assert first["usage"]["prompt_tokens"] == without + large
+    again = _chat(llm, ask(data_url(0, size=(160, 160))), max_tokens=1, temperature=0)
+    assert again["usage"]["prompt_tokens_details"]["cached_tokens"] == first["usage"]["prompt_tokens"] - 1
+
+
+def test_generation_stops_at_a_full_context_with_an_image(vision_kind: str) -> None:
+    model, mmproj = vision_paths(vision_kind)
+    llm = Llama(str(model), mmproj_path=str(mmproj), n_ctx=256)
+    reply = _chat(llm, ask(data_url(0, size=(96, 96))), max_tokens=None, logit_bias=no_eog_bias(llm), seed=1)
+    assert reply["choices"][0]["finish_reason"] == "length"
+    assert 200 < reply["usage"]["total_tokens"] <= 256  # the images' KV cells counted, never overrun
 
 
 # ------------------------------------------------------------- determinism
@@ -134,8 +160,9 @@ def test_different_images_give_different_prompts(vlm: Llama) -> None:
     assert top(a) != top(b)
     n = a["usage"]["prompt_tokens"]
     assert a_again["usage"]["prompt_tokens_details"]["cached_tokens"] == n - 1  # the same image: all reused
-    # another image: what comes before it is reused, nothing of it or after it
-    assert b["usage"]["prompt_tokens_details"]["cached_tokens"] < n - vlm.count_image_tokens(data_url(11))
+    # another image: what comes before it is reused, nothing of it or after it (every test projector makes
+    # at least 9 embeddings of a picture: 16 for the LLaVA one, a 3x3 grid or more for Qwen2-VL's)
+    assert b["usage"]["prompt_tokens_details"]["cached_tokens"] < n - 1 - 9
 
 
 def test_same_pixels_in_another_format_reuse_the_prefix(vlm: Llama) -> None:
@@ -293,6 +320,16 @@ def test_image_too_large_for_the_context() -> None:
     with pytest.raises(ContextOverflowError, match="256 of them for 1 image: send fewer or smaller images") as info:
         llm.create_chat_completion(ask(data_url(0)), max_tokens=1)
     assert info.value.image_tokens == 256
+
+
+def test_qwen2vl_image_too_large_for_the_context() -> None:
+    model, mmproj = vision_paths("qwen2vl")
+    llm = Llama(str(model), mmproj_path=str(mmproj), n_ctx=256)
+    n_image = llm.count_image_tokens(data_url(0, size=(320, 320)))
+    assert n_image > 256
+    with pytest.raises(ContextOverflowError, match="of them for 1 image: send fewer or smaller images") as info:
+        llm.create_chat_completion(ask(data_url(0, size=(320, 320))), max_tokens=1)
+    assert 256 < info.value.image_tokens <= n_image  # (the count also has the image's marker tokens)
 
 
 def test_projector_for_another_model_is_refused() -> None:
