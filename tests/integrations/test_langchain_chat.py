@@ -289,8 +289,10 @@ def test_bad_parameters_raise_clear_errors(chat: ChatLlamaCpp, tmp_path: Any) ->
         ChatLlamaCpp(model_path=chat.model_path, grammar="root ::= oops(")
     with pytest.raises(ValueError, match="context window"):
         chat.bind(max_tokens=1).invoke("word " * 5000)
-    with pytest.raises(ValueError, match="not supported"):
+    with pytest.raises(ValueError, match="no projector to read them: load it with .*mmproj_path"):
         chat.invoke([HumanMessage(content=[{"type": "image_url", "image_url": {"url": "x"}}])])
+    with pytest.raises(ValueError, match="content blocks of type 'audio' are not supported"):
+        chat.invoke([HumanMessage(content=[{"type": "audio", "base64": "AAAA", "mime_type": "audio/wav"}])])
 
 
 def test_grammar_field_constrains_every_reply(chat: ChatLlamaCpp) -> None:
