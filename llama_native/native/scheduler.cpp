@@ -305,7 +305,8 @@ void Scheduler::run() {
             for (const Entry &e : entries) {
                 Request *r = e.r;
                 const Slot &slot = *e.slot;
-                const llama_token placeholder = slot.tokens.empty() ? 0 : slot.tokens.back();
+                // (any token will do: it is removed after the decode; an image's placeholder ids are no tokens)
+                const llama_token placeholder = slot.tokens.empty() || slot.tokens.back() < 0 ? 0 : slot.tokens.back();
                 const llama_token *src = !r                                   ? &placeholder
                                          : r->prefill_pos < r->prompt.size() ? r->prompt.data() + r->prefill_pos
                                                                               : r->loop->pending().data();

@@ -207,6 +207,25 @@ def test_parallel_context_reads_images_as_one_sequence_does(vision_kind: str, vl
     assert again["usage"]["prompt_tokens_details"]["cached_tokens"] == again["usage"]["prompt_tokens"] - 1
 
 
+def test_parallel_slots_with_adjacent_images(vision_kind: str, vlm: Llama) -> None:
+    """Three sequences, each prompt two pictures in a row: a slot may sit between busy ones while it waits
+    at its second picture (its KV then ends in an image), and the batch must still decode."""
+    model, mmproj = vision_paths(vision_kind)
+    parallel = Llama(str(model), mmproj_path=str(mmproj), n_ctx=3072, n_parallel=3, n_batch=64)
+
+    def two_pictures(seed: int) -> list:
+        # texts of different lengths before the pictures, so the sequences reach them in different steps
+        content = [{"type": "text", "text": "Compare these. " + "look closely " * (12 * (seed % 5))}]
+        content += [{"type": "image_url", "image_url": {"url": data_url(seed + k)}} for k in (0, 100)]
+        return [{"role": "user", "content": content + [{"type": "text", "text": "Which is brighter?"}]}]
+
+    seeds = [80, 81, 82, 83, 84, 85]
+    expected = [_text(_chat(vlm, two_pictures(s), temperature=0, max_tokens=24)) for s in seeds]
+    with ThreadPoolExecutor(3) as pool:
+        got = list(pool.map(lambda s: _text(_chat(parallel, two_pictures(s), temperature=0, max_tokens=24)), seeds))
+    assert got == expected
+
+
 def test_structured_output_with_an_image_is_valid(vlm: Llama) -> None:
     schema = {
         "type": "object",
