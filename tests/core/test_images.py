@@ -26,7 +26,7 @@ from images import (
     picture,
     vision_paths,
 )
-from helpers import no_eog_bias
+from helpers import ENV_MODEL, no_eog_bias
 from llama_native import ContextOverflowError, Llama, LlamaRAMCache
 from llama_native.images import ImageError, read_image_source
 from llama_native.llama_chat_format import Llava15ChatHandler, MoondreamChatHandler
@@ -298,7 +298,7 @@ def test_http_fetch_has_a_size_limit_and_a_timeout(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------ errors
 def test_image_without_projector_is_refused() -> None:
-    llm = Llama(str(synthetic_model_path()), n_ctx=256)
+    llm = Llama(str(ENV_MODEL or synthetic_model_path()), n_ctx=256)
     assert not llm.supports_images
     with pytest.raises(ValueError, match="no projector to read them: load it with .*mmproj_path"):
         llm.create_chat_completion(ask(data_url(0)), max_tokens=1)
