@@ -117,6 +117,18 @@ class Qwen25VLChatHandler(MultimodalChatHandler):
     """Qwen2.5-VL (ChatML; its images take M-RoPE positions)."""
 
 
+#: llama-cpp-python's server ``chat_format`` names for these handlers (its config files name them so)
+HANDLERS_BY_CHAT_FORMAT: dict[str, type[MultimodalChatHandler]] = {
+    "llava-1-5": Llava15ChatHandler,
+    "obsidian": ObsidianChatHandler,
+    "llava-1-6": Llava16ChatHandler,
+    "moondream2": MoondreamChatHandler,
+    "nanollava": NanoLlavaChatHandler,
+    "llama-3-vision-alpha": Llama3VisionAlphaChatHandler,
+    "minicpm-v-2.6": MiniCPMv26ChatHandler,
+    "qwen2.5-vl": Qwen25VLChatHandler,
+}
+
 __all__ = [
     "Llama3VisionAlpha",
     "Llama3VisionAlphaChatHandler",

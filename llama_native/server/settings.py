@@ -9,7 +9,9 @@ llama-cpp-python's ``--config_file``::
      "models": [{"model": "qwen.gguf", "model_alias": "qwen", "n_ctx": 8192, "n_parallel": 4},
                 {"model": "nomic.gguf", "model_alias": "embed", "embedding": true}]}
 
-A model entry's other keys are :class:`llama_native.Llama` arguments.
+A model entry's other keys are :class:`llama_native.Llama` arguments; a vision model's projector is
+``mmproj_path``, or llama-cpp-python's ``clip_model_path`` with a handler's ``chat_format``
+(``"llava-1-5"``, ``"qwen2.5-vl"``, ...).
 
 Example::
 
@@ -28,6 +30,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ..chat.vision_handlers import HANDLERS_BY_CHAT_FORMAT
 
 ENV_PREFIX = "LLAMA_NATIVE_"
 
@@ -130,7 +134,23 @@ def _entry(raw: Mapping[str, Any], where: str) -> ModelEntry:
     if not isinstance(path, str):
         raise SystemExit(f"{where}: each model needs 'model': the path of a GGUF file")
     alias = raw.pop("model_alias", None) or Path(path).stem
-    return ModelEntry(alias=str(alias), path=path, load=raw)
+    return ModelEntry(alias=str(alias), path=path, load=_multimodal(raw, where))
+
+
+def _multimodal(load: dict[str, Any], where: str) -> dict[str, Any]:
+    """llama-cpp-python's config keys for a vision model: ``clip_model_path`` and a handler's ``chat_format``."""
+    clip = load.pop("clip_model_path", None)
+    if clip is not None:
+        if load.get("mmproj_path") not in (None, clip):
+            raise SystemExit(f"{where}: give the projector once, as mmproj_path or clip_model_path")
+        load["mmproj_path"] = clip
+    handler = HANDLERS_BY_CHAT_FORMAT.get(str(load.get("chat_format")))
+    if handler is not None:
+        if "mmproj_path" not in load:
+            raise SystemExit(f"{where}: chat_format {load['chat_format']!r} needs clip_model_path (the projector)")
+        del load["chat_format"]
+        load["chat_handler"] = handler(load.pop("mmproj_path"))
+    return load
 
 
 def parse_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> ServerSettings:

@@ -78,3 +78,27 @@ def test_remote_client_refuses_images_by_token_ids() -> None:
     remote = RemoteLlama("http://127.0.0.1:9", api="llama.cpp", connect_timeout=1, max_retries=0)
     with pytest.raises(NotImplementedError, match="api='openai'"):
         remote.create_chat_completion(ask(data_url(0)), max_tokens=2)
+
+
+def test_llama_cpp_python_config_keys_load_a_vision_model(tmp_path) -> None:
+    """llama-cpp-python's server config names the projector clip_model_path, with a handler's chat_format."""
+    import json
+
+    from llama_native.llama_chat_format import Llava15ChatHandler
+    from llama_native.model_pool import shared_llama
+    from llama_native.server.settings import parse_settings
+
+    model, mmproj = vision_paths(VISION_KINDS[0])
+    config = tmp_path / "config.json"
+    entry = {"model": str(model), "model_alias": "llava", "clip_model_path": str(mmproj), "chat_format": "llava-1-5"}
+    config.write_text(json.dumps({"models": [entry, {"model": str(model), "model_alias": "plain", "n_ctx": 512}]}))
+    settings = parse_settings(["--config", str(config)], env={})
+    load = settings.models[0].load
+    assert isinstance(load["chat_handler"], Llava15ChatHandler) and load["chat_handler"].clip_model_path == str(mmproj)
+    llm = shared_llama(settings.models[0].path, **load)
+    assert llm.supports_images
+    reply = llm.create_chat_completion(ask(data_url(9)), max_tokens=4)
+    assert reply["usage"]["prompt_tokens"] > 16
+    config.write_text(json.dumps({"models": [{"model": str(model), "chat_format": "llava-1-5"}]}))
+    with pytest.raises(SystemExit, match="needs clip_model_path"):
+        parse_settings(["--config", str(config)], env={})
