@@ -26,15 +26,7 @@ from .chat.formats import ChatFormatter, get_chat_formatter
 from .chat.template_layer import TemplateLayer
 from .chat.templates import Jinja2ChatFormatter
 from .grammar import LlamaGrammar
-from .images import (
-    ImageError,
-    MediaTokenizer,
-    decode_image,
-    describe_source,
-    new_marker,
-    read_image_source,
-    split_image_parts,
-)
+from .images import MediaTokenizer, load_image, new_marker, split_image_parts
 
 DEFAULT_CHAT_FORMAT = "chatml"
 
@@ -150,14 +142,7 @@ def _with_images(
             f"the messages hold {len(sources)} image(s) but this model has no projector to read them: "
             "load it with Llama(model_path, mmproj_path=<its mmproj GGUF>)"
         )
-    images = []
-    for i, source in enumerate(sources, 1):
-        label = f"image {i} ({describe_source(source)})"
-        try:
-            data = read_image_source(source)
-        except ImageError as exc:
-            raise ImageError(f"image {i}: {exc}") from None
-        images.append(decode_image(data, label))
+    images = [load_image(source, f"image {i}") for i, source in enumerate(sources, 1)]
     return messages, MediaTokenizer(model, projector, marker, images)
 
 

@@ -171,6 +171,31 @@ def decode_image(data: bytes, label: str = "the image") -> DecodedImage:
     return DecodedImage(picture.width, picture.height, rgb, digest)
 
 
+def load_image(source: str, label: str) -> DecodedImage:
+    """Read and decode the image ``source`` names; an ``ImageError`` starts with ``label`` (\"image 2\")."""
+    try:
+        data = read_image_source(source)
+    except ImageError as exc:
+        raise ImageError(f"{label}: {exc}") from None
+    return decode_image(data, f"{label} ({describe_source(source)})")
+
+
+def tokenize_with_images(
+    projector: Any, pieces: Sequence[bytes], images: Sequence[DecodedImage], add_bos: bool, special: bool
+) -> tuple[list[int], Any]:
+    """Token ids of ``pieces[0] images[0] pieces[1] ...`` (libmtmd), and the ``_native.PromptMedia`` of the images."""
+    from . import _native
+
+    native = [(i.width, i.height, i.rgb, i.sha256) for i in images]
+    tokens, media = _native.tokenize_with_media(projector, list(pieces), native, add_bos, special)
+    return list(tokens), media
+
+
+def prompt_size(tokens: Sequence[int], media: Any = None) -> int:
+    """The tokens a prompt feeds the model: an M-RoPE image has fewer placeholders than embeddings."""
+    return len(tokens) + (media.extra_cells if media is not None else 0)
+
+
 def image_source_of(part: Any) -> str | None:
     """The URL of an OpenAI ``image_url`` content part (``{"url": ...}`` or a bare string), None for others."""
     if not isinstance(part, dict) or part.get("type") != "image_url":
@@ -184,10 +209,7 @@ def image_source_of(part: Any) -> str | None:
 
 def has_images(messages: Any) -> bool:
     """Whether any message's content holds an ``image_url`` part."""
-    return isinstance(messages, (list, tuple)) and any(
-        isinstance(m, dict) and isinstance(m.get("content"), list) and any(image_source_of(p) for p in m["content"])
-        for m in messages
-    )
+    return isinstance(messages, (list, tuple)) and bool(split_image_parts(messages, "")[1])
 
 
 def split_image_parts(messages: Sequence[dict[str, Any]], marker: str) -> tuple[list[dict[str, Any]], list[str]]:
@@ -234,8 +256,6 @@ class MediaTokenizer:
 
     def __call__(self, text: bytes, add_bos: bool, special: bool) -> list[int]:
         """Token ids of ``text``; the images' placeholder runs where its markers are."""
-        from . import _native
-
         if self._marker not in text:
             return list(self._model.tokenize(text, add_bos, special))
         pieces = text.split(self._marker)
@@ -244,6 +264,5 @@ class MediaTokenizer:
                 f"the chat template rendered {len(pieces) - 1} image places for {len(self._images)} images; "
                 "it drops or repeats message content"
             )
-        images = [(i.width, i.height, i.rgb, i.sha256) for i in self._images]
-        tokens, self.media = _native.tokenize_with_media(self._projector, pieces, images, add_bos, special)
-        return list(tokens)
+        tokens, self.media = tokenize_with_images(self._projector, pieces, self._images, add_bos, special)
+        return tokens

@@ -56,7 +56,7 @@ from .constants import (
     LLAMA_SPLIT_MODE_LAYER,
 )
 from .grammar import LlamaGrammar, completion_grammar
-from .images import decode_image, describe_source, read_image_source
+from .images import load_image, prompt_size, tokenize_with_images
 from .llama_types import Completion, CompletionChunk
 from .speculative import PromptLookupDecoding
 
@@ -432,11 +432,9 @@ class Llama:
         """
         if self._projector is None:
             raise ValueError("this model has no projector (load it with mmproj_path=...), so it reads no images")
-        image = decode_image(read_image_source(image_url), f"the image ({describe_source(image_url)})")
-        tokens, media = _native.tokenize_with_media(
-            self._projector, [b"", b""], [(image.width, image.height, image.rgb, image.sha256)], False, True
-        )
-        return len(tokens) + media.extra_cells
+        image = load_image(image_url, "the image")
+        tokens, media = tokenize_with_images(self._projector, [b"", b""], [image], False, True)
+        return prompt_size(tokens, media)
 
     # -------------------------------------------------------------- tokenizer
     def tokenize(self, text: bytes | str, add_bos: bool = True, special: bool = False) -> list[int]:
@@ -505,7 +503,7 @@ class Llama:
         if not tokens:
             raise ValueError("the prompt is empty (and the model adds no BOS token)")
         n_ctx = self.n_ctx()
-        n_tokens = len(tokens) + (media.extra_cells if media is not None else 0)  # (M-RoPE images)
+        n_tokens = prompt_size(tokens, media)
         if n_tokens > n_ctx:
             n_images = len(media.runs) if media is not None else 0
             raise ContextOverflowError(n_tokens, n_ctx, media.n_media_tokens if n_images else 0, n_images)
@@ -702,8 +700,6 @@ class Llama:
         )
         validator = grammar.json_schema if grammar is not None else None
         prompt_tokens = self._prompt_tokens(prompt, media)
-        if media is not None and (echo or suffix is not None):
-            raise ValueError("echo and suffix take text prompts, not prompts with images")
         sampling = sampling_params(
             temperature=temperature,
             top_k=top_k,
@@ -740,12 +736,11 @@ class Llama:
             lp = Logprobs(LogprobsBuilder(self._model, logprobs_shape, len(prefix)), echoed)
         stats: dict[str, int] = {"cached_tokens": 0}
         end_check = grammar.end_check if isinstance(grammar, LlamaGrammar) else None
-        n_prompt = len(prompt_tokens) + (media.extra_cells if media is not None else 0)  # (M-RoPE images)
         chunks = self._native_generator(
             prompt_tokens, sampling, gen, stats, end_check, not stream, logits_processor, stopping_criteria, media
         )
         return completion_result(
-            chunks, n_prompt, prefix, model or self.model_path, validator, stats, stream, lp
+            chunks, prompt_size(prompt_tokens, media), prefix, model or self.model_path, validator, stats, stream, lp
         )
 
     # ------------------------------------------------------------------ chat

@@ -273,15 +273,24 @@ def _finish(writer: Any) -> None:
 
 def cached_model_path(spec: ModelSpec = ModelSpec()) -> Path:
     """Return the path of the model for ``spec``, writing it once into the cache."""
+    name = f"{spec.tokenizer}-{spec.n_embd}x{spec.n_layer}"
+    return _cached_file(name, _spec_key(spec), lambda tmp: write_model(tmp, spec))
+
+
+def _spec_key(spec: ModelSpec) -> dict[str, Any]:
+    """What identifies a model spec in the cache (``arch`` only when not the default, so older keys stand)."""
     fields = asdict(spec)
     if fields["arch"] == "llama":
-        del fields["arch"]  # (the key of every model written before there was a choice)
-    key = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
+        del fields["arch"]
+    return fields
+
+
+def _cached_file(name: str, key: Any, write: Any) -> Path:
+    """``test-models/<name>-<hash of key>.gguf`` in the cache, written once by ``write(tmp_path)``."""
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
     folder = cache_dir() / "test-models"
     folder.mkdir(parents=True, exist_ok=True)
-    return _write_once(
-        folder / f"{spec.tokenizer}-{spec.n_embd}x{spec.n_layer}-{key}.gguf", lambda tmp: write_model(tmp, spec)
-    )
+    return _write_once(folder / f"{name}-{digest}.gguf", write)
 
 
 def _write_once(path: Path, write: Any) -> Path:
@@ -362,11 +371,8 @@ def write_lora(
 def synthetic_lora_path(seed: int = 1, **overrides: Any) -> Path:
     """A cached random LoRA adapter for :func:`synthetic_model_path` (with the same ``overrides``)."""
     spec = ModelSpec(**overrides)
-    key = hashlib.sha256(json.dumps([asdict(spec), seed], sort_keys=True).encode()).hexdigest()[:16]
-    folder = cache_dir() / "test-models"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"lora-{spec.tokenizer}-{spec.n_embd}x{spec.n_layer}-{key}.gguf"
-    return _write_once(path, lambda tmp: write_lora(tmp, spec, seed=seed))
+    name = f"lora-{spec.tokenizer}-{spec.n_embd}x{spec.n_layer}"
+    return _cached_file(name, [_spec_key(spec), seed], lambda tmp: write_lora(tmp, spec, seed=seed))
 
 
 @dataclass(frozen=True)
@@ -487,10 +493,7 @@ def synthetic_projector_path(spec: ProjectorSpec | None = None, **model_override
     """
     model = ModelSpec(**model_overrides)
     spec = spec or ProjectorSpec(n_embd_text=model.n_embd)
-    key = hashlib.sha256(json.dumps(asdict(spec), sort_keys=True).encode()).hexdigest()[:16]
-    folder = cache_dir() / "test-models"
-    folder.mkdir(parents=True, exist_ok=True)
-    return _write_once(folder / f"mmproj-{spec.n_embd_text}-{key}.gguf", lambda tmp: write_projector(tmp, spec))
+    return _cached_file(f"mmproj-{spec.n_embd_text}", asdict(spec), lambda tmp: write_projector(tmp, spec))
 
 
 def bench_model_path() -> Path:

@@ -72,9 +72,10 @@ def _user_content(content: Any) -> str | list[dict[str, Any]]:
         return _text(content)
     parts: list[dict[str, Any]] = []
     for block in content:
-        if _is_image(block) and block["type"] == "image_url":
+        kind = block.get("type") if isinstance(block, dict) else None
+        if kind == "image_url":
             parts.append({"type": "image_url", "image_url": block["image_url"]})
-        elif _is_image(block):
+        elif kind == "image":
             parts.append(convert_to_openai_data_block(block))
         elif text := _text([block]):
             parts.append({"type": "text", "text": text})

@@ -118,8 +118,7 @@ void Context::clear_cache() {
 }
 
 void Context::decode_tokens(const llama_token *tokens, size_t n, llama_pos pos0, bool logits_last, bool check_signals,
-                            size_t logits_from, llama_seq_id seq, std::vector<llama_token> *kv) {
-    if (!kv) kv = &cached_;
+                            size_t logits_from) {
     const size_t n_batch = llama_n_batch(ctx_);
     for (size_t start = 0; start < n; start += n_batch) {
         const size_t count = std::min(n_batch, n - start);
@@ -128,68 +127,55 @@ void Context::decode_tokens(const llama_token *tokens, size_t n, llama_pos pos0,
             batch_.token[i] = tokens[start + i];
             batch_.pos[i] = pos0 + (llama_pos)(start + i);
             batch_.n_seq_id[i] = 1;
-            batch_.seq_id[i][0] = seq;
+            batch_.seq_id[i][0] = 0;
             batch_.logits[i] = start + i >= logits_from || (logits_last && (start + i == n - 1));
         }
         int rc = llama_decode(ctx_, batch_);
         if (rc != 0) {
             // The KV cache may now hold part of this batch: forget it all.
-            forget_seq(seq, *kv);
+            clear_cache();
             if (rc == 2 || abort_.load()) throw std::runtime_error("decoding was cancelled");
             throw std::runtime_error("llama_decode failed with status " + std::to_string(rc));
         }
-        kv->insert(kv->end(), tokens + start, tokens + start + count);
+        cached_.insert(cached_.end(), tokens + start, tokens + start + count);
         if (check_signals && start + count < n) check_python_signals();
     }
 }
 
 size_t Context::load_prompt(const std::vector<llama_token> &tokens, bool check_signals, const PromptMedia *media) {
     if (tokens.empty()) throw std::invalid_argument("the prompt has no tokens");
-    if (tokens.size() > n_ctx())
-        throw std::invalid_argument("prompt has " + std::to_string(tokens.size()) +
-                                    " tokens, more than the context size " + std::to_string(n_ctx()));
-    if (media) media->check(tokens);
-    if (media && tokens.size() + media->extra_cells() > n_ctx())
-        throw std::invalid_argument("prompt has " + std::to_string(tokens.size() + media->extra_cells()) +
-                                    " tokens, more than the context size " + std::to_string(n_ctx()));
-    for (llama_token t : tokens)
-        if (t >= 0 || !media) model_.check_token(t);
+    const size_t n_cells = tokens.size() + (media ? media->extra_cells() : 0);
+    if (n_cells > n_ctx())
+        throw std::invalid_argument("prompt has " + std::to_string(n_cells) + " tokens, more than the context size " +
+                                    std::to_string(n_ctx()));
+    check_prompt_tokens(model_, tokens, media);
 
     const size_t common = keep_prefix(0, cached_, tokens, media);
-    if (media) decode_with_media(0, cached_, tokens, common, *media, check_signals);
+    if (media) decode_with_media(tokens, common, *media, check_signals);
     else decode_tokens(tokens.data() + common, tokens.size() - common, (llama_pos)common, true, check_signals);
     return common;
 }
 
-void Context::forget_seq(llama_seq_id seq, std::vector<llama_token> &kv) {
-    if (seq == 0 && &kv == &cached_) {
-        clear_cache();
-        return;
-    }
-    llama_memory_seq_rm(llama_get_memory(ctx_), seq, -1, -1);
-    kv.clear();
-}
-
-void Context::decode_with_media(llama_seq_id seq, std::vector<llama_token> &kv, const std::vector<llama_token> &tokens,
-                                size_t from, const PromptMedia &media, bool check_signals) {
+void Context::decode_with_media(const std::vector<llama_token> &tokens, size_t from, const PromptMedia &media,
+                                bool check_signals) {
     size_t pos = from;
     while (pos < tokens.size()) {
         const MediaRun *run = media.next_run(pos);
         const size_t text_end = run ? run->start : tokens.size();
         if (pos < text_end) {
-            decode_tokens(tokens.data() + pos, text_end - pos, (llama_pos)pos, text_end == tokens.size(), check_signals,
-                          SIZE_MAX, seq, &kv);
+            decode_tokens(tokens.data() + pos, text_end - pos, (llama_pos)pos, text_end == tokens.size(), check_signals);
             pos = text_end;
         }
         if (!run) break;
         try {
-            decode_media_run(*run, *media.projector, ctx_, seq, (llama_pos)pos, (int32_t)llama_n_batch(ctx_));
+            decode_media_run(*run, *media.projector, ctx_, 0, (llama_pos)pos, (int32_t)llama_n_batch(ctx_));
         } catch (...) {
-            forget_seq(seq, kv);
+            clear_cache();
             if (abort_.load()) throw std::runtime_error("decoding was cancelled");
             throw;
         }
-        kv.insert(kv.end(), tokens.begin() + (long)run->start, tokens.begin() + (long)(run->start + run->n_tokens));
+        cached_.insert(cached_.end(), tokens.begin() + (long)run->start,
+                       tokens.begin() + (long)(run->start + run->n_tokens));
         pos += run->n_tokens;
         if (check_signals && pos < tokens.size()) check_python_signals();
     }
@@ -280,8 +266,7 @@ size_t Context::keep_prefix(llama_seq_id seq, std::vector<llama_token> &tokens, 
                             const PromptMedia *media) {
     size_t common = common_prefix(tokens, prompt);
     if (common == prompt.size()) --common;  // re-decode the last token to get its logits
-    if (media)
-        if (const MediaRun *run = media->run_containing(common); run && run->start < common) common = run->start;
+    if (media) common = media->whole_prefix(common);
     truncate_seq(seq, tokens, common);
     return tokens.size();
 }

@@ -90,10 +90,6 @@ class Context {
     // inside one of `media`'s images ends before it (an image is decoded whole).
     size_t keep_prefix(llama_seq_id seq, std::vector<llama_token> &tokens, const std::vector<llama_token> &prompt,
                        const PromptMedia *media = nullptr);
-    // Decode tokens[from..] of a prompt with images into sequence `seq` (whose
-    // KV holds tokens[..from]), appending them to `kv`; logits for the last.
-    void decode_with_media(llama_seq_id seq, std::vector<llama_token> &kv, const std::vector<llama_token> &tokens,
-                           size_t from, const PromptMedia &media, bool check_signals);
     std::vector<llama_token> &seq0_tokens() { return cached_; }
     // The KV state of sequence 0 (what `cached_tokens` holds), and its restore
     // (requires the lease; a single-sequence context).
@@ -126,10 +122,13 @@ class Context {
 
   private:
     static bool abort_callback(void *data);
-    void forget_seq(llama_seq_id seq, std::vector<llama_token> &kv);  // after a failed decode
+    // Decode tokens[from..] of a prompt with images into sequence 0 (which
+    // holds tokens[..from]); logits for the last token.
+    void decode_with_media(const std::vector<llama_token> &tokens, size_t from, const PromptMedia &media,
+                           bool check_signals);
     // Logits for the last token, or (logits_from < n) for tokens[logits_from] onwards.
     void decode_tokens(const llama_token *tokens, size_t n, llama_pos pos0, bool logits_last, bool check_signals,
-                       size_t logits_from = SIZE_MAX, llama_seq_id seq = 0, std::vector<llama_token> *kv = nullptr);
+                       size_t logits_from = SIZE_MAX);
 
     Model &model_;
     llama_context *ctx_ = nullptr;

@@ -46,13 +46,11 @@ TokenLoop::TokenLoop(Context &ctx, std::vector<llama_token> prompt, const Sampli
                                     " (n_ctx); shorten the prompt or raise n_ctx");
     if (ctx.parallel()) {
         if (prompt.empty()) throw std::invalid_argument("the prompt has no tokens");
-        if (media) media->check(prompt);
-        for (llama_token t : prompt)
-            if (t >= 0 || !media) ctx.model().check_token(t);
+        check_prompt_tokens(ctx.model(), prompt, media.get());
         params_.draft_ngram_max = 0;  // drafts verify on a single sequence only
         n_prompt_ = prompt.size() + extra_cells;
         sched_ = &ctx.scheduler();
-        request_ = sched_->submit(this, std::move(prompt), std::move(media));
+        request_ = sched_->submit(this, std::move(prompt));
         return;
     }
     ctx_.acquire();

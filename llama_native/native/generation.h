@@ -84,6 +84,7 @@ class TokenLoop {
     size_t n_prompt_tokens() const { return n_prompt_; }
     // (counting an M-RoPE image's embeddings, not its placeholders, as n_prompt_tokens does)
     size_t n_reused_tokens() const { return n_reused_ + (media_ ? media_->extra_cells_before(n_reused_) : 0); }
+    const PromptMedia *media() const { return media_.get(); }  // the prompt's images (null: none)
     size_t n_generated() const { return generated_.size(); }
     const std::vector<llama_token> &generated_tokens() const { return generated_; }
     llama_token eog_token() const { return eog_token_; }  // the end-of-generation token that ended it, or -1

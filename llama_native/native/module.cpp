@@ -334,11 +334,9 @@ NB_MODULE(_native, m) {
         .def_prop_ro("finish_reason", [](const Chunk &c) { return std::string(finish_reason_name(c.finish_reason)); });
 
     nb::class_<Projector>(m, "Projector")
-        .def(nb::init<Model &, const std::string &, int, bool>(), "model"_a, "path"_a, "n_threads"_a, "use_gpu"_a,
-             nb::keep_alive<1, 2>())
-        .def_prop_ro("supports_vision", &Projector::supports_vision)
-        .def_prop_ro("supports_audio", &Projector::supports_audio)
-        .def_prop_ro("uses_mrope", &Projector::uses_mrope);
+        .def(nb::init<const Model &, const std::string &, int, bool>(), "model"_a, "path"_a, "n_threads"_a,
+             "use_gpu"_a, nb::keep_alive<1, 2>())
+        .def_prop_ro("supports_vision", &Projector::supports_vision);
 
     nb::class_<PromptMedia>(m, "PromptMedia")
         .def_prop_ro("n_media_tokens", &PromptMedia::n_media_tokens)

@@ -46,7 +46,7 @@ llama_token media_placeholder(const std::string &id, size_t offset) {
     return -1 - (llama_token)(h & 0x3fffffff);  // in -2^30 .. -1: never a vocabulary id
 }
 
-Projector::Projector(Model &model, const std::string &path, int n_threads, bool use_gpu) : model_(model) {
+Projector::Projector(const Model &model, const std::string &path, int n_threads, bool use_gpu) {
     mtmd_context_params params = mtmd_context_params_default();
     params.use_gpu = use_gpu;
     params.n_threads = n_threads;
@@ -66,7 +66,6 @@ Projector::~Projector() {
 }
 
 bool Projector::supports_vision() const { return mtmd_support_vision(ctx_); }
-bool Projector::supports_audio() const { return mtmd_support_audio(ctx_); }
 bool Projector::uses_mrope() const { return mtmd_decode_use_mrope(ctx_); }
 
 size_t PromptMedia::n_media_tokens() const {
@@ -94,6 +93,11 @@ const MediaRun *PromptMedia::run_containing(size_t pos) const {
     return nullptr;
 }
 
+size_t PromptMedia::whole_prefix(size_t n) const {
+    const MediaRun *run = run_containing(n);
+    return run ? run->start : n;
+}
+
 const MediaRun *PromptMedia::next_run(size_t pos) const {
     for (const auto &run : runs)
         if (run.start >= pos) return &run;
@@ -115,13 +119,17 @@ void PromptMedia::check(const std::vector<llama_token> &tokens) const {
         throw std::invalid_argument("a prompt cannot end with an image: the model needs text after it to answer");
 }
 
+void check_prompt_tokens(const Model &model, const std::vector<llama_token> &tokens, const PromptMedia *media) {
+    if (media) media->check(tokens);  // the negative ids
+    for (llama_token t : tokens)
+        if (t >= 0 || !media) model.check_token(t);
+}
+
 std::pair<std::vector<llama_token>, std::shared_ptr<PromptMedia>> tokenize_with_media(
     const std::shared_ptr<Projector> &projector, const std::vector<std::string> &texts,
     const std::vector<ImageInput> &images, bool add_special, bool parse_special) {
     if (texts.size() != images.size() + 1)
         throw std::invalid_argument("tokenize_with_media needs one more text than images");
-    if (!images.empty() && !projector->supports_vision())
-        throw std::invalid_argument("this projector reads audio, not images");
     std::vector<std::unique_ptr<mtmd_bitmap, decltype(&mtmd_bitmap_free)>> bitmaps;
     for (const auto &image : images) {
         if (image.width == 0 || image.height == 0 || image.rgb.size() != (size_t)image.width * image.height * 3)
@@ -171,10 +179,8 @@ std::pair<std::vector<llama_token>, std::shared_ptr<PromptMedia>> tokenize_with_
         run.n_embeddings = mtmd_input_chunk_get_n_tokens(chunk);
         run.n_tokens = mrope ? (size_t)std::max<llama_pos>(1, mtmd_input_chunk_get_n_pos(chunk)) : run.n_embeddings;
         if (run.n_tokens > run.n_embeddings) run.n_tokens = run.n_embeddings;
-        const char *id = mtmd_input_chunk_get_id(chunk);
+        const char *id = mtmd_input_chunk_get_id(chunk);  // the id given to its bitmap: the pixels' hash
         run.id = id ? id : "";
-        // Each image is its own chunk; mtmd names a chunk after its bitmap's id.
-        run.id += "#" + std::to_string(run.n_tokens);
         run.chunk.reset(mtmd_input_chunk_copy(chunk), &mtmd_input_chunk_free);
         for (size_t k = 0; k < run.n_tokens; ++k) tokens.push_back(media_placeholder(run.id, k));
         media->runs.push_back(std::move(run));

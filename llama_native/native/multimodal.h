@@ -26,23 +26,21 @@ namespace llama_native {
 
 class Projector {
   public:
-    // Loads `path` for `model`; std::invalid_argument (with mtmd's reason)
-    // when it cannot, e.g. when its embedding width is not the model's.
-    Projector(Model &model, const std::string &path, int n_threads, bool use_gpu);
+    // Loads `path` for `model` (which must outlive it); std::invalid_argument
+    // (with mtmd's reason) when it cannot, e.g. when its embedding width is
+    // not the model's.
+    Projector(const Model &model, const std::string &path, int n_threads, bool use_gpu);
     ~Projector();
     Projector(const Projector &) = delete;
     Projector &operator=(const Projector &) = delete;
 
     mtmd_context *get() const { return ctx_; }
-    Model &model() const { return model_; }
     bool supports_vision() const;
-    bool supports_audio() const;
     bool uses_mrope() const;
     // Serializes encodes (mtmd's encoder is not thread-safe).
     std::mutex &encode_mutex() { return encode_mutex_; }
 
   private:
-    Model &model_;
     mtmd_context *ctx_ = nullptr;
     std::mutex encode_mutex_;
 };
@@ -71,6 +69,9 @@ struct PromptMedia {
     size_t extra_cells_before(size_t n) const;
     // The run containing position `pos`, or nullptr.
     const MediaRun *run_containing(size_t pos) const;
+    // `n`, or the start of the image that a prefix of `n` tokens would cut
+    // (a cached prefix holds an image whole or not at all).
+    size_t whole_prefix(size_t n) const;
     // The first run starting at or after `pos`, or nullptr.
     const MediaRun *next_run(size_t pos) const;
     // Whether each negative token of `tokens` lies in a run (and the runs fit).
@@ -90,6 +91,10 @@ struct ImageInput {
 std::pair<std::vector<llama_token>, std::shared_ptr<PromptMedia>> tokenize_with_media(
     const std::shared_ptr<Projector> &projector, const std::vector<std::string> &texts,
     const std::vector<ImageInput> &images, bool add_special, bool parse_special);
+
+// Check a prompt's ids: vocabulary tokens, and (with `media`) its images'
+// placeholders where they belong.  std::out_of_range / std::invalid_argument.
+void check_prompt_tokens(const Model &model, const std::vector<llama_token> &tokens, const PromptMedia *media);
 
 // The placeholder id at `offset` in the run of the image whose hash is `id`.
 llama_token media_placeholder(const std::string &id, size_t offset);

@@ -26,13 +26,12 @@ Scheduler::~Scheduler() {
     if (thread_.joinable()) thread_.join();
 }
 
-Request *Scheduler::submit(TokenLoop *loop, std::vector<llama_token> prompt,
-                           std::shared_ptr<const PromptMedia> media) {
+Request *Scheduler::submit(TokenLoop *loop, std::vector<llama_token> prompt) {
     Request *r;
     {
         std::lock_guard<std::mutex> lock(mutex_);
         if (stop_) throw std::runtime_error("the context is shutting down");
-        requests_.push_back(std::make_unique<Request>(loop, std::move(prompt), std::move(media)));
+        requests_.push_back(std::make_unique<Request>(loop, std::move(prompt)));
         r = requests_.back().get();
         waiting_.push_back(r);
     }
@@ -87,7 +86,7 @@ void Scheduler::admit_locked() {
         slot->busy = true;
         r->slot = slot;
         r->phase = Phase::Prefill;
-        prefilled(r, ctx_.keep_prefix(slot->seq, slot->tokens, r->prompt, r->media.get()));
+        prefilled(r, ctx_.keep_prefix(slot->seq, slot->tokens, r->prompt, r->loop->media()));
         r->loop->set_reused(r->prefill_pos);
         active_.push_back(r);
     }
@@ -114,8 +113,7 @@ bool Scheduler::share_prefix_locked(Request *r) {
     for (Slot &slot : slots_) {
         if (&slot == r->slot) continue;
         size_t common = std::min(common_prefix(slot.tokens, r->prompt), limit);
-        if (r->media)  // an image is copied whole or not at all
-            if (const MediaRun *run = r->media->run_containing(common); run && run->start < common) common = run->start;
+        if (const PromptMedia *media = r->loop->media()) common = media->whole_prefix(common);
         if (common > best) best = common, donor = &slot;
     }
     if (donor && best >= worth) {
@@ -187,7 +185,8 @@ std::vector<Scheduler::Entry> Scheduler::plan_step_locked(std::vector<Request *>
     for (Request *r : active_) {
         if (r->loop->cancelled() || r->phase != Phase::Prefill || !share_prefix_locked(r)) continue;
         if (r->phase != Phase::Prefill) continue;  // a copied prefix may have left only the last token
-        const MediaRun *image = r->media ? r->media->next_run(r->prefill_pos) : nullptr;
+        const PromptMedia *media = r->loop->media();
+        const MediaRun *image = media ? media->next_run(r->prefill_pos) : nullptr;
         if (image && image->start == r->prefill_pos) {
             images.push_back(r);
             continue;
@@ -276,10 +275,11 @@ void Scheduler::run() {
         std::vector<std::pair<Request *, Chunk>> produced_images;
         // Images first, each in batches of its own (an image's embeddings are not tokens).
         for (Request *r : images) {
-            const MediaRun &run = *r->media->next_run(r->prefill_pos);
+            const PromptMedia &media = *r->loop->media();
+            const MediaRun &run = *media.next_run(r->prefill_pos);
             std::vector<llama_token> &kv = r->slot->tokens;
             try {
-                decode_media_run(run, *r->media->projector, ctx_.get(), r->slot->seq, (llama_pos)kv.size(),
+                decode_media_run(run, *media.projector, ctx_.get(), r->slot->seq, (llama_pos)kv.size(),
                                  (int32_t)ctx_.n_batch());
                 kv.insert(kv.end(), r->prompt.begin() + (long)run.start,
                           r->prompt.begin() + (long)(run.start + run.n_tokens));

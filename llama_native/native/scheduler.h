@@ -12,7 +12,6 @@
 #pragma once
 
 #include "generation_types.h"
-#include "multimodal.h"
 
 #include <llama.h>
 
@@ -58,12 +57,10 @@ enum class Phase {
 // - `error`: written by the scheduler thread before `phase` becomes Done; the
 //   consumer reads it only after seeing Done.
 struct Request {
-    Request(TokenLoop *loop_, std::vector<llama_token> prompt_, std::shared_ptr<const PromptMedia> media_)
-        : loop(loop_), prompt(std::move(prompt_)), media(std::move(media_)) {}
+    Request(TokenLoop *loop_, std::vector<llama_token> prompt_) : loop(loop_), prompt(std::move(prompt_)) {}
 
     TokenLoop *const loop;
     const std::vector<llama_token> prompt;
-    const std::shared_ptr<const PromptMedia> media;  // the prompt's images (null: none)
     std::atomic<Phase> phase{Phase::Waiting};
     Slot *slot = nullptr;
     size_t prefill_pos = 0;  // prompt tokens in the slot's KV cache
@@ -81,8 +78,7 @@ class Scheduler {
     Scheduler &operator=(const Scheduler &) = delete;
 
     // A new request for `loop` (the scheduler owns it until withdraw()).
-    Request *submit(TokenLoop *loop, std::vector<llama_token> prompt,
-                    std::shared_ptr<const PromptMedia> media = nullptr);
+    Request *submit(TokenLoop *loop, std::vector<llama_token> prompt);
     // Blocks (GIL released by the caller) until the scheduler holds no
     // reference to `r`, then frees it; a running request ends as cancelled.
     void withdraw(Request *r);

@@ -55,13 +55,11 @@ def to_openai_message(message: ChatMessage) -> dict[str, Any]:
     """One LlamaIndex message as a chat-completion message dict (``ImageBlock``s as ``image_url`` parts)."""
     role = message.role.value if isinstance(message.role, MessageRole) else str(message.role)
     role = _ROLES.get(role, role)
-    parts: list[dict[str, Any]] = []  # text and images in order, when there are images
-    texts: list[str] = []
+    parts: list[dict[str, Any]] = []  # text and images in order
     thoughts: list[str] = []
     calls: list[dict[str, Any]] = []
     for block in message.blocks:
         if isinstance(block, TextBlock):
-            texts.append(block.text)
             parts.append({"type": "text", "text": block.text})
         elif isinstance(block, ImageBlock):
             if role != "user":
@@ -75,7 +73,8 @@ def to_openai_message(message: ChatMessage) -> dict[str, Any]:
             raise ValueError(f"{type(block).__name__} content is not supported; llama-native models take text")
     calls = calls or _legacy_calls(message)
     has_images = any(p["type"] == "image_url" for p in parts)
-    out: dict[str, Any] = {"role": role, "content": parts if has_images else "".join(texts)}
+    text = "".join(p["text"] for p in parts if p["type"] == "text")
+    out: dict[str, Any] = {"role": role, "content": parts if has_images else text}
     if calls and role == "assistant":
         out["tool_calls"] = calls
         out["content"] = out["content"] or None
