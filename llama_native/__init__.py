@@ -12,7 +12,9 @@ Example::
 
 from __future__ import annotations
 
-from . import _logging  # noqa: F401  (installs the log bridge)
+# _cpu_check first: a CPU lacking the build's instruction sets gets an ImportError, not SIGILL;
+# _logging installs the log bridge
+from . import _cpu_check, _logging  # noqa: F401
 from .cache import LlamaCache, LlamaDiskCache, LlamaRAMCache, LlamaState
 from .chat import ChatFormatterResponse, Jinja2ChatFormatter, register_chat_format
 from .constants import *  # noqa: F403  (llama.cpp's enum constants, as llama_cpp exports them)
@@ -35,6 +37,7 @@ from .stopping import (
     StoppingCriteria,
     StoppingCriteriaList,
 )
+from .system import SystemInfo, system_info
 
 __version__ = "0.1.0"
 
@@ -66,5 +69,7 @@ __all__ = [
     "StoppingCriteria",
     "StoppingCriteriaList",
     "MinTokensLogitsProcessor",
+    "system_info",
+    "SystemInfo",
     *_constants,
 ]

@@ -1,7 +1,10 @@
 """Command line: ``llama-native demo`` and ``llama-native serve`` (also ``python -m llama_native ...``).
 
 ``demo [--model PATH] [--text TEXT]`` runs the demo below; ``serve --model
-PATH`` runs the OpenAI-compatible server (:mod:`llama_native.server`).
+PATH`` runs the OpenAI-compatible server (:mod:`llama_native.server`);
+``info [--model PATH] [--json]`` prints :func:`llama_native.system_info`: the CPU
+features ggml was built for and the host has, the devices, and with ``--model``
+the buffer types the model's weights use and whether AMX is in use.
 
 The demo is the package's main job: a LangChain chain whose chat model is
 bound to a pydantic schema with ``with_structured_output``.  It extracts a
@@ -81,6 +84,24 @@ def demo(model: str | None, text: str, seed: int, n_ctx: int, schema_prompt: boo
     return 0
 
 
+def info(model: str | None, as_json: bool) -> int:
+    """Print :func:`llama_native.system_info` (for ``model`` if given); returns the exit status."""
+    import json
+
+    from . import Llama, ModelLoadError, system_info
+
+    llm = None
+    if model is not None:
+        try:
+            llm = Llama(model, n_ctx=64)
+        except (ModelLoadError, ValueError) as exc:
+            print(f"llama-native info: {exc}", file=sys.stderr)
+            return 1
+    report = system_info(llm)
+    print(json.dumps(report.as_dict(), indent=2) if as_json else report)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """The ``llama-native`` command line; returns the exit status."""
     argv = sys.argv[1:] if argv is None else argv
@@ -114,9 +135,17 @@ def main(argv: list[str] | None = None) -> int:
         help="an OpenAI-compatible HTTP server (llama-native serve --model PATH; --help for its flags)",
         add_help=False,
     )
+    p_info = sub.add_parser(
+        "info",
+        help="CPU features (built for and of this host), devices, and a model's buffer types (AMX or not)",
+    )
+    p_info.add_argument("--model", metavar="PATH", help="a GGUF model file to load and report on")
+    p_info.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
     if args.command == "demo":
         return demo(args.model, args.text, args.seed, args.n_ctx, args.schema_prompt)
+    if args.command == "info":
+        return info(args.model, args.json)
     return 2
 
 

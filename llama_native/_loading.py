@@ -178,6 +178,7 @@ def model_params(
     vocab_only: bool,
     kv_overrides: dict[str, bool | int | float | str] | None,
     rpc_servers: str | Sequence[str] | None = None,
+    use_extra_bufts: bool = True,
 ) -> tuple[Settings, _native.ModelParams]:
     """``Llama.model_params`` and the native model-loading parameters.
 
@@ -200,6 +201,9 @@ def model_params(
     params.use_mlock = use_mlock
     params.vocab_only = vocab_only
     params.kv_overrides = kv_override_list(kv_overrides)
+    if not isinstance(use_extra_bufts, bool):
+        raise ValueError(f"use_extra_bufts must be True or False, got {use_extra_bufts!r}")
+    params.use_extra_bufts = use_extra_bufts
     endpoints: list[str] = []
     if rpc_servers:
         endpoints = parse_rpc_servers(rpc_servers)
@@ -222,6 +226,7 @@ def model_params(
         vocab_only=vocab_only,
         kv_overrides=dict(kv_overrides or {}),
         rpc_servers=",".join(endpoints) or None,
+        use_extra_bufts=use_extra_bufts,
     )
     return settings, params
 

@@ -31,7 +31,9 @@ Example::
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
+import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -213,12 +215,32 @@ class LlamaDiskCache(BaseLlamaCache):
         return int(self._cache.volume())
 
     def _keys(self) -> Sequence[tuple[int, ...]]:
-        return list(self._cache.iterkeys())
+        try:
+            return list(self._cache.iterkeys())
+        except (OSError, sqlite3.Error) as exc:
+            self._warn("list the states in", exc)
+            return []
 
     def _get(self, key: tuple[int, ...]) -> LlamaState | None:
-        data = self._cache.get(key)
+        try:
+            data = self._cache.get(key)
+        except (OSError, sqlite3.Error) as exc:
+            self._warn("read a state from", exc)
+            return None
         return None if data is None else LlamaState(key, data)
 
     def _put(self, state: LlamaState) -> None:
-        self._cache.set(state.tokens, state.data)
-        self._cache.cull()
+        try:
+            self._cache.set(state.tokens, state.data)
+            self._cache.cull()
+        except (OSError, sqlite3.Error) as exc:  # a full disk, a read-only or vanished directory
+            self._warn("store a state in", exc)
+
+    def _warn(self, action: str, exc: BaseException) -> None:
+        """A failing disk costs the cache, never the answer: warn (``RuntimeWarning``) and go on."""
+        warnings.warn(
+            f"LlamaDiskCache could not {action} '{self.cache_dir}': {exc}; the completion is unaffected "
+            "(it is only not cached)",
+            RuntimeWarning,
+            stacklevel=2,
+        )

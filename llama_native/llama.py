@@ -59,6 +59,7 @@ from .grammar import LlamaGrammar, completion_grammar
 from .images import load_image, prompt_size, tokenize_with_images
 from .llama_types import Completion, CompletionChunk
 from .speculative import PromptLookupDecoding
+from .system import warn_if_amx_in_use
 
 LLAMA_DEFAULT_SEED = DEFAULT_SEED
 
@@ -124,6 +125,10 @@ class Llama:
             may then hold OpenAI ``image_url`` parts (data URLs, paths, file and HTTP(S) URLs),
             read by llama.cpp's libmtmd.
         spm_infill: for ``suffix`` (fill-in-the-middle) prompts, put the suffix first (SPM order).
+        use_extra_bufts: let ggml repack weights into its extra CPU buffer types (``CPU_REPACK``:
+            faster Q4_0/Q4_K/IQ4_NL matrix products on AVX2/AVX-512; ``AMX`` only in a build with
+            ``-DLLAMA_NATIVE_AMX=ON``).  False is llama-server's ``--no-repack``.
+            :attr:`buffer_types` says what the loaded model uses.
         n_ctx: 0 uses the model's trained context length.
 
     Example::
@@ -190,6 +195,7 @@ class Llama:
         spm_infill: bool = False,
         rpc_servers: str | Sequence[str] | None = None,
         mmproj_path: str | os.PathLike[str] | None = None,
+        use_extra_bufts: bool = True,
         **kwargs: Any,
     ) -> None:
         self._native_model: _native.Model | None = None
@@ -260,6 +266,7 @@ class Llama:
             vocab_only=vocab_only,
             kv_overrides=kv_overrides,
             rpc_servers=rpc_servers,
+            use_extra_bufts=use_extra_bufts,
         )
         if self.numa:
             _native.numa_init(self.numa)
@@ -267,6 +274,7 @@ class Llama:
             self._native_model = _native.Model(self.model_path, params, progress_callback)
         except RuntimeError as exc:
             raise ModelLoadError(str(exc)) from None
+        warn_if_amx_in_use(self._native_model.buffer_types(), self.model_path)
 
         self.seed = seed
         self.last_n_tokens_size = last_n_tokens_size
@@ -1022,6 +1030,15 @@ class Llama:
         self._scores = [state.scores] if state.scores is not None else []
 
     @property
+    def buffer_types(self) -> dict[str, int]:
+        """Bytes of the model's weights in each ggml buffer type (``{"CPU": ..., "CPU_REPACK": ...}``).
+
+        ``CPU_REPACK`` holds weights ggml repacked for its faster AVX2/AVX-512 kernels
+        (see ``use_extra_bufts``); ``AMX`` appears only in a ``-DLLAMA_NATIVE_AMX=ON`` build.
+        """
+        return dict(self._model.buffer_types())
+
+    @property
     def n_tokens(self) -> int:
         """Tokens :meth:`eval` has put in the context (llama-cpp-python's ``n_tokens``)."""
         return len(self.input_ids)
@@ -1063,27 +1080,63 @@ class Llama:
         grammar: Any = None,
         idx: int | None = None,
     ) -> int:
-        """One token sampled after the evaluated tokens (:meth:`eval`); it is not evaluated itself.
+        """One token sampled from the logits of the last evaluated position, as llama-cpp-python's ``sample``.
 
-        ``grammar`` is refused here (a grammar's state spans tokens: use
-        :meth:`generate` or :meth:`create_completion`), as is ``idx``.
+        Nothing is evaluated: the token is neither decoded nor added to
+        :attr:`input_ids` (pass it to :meth:`eval` to continue).  Each call
+        uses a fresh sampler, as llama-cpp-python does (the penalties see no
+        history); ``idx`` picks another evaluated position when the context
+        keeps every row (``logits_all=True``).  ``grammar`` is refused (a
+        grammar's state spans tokens: use :meth:`generate` or
+        :meth:`create_completion`).
+
+        Example::
+
+            >>> from llama_native import Llama
+            >>> from llama_native.testing import synthetic_model_path
+            >>> llm = Llama(str(synthetic_model_path()), n_ctx=64)
+            >>> llm.eval(llm.tokenize(b"the quick"))
+            >>> for _ in range(3):
+            ...     llm.eval([llm.sample(temp=0)])
+            >>> llm.n_tokens == len(llm.tokenize(b"the quick")) + 3
+            True
         """
         if grammar is not None:
             raise NotImplementedError("sample(grammar=...): a grammar's state spans tokens; use generate(grammar=...)")
-        if idx is not None:
-            raise NotImplementedError("sample(idx=...): only the last evaluated position can be sampled")
         if not penalize_nl:
             raise NotImplementedError("penalize_nl=False: llama.cpp's penalties no longer exempt the newline token")
         if not self.input_ids:
             raise ValueError("nothing evaluated yet: call eval(tokens) first")
-        options: dict[str, Any] = dict(top_k=top_k, top_p=top_p, min_p=min_p, typical_p=typical_p, temp=temp,
-                       tfs_z=tfs_z,
-                       repeat_penalty=repeat_penalty, frequency_penalty=frequency_penalty,
-                       presence_penalty=presence_penalty, mirostat_mode=mirostat_mode, mirostat_eta=mirostat_eta,
-                       mirostat_tau=mirostat_tau, logits_processor=logits_processor)  # fmt: skip
-        for token in self.generate(self.input_ids, reset=False, max_tokens=1, **options):
-            return token
-        raise RuntimeError("the sampler chose no token")  # pragma: no cover - generate always yields one
+        row = self._scores_row(idx)
+        if logits_processor is not None:
+            row = np.asarray(logits_processor(np.asarray(self.input_ids, dtype=np.intc), row.copy()), dtype=np.float32)
+            if row.shape != (self.n_vocab(),):
+                raise ValueError(f"logits_processor must return {self.n_vocab()} logits, got shape {row.shape}")
+        sampling = sampling_params(
+            temperature=temp, top_k=top_k, top_p=top_p, min_p=min_p, typical_p=typical_p,
+            repeat_penalty=repeat_penalty, presence_penalty=presence_penalty, frequency_penalty=frequency_penalty,
+            penalty_last_n=self.last_n_tokens_size, seed=resolve_seed(None, self.seed), logit_bias=None,
+            grammar=None, n_vocab=self._model.n_vocab, grammar_engine=self.grammar_engine,
+            mirostat_mode=mirostat_mode, mirostat_tau=mirostat_tau, mirostat_eta=mirostat_eta, tfs_z=tfs_z,
+        )  # fmt: skip
+        return int(_native.sample_logits(self._model, sampling, np.ascontiguousarray(row, np.float32).tobytes()))
+
+    def _scores_row(self, idx: int | None) -> np.ndarray:
+        """The logits row of evaluated position ``idx`` (None: the last one) that :meth:`eval` kept."""
+        last = len(self.input_ids) - 1
+        position = last if idx is None else int(idx)
+        if not self._scores:
+            raise ValueError("no logits kept for the evaluated tokens: call eval(tokens) before sample()")
+        if position == last:
+            return self._scores[-1]
+        if not self.logits_all:
+            raise ValueError(
+                f"sample(idx={idx}): only the last evaluated position ({last}) has logits; "
+                "load the model with logits_all=True to sample from others"
+            )
+        if not 0 <= position < len(self._scores):
+            raise ValueError(f"sample(idx={idx}): evaluated positions are 0..{last}")
+        return self._scores[position]
 
     def generate(
         self,
@@ -1150,9 +1203,12 @@ class Llama:
         try:
             for chunk in loop:
                 for token in chunk.tokens:
-                    generated.append(token)
+                    # as in llama-cpp-python, input_ids holds what the context evaluated: the prompt and
+                    # the tokens before this one (the loop decodes this one when asked for the next)
                     self.input_ids = prompt_tokens + generated
+                    generated.append(token)
                     yield token
+            self.input_ids = prompt_tokens + generated
             if ended and ended[0] >= 0:
                 yield ended[0]
         finally:

@@ -322,6 +322,40 @@ def real_tokenizer_model_path(tokenizer: str = "llama-bpe", **overrides: Any) ->
     return cached_model_path(ModelSpec(tokenizer=tokenizer, **overrides))
 
 
+#: llama.cpp's file types (``LLAMA_FTYPE_MOSTLY_*``) that :func:`quantized_model_path` writes
+QUANT_TYPES = {"Q4_0": 2, "Q4_1": 3, "Q8_0": 7, "Q4_K_S": 14, "Q4_K_M": 15}
+
+
+def quantized_model_path(quant: str = "Q4_0", **overrides: Any) -> Path:
+    """A random-weight model quantized by llama.cpp's own quantizer (``llama-quantize``) to ``quant``.
+
+    ``quant`` is a key of :data:`QUANT_TYPES`.  The defaults (256 wide, a
+    multiple of the K-quants' 256-value blocks) let every weight matrix take
+    the type asked for; these are the files whose weights ggml repacks into
+    its ``CPU_REPACK`` (and, in an AMX build, ``AMX``) buffer types.
+
+    Example::
+
+        >>> from llama_native import Llama
+        >>> from llama_native.testing import quantized_model_path
+        >>> llm = Llama(str(quantized_model_path("Q8_0")), n_ctx=64)
+        >>> llm.metadata["general.file_type"]
+        '7'
+    """
+    if quant not in QUANT_TYPES:
+        raise ValueError(f"quant must be one of {', '.join(QUANT_TYPES)}, got {quant!r}")
+    spec = ModelSpec(**{"n_embd": 256, "n_head": 4, "n_head_kv": 4, "n_ff": 512, **overrides})
+    source = cached_model_path(spec)
+
+    def write(tmp: str) -> None:
+        from . import _native
+
+        _native.quantize(str(source), tmp, QUANT_TYPES[quant], 1)
+
+    return _cached_file(f"{spec.tokenizer}-{spec.n_embd}x{spec.n_layer}-{quant}", {**_spec_key(spec), "quant": quant},
+                        write)
+
+
 def write_lora(
     path: os.PathLike | str,
     spec: ModelSpec = ModelSpec(),

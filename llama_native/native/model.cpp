@@ -5,6 +5,7 @@
 #include "llguidance.h"
 
 #include <gguf.h>
+#include <llama-model.h>
 
 #include <nanobind/nanobind.h>
 
@@ -96,6 +97,7 @@ Model::Model(const std::string &path, const ModelParams &params, void *progress)
     mp.vocab_only = params.vocab_only;
     mp.split_mode = static_cast<llama_split_mode>(params.split_mode);
     mp.main_gpu = params.main_gpu;
+    mp.use_extra_bufts = params.use_extra_bufts;
     std::vector<float> split(llama_max_devices(), 0.0f);
     if (!params.tensor_split.empty()) {
         if (params.tensor_split.size() > split.size())
@@ -161,6 +163,12 @@ Model::Model(const std::string &path, const ModelParams &params, void *progress)
     const int n = n_vocab();
     for (llama_token t = 0; t < n; ++t)
         if (llama_vocab_is_eog(vocab_, t)) eog_.push_back(t);
+}
+
+std::map<std::string, uint64_t> Model::buffer_types() const {
+    std::map<std::string, uint64_t> sizes;
+    for (const auto &[buft, size] : model_->memory_breakdown()) sizes[ggml_backend_buft_name(buft)] += size;
+    return sizes;
 }
 
 namespace {

@@ -34,6 +34,8 @@ struct ModelParams {
     std::vector<KvOverride> kv_overrides;
     // ggml RPC servers ("host:port"): their devices take layers first, then local GPUs
     std::vector<std::string> rpc_servers;
+    // ggml's extra CPU buffer types (weight repacking; AMX where built in): llama-server's --no-repack turns it off
+    bool use_extra_bufts = true;
 };
 
 // Whether this build has ggml's RPC backend (GGML_RPC=ON).
@@ -77,6 +79,8 @@ class Model {
     uint64_t size_bytes() const { return llama_model_size(model_); }
     uint64_t n_params() const { return llama_model_n_params(model_); }
     bool has_encoder() const { return llama_model_has_encoder(model_); }
+    // Bytes of weights held in each buffer type ("CPU", "CPU_REPACK", "AMX", "CUDA0", ...).
+    std::map<std::string, uint64_t> buffer_types() const;
     // Fill-in-the-middle tokens (-1 where the vocabulary has none).
     llama_token token_fim_pre() const { return llama_vocab_fim_pre(vocab_); }
     llama_token token_fim_suf() const { return llama_vocab_fim_suf(vocab_); }

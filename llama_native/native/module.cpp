@@ -10,6 +10,7 @@
 #include "multimodal.h"
 #include "sampling.h"
 
+#include <cstring>
 #include <ggml-rpc.h>
 #include <nanobind/nanobind.h>
 #include <nanobind/stl/map.h>
@@ -53,6 +54,24 @@ NB_MODULE(_native, m) {
     m.def("set_log_sink", [](nb::object sink) { set_log_sink(sink.is_none() ? nullptr : sink.ptr()); }, "sink"_a.none());
     m.def("set_log_level", &set_log_level, "min_level"_a);
     m.def("system_info", [] { return std::string(llama_print_system_info()); });
+    // ggml's devices after backend init: (name, description, type: "cpu", "gpu", "igpu", "accel", "meta")
+    m.def("devices", [] {
+        std::vector<std::tuple<std::string, std::string, std::string>> out;
+        for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
+            ggml_backend_dev_t dev = ggml_backend_dev_get(i);
+            const char *type = "cpu";
+            switch (ggml_backend_dev_type(dev)) {
+                case GGML_BACKEND_DEVICE_TYPE_CPU: type = "cpu"; break;
+                case GGML_BACKEND_DEVICE_TYPE_GPU: type = "gpu"; break;
+                case GGML_BACKEND_DEVICE_TYPE_IGPU: type = "igpu"; break;
+                case GGML_BACKEND_DEVICE_TYPE_ACCEL: type = "accel"; break;
+                case GGML_BACKEND_DEVICE_TYPE_META: type = "meta"; break;
+                default: type = "other"; break;
+            }
+            out.emplace_back(ggml_backend_dev_name(dev), ggml_backend_dev_description(dev), type);
+        }
+        return out;
+    });
     m.def("supports_gpu_offload", &llama_supports_gpu_offload);
     m.def("supports_mmap", &llama_supports_mmap);
     m.def("supports_mlock", &llama_supports_mlock);
@@ -86,7 +105,8 @@ NB_MODULE(_native, m) {
         .def_rw("main_gpu", &ModelParams::main_gpu)
         .def_rw("tensor_split", &ModelParams::tensor_split)
         .def_rw("kv_overrides", &ModelParams::kv_overrides)
-        .def_rw("rpc_servers", &ModelParams::rpc_servers);
+        .def_rw("rpc_servers", &ModelParams::rpc_servers)
+        .def_rw("use_extra_bufts", &ModelParams::use_extra_bufts);
 
     nb::class_<KvOverride>(m, "KvOverride")
         .def(nb::init<>())
@@ -112,6 +132,7 @@ NB_MODULE(_native, m) {
         .def_prop_ro("n_vocab", &Model::n_vocab)
         .def_prop_ro("size_bytes", &Model::size_bytes)
         .def_prop_ro("n_params", &Model::n_params)
+        .def("buffer_types", &Model::buffer_types)
         .def_prop_ro("token_bos", &Model::token_bos)
         .def_prop_ro("token_eos", &Model::token_eos)
         .def_prop_ro("token_eot", &Model::token_eot)
@@ -283,6 +304,34 @@ NB_MODULE(_native, m) {
                  }
              },
              "inputs"_a, "normalize"_a = true);
+
+    // llama.cpp's quantizer (llama-quantize): `src` GGUF to `dst` as `ftype` (LLAMA_FTYPE_*); llama_native.testing
+    m.def("quantize",
+          [](const std::string &src, const std::string &dst, int ftype, int n_threads) {
+              llama_model_quantize_params params = llama_model_quantize_default_params();
+              params.ftype = static_cast<llama_ftype>(ftype);
+              params.nthread = n_threads;
+              uint32_t rc;
+              {
+                  nb::gil_scoped_release release;
+                  rc = llama_model_quantize(src.c_str(), dst.c_str(), &params);
+              }
+              if (rc != 0) throw std::runtime_error("llama_model_quantize failed for '" + src + "'");
+          },
+          "src"_a, "dst"_a, "ftype"_a, "n_threads"_a = 1);
+    // llama-cpp-python's Llama.sample(): one token chosen from a row of logits by a fresh sampler
+    // (no penalty history, as there), nothing decoded
+    m.def("sample_logits",
+          [](const Model &model, const SamplingParams &params, nb::bytes logits) {
+              const size_t n_vocab = (size_t)model.n_vocab();
+              if (logits.size() != n_vocab * sizeof(float))
+                  throw std::invalid_argument("logits must hold " + std::to_string(n_vocab) + " float32 values");
+              std::vector<float> row(n_vocab);
+              std::memcpy(row.data(), logits.c_str(), logits.size());
+              Sampler sampler(model, params);
+              return sampler.sample_logits(row.data());
+          },
+          "model"_a, "params"_a, "logits"_a);
 
     nb::class_<SamplingParams>(m, "SamplingParams")
         .def(nb::init<>())

@@ -190,6 +190,10 @@ inline void scan_range(const float *logits, const uint32_t *mask, llama_token lo
 llama_token Sampler::sample(llama_context *ctx, int idx) {
     float *logits = llama_get_logits_ith(ctx, idx);
     if (!logits) throw std::runtime_error("no logits available for sampling");
+    return sample_logits(logits);
+}
+
+llama_token Sampler::sample_logits(float *logits) {
     if (logits_hook_) logits_hook_(logits, n_vocab_);
 
     llama_token id;

@@ -96,6 +96,8 @@ class Sampler {
 
     // Choose the next token from the logits of output `idx` of the last decode.
     llama_token sample(llama_context *ctx, int idx);
+    // The same choice from a row of logits given by the caller (rewritten in place by the logits hook).
+    llama_token sample_logits(float *logits);
     // Record a chosen token (penalties history, grammar state).
     void accept(llama_token token);
     bool has_grammar() const { return grammar_ != nullptr; }
