@@ -160,3 +160,19 @@ def test_info_command_prints_the_report() -> None:
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert missing.returncode == 1 and "model file not found" in missing.stderr
+
+
+def test_a_cpu_without_the_builds_instruction_sets_gets_an_import_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from llama_native import _build_info, _cpu_check
+
+    required = list(getattr(_build_info, "CPU_REQUIRED", []))
+    if not required:
+        pytest.skip("this build records no x86 instruction sets (not an x86-64 build)")
+    host = _cpu_check.host_flags()
+    assert host is not None and not _cpu_check.missing_instruction_sets(required, host)  # this host runs it
+    older = host - {_cpu_check._CPUINFO_FLAG[required[-1]]}  # the same CPU less one instruction set
+    monkeypatch.setattr(_cpu_check, "host_flags", lambda: older)
+    with pytest.raises(ImportError, match=f"uses {required[-1]}, which this CPU lacks.*build-portable-wheel"):
+        _cpu_check.check_cpu()
+    monkeypatch.setenv("LLAMA_NATIVE_SKIP_CPU_CHECK", "1")
+    _cpu_check.check_cpu()
