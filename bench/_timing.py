@@ -26,13 +26,13 @@ def compare_with_llama_bench(
     label: str,
     default_tokens: int,
     default_runs: int,
-    peer_run: Callable[[Path, Path, int, int], float],
+    peer_run: Callable[[Path, Path, int, int, list[str]], float],
     our_runner: Callable[[Path, int, int], Callable[[], float]],
 ) -> None:
     """The command line of the llama-bench comparisons: interleaved rounds, medians, the ratio.
 
-    ``peer_run(binary, model, threads, tokens)`` is one llama-bench run's
-    tok/s; ``our_runner(model, threads, tokens)`` returns a function doing
+    ``peer_run(binary, model, threads, tokens, extra_args)`` is one llama-bench run's
+    tok/s (``--repack 0|1`` in ``extra_args`` when asked for); ``our_runner(model, threads, tokens)`` returns a function doing
     one of our measured runs.  Rounds alternate (peer, then ours) so drift on
     a shared machine hits both alike.
     """
@@ -47,18 +47,28 @@ def compare_with_llama_bench(
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--tokens", type=int, default=default_tokens)
     parser.add_argument("--runs", type=int, default=default_runs)
+    parser.add_argument("--quant", default=None, help="the benchmark model quantized by llama.cpp (Q4_0, Q4_K_M, ...)")
+    parser.add_argument("--repack", choices=["0", "1"], default=None,
+                        help="llama-bench's --repack (default: llama-bench's default, 1); ours stays at its defaults")
+    parser.add_argument("--stock", action="store_true",
+                        help="on an AMX host, llama.cpp's stock llama-bench (AMX kernels in; built apart)")
     args = parser.parse_args()
 
-    model = args.model or bench_model_path()
-    binary = build_llama_tool("llama-bench")
+    model = args.model or bench_model_path(args.quant)
+    extra = ["--repack", args.repack] if args.repack is not None else []
+    binary = build_llama_tool("llama-bench", stock=args.stock or None)
     run_ours = our_runner(model, args.threads, args.tokens)
     peer_runs, our_runs = [], []
     for _ in range(args.runs):
-        peer_runs.append(peer_run(binary, model, args.threads, args.tokens))
+        peer_runs.append(peer_run(binary, model, args.threads, args.tokens, extra))
         our_runs.append(run_ours())
     peer, ours = statistics.median(peer_runs), statistics.median(our_runs)
     print(f"model: {model}")
     print(f"threads={args.threads} tokens={args.tokens} rounds={args.runs} (interleaved, median)")
-    print(f"llama-bench {label}{args.tokens}: {peer:8.1f} tok/s")
+    from llama_native import Llama, system_info
+
+    info = system_info(Llama(str(model), n_ctx=64))
+    print(f"cpu: {info.cpu} [{' '.join(info.host_flags)}]; our weights: {info.buffer_types}")
+    print(f"llama-bench {label}{args.tokens}{' ' + ' '.join(extra) if extra else ''}: {peer:8.1f} tok/s")
     print(f"llama_native      : {ours:8.1f} tok/s")
     print(f"ratio (ours / llama-bench): {ours / peer:.3f}")

@@ -8,10 +8,12 @@ token loop costs next to nothing over llama.cpp's decode.
 
 Usage::
 
-    python bench/bench_decode.py [--model PATH] [--threads 2] [--tokens 128] [--runs 11]
+    python bench/bench_decode.py [--model PATH] [--threads 2] [--tokens 128] [--runs 11] [--quant Q4_0] [--repack 0|1]
 
 Without ``--model`` it uses the random-weight benchmark model: llama-bpe
-tokenizer (128k vocabulary), 512 wide, 4 layers, F16.
+tokenizer (128k vocabulary), 512 wide, 4 layers, F16; ``--quant`` quantizes it with
+llama.cpp's quantizer.  ``--repack`` is passed to llama-bench (on an AMX host its
+default, 1, runs the AMX kernels; ours never does).
 """
 
 from __future__ import annotations
@@ -29,10 +31,10 @@ from _timing import compare_with_llama_bench, time_stream  # noqa: E402
 from llama_native import Llama  # noqa: E402
 
 
-def llama_bench_tg(binary: Path, model: Path, threads: int, tokens: int, runs: int) -> float:
+def llama_bench_tg(binary: Path, model: Path, threads: int, tokens: int, runs: int, extra: list[str]) -> float:
     out = subprocess.run(
         [str(binary), "-m", str(model), "-t", str(threads), "-p", "0", "-n", str(tokens),
-         "-r", str(runs), "-o", "json"],  # llama-bench's defaults otherwise (flash attention auto)
+         "-r", str(runs), "-o", "json", *extra],  # llama-bench's defaults otherwise (flash attention auto)
         check=True, capture_output=True, text=True,
     )
     result = json.loads(out.stdout)[0]
@@ -59,9 +61,10 @@ def ours_tg_runner(model: Path, threads: int, tokens: int):
 
 
 def main() -> None:
-    compare_with_llama_bench(
-        __doc__.splitlines()[0], "tg", 128, 11, lambda b, m, t, n: llama_bench_tg(b, m, t, n, 1), ours_tg_runner
-    )
+    def peer(binary: Path, model: Path, threads: int, tokens: int, extra: list[str]) -> float:
+        return llama_bench_tg(binary, model, threads, tokens, 1, extra)
+
+    compare_with_llama_bench(__doc__.splitlines()[0], "tg", 128, 11, peer, ours_tg_runner)
 
 
 if __name__ == "__main__":

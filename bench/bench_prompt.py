@@ -8,10 +8,12 @@ token sampled.
 
 Usage::
 
-    python bench/bench_prompt.py [--model PATH] [--threads 2] [--tokens 512] [--runs 7]
+    python bench/bench_prompt.py [--model PATH] [--threads 2] [--tokens 512] [--runs 7] [--quant Q4_0] [--repack 0|1]
 
 Without ``--model`` it uses the random-weight benchmark model: llama-bpe
-tokenizer (128k vocabulary), 512 wide, 4 layers, F16.
+tokenizer (128k vocabulary), 512 wide, 4 layers, F16; ``--quant`` quantizes it with
+llama.cpp's quantizer.  ``--repack`` is passed to llama-bench (on an AMX host its
+default, 1, runs the AMX kernels; ours never does).
 """
 
 from __future__ import annotations
@@ -30,9 +32,10 @@ from _timing import compare_with_llama_bench  # noqa: E402
 from llama_native import Llama  # noqa: E402
 
 
-def llama_bench_pp(binary: Path, model: Path, threads: int, tokens: int) -> float:
+def llama_bench_pp(binary: Path, model: Path, threads: int, tokens: int, extra: list[str]) -> float:
     out = subprocess.run(
-        [str(binary), "-m", str(model), "-t", str(threads), "-p", str(tokens), "-n", "0", "-r", "1", "-o", "json"],
+        [str(binary), "-m", str(model), "-t", str(threads), "-p", str(tokens), "-n", "0", "-r", "1", "-o", "json",
+         *extra],
         check=True, capture_output=True, text=True,
     )
     return statistics.median(json.loads(out.stdout)[0]["samples_ts"])

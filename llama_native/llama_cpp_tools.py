@@ -52,21 +52,45 @@ _CONFIGURE_FLAGS = [
 ]
 
 
-def tools_build_dir() -> Path:
-    """Where the tools are built: ``$LLAMA_NATIVE_TOOLS_DIR`` or ``<cache>/tools-<pinned commit>``."""
+# On a CPU with AMX, llama.cpp's stock build crashes on quantized models (ggml_backend_amx_mul_mat,
+# llama.cpp issue 20824), so there the tools get the AMX switches the extension's ggml gets
+# (CMakeLists.txt); elsewhere the flags change nothing and are left out (the compile lines stay stock).
+# stock=True (``LLAMA_NATIVE_TOOLS_STOCK=1``) builds llama.cpp as it comes, into its own folder,
+# for benchmarks against llama-bench's own defaults (--repack 1 runs the AMX kernels there).
+_NO_AMX = "-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+
+
+def _host_has_amx() -> bool:
+    from ._cpu_check import host_flags
+
+    return "amx_int8" in (host_flags() or set())
+
+
+def _stock_requested(stock: bool | None) -> bool:
+    return os.environ.get("LLAMA_NATIVE_TOOLS_STOCK") == "1" if stock is None else stock
+
+
+def tools_build_dir(stock: bool | None = None) -> Path:
+    """Where the tools are built: ``$LLAMA_NATIVE_TOOLS_DIR`` or ``<cache>/tools-<pinned commit>[-stock]``."""
     explicit = os.environ.get("LLAMA_NATIVE_TOOLS_DIR")
-    return Path(explicit) if explicit else cache_dir() / f"tools-{PINNED_LLAMA_CPP_COMMIT}"
+    if explicit:
+        return Path(explicit)
+    suffix = "-stock" if _stock_requested(stock) and _host_has_amx() else ""
+    return cache_dir() / f"tools-{PINNED_LLAMA_CPP_COMMIT}{suffix}"
 
 
-def build_llama_tool(target: str) -> Path:
+def build_llama_tool(target: str, stock: bool | None = None) -> Path:
     """Configure (once) and build one llama.cpp tool target; return the binary's path.
 
-    A second call finds the binary up to date in seconds.
+    A second call finds the binary up to date in seconds.  On a host with
+    AMX the tools are built without ggml's AMX kernels unless ``stock``.
     """
     src = llama_cpp_dir()
-    build = tools_build_dir()
+    build = tools_build_dir(stock)
     binary = build / "bin" / target
     configure = ["cmake", "-S", str(src), "-B", str(build), *_CONFIGURE_FLAGS]
+    if _host_has_amx() and not _stock_requested(stock):
+        configure += [f"-DCMAKE_C_FLAGS={_NO_AMX}", f"-DCMAKE_CXX_FLAGS={_NO_AMX}"]
     if shutil.which("ninja"):
         configure += ["-G", "Ninja"]
     if shutil.which("ccache"):

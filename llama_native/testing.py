@@ -530,9 +530,12 @@ def synthetic_projector_path(spec: ProjectorSpec | None = None, **model_override
     return _cached_file(f"mmproj-{spec.n_embd_text}", asdict(spec), lambda tmp: write_projector(tmp, spec))
 
 
-def bench_model_path() -> Path:
-    """The benchmark model: llama-bpe tokenizer (128k vocabulary), 512 wide, 4 layers, F16."""
-    return real_tokenizer_model_path("llama-bpe", n_embd=512, n_layer=4, n_head=8, n_head_kv=8, n_ff=1536, f16=True)
+def bench_model_path(quant: str | None = None) -> Path:
+    """The benchmark model: llama-bpe tokenizer (128k vocabulary), 512 wide, 4 layers, F16 (or ``quant``)."""
+    shape: dict[str, Any] = dict(tokenizer="llama-bpe", n_embd=512, n_layer=4, n_head=8, n_head_kv=8, n_ff=1536)
+    if quant is not None:
+        return quantized_model_path(quant, **shape)
+    return cached_model_path(ModelSpec(**shape, f16=True))
 
 
 def _env_file(variable: str) -> Path | None:
