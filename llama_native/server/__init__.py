@@ -15,6 +15,7 @@ Example::
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from .settings import ModelEntry, ServerSettings, parse_settings
@@ -28,13 +29,27 @@ def create_app(settings: ServerSettings) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the server until interrupted; running requests get ``--shutdown-timeout`` seconds to finish."""
+    """Run the server until interrupted; running requests get ``--shutdown-timeout`` seconds to finish.
+
+    Every model is loaded before the port is bound (unless ``--lazy``): a file that
+    cannot be served (missing, not a GGUF, truncated, corrupt) ends the process with
+    status 1 and a message naming the model, the file and the reason.
+    """
     try:
         import uvicorn
     except ImportError:
         raise SystemExit("the server needs FastAPI and uvicorn: pip install 'llama-native[server]'") from None
+    from .registry import StartupError
+
     settings = parse_settings(argv)
     app = create_app(settings)
+    if not settings.lazy:
+        aliases = ", ".join(f"{m.alias!r} ({m.path})" for m in settings.models)
+        print(f"llama-native serve: loading {aliases}", file=sys.stderr, flush=True)
+        try:
+            app.state.registry.load_all()
+        except StartupError as exc:
+            raise SystemExit(f"llama-native serve: cannot serve; not started:\n{exc}") from None
     uvicorn.run(
         app,
         host=settings.host,

@@ -6,7 +6,8 @@ requests together by continuous batching.  :class:`Admission` bounds what
 waits: past the running slots and ``max_queue`` waiting requests the server
 answers 503 with ``Retry-After``.  A client that disconnects cancels its
 generation (within one token); a request past ``request_timeout`` gets 504.
-Errors carry OpenAI's error object and status codes.
+Errors carry OpenAI's error object and status codes (:mod:`llama_native.server.errors`),
+unhandled exceptions included.
 
 Example::
 
@@ -28,18 +29,18 @@ import base64
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import numpy as np
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from .. import __version__
 from ..llama import ContextOverflowError
 from ..schema import SchemaValidationError, UnsupportedSchemaError
-from .admission import Admission, ServerBusy
-from .errors import ApiError, error_response
+from .admission import Admission
+from .errors import ApiError, install_error_handlers
 from .metrics import ServerMetrics
 from .middleware import ApiKeyMiddleware, BodyLimitMiddleware
 from .registry import ModelRegistry
@@ -85,13 +86,26 @@ async def _watch_disconnect(request: Request, work: Awaitable[Any], timeout: flo
 
 
 def create_app(settings: ServerSettings) -> FastAPI:
-    """The application for ``settings`` (models load on their first request)."""
+    """The application for ``settings``: its models load at startup, or on first use if ``settings.lazy``.
+
+    ``llama-native serve`` loads them before it binds (:func:`llama_native.server.main`);
+    an application served otherwise loads them in its lifespan's startup, which fails
+    (:class:`~llama_native.server.registry.StartupError`) when one cannot be served.
+    """
+    registry = ModelRegistry(settings.models)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not settings.lazy:
+            await asyncio.to_thread(registry.load_all)  # nothing left to do once main() has loaded them
+        yield
+
     app = FastAPI(
         title="llama-native",
         version=__version__,
         description="OpenAI-compatible API over local GGUF models, with schema-guided generation.",
+        lifespan=lifespan,
     )
-    registry = ModelRegistry(settings.models)
     metrics = ServerMetrics()
     admission = Admission(slots=registry.total_slots(), max_queue=settings.max_queue, metrics=metrics)
     app.state.settings, app.state.registry, app.state.metrics, app.state.admission = (
@@ -108,26 +122,12 @@ def create_app(settings: ServerSettings) -> FastAPI:
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
         )
 
-    @app.exception_handler(ApiError)
-    async def _api_error_handler(request: Request, exc: ApiError) -> Response:
-        return error_response(exc)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation_handler(request: Request, exc: RequestValidationError) -> Response:
-        problems = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
-            problems.append(f"{where or 'body'}: {err.get('msg')}")
-        param = ".".join(str(p) for p in exc.errors()[0].get("loc", ())[1:]) if exc.errors() else None
-        return error_response(ApiError(400, "; ".join(problems), "invalid_request_error", param=param or None))
-
-    @app.exception_handler(ServerBusy)
-    async def _busy_handler(request: Request, exc: ServerBusy) -> Response:
-        return error_response(ApiError(503, str(exc), "server_error", code="server_busy"), {"Retry-After": "1"})
+    install_error_handlers(app)
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
-        return {"status": "ok", "models": registry.aliases()}
+        # "status" as llama-server's /health; each model's loading state beside it
+        return {"status": "ok", "models": registry.aliases(), "model_states": registry.states()}
 
     @app.get("/metrics")
     async def prometheus_metrics() -> Response:

@@ -1,7 +1,8 @@
 """Request bodies of the OpenAI endpoints, with llama-native's extensions as extra fields.
 
 Unknown fields are refused (400 naming them): a client that sends a
-parameter the server would not honour learns it at once.  The extensions:
+parameter the server would not honour learns it at once.  So is a chat
+message whose ``role`` is not one of OpenAI's (:data:`CHAT_ROLES`).  The extensions:
 ``top_k``, ``min_p``, ``typical_p``, ``repeat_penalty``, ``mirostat_*``,
 ``grammar`` (GBNF), ``prop_order``, ``schema_prompt``, ``json_whitespace``,
 ``max_tool_calls``, ``reasoning_budget``, ``chat_template_kwargs`` and, for
@@ -20,9 +21,24 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 _FORBID = ConfigDict(extra="forbid")
+
+#: the roles of OpenAI's chat messages
+CHAT_ROLES = ("system", "developer", "user", "assistant", "tool", "function")
+
+
+def check_roles(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``messages``, or ``ValueError`` naming the first message whose role is missing or not OpenAI's."""
+    roles = ", ".join(CHAT_ROLES)
+    for i, message in enumerate(messages):
+        if "role" not in message:
+            raise ValueError(f"messages[{i}] has no 'role' (one of {roles})")
+        role = message["role"]
+        if not isinstance(role, str) or role not in CHAT_ROLES:
+            raise ValueError(f"messages[{i}].role is {role!r}, not one of OpenAI's chat roles ({roles})")
+    return messages
 
 
 class StreamOptions(BaseModel):
@@ -110,6 +126,11 @@ class ChatCompletionRequest(_Sampling):
     max_tool_calls: int | None = Field(default=None, ge=1)
     reasoning_budget: int | None = Field(default=None, ge=0)
     chat_template_kwargs: dict[str, Any] | None = None
+
+    @field_validator("messages")
+    @classmethod
+    def _check_roles(cls, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return check_roles(messages)
 
     def llama_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``Llama.create_chat_completion`` (without ``stream``)."""

@@ -9,6 +9,10 @@ llama-cpp-python's ``--config_file``::
      "models": [{"model": "qwen.gguf", "model_alias": "qwen", "n_ctx": 8192, "n_parallel": 4},
                 {"model": "nomic.gguf", "model_alias": "embed", "embedding": true}]}
 
+Every model is loaded before the server binds (a file that cannot be served stops
+it with the reason); ``--lazy`` (``"lazy": true`` in the config) loads each on its
+first request instead.
+
 A model entry's other keys are :class:`llama_native.Llama` arguments; a vision model's projector is
 ``mmproj_path``, or llama-cpp-python's ``clip_model_path`` with a handler's ``chat_format``
 (``"llava-1-5"``, ``"qwen2.5-vl"``, ...).
@@ -17,8 +21,8 @@ Example::
 
     >>> from llama_native.server.settings import parse_settings
     >>> s = parse_settings(["--model", "m.gguf", "--n-parallel", "4"], env={"LLAMA_NATIVE_PORT": "9000"})
-    >>> s.port, s.models[0].alias, s.models[0].load["n_parallel"]
-    (9000, 'm', 4)
+    >>> s.port, s.models[0].alias, s.models[0].load["n_parallel"], s.lazy
+    (9000, 'm', 4, False)
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ class ServerSettings:
     max_body_bytes: int = 8 << 20
     cors_origins: list[str] = field(default_factory=list)
     shutdown_timeout: float = 30.0
+    lazy: bool = False
 
 
 # flag, type, default, help  (the load flags go into every model entry given on the command line)
@@ -81,6 +86,16 @@ _LOAD_FLAGS: list[tuple[str, Any, Any, str]] = [
 ]
 
 
+def boolean(raw: str) -> bool:
+    """An environment variable's truth value: 1/true/yes/on or 0/false/no/off (``ValueError`` otherwise)."""
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(raw)
+
+
 def _env_name(flag: str) -> str:
     return ENV_PREFIX + flag.upper().replace("-", "_")
 
@@ -95,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", metavar="PATH", help=f"a GGUF model file (env {_env_name('model')})")
     parser.add_argument("--model-alias", help="the name clients pass as 'model' (default: the file's stem)")
     parser.add_argument("--config", metavar="FILE", help="JSON/YAML file listing several models by alias")
+    parser.add_argument(
+        "--lazy", action="store_const", const=True, default=None,
+        help="load each model on its first request instead of before serving; /health shows each one's "
+        f"state (env {_env_name('lazy')}=1)",
+    )  # fmt: skip
     for name, kind, _, text in _SERVER_FLAGS + _LOAD_FLAGS:
         parser.add_argument(f"--{name}", type=kind, default=None, help=f"{text} (env {_env_name(name)})")
     return parser
@@ -160,6 +180,7 @@ def parse_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | N
     values = {
         flag.replace("-", "_"): _value(args, env, flag, kind, default) for flag, kind, default, _ in _SERVER_FLAGS
     }
+    values["lazy"] = _value(args, env, "lazy", boolean, False)
     load = {
         flag.replace("-", "_"): _value(args, env, flag, kind, default) for flag, kind, default, _ in _LOAD_FLAGS
     }
@@ -168,9 +189,12 @@ def parse_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | N
     config_path = args.config or env.get(_env_name("config"))
     if config_path:
         config = _read_config(config_path)
-        for key in ("host", "port", "api_key", "max_queue", "request_timeout", "max_body_bytes", "shutdown_timeout"):
+        for key in ("host", "port", "api_key", "max_queue", "request_timeout", "max_body_bytes", "shutdown_timeout",
+                    "lazy"):  # fmt: skip
             if key in config and getattr(args, key, None) is None and _env_name(key.replace("_", "-")) not in env:
                 values[key] = config[key]
+        if not isinstance(values["lazy"], bool):
+            raise SystemExit(f"{config_path}: 'lazy' must be true or false, got {values['lazy']!r}")
         models = [_entry(m, f"{config_path}: models[{i}]") for i, m in enumerate(config["models"])]
     model_path = args.model or env.get(_env_name("model"))
     if model_path:

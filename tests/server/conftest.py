@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from helpers import ENV_MODEL
@@ -12,8 +13,33 @@ from served import Served, start_server, stop_server  # noqa: F401  (the server 
 from llama_native.testing import synthetic_model_path
 
 
+CHAT = "/v1/chat/completions"
+HELLO = [{"role": "user", "content": "hello"}]
+
+
 def model_file() -> str:
     return str(ENV_MODEL or synthetic_model_path())
+
+
+def post(server: Served, path: str, body: object, **kwargs: object) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {server.api_key}"} if server.api_key else {}
+    return httpx.post(server.url + path, json=body, headers=headers, timeout=60, **kwargs)  # type: ignore[arg-type]
+
+
+def still_answers(server: Served, model: str | None = None) -> None:
+    """A normal chat request succeeds (after a fault: the server goes on)."""
+    body: dict = {"messages": HELLO, "max_tokens": 3, **({"model": model} if model else {})}
+    r = post(server, CHAT, body)
+    assert r.status_code == 200 and r.json()["choices"][0]["message"]["role"] == "assistant", r.text
+
+
+def openai_error(r: httpx.Response, status: int) -> dict:
+    """The response's OpenAI error object, after checking its status and shape (all four keys, JSON)."""
+    assert r.status_code == status, (r.status_code, r.text)
+    assert r.headers["content-type"].startswith("application/json"), r.headers
+    error = r.json()["error"]
+    assert set(error) == {"message", "type", "param", "code"} and error["message"], error
+    return error
 
 
 @pytest.fixture(scope="module")
