@@ -35,6 +35,7 @@ from .stopping import (
     StoppingCriteria,
     StoppingCriteriaList,
 )
+from .truncation import OutputTruncatedError
 
 __version__ = "0.1.0"
 
@@ -43,6 +44,7 @@ __all__ = [
     "LlamaGrammar",
     "ModelLoadError",
     "ContextOverflowError",
+    "OutputTruncatedError",
     "LLAMA_DEFAULT_SEED",
     "__version__",
     "json_schema_to_gbnf",
