@@ -38,6 +38,7 @@ from .stopping import (
     StoppingCriteriaList,
 )
 from .system import SystemInfo, system_info
+from .truncation import OutputTruncatedError
 
 __version__ = "0.1.0"
 
@@ -46,6 +47,7 @@ __all__ = [
     "LlamaGrammar",
     "ModelLoadError",
     "ContextOverflowError",
+    "OutputTruncatedError",
     "LLAMA_DEFAULT_SEED",
     "__version__",
     "json_schema_to_gbnf",

@@ -29,9 +29,15 @@ from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import Field, model_validator
 
 from llama_native import ContextOverflowError
+from llama_native.truncation import required_call
 
 from ._messages import to_ai_chunk, to_ai_message, to_openai_messages
 from ._params import LOAD_CONFIG, LlamaCppLoadParams, LlamaCppSamplingParams
+from ._truncation import CutCheck, refuse_cut
+
+#: a bind() key of with_structured_output(method="function_calling"): its parser, not the model, refuses a cut call
+#: (so that include_raw=True still gets the raw message)
+_PARSER_CHECKS_CUT = "_parser_checks_cut"
 
 
 class ChatContextOverflowError(LangChainContextOverflowError, ValueError):
@@ -144,8 +150,13 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
             >>> from pydantic import BaseModel
             >>> class Answer(BaseModel):
             ...     ok: bool
-            >>> type(llm.with_structured_output(Answer).invoke("Is it?")).__name__
+            >>> structured = llm.with_structured_output(Answer)
+            >>> type(structured.invoke("Is it?", max_tokens=32)).__name__
             'Answer'
+            >>> structured.invoke("Is it?")  # max_tokens=8 cuts this reply: an error, never half an object
+            Traceback (most recent call last):
+            ...
+            langchain_core.exceptions.OutputParserException: the reply was cut at max_tokens=8 (8 completion tokens) ...
 
     Tool calling:
         .. code-block:: python
@@ -153,9 +164,9 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
             >>> def add(a: int, b: int) -> int:
             ...     '''Add two integers.'''
             ...     return a + b
-            >>> reply = llm.bind_tools([add], tool_choice="add").invoke("1 plus 2?", max_tokens=64)
-            >>> [(c["name"], sorted(c["args"])) for c in reply.tool_calls] in ([], [("add", ["a", "b"])])
-            True
+            >>> reply = llm.bind_tools([add], tool_choice="add").invoke("1 plus 2?", max_tokens=128)
+            >>> [(c["name"], sorted(c["args"])) for c in reply.tool_calls]
+            [('add', ['a', 'b'])]
     """
 
     model_config = LOAD_CONFIG  # unknown parameters are errors, not silently ignored
@@ -221,6 +232,13 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
             params.pop("grammar", None)  # a structured request replaces the default grammar
         return params
 
+    def _request(self, stop: list[str] | None, kwargs: dict[str, Any]) -> tuple[dict[str, Any], CutCheck | None]:
+        """The call's parameters, and the check that refuses a reply cut before the call it requires (or None)."""
+        parser_checks = kwargs.pop(_PARSER_CHECKS_CUT, False)
+        params = self._chat_params(stop, kwargs)
+        required = None if parser_checks else required_call(params.get("tool_choice"))
+        return params, CutCheck(required, calls_count=True) if required else None
+
     @model_validator(mode="after")
     def _fill_profile(self) -> ChatLlamaCpp:
         """``profile`` (when not given) from the load parameters: context size and capabilities."""
@@ -241,9 +259,13 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
     ) -> ChatResult:
         model = kwargs.pop("model", None)
         llama = self._llama(model)
+        params, check = self._request(stop, kwargs)
         with _overflow_as_langchain_error():
-            response = llama.create_chat_completion(to_openai_messages(messages), **self._chat_params(stop, kwargs))
-        return _chat_result(cast(dict[str, Any], response), self._model_name_for(model))
+            response = llama.create_chat_completion(to_openai_messages(messages), **params)
+        result = _chat_result(cast(dict[str, Any], response), self._model_name_for(model), params.get("max_tokens"))
+        if check is not None:
+            check(result.generations[0].message)
+        return result
 
     def _stream(
         self,
@@ -255,19 +277,20 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
         model = kwargs.pop("model", None)
         llama = self._llama(model)
         name = self._model_name_for(model)
+        params, check = self._request(stop, kwargs)
         with _overflow_as_langchain_error():
             chunks = cast(
                 Generator[dict[str, Any], None, None],
-                llama.create_chat_completion(
-                    to_openai_messages(messages), stream=True, **self._chat_params(stop, kwargs)
-                ),
+                llama.create_chat_completion(to_openai_messages(messages), stream=True, **params),
             )
         try:
             with _overflow_as_langchain_error():
                 for raw in chunks:
-                    generation = _generation_chunk(raw, name)
+                    generation = _generation_chunk(raw, name, params.get("max_tokens"))
                     if generation is None:
                         continue
+                    if check is not None:
+                        check(generation.message)
                     if run_manager:
                         run_manager.on_llm_new_token(generation.text, chunk=generation)
                     yield generation
@@ -283,11 +306,13 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
     ) -> ChatResult:
         model = kwargs.pop("model", None)
         llama = await self._aload(model)
+        params, check = self._request(stop, kwargs)
         with _overflow_as_langchain_error():
-            response = await llama.acreate_chat_completion(
-                to_openai_messages(messages), **self._chat_params(stop, kwargs)
-            )
-        return _chat_result(response, self._model_name_for(model))
+            response = await llama.acreate_chat_completion(to_openai_messages(messages), **params)
+        result = _chat_result(response, self._model_name_for(model), params.get("max_tokens"))
+        if check is not None:
+            check(result.generations[0].message)
+        return result
 
     async def _astream(
         self,
@@ -299,16 +324,17 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
         model = kwargs.pop("model", None)
         llama = await self._aload(model)
         name = self._model_name_for(model)
+        params, check = self._request(stop, kwargs)
         with _overflow_as_langchain_error():
-            chunks = await llama.acreate_chat_completion(
-                to_openai_messages(messages), stream=True, **self._chat_params(stop, kwargs)
-            )
+            chunks = await llama.acreate_chat_completion(to_openai_messages(messages), stream=True, **params)
         try:
             with _overflow_as_langchain_error():
                 async for raw in chunks:
-                    generation = _generation_chunk(raw, name)
+                    generation = _generation_chunk(raw, name, params.get("max_tokens"))
                     if generation is None:
                         continue
+                    if check is not None:
+                        check(generation.message)
                     if run_manager:
                         await run_manager.on_llm_new_token(generation.text, chunk=generation)
                     yield generation
@@ -332,7 +358,11 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
         (at least one call), ``"none"``, or a tool's name (that tool).  Calls'
         arguments always validate against the tool's schema (``strict`` is
         accepted: it is always so here).  ``parallel_tool_calls=False``
-        allows one call per reply.
+        allows one call per reply.  A reply cut by ``max_tokens`` keeps the
+        calls completed before the cut (``finish_reason="length"``); when a
+        call was required (``"any"``, a name) and none was complete, the
+        call raises ``OutputParserException`` instead of returning a reply
+        without one.
 
         Example::
 
@@ -341,10 +371,10 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
             >>> def add(a: int, b: int) -> int:
             ...     '''Add two integers.'''
             ...     return a + b
-            >>> chat = ChatLlamaCpp(model_path=str(synthetic_model_path()), n_ctx=1024, max_tokens=64, temperature=0)
+            >>> chat = ChatLlamaCpp(model_path=str(synthetic_model_path()), n_ctx=1024, max_tokens=128, temperature=0)
             >>> reply = chat.bind_tools([add], tool_choice="add", parallel_tool_calls=False).invoke("1 plus 2?")
-            >>> [(c["name"], sorted(c["args"])) for c in reply.tool_calls] in ([], [("add", ["a", "b"])])
-            True
+            >>> [(c["name"], sorted(c["args"])) for c in reply.tool_calls]
+            [('add', ['a', 'b'])]
         """
         del strict
         formatted = [convert_to_openai_tool(t) for t in tools]
@@ -375,7 +405,11 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
         adds the schema's skeleton with its field descriptions to the system
         message; ``prop_order`` lists keys to generate first.
         ``include_raw=True`` returns ``{"raw", "parsed", "parsing_error"}``.
-        ``strict`` is accepted: output always follows the schema here.
+        ``strict`` is accepted: output always follows the schema here.  A
+        reply cut by ``max_tokens`` (or the context's end) raises
+        ``OutputParserException`` naming the limit (with ``include_raw``:
+        ``parsed=None`` and the error as ``parsing_error``), never a
+        half-filled object; streaming yields the partial objects, then raises.
 
         Example::
 
@@ -384,7 +418,7 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
             >>> from llama_native.testing import synthetic_model_path
             >>> class Answer(BaseModel):
             ...     ok: bool
-            >>> chat = ChatLlamaCpp(model_path=str(synthetic_model_path()), n_ctx=512, max_tokens=16, temperature=0)
+            >>> chat = ChatLlamaCpp(model_path=str(synthetic_model_path()), n_ctx=512, max_tokens=32, temperature=0)
             >>> type(chat.with_structured_output(Answer).invoke("Is it?")).__name__
             'Answer'
         """
@@ -397,7 +431,9 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
             if schema_prompt or prop_order:
                 raise ValueError("schema_prompt and prop_order apply to method='json_schema' and 'json_mode'")
             name = convert_to_openai_tool(schema)["function"]["name"]
-            llm = self.bind_tools([schema], tool_choice=name, parallel_tool_calls=False, **tracing)
+            cut_check = {_PARSER_CHECKS_CUT: True}
+            llm = self.bind_tools([schema], tool_choice=name, parallel_tool_calls=False, **tracing, **cut_check)
+            what = f"the {name} call"
             parser: Runnable = (
                 PydanticToolsParser(tools=[cast(Any, schema)], first_tool_only=True)
                 if is_pydantic
@@ -405,6 +441,7 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
             )
         elif method in ("json_schema", "json_mode"):
             json_schema = _json_schema(schema)
+            what = f"the {json_schema['title']}" if json_schema.get("title") else "the structured output"
             if method == "json_schema":
                 response_format = {
                     "type": "json_schema",
@@ -423,6 +460,8 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
             parser = PydanticOutputParser(pydantic_object=cast(Any, schema)) if is_pydantic else JsonOutputParser()
         else:
             raise ValueError(f"method must be 'json_schema', 'function_calling' or 'json_mode', got {method!r}")
+        # a reply cut by max_tokens raises before the parser, which would close truncated JSON
+        parser = refuse_cut(what, calls_count=method == "function_calling") | parser
         if not include_raw:
             return llm | parser
         parse = RunnablePassthrough.assign(parsed=itemgetter("raw") | parser, parsing_error=lambda _: None)
@@ -461,18 +500,22 @@ def _json_schema(schema: Any) -> dict[str, Any]:
     return convert_to_json_schema(schema)
 
 
-def _chat_result(response: dict[str, Any], model_name: str) -> ChatResult:
+def _chat_result(response: dict[str, Any], model_name: str, max_tokens: int | None) -> ChatResult:
     message = to_ai_message(response, model_name)
     info = {"finish_reason": response["choices"][0].get("finish_reason")}
+    if info["finish_reason"] == "length":
+        message.response_metadata["max_tokens"] = max_tokens  # the limit that cut it (None: the context's end)
     return ChatResult(
         generations=[ChatGeneration(message=message, generation_info=info)],
         llm_output={"token_usage": response.get("usage"), "model_name": model_name},
     )
 
 
-def _generation_chunk(raw: dict[str, Any], model_name: str) -> ChatGenerationChunk | None:
+def _generation_chunk(raw: dict[str, Any], model_name: str, max_tokens: int | None) -> ChatGenerationChunk | None:
     message = to_ai_chunk(raw, model_name)
     if message is None:
         return None
     finish = raw["choices"][0].get("finish_reason")
+    if finish == "length":
+        message.response_metadata["max_tokens"] = max_tokens
     return ChatGenerationChunk(message=message, generation_info={"finish_reason": finish} if finish else None)

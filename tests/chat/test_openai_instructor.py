@@ -76,3 +76,18 @@ def test_async_openai_types(llm: Llama) -> None:
 
     out, chunks = asyncio.run(main())
     assert isinstance(out, ChatCompletion) and isinstance(chunks[-1], ChatCompletionChunk)
+
+
+@pytest.mark.parametrize("mode", [instructor.Mode.JSON_SCHEMA, instructor.Mode.TOOLS], ids=["json_schema", "tools"])
+def test_instructor_refuses_a_reply_cut_by_max_tokens(llm: Llama, mode) -> None:
+    """finish_reason "length" (as from OpenAI) makes instructor raise IncompleteOutputException, not a partial Team."""
+    from instructor.core import IncompleteOutputException
+
+    kwargs = dict(messages=MESSAGES, response_model=Team, max_retries=2, max_tokens=6, temperature=0)
+    create = instructor.patch(create=llm.create_chat_completion_openai_v1, mode=mode)
+    acreate = instructor.patch(create=llm.acreate_chat_completion_openai_v1, mode=mode)
+    for run in (lambda: create(**kwargs), lambda: asyncio.run(acreate(**kwargs))):
+        with pytest.raises(IncompleteOutputException) as info:
+            run()
+        completion = info.value.last_completion
+        assert completion.choices[0].finish_reason == "length" and completion.usage.completion_tokens == 6

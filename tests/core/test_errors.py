@@ -147,3 +147,28 @@ def test_closed_model_raises(model_path: Path) -> None:
     llm.close()
     with pytest.raises(RuntimeError, match="closed"):
         llm("x", max_tokens=1)
+
+
+def test_a_cut_reply_error_names_the_limit_that_cut_it() -> None:
+    """OutputTruncatedError (what the integrations raise for a cut object or call) says which limit to raise."""
+    from llama_native import OutputTruncatedError
+    from llama_native.truncation import required_call
+
+    cut = OutputTruncatedError("the Team", max_tokens=10, completion_tokens=10, output='{"names": [","')
+    assert str(cut) == ("the reply was cut at max_tokens=10 (10 completion tokens) before the Team was complete: "
+                        "raise max_tokens")
+    assert isinstance(cut, ValueError) and (cut.max_tokens, cut.completion_tokens) == (10, 10)
+    assert cut.output == '{"names": [","'
+    named = OutputTruncatedError("the Owner", max_tokens=8, completion_tokens=8, limit_name="max_new_tokens")
+    assert str(named).endswith("cut at max_new_tokens=8 (8 completion tokens) before the Owner was complete: "
+                               "raise max_new_tokens")
+    context = OutputTruncatedError("the Team", max_tokens=256, completion_tokens=37)
+    assert str(context) == ("the reply was cut by the end of the context (37 completion tokens) under max_tokens=256 "
+                            "before the Team was complete: load the model with a larger context (n_ctx) or shorten "
+                            "the prompt")
+    unbounded = OutputTruncatedError("the tool call", max_tokens=None, completion_tokens=12)
+    assert str(unbounded).startswith("the reply was cut by the end of the context (12 completion tokens) before the "
+                                     "tool call was complete")
+    assert required_call("required") == "the tool call" and required_call("auto") is None
+    assert required_call({"type": "function", "function": {"name": "add"}}) == "the add call"
+    assert required_call(None) is None and required_call("none") is None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from enum import Enum
 from typing import Annotated, Any, List, Optional
 
@@ -17,6 +18,8 @@ import jsonschema
 import pytest
 from langchain_core.exceptions import OutputParserException
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
+from langchain_core.output_parsers.openai_tools import PydanticToolsParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.tools import tool
 from langchain_core.utils.function_calling import convert_to_openai_tool
@@ -24,9 +27,10 @@ from pydantic import BaseModel, Field, StringConstraints, ValidationError
 from typing_extensions import TypedDict
 
 from langchain_llama_native import ChatLlamaCpp
+from llama_native import OutputTruncatedError
 from llama_native.model_pool import loaded_models
 
-from helpers import MODEL_KINDS, model_path_for
+from helpers import MODEL_KINDS, model_path_for, no_eog_bias
 
 SEEDS = [1, 2, 3, 4]
 Short = Annotated[str, StringConstraints(max_length=10)]
@@ -178,7 +182,11 @@ def test_forced_tool_choices_always_give_valid_calls(chat: ChatLlamaCpp, tool_ch
     bound = chat.bind_tools([get_weather, add], tool_choice=tool_choice, parallel_tool_calls=False)
     completed = 0
     for seed in SEEDS:
-        reply = bound.bind(seed=seed).invoke("What is 2 + 3?")
+        try:
+            reply = bound.bind(seed=seed).invoke("What is 2 + 3?")
+        except OutputParserException as exc:  # max_tokens cut the call: an error, never a reply without it
+            assert "cut at max_tokens=300" in str(exc)
+            continue
         if reply.response_metadata["finish_reason"] == "length":
             continue
         completed += 1
@@ -198,7 +206,12 @@ def test_tool_choice_auto_and_none(chat: ChatLlamaCpp) -> None:
 
 def test_parallel_calls_are_each_valid(chat: ChatLlamaCpp) -> None:
     for seed in SEEDS[:2]:
-        reply = chat.bind_tools([add, get_weather], tool_choice="any").bind(seed=seed, max_tokens=150).invoke("2+3, 4+4")
+        try:
+            bound = chat.bind_tools([add, get_weather], tool_choice="any").bind(seed=seed, max_tokens=150)
+            reply = bound.invoke("2+3, 4+4")
+        except OutputParserException as exc:  # max_tokens cut the first call
+            assert "cut at max_tokens=150" in str(exc)
+            continue
         if reply.response_metadata["finish_reason"] != "length":
             assert len(reply.tool_calls) >= 1
             _assert_valid_calls(reply, ["add", "get_weather"])
@@ -301,3 +314,185 @@ def test_grammar_field_constrains_every_reply(chat: ChatLlamaCpp) -> None:
     # a structured request replaces the default grammar
     out = yes_no.bind(max_tokens=200).with_structured_output(Address, include_raw=True).invoke("Oslo")
     assert out["raw"].content not in ("yes", "no")
+
+
+# ------------------------------------------------------------------ replies cut by max_tokens (issue 31)
+class Names(BaseModel):
+    """Names: a list that langchain-core's parser, given a cut reply, closes into an object that validates."""
+
+    names: List[Short] = Field(min_length=1, max_length=3)
+
+
+METHODS = ["json_schema", "function_calling", "json_mode"]
+NO_CUT = "under json_mode this random model answers {} (one token of its vocabulary) at once: nothing to cut"
+TEXT = "Ann, Bo and Cy."
+
+
+def _cut(max_tokens: int, what: str) -> str:
+    """The error message (a regex) for a reply cut at max_tokens."""
+    return re.escape(f"the reply was cut at max_tokens={max_tokens} ({max_tokens} completion tokens) before {what} "
+                     "was complete: raise max_tokens")
+
+
+def _limited(chat: ChatLlamaCpp, max_tokens: Any, seed: Optional[int] = None) -> ChatLlamaCpp:
+    """An instance sharing ``chat``'s model with another max_tokens (with_structured_output does not see bind()).
+
+    Greedy, or sampled with ``seed`` (json_mode: a greedy random model may answer ``{}`` at once).
+    """
+    return ChatLlamaCpp(model_path=chat.model_path, n_ctx=2048, max_tokens=max_tokens, json_whitespace="compact",
+                        temperature=0 if seed is None else 1.0, seed=-1 if seed is None else seed)
+
+
+def _cut_runnable(chat: ChatLlamaCpp, method: str, schema: Any, max_tokens: int) -> Any:
+    """``with_structured_output`` on an instance whose reply to TEXT is cut (json_mode: on the first seed that cuts)."""
+    for seed in [None] if method != "json_mode" else range(1, 30):
+        limited = _limited(chat, max_tokens, seed)
+        raw = limited.with_structured_output(schema, method=method, include_raw=True).invoke(TEXT)["raw"]
+        if raw.response_metadata["finish_reason"] == "length":
+            return limited.with_structured_output(schema, method=method)
+    pytest.skip(NO_CUT) if method == "json_mode" else pytest.fail("no reply was cut")
+
+
+def _schema_for(method: str, model: type) -> Any:
+    """json_mode gets the JSON schema dict (any object comes back as a dict), the others the pydantic class."""
+    return model.model_json_schema() if method == "json_mode" else model
+
+
+def _what(method: str, name: str) -> str:
+    return f"the {name} call" if method == "function_calling" else f"the {name}"
+
+
+def _accepted_by_the_parser_alone(raw: AIMessage, method: str) -> bool:
+    """Whether langchain-core's parser, without the cut check, turns this cut reply into a value (or None) silently."""
+    parser: Any = {"json_schema": PydanticOutputParser(pydantic_object=Names), "json_mode": JsonOutputParser(),
+                   "function_calling": PydanticToolsParser(tools=[Names], first_tool_only=True)}[method]
+    try:
+        parser.invoke(raw)
+    except OutputParserException:
+        return False
+    return True
+
+
+async def _alist(chunks: Any) -> List[Any]:
+    return [c async for c in chunks]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_structured_reply_cut_by_max_tokens_is_an_error_never_a_half_filled_object(chat: ChatLlamaCpp,
+                                                                                     method: str) -> None:
+    """Each cut is a parsing_error naming max_tokens; the parser alone would have let some through silently."""
+    cuts = silent = 0
+    for max_tokens in range(3, 12):
+        seed = max_tokens if method == "json_mode" else None  # any object may be {}: sample, on several seeds
+        out = _limited(chat, max_tokens, seed).with_structured_output(
+            _schema_for(method, Names), method=method, include_raw=True).invoke(TEXT)
+        raw: AIMessage = out["raw"]
+        if raw.response_metadata["finish_reason"] != "length":  # a big-vocabulary tokenizer may finish early
+            assert out["parsing_error"] is None and out["parsed"] is not None
+            continue
+        cuts += 1
+        assert out["parsed"] is None and isinstance(out["parsing_error"], OutputParserException)
+        assert re.search(_cut(max_tokens, _what(method, "Names")), str(out["parsing_error"]))
+        assert isinstance(out["parsing_error"].__cause__, OutputTruncatedError)
+        assert raw.response_metadata["max_tokens"] == max_tokens == raw.usage_metadata["output_tokens"]
+        assert out["parsing_error"].llm_output == raw.content
+        silent += _accepted_by_the_parser_alone(raw, method)
+    if method == "json_mode" and cuts == 0:
+        pytest.skip(NO_CUT)
+    assert cuts >= (3 if method == "json_mode" else 5) and silent >= 1
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_cut_nested_structured_reply_raises_invoked_streamed_and_async(chat: ChatLlamaCpp, method: str) -> None:
+    structured = _cut_runnable(chat, method, _schema_for(method, Team), 3)
+    match = _cut(3, _what(method, "Team"))
+    with pytest.raises(OutputParserException, match=match):
+        structured.invoke(TEXT)
+    with pytest.raises(OutputParserException, match=match):
+        list(structured.stream(TEXT))
+    with pytest.raises(OutputParserException, match=match):
+        asyncio.run(structured.ainvoke(TEXT))
+    with pytest.raises(OutputParserException, match=match):
+        asyncio.run(_alist(structured.astream(TEXT)))
+    assert structured.batch([TEXT, TEXT], return_exceptions=True)[0].__class__ is OutputParserException
+
+
+@pytest.mark.parametrize("method", ["json_schema", "function_calling"])
+def test_a_generous_max_tokens_gives_the_whole_nested_object(chat: ChatLlamaCpp, method: str) -> None:
+    structured = _limited(chat, 1500).with_structured_output(Team, method=method)
+    team = structured.invoke(TEXT)
+    assert isinstance(team, Team) and team.members
+    assert asyncio.run(_alist(structured.astream(TEXT)))[-1] == team  # greedy: the same object, streamed
+
+
+def test_a_reply_cut_by_the_end_of_the_context_says_so(chat: ChatLlamaCpp) -> None:
+    unbounded = _limited(chat, None)
+    words = ["word"] * 2000
+    while unbounded.get_num_tokens(" ".join(words)) > 2048 - 40:
+        words = words[:-10]
+    left = 2048 - chat.bind(max_tokens=1).invoke(" ".join(words)).usage_metadata["input_tokens"]
+    while left > 5:  # leave a few tokens, too few for the object
+        words.append("word")
+        left = 2048 - chat.bind(max_tokens=1).invoke(" ".join(words)).usage_metadata["input_tokens"]
+    out = unbounded.with_structured_output(Names, include_raw=True).invoke(" ".join(words))
+    raw: AIMessage = out["raw"]
+    assert raw.response_metadata["finish_reason"] == "length" and raw.response_metadata["max_tokens"] is None
+    tokens = raw.usage_metadata["output_tokens"]
+    assert 0 < tokens < 100 and out["parsed"] is None
+    assert f"cut by the end of the context ({tokens} completion tokens) before the Names was complete: load the " \
+        "model with a larger context (n_ctx)" in str(out["parsing_error"])
+
+
+@pytest.mark.parametrize("tool_choice", ["any", "add"])
+def test_a_required_tool_call_cut_by_max_tokens_raises(chat: ChatLlamaCpp, tool_choice: str) -> None:
+    """No partial call, and no reply without the call that was required: OutputParserException naming max_tokens."""
+    bound = chat.bind_tools([add, get_weather], tool_choice=tool_choice).bind(max_tokens=3, temperature=0)
+    match = _cut(3, "the add call" if tool_choice == "add" else "the tool call")
+    with pytest.raises(OutputParserException, match=match) as info:
+        bound.invoke("What is 2 + 3?")
+    assert isinstance(info.value.__cause__, OutputTruncatedError) and info.value.__cause__.completion_tokens == 3
+    with pytest.raises(OutputParserException, match=match):
+        list(bound.stream("What is 2 + 3?"))
+    with pytest.raises(OutputParserException, match=match):
+        asyncio.run(bound.ainvoke("What is 2 + 3?"))
+    with pytest.raises(OutputParserException, match=match):
+        asyncio.run(_alist(bound.astream("What is 2 + 3?")))
+    whole = chat.bind_tools([add, get_weather], tool_choice=tool_choice, parallel_tool_calls=False).bind(
+        max_tokens=1500, temperature=0).invoke("What is 2 + 3?")
+    assert whole.response_metadata["finish_reason"] == "tool_calls" and len(whole.tool_calls) == 1
+    # under "auto" a text reply is an answer: cut, it comes back as one (finish_reason "length"), never as a call
+    auto = chat.bind_tools([add, get_weather], tool_choice="auto").bind(max_tokens=3, temperature=0).invoke("Hi")
+    assert not auto.tool_calls and auto.response_metadata["finish_reason"] in ("stop", "length")
+
+
+def test_calls_completed_before_the_cut_are_returned_not_refused() -> None:
+    """As create_chat_completion (issue 16): a cut after a whole call keeps that call, finish_reason "length".
+
+    On the first model: the chat layer keeps them on every template (tests/chat); this is the LangChain path.
+    """
+    chat = ChatLlamaCpp(model_path=str(model_path_for(MODEL_KINDS[0])), n_ctx=2048)
+    bound = chat.bind_tools([add, get_weather], tool_choice="any").bind(temperature=1.0)
+    for seed in range(12):
+        try:
+            first = bound.bind(seed=seed, max_tool_calls=1, max_tokens=300).invoke("2+3, then 4+4")
+        except OutputParserException:
+            continue  # the random model's one call did not fit
+        if first.response_metadata["finish_reason"] != "tool_calls":
+            continue
+        # the same tokens up to the end of the first call; then, with the end banned, a second call starts
+        cut = bound.bind(seed=seed, max_tool_calls=3, max_tokens=first.usage_metadata["output_tokens"] + 3,
+                         logit_bias=no_eog_bias(chat.client))
+        try:
+            reply = cut.invoke("2+3, then 4+4")
+        except RuntimeError as exc:  # the model closed the list of calls: only the (banned) end may follow
+            assert "no token can follow" in str(exc)
+            continue
+        assert reply.response_metadata["finish_reason"] == "length"
+        assert [(c["name"], c["args"]) for c in reply.tool_calls] == [(c["name"], c["args"]) for c in first.tool_calls]
+        streamed = list(cut.stream("2+3, then 4+4"))
+        merged = streamed[0]
+        for chunk in streamed[1:]:
+            merged = merged + chunk
+        assert [(c["name"], c["args"]) for c in merged.tool_calls] == [(c["name"], c["args"]) for c in first.tool_calls]
+        return
+    pytest.fail("no seed gave a second call to cut")

@@ -8,6 +8,7 @@ the structural checks must hold.
 
 
 import asyncio
+import re
 from pathlib import Path
 from enum import Enum
 from typing import Annotated, Any, List, Optional
@@ -23,8 +24,9 @@ from pydantic import BaseModel, Field, StringConstraints, ValidationError
 
 from llama_index.embeddings.llama_native import LlamaCPPEmbedding
 from llama_index.llms.llama_native import LlamaCPP
+from llama_native import OutputTruncatedError
 
-from helpers import ENV_MODEL, MODEL_KINDS, model_path_for
+from helpers import ENV_MODEL, MODEL_KINDS, model_path_for, no_eog_bias
 
 Short = Annotated[str, StringConstraints(max_length=10)]
 SEEDS = [1, 2, 3, 4]
@@ -138,7 +140,11 @@ def test_tools_required_give_valid_calls_and_predict_and_call_runs_them(llm: Lla
     schemas = {t.metadata.name: t.metadata.get_parameters_dict() for t in tools}
     completed = 0
     for seed in SEEDS:
-        response = llm.chat_with_tools(tools, user_msg="What is 6 times 7?", tool_required=True, seed=seed)
+        try:
+            response = llm.chat_with_tools(tools, user_msg="What is 6 times 7?", tool_required=True, seed=seed)
+        except OutputTruncatedError as exc:  # max_new_tokens cut the call: an error, never a reply without it
+            assert "cut at max_new_tokens=200" in str(exc)
+            continue
         if response.additional_kwargs.get("finish_reason") == "length":
             continue
         completed += 1
@@ -188,8 +194,8 @@ def test_structured_predict_returns_a_validated_nested_model(llm: LlamaCPP) -> N
     for seed in SEEDS:
         try:
             owner = llm.structured_predict(Owner, prompt, llm_kwargs={"seed": seed}, text="Ann, 30, has a cat Tom.")
-        except ValueError as exc:
-            assert "cut off by max_new_tokens" in str(exc)
+        except OutputTruncatedError as exc:
+            assert "cut at max_new_tokens=200 (200 completion tokens) before the Owner was complete" in str(exc)
             continue
         completed += 1
         assert isinstance(owner, Owner) and all(isinstance(p.kind, Kind) for p in owner.pets)
@@ -251,3 +257,115 @@ def test_the_agent_picks_the_right_tool_and_the_answer_uses_the_context(
     index = VectorStoreIndex.from_documents([Document(text="The secret code is PLUM-42.")], embed_model=embed_model)
     answer = index.as_query_engine(llm=llm).query("What is the secret code?")
     assert "PLUM-42" in str(answer)
+
+
+# ------------------------------------------------------------------ replies cut by max_new_tokens (issue 31)
+def _cut(max_tokens: int, what: str, name: str = "max_new_tokens") -> str:
+    """The error message (a regex) for a reply cut at the limit ``name``."""
+    return re.escape(f"the reply was cut at {name}={max_tokens} ({max_tokens} completion tokens) before {what} "
+                     f"was complete: raise {name}")
+
+
+def _limited(llm: LlamaCPP, max_new_tokens: int) -> LlamaCPP:
+    """A greedy instance sharing ``llm``'s model, with another max_new_tokens."""
+    return LlamaCPP(model_path=llm.model_path, context_window=2048, max_new_tokens=max_new_tokens, temperature=0,
+                    generate_kwargs={"json_whitespace": "compact"})
+
+
+def _drain(stream: Any) -> List[Any]:
+    """Run an awaitable that gives an async generator, and drain it, on one event loop."""
+
+    async def run() -> List[Any]:
+        return [item async for item in await stream]
+
+    return asyncio.run(run())
+
+
+def test_a_cut_object_raises_from_every_structured_entry_point(llm: LlamaCPP) -> None:
+    """Owner has a list of nested objects: a cut one is OutputTruncatedError (a ValueError), never a partial Owner."""
+    cut = _limited(llm, 3)
+    prompt = PromptTemplate("Extract the owner from: {text}")
+    text = "Ann, 30, has a cat Tom."
+    match = _cut(3, "the Owner")
+    runs = {
+        "structured_predict": lambda: cut.structured_predict(Owner, prompt, text=text),
+        "astructured_predict": lambda: asyncio.run(cut.astructured_predict(Owner, prompt, text=text)),
+        "stream_structured_predict": lambda: list(cut.stream_structured_predict(Owner, prompt, text=text)),
+        "astream_structured_predict": lambda: _drain(cut.astream_structured_predict(Owner, prompt, text=text)),
+        "as_structured_llm.chat": lambda: cut.as_structured_llm(Owner).chat([ChatMessage(role="user", content=text)]),
+        "as_structured_llm.achat": lambda: asyncio.run(
+            cut.as_structured_llm(Owner).achat([ChatMessage(role="user", content=text)])),
+        "as_structured_llm.stream_chat": lambda: list(
+            cut.as_structured_llm(Owner).stream_chat([ChatMessage(role="user", content=text)])),
+    }
+    for name, run in runs.items():
+        with pytest.raises(OutputTruncatedError, match=match) as info:
+            run()
+        assert isinstance(info.value, ValueError) and info.value.completion_tokens == 3, name
+    # a per-call max_tokens is named as given
+    with pytest.raises(ValueError, match=_cut(5, "the Owner", "max_tokens")):
+        cut.structured_predict(Owner, prompt, llm_kwargs={"max_tokens": 5}, text=text)
+    # room enough: the whole, validated object
+    owner = cut.structured_predict(Owner, prompt, llm_kwargs={"max_tokens": 1500}, text=text)
+    assert isinstance(owner, Owner) and owner.pets
+    assert list(cut.stream_structured_predict(Owner, prompt, llm_kwargs={"max_tokens": 1500}, text=text))[-1] == owner
+
+
+def test_a_required_tool_call_cut_by_max_new_tokens_raises(llm: LlamaCPP) -> None:
+    """chat_with_tools (all forms), predict_and_call, FunctionAgent's forced first call: never a reply without it."""
+    cut = _limited(llm, 3)
+    tools = [FunctionTool.from_defaults(fn=multiply)]
+    required, named = _cut(3, "the tool call"), _cut(3, "the multiply call")
+    with pytest.raises(OutputTruncatedError, match=required):
+        cut.chat_with_tools(tools, user_msg="6 times 7?", tool_required=True)
+    with pytest.raises(OutputTruncatedError, match=named):
+        cut.chat_with_tools(tools, user_msg="6 times 7?", tool_choice="multiply")
+    with pytest.raises(OutputTruncatedError, match=required):
+        list(cut.stream_chat_with_tools(tools, user_msg="6 times 7?", tool_required=True))
+    with pytest.raises(OutputTruncatedError, match=required):
+        asyncio.run(cut.achat_with_tools(tools, user_msg="6 times 7?", tool_required=True))
+    with pytest.raises(OutputTruncatedError, match=named):
+        _drain(cut.astream_chat_with_tools(tools, user_msg="6 times 7?", tool_choice="multiply"))
+    with pytest.raises(OutputTruncatedError, match=required):
+        cut.predict_and_call(tools, user_msg="6 times 7?", tool_required=True)
+    for streaming in (False, True):
+        agent = FunctionAgent(tools=tools, llm=cut, initial_tool_choice="multiply", streaming=streaming)
+
+        async def run() -> Any:
+            return await agent.run(user_msg="What is 6 times 7?", max_iterations=2)
+
+        with pytest.raises(OutputTruncatedError, match=named):
+            asyncio.run(run())
+    # under "auto" a text reply is an answer: cut, it comes back as one, never as a call
+    auto = cut.chat_with_tools(tools, user_msg="hi")
+    assert not cut.get_tool_calls_from_response(auto, error_on_no_tool_call=False)
+    # room enough: the call
+    whole = cut.chat_with_tools(tools, user_msg="6 times 7?", tool_required=True, max_tokens=1500)
+    assert [c.tool_name for c in cut.get_tool_calls_from_response(whole)] == ["multiply"]
+
+
+def test_calls_completed_before_the_cut_are_kept() -> None:
+    """As create_chat_completion (issue 16): a cut after a whole call keeps that call (finish_reason "length")."""
+    llm = LlamaCPP(model_path=str(model_path_for(MODEL_KINDS[0])), context_window=2048, temperature=1.0,
+                   max_new_tokens=300)
+    tools = [FunctionTool.from_defaults(fn=multiply), FunctionTool.from_defaults(fn=lookup)]
+    kwargs: dict = dict(user_msg="6 times 7, and Oslo", tool_required=True, allow_parallel_tool_calls=True)
+    for seed in range(12):
+        try:
+            first = llm.chat_with_tools(tools, seed=seed, max_tool_calls=1, **kwargs)
+        except OutputTruncatedError:
+            continue
+        if first.additional_kwargs["finish_reason"] != "tool_calls":
+            continue
+        n_first = first.raw["usage"]["completion_tokens"]
+        try:
+            cut = llm.chat_with_tools(tools, seed=seed, max_tool_calls=3, max_tokens=n_first + 3,
+                                      logit_bias=no_eog_bias(llm.client), **kwargs)
+        except RuntimeError as exc:  # the model closed the list of calls: only the (banned) end may follow
+            assert "no token can follow" in str(exc)
+            continue
+        assert cut.additional_kwargs["finish_reason"] == "length"
+        calls = [(c.tool_name, c.tool_kwargs) for c in llm.get_tool_calls_from_response(cut)]
+        assert calls == [(c.tool_name, c.tool_kwargs) for c in llm.get_tool_calls_from_response(first)]
+        return
+    pytest.fail("no seed gave a second call to cut")

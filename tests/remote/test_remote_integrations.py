@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import jsonschema
 import pytest
+from langchain_core.exceptions import OutputParserException
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.tools import tool
 from pydantic import BaseModel, Field, StringConstraints
@@ -116,6 +117,17 @@ def test_bind_tools_with_every_tool_choice(chat: ChatLlamaCpp, tool_choice: Any)
         assert call["name"] == expected and call["name"] in ("get_weather", "get_time")
         jsonschema.validate(call["args"], {"type": "object", "properties": {"city": {"type": "string"}},
                                            "required": ["city"]})  # fmt: skip
+
+
+def test_a_reply_cut_by_max_tokens_raises_as_in_process(one_slot_server: Any) -> None:
+    """A structured reply or a required call cut on the server: OutputParserException naming max_tokens."""
+    cut = ChatLlamaCpp(base_url=one_slot_server.base_url, temperature=0, max_tokens=4, request_timeout=120)
+    for method, what in (("json_schema", "the Person"), ("function_calling", "the Person call")):
+        out = cut.with_structured_output(Person, method=method, include_raw=True).invoke(f"Extract: {TEXT}")
+        assert out["parsed"] is None and isinstance(out["parsing_error"], OutputParserException)
+        assert f"cut at max_tokens=4 (4 completion tokens) before {what} was complete" in str(out["parsing_error"])
+    with pytest.raises(OutputParserException, match="before the get_time call was complete"):
+        list(cut.bind_tools([get_weather, get_time], tool_choice="get_time").stream("Time in Porto?"))
 
 
 def test_text_completion_llm(llama_server: Any) -> None:

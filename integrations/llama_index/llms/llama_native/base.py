@@ -45,8 +45,10 @@ from llama_native import Llama
 from llama_native.default_model import MODEL_PATH_ENV, resolve_model_path
 from llama_native.download import download_model
 from llama_native.model_pool import shared_llama, shared_remote
+from llama_native.truncation import required_call
 
 from ._messages import assistant_message, to_openai_messages
+from ._truncation import Limit, call_check, raise_if_cut
 
 
 class LlamaCPP(FunctionCallingLLM):
@@ -133,10 +135,9 @@ class LlamaCPP(FunctionCallingLLM):
             ...     '''Multiply two integers.'''
             ...     return a * b
             >>> response = llm.chat_with_tools([FunctionTool.from_defaults(fn=multiply)], user_msg="6 times 7?",
-            ...                                tool_required=True, max_tokens=64)
-            >>> calls = llm.get_tool_calls_from_response(response, error_on_no_tool_call=False)
-            >>> [c.tool_name for c in calls] in ([], ["multiply"])
-            True
+            ...                                tool_required=True, max_tokens=128)
+            >>> [(c.tool_name, sorted(c.tool_kwargs)) for c in llm.get_tool_calls_from_response(response)]
+            [('multiply', ['a', 'b'])]
     """
 
     model_url: str | None = Field(
@@ -270,6 +271,15 @@ class LlamaCPP(FunctionCallingLLM):
         params.update(kwargs)
         return params
 
+    def _limit(self, kwargs: dict[str, Any]) -> Limit:
+        """A call's output limit, named as the caller set it (``max_tokens`` in the call or generate_kwargs)."""
+        named = "max_tokens" in kwargs or "max_tokens" in self.generate_kwargs
+        return Limit(self._params(kwargs).get("max_tokens"), "max_tokens" if named else "max_new_tokens")
+
+    def _call_check(self, kwargs: dict[str, Any]) -> Callable[[ChatResponse], None] | None:
+        """For a call that requires a tool call: the check that refuses a reply cut before any call was complete."""
+        return call_check(required_call(self._params(kwargs).get("tool_choice")), self._limit(kwargs))
+
     def _text_params(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         """:meth:`_params` for text completion: chat-style ``logprobs=True, top_logprobs=N`` is ``logprobs=N``."""
         params = self._params(kwargs)
@@ -308,10 +318,11 @@ class LlamaCPP(FunctionCallingLLM):
             return _chat_from_completion(
                 cast(dict[str, Any], self.client.create_completion(prompt, **self._text_params(kwargs)))
             )
+        check = self._call_check(kwargs)
         response = cast(
             dict[str, Any], self.client.create_chat_completion(to_openai_messages(messages), **self._params(kwargs))
         )
-        return _chat_response(response)
+        return _checked(_chat_response(response), check)
 
     @llm_chat_callback()
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
@@ -320,8 +331,9 @@ class LlamaCPP(FunctionCallingLLM):
         if prompt is not None:
             chunks: Any = self.client.create_completion(prompt, stream=True, **self._text_params(kwargs))
             return _chat_stream_from_completion(chunks)
+        check = self._call_check(kwargs)
         chunks = self.client.create_chat_completion(to_openai_messages(messages), stream=True, **self._params(kwargs))
-        return _chat_stream(chunks)
+        return _chat_stream(chunks, check)
 
     @llm_chat_callback()
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
@@ -330,8 +342,9 @@ class LlamaCPP(FunctionCallingLLM):
         prompt = self._chat_as_prompt(messages)
         if prompt is not None:
             return _chat_from_completion(await client.acreate_completion(prompt, **self._text_params(kwargs)))
+        check = self._call_check(kwargs)
         response = await client.acreate_chat_completion(to_openai_messages(messages), **self._params(kwargs))
-        return _chat_response(response)
+        return _checked(_chat_response(response), check)
 
     @llm_chat_callback()
     async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
@@ -341,8 +354,9 @@ class LlamaCPP(FunctionCallingLLM):
         if prompt is not None:
             chunks = await client.acreate_completion(prompt, stream=True, **self._text_params(kwargs))
             return _achat_stream_from_completion(chunks)
+        check = self._call_check(kwargs)
         chunks = await client.acreate_chat_completion(to_openai_messages(messages), stream=True, **self._params(kwargs))
-        return _achat_stream(chunks)
+        return _achat_stream(chunks, check)
 
     # ----------------------------------------------------------- completion
     @llm_completion_callback()
@@ -455,7 +469,7 @@ class LlamaCPP(FunctionCallingLLM):
     ) -> Any:
         """An ``output_cls`` instance, generated under a grammar of its JSON schema (not parsed out of free text)."""
         response = self.chat(**self._schema_request(output_cls, prompt, llm_kwargs, prompt_args))
-        return _parse_structured(output_cls, response)
+        return _parse_structured(output_cls, response, self._limit(llm_kwargs or {}))
 
     async def astructured_predict(
         self,
@@ -466,7 +480,7 @@ class LlamaCPP(FunctionCallingLLM):
     ) -> Any:
         """Awaitable :meth:`structured_predict`."""
         response = await self.achat(**self._schema_request(output_cls, prompt, llm_kwargs, prompt_args))
-        return _parse_structured(output_cls, response)
+        return _parse_structured(output_cls, response, self._limit(llm_kwargs or {}))
 
     def _structured_stream_call(
         self,
@@ -475,8 +489,9 @@ class LlamaCPP(FunctionCallingLLM):
         llm_kwargs: dict[str, Any] | None = None,
         **prompt_args: Any,
     ) -> Generator[Any, None, None]:
+        limit = self._limit(llm_kwargs or {})
         for response in self.stream_chat(**self._schema_request(output_cls, prompt, llm_kwargs, prompt_args)):
-            partial = _partial_object(output_cls, response)
+            partial = _partial_object(output_cls, response, limit)
             if partial is not None:
                 yield partial
 
@@ -488,10 +503,11 @@ class LlamaCPP(FunctionCallingLLM):
         **prompt_args: Any,
     ) -> AsyncGenerator[Any, None]:
         responses = await self.astream_chat(**self._schema_request(output_cls, prompt, llm_kwargs, prompt_args))
+        limit = self._limit(llm_kwargs or {})
 
         async def partials() -> AsyncGenerator[Any, None]:
             async for response in responses:
-                partial = _partial_object(output_cls, response)
+                partial = _partial_object(output_cls, response, limit)
                 if partial is not None:
                     yield partial
 
@@ -499,6 +515,12 @@ class LlamaCPP(FunctionCallingLLM):
 
 
 # ------------------------------------------------------------------ helpers
+def _checked(response: ChatResponse, check: Callable[[ChatResponse], None] | None) -> ChatResponse:
+    if check is not None:
+        check(response)
+    return response
+
+
 def _chat_response(response: dict[str, Any]) -> ChatResponse:
     choice = response["choices"][0]
     message = choice["message"]
@@ -588,37 +610,42 @@ class _ChatAccumulator:
         return ChatResponse(message=assistant_message(self.text, []), delta=choice["text"], raw=chunk)
 
 
-def _responses(chunks: Any, step: Any) -> ChatResponseGen:
-    """``step(chunk)`` for each chunk, skipping empty ones; closing the chunks (and the generation) at the end."""
+def _responses(chunks: Any, step: Any, check: Callable[[ChatResponse], None] | None = None) -> ChatResponseGen:
+    """``step(chunk)`` for each chunk, skipping empty ones; closing the chunks (and the generation) at the end.
+
+    ``check`` sees each response before it is yielded (and may raise at the last).
+    """
     try:
         for chunk in chunks:
             response = step(chunk)
             if response is not None:
-                yield response
+                yield _checked(response, check)
     finally:
         chunks.close()
 
 
-async def _aresponses(chunks: Any, step: Any) -> ChatResponseAsyncGen:
+async def _aresponses(
+    chunks: Any, step: Any, check: Callable[[ChatResponse], None] | None = None
+) -> ChatResponseAsyncGen:
     try:
         async for chunk in chunks:
             response = step(chunk)
             if response is not None:
-                yield response
+                yield _checked(response, check)
     finally:
         await chunks.aclose()  # cancels the native generation if the consumer left early
 
 
-def _chat_stream(chunks: Any) -> ChatResponseGen:
-    return _responses(chunks, _ChatAccumulator().add)
+def _chat_stream(chunks: Any, check: Callable[[ChatResponse], None] | None = None) -> ChatResponseGen:
+    return _responses(chunks, _ChatAccumulator().add, check)
 
 
 def _chat_stream_from_completion(chunks: Any) -> ChatResponseGen:
     return _responses(chunks, _ChatAccumulator().add_text)
 
 
-def _achat_stream(chunks: Any) -> ChatResponseAsyncGen:
-    return _aresponses(chunks, _ChatAccumulator().add)
+def _achat_stream(chunks: Any, check: Callable[[ChatResponse], None] | None = None) -> ChatResponseAsyncGen:
+    return _aresponses(chunks, _ChatAccumulator().add, check)
 
 
 def _achat_stream_from_completion(chunks: Any) -> ChatResponseAsyncGen:
@@ -647,24 +674,22 @@ async def _acompletion_stream(chunks: Any) -> CompletionResponseAsyncGen:
         await chunks.aclose()
 
 
-def _parse_structured(output_cls: type[BaseModel], response: ChatResponse) -> BaseModel:
-    if response.additional_kwargs.get("finish_reason") == "length":
-        raise ValueError(
-            f"the {output_cls.__name__} was cut off by max_new_tokens before it was complete; raise max_new_tokens"
-        )
+def _parse_structured(output_cls: type[BaseModel], response: ChatResponse, limit: Limit) -> BaseModel:
+    """The validated ``output_cls`` of a finished reply; ``OutputTruncatedError`` (a ``ValueError``) for a cut one."""
+    raise_if_cut(response, f"the {output_cls.__name__}", limit)
     return output_cls.model_validate_json(response.message.content or "")
 
 
-def _partial_object(output_cls: type[BaseModel], response: ChatResponse) -> Any:
+def _partial_object(output_cls: type[BaseModel], response: ChatResponse, limit: Limit) -> Any:
     """The object so far: an ``output_cls`` when it validates, else a flexible copy with the fields seen.
 
     Partial JSON is read by pydantic-core's ``from_json(..., allow_partial=True)``.
     """
+    if response.additional_kwargs.get("finish_reason"):
+        return _parse_structured(output_cls, response, limit)  # the end: whole and valid, or an error
     text = response.message.content or ""
     if not text:
         return None
-    if response.additional_kwargs.get("finish_reason"):
-        return _parse_structured(output_cls, response)
     try:
         data = from_json(text, allow_partial=True)
     except ValueError:
