@@ -35,12 +35,15 @@ class CutCheck:
 
     ``calls_count``: a tool call completed before the cut makes the reply
     whole (forced calls and ``method="function_calling"``); otherwise any
-    cut reply is incomplete.
+    cut reply is incomplete.  ``opened_call_only`` (``tool_choice="auto"``):
+    only a reply whose cut came inside a tool call it had opened
+    (``response_metadata["incomplete_tool_call"]``) is incomplete.
     """
 
-    def __init__(self, what: str, calls_count: bool = False) -> None:
+    def __init__(self, what: str, calls_count: bool = False, opened_call_only: bool = False) -> None:
         self.what = what
         self.calls_count = calls_count
+        self.opened_call_only = opened_call_only
         self.text = ""
         self.called = False
 
@@ -53,6 +56,8 @@ class CutCheck:
         meta = message.response_metadata
         if meta.get("finish_reason") != "length" or (self.calls_count and self.called):
             return
+        if self.opened_call_only and not meta.get("incomplete_tool_call"):
+            return  # a cut text reply under tool_choice="auto" is a reply, as with any chat model
         usage = getattr(message, "usage_metadata", None)
         error = OutputTruncatedError(
             self.what,

@@ -236,8 +236,14 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
         """The call's parameters, and the check that refuses a reply cut before the call it requires (or None)."""
         parser_checks = kwargs.pop(_PARSER_CHECKS_CUT, False)
         params = self._chat_params(stop, kwargs)
-        required = None if parser_checks else required_call(params.get("tool_choice"))
-        return params, CutCheck(required, calls_count=True) if required else None
+        if parser_checks:
+            return params, None
+        required = required_call(params.get("tool_choice"))
+        if required:
+            return params, CutCheck(required, calls_count=True)
+        if params.get("tools") and params.get("tool_choice") != "none":  # "auto": only a call cut mid-way is refused
+            return params, CutCheck("the tool call", calls_count=True, opened_call_only=True)
+        return params, None
 
     @model_validator(mode="after")
     def _fill_profile(self) -> ChatLlamaCpp:
@@ -360,9 +366,10 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
         accepted: it is always so here).  ``parallel_tool_calls=False``
         allows one call per reply.  A reply cut by ``max_tokens`` keeps the
         calls completed before the cut (``finish_reason="length"``); when a
-        call was required (``"any"``, a name) and none was complete, the
-        call raises ``OutputParserException`` instead of returning a reply
-        without one.
+        call was required (``"any"``, a name) and none was complete, or under
+        ``"auto"`` the cut came inside a call the model had opened, the call
+        raises ``OutputParserException`` instead of returning a reply without
+        the call.
 
         Example::
 
@@ -505,6 +512,8 @@ def _chat_result(response: dict[str, Any], model_name: str, max_tokens: int | No
     info = {"finish_reason": response["choices"][0].get("finish_reason")}
     if info["finish_reason"] == "length":
         message.response_metadata["max_tokens"] = max_tokens  # the limit that cut it (None: the context's end)
+        if response["choices"][0].get("incomplete_tool_call"):
+            message.response_metadata["incomplete_tool_call"] = True
     return ChatResult(
         generations=[ChatGeneration(message=message, generation_info=info)],
         llm_output={"token_usage": response.get("usage"), "model_name": model_name},
@@ -518,4 +527,6 @@ def _generation_chunk(raw: dict[str, Any], model_name: str, max_tokens: int | No
     finish = raw["choices"][0].get("finish_reason")
     if finish == "length":
         message.response_metadata["max_tokens"] = max_tokens
+        if raw["choices"][0].get("incomplete_tool_call"):
+            message.response_metadata["incomplete_tool_call"] = True
     return ChatGenerationChunk(message=message, generation_info={"finish_reason": finish} if finish else None)

@@ -393,19 +393,20 @@ def chat_completion(completion: dict[str, Any], prepared: PreparedChat) -> dict[
     choice = completion["choices"][0]
     message = _message_from_text(choice["text"], prepared, choice["finish_reason"])
     finish = _finish_reason(message, choice["finish_reason"])
+    out_choice: dict[str, Any] = {
+        "index": 0,
+        "message": message,
+        "logprobs": _chat_logprobs(choice.get("logprobs")),
+        "finish_reason": finish,
+    }
+    if incomplete_tool_call(choice["text"], prepared, choice["finish_reason"], message):
+        out_choice["incomplete_tool_call"] = True
     return {
         "id": "chat" + completion["id"],
         "object": "chat.completion",
         "created": completion["created"],
         "model": completion["model"],
-        "choices": [
-            {
-                "index": 0,
-                "message": message,
-                "logprobs": _chat_logprobs(choice.get("logprobs")),
-                "finish_reason": finish,
-            }
-        ],
+        "choices": [out_choice],
         "usage": completion["usage"],
     }
 
@@ -466,7 +467,7 @@ def chat_completion_chunks(chunks: Iterator[dict[str, Any]], prepared: PreparedC
                 message = _message_from_text(raw, prepared, finish)
                 if "tool_calls" not in message and streamed < len(text):
                     yield make({"content": text[streamed:]})  # a call that never completed: content after all
-                yield from _ending(make, message, finish, chunk)
+                yield from _ending(make, message, finish, chunk, incomplete_tool_call(raw, prepared, finish, message))
                 return
     finally:
         _close(chunks)
@@ -510,7 +511,7 @@ def _planned_chunks(
                     yield make({key: delta})
                     sent[key] = part
             if finish:
-                yield from _ending(make, message, finish, chunk)
+                yield from _ending(make, message, finish, chunk, incomplete_tool_call(raw, prepared, finish, message))
                 return
     finally:
         _close(chunks)
@@ -549,14 +550,34 @@ class _ChunkMaker:
         }
 
 
-def _ending(make: _ChunkMaker, message: dict[str, Any], finish: str, chunk: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def _ending(
+    make: _ChunkMaker, message: dict[str, Any], finish: str, chunk: dict[str, Any], incomplete_call: bool = False
+) -> Iterator[dict[str, Any]]:
     """A stream's last chunks: each call as a ``tool_calls`` delta, then the finish (with ``usage``)."""
     for index, call in enumerate(message.get("tool_calls") or []):
         yield make({"tool_calls": [dict(call, index=index)]})
     final = make({}, _finish_reason(message, finish))
+    if incomplete_call:
+        final["choices"][0]["incomplete_tool_call"] = True
     if "usage" in chunk:
         final["usage"] = chunk["usage"]
     yield final
+
+
+def incomplete_tool_call(text: str, prepared: PreparedChat, finish_reason: str | None, message: dict[str, Any]) -> bool:
+    """Whether a reply cut by ``max_tokens`` had opened a tool call that it did not finish (and finished none).
+
+    Such a reply comes back as text with ``finish_reason="length"``, as OpenAI
+    shapes it, and its choice carries ``"incomplete_tool_call": true`` (a
+    llama-native extension, absent otherwise) so that the integrations can
+    refuse it instead of taking the cut call's text for the answer.
+    """
+    if finish_reason != "length" or "tool_calls" in message or prepared.tool_mode == "none":
+        return False
+    if prepared.plan is not None:
+        return prepared.plan.starts_call(text)
+    fmt = prepared.tool_format
+    return fmt is not None and (prepared.tool_mode == "required" or fmt.find_opening(text) >= 0)
 
 
 def _close(chunks: Iterator[dict[str, Any]]) -> None:

@@ -356,3 +356,44 @@ def test_tools_with_a_response_format_reply_with_a_call_or_the_object(chat_llm: 
     assert completed >= 2
     with pytest.raises(ValueError, match="per request"):
         chat_llm.create_chat_completion(MESSAGES, tools=[ADD], tool_choice="required", response_format=fmt)
+
+
+ADD_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "add",
+        "description": "Add two integers",
+        "parameters": {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+                       "required": ["a", "b"]},
+    },
+}
+
+
+def test_a_reply_cut_inside_a_call_it_opened_is_flagged_under_auto() -> None:
+    """Under tool_choice="auto" a call cut mid-way is text with finish_reason "length" and incomplete_tool_call.
+
+    (Issue 31: the integrations refuse such a reply instead of taking the cut call's text for the answer.)
+    """
+    from helpers import ForceText
+
+    from llama_native.testing import real_tokenizer_model_path
+
+    llm = Llama(str(real_tokenizer_model_path("qwen2")), n_ctx=1024, seed=1)
+    messages = [{"role": "user", "content": "What is 2 + 3?"}]
+
+    def ask(max_tokens: int, stream: bool = False):  # type: ignore[no-untyped-def]
+        return llm.create_chat_completion(messages, tools=[ADD_TOOL], tool_choice="auto", max_tokens=max_tokens,
+                                          temperature=0, logits_processor=ForceText(llm, "<tool_call>\n"),
+                                          stream=stream)
+
+    for max_tokens in (6, 9, 12):
+        choice = ask(max_tokens)["choices"][0]
+        assert choice["finish_reason"] == "length" and choice["incomplete_tool_call"] is True
+        assert "tool_calls" not in choice["message"] and choice["message"]["content"].startswith("<tool_call>")
+        last = list(ask(max_tokens, stream=True))[-1]["choices"][0]
+        assert last["finish_reason"] == "length" and last["incomplete_tool_call"] is True
+    whole = ask(400)["choices"][0]
+    assert whole["finish_reason"] == "tool_calls" and "incomplete_tool_call" not in whole
+    # a cut text reply (no call opened) carries no flag
+    text = llm.create_chat_completion(messages, tools=[ADD_TOOL], tool_choice="auto", max_tokens=3, temperature=0)
+    assert text["choices"][0]["finish_reason"] == "length" and "incomplete_tool_call" not in text["choices"][0]

@@ -30,7 +30,7 @@ from langchain_llama_native import ChatLlamaCpp
 from llama_native import OutputTruncatedError
 from llama_native.model_pool import loaded_models
 
-from helpers import MODEL_KINDS, model_path_for, no_eog_bias
+from helpers import MODEL_KINDS, ForceText, model_path_for, no_eog_bias
 
 SEEDS = [1, 2, 3, 4]
 Short = Annotated[str, StringConstraints(max_length=10)]
@@ -463,6 +463,32 @@ def test_a_required_tool_call_cut_by_max_tokens_raises(chat: ChatLlamaCpp, tool_
     # under "auto" a text reply is an answer: cut, it comes back as one (finish_reason "length"), never as a call
     auto = chat.bind_tools([add, get_weather], tool_choice="auto").bind(max_tokens=3, temperature=0).invoke("Hi")
     assert not auto.tool_calls and auto.response_metadata["finish_reason"] in ("stop", "length")
+
+
+def test_a_call_cut_midway_under_auto_raises_instead_of_returning_its_text() -> None:
+    """tool_choice="auto": a reply cut inside a call the model opened is not an answer (issue 31)."""
+    from llama_native.testing import real_tokenizer_model_path
+
+    chat = ChatLlamaCpp(model_path=str(real_tokenizer_model_path("qwen2")), n_ctx=1024)
+    bound = chat.bind_tools([add], tool_choice="auto")
+
+    def opened(max_tokens: int) -> Any:  # a fresh processor per request
+        return bound.bind(max_tokens=max_tokens, temperature=0,
+                          logits_processor=ForceText(chat.client, "<tool_call>\n"))
+
+    match = _cut(9, "the tool call")
+    with pytest.raises(OutputParserException, match=match):
+        opened(9).invoke("What is 2 + 3?")
+    with pytest.raises(OutputParserException, match=match):
+        list(opened(9).stream("What is 2 + 3?"))
+    with pytest.raises(OutputParserException, match=match):
+        asyncio.run(opened(9).ainvoke("What is 2 + 3?"))
+    with pytest.raises(OutputParserException, match=match):
+        asyncio.run(_alist(opened(9).astream("What is 2 + 3?")))
+    whole = opened(400).invoke("What is 2 + 3?")
+    assert [c["name"] for c in whole.tool_calls] == ["add"]
+    text = bound.bind(max_tokens=3, temperature=0).invoke("Hi")  # a cut text reply stays a reply
+    assert not text.tool_calls and text.response_metadata["finish_reason"] == "length"
 
 
 def test_calls_completed_before_the_cut_are_returned_not_refused() -> None:

@@ -344,6 +344,32 @@ def test_a_required_tool_call_cut_by_max_new_tokens_raises(llm: LlamaCPP) -> Non
     assert [c.tool_name for c in cut.get_tool_calls_from_response(whole)] == ["multiply"]
 
 
+def test_a_call_cut_midway_under_auto_raises() -> None:
+    """tool_choice="auto" (FunctionAgent's later steps): a reply cut inside a call it opened is not an answer."""
+    from helpers import ForceText
+
+    from llama_native.testing import real_tokenizer_model_path
+
+    llm = LlamaCPP(model_path=str(real_tokenizer_model_path("qwen2")), context_window=1024, temperature=0,
+                   max_new_tokens=9)
+    tools = [FunctionTool.from_defaults(fn=multiply)]
+
+    def force() -> Any:
+        return ForceText(llm.client, "<tool_call>\n")
+
+    match = _cut(9, "the tool call")
+    with pytest.raises(OutputTruncatedError, match=match):
+        llm.chat_with_tools(tools, user_msg="6 times 7?", logits_processor=force())
+    with pytest.raises(OutputTruncatedError, match=match):
+        list(llm.stream_chat_with_tools(tools, user_msg="6 times 7?", logits_processor=force()))
+    with pytest.raises(OutputTruncatedError, match=match):
+        asyncio.run(llm.achat_with_tools(tools, user_msg="6 times 7?", logits_processor=force()))
+    whole = llm.chat_with_tools(tools, user_msg="6 times 7?", logits_processor=force(), max_tokens=400)
+    assert [c.tool_name for c in llm.get_tool_calls_from_response(whole)] == ["multiply"]
+    text = llm.chat_with_tools(tools, user_msg="hi", max_tokens=3)  # a cut text reply stays a reply
+    assert text.additional_kwargs["finish_reason"] == "length"
+
+
 def test_calls_completed_before_the_cut_are_kept() -> None:
     """As create_chat_completion (issue 16): a cut after a whole call keeps that call (finish_reason "length")."""
     llm = LlamaCPP(model_path=str(model_path_for(MODEL_KINDS[0])), context_window=2048, temperature=1.0,

@@ -51,16 +51,23 @@ def raise_if_cut(response: ChatResponse, what: str, limit: Limit) -> None:
     )
 
 
-def call_check(what: str | None, limit: Limit) -> Callable[[ChatResponse], None] | None:
+def call_check(
+    what: str | None, limit: Limit, opened_call_only: bool = False
+) -> Callable[[ChatResponse], None] | None:
     """For a request that requires a call (``what`` names it): a check that refuses a reply cut before any call.
 
-    None when the request requires no call.
+    None when the request requires no call.  ``opened_call_only`` (tools
+    under ``tool_choice="auto"``): only a reply cut inside a call it had
+    opened (``additional_kwargs["incomplete_tool_call"]``) is refused; a cut
+    text reply is a reply.
     """
     if what is None:
         return None
     required: str = what
 
     def check(response: ChatResponse) -> None:
+        if opened_call_only and not response.additional_kwargs.get("incomplete_tool_call"):
+            return
         if not any(isinstance(block, ToolCallBlock) for block in response.message.blocks):
             raise_if_cut(response, required, limit)
 

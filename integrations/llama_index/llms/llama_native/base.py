@@ -278,7 +278,11 @@ class LlamaCPP(FunctionCallingLLM):
 
     def _call_check(self, kwargs: dict[str, Any]) -> Callable[[ChatResponse], None] | None:
         """For a call that requires a tool call: the check that refuses a reply cut before any call was complete."""
-        return call_check(required_call(self._params(kwargs).get("tool_choice")), self._limit(kwargs))
+        params = self._params(kwargs)
+        required = required_call(params.get("tool_choice"))
+        if required is None and params.get("tools") and params.get("tool_choice") != "none":
+            return call_check("the tool call", self._limit(kwargs), opened_call_only=True)  # "auto"
+        return call_check(required, self._limit(kwargs))
 
     def _text_params(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         """:meth:`_params` for text completion: chat-style ``logprobs=True, top_logprobs=N`` is ``logprobs=N``."""
@@ -527,12 +531,11 @@ def _chat_response(response: dict[str, Any]) -> ChatResponse:
     reply = assistant_message(
         message.get("content") or "", message.get("tool_calls") or [], message.get("reasoning_content")
     )
-    return ChatResponse(
-        message=reply,
-        raw=response,
-        additional_kwargs={"finish_reason": choice["finish_reason"]},
-        logprobs=_logprobs(choice.get("logprobs")),
-    )
+    extra: dict[str, Any] = {"finish_reason": choice["finish_reason"]}
+    if choice.get("incomplete_tool_call"):
+        extra["incomplete_tool_call"] = True
+    logprobs = _logprobs(choice.get("logprobs"))
+    return ChatResponse(message=reply, raw=response, additional_kwargs=extra, logprobs=logprobs)
 
 
 def _chat_from_completion(response: dict[str, Any]) -> ChatResponse:
@@ -597,6 +600,8 @@ class _ChatAccumulator:
         if not piece and not thought and not delta.get("tool_calls") and finish is None:
             return None
         extra: dict[str, Any] = {"finish_reason": finish} if finish else {}
+        if choice.get("incomplete_tool_call"):
+            extra["incomplete_tool_call"] = True
         if thought:  # as llama-index-llms-ollama streams thinking
             extra["thinking_delta"] = thought
         reply = assistant_message(self.text, self.calls, self.thinking or None)
