@@ -1112,14 +1112,23 @@ class Llama:
             row = np.asarray(logits_processor(np.asarray(self.input_ids, dtype=np.intc), row.copy()), dtype=np.float32)
             if row.shape != (self.n_vocab(),):
                 raise ValueError(f"logits_processor must return {self.n_vocab()} logits, got shape {row.shape}")
-        sampling = sampling_params(
-            temperature=temp, top_k=top_k, top_p=top_p, min_p=min_p, typical_p=typical_p,
-            repeat_penalty=repeat_penalty, presence_penalty=presence_penalty, frequency_penalty=frequency_penalty,
-            penalty_last_n=self.last_n_tokens_size, seed=resolve_seed(None, self.seed), logit_bias=None,
-            grammar=None, n_vocab=self._model.n_vocab, grammar_engine=self.grammar_engine,
-            mirostat_mode=mirostat_mode, mirostat_tau=mirostat_tau, mirostat_eta=mirostat_eta, tfs_z=tfs_z,
+        sampling = self._low_level_sampling(
+            dict(temperature=temp, top_k=top_k, top_p=top_p, min_p=min_p, typical_p=typical_p,
+                 repeat_penalty=repeat_penalty, presence_penalty=presence_penalty,
+                 frequency_penalty=frequency_penalty, mirostat_mode=mirostat_mode, mirostat_tau=mirostat_tau,
+                 mirostat_eta=mirostat_eta, tfs_z=tfs_z),
+            seed=None, grammar=None,
         )  # fmt: skip
         return int(_native.sample_logits(self._model, sampling, np.ascontiguousarray(row, np.float32).tobytes()))
+
+    def _low_level_sampling(
+        self, options: dict[str, Any], seed: int | None, grammar: None | str | LlamaGrammar
+    ) -> _native.SamplingParams:
+        """The native sampling parameters of :meth:`sample` and :meth:`generate` (llama-cpp-python's names mapped)."""
+        return sampling_params(
+            **options, penalty_last_n=self.last_n_tokens_size, seed=resolve_seed(seed, self.seed), logit_bias=None,
+            grammar=grammar, n_vocab=self._model.n_vocab, grammar_engine=self.grammar_engine,
+        )
 
     def _scores_row(self, idx: int | None) -> np.ndarray:
         """The logits row of evaluated position ``idx`` (None: the last one) that :meth:`eval` kept."""
@@ -1185,12 +1194,12 @@ class Llama:
             raise NotImplementedError("penalize_nl=False: llama.cpp's penalties no longer exempt the newline token")
         prompt = ([] if reset else list(self.input_ids)) + [int(t) for t in tokens]
         prompt_tokens = self._prompt_tokens(prompt)
-        sampling = sampling_params(
-            temperature=temp, top_k=top_k, top_p=top_p, min_p=min_p, typical_p=typical_p,
-            repeat_penalty=repeat_penalty, presence_penalty=presence_penalty, frequency_penalty=frequency_penalty,
-            penalty_last_n=self.last_n_tokens_size, seed=resolve_seed(seed, self.seed), logit_bias=None,
-            grammar=grammar, n_vocab=self._model.n_vocab, grammar_engine=self.grammar_engine,
-            mirostat_mode=mirostat_mode, mirostat_tau=mirostat_tau, mirostat_eta=mirostat_eta, tfs_z=tfs_z,
+        sampling = self._low_level_sampling(
+            dict(temperature=temp, top_k=top_k, top_p=top_p, min_p=min_p, typical_p=typical_p,
+                 repeat_penalty=repeat_penalty, presence_penalty=presence_penalty,
+                 frequency_penalty=frequency_penalty, mirostat_mode=mirostat_mode, mirostat_tau=mirostat_tau,
+                 mirostat_eta=mirostat_eta, tfs_z=tfs_z),
+            seed=seed, grammar=grammar,
         )  # fmt: skip
         gen = generation_params(max_tokens, None)
         generated: list[int] = []
