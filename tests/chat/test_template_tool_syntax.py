@@ -73,6 +73,7 @@ LOOSE_GRAMMARS = {
     "google-gemma-4-31B-it.jinja": "arguments in Gemma's own quoting, unbounded",
     "meetkai-functionary-medium-v3.2.jinja": "the grammar allows an 'all' recipient before the call, read as text",
     "muse-glimmer.jinja": "the recipient is raw text",
+    "openai-gpt-oss-120b.jinja": "the grammar lets free analysis-channel text follow the recipient",
     "openbmb-MiniCPM5-1B.jinja": "the grammar lets required arguments be left out",
 }
 

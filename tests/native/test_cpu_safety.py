@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import warnings
 
 import pytest
@@ -80,7 +81,8 @@ print(json.dumps({"usage": out["usage"], "buffer_types": llm.buffer_types, "text
 
 def _complete_in_child(path: str, **extra: object) -> dict:
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, path, json.dumps(extra)], capture_output=True, text=True, timeout=240
+        [sys.executable, "-c", CHILD, path, json.dumps(extra)], capture_output=True, text=True, timeout=240,
+        cwd=tempfile.gettempdir(),  # not the source tree, whose llama_native has no compiled extension
     )
     assert out.returncode == 0, f"exit {out.returncode} (a signal if negative) on {path}:\n{out.stderr[-3000:]}"
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -148,7 +150,7 @@ def test_info_command_prints_the_report() -> None:
     path = str(quantized_model_path("Q8_0"))
     out = subprocess.run(
         [sys.executable, "-m", "llama_native", "info", "--model", path, "--json"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, timeout=120, cwd=tempfile.gettempdir(),
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
@@ -157,7 +159,7 @@ def test_info_command_prints_the_report() -> None:
         assert report["amx_built"] is False
     missing = subprocess.run(
         [sys.executable, "-m", "llama_native", "info", "--model", "/nonexistent.gguf"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, timeout=120, cwd=tempfile.gettempdir(),
     )  # fmt: skip
     assert missing.returncode == 1 and "model file not found" in missing.stderr
 
