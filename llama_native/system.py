@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import _native
+from ._cpu_check import host_flags
 
 AMX_ISSUE = "llama.cpp issue 20824 (ggml_backend_amx_mul_mat crashes on quantized models)"
 
@@ -60,18 +61,16 @@ def build_features() -> dict[str, str]:
 def host_cpu() -> tuple[str, list[str]]:
     """The host CPU's model name and its x86 SIMD/AMX flags (``/proc/cpuinfo``; empty where it is not there)."""
     name = platform.processor() or platform.machine()
-    flags: set[str] = set()
     try:
         with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
             for line in handle:
                 key, _, value = line.partition(":")
-                key = key.strip()
-                if key == "model name":
+                if key.strip() == "model name":
                     name = value.strip()
-                elif key in ("flags", "Features") and not flags:
-                    flags = set(value.split())
+                    break
     except OSError:
         pass
+    flags = host_flags() or set()
     return name, [flag for flag in _X86_FLAGS if flag in flags]
 
 

@@ -358,16 +358,6 @@ def test_tools_with_a_response_format_reply_with_a_call_or_the_object(chat_llm: 
         chat_llm.create_chat_completion(MESSAGES, tools=[ADD], tool_choice="required", response_format=fmt)
 
 
-ADD_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "add",
-        "description": "Add two integers",
-        "parameters": {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
-                       "required": ["a", "b"]},
-    },
-}
-
 
 def test_a_reply_cut_inside_a_call_it_opened_is_flagged_under_auto() -> None:
     """Under tool_choice="auto" a call cut mid-way is text with finish_reason "length" and incomplete_tool_call.
@@ -382,7 +372,7 @@ def test_a_reply_cut_inside_a_call_it_opened_is_flagged_under_auto() -> None:
     messages = [{"role": "user", "content": "What is 2 + 3?"}]
 
     def ask(max_tokens: int, stream: bool = False):  # type: ignore[no-untyped-def]
-        return llm.create_chat_completion(messages, tools=[ADD_TOOL], tool_choice="auto", max_tokens=max_tokens,
+        return llm.create_chat_completion(messages, tools=[ADD], tool_choice="auto", max_tokens=max_tokens,
                                           temperature=0, logits_processor=ForceText(llm, "<tool_call>\n"),
                                           stream=stream)
 
@@ -395,5 +385,5 @@ def test_a_reply_cut_inside_a_call_it_opened_is_flagged_under_auto() -> None:
     whole = ask(400)["choices"][0]
     assert whole["finish_reason"] == "tool_calls" and "incomplete_tool_call" not in whole
     # a cut text reply (no call opened) carries no flag
-    text = llm.create_chat_completion(messages, tools=[ADD_TOOL], tool_choice="auto", max_tokens=3, temperature=0)
+    text = llm.create_chat_completion(messages, tools=[ADD], tool_choice="auto", max_tokens=3, temperature=0)
     assert text["choices"][0]["finish_reason"] == "length" and "incomplete_tool_call" not in text["choices"][0]
