@@ -21,12 +21,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from . import _native
-from .chat.completion import chat_completion, chat_completion_chunks, prepare_chat
+from .chat.completion import Tokenize, chat_completion, chat_completion_chunks, prepare_chat
 from .chat.formats import ChatFormatter, get_chat_formatter
 from .chat.template_layer import TemplateLayer
 from .chat.templates import Jinja2ChatFormatter
-from .grammar import LlamaGrammar
 from .images import MediaTokenizer, load_image, new_marker, split_image_parts
+from .request import ChatRequest, CompletionRequest, StructureSpec
 
 DEFAULT_CHAT_FORMAT = "chatml"
 
@@ -46,97 +46,62 @@ def chat_formatter_for(model: _native.Model, chat_format: str | None, chat_templ
 
 
 def create_chat_completion(
-    complete: Callable[..., Any],
+    complete: Callable[[CompletionRequest], Any],
     formatter: ChatFormatter,
     model: _native.Model,
     whitespace: str,
-    messages: list[dict[str, Any]],
-    *,
-    functions: list[dict[str, Any]] | None,
-    function_call: Any,
-    tools: list[dict[str, Any]] | None,
-    tool_choice: Any,
-    response_format: Any,
-    grammar: None | str | LlamaGrammar,
-    stop: None | str | list[str],
-    stream: bool,
-    logprobs: bool | None,
-    top_logprobs: int | None,
-    parallel_tool_calls: bool | None,
-    schema_prompt: bool,
-    prop_order: list[str] | None,
-    chat_template_kwargs: dict[str, Any] | None,
-    max_tool_calls: int | None,
-    sampling: dict[str, Any],
-    reasoning_budget: int | None = None,
+    request: ChatRequest,
     projector: _native.Projector | None = None,
+    tokenize: Tokenize | None = None,
 ) -> dict[str, Any] | Iterator[dict[str, Any]]:
     """One chat request (see ``Llama.create_chat_completion``).
 
-    ``complete(prompt_tokens, **options)`` is the model's text completion;
-    ``sampling`` its sampling and length options, passed on unchanged.
+    ``complete(completion_request)`` is the model's text completion; the
+    request it gets carries the chat's sampling options unchanged.
     ``projector``: the model's image projector, which reads the messages'
-    ``image_url`` parts (None: images are refused).
+    ``image_url`` parts (None: images are refused).  ``tokenize``: the
+    tokenizer to use instead of ``model.tokenize`` (a remote request's, bound
+    to the server its generation will go to).
     """
-    if isinstance(logprobs, int) and not isinstance(logprobs, bool) and top_logprobs is None:
-        top_logprobs = logprobs  # llama-cpp-python's completion-style count, given to chat
-    if top_logprobs is not None and not logprobs:
-        raise ValueError("top_logprobs needs logprobs=True (as in OpenAI's API)")
-    if top_logprobs is not None and (
-        isinstance(top_logprobs, bool) or not isinstance(top_logprobs, int) or top_logprobs < 0
-    ):
-        raise ValueError(f"top_logprobs must be an integer >= 0, got {top_logprobs!r}")
-    if logprobs:
-        sampling = dict(sampling, logprobs=top_logprobs or 0, _logprobs_shape="chat")
-    if functions is not None:  # the legacy OpenAI API
-        if tools is not None:
-            raise ValueError("pass either functions or tools, not both")
-        tools = [{"type": "function", "function": f} for f in functions]
-        if isinstance(function_call, dict):
-            tool_choice = {"type": "function", "function": {"name": function_call.get("name")}}
-        elif function_call is not None:
-            tool_choice = function_call
-    messages, tokenize = _with_images(messages, model, projector)
-    prepared = prepare_chat(
-        formatter,
-        tokenize,
-        model.add_bos,
-        messages,
-        tools=tools,
-        tool_choice=tool_choice,
-        parallel_tool_calls=parallel_tool_calls,
-        response_format=response_format,
-        grammar=grammar,
-        schema_prompt=schema_prompt,
-        stop=stop,
-        prop_order=prop_order,
-        template_kwargs=dict(chat_template_kwargs or {}),
-        whitespace=whitespace,
-        max_tool_calls=max_tool_calls,
-    )
-    if reasoning_budget is not None:
+    messages, tokenize = _with_images(request.messages, model, projector, tokenize or model.tokenize)
+    prepared = prepare_chat(formatter, tokenize, model.add_bos, messages, request, whitespace=whitespace)
+    markers = None
+    if request.reasoning_budget is not None:
         if prepared.reasoning_markers is None:
             raise ValueError("reasoning_budget needs a chat template that marks reasoning; this one marks none")
-        sampling = dict(sampling, reasoning_budget=reasoning_budget, reasoning_markers=prepared.reasoning_markers)
-    media = getattr(tokenize, "media", None)
-    if media is not None:
-        sampling = dict(sampling, _media=media)
-    result = complete(prepared.prompt_tokens, stop=prepared.stop, stream=stream, grammar=prepared.grammar, **sampling)
-    if stream:
+        markers = prepared.reasoning_markers
+    completion = CompletionRequest(
+        prompt=prepared.prompt_tokens,
+        sampling=request.sampling,
+        structure=StructureSpec(grammar=prepared.grammar),
+        max_tokens=request.max_tokens,
+        stop=tuple(prepared.stop),
+        stream=request.stream,
+        model=request.model,
+        logprobs=(request.top_logprobs or 0) if request.logprobs else None,
+        logprobs_shape="chat",
+        reasoning_budget=request.reasoning_budget,
+        reasoning_markers=markers,
+        logits_processor=request.logits_processor,
+        media=getattr(tokenize, "media", None),
+        affinity=request.affinity,
+    )
+    result = complete(completion)
+    if request.stream:
         return chat_completion_chunks(result, prepared)
     return chat_completion(result, prepared)
 
 
 def _with_images(
-    messages: Any, model: _native.Model, projector: _native.Projector | None
-) -> tuple[Any, Callable[[bytes, bool, bool], list[int]]]:
+    messages: Any, model: _native.Model, projector: _native.Projector | None, tokenize: Tokenize
+) -> tuple[Any, Tokenize]:
     """The messages with their images as marker texts, and the tokenizer that puts the images back."""
     if not isinstance(messages, (list, tuple)):
-        return messages, model.tokenize  # (prepare_chat says what is wrong)
+        return messages, tokenize  # (prepare_chat says what is wrong)
     marker = new_marker()
     messages, sources = split_image_parts(messages, marker)
     if not sources:
-        return messages, model.tokenize
+        return messages, tokenize
     if projector is None:
         raise ValueError(
             f"the messages hold {len(sources)} image(s) but this model has no projector to read them: "

@@ -22,7 +22,7 @@ import os
 from typing import Any
 
 from . import _native
-from ._sampling import finite
+from .request.sampling import finite
 
 #: A path, a list of paths, or a list of ``(path, scale)`` pairs; ``None``: no adapter.
 LoraSpec = Any  # None | str | PathLike | Sequence[str | PathLike | tuple[str | PathLike, float]]

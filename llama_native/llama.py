@@ -28,25 +28,11 @@ from typing import Any
 
 import numpy as np
 
-from . import _chat_api, _embedding_api, _llguidance, _logging, _native
-from ._generation import Logprobs, completion_result, run_token_loop
-from ._loading import (
-    ContextOverflowError,
-    ModelLoadError,
-    check_arguments,
-    check_model_file,
-    context_params,
-    default_threads,
-    load_projector,
-    model_params,
-    numa_strategy,
-    refuse_unsupported,
-)
-from ._logprobs import LogprobsBuilder, log_softmax, prompt_logprobs
+from . import _chat_api, _embedding_api, _logging, _native
+from ._generation import run_token_loop
 from ._lora import LoraAdapters, LoraSpec, normalize_loras
-from ._sampling import DEFAULT_SEED, generation_params, resolve_seed, sampling_params, set_reasoning_budget
-from ._threads import ActiveGenerations, run_in_own_thread, stream_in_own_thread
-from .cache import BaseLlamaCache, LlamaState, common_prefix
+from ._threads import ActiveGenerations, run_in_own_thread
+from .cache import BaseLlamaCache, LlamaState
 from .chat.formats import ChatFormatter
 from .chat.vision_handlers import MultimodalChatHandler
 from .constants import (
@@ -55,16 +41,20 @@ from .constants import (
     LLAMA_ROPE_SCALING_TYPE_UNSPECIFIED,
     LLAMA_SPLIT_MODE_LAYER,
 )
-from .grammar import LlamaGrammar, completion_grammar
 from .images import load_image, prompt_size, tokenize_with_images
-from .llama_types import Completion, CompletionChunk
+from .request import ChatRequest, CompletionRequest
+from .request.api import CompletionAPI
+from .request.sampling import DEFAULT_SEED
+from .runtime.completion import run_completion
+from .runtime.loading import ContextOverflowError, ModelLoadError, Settings, load_into
+from .runtime.low_level import LowLevelAPI
 from .speculative import PromptLookupDecoding
-from .system import warn_if_amx_in_use
 
 LLAMA_DEFAULT_SEED = DEFAULT_SEED
+__all__ = ["LLAMA_DEFAULT_SEED", "ContextOverflowError", "Llama", "ModelLoadError"]
 
 
-class Llama:
+class Llama(CompletionAPI, LowLevelAPI):
     """A GGUF model and one inference context (llama-cpp-python compatible).
 
     Args:
@@ -140,6 +130,32 @@ class Llama:
         b' hello world'
     """
 
+    # set by runtime.loading.load_into from the constructor's arguments
+    model_path: str
+    verbose: bool
+    seed: int
+    last_n_tokens_size: int
+    chat_format: str | None
+    chat_handler: Callable[..., Any] | None
+    draft_model: PromptLookupDecoding | None
+    grammar_engine: str
+    jump_forward: bool
+    json_whitespace: str
+    #: the image projector GGUF (None: this model reads no images)
+    mmproj_path: str | None
+    spm_infill: bool
+    logits_all: bool
+    lora_base: str | None
+    lora_path: LoraSpec
+    lora_scale: float
+    numa: int
+    model_params: Settings
+    context_params: Settings
+    metadata: dict[str, str]
+    chat_template: str | None
+    _tokenizer_override: Any
+    _loras: LoraAdapters
+
     def __init__(
         self,
         model_path: str | os.PathLike,
@@ -201,124 +217,10 @@ class Llama:
         self._native_model: _native.Model | None = None
         self._ctx: _native.Context | None = None
         self._verbose_held = False
-        self.model_path = os.fspath(model_path)
-        self.verbose = verbose
-        n_threads = default_threads() if n_threads is None else n_threads
-        n_threads_batch = n_threads if n_threads_batch is None else n_threads_batch
-        refuse_unsupported(lora_base=lora_base, extra=kwargs)
-        check_arguments(
-            n_ctx=n_ctx,
-            n_batch=n_batch,
-            n_ubatch=n_ubatch,
-            n_parallel=n_parallel,
-            n_threads=n_threads,
-            n_threads_batch=n_threads_batch,
-            n_gpu_layers=n_gpu_layers,
-            seed=seed,
-        )
-        if chat_format is not None:
-            from .chat.formats import get_chat_formatter
-
-            get_chat_formatter(chat_format)  # ValueError naming the known formats
-        self.chat_format = chat_format
         self._chat_formatter: ChatFormatter | None = None
         self._chat_formatter_key: tuple[str | None, str | None] = (None, None)
-        if draft_model is not None and not isinstance(draft_model, PromptLookupDecoding):
-            raise ValueError(
-                "draft_model must be a PromptLookupDecoding (n-gram prompt lookup); draft models are not supported yet"
-            )
-        self.draft_model = draft_model
-        self.grammar_engine = _llguidance.resolve_engine(grammar_engine)
-        self.jump_forward = bool(jump_forward)
-        self.json_whitespace = self._json_whitespace(json_whitespace)
-        if chat_handler is not None and not callable(chat_handler):
-            raise ValueError(f"chat_handler must be callable, got {type(chat_handler).__name__}")
-        self.chat_handler = chat_handler
-        if isinstance(chat_handler, MultimodalChatHandler):
-            if mmproj_path is not None and os.fspath(mmproj_path) != chat_handler.clip_model_path:
-                raise ValueError("give the projector once: mmproj_path or the chat handler's clip_model_path")
-            mmproj_path = chat_handler.clip_model_path
-        #: the image projector GGUF (None: this model reads no images)
-        self.mmproj_path = os.fspath(mmproj_path) if mmproj_path is not None else None
         self._projector: _native.Projector | None = None
-        if tokenizer is not None and not (hasattr(tokenizer, "tokenize") and hasattr(tokenizer, "detokenize")):
-            raise ValueError("tokenizer must have tokenize() and detokenize() (a llama_tokenizer.BaseLlamaTokenizer)")
-        self._tokenizer_override = tokenizer
-        self.spm_infill = bool(spm_infill)
-        self.logits_all = bool(logits_all)
-        loras = normalize_loras(lora_path, lora_scale)
-        self.lora_base, self.lora_path, self.lora_scale = lora_base, lora_path, lora_scale
-        self.numa = numa_strategy(numa)
-
-        check_model_file(self.model_path)
-        if verbose:
-            _logging.acquire_verbose()
-            self._verbose_held = True
-            if progress_callback is None:
-                progress_callback = _logging.ProgressPrinter(self.model_path)
-        self.model_params, params = model_params(
-            n_gpu_layers=n_gpu_layers,
-            split_mode=split_mode,
-            main_gpu=main_gpu,
-            tensor_split=tensor_split,
-            use_mmap=use_mmap,
-            use_mlock=use_mlock,
-            vocab_only=vocab_only,
-            kv_overrides=kv_overrides,
-            rpc_servers=rpc_servers,
-            use_extra_bufts=use_extra_bufts,
-        )
-        if self.numa:
-            _native.numa_init(self.numa)
-        try:
-            self._native_model = _native.Model(self.model_path, params, progress_callback)
-        except RuntimeError as exc:
-            raise ModelLoadError(str(exc)) from None
-        warn_if_amx_in_use(self._native_model.buffer_types(), self.model_path)
-
-        self.seed = seed
-        self.last_n_tokens_size = last_n_tokens_size
-        self.metadata: dict[str, str] = self._native_model.metadata()
-        self.chat_template: str | None = self._native_model.chat_template() or None
-        self.context_params, native_params = context_params(
-            n_ctx=n_ctx or self._native_model.n_ctx_train,
-            n_batch=n_batch,
-            n_ubatch=n_ubatch,
-            n_threads=n_threads,
-            n_threads_batch=n_threads_batch,
-            embedding=embedding,
-            flash_attn=flash_attn,
-            n_parallel=n_parallel,
-            rope_scaling_type=rope_scaling_type,
-            pooling_type=pooling_type,
-            attention_type=attention_type,
-            rope_freq_base=rope_freq_base,
-            rope_freq_scale=rope_freq_scale,
-            yarn_ext_factor=yarn_ext_factor,
-            yarn_attn_factor=yarn_attn_factor,
-            yarn_beta_fast=yarn_beta_fast,
-            yarn_beta_slow=yarn_beta_slow,
-            yarn_orig_ctx=yarn_orig_ctx,
-            type_k=type_k,
-            type_v=type_v,
-            offload_kqv=offload_kqv,
-            op_offload=op_offload,
-            swa_full=swa_full,
-            no_perf=no_perf,
-        )
-        self._loras = LoraAdapters(self._native_model)
-        if not vocab_only:
-            try:
-                self._ctx = _native.Context(self._native_model, native_params)
-            except RuntimeError as exc:
-                raise ValueError(f"cannot create a context for '{self.model_path}': {exc}") from None
-        if loras:
-            self._loras.apply(self._ctx, loras)
-        if self.mmproj_path is not None:
-            self._projector = load_projector(self._native_model, self.mmproj_path, n_threads, n_gpu_layers != 0)
-            if isinstance(chat_handler, MultimodalChatHandler) and self.chat_format is None:
-                # a GGUF without a template gets the handler's format
-                self.chat_template = self.chat_template or chat_handler.CHAT_FORMAT
+        load_into(self, {k: v for k, v in locals().items() if k not in ("self", "__class__")})
         #: tokens evaluated by :meth:`eval` (llama-cpp-python's low-level state)
         self.input_ids: list[int] = []
         self._scores: list[np.ndarray] = []
@@ -598,159 +500,6 @@ class Llama:
         """
         self._generations.cancel_all()
 
-    def _json_whitespace(self, value: str | None) -> str:
-        """A call's whitespace mode for schema grammars (None: the model's default), checked."""
-        from .schema import WHITESPACE_MODES
-
-        if value is None:
-            return self.json_whitespace
-        if value not in WHITESPACE_MODES:
-            raise ValueError(f"json_whitespace must be one of {', '.join(WHITESPACE_MODES)}, got {value!r}")
-        return value
-
-    def create_completion(
-        self,
-        prompt: str | bytes | Sequence[int],
-        suffix: str | None = None,
-        max_tokens: int | None = 16,
-        temperature: float = 0.8,
-        top_p: float = 0.95,
-        min_p: float = 0.05,
-        typical_p: float = 1.0,
-        logprobs: int | None = None,
-        echo: bool = False,
-        stop: None | str | list[str] = None,
-        frequency_penalty: float = 0.0,
-        presence_penalty: float = 0.0,
-        repeat_penalty: float = 1.0,
-        top_k: int = 40,
-        stream: bool = False,
-        seed: int | None = None,
-        model: str | None = None,
-        grammar: None | str | LlamaGrammar = None,
-        logit_bias: dict[int | str, float] | None = None,
-        json_schema: Any = None,
-        prop_order: Sequence[str] | None = None,
-        schema_prompt: bool = False,
-        json_whitespace: str | None = None,
-        reasoning_budget: int | None = None,
-        reasoning_markers: Sequence[str] | None = None,
-        tfs_z: float = 1.0,
-        mirostat_mode: int = 0,
-        mirostat_tau: float = 5.0,
-        mirostat_eta: float = 0.1,
-        stopping_criteria: Callable[[np.ndarray, np.ndarray], bool] | None = None,
-        logits_processor: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
-        **kwargs: Any,
-    ) -> Completion | Iterator[CompletionChunk]:
-        """Complete ``prompt``; returns a ``text_completion`` dict, or chunks with ``stream=True``.
-
-        ``max_tokens=None`` (or 0) generates until an end-of-generation token,
-        a stop string or the end of the context.  ``stop`` strings are never
-        part of the text.  ``grammar`` (a :class:`LlamaGrammar` or GBNF text)
-        constrains the output.  The last streamed chunk carries ``usage``.
-
-        ``json_schema`` (a dict, JSON string, pydantic model or TypedDict)
-        constrains the output to JSON that validates against it, keys in
-        schema order or ``prop_order``.  Keywords the grammar only
-        approximates are checked with ``jsonschema`` whenever a token would
-        complete the value, and such a token is refused when the value would
-        be invalid, so a completed output always validates;
-        ``SchemaValidationError`` is raised (never invalid JSON returned) if
-        the model paints itself into a corner where no valid ending is left.
-        ``schema_prompt=True`` prepends the schema's skeleton with its field descriptions ("Generate JSON output in the
-        following format: ...") to the prompt.  ``json_whitespace`` (default: the
-        model's ``json_whitespace``, ``"free"``) is what the schema's grammar allows
-        between JSON tokens: ``"free"``, ``"compact"`` or ``"pretty"``.
-        ``reasoning_budget`` caps the tokens written inside a reasoning block
-        whose opening and closing markers ``reasoning_markers`` names
-        (``("<think>", "</think>")``); once spent, the closing marker is
-        forced, as llama-server's ``--reasoning-budget`` (0: close at once).
-
-        ``logprobs=N`` reports each generated token's log-probability and the
-        ``N`` most likely tokens at its position (OpenAI's legacy shape:
-        ``tokens``, ``text_offset``, ``token_logprobs``, ``top_logprobs``),
-        streamed chunks too; with ``echo`` the prompt's tokens come first.
-        ``suffix`` makes a fill-in-the-middle prompt from the model's FIM
-        tokens (``ValueError`` for a model without them); the text is the
-        middle.  ``mirostat_mode`` 1 or 2 samples with Mirostat (v1/v2)
-        instead of top-k/top-p/min-p (temperature 0 stays greedy).
-        ``tfs_z`` other than 1.0 raises ``NotImplementedError`` (llama.cpp
-        removed tail-free sampling).  ``logits_processor(input_ids, scores)
-        -> scores`` and ``stopping_criteria(input_ids, scores) -> bool`` are
-        llama-cpp-python's hooks (a ``LogitsProcessorList`` /
-        ``StoppingCriteriaList`` or any callable; numpy arrays; input_ids
-        holds the prompt and the tokens so far); the criteria see the token
-        just chosen in input_ids, and the output keeps it.
-
-        Example::
-
-            >>> from llama_native import Llama
-            >>> from llama_native.testing import synthetic_model_path
-            >>> llm = Llama(str(synthetic_model_path()), n_ctx=128)
-            >>> out = llm.create_completion("x", max_tokens=3, grammar='root ::= "yes" | "no"', temperature=0)
-            >>> out["choices"][0]["text"] in ("yes", "no")
-            True
-        """
-        logprobs_shape = kwargs.pop("_logprobs_shape", "completion")  # the chat layer asks for its own shape
-        media = kwargs.pop("_media", None)  # the chat layer's images (placeholder runs in its prompt tokens)
-        if kwargs:
-            raise TypeError(f"create_completion() got unexpected keyword arguments: {', '.join(sorted(kwargs))}")
-        if logprobs is not None and (isinstance(logprobs, bool) or not isinstance(logprobs, int) or logprobs < 0):
-            raise ValueError(f"logprobs must be an integer >= 0 (the number of top tokens to list), got {logprobs!r}")
-        for name, hook in (("stopping_criteria", stopping_criteria), ("logits_processor", logits_processor)):
-            if hook is not None and not callable(hook):
-                raise ValueError(f"{name} must be callable (input_ids, scores), got {type(hook).__name__}")
-        if suffix is not None:
-            prompt = self._infill_prompt(prompt, suffix)
-        prompt, grammar = completion_grammar(
-            prompt, grammar, json_schema, prop_order, schema_prompt, self._json_whitespace(json_whitespace)
-        )
-        validator = grammar.json_schema if grammar is not None else None
-        prompt_tokens = self._prompt_tokens(prompt, media)
-        sampling = sampling_params(
-            temperature=temperature,
-            top_k=top_k,
-            top_p=top_p,
-            min_p=min_p,
-            typical_p=typical_p,
-            repeat_penalty=repeat_penalty,
-            presence_penalty=presence_penalty,
-            frequency_penalty=frequency_penalty,
-            penalty_last_n=self.last_n_tokens_size,
-            seed=resolve_seed(seed, self.seed),
-            logit_bias=logit_bias,
-            grammar=grammar,
-            n_vocab=self._model.n_vocab,
-            grammar_engine=self.grammar_engine,
-            mirostat_mode=mirostat_mode,
-            mirostat_tau=mirostat_tau,
-            mirostat_eta=mirostat_eta,
-            tfs_z=tfs_z,
-        )
-        if logprobs is not None:
-            sampling.n_probs = logprobs
-        if reasoning_budget is not None or reasoning_markers is not None:
-            set_reasoning_budget(sampling, reasoning_budget, reasoning_markers, self._model, prompt_tokens)
-        gen = generation_params(max_tokens, stop)
-        gen.jump_forward = self.jump_forward and logprobs is None  # forced tokens need their logits then
-        if self.draft_model is not None:
-            gen.draft_ngram_max = self.draft_model.max_ngram_size
-            gen.draft_num_pred = self.draft_model.num_pred_tokens
-        prefix = self._model.detokenize(prompt_tokens, False).decode("utf-8", errors="replace") if echo else ""
-        lp = None
-        if logprobs is not None:
-            echoed = prompt_logprobs(self._model, self.logits(prompt_tokens), prompt_tokens, logprobs) if echo else None
-            lp = Logprobs(LogprobsBuilder(self._model, logprobs_shape, len(prefix)), echoed)
-        stats: dict[str, int] = {"cached_tokens": 0}
-        end_check = grammar.end_check if isinstance(grammar, LlamaGrammar) else None
-        chunks = self._native_generator(
-            prompt_tokens, sampling, gen, stats, end_check, not stream, logits_processor, stopping_criteria, media
-        )
-        return completion_result(
-            chunks, prompt_size(prompt_tokens, media), prefix, model or self.model_path, validator, stats, stream, lp
-        )
-
     # ------------------------------------------------------------------ chat
     @property
     def chat_formatter(self) -> ChatFormatter:
@@ -765,181 +514,36 @@ class Llama:
             self._chat_formatter_key = key
         return self._chat_formatter
 
-    def create_chat_completion(
-        self,
-        messages: list[dict[str, Any]],
-        functions: list[dict[str, Any]] | None = None,
-        function_call: Any = None,
-        tools: list[dict[str, Any]] | None = None,
-        tool_choice: Any = None,
-        temperature: float = 0.2,
-        top_p: float = 0.95,
-        top_k: int = 40,
-        min_p: float = 0.05,
-        typical_p: float = 1.0,
-        stream: bool = False,
-        stop: None | str | list[str] = None,
-        seed: int | None = None,
-        response_format: Any = None,
-        max_tokens: int | None = None,
-        presence_penalty: float = 0.0,
-        frequency_penalty: float = 0.0,
-        repeat_penalty: float = 1.0,
-        model: str | None = None,
-        grammar: None | str | LlamaGrammar = None,
-        logit_bias: dict[int | str, float] | None = None,
-        logprobs: bool | None = None,
-        top_logprobs: int | None = None,
-        parallel_tool_calls: bool | None = None,
-        schema_prompt: bool = False,
-        prop_order: list[str] | None = None,
-        chat_template_kwargs: dict[str, Any] | None = None,
-        json_whitespace: str | None = None,
-        max_tool_calls: int | None = None,
-        reasoning_budget: int | None = None,
-        tfs_z: float = 1.0,
-        mirostat_mode: int = 0,
-        mirostat_tau: float = 5.0,
-        mirostat_eta: float = 0.1,
-        logits_processor: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
-        **kwargs: Any,
-    ) -> dict[str, Any] | Iterator[dict[str, Any]]:
-        """Answer ``messages``: a ``chat.completion`` dict, or ``chat.completion.chunk`` dicts with ``stream=True``.
-
-        ``response_format`` is ``{"type": "json_object"}`` (any JSON object),
-        ``{"type": "json_object", "schema": {...}}`` or OpenAI's
-        ``{"type": "json_schema", "json_schema": {"name": ..., "schema": {...}}}``:
-        the reply is then JSON that validates.  ``tools`` (OpenAI format) with
-        ``tool_choice`` "auto" (default), "required", "none" or
-        ``{"type": "function", "function": {"name": ...}}`` produce
-        ``tool_calls`` whose arguments always validate against the tool's
-        parameters.  ``schema_prompt=True`` adds the schema's field
-        descriptions to the system message; ``prop_order`` puts the listed
-        keys of the ``response_format`` schema first.  ``json_whitespace``
-        (``"free"``, ``"compact"``, ``"pretty"``; default: the model's) is what
-        the schema and tool-argument grammars allow between JSON tokens.
-        A reply holds at most ``max_tool_calls`` calls (default: one per
-        tool; one with ``parallel_tool_calls=False`` or a named choice), so
-        a model cannot repeat calls until ``max_tokens``; a reply cut by
-        ``max_tokens`` keeps the calls completed before the cut
-        (``finish_reason="length"``).  The last streamed chunk carries
-        ``usage``.  A template that marks reasoning (``<think>``, gpt-oss's
-        analysis channel, ...) gets it back apart, as ``reasoning_content``;
-        ``reasoning_budget`` caps its tokens, then the end of thinking is
-        forced (``ValueError`` for a template that marks none).
-        ``logprobs=True`` (with ``top_logprobs=N``) reports each token's
-        log-probability in OpenAI's chat shape, streamed chunks too;
-        ``mirostat_*``, ``tfs_z`` and ``logits_processor`` act as in
-        :meth:`create_completion`.
+    # ------------------------------------------------------------- requests
+    def run(self, request: CompletionRequest | ChatRequest) -> Any:
+        """Carry out a request made with :mod:`llama_native.request` (what the ``create_*`` methods build).
 
         Example::
 
             >>> from llama_native import Llama
-            >>> from llama_native.testing import synthetic_model_path
-            >>> llm = Llama(str(synthetic_model_path()), n_ctx=256)
-            >>> choice = {"type": "json_schema", "json_schema": {"name": "c", "schema": {"enum": ["a", "b"]}}}
-            >>> out = llm.create_chat_completion([{"role": "user", "content": "Pick one"}], response_format=choice)
-            >>> out["choices"][0]["message"]["content"] in ('"a"', '"b"')
-            True
-        """
-        if self.chat_handler is not None and not isinstance(self.chat_handler, MultimodalChatHandler):
-            request = {k: v for k, v in locals().items() if k not in ("self", "messages", "kwargs", "__class__")}
-            return self.chat_handler(llama=self, messages=messages, **request, **kwargs)
-        return _chat_api.create_chat_completion(
-            self.create_completion,
-            self.chat_formatter,
-            self._model,
-            self._json_whitespace(json_whitespace),
-            messages,
-            functions=functions,
-            function_call=function_call,
-            tools=tools,
-            tool_choice=tool_choice,
-            response_format=response_format,
-            grammar=grammar,
-            stop=stop,
-            stream=stream,
-            logprobs=logprobs,
-            top_logprobs=top_logprobs,
-            parallel_tool_calls=parallel_tool_calls,
-            schema_prompt=schema_prompt,
-            prop_order=prop_order,
-            chat_template_kwargs=chat_template_kwargs,
-            max_tool_calls=max_tool_calls,
-            reasoning_budget=reasoning_budget,
-            projector=self._projector,
-            sampling=dict(
-                max_tokens=max_tokens,
-                temperature=temperature,
-                top_p=top_p,
-                top_k=top_k,
-                min_p=min_p,
-                typical_p=typical_p,
-                seed=seed,
-                model=model,
-                presence_penalty=presence_penalty,
-                frequency_penalty=frequency_penalty,
-                repeat_penalty=repeat_penalty,
-                logit_bias=logit_bias,
-                tfs_z=tfs_z,
-                mirostat_mode=mirostat_mode,
-                mirostat_tau=mirostat_tau,
-                mirostat_eta=mirostat_eta,
-                logits_processor=logits_processor,
-                **kwargs,
-            ),
-        )
-
-    def create_chat_completion_openai_v1(self, *args: Any, **kwargs: Any) -> Any:
-        """:meth:`create_chat_completion` returning the ``openai`` package's types.
-
-        ``ChatCompletion`` (or an iterator of ``ChatCompletionChunk`` with
-        ``stream=True``), so OpenAI-client code and ``instructor`` work::
-
-            import instructor
-            create = instructor.patch(create=llm.create_chat_completion_openai_v1, mode=instructor.Mode.JSON_SCHEMA)
-            person = create(messages=[...], response_model=Person, max_retries=2)
-        """
-        return _chat_api.as_openai_types(self.create_chat_completion(*args, **kwargs), bool(kwargs.get("stream")))
-
-    async def acreate_chat_completion_openai_v1(self, *args: Any, **kwargs: Any) -> Any:
-        """Async :meth:`create_chat_completion_openai_v1` (an async iterator with ``stream=True``)."""
-        result = await self.acreate_chat_completion(*args, **kwargs)
-        return _chat_api.as_openai_types_async(result, bool(kwargs.get("stream")))
-
-    # ----------------------------------------------------------------- async
-    async def acreate_completion(self, *args: Any, **kwargs: Any) -> Any:
-        """Awaitable :meth:`create_completion`; with ``stream=True`` an async iterator of chunks.
-
-        The call runs on a thread of its own (``_threads``), so the event loop
-        keeps running; cancelling the task or leaving the stream stops the
-        generation within one token.
-
-        Example::
-
-            >>> import asyncio
-            >>> from llama_native import Llama
+            >>> from llama_native.request import ChatRequest
             >>> from llama_native.testing import synthetic_model_path
             >>> llm = Llama(str(synthetic_model_path()), n_ctx=128)
-            >>> async def main():
-            ...     out = await llm.acreate_completion("x", max_tokens=3, grammar='root ::= "ok"')
-            ...     chunks = [c async for c in await llm.acreate_completion("x", max_tokens=3, stream=True)]
-            ...     return out["choices"][0]["text"], chunks[-1]["choices"][0]["finish_reason"] is not None
-            >>> asyncio.run(main())
-            ('ok', True)
+            >>> request = ChatRequest.from_arguments({"messages": [{"role": "user", "content": "hi"}], "max_tokens": 2})
+            >>> llm.run(request)["object"]
+            'chat.completion'
         """
-        if kwargs.get("stream"):
-            return stream_in_own_thread(
-                lambda: self.create_completion(*args, **kwargs), self._generations.cancel_thread
+        if isinstance(request, ChatRequest):
+            return _chat_api.create_chat_completion(
+                self.run, self.chat_formatter, self._model, self.json_whitespace, request, self._projector
             )
-        return await run_in_own_thread(lambda: self.create_completion(*args, **kwargs), self._generations.cancel_thread)
+        if not isinstance(request, CompletionRequest):
+            raise TypeError(f"run() takes a ChatRequest or CompletionRequest, not {type(request).__name__}")
+        return run_completion(self, request)
 
-    async def acreate_chat_completion(self, *args: Any, **kwargs: Any) -> Any:
-        """Awaitable :meth:`create_chat_completion`; with ``stream=True`` an async iterator of chunks."""
-        work = lambda: self.create_chat_completion(*args, **kwargs)  # noqa: E731
-        if kwargs.get("stream"):
-            return stream_in_own_thread(work, self._generations.cancel_thread)
-        return await run_in_own_thread(work, self._generations.cancel_thread)
+    def _cancel_thread(self, thread_id: int | None) -> None:
+        self._generations.cancel_thread(thread_id)
+
+    def _custom_chat(self, args: dict[str, Any], extra: dict[str, Any]) -> Any:
+        if self.chat_handler is None or isinstance(self.chat_handler, MultimodalChatHandler):
+            return NotImplemented
+        request = {k: v for k, v in args.items() if k != "messages"}  # llama-cpp-python's handler protocol
+        return self.chat_handler(llama=self, messages=args["messages"], **request, **extra)
 
     # ------------------------------------------------------------ embeddings
     def embed(
@@ -968,10 +572,6 @@ class Llama:
     async def aembed(self, input: str | Sequence[str], normalize: bool = False, truncate: bool = True) -> Any:
         """Awaitable :meth:`embed` (runs on a thread of its own; the event loop keeps running)."""
         return await run_in_own_thread(lambda: self.embed(input, normalize, truncate), self._generations.cancel_thread)
-
-    def __call__(self, prompt: str | bytes | Sequence[int], *args: Any, **kwargs: Any) -> Any:
-        """Same as :meth:`create_completion`."""
-        return self.create_completion(prompt, *args, **kwargs)
 
     # ------------------------------------------------------------------ LoRA
     @property
@@ -1037,216 +637,6 @@ class Llama:
         (see ``use_extra_bufts``); ``AMX`` appears only in a ``-DLLAMA_NATIVE_AMX=ON`` build.
         """
         return dict(self._model.buffer_types())
-
-    @property
-    def n_tokens(self) -> int:
-        """Tokens :meth:`eval` has put in the context (llama-cpp-python's ``n_tokens``)."""
-        return len(self.input_ids)
-
-    @property
-    def scores(self) -> np.ndarray:
-        """Logits rows of the evaluated tokens: every position with ``logits_all=True``, else the last one."""
-        if not self._scores:
-            return np.zeros((0, self.n_vocab()), dtype=np.float32)
-        return np.stack(self._scores)
-
-    def eval(self, tokens: Sequence[int]) -> None:
-        """Append ``tokens`` to the context and decode them (prefix reuse: only new positions are computed)."""
-        ids = self.input_ids + [int(t) for t in tokens]
-        try:
-            first, raw = self._context().eval(ids, self.logits_all)
-        except (IndexError, ValueError) as exc:
-            raise ValueError(str(exc)) from None
-        rows = np.frombuffer(raw, dtype=np.float32).reshape(-1, self.n_vocab())
-        self._scores = (self._scores[:first] if self.logits_all else []) + list(rows)
-        self.input_ids = ids
-
-    def sample(
-        self,
-        top_k: int = 40,
-        top_p: float = 0.95,
-        min_p: float = 0.05,
-        typical_p: float = 1.0,
-        temp: float = 0.80,
-        repeat_penalty: float = 1.0,
-        frequency_penalty: float = 0.0,
-        presence_penalty: float = 0.0,
-        tfs_z: float = 1.0,
-        mirostat_mode: int = 0,
-        mirostat_eta: float = 0.1,
-        mirostat_tau: float = 5.0,
-        penalize_nl: bool = True,
-        logits_processor: Callable[..., Any] | None = None,
-        grammar: Any = None,
-        idx: int | None = None,
-    ) -> int:
-        """One token sampled from the logits of the last evaluated position, as llama-cpp-python's ``sample``.
-
-        Nothing is evaluated: the token is neither decoded nor added to
-        :attr:`input_ids` (pass it to :meth:`eval` to continue).  Each call
-        uses a fresh sampler, as llama-cpp-python does (the penalties see no
-        history); ``idx`` picks another evaluated position when the context
-        keeps every row (``logits_all=True``).  ``grammar`` is refused (a
-        grammar's state spans tokens: use :meth:`generate` or
-        :meth:`create_completion`).
-
-        Example::
-
-            >>> from llama_native import Llama
-            >>> from llama_native.testing import synthetic_model_path
-            >>> llm = Llama(str(synthetic_model_path()), n_ctx=64)
-            >>> llm.eval(llm.tokenize(b"the quick"))
-            >>> for _ in range(3):
-            ...     llm.eval([llm.sample(temp=0)])
-            >>> llm.n_tokens == len(llm.tokenize(b"the quick")) + 3
-            True
-        """
-        if grammar is not None:
-            raise NotImplementedError("sample(grammar=...): a grammar's state spans tokens; use generate(grammar=...)")
-        if not penalize_nl:
-            raise NotImplementedError("penalize_nl=False: llama.cpp's penalties no longer exempt the newline token")
-        if not self.input_ids:
-            raise ValueError("nothing evaluated yet: call eval(tokens) first")
-        row = self._scores_row(idx)
-        if logits_processor is not None:
-            row = np.asarray(logits_processor(np.asarray(self.input_ids, dtype=np.intc), row.copy()), dtype=np.float32)
-            if row.shape != (self.n_vocab(),):
-                raise ValueError(f"logits_processor must return {self.n_vocab()} logits, got shape {row.shape}")
-        sampling = self._low_level_sampling(
-            dict(temperature=temp, top_k=top_k, top_p=top_p, min_p=min_p, typical_p=typical_p,
-                 repeat_penalty=repeat_penalty, presence_penalty=presence_penalty,
-                 frequency_penalty=frequency_penalty, mirostat_mode=mirostat_mode, mirostat_tau=mirostat_tau,
-                 mirostat_eta=mirostat_eta, tfs_z=tfs_z),
-            seed=None, grammar=None,
-        )  # fmt: skip
-        return int(_native.sample_logits(self._model, sampling, np.ascontiguousarray(row, np.float32).tobytes()))
-
-    def _low_level_sampling(
-        self, options: dict[str, Any], seed: int | None, grammar: None | str | LlamaGrammar
-    ) -> _native.SamplingParams:
-        """The native sampling parameters of :meth:`sample` and :meth:`generate` (llama-cpp-python's names mapped)."""
-        return sampling_params(
-            **options, penalty_last_n=self.last_n_tokens_size, seed=resolve_seed(seed, self.seed), logit_bias=None,
-            grammar=grammar, n_vocab=self._model.n_vocab, grammar_engine=self.grammar_engine,
-        )
-
-    def _scores_row(self, idx: int | None) -> np.ndarray:
-        """The logits row of evaluated position ``idx`` (None: the last one) that :meth:`eval` kept."""
-        last = len(self.input_ids) - 1
-        position = last if idx is None else int(idx)
-        if not self._scores:
-            raise ValueError("no logits kept for the evaluated tokens: call eval(tokens) before sample()")
-        if position == last:
-            return self._scores[-1]
-        if not self.logits_all:
-            raise ValueError(
-                f"sample(idx={idx}): only the last evaluated position ({last}) has logits; "
-                "load the model with logits_all=True to sample from others"
-            )
-        if not 0 <= position < len(self._scores):
-            raise ValueError(f"sample(idx={idx}): evaluated positions are 0..{last}")
-        return self._scores[position]
-
-    def generate(
-        self,
-        tokens: Sequence[int],
-        top_k: int = 40,
-        top_p: float = 0.95,
-        min_p: float = 0.05,
-        typical_p: float = 1.0,
-        temp: float = 0.80,
-        repeat_penalty: float = 1.0,
-        reset: bool = True,
-        frequency_penalty: float = 0.0,
-        presence_penalty: float = 0.0,
-        tfs_z: float = 1.0,
-        mirostat_mode: int = 0,
-        mirostat_tau: float = 5.0,
-        mirostat_eta: float = 0.1,
-        penalize_nl: bool = True,
-        logits_processor: Callable[..., Any] | None = None,
-        stopping_criteria: Callable[..., Any] | None = None,
-        grammar: None | str | LlamaGrammar = None,
-        seed: int | None = None,
-        max_tokens: int | None = None,
-    ) -> Iterator[int]:
-        """Token ids sampled after ``tokens``, one at a time, as llama-cpp-python's ``generate``.
-
-        ``reset=False`` appends ``tokens`` to what :meth:`eval` evaluated.
-        The end-of-generation token is yielded last, then the iterator ends
-        (so does a ``stopping_criteria`` that returns True).  Stop iterating
-        at any time: the generation ends there.
-
-        Example::
-
-            >>> from llama_native import Llama
-            >>> from llama_native.testing import synthetic_model_path
-            >>> llm = Llama(str(synthetic_model_path()), n_ctx=64)
-            >>> ids = []
-            >>> for token in llm.generate(llm.tokenize(b"hello"), temp=0):
-            ...     ids.append(token)
-            ...     if len(ids) == 3:
-            ...         break
-            >>> len(ids)
-            3
-        """
-        if not penalize_nl:
-            raise NotImplementedError("penalize_nl=False: llama.cpp's penalties no longer exempt the newline token")
-        prompt = ([] if reset else list(self.input_ids)) + [int(t) for t in tokens]
-        prompt_tokens = self._prompt_tokens(prompt)
-        sampling = self._low_level_sampling(
-            dict(temperature=temp, top_k=top_k, top_p=top_p, min_p=min_p, typical_p=typical_p,
-                 repeat_penalty=repeat_penalty, presence_penalty=presence_penalty,
-                 frequency_penalty=frequency_penalty, mirostat_mode=mirostat_mode, mirostat_tau=mirostat_tau,
-                 mirostat_eta=mirostat_eta, tfs_z=tfs_z),
-            seed=seed, grammar=grammar,
-        )  # fmt: skip
-        gen = generation_params(max_tokens, None)
-        generated: list[int] = []
-        ended: list[int] = []  # the end-of-generation token, when one ended it
-        loop = run_token_loop(
-            self._context(), self._generations, None, prompt_tokens, sampling, gen, None, None, False,
-            lambda counters: None, logits_processor, stopping_criteria, on_end=ended.append,
-        )  # fmt: skip
-        self._scores = []
-        try:
-            for chunk in loop:
-                for token in chunk.tokens:
-                    # as in llama-cpp-python, input_ids holds what the context evaluated: the prompt and
-                    # the tokens before this one (the loop decodes this one when asked for the next)
-                    self.input_ids = prompt_tokens + generated
-                    generated.append(token)
-                    yield token
-            self.input_ids = prompt_tokens + generated
-            if ended and ended[0] >= 0:
-                yield ended[0]
-        finally:
-            loop.close()  # type: ignore[attr-defined]
-
-    def set_seed(self, seed: int) -> None:
-        """The default seed of later calls (-1 or ``LLAMA_DEFAULT_SEED``: random each call)."""
-        resolve_seed(seed, 0)  # validates
-        self.seed = seed
-
-    def pooling_type(self) -> int:
-        """The context's pooling type (``LLAMA_POOLING_TYPE_*``)."""
-        return self._context().pooling_type
-
-    def tokenizer(self) -> Any:
-        """A ``llama_tokenizer.LlamaTokenizer`` over this model (or the ``tokenizer`` given at load)."""
-        from .llama_tokenizer import LlamaTokenizer
-
-        return self._tokenizer_override or LlamaTokenizer(self)
-
-    @staticmethod
-    def logits_to_logprobs(logits: np.ndarray | Sequence[float], axis: int = -1) -> np.ndarray:
-        """Log-softmax of ``logits`` along ``axis`` (float32)."""
-        return log_softmax(logits, axis)
-
-    @staticmethod
-    def longest_token_prefix(a: Sequence[int], b: Sequence[int]) -> int:
-        """Length of the longest common prefix of two token sequences."""
-        return common_prefix(a, b)
 
     # ------------------------------------------------------------ lifecycle
     def reset(self) -> None:

@@ -20,7 +20,7 @@ import abc
 from typing import Any
 
 from . import _native
-from ._loading import check_model_file, model_params
+from .runtime.loading import check_model_file, model_params
 
 
 class BaseLlamaTokenizer(abc.ABC):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..grammar import LlamaGrammar
+from ..request import ChatRequest
 from ..schema import schema_system_prompt
 from ..schema.gbnf_rewrite import prefixed_rules
 from .formats import ChatFormatter
@@ -27,9 +28,6 @@ from .tools import (
     ToolCallFormat,
     call_validator,
     choose_syntax,
-    chosen_functions,
-    max_calls_for,
-    tool_functions,
     tools_system_prompt,
 )
 
@@ -56,27 +54,6 @@ class PreparedChat:
         return ("<think>", "</think>") if self.thinks else None
 
 
-def response_format_schema(response_format: Any) -> Any:
-    """The JSON schema a ``response_format`` asks for; None for plain text."""
-    if response_format is None:
-        return None
-    if isinstance(response_format, type):  # a pydantic model or TypedDict
-        return response_format
-    if not isinstance(response_format, dict) or "type" not in response_format:
-        raise ValueError(f"response_format must be a dict with a 'type', got {response_format!r}")
-    kind = response_format["type"]
-    if kind == "text":
-        return None
-    if kind == "json_object":
-        return response_format.get("schema") or {"type": "object"}
-    if kind == "json_schema":
-        spec = response_format.get("json_schema")
-        if not isinstance(spec, dict) or "schema" not in spec:
-            raise ValueError("response_format type 'json_schema' needs {'json_schema': {'name': ..., 'schema': {...}}}")
-        return spec["schema"]
-    raise ValueError(f"response_format type must be 'text', 'json_object' or 'json_schema', got {kind!r}")
-
-
 def _with_system_text(messages: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
     """Add ``text`` to the system message (creating one first if there is none)."""
     messages = [dict(m) for m in messages]
@@ -99,45 +76,38 @@ def prepare_chat(
     tokenize: Tokenize,
     add_bos: bool,
     messages: Sequence[dict[str, Any]],
+    request: ChatRequest | None = None,
     *,
-    tools: list[dict[str, Any]] | None,
-    tool_choice: Any,
-    parallel_tool_calls: bool | None,
-    response_format: Any,
-    grammar: None | str | LlamaGrammar,
-    schema_prompt: bool,
-    stop: None | str | list[str],
-    template_kwargs: dict[str, Any],
-    prop_order: Sequence[str] | None = None,
     whitespace: str = "free",
-    max_tool_calls: int | None = None,
+    **arguments: Any,
 ) -> PreparedChat:
     """Turn one chat request into prompt tokens, a grammar (schema, GBNF or tool calls) and stop strings.
 
     ``formatter`` renders the messages (the model's template or a named
     format), ``tokenize`` is the model's tokenizer and ``add_bos`` whether the
     model wants a BOS token: what the chat layer needs of a model, and no more.
+    ``request`` holds the rest; without one, ``arguments`` are
+    ``create_chat_completion``'s (``template_kwargs`` for
+    ``chat_template_kwargs``) and make it.
     """
+    if request is None:
+        arguments["chat_template_kwargs"] = arguments.pop("template_kwargs", None)
+        request = ChatRequest.from_arguments({"messages": messages, **arguments})
     if not isinstance(messages, (list, tuple)) or not messages:
         raise ValueError("messages must be a non-empty list of {'role': ..., 'content': ...} dicts")
     messages = list(messages)
-    functions = tool_functions(tools or [])
-    mode, called = chosen_functions(functions, tool_choice) if functions else ("none", [])
-    if tool_choice not in (None, "none", "auto") and not functions:
-        raise ValueError("tool_choice needs tools")
-    schema = response_format_schema(response_format)
+    spec = request.tools
+    tools, functions, mode, called = list(spec.tools), list(spec.functions), spec.mode, spec.called
+    tool_choice, parallel = spec.choice, spec.allows_parallel
+    schema, grammar, stop = request.structure.schema, request.structure.grammar, list(request.stop)
+    template_kwargs = dict(request.chat_template_kwargs)
+    whitespace = request.structure.whitespace or whitespace
     # tools under "auto" with a response_format: the reply is a tool call or the schema's object
     either = schema is not None and grammar is None and mode == "auto"
-    if not either and sum(x is not None for x in (schema, grammar)) + (mode != "none") > 1:
-        raise ValueError(
-            "use one of response_format, grammar and tool calling per request "
-            "(tools under tool_choice='auto' may come with a response_format)"
-        )
-    parallel = True if parallel_tool_calls is None else bool(parallel_tool_calls)
 
     layer = getattr(formatter, "template_layer", None)
     if layer is not None and mode in ("auto", "required") and schema is None and grammar is None:
-        max_calls = max_calls_for(tool_choice, called, parallel, max_tool_calls)
+        max_calls = spec.max_calls()
         plan = layer.plan(
             messages,
             tools or [],
@@ -169,26 +139,13 @@ def prepare_chat(
     if schema is not None:
         # a reply is an object of the declared keys unless the schema says extra keys are welcome
         # (as OpenAI's structured outputs and most clients assume; pydantic drops extras anyway)
-        grammar = LlamaGrammar.from_json_schema(
-            schema,
-            prop_order=prop_order,
-            additional_properties=False,
-            whitespace=whitespace,
-            compiler="ours" if either else "auto",
-        )
-    elif prop_order is not None:
-        raise ValueError("prop_order needs a response_format with a JSON schema")
-    grammar_obj = None
-    if grammar is not None:
-        grammar_obj = grammar if isinstance(grammar, LlamaGrammar) else LlamaGrammar(grammar)
-        if schema_prompt:
-            if grammar_obj.json_schema is None:
-                raise ValueError("schema_prompt=True needs a JSON schema (response_format or a grammar from a schema)")
-            messages = _with_system_text(messages, schema_system_prompt(grammar_obj.json_schema.schema))
-    elif schema_prompt:
-        raise ValueError("schema_prompt=True needs a JSON schema (response_format or a grammar from a schema)")
+        grammar = request.structure.compile(whitespace, "ours" if either else "auto", additional_properties=False)
+    grammar_obj = grammar
+    shown = request.structure.prompt_schema(grammar_obj)
+    if shown is not None:
+        messages = _with_system_text(messages, schema_system_prompt(shown))
     if mode in ("auto", "required") and tool_format is not None:
-        max_calls = max_calls_for(tool_choice, called, parallel, max_tool_calls)
+        max_calls = spec.max_calls()
         lazy = mode == "auto" and not either
         calls = tool_format.grammar(called, lazy=lazy, max_calls=max_calls, whitespace=whitespace)
         grammar_obj = calls if grammar_obj is None else either_grammar(calls, grammar_obj, tool_format)

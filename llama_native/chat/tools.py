@@ -27,7 +27,7 @@ import json
 import re
 import secrets
 import string
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from ..grammar import LlamaGrammar
@@ -35,42 +35,6 @@ from ..schema import compile_json_schema
 from ..schema.validation import make_validator
 
 TOOL_SYNTAXES = ("hermes", "mistral", "llama3")
-
-
-def tool_functions(tools: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The ``function`` objects of OpenAI-format tools, checked."""
-    functions = []
-    for tool in tools:
-        if not isinstance(tool, dict) or tool.get("type", "function") != "function" or "function" not in tool:
-            raise ValueError(f"each tool must be {{'type': 'function', 'function': {{...}}}}, got {tool!r}")
-        function = tool["function"]
-        if not isinstance(function, dict) or not function.get("name"):
-            raise ValueError(f"a tool's function needs a name, got {function!r}")
-        functions.append(function)
-    names = [f["name"] for f in functions]
-    if len(set(names)) != len(names):
-        raise ValueError(f"tool names must be unique, got {names}")
-    return functions
-
-
-def chosen_functions(functions: list[dict[str, Any]], tool_choice: Any) -> tuple[str, list[dict[str, Any]]]:
-    """``(mode, functions)``: mode "none", "auto" or "required" (a named choice is "required" on one tool)."""
-    if tool_choice is None:
-        return ("auto" if functions else "none"), functions
-    if tool_choice in ("none", "auto", "required"):
-        return tool_choice, functions
-    if isinstance(tool_choice, dict):
-        name = (tool_choice.get("function") or {}).get("name") or tool_choice.get("name")
-        chosen = [f for f in functions if f["name"] == name]
-        if not chosen:
-            raise ValueError(
-                f"tool_choice names {name!r}, which is not among the tools {[f['name'] for f in functions]}"
-            )
-        return "required", chosen
-    raise ValueError(
-        "tool_choice must be 'none', 'auto', 'required' or {'type': 'function', 'function': {'name': ...}}, "
-        f"got {tool_choice!r}"
-    )
 
 
 def _parameters(function: dict[str, Any]) -> dict[str, Any]:
@@ -308,20 +272,6 @@ class ToolCallFormat:
             }
             for c in calls
         ]
-
-
-def max_calls_for(tool_choice: Any, functions: list[dict[str, Any]], parallel: bool, max_tool_calls: int | None) -> int:
-    """How many calls one reply may hold.
-
-    A named choice and ``parallel_tool_calls=False`` allow one call;
-    otherwise ``max_tool_calls``, by default one per tool (a model that
-    repeats the same call cannot run on until ``max_tokens``).
-    """
-    if max_tool_calls is not None and (not isinstance(max_tool_calls, int) or max_tool_calls < 1):
-        raise ValueError(f"max_tool_calls must be a positive integer, got {max_tool_calls!r}")
-    if isinstance(tool_choice, dict) or not parallel:
-        return 1
-    return max_tool_calls if max_tool_calls is not None else max(len(functions), 1)
 
 
 def tools_system_prompt(functions: list[dict[str, Any]], fmt: ToolCallFormat, parallel: bool) -> str:

@@ -25,29 +25,30 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
 from .. import _chat_api
 from .._generation import completion_result
-from .._loading import ContextOverflowError
-from .._sampling import DEFAULT_SEED, resolve_seed, sampling_params
-from .._threads import run_in_own_thread, stream_in_own_thread
-from ..chat.completion import _with_system_text, response_format_schema
+from .._threads import run_in_own_thread
+from ..chat.completion import _with_system_text
 from ..chat.formats import ChatFormatter, get_chat_formatter
 from ..chat.template_layer import TemplateLayer
 from ..chat.templates import Jinja2ChatFormatter
-from ..grammar import LlamaGrammar, completion_grammar
 from ..images import has_images
+from ..request import ChatRequest, CompletionRequest
+from ..request.api import CompletionAPI
+from ..request.sampling import DEFAULT_SEED, resolve_seed
+from ..request.structure import check_whitespace
+from ..runtime.loading import ContextOverflowError
 from ..schema import schema_system_prompt
 from .errors import RemoteConnectionError, RemoteError
-from .llama_server import LlamaServerBackend, current_affinity, grammar_fields
+from .llama_server import LlamaServerBackend, grammar_fields
 from .openai_server import OpenAIServerBackend, ordered_schema
 from .pool import ServerPool
 from .transport import Transport
 
 APIS = ("auto", "llama.cpp", "openai")
-_WHITESPACE = ("free", "compact", "pretty")
 #: what a request's prefix affinity keys on for plain completions: the prompt's first characters
 AFFINITY_CHARS = 2048
 
@@ -82,7 +83,7 @@ def chat_affinity(messages: Sequence[dict[str, Any]], tools: Any) -> str | None:
     return "\x00".join(parts) or None
 
 
-class RemoteLlama:
+class RemoteLlama(CompletionAPI):
     """A model served by one or more servers, with :class:`llama_native.Llama`'s methods.
 
     Args:
@@ -130,8 +131,7 @@ class RemoteLlama:
                 raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
         if not isinstance(max_retries, int) or max_retries < 0:
             raise ValueError(f"max_retries must be an integer >= 0, got {max_retries!r}")
-        if json_whitespace is not None and json_whitespace not in _WHITESPACE:
-            raise ValueError(f"json_whitespace must be one of {', '.join(_WHITESPACE)}, got {json_whitespace!r}")
+        check_whitespace(json_whitespace)
         if chat_format is not None:
             get_chat_formatter(chat_format)  # ValueError naming the known formats
         self.base_urls = normalize_urls(base_url)
@@ -229,133 +229,83 @@ class RemoteLlama:
         if self.api != "llama.cpp":
             raise NotImplementedError(f"{what} needs a llama.cpp server (these servers speak only the OpenAI API)")
 
-    # -------------------------------------------------------- completions
-    def create_completion(
-        self,
-        prompt: str | bytes | Sequence[int],
-        suffix: str | None = None,
-        max_tokens: int | None = 16,
-        temperature: float = 0.8,
-        top_p: float = 0.95,
-        min_p: float = 0.05,
-        typical_p: float = 1.0,
-        logprobs: int | None = None,
-        echo: bool = False,
-        stop: None | str | list[str] = None,
-        frequency_penalty: float = 0.0,
-        presence_penalty: float = 0.0,
-        repeat_penalty: float = 1.0,
-        top_k: int = 40,
-        stream: bool = False,
-        seed: int | None = None,
-        model: str | None = None,
-        grammar: None | str | LlamaGrammar = None,
-        logit_bias: dict[int | str, float] | None = None,
-        json_schema: Any = None,
-        prop_order: Sequence[str] | None = None,
-        schema_prompt: bool = False,
-        json_whitespace: str | None = None,
-        reasoning_budget: int | None = None,
-        reasoning_markers: Sequence[str] | None = None,
-        tfs_z: float = 1.0,
-        mirostat_mode: int = 0,
-        mirostat_tau: float = 5.0,
-        mirostat_eta: float = 0.1,
-        stopping_criteria: Callable[..., Any] | None = None,
-        logits_processor: Callable[..., Any] | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        """:meth:`llama_native.Llama.create_completion` on the fleet (same arguments and shapes).
+    # ----------------------------------------------------------- requests
+    def run(self, request: CompletionRequest | ChatRequest) -> Any:
+        """Carry out a request made with :mod:`llama_native.request` on the fleet (see :meth:`Llama.run`).
 
         On llama.cpp servers the grammar (``grammar``, ``json_schema`` with
         ``prop_order``) is ours, and a finished output is validated as in
-        process.  Python hooks (``logits_processor``, ``stopping_criteria``),
+        process; the chat layer runs here as in process (the server's template
+        renders the prompt, the schema or tool syntax makes the grammar the
+        server samples under, and the reply is parsed here).  On other
+        OpenAI-compatible servers the request is passed on and the finished
+        output validated (see :mod:`llama_native.remote.openai_server`).
+        Python hooks (``logits_processor``, ``stopping_criteria``),
         ``logprobs``, ``suffix``, ``echo`` and ``reasoning_budget`` run only in
         process and raise ``NotImplementedError`` here.
         """
-        affinity = kwargs.pop("_affinity", None)
-        kwargs.pop("_logprobs_shape", None)
-        if kwargs:
-            raise TypeError(f"create_completion() got unexpected keyword arguments: {', '.join(sorted(kwargs))}")
+        if isinstance(request, ChatRequest):
+            return self._run_chat(request)
+        if not isinstance(request, CompletionRequest):
+            raise TypeError(f"run() takes a ChatRequest or CompletionRequest, not {type(request).__name__}")
+        return self._run_completion(request)
+
+    def _cancel_thread(self, thread_id: int | None) -> None:
+        self._transport.cancel_thread(thread_id)
+
+    def _run_completion(self, request: CompletionRequest) -> Any:
         for name, value in (
-            ("logits_processor", logits_processor),
-            ("stopping_criteria", stopping_criteria),
-            ("logprobs", logprobs),
-            ("suffix", suffix),
-            ("reasoning_budget", reasoning_budget),
-            ("reasoning_markers", reasoning_markers),
+            ("logits_processor", request.logits_processor),
+            ("stopping_criteria", request.stopping_criteria),
+            ("logprobs", request.logprobs),
+            ("suffix", request.suffix),
+            ("reasoning_budget", request.reasoning_budget),
+            ("reasoning_markers", request.reasoning_markers),
         ):
             if value is not None:
                 raise NotImplementedError(f"{name} runs in process only; the remote backend cannot send it")
-        if echo:
+        if request.echo:
             raise NotImplementedError("echo runs in process only; the remote backend cannot send it")
-        prompt, grammar = completion_grammar(
-            prompt, grammar, json_schema, prop_order, schema_prompt, self._whitespace(json_whitespace), "ours"
-        )
+        grammar = request.structure.compile(self.json_whitespace, "ours")
+        prompt = request.structure.completion_prompt(request.prompt, grammar)
         validator = grammar.json_schema if grammar is not None else None
-        sampling = sampling_params(
-            temperature=temperature,
-            top_k=top_k,
-            top_p=top_p,
-            min_p=min_p,
-            typical_p=typical_p,
-            repeat_penalty=repeat_penalty,
-            presence_penalty=presence_penalty,
-            frequency_penalty=frequency_penalty,
-            penalty_last_n=self.last_n_tokens_size,
-            seed=resolve_seed(seed, self.seed),
-            logit_bias=logit_bias,
-            grammar=None,
-            n_vocab=1 << 30,
-            mirostat_mode=mirostat_mode,
-            mirostat_tau=mirostat_tau,
-            mirostat_eta=mirostat_eta,
-            tfs_z=tfs_z,
-        )  # validates every value as in process (ValueError naming it)
-        if max_tokens is not None and (not isinstance(max_tokens, int) or max_tokens < 0):
-            raise ValueError(f"max_tokens must be an integer >= 0 or None, got {max_tokens!r}")
+        seed = resolve_seed(request.sampling.seed, self.seed)
+        affinity = request.affinity
         if affinity is None and isinstance(prompt, (str, bytes)):
             affinity = (prompt.decode("utf-8", "replace") if isinstance(prompt, bytes) else prompt)[:AFFINITY_CHARS]
-        body: dict[str, Any] = {
-            "temperature": sampling.temperature,
-            "top_k": top_k,
-            "top_p": top_p,
-            "min_p": min_p,
-            "typical_p": typical_p,
-            "repeat_penalty": repeat_penalty,
-            "repeat_last_n": self.last_n_tokens_size,
-            "presence_penalty": presence_penalty,
-            "frequency_penalty": frequency_penalty,
-            "mirostat": mirostat_mode,
-            "mirostat_tau": mirostat_tau,
-            "mirostat_eta": mirostat_eta,
-            "seed": sampling.seed,
-            "stop": [stop] if isinstance(stop, str) else list(stop or []),
-        }
-        if logit_bias:
-            body["logit_bias"] = [[int(t), float(b)] for t, b in logit_bias.items()]
+        model_name = request.model or self.model_path
         if self.api == "openai":
-            return self._openai_completion(prompt, body, max_tokens, grammar, stream, model, affinity)
-        prompt_tokens = self._prompt_tokens(prompt)
+            if grammar is not None:
+                raise NotImplementedError("grammar and json_schema in text completion need a llama.cpp server")
+            body = request.sampling.openai_fields(seed)
+            if request.stop:
+                body["stop"] = list(request.stop)
+            body.update(prompt=prompt if isinstance(prompt, str) else list(prompt), model=request.model)
+            if request.max_tokens:
+                body["max_tokens"] = request.max_tokens
+            return self._openai.completion(body, stream=request.stream, affinity=affinity)
+        prompt_tokens = self._prompt_tokens(prompt, affinity)
         if affinity is None:
             affinity = ",".join(map(str, prompt_tokens[: AFFINITY_CHARS // 4]))
+        body = request.sampling.llama_server_fields(seed=seed, penalty_last_n=self.last_n_tokens_size)
         body.update(
+            stop=list(request.stop),
             prompt=prompt_tokens,
-            n_predict=max_tokens if max_tokens else -1,
+            n_predict=request.max_tokens or -1,
             cache_prompt=self.cache_prompt,
             return_tokens=True,
             **grammar_fields(grammar),
         )
         stats = {"cached_tokens": 0}
-        chunks = self._llama_server.chunks(body, stream=stream, affinity=affinity, grammar=grammar, stats=stats)
+        chunks = self._llama_server.chunks(body, stream=request.stream, affinity=affinity, grammar=grammar, stats=stats)
         return completion_result(
-            cast(Iterator[Any], chunks), len(prompt_tokens), "", model or self.model_path, validator, stats, stream
+            cast(Iterator[Any], chunks), len(prompt_tokens), "", model_name, validator, stats, request.stream
         )
 
-    def _prompt_tokens(self, prompt: str | bytes | Sequence[int]) -> list[int]:
+    def _prompt_tokens(self, prompt: str | bytes | Sequence[int], affinity: str | None) -> list[int]:
         if isinstance(prompt, (str, bytes)):
             text = prompt.encode("utf-8") if isinstance(prompt, str) else prompt
-            tokens = self._llama_server.tokenize(text, self._llama_server.add_bos, True)
+            tokens = self._llama_server.tokenize(text, self._llama_server.add_bos, True, affinity)
         else:
             tokens = [int(t) for t in prompt]
         if not tokens:
@@ -365,225 +315,76 @@ class RemoteLlama:
             raise ContextOverflowError(len(tokens), n_ctx)
         return tokens
 
-    def _openai_completion(
-        self,
-        prompt: Any,
-        body: dict[str, Any],
-        max_tokens: int | None,
-        grammar: LlamaGrammar | None,
-        stream: bool,
-        model: str | None,
-        affinity: str | None,
-    ) -> Any:
-        if grammar is not None:
-            raise NotImplementedError("grammar and json_schema in text completion need a llama.cpp server")
-        request = _openai_sampling(body)
-        request.update(prompt=prompt if isinstance(prompt, str) else list(prompt), model=model)
-        if max_tokens:
-            request["max_tokens"] = max_tokens
-        return self._openai.completion(request, stream=stream, affinity=affinity)
-
-    def _whitespace(self, value: str | None) -> str:
-        if value is None:
-            return self.json_whitespace
-        if value not in _WHITESPACE:
-            raise ValueError(f"json_whitespace must be one of {', '.join(_WHITESPACE)}, got {value!r}")
-        return value
-
-    # --------------------------------------------------------------- chat
-    def create_chat_completion(
-        self,
-        messages: list[dict[str, Any]],
-        functions: list[dict[str, Any]] | None = None,
-        function_call: Any = None,
-        tools: list[dict[str, Any]] | None = None,
-        tool_choice: Any = None,
-        temperature: float = 0.2,
-        top_p: float = 0.95,
-        top_k: int = 40,
-        min_p: float = 0.05,
-        typical_p: float = 1.0,
-        stream: bool = False,
-        stop: None | str | list[str] = None,
-        seed: int | None = None,
-        response_format: Any = None,
-        max_tokens: int | None = None,
-        presence_penalty: float = 0.0,
-        frequency_penalty: float = 0.0,
-        repeat_penalty: float = 1.0,
-        model: str | None = None,
-        grammar: None | str | LlamaGrammar = None,
-        logit_bias: dict[int | str, float] | None = None,
-        logprobs: bool | None = None,
-        top_logprobs: int | None = None,
-        parallel_tool_calls: bool | None = None,
-        schema_prompt: bool = False,
-        prop_order: list[str] | None = None,
-        chat_template_kwargs: dict[str, Any] | None = None,
-        json_whitespace: str | None = None,
-        max_tool_calls: int | None = None,
-        reasoning_budget: int | None = None,
-        tfs_z: float = 1.0,
-        mirostat_mode: int = 0,
-        mirostat_tau: float = 5.0,
-        mirostat_eta: float = 0.1,
-        logits_processor: Callable[..., Any] | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        """:meth:`llama_native.Llama.create_chat_completion` on the fleet (same arguments and shapes).
-
-        On llama.cpp servers the chat layer runs here as in process: the
-        server's template renders the prompt, the schema or tool syntax makes
-        the grammar the server samples under, and the reply is parsed here.
-        On other OpenAI-compatible servers the request is passed on and the
-        finished output validated (see :mod:`llama_native.remote.openai_server`).
-        """
-        if kwargs:
-            raise TypeError(f"create_chat_completion() got unexpected keyword arguments: {', '.join(sorted(kwargs))}")
-        if logprobs or top_logprobs is not None:
+    def _run_chat(self, request: ChatRequest) -> Any:
+        if request.logprobs:
             raise NotImplementedError("logprobs run in process only; the remote backend cannot send them")
-        affinity = chat_affinity(messages, tools or functions)
+        affinity = request.affinity or chat_affinity(request.messages, list(request.tools.tools))
+        request = request.replace(affinity=affinity)
         if self.api == "openai":
-            return self._openai_chat(
-                messages,
-                dict(
-                    temperature=temperature,
-                    top_p=top_p,
-                    top_k=top_k,
-                    min_p=min_p,
-                    typical_p=typical_p,
-                    repeat_penalty=repeat_penalty,
-                    presence_penalty=presence_penalty,
-                    frequency_penalty=frequency_penalty,
-                    mirostat=mirostat_mode,
-                    mirostat_tau=mirostat_tau,
-                    mirostat_eta=mirostat_eta,
-                    seed=seed,
-                    stop=stop,
-                    logit_bias=logit_bias,
-                ),
-                functions=functions,
-                function_call=function_call,
-                tools=tools,
-                tool_choice=tool_choice,
-                stream=stream,
-                response_format=response_format,
-                max_tokens=max_tokens,
-                model=model,
-                grammar=grammar,
-                parallel_tool_calls=parallel_tool_calls,
-                schema_prompt=schema_prompt,
-                prop_order=prop_order,
-                chat_template_kwargs=chat_template_kwargs,
-                json_whitespace=json_whitespace,
-                max_tool_calls=max_tool_calls,
-                reasoning_budget=reasoning_budget,
-                tfs_z=tfs_z,
-                logits_processor=logits_processor,
-                affinity=affinity,
-            )
-        if has_images(messages):
+            return self._openai_chat(request)
+        if has_images(request.messages):
             raise NotImplementedError(
                 "images are not sent to llama.cpp servers by token ids yet; use api='openai' "
                 "(llama-server started with --mmproj reads image_url parts on /v1/chat/completions)"
             )
-        token = current_affinity.set(affinity)  # the prompt's tokenizing goes where its generation will
-        try:
-            return _chat_api.create_chat_completion(
-                self.create_completion,
-                self.chat_formatter,
-                cast(Any, self._llama_server),  # what the chat layer needs of a model: tokenize, add_bos
-                self._whitespace(json_whitespace),
-                messages,
-                functions=functions,
-                function_call=function_call,
-                tools=tools,
-                tool_choice=tool_choice,
-                response_format=response_format,
-                grammar=grammar,
-                stop=stop,
-                stream=stream,
-                logprobs=None,
-                top_logprobs=None,
-                parallel_tool_calls=parallel_tool_calls,
-                schema_prompt=schema_prompt,
-                prop_order=prop_order,
-                chat_template_kwargs=chat_template_kwargs,
-                max_tool_calls=max_tool_calls,
-                reasoning_budget=reasoning_budget,
-                sampling=dict(
-                    max_tokens=max_tokens,
-                    temperature=temperature,
-                    top_p=top_p,
-                    top_k=top_k,
-                    min_p=min_p,
-                    typical_p=typical_p,
-                    seed=seed,
-                    model=model,
-                    presence_penalty=presence_penalty,
-                    frequency_penalty=frequency_penalty,
-                    repeat_penalty=repeat_penalty,
-                    logit_bias=logit_bias,
-                    tfs_z=tfs_z,
-                    mirostat_mode=mirostat_mode,
-                    mirostat_tau=mirostat_tau,
-                    mirostat_eta=mirostat_eta,
-                    logits_processor=logits_processor,
-                    _affinity=affinity,
-                ),
-            )
-        finally:
-            current_affinity.reset(token)
 
-    def _openai_chat(self, messages: list[dict[str, Any]], sampling: dict[str, Any], **request: Any) -> Any:
-        for name in ("grammar", "json_whitespace", "logits_processor", "max_tool_calls", "reasoning_budget"):
-            if request.get(name) is not None:
+        def tokenize(text: bytes, add_bos: bool, special: bool) -> list[int]:
+            return self._llama_server.tokenize(text, add_bos, special, affinity)  # where its generation will go
+
+        return _chat_api.create_chat_completion(
+            self.run,
+            self.chat_formatter,
+            cast(Any, self._llama_server),  # what the chat layer needs of a model: add_bos
+            self.json_whitespace,
+            request,
+            tokenize=tokenize,
+        )
+
+    def _openai_chat(self, request: ChatRequest) -> Any:
+        structure, tools = request.structure, request.tools
+        for name, value in (
+            ("grammar", structure.grammar),
+            ("json_whitespace", structure.whitespace),
+            ("logits_processor", request.logits_processor),
+            ("max_tool_calls", tools.max_tool_calls),
+            ("reasoning_budget", request.reasoning_budget),
+        ):
+            if value is not None:
                 raise NotImplementedError(f"{name} needs a llama.cpp server (these servers speak only the OpenAI API)")
-        if request["tfs_z"] != 1.0:
-            raise NotImplementedError("tfs_z: llama.cpp removed tail-free sampling")
-        body = _openai_sampling(sampling)
-        tools = request["tools"]
-        if request["functions"] is not None:
-            if tools is not None:
-                raise ValueError("pass either functions or tools, not both")
-            tools = [{"type": "function", "function": f} for f in request["functions"]]
-            call = request["function_call"]
-            request["tool_choice"] = (
-                {"type": "function", "function": {"name": call.get("name")}} if isinstance(call, dict) else call
-            )
-        schema: Any = response_format_schema(request["response_format"])
-        response_format: Any = request["response_format"]
+        body = request.sampling.openai_fields(request.sampling.seed)
+        if request.stop:
+            body["stop"] = list(request.stop)
+        schema: Any = structure.schema
+        response_format: Any = structure.response_format
         if isinstance(response_format, type):  # a pydantic model or TypedDict, as in process
             from ..schema.inputs import to_json_schema
 
             schema = to_json_schema(response_format)
             response_format = {"type": "json_schema", "json_schema": {"name": "output", "schema": schema}}
-        if request["prop_order"] is not None:
-            if schema is None:
-                raise ValueError("prop_order needs a response_format with a JSON schema")
-            schema = ordered_schema(schema, request["prop_order"])
+        if structure.prop_order is not None:
+            schema = ordered_schema(schema, list(structure.prop_order))
         if schema is not None:  # llama-cpp-python's {"type": "json_object", "schema": ...} too: OpenAI's form
             spec = response_format.get("json_schema") if isinstance(response_format, dict) else None
             title = (spec or {}).get("name") or "output"
             response_format = {"type": "json_schema", "json_schema": {"name": title, "schema": schema}}
-        if request["schema_prompt"]:
-            if schema is None:
-                raise ValueError("schema_prompt=True needs a JSON schema (response_format)")
+        messages = request.messages
+        if structure.schema_prompt:
             messages = _with_system_text(messages, schema_system_prompt(schema))
-        if response_format is not None and response_format.get("type") == "json_object" and schema is None:
-            schema = {"type": "object"}
-        body.update(messages=messages, model=request["model"])
-        for key in ("tool_choice", "parallel_tool_calls", "chat_template_kwargs"):
-            if request[key] is not None:
-                body[key] = request[key]
-        if tools:
-            body["tools"] = tools
+        body.update(messages=messages, model=request.model)
+        if tools.choice is not None:
+            body["tool_choice"] = tools.choice
+        if tools.parallel is not None:
+            body["parallel_tool_calls"] = tools.parallel
+        if request.chat_template_kwargs:
+            body["chat_template_kwargs"] = dict(request.chat_template_kwargs)
+        if tools.tools:
+            body["tools"] = list(tools.tools)
         if response_format is not None:
             body["response_format"] = response_format
-        if request["max_tokens"]:
-            body["max_tokens"] = request["max_tokens"]
+        if request.max_tokens:
+            body["max_tokens"] = request.max_tokens
         return self._openai.chat(
-            body, stream=request["stream"], affinity=request["affinity"], schema=schema, tools=tools or []
+            body, stream=request.stream, affinity=request.affinity, schema=schema, tools=list(tools.tools)
         )
 
     # ---------------------------------------------------------- embeddings
@@ -618,42 +419,10 @@ class RemoteLlama:
             return result, int((out.get("usage") or {}).get("prompt_tokens", 0))
         return result
 
-    def __call__(self, prompt: str | bytes | Sequence[int], *args: Any, **kwargs: Any) -> Any:
-        """:meth:`create_completion`."""
-        return self.create_completion(prompt, *args, **kwargs)
-
     # --------------------------------------------------------------- async
-    async def acreate_completion(self, *args: Any, **kwargs: Any) -> Any:
-        """Awaitable :meth:`create_completion`; with ``stream=True`` an async iterator of chunks.
-
-        The request runs on a thread of its own, so the event loop keeps
-        running; cancelling the task or leaving the stream closes the
-        connection, and the server stops generating.
-        """
-        work = lambda: self.create_completion(*args, **kwargs)  # noqa: E731
-        if kwargs.get("stream"):
-            return stream_in_own_thread(work, self._transport.cancel_thread)
-        return await run_in_own_thread(work, self._transport.cancel_thread)
-
-    async def acreate_chat_completion(self, *args: Any, **kwargs: Any) -> Any:
-        """Awaitable :meth:`create_chat_completion`; with ``stream=True`` an async iterator of chunks."""
-        work = lambda: self.create_chat_completion(*args, **kwargs)  # noqa: E731
-        if kwargs.get("stream"):
-            return stream_in_own_thread(work, self._transport.cancel_thread)
-        return await run_in_own_thread(work, self._transport.cancel_thread)
-
     async def aembed(self, input: str | Sequence[str], normalize: bool = False, truncate: bool = True) -> Any:
         """Awaitable :meth:`embed`."""
         return await run_in_own_thread(lambda: self.embed(input, normalize, truncate), self._transport.cancel_thread)
-
-    def create_chat_completion_openai_v1(self, *args: Any, **kwargs: Any) -> Any:
-        """:meth:`create_chat_completion` as the ``openai`` package's types (for ``instructor``)."""
-        return _chat_api.as_openai_types(self.create_chat_completion(*args, **kwargs), bool(kwargs.get("stream")))
-
-    async def acreate_chat_completion_openai_v1(self, *args: Any, **kwargs: Any) -> Any:
-        """Awaitable :meth:`create_chat_completion_openai_v1` (an async iterator with ``stream=True``)."""
-        result = await self.acreate_chat_completion(*args, **kwargs)
-        return _chat_api.as_openai_types_async(result, bool(kwargs.get("stream")))
 
     def close(self) -> None:
         """Close the connections."""
@@ -667,27 +436,6 @@ class RemoteLlama:
 
     def __repr__(self) -> str:
         return f"RemoteLlama({self.base_urls!r}, api={self._api or 'auto'!r})"
-
-
-def _openai_sampling(values: dict[str, Any]) -> dict[str, Any]:
-    """Sampling fields for an OpenAI-compatible server: OpenAI's own, plus the common extensions when not neutral."""
-    body: dict[str, Any] = {
-        k: values[k] for k in ("temperature", "top_p", "presence_penalty", "frequency_penalty") if k in values
-    }
-    body["top_k"], body["min_p"] = values.get("top_k", 40), values.get("min_p", 0.05)  # llama.cpp's, vLLM's, SGLang's
-    for key, neutral in (("typical_p", 1.0), ("repeat_penalty", 1.0), ("mirostat", 0)):
-        if values.get(key, neutral) != neutral:
-            body[key] = values[key]
-    if values.get("mirostat"):
-        body["mirostat_tau"], body["mirostat_eta"] = values["mirostat_tau"], values["mirostat_eta"]
-    if values.get("seed") is not None:
-        body["seed"] = values["seed"]
-    stop = values.get("stop")
-    if stop:
-        body["stop"] = [stop] if isinstance(stop, str) else list(stop)
-    if values.get("logit_bias"):
-        body["logit_bias"] = {str(k): v for k, v in dict(values["logit_bias"]).items()}
-    return body
 
 
 def _unit(vector: list[float]) -> list[float]:

@@ -22,7 +22,6 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,9 +34,6 @@ from .transport import Transport
 #: llama.cpp's ``common_grammar_trigger_type``: token, word, pattern, full pattern
 _TRIGGER_TOKEN, _TRIGGER_PATTERN = 0, 2
 _FINISH = {"eos": "stop", "word": "stop", "limit": "length"}
-
-#: the affinity key of the request being prepared: its tokenizing goes where its generation will
-current_affinity: ContextVar[str | None] = ContextVar("current_affinity", default=None)
 
 
 @dataclass
@@ -146,13 +142,15 @@ class LlamaServerBackend:
         body = {"content": text, "add_special": add_special, "parse_special": parse_special}
         return [int(t) for t in self.transport.post_on(server, "/tokenize", body)["tokens"]]
 
-    def tokenize(self, text: bytes, add_bos: bool = True, special: bool = False) -> list[int]:
-        """The server's tokenization of ``text``."""
+    def tokenize(
+        self, text: bytes, add_bos: bool = True, special: bool = False, affinity: str | None = None
+    ) -> list[int]:
+        """The server's tokenization of ``text``, on the server ``affinity`` routes to (where its generation goes)."""
         content = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
         _, out = self.transport.post_json(
             "/tokenize",
             {"content": content, "add_special": add_bos, "parse_special": special},
-            current_affinity.get(),
+            affinity,
             count=False,
         )
         return [int(t) for t in out["tokens"]]

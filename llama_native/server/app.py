@@ -223,12 +223,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
     @app.post("/v1/chat/completions")
     async def chat_completions(body: ChatCompletionRequest, request: Request) -> Response:
         alias, llm = await registry.chat_model(body.model)
-        kwargs = body.llama_kwargs()
 
         async def make() -> Any:
-            if body.stream:
-                return await llm.acreate_chat_completion(body.messages, stream=True, **kwargs)
-            return await _n_choices(lambda **kw: llm.acreate_chat_completion(body.messages, **kw), body.n, kwargs)
+            return await _n_choices(lambda **changes: llm.arun(body.to_request(**changes)), body.n, body.seed)
 
         include = bool(body.stream_options and body.stream_options.include_usage)
         return await run(request, "chat", make, body.stream, include, alias)
@@ -236,18 +233,16 @@ def create_app(settings: ServerSettings) -> FastAPI:
     @app.post("/v1/completions")
     async def completions(body: CompletionRequest, request: Request) -> Response:
         alias, llm = await registry.chat_model(body.model)
-        kwargs = body.llama_kwargs()
         prompts = body.prompts()
         if body.stream and len(prompts) > 1:
             raise ApiError(400, "several prompts cannot be streamed in one request", "invalid_request_error", "prompt")
 
         async def make() -> Any:
-            if body.stream:
-                return await llm.acreate_completion(prompts[0], stream=True, **kwargs)
             results = []
             for prompt in prompts:
-                results.append(await _n_choices(lambda **kw: llm.acreate_completion(prompt, **kw), body.n, kwargs))
-            return _merge_choices(results)
+                run = lambda **kw: llm.arun(body.to_request(prompt, **kw))  # noqa: E731, B023 (awaited here)
+                results.append(await _n_choices(run, body.n, body.seed))
+            return results[0] if body.stream else _merge_choices(results)
 
         include = bool(body.stream_options and body.stream_options.include_usage)
         return await run(request, "completions", make, body.stream, include, alias)
@@ -280,14 +275,16 @@ def create_app(settings: ServerSettings) -> FastAPI:
     return app
 
 
-async def _n_choices(call: Callable[..., Awaitable[Any]], n: int, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """``n`` completions of one request as one result with ``n`` choices (usage summed, prompt counted once)."""
+async def _n_choices(call: Callable[..., Awaitable[Any]], n: int, seed: int | None) -> Any:
+    """``n`` completions of one request as one result with ``n`` choices (usage summed, prompt counted once).
+
+    ``call(**changes)`` runs the request (with ``changes``, such as another seed).
+    """
     if n == 1:
-        return await call(**kwargs)
-    seed = kwargs.get("seed")
+        return await call()
     results = []
     for i in range(n):  # distinct seeds: n identical choices would be of no use
-        results.append(await call(**{**kwargs, "seed": None if seed is None else seed + i}))
+        results.append(await call(seed=None if seed is None else seed + i))
     return _merge_choices(results, same_prompt=True)
 
 

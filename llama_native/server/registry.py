@@ -35,9 +35,9 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from .._loading import ModelLoadError, check_model_file
 from ..llama import Llama
 from ..model_pool import shared_llama
+from ..runtime.loading import ModelLoadError, check_model_file
 from .errors import ApiError
 from .settings import ModelEntry
 

@@ -19,11 +19,25 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import typing
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
+
+from ..request import ChatRequest, SamplingOptions
+from ..request import CompletionRequest as CompletionArguments
 
 _FORBID = ConfigDict(extra="forbid")
+
+if TYPE_CHECKING:
+    _SamplingExtensions = BaseModel
+else:  # SamplingOptions' extension fields, optional: a new one needs no change here
+    _hints = typing.get_type_hints(SamplingOptions)
+    _SamplingExtensions = create_model(
+        "_SamplingExtensions",
+        __config__=_FORBID,
+        **{name: (_hints[name] | None, None) for name in SamplingOptions.extension_names()},
+    )
 
 #: the roles of OpenAI's chat messages
 CHAT_ROLES = ("system", "developer", "user", "assistant", "tool", "function")
@@ -48,7 +62,7 @@ class StreamOptions(BaseModel):
     include_usage: bool = False
 
 
-class _Sampling(BaseModel):
+class _Sampling(_SamplingExtensions):
     """Sampling fields shared by chat and text completions."""
 
     model_config = _FORBID
@@ -106,6 +120,7 @@ class _Sampling(BaseModel):
             "schema_prompt": self.schema_prompt,
             "json_whitespace": self.json_whitespace,
         }
+        out.update({name: getattr(self, name) for name in SamplingOptions.extension_names()})
         return {k: v for k, v in out.items() if v is not None}
 
 
@@ -146,6 +161,11 @@ class ChatCompletionRequest(_Sampling):
                 out[name] = value
         return out
 
+    def to_request(self, **changes: Any) -> ChatRequest:
+        """The typed request (``changes``: arguments to set, such as another ``seed``)."""
+        return ChatRequest.from_arguments({**self.llama_kwargs(), "messages": self.messages, "stream": self.stream,
+                                           **changes})
+
 
 class CompletionRequest(_Sampling):
     """``POST /v1/completions``."""
@@ -182,6 +202,12 @@ class CompletionRequest(_Sampling):
             if value is not None:
                 out[name] = value
         return out
+
+    def to_request(self, prompt: str | list[int], **changes: Any) -> CompletionArguments:
+        """The typed request for one of :meth:`prompts` (``changes``: arguments to set, such as another ``seed``)."""
+        arguments = {**self.llama_kwargs(), "prompt": prompt, "stream": self.stream, **changes}
+        extra = {k: arguments.pop(k) for k in SamplingOptions.extension_names() if k in arguments}
+        return CompletionArguments.from_arguments(arguments, extra)
 
 
 class EmbeddingRequest(BaseModel):

@@ -1,11 +1,11 @@
 """Loading a model and creating its context: file checks, parameter checks, the native parameter structs.
 
-``Llama.__init__`` calls these; each raises a clear exception naming the
-problem before anything native is touched.
+``Llama.__init__`` hands its arguments to :func:`load_into`; each check
+raises a clear exception naming the problem before anything native is touched.
 
 Example::
 
-    >>> from llama_native._loading import context_params
+    >>> from llama_native.runtime.loading import context_params
     >>> settings, native = context_params(n_ctx=256, n_batch=512, n_ubatch=512, n_threads=2, n_threads_batch=2,
     ...                                   embedding=False, flash_attn=None, n_parallel=4)
     >>> settings["n_batch"], native.n_ctx, native.n_seq_max, native.flash_attn
@@ -14,15 +14,16 @@ Example::
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from . import _native
-from ._rpc import parse_rpc_servers, probe_rpc_server
-from ._sampling import finite
-from .constants import (
+from .. import _logging, _native
+from .._lora import LoraAdapters, normalize_loras
+from .._rpc import parse_rpc_servers, probe_rpc_server
+from ..constants import (
     GGML_TYPE_F16,
     LLAMA_POOLING_TYPE_RANK,
     LLAMA_ROPE_SCALING_TYPE_MAX_VALUE,
@@ -32,6 +33,10 @@ from .constants import (
     LLAMA_SPLIT_MODE_TENSOR,
     ggml_type_from_name,
 )
+from ..request.sampling import finite
+
+if TYPE_CHECKING:
+    from ..llama import Llama
 
 
 class ModelLoadError(ValueError):
@@ -344,3 +349,104 @@ def load_projector(model: _native.Model, path: str, n_threads: int, use_gpu: boo
     if not projector.supports_vision:
         raise ValueError(f"the projector {path} reads audio only; llama-native reads images")
     return projector
+
+
+def _accepted(function: Callable[..., Any], options: Mapping[str, Any]) -> dict[str, Any]:
+    """The options ``function`` takes as keyword arguments (so a load parameter is listed once, where it is used)."""
+    names = inspect.signature(function).parameters
+    return {k: v for k, v in options.items() if k in names}
+
+
+def load_into(llm: Llama, options: dict[str, Any]) -> None:
+    """Check ``Llama(...)``'s arguments (``options``: its ``locals()``), load the model and create its context.
+
+    Sets the attributes ``Llama`` documents (``model_path``, ``model_params``,
+    ``context_params``, ``chat_template``, ...).  Each bad argument raises
+    before anything native is touched; a file llama.cpp cannot load raises
+    :class:`ModelLoadError`.
+    """
+    from .._llguidance import resolve_engine
+    from ..chat.vision_handlers import MultimodalChatHandler
+    from ..request.structure import check_whitespace
+    from ..speculative import PromptLookupDecoding
+    from ..system import warn_if_amx_in_use
+
+    o = dict(options)
+    llm.model_path = os.fspath(o["model_path"])
+    llm.verbose = o["verbose"]
+    o["n_threads"] = default_threads() if o["n_threads"] is None else o["n_threads"]
+    o["n_threads_batch"] = o["n_threads"] if o["n_threads_batch"] is None else o["n_threads_batch"]
+    refuse_unsupported(lora_base=o["lora_base"], extra=o["kwargs"])
+    check_arguments(**_accepted(check_arguments, o))
+    if o["chat_format"] is not None:
+        from ..chat.formats import get_chat_formatter
+
+        get_chat_formatter(o["chat_format"])  # ValueError naming the known formats
+    llm.chat_format = o["chat_format"]
+    draft_model = o["draft_model"]
+    if draft_model is not None and not isinstance(draft_model, PromptLookupDecoding):
+        raise ValueError(
+            "draft_model must be a PromptLookupDecoding (n-gram prompt lookup); draft models are not supported yet"
+        )
+    llm.draft_model = draft_model
+    llm.grammar_engine = resolve_engine(o["grammar_engine"])
+    llm.jump_forward = bool(o["jump_forward"])
+    if check_whitespace(o["json_whitespace"]) is None:
+        raise ValueError("json_whitespace must be one of free, compact, pretty, got None")
+    llm.json_whitespace = o["json_whitespace"]
+    chat_handler = o["chat_handler"]
+    if chat_handler is not None and not callable(chat_handler):
+        raise ValueError(f"chat_handler must be callable, got {type(chat_handler).__name__}")
+    llm.chat_handler = chat_handler
+    mmproj_path = o["mmproj_path"]
+    if isinstance(chat_handler, MultimodalChatHandler):
+        if mmproj_path is not None and os.fspath(mmproj_path) != chat_handler.clip_model_path:
+            raise ValueError("give the projector once: mmproj_path or the chat handler's clip_model_path")
+        mmproj_path = chat_handler.clip_model_path
+    llm.mmproj_path = os.fspath(mmproj_path) if mmproj_path is not None else None
+    tokenizer = o["tokenizer"]
+    if tokenizer is not None and not (hasattr(tokenizer, "tokenize") and hasattr(tokenizer, "detokenize")):
+        raise ValueError("tokenizer must have tokenize() and detokenize() (a llama_tokenizer.BaseLlamaTokenizer)")
+    llm._tokenizer_override = tokenizer
+    llm.spm_infill = bool(o["spm_infill"])
+    llm.logits_all = bool(o["logits_all"])
+    loras = normalize_loras(o["lora_path"], o["lora_scale"])
+    llm.lora_base, llm.lora_path, llm.lora_scale = o["lora_base"], o["lora_path"], o["lora_scale"]
+    llm.numa = numa_strategy(o["numa"])
+
+    check_model_file(llm.model_path)
+    progress_callback = o["progress_callback"]
+    if o["verbose"]:
+        _logging.acquire_verbose()
+        llm._verbose_held = True
+        if progress_callback is None:
+            progress_callback = _logging.ProgressPrinter(llm.model_path)
+    llm.model_params, params = model_params(**_accepted(model_params, o))
+    if llm.numa:
+        _native.numa_init(llm.numa)
+    try:
+        model = llm._native_model = _native.Model(llm.model_path, params, progress_callback)
+    except RuntimeError as exc:
+        raise ModelLoadError(str(exc)) from None
+    warn_if_amx_in_use(model.buffer_types(), llm.model_path)
+
+    llm.seed = o["seed"]
+    llm.last_n_tokens_size = o["last_n_tokens_size"]
+    llm.metadata = model.metadata()
+    llm.chat_template = model.chat_template() or None
+    llm.context_params, native_params = context_params(
+        **_accepted(context_params, {**o, "n_ctx": o["n_ctx"] or model.n_ctx_train})
+    )
+    llm._loras = LoraAdapters(model)
+    if not o["vocab_only"]:
+        try:
+            llm._ctx = _native.Context(model, native_params)
+        except RuntimeError as exc:
+            raise ValueError(f"cannot create a context for '{llm.model_path}': {exc}") from None
+    if loras:
+        llm._loras.apply(llm._ctx, loras)
+    if llm.mmproj_path is not None:
+        llm._projector = load_projector(model, llm.mmproj_path, o["n_threads"], o["n_gpu_layers"] != 0)
+        if isinstance(chat_handler, MultimodalChatHandler) and llm.chat_format is None:
+            # a GGUF without a template gets the handler's format
+            llm.chat_template = llm.chat_template or chat_handler.CHAT_FORMAT

@@ -1,0 +1,107 @@
+"""A :class:`~llama_native.request.CompletionRequest` carried out on an in-process model.
+
+``run_completion`` is what ``Llama.create_completion`` (and the chat layer,
+through it) does once the arguments are a request: compile the structure,
+tokenize the prompt, build the native sampling and generation parameters, run
+the token loop and shape its chunks as OpenAI's ``text_completion``.
+
+Example::
+
+    >>> from llama_native import Llama
+    >>> from llama_native.request import CompletionRequest, SamplingOptions
+    >>> from llama_native.testing import synthetic_model_path
+    >>> llm = Llama(str(synthetic_model_path()), n_ctx=128)
+    >>> out = llm.run(CompletionRequest("x", SamplingOptions(temperature=0.0), max_tokens=2))
+    >>> out["usage"]["completion_tokens"] <= 2
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from .. import _native
+from .._generation import Logprobs, completion_result
+from .._logprobs import LogprobsBuilder, prompt_logprobs
+from ..images import prompt_size
+from ..request import CompletionRequest
+from ..request.sampling import resolve_seed
+from ..request.structure import engine_params
+
+if TYPE_CHECKING:
+    from ..llama import Llama
+
+
+def run_completion(llm: Llama, request: CompletionRequest) -> Any:
+    """``request`` on ``llm``: a ``text_completion`` dict, or its chunks when ``request.stream``."""
+    prompt = request.prompt
+    if request.suffix is not None:
+        prompt = llm._infill_prompt(prompt, request.suffix)
+    grammar = request.structure.compile(llm.json_whitespace)
+    prompt = request.structure.completion_prompt(prompt, grammar)
+    validator = grammar.json_schema if grammar is not None else None
+    prompt_tokens = llm._prompt_tokens(prompt, request.media)
+    model = llm._model
+    sampling = request.sampling.to_native(
+        seed=resolve_seed(request.sampling.seed, llm.seed), penalty_last_n=llm.last_n_tokens_size, n_vocab=model.n_vocab
+    )
+    engine_params(sampling, grammar, llm.grammar_engine)
+    if request.logprobs is not None:
+        sampling.n_probs = request.logprobs
+    if request.reasoning_budget is not None or request.reasoning_markers is not None:
+        set_reasoning_budget(sampling, request.reasoning_budget, request.reasoning_markers, model, prompt_tokens)
+    gen = generation_params(request.max_tokens, request.stop)
+    gen.jump_forward = llm.jump_forward and request.logprobs is None  # forced tokens need their logits then
+    if llm.draft_model is not None:
+        gen.draft_ngram_max = llm.draft_model.max_ngram_size
+        gen.draft_num_pred = llm.draft_model.num_pred_tokens
+    prefix = model.detokenize(prompt_tokens, False).decode("utf-8", errors="replace") if request.echo else ""
+    lp = None
+    if request.logprobs is not None:
+        n_top = request.logprobs
+        echoed = prompt_logprobs(model, llm.logits(prompt_tokens), prompt_tokens, n_top) if request.echo else None
+        lp = Logprobs(LogprobsBuilder(model, request.logprobs_shape, len(prefix)), echoed)
+    stats: dict[str, int] = {"cached_tokens": 0}
+    end_check = grammar.end_check if grammar is not None else None
+    chunks = llm._native_generator(
+        prompt_tokens, sampling, gen, stats, end_check, not request.stream, request.logits_processor,
+        request.stopping_criteria, request.media,
+    )  # fmt: skip
+    n_prompt = prompt_size(prompt_tokens, request.media)
+    return completion_result(
+        chunks, n_prompt, prefix, request.model or llm.model_path, validator, stats, request.stream, lp
+    )
+
+
+def generation_params(max_tokens: int | None, stop: Sequence[str]) -> _native.GenerationParams:
+    """The native generation parameters (``max_tokens`` None or 0: until the context is full)."""
+    g = _native.GenerationParams()
+    g.max_tokens = max_tokens if max_tokens else -1
+    g.stop = list(stop)
+    return g
+
+
+def set_reasoning_budget(
+    p: _native.SamplingParams,
+    budget: int | None,
+    markers: Sequence[str] | None,
+    model: _native.Model,
+    prompt_tokens: Sequence[int],
+) -> None:
+    """Cap the tokens inside the reasoning block ``markers`` opens and closes (see ``create_completion``)."""
+    if budget is None:
+        return  # markers without a budget: nothing to cap
+    if isinstance(budget, bool) or not isinstance(budget, int) or budget < 0:
+        raise ValueError(f"reasoning_budget must be an integer >= 0, got {budget!r}")
+    if not markers or len(markers) != 2 or not all(isinstance(m, str) for m in markers) or not markers[1]:
+        raise ValueError(
+            "reasoning_budget needs the reasoning block's markers: reasoning_markers=(opening, closing), "
+            f"e.g. ('<think>', '</think>'), got {markers!r}"
+        )
+    start, end = markers
+    tail = model.detokenize(list(prompt_tokens[-64:]), True).decode("utf-8", "replace")
+    opened = bool(start) and tail.rfind(start) > tail.rfind(end)
+    p.reasoning_budget = budget
+    p.reasoning_start, p.reasoning_end = start, end
+    p.reasoning_opened = opened
