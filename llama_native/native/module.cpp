@@ -361,6 +361,7 @@ NB_MODULE(_native, m) {
         .def_rw("mirostat", &SamplingParams::mirostat)
         .def_rw("mirostat_tau", &SamplingParams::mirostat_tau)
         .def_rw("mirostat_eta", &SamplingParams::mirostat_eta)
+        .def_rw("top_n_sigma", &SamplingParams::top_n_sigma)
         .def_rw("n_probs", &SamplingParams::n_probs);
 
     nb::class_<GenerationParams>(m, "GenerationParams")

@@ -131,7 +131,8 @@ Sampler::Sampler(const Model &model, const SamplingParams &p)
             llama_sampler_chain_add(chain_, llama_sampler_init_mirostat(n_vocab_, p.seed, p.mirostat_tau, p.mirostat_eta, 100));
         else
             llama_sampler_chain_add(chain_, llama_sampler_init_mirostat_v2(p.seed, p.mirostat_tau, p.mirostat_eta));
-    } else {
+    } else {  // llama.cpp's common-sampler order: top-n-sigma, top-k, typical, top-p, min-p, temperature
+        if (p.top_n_sigma > 0.0f) llama_sampler_chain_add(chain_, llama_sampler_init_top_n_sigma(p.top_n_sigma));
         if (p.top_k > 0) llama_sampler_chain_add(chain_, llama_sampler_init_top_k(p.top_k));
         if (p.typical_p < 1.0f) llama_sampler_chain_add(chain_, llama_sampler_init_typical(p.typical_p, 1));
         if (p.top_p < 1.0f) llama_sampler_chain_add(chain_, llama_sampler_init_top_p(p.top_p, 1));

@@ -36,6 +36,9 @@ struct SamplingParams {
     // Mirostat (0: off, 1: v1, 2: v2) replaces top-k/top-p/min-p/typical sampling.
     int mirostat = 0;
     float mirostat_tau = 5.0f, mirostat_eta = 0.1f;
+    // Top-n-sigma (llama.cpp's --top-n-sigma): keep the tokens whose logit is within
+    // this many standard deviations of the top one (<= 0: off).
+    float top_n_sigma = -1.0f;
     // Log-probabilities of each chosen token and of the `n_probs` most likely
     // ones at its position (-1: off), from the logits the model gave.
     int n_probs = -1;

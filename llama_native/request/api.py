@@ -6,9 +6,9 @@ methods.  Each turns its arguments into a :class:`CompletionRequest` or
 the backend's :meth:`CompletionAPI.run`; a caller that already holds a request
 (the server, the integrations) calls ``run`` or ``arun`` directly.
 
-Sampling options that llama-cpp-python's signatures do not list are keyword
-arguments of both methods: they are the extension fields of
-:class:`SamplingOptions`, so a new one needs no change here.
+Sampling options that llama-cpp-python's signatures do not list (such as
+``top_n_sigma``) are keyword arguments of both methods: they are the
+extension fields of :class:`SamplingOptions`, so a new one needs no change here.
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ class CompletionAPI:
         holds the prompt and the tokens so far); the criteria see the token
         just chosen in input_ids, and the output keeps it.  Keyword arguments
         beyond these are the extension fields of
-        :class:`~llama_native.request.SamplingOptions`.
+        :class:`~llama_native.request.SamplingOptions` (``top_n_sigma``).
 
         On a :class:`~llama_native.remote.RemoteLlama` the hooks,
         ``logprobs``, ``suffix``, ``echo`` and ``reasoning_budget`` raise
@@ -204,7 +204,7 @@ class CompletionAPI:
         ``logprobs=True`` (with ``top_logprobs=N``) reports each token's
         log-probability in OpenAI's chat shape, streamed chunks too;
         ``mirostat_*``, ``tfs_z``, ``logits_processor`` and the extension
-        sampling options act as in :meth:`create_completion`.
+        sampling options (``top_n_sigma``) act as in :meth:`create_completion`.
 
         Example::
 

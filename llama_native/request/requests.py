@@ -11,9 +11,9 @@ Example::
 
     >>> from llama_native.request import ChatRequest
     >>> r = ChatRequest.from_arguments({"messages": [{"role": "user", "content": "hi"}], "temperature": 0.0,
-    ...                                 "tool_choice": None})
-    >>> r.sampling.temperature, r.tools.mode
-    (0.0, 'none')
+    ...                                 "tool_choice": None, "top_n_sigma": 1.0})
+    >>> r.sampling.temperature, r.sampling.top_n_sigma, r.tools.mode
+    (0.0, 1.0, 'none')
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ reaches llama.cpp.
 Example::
 
     >>> from llama_native.request import SamplingOptions
-    >>> SamplingOptions(temperature=0.0, top_k=20).top_k
-    20
+    >>> SamplingOptions(temperature=0.0, top_n_sigma=1.5).top_n_sigma
+    1.5
     >>> SamplingOptions(top_p=2.0)
     Traceback (most recent call last):
     ...
@@ -78,6 +78,8 @@ class SamplingOptions:
     ``seed`` None means the model's seed.  ``mirostat_mode`` 1 or 2 samples
     with Mirostat (v1/v2) instead of top-k/top-p/min-p; ``tfs_z`` other than
     1.0 raises ``NotImplementedError`` (llama.cpp removed tail-free sampling).
+    ``top_n_sigma`` (> 0; -1: off) keeps the tokens within that many standard
+    deviations of the top logit, as llama.cpp's ``--top-n-sigma``.
     """
 
     temperature: float = _option(0.8)
@@ -94,6 +96,7 @@ class SamplingOptions:
     mirostat_tau: float = _option(5.0)
     mirostat_eta: float = _option(0.1)
     tfs_z: float = _option(1.0)
+    top_n_sigma: float = _option(-1.0, extension=True)
 
     def __post_init__(self) -> None:
         temperature = finite("temperature", self.temperature)
@@ -120,6 +123,9 @@ class SamplingOptions:
         tau, eta = finite("mirostat_tau", self.mirostat_tau), finite("mirostat_eta", self.mirostat_eta)
         if mode and (tau <= 0 or eta <= 0):
             raise ValueError(f"mirostat_tau and mirostat_eta must be > 0, got {self.mirostat_tau}, {self.mirostat_eta}")
+        sigma = finite("top_n_sigma", self.top_n_sigma)
+        if sigma <= 0 and sigma != -1.0:
+            raise ValueError(f"top_n_sigma must be > 0 (or -1: off), got {self.top_n_sigma}")
         self.logit_bias_pairs()  # keys must be token ids and values numbers
 
     # ------------------------------------------------------------ building
@@ -173,6 +179,7 @@ class SamplingOptions:
         p.seed = seed
         p.mirostat = self.mirostat_mode
         p.mirostat_tau, p.mirostat_eta = float(self.mirostat_tau), float(self.mirostat_eta)
+        p.top_n_sigma = float(self.top_n_sigma)
         pairs = self.logit_bias_pairs(n_vocab)
         if pairs:
             p.logit_bias = pairs

@@ -183,6 +183,18 @@ def test_text_completion_equals_in_process(local: Llama, uncached: RemoteLlama, 
     assert streamed[-1]["usage"]["completion_tokens"] == whole["usage"]["completion_tokens"]
 
 
+def test_top_n_sigma_reaches_the_server(local: Llama, uncached: RemoteLlama) -> None:
+    # a tiny top-n-sigma leaves the top token only: any seed gives the greedy text, there as here
+    prompt = "The capital of France is"
+    local.reset()
+    greedy = local.create_completion(prompt, max_tokens=16, temperature=0)["choices"][0]["text"]
+    for seed in range(2):
+        out = uncached.create_completion(prompt, max_tokens=16, temperature=2.0, top_k=0, top_n_sigma=1e-6, seed=seed)
+        assert out["choices"][0]["text"] == greedy
+    with pytest.raises(ValueError, match="top_n_sigma"):
+        uncached.create_completion(prompt, top_n_sigma=0)
+
+
 def test_tokenize_and_template_are_the_servers(local: Llama, remote: RemoteLlama) -> None:
     text = "Hello, <|im_start|> world"
     assert remote.tokenize(text, add_bos=False, special=True) == local.tokenize(text.encode(), add_bos=False, special=True)

@@ -30,6 +30,7 @@ def test_bad_requests_get_400_naming_the_problem(server: Served) -> None:
         ({"messages": HELLO, "response_format": {"type": "json_schema", "json_schema": {"schema": {"type": "nope"}}}},
          "nope"),
         ({"messages": HELLO, "grammar": "root ::= oops("}, "grammar"),
+        ({"messages": HELLO, "max_tokens": 2, "top_n_sigma": 0}, "top_n_sigma"),
         ({"messages": [{"role": "user", "content": "word " * 3000}], "max_tokens": 2}, "context"),
     ]  # fmt: skip
     for body, needle in cases:
@@ -42,6 +43,15 @@ def test_bad_requests_get_400_naming_the_problem(server: Served) -> None:
     raw = httpx.post(server.url + CHAT, content=b'{"messages": [', headers={"content-type": "application/json"})
     assert raw.status_code == 400 and "error" in raw.json()
     still_answers(server)
+
+
+def test_sampling_extensions_reach_the_model(server: Served) -> None:
+    # top_n_sigma, an extension field the request bodies take from SamplingOptions: a tiny value is greedy
+    body = {"messages": HELLO, "max_tokens": 8, "seed": 1}
+    greedy = post(server, CHAT, {**body, "temperature": 0})
+    tiny = post(server, CHAT, {**body, "temperature": 2.0, "top_k": 0, "top_n_sigma": 1e-6})
+    assert tiny.status_code == 200, tiny.text
+    assert tiny.json()["choices"][0]["message"] == greedy.json()["choices"][0]["message"]
 
 
 def test_a_role_outside_openais_gets_400_naming_it(server: Served) -> None:
