@@ -4,11 +4,14 @@ The names and parameters follow llama-cpp-python's ``llama_cpp.Llama`` so
 code ports by changing the import.  All inference runs in the compiled
 extension with the GIL released; Python only receives finished text pieces.
 
-``Llama`` delegates: loading to ``_loading``, a generation to
-``_generation``, chat to ``_chat_api``, embeddings to ``_embedding_api``,
-async calls to ``_threads``.  The module is longer than the project's 500
-lines because ``Llama`` carries llama-cpp-python's full public signatures
-with their documentation (most of its lines); its methods' bodies are short.
+``Llama`` delegates: its constructor to ``runtime.loading``, the
+completion and chat methods (with their signatures and documentation) to the
+``request.api`` mixin, which turns each call into a typed request for
+:meth:`Llama.run`; a completion to ``runtime.completion``, chat to
+``runtime.chat``, embeddings to ``runtime.embedding``, ``eval``/``sample``/
+``generate`` to the ``runtime.low_level`` mixin.  What is left here is the
+constructor's llama-cpp-python signature with its documentation, the model's
+facts, the tokenizer, state and lifecycle.
 
 Example::
 
@@ -23,15 +26,12 @@ Example::
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from . import _chat_api, _embedding_api, _logging, _native
-from ._generation import run_token_loop
-from ._lora import LoraAdapters, LoraSpec, normalize_loras
-from ._threads import ActiveGenerations, run_in_own_thread
+from . import _logging, _native
 from .cache import BaseLlamaCache, LlamaState
 from .chat.formats import ChatFormatter
 from .chat.vision_handlers import MultimodalChatHandler
@@ -45,16 +45,20 @@ from .images import load_image, prompt_size, tokenize_with_images
 from .request import ChatRequest, CompletionRequest
 from .request.api import CompletionAPI
 from .request.sampling import DEFAULT_SEED
+from .runtime import chat as _chat_api
+from .runtime import embedding as _embedding_api
 from .runtime.completion import run_completion
-from .runtime.loading import ContextOverflowError, ModelLoadError, Settings, load_into
+from .runtime.loading import ContextOverflowError, LoadedModel, ModelLoadError, load_into
+from .runtime.lora import LoraSpec, normalize_loras
 from .runtime.low_level import LowLevelAPI
+from .runtime.threads import ActiveGenerations, run_in_own_thread
 from .speculative import PromptLookupDecoding
 
 LLAMA_DEFAULT_SEED = DEFAULT_SEED
 __all__ = ["LLAMA_DEFAULT_SEED", "ContextOverflowError", "Llama", "ModelLoadError"]
 
 
-class Llama(CompletionAPI, LowLevelAPI):
+class Llama(CompletionAPI, LowLevelAPI, LoadedModel):
     """A GGUF model and one inference context (llama-cpp-python compatible).
 
     Args:
@@ -129,32 +133,6 @@ class Llama(CompletionAPI, LowLevelAPI):
         >>> llm.detokenize(llm.tokenize(b"hello world", add_bos=False))
         b' hello world'
     """
-
-    # set by runtime.loading.load_into from the constructor's arguments
-    model_path: str
-    verbose: bool
-    seed: int
-    last_n_tokens_size: int
-    chat_format: str | None
-    chat_handler: Callable[..., Any] | None
-    draft_model: PromptLookupDecoding | None
-    grammar_engine: str
-    jump_forward: bool
-    json_whitespace: str
-    #: the image projector GGUF (None: this model reads no images)
-    mmproj_path: str | None
-    spm_infill: bool
-    logits_all: bool
-    lora_base: str | None
-    lora_path: LoraSpec
-    lora_scale: float
-    numa: int
-    model_params: Settings
-    context_params: Settings
-    metadata: dict[str, str]
-    chat_template: str | None
-    _tokenizer_override: Any
-    _loras: LoraAdapters
 
     def __init__(
         self,
@@ -418,58 +396,6 @@ class Llama(CompletionAPI, LowLevelAPI):
             n_images = len(media.runs) if media is not None else 0
             raise ContextOverflowError(n_tokens, n_ctx, media.n_media_tokens if n_images else 0, n_images)
         return tokens
-
-    def _infill_prompt(self, prompt: str | bytes | Sequence[int], suffix: str) -> list[int]:
-        """The fill-in-the-middle prompt (prefix, suffix, middle tokens; suffix first with ``spm_infill``)."""
-        m = self._model
-        if min(m.token_fim_pre, m.token_fim_suf, m.token_fim_mid) < 0:
-            raise ValueError(
-                "suffix (fill-in-the-middle) needs a model with FIM tokens (prefix, suffix and middle); "
-                "this model's vocabulary has none"
-            )
-        if not isinstance(suffix, str):
-            raise ValueError(f"suffix must be a string, got {type(suffix).__name__}")
-        if isinstance(prompt, (str, bytes)):
-            before = m.tokenize(prompt, False, False)
-        else:
-            before = [int(t) for t in prompt]
-        after = m.tokenize(suffix, False, False)
-        pre, suf = [m.token_fim_pre, *before], [m.token_fim_suf, *after]
-        body = suf + pre if self.spm_infill else pre + suf
-        return ([m.token_bos] if m.add_bos and m.token_bos >= 0 else []) + body + [m.token_fim_mid]
-
-    def _native_generator(
-        self,
-        prompt_tokens: list[int],
-        sampling: _native.SamplingParams,
-        gen: _native.GenerationParams,
-        stats: dict[str, int] | None = None,
-        end_check: Callable[[str], bool] | None = None,
-        whole: bool = False,
-        logits_processor: Callable[..., Any] | None = None,
-        stopping_criteria: Callable[..., Any] | None = None,
-        media: Any = None,
-    ) -> Iterator[_native.Chunk]:
-        """Chunks of one generation on this model's context (see :func:`_generation.run_token_loop`)."""
-
-        def record(counters: dict[str, Any]) -> None:
-            self.last_generation_stats = counters
-
-        return run_token_loop(
-            self._context(),
-            self._generations,
-            self.cache,
-            prompt_tokens,
-            sampling,
-            gen,
-            stats,
-            end_check,
-            whole,
-            record,
-            logits_processor,
-            stopping_criteria,
-            media=media,
-        )
 
     def set_cache(self, cache: BaseLlamaCache | None) -> None:
         """Keep KV states of earlier prompts in ``cache`` (``LlamaRAMCache``, ``LlamaDiskCache``; None: off).

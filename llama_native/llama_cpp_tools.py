@@ -262,7 +262,7 @@ class RpcServer:
         return f"127.0.0.1:{self.port}"
 
     def __enter__(self) -> RpcServer:
-        from ._rpc import probe_rpc_server
+        from .runtime.rpc import probe_rpc_server
 
         binary = build_llama_tool("ggml-rpc-server")
         self.port = free_port()

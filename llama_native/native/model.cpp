@@ -55,7 +55,7 @@ namespace {
 // given (as llama.cpp puts RPC devices first, to minimize transfers), then the local GPUs.
 // The servers' devices are not registered globally, so models loaded without them never use
 // them.  Empty: llama.cpp's default selection.  The caller has probed each server (Python:
-// llama_native._rpc), since ggml's RPC client aborts the process on one it cannot reach.
+// llama_native.runtime.rpc), since ggml's RPC client aborts the process on one it cannot reach.
 std::vector<ggml_backend_dev_t> model_devices(const std::vector<std::string> &servers) {
     std::vector<ggml_backend_dev_t> devices;
     if (servers.empty()) return devices;

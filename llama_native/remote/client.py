@@ -28,9 +28,6 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
-from .. import _chat_api
-from .._generation import completion_result
-from .._threads import run_in_own_thread
 from ..chat.completion import _with_system_text
 from ..chat.formats import ChatFormatter, get_chat_formatter
 from ..chat.template_layer import TemplateLayer
@@ -40,7 +37,10 @@ from ..request import ChatRequest, CompletionRequest
 from ..request.api import CompletionAPI
 from ..request.sampling import DEFAULT_SEED, resolve_seed
 from ..request.structure import check_whitespace
+from ..runtime import chat as _chat_api
+from ..runtime.generation import completion_result
 from ..runtime.loading import ContextOverflowError
+from ..runtime.threads import run_in_own_thread
 from ..schema import schema_system_prompt
 from .errors import RemoteConnectionError, RemoteError
 from .llama_server import LlamaServerBackend, grammar_fields

@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from .._threads import run_in_own_thread, stream_in_own_thread
 from ..grammar import LlamaGrammar
 from ..llama_types import Completion, CompletionChunk
+from ..runtime.threads import run_in_own_thread, stream_in_own_thread
 from .requests import ChatRequest, CompletionRequest
 
 
@@ -237,13 +237,13 @@ class CompletionAPI:
             create = instructor.patch(create=llm.create_chat_completion_openai_v1, mode=instructor.Mode.JSON_SCHEMA)
             person = create(messages=[...], response_model=Person, max_retries=2)
         """
-        from .._chat_api import as_openai_types
+        from ..runtime.chat import as_openai_types
 
         return as_openai_types(self.create_chat_completion(*args, **kwargs), bool(kwargs.get("stream")))
 
     async def acreate_chat_completion_openai_v1(self, *args: Any, **kwargs: Any) -> Any:
         """Async :meth:`create_chat_completion_openai_v1` (an async iterator with ``stream=True``)."""
-        from .._chat_api import as_openai_types_async
+        from ..runtime.chat import as_openai_types_async
 
         result = await self.acreate_chat_completion(*args, **kwargs)
         return as_openai_types_async(result, bool(kwargs.get("stream")))

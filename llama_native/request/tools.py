@@ -11,7 +11,7 @@ Example::
 
     >>> from llama_native.request import ToolSpec
     >>> add = {"type": "function", "function": {"name": "add", "parameters": {"type": "object"}}}
-    >>> spec = ToolSpec.from_openai([add], tool_choice="add")
+    >>> spec = ToolSpec.from_openai([add], tool_choice={"type": "function", "function": {"name": "add"}})
     >>> spec.mode, spec.named, spec.max_calls()
     ('required', 'add', 1)
 """

@@ -18,26 +18,57 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import _native
-from .._generation import Logprobs, completion_result
-from .._logprobs import LogprobsBuilder, prompt_logprobs
 from ..images import prompt_size
 from ..request import CompletionRequest
 from ..request.sampling import resolve_seed
 from ..request.structure import engine_params
+from .generation import Logprobs, completion_result, run_token_loop
+from .logprobs import LogprobsBuilder, prompt_logprobs
 
 if TYPE_CHECKING:
-    from ..llama import Llama
+    import numpy as np
+
+    from ..cache import BaseLlamaCache
+    from ..speculative import PromptLookupDecoding
+    from .threads import ActiveGenerations
 
 
-def run_completion(llm: Llama, request: CompletionRequest) -> Any:
+class Host(Protocol):
+    """What carrying out a completion needs of the in-process model (``Llama`` has it)."""
+
+    model_path: str
+    seed: int
+    last_n_tokens_size: int
+    grammar_engine: str
+    jump_forward: bool
+    json_whitespace: str
+    spm_infill: bool
+    draft_model: PromptLookupDecoding | None
+    cache: BaseLlamaCache | None
+    last_generation_stats: dict[str, Any]
+    _generations: ActiveGenerations
+
+    @property
+    def _model(self) -> _native.Model: ...
+
+    def _context(self) -> _native.Context: ...
+
+    def _prompt_tokens(self, prompt: str | bytes | Sequence[int], media: Any = None) -> list[int]: ...
+
+    def logits(self, tokens: Sequence[int]) -> np.ndarray:
+        """Raw logits at every position of ``tokens``."""
+        ...
+
+
+def run_completion(llm: Host, request: CompletionRequest) -> Any:
     """``request`` on ``llm``: a ``text_completion`` dict, or its chunks when ``request.stream``."""
     prompt = request.prompt
     if request.suffix is not None:
-        prompt = llm._infill_prompt(prompt, request.suffix)
+        prompt = infill_prompt(llm, prompt, request.suffix)
     grammar = request.structure.compile(llm.json_whitespace)
     prompt = request.structure.completion_prompt(prompt, grammar)
     validator = grammar.json_schema if grammar is not None else None
@@ -64,8 +95,8 @@ def run_completion(llm: Llama, request: CompletionRequest) -> Any:
         lp = Logprobs(LogprobsBuilder(model, request.logprobs_shape, len(prefix)), echoed)
     stats: dict[str, int] = {"cached_tokens": 0}
     end_check = grammar.end_check if grammar is not None else None
-    chunks = llm._native_generator(
-        prompt_tokens, sampling, gen, stats, end_check, not request.stream, request.logits_processor,
+    chunks = native_chunks(
+        llm, prompt_tokens, sampling, gen, stats, end_check, not request.stream, request.logits_processor,
         request.stopping_criteria, request.media,
     )  # fmt: skip
     n_prompt = prompt_size(prompt_tokens, request.media)
@@ -105,3 +136,57 @@ def set_reasoning_budget(
     p.reasoning_budget = budget
     p.reasoning_start, p.reasoning_end = start, end
     p.reasoning_opened = opened
+
+
+def infill_prompt(llm: Host, prompt: str | bytes | Sequence[int], suffix: str) -> list[int]:
+    """The fill-in-the-middle prompt (prefix, suffix, middle tokens; suffix first with ``spm_infill``)."""
+    m = llm._model
+    if min(m.token_fim_pre, m.token_fim_suf, m.token_fim_mid) < 0:
+        raise ValueError(
+            "suffix (fill-in-the-middle) needs a model with FIM tokens (prefix, suffix and middle); "
+            "this model's vocabulary has none"
+        )
+    if not isinstance(suffix, str):
+        raise ValueError(f"suffix must be a string, got {type(suffix).__name__}")
+    if isinstance(prompt, (str, bytes)):
+        before = m.tokenize(prompt, False, False)
+    else:
+        before = [int(t) for t in prompt]
+    after = m.tokenize(suffix, False, False)
+    pre, suf = [m.token_fim_pre, *before], [m.token_fim_suf, *after]
+    body = suf + pre if llm.spm_infill else pre + suf
+    return ([m.token_bos] if m.add_bos and m.token_bos >= 0 else []) + body + [m.token_fim_mid]
+
+
+def native_chunks(
+    llm: Host,
+    prompt_tokens: list[int],
+    sampling: _native.SamplingParams,
+    gen: _native.GenerationParams,
+    stats: dict[str, int] | None = None,
+    end_check: Callable[[str], bool] | None = None,
+    whole: bool = False,
+    logits_processor: Callable[..., Any] | None = None,
+    stopping_criteria: Callable[..., Any] | None = None,
+    media: Any = None,
+) -> Iterator[_native.Chunk]:
+    """Chunks of one generation on ``llm``'s context (see :func:`.generation.run_token_loop`)."""
+
+    def record(counters: dict[str, Any]) -> None:
+        llm.last_generation_stats = counters
+
+    return run_token_loop(
+        llm._context(),
+        llm._generations,
+        llm.cache,
+        prompt_tokens,
+        sampling,
+        gen,
+        stats,
+        end_check,
+        whole,
+        record,
+        logits_processor,
+        stopping_criteria,
+        media=media,
+    )

@@ -21,8 +21,6 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import _logging, _native
-from .._lora import LoraAdapters, normalize_loras
-from .._rpc import parse_rpc_servers, probe_rpc_server
 from ..constants import (
     GGML_TYPE_F16,
     LLAMA_POOLING_TYPE_RANK,
@@ -34,9 +32,13 @@ from ..constants import (
     ggml_type_from_name,
 )
 from ..request.sampling import finite
+from .lora import LoraAdapters, normalize_loras
+from .rpc import parse_rpc_servers, probe_rpc_server
 
 if TYPE_CHECKING:
-    from ..llama import Llama
+    from ..chat.formats import ChatFormatter
+    from ..speculative import PromptLookupDecoding
+    from .lora import LoraSpec
 
 
 class ModelLoadError(ValueError):
@@ -188,7 +190,7 @@ def model_params(
     """``Llama.model_params`` and the native model-loading parameters.
 
     ``rpc_servers`` are checked here (each answers the RPC handshake, see
-    :mod:`llama_native._rpc`), before llama.cpp is handed them.
+    :mod:`llama_native.runtime.rpc`), before llama.cpp is handed them.
     """
     if split_mode not in (LLAMA_SPLIT_MODE_NONE, LLAMA_SPLIT_MODE_LAYER, LLAMA_SPLIT_MODE_ROW, LLAMA_SPLIT_MODE_TENSOR):
         raise ValueError(f"split_mode must be one of LLAMA_SPLIT_MODE_NONE/LAYER/ROW/TENSOR (0-3), got {split_mode!r}")
@@ -351,13 +353,49 @@ def load_projector(model: _native.Model, path: str, n_threads: int, use_gpu: boo
     return projector
 
 
+class LoadedModel:
+    """What :func:`load_into` sets on a ``Llama`` from its constructor's arguments (``Llama`` inherits it)."""
+
+    model_path: str
+    verbose: bool
+    seed: int
+    last_n_tokens_size: int
+    chat_format: str | None
+    chat_handler: Callable[..., Any] | None
+    draft_model: PromptLookupDecoding | None
+    grammar_engine: str
+    jump_forward: bool
+    json_whitespace: str
+    #: the image projector GGUF (None: this model reads no images)
+    mmproj_path: str | None
+    spm_infill: bool
+    logits_all: bool
+    lora_base: str | None
+    lora_path: LoraSpec
+    lora_scale: float
+    numa: int
+    model_params: Settings
+    context_params: Settings
+    metadata: dict[str, str]
+    chat_template: str | None
+    _tokenizer_override: Any
+    _loras: LoraAdapters
+
+    _native_model: _native.Model | None
+    _ctx: _native.Context | None
+    _projector: _native.Projector | None
+    _verbose_held: bool
+    _chat_formatter: ChatFormatter | None
+    _chat_formatter_key: tuple[str | None, str | None]
+
+
 def _accepted(function: Callable[..., Any], options: Mapping[str, Any]) -> dict[str, Any]:
     """The options ``function`` takes as keyword arguments (so a load parameter is listed once, where it is used)."""
     names = inspect.signature(function).parameters
     return {k: v for k, v in options.items() if k in names}
 
 
-def load_into(llm: Llama, options: dict[str, Any]) -> None:
+def load_into(llm: LoadedModel, options: dict[str, Any]) -> None:
     """Check ``Llama(...)``'s arguments (``options``: its ``locals()``), load the model and create its context.
 
     Sets the attributes ``Llama`` documents (``model_path``, ``model_params``,

@@ -26,9 +26,6 @@ from typing import Any, Protocol
 import numpy as np
 
 from .. import _native
-from .._generation import run_token_loop
-from .._logprobs import log_softmax
-from .._threads import ActiveGenerations
 from ..cache import common_prefix
 from ..grammar import LlamaGrammar, as_grammar
 from ..request import SamplingOptions
@@ -36,6 +33,9 @@ from ..request.requests import check_max_tokens
 from ..request.sampling import resolve_seed
 from ..request.structure import engine_params
 from .completion import generation_params
+from .generation import run_token_loop
+from .logprobs import log_softmax
+from .threads import ActiveGenerations
 
 
 class _Host(Protocol):

@@ -5,8 +5,10 @@ parameter the server would not honour learns it at once.  So is a chat
 message whose ``role`` is not one of OpenAI's (:data:`CHAT_ROLES`).  The extensions:
 ``top_k``, ``min_p``, ``typical_p``, ``repeat_penalty``, ``mirostat_*``,
 ``grammar`` (GBNF), ``prop_order``, ``schema_prompt``, ``json_whitespace``,
-``max_tool_calls``, ``reasoning_budget``, ``chat_template_kwargs`` and, for
-text completions, ``json_schema``.  ``user`` is accepted as an identifier
+``max_tool_calls``, ``reasoning_budget``, ``chat_template_kwargs``, the
+extension fields of :class:`~llama_native.request.SamplingOptions`
+(``top_n_sigma``) and, for text completions, ``json_schema``.  A body becomes
+the typed request with ``to_request``.  ``user`` is accepted as an identifier
 (it changes nothing, as in OpenAI's API).
 
 Example::

@@ -21,8 +21,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from . import _native
-from .request.sampling import finite
+from .. import _native
+from ..request.sampling import finite
 
 #: A path, a list of paths, or a list of ``(path, scale)`` pairs; ``None``: no adapter.
 LoraSpec = Any  # None | str | PathLike | Sequence[str | PathLike | tuple[str | PathLike, float]]

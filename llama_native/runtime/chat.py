@@ -20,13 +20,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from . import _native
-from .chat.completion import Tokenize, chat_completion, chat_completion_chunks, prepare_chat
-from .chat.formats import ChatFormatter, get_chat_formatter
-from .chat.template_layer import TemplateLayer
-from .chat.templates import Jinja2ChatFormatter
-from .images import MediaTokenizer, load_image, new_marker, split_image_parts
-from .request import ChatRequest, CompletionRequest, StructureSpec
+from .. import _native
+from ..chat.completion import Tokenize, chat_completion, chat_completion_chunks, prepare_chat
+from ..chat.formats import ChatFormatter, get_chat_formatter
+from ..chat.template_layer import TemplateLayer
+from ..chat.templates import Jinja2ChatFormatter
+from ..images import MediaTokenizer, load_image, new_marker, split_image_parts
+from ..request import ChatRequest, CompletionRequest, StructureSpec
 
 DEFAULT_CHAT_FORMAT = "chatml"
 

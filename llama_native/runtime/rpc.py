@@ -20,7 +20,7 @@ import socket
 import struct
 from collections.abc import Sequence
 
-from . import _native
+from .. import _native
 
 _RPC_CMD_HELLO = 14
 _CONN_CAPS_SIZE = 24

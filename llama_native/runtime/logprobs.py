@@ -29,7 +29,7 @@ import codecs
 from collections.abc import Sequence
 from typing import Any
 
-from . import _native
+from .. import _native
 
 Entry = tuple[int, float, list[tuple[int, float]]]
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from . import _native
+from .. import _native
 
 
 def embedding_inputs(model: _native.Model, limit: int, texts: Sequence[str], truncate: bool) -> list[list[int]]:

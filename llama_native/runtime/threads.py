@@ -13,7 +13,7 @@ call's native generation; it stops within one token and frees the context.
 Example::
 
     >>> import asyncio
-    >>> from llama_native._threads import run_in_own_thread
+    >>> from llama_native.runtime.threads import run_in_own_thread
     >>> asyncio.run(run_in_own_thread(lambda: 6 * 7, lambda thread_id: None))
     42
 """

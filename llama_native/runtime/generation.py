@@ -8,7 +8,7 @@ recording counters), and ``stream_completion`` turns its chunks into
 
 Example::
 
-    >>> from llama_native._generation import completion_usage
+    >>> from llama_native.runtime.generation import completion_usage
     >>> completion_usage(5, 3, cached_tokens=2)["total_tokens"]
     8
 """
@@ -21,12 +21,12 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, Literal, cast
 
-from . import _native
-from ._logprobs import LogprobsBuilder, merge
-from ._threads import ActiveGenerations
-from .cache import BaseLlamaCache, LlamaState, common_prefix
-from .llama_types import Completion, CompletionChunk, CompletionUsage
-from .schema import JsonSchemaGrammar, SchemaValidationError
+from .. import _native
+from ..cache import BaseLlamaCache, LlamaState, common_prefix
+from ..llama_types import Completion, CompletionChunk, CompletionUsage
+from ..schema import JsonSchemaGrammar, SchemaValidationError
+from .logprobs import LogprobsBuilder, merge
+from .threads import ActiveGenerations
 
 
 def run_token_loop(
