@@ -12,9 +12,12 @@ Example::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 # _cpu_check first: a CPU lacking the build's instruction sets gets an ImportError, not SIGILL;
-# _logging installs the log bridge
-from . import _cpu_check, _logging  # noqa: F401
+# _logging installs the log bridge; compat installs the import hook that keeps llama-cpp-python's module names
+# (llama_native.llama_types, ...) for the modules in llama_native/compat/, before anything imports them
+from . import _cpu_check, _logging, compat  # noqa: F401
 from .cache import LlamaCache, LlamaDiskCache, LlamaRAMCache, LlamaState
 from .chat import ChatFormatterResponse, Jinja2ChatFormatter, register_chat_format
 from .constants import *  # noqa: F403  (llama.cpp's enum constants, as llama_cpp exports them)
@@ -75,3 +78,13 @@ __all__ = [
     "SystemInfo",
     *_constants,
 ]
+
+if not TYPE_CHECKING:  # type checkers see llama_native/<name>.pyi instead (and no catch-all attribute)
+
+    def __getattr__(name: str) -> object:
+        """``llama_native.llama_types`` and the other compat modules as attributes, imported on first use."""
+        if f"{__name__}.{name}" in compat.ALIASES:
+            import importlib
+
+            return importlib.import_module(f"{__name__}.{name}")
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

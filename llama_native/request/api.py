@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from ..compat.llama_types import Completion, CompletionChunk
 from ..grammar import LlamaGrammar
-from ..llama_types import Completion, CompletionChunk
 from ..runtime.threads import run_in_own_thread, stream_in_own_thread
 from .requests import ChatRequest, CompletionRequest
 

@@ -23,7 +23,7 @@ from typing import Any, Literal, cast
 
 from .. import _native
 from ..cache import BaseLlamaCache, LlamaState, common_prefix
-from ..llama_types import Completion, CompletionChunk, CompletionUsage
+from ..compat.llama_types import Completion, CompletionChunk, CompletionUsage
 from ..schema import JsonSchemaGrammar, SchemaValidationError
 from .logprobs import LogprobsBuilder, merge
 from .threads import ActiveGenerations

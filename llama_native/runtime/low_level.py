@@ -239,7 +239,7 @@ class LowLevelAPI:
 
     def tokenizer(self: _Host) -> Any:
         """A ``llama_tokenizer.LlamaTokenizer`` over this model (or the ``tokenizer`` given at load)."""
-        from .llama_tokenizer import LlamaTokenizer
+        from ..compat.llama_tokenizer import LlamaTokenizer
 
         return self._tokenizer_override or LlamaTokenizer(self)
 

@@ -9,8 +9,8 @@ Example::
 
 from __future__ import annotations
 
-from .grammar import LlamaGrammar
-from .schema import json_schema_to_gbnf
+from ..grammar import LlamaGrammar
+from ..schema import json_schema_to_gbnf
 
 LLAMA_GRAMMAR_DEFAULT_ROOT = "root"
 

@@ -48,8 +48,8 @@ import ctypes
 from ctypes import POINTER, Structure, c_bool, c_char_p, c_float, c_int8, c_int32, c_size_t, c_uint8, c_uint32, c_void_p
 from typing import Any
 
-from . import _native
-from .constants import *  # noqa: F403  (LLAMA_*/GGML_* enums, as llama_cpp exports them)
+from .. import _native
+from ..constants import *  # noqa: F403  (LLAMA_*/GGML_* enums, as llama_cpp exports them)
 
 c_int = ctypes.c_int
 c_uint64 = ctypes.c_uint64

@@ -19,8 +19,8 @@ from __future__ import annotations
 import abc
 from typing import Any
 
-from . import _native
-from .runtime.loading import check_model_file, model_params
+from .. import _native
+from ..runtime.loading import check_model_file, model_params
 
 
 class BaseLlamaTokenizer(abc.ABC):

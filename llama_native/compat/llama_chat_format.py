@@ -23,15 +23,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-from .chat import (
-    ChatFormatter,
-    ChatFormatterResponse,
-    Jinja2ChatFormatter,
-    get_chat_formatter,
-    register_chat_format,
-    vision_handlers,
+from ..chat import ChatFormatter, ChatFormatterResponse, Jinja2ChatFormatter, get_chat_formatter, register_chat_format
+from ..chat.vision_handlers import (  # llama-cpp-python's multimodal handler names (vision_handlers.__all__)
+    Llama3VisionAlpha,
+    Llama3VisionAlphaChatHandler,
+    Llava15ChatHandler,
+    Llava16ChatHandler,
+    MiniCPMv26ChatHandler,
+    MoondreamChatHandler,
+    MultimodalChatHandler,
+    NanoLlavaChatHandler,
+    ObsidianChatHandler,
+    Qwen25VLChatHandler,
 )
-from .chat.vision_handlers import *  # noqa: F403  (llama-cpp-python's multimodal handler names)
 
 
 class LlamaChatCompletionHandler(Protocol):
@@ -42,8 +46,18 @@ class LlamaChatCompletionHandler(Protocol):
         ...
 
 
+# a literal list, so that type checkers know the names too (llama_native/llama_chat_format.pyi star-imports them)
 __all__ = [
-    *vision_handlers.__all__,
+    "Llama3VisionAlpha",
+    "Llama3VisionAlphaChatHandler",
+    "Llava15ChatHandler",
+    "Llava16ChatHandler",
+    "MiniCPMv26ChatHandler",
+    "MoondreamChatHandler",
+    "MultimodalChatHandler",
+    "NanoLlavaChatHandler",
+    "ObsidianChatHandler",
+    "Qwen25VLChatHandler",
     "ChatFormatter",
     "ChatFormatterResponse",
     "Jinja2ChatFormatter",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import abc
 from typing import Any
 
-from .speculative import LlamaPromptLookupDecoding, PromptLookupDecoding
+from ..speculative import LlamaPromptLookupDecoding, PromptLookupDecoding
 
 
 class LlamaDraftModel(abc.ABC):

@@ -1,0 +1,1 @@
+from llama_native.compat.llama_tokenizer import *  # noqa: F403  (for type checkers; see compat/__init__.py)
