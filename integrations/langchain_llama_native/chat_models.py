@@ -24,7 +24,7 @@ from langchain_core.output_parsers.openai_tools import JsonOutputKeyToolsParser,
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
-from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
+from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import Field, model_validator
 
@@ -32,6 +32,7 @@ from llama_native import ContextOverflowError
 
 from ._chat_call import ChatCall
 from ._params import LOAD_CONFIG, LlamaCppLoadParams, LlamaCppSamplingParams
+from ._schemas import openai_tool_choice, output_json_schema
 from ._truncation import refuse_cut, tool_call_check
 
 #: a bind() key of with_structured_output(method="function_calling"): its parser, not the model, refuses a cut call
@@ -370,7 +371,7 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
         del strict
         formatted = [convert_to_openai_tool(t) for t in tools]
         names = [t["function"]["name"] for t in formatted]
-        kwargs["tool_choice"] = _openai_tool_choice(tool_choice, names)
+        kwargs["tool_choice"] = openai_tool_choice(tool_choice, names)
         if parallel_tool_calls is not None:
             kwargs["parallel_tool_calls"] = parallel_tool_calls
         return super().bind(tools=formatted, **kwargs)
@@ -431,7 +432,7 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
                 else JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
             )
         elif method in ("json_schema", "json_mode"):
-            json_schema = _json_schema(schema)
+            json_schema = output_json_schema(schema)
             what = f"the {json_schema['title']}" if json_schema.get("title") else "the structured output"
             if method == "json_schema":
                 response_format = {
@@ -458,34 +459,3 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
         parse = RunnablePassthrough.assign(parsed=itemgetter("raw") | parser, parsing_error=lambda _: None)
         no_parse = RunnablePassthrough.assign(parsed=lambda _: None)
         return RunnableMap(raw=llm) | parse.with_fallbacks([no_parse], exception_key="parsing_error")
-
-def _openai_tool_choice(tool_choice: Any, names: list[str]) -> Any:
-    """LangChain's tool_choice values as the chat API's."""
-    if tool_choice is None or tool_choice is False:
-        return None
-    if tool_choice is True or tool_choice in ("any", "required"):
-        return "required"
-    if tool_choice in ("auto", "none"):
-        return tool_choice
-    if isinstance(tool_choice, str):
-        if tool_choice not in names:
-            raise ValueError(f"tool_choice {tool_choice!r} is not among the bound tools {names}")
-        return {"type": "function", "function": {"name": tool_choice}}
-    if isinstance(tool_choice, dict):
-        name = (tool_choice.get("function") or {}).get("name") or tool_choice.get("name")
-        if name not in names:
-            raise ValueError(f"tool_choice names {name!r}, which is not among the bound tools {names}")
-        return {"type": "function", "function": {"name": name}}
-    raise ValueError(
-        f"tool_choice must be 'auto', 'any', 'required', 'none', True, a tool name or a dict, got {tool_choice!r}"
-    )
-
-
-def _json_schema(schema: Any) -> dict[str, Any]:
-    """A JSON schema for a pydantic class (v2 as pydantic writes it), TypedDict, OpenAI tool or JSON schema dict."""
-    if isinstance(schema, type) and is_basemodel_subclass(schema) and hasattr(schema, "model_json_schema"):
-        return schema.model_json_schema()
-    if isinstance(schema, dict) and "function" not in schema and "name" not in schema:
-        return schema  # already a JSON schema (convert_to_json_schema insists on a title)
-    return convert_to_json_schema(schema)
-
