@@ -22,12 +22,14 @@ Example::
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 from langchain_core.exceptions import OutputParserException
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable, RunnableGenerator
 
 from llama_native import OutputTruncatedError
+from llama_native.truncation import required_call
 
 
 class CutCheck:
@@ -66,6 +68,21 @@ class CutCheck:
             output=self.text,
         )
         raise OutputParserException(str(error), llm_output=self.text) from error
+
+
+def tool_call_check(params: dict[str, Any]) -> CutCheck | None:
+    """The check a chat request's tools ask for (None without tools, or with ``tool_choice="none"``).
+
+    A required call (``tool_choice`` ``"required"`` or a name) must be
+    complete; under ``"auto"`` the cut may not come inside a call the model
+    had opened.
+    """
+    required = required_call(params.get("tool_choice"))
+    if required:
+        return CutCheck(required, calls_count=True)
+    if params.get("tools") and params.get("tool_choice") != "none":  # "auto": only a call cut mid-way is refused
+        return CutCheck("the tool call", calls_count=True, opened_call_only=True)
+    return None
 
 
 def refuse_cut(what: str, calls_count: bool = False) -> Runnable[BaseMessage, BaseMessage]:

@@ -21,19 +21,19 @@ from langchain_core.language_models.model_profile import ModelProfile
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
 from langchain_core.output_parsers.openai_tools import JsonOutputKeyToolsParser, PydanticToolsParser
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
-from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
+from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import Field, model_validator
 
 from llama_native import ContextOverflowError
-from llama_native.truncation import required_call
 
-from ._messages import to_ai_chunk, to_ai_message, to_openai_messages
+from ._chat_call import ChatCall
 from ._params import LOAD_CONFIG, LlamaCppLoadParams, LlamaCppSamplingParams
-from ._truncation import CutCheck, refuse_cut
+from ._schemas import openai_tool_choice, output_json_schema
+from ._truncation import refuse_cut, tool_call_check
 
 #: a bind() key of with_structured_output(method="function_calling"): its parser, not the model, refuses a cut call
 #: (so that include_raw=True still gets the raw message)
@@ -232,19 +232,6 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
             params.pop("grammar", None)  # a structured request replaces the default grammar
         return params
 
-    def _request(self, stop: list[str] | None, kwargs: dict[str, Any]) -> tuple[dict[str, Any], CutCheck | None]:
-        """The call's parameters, and the check that refuses a reply cut before the call it requires (or None)."""
-        parser_checks = kwargs.pop(_PARSER_CHECKS_CUT, False)
-        params = self._chat_params(stop, kwargs)
-        if parser_checks:
-            return params, None
-        required = required_call(params.get("tool_choice"))
-        if required:
-            return params, CutCheck(required, calls_count=True)
-        if params.get("tools") and params.get("tool_choice") != "none":  # "auto": only a call cut mid-way is refused
-            return params, CutCheck("the tool call", calls_count=True, opened_call_only=True)
-        return params, None
-
     @model_validator(mode="after")
     def _fill_profile(self) -> ChatLlamaCpp:
         """``profile`` (when not given) from the load parameters: context size and capabilities."""
@@ -256,6 +243,18 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
     def _model_name_for(self, model: Any) -> str:
         return str(model) if model else self.model_name
 
+    def _call(
+        self, messages: list[BaseMessage], stop: list[str] | None, model: Any, kwargs: dict[str, Any]
+    ) -> ChatCall:
+        """The one request the four generation methods send, with the conversion and the check of its reply.
+
+        The check refuses a reply cut before the tool call it requires (none when a parser checks instead).
+        """
+        parser_checks = kwargs.pop(_PARSER_CHECKS_CUT, False)
+        params = self._chat_params(stop, kwargs)
+        check = None if parser_checks else tool_call_check(params)
+        return ChatCall(messages, params, self._model_name_for(model), check)
+
     def _generate(
         self,
         messages: list[BaseMessage],
@@ -265,13 +264,10 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
     ) -> ChatResult:
         model = kwargs.pop("model", None)
         llama = self._llama(model)
-        params, check = self._request(stop, kwargs)
+        call = self._call(messages, stop, model, kwargs)
         with _overflow_as_langchain_error():
-            response = llama.create_chat_completion(to_openai_messages(messages), **params)
-        result = _chat_result(cast(dict[str, Any], response), self._model_name_for(model), params.get("max_tokens"))
-        if check is not None:
-            check(result.generations[0].message)
-        return result
+            response = llama.create_chat_completion(call.messages, **call.params)
+        return call.result(cast(dict[str, Any], response))
 
     def _stream(
         self,
@@ -282,21 +278,17 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         model = kwargs.pop("model", None)
         llama = self._llama(model)
-        name = self._model_name_for(model)
-        params, check = self._request(stop, kwargs)
+        call = self._call(messages, stop, model, kwargs)
         with _overflow_as_langchain_error():
             chunks = cast(
                 Generator[dict[str, Any], None, None],
-                llama.create_chat_completion(to_openai_messages(messages), stream=True, **params),
+                llama.create_chat_completion(call.messages, stream=True, **call.params),
             )
         try:
             with _overflow_as_langchain_error():
                 for raw in chunks:
-                    generation = _generation_chunk(raw, name, params.get("max_tokens"))
-                    if generation is None:
+                    if (generation := call.chunk(raw)) is None:
                         continue
-                    if check is not None:
-                        check(generation.message)
                     if run_manager:
                         run_manager.on_llm_new_token(generation.text, chunk=generation)
                     yield generation
@@ -312,13 +304,10 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
     ) -> ChatResult:
         model = kwargs.pop("model", None)
         llama = await self._aload(model)
-        params, check = self._request(stop, kwargs)
+        call = self._call(messages, stop, model, kwargs)
         with _overflow_as_langchain_error():
-            response = await llama.acreate_chat_completion(to_openai_messages(messages), **params)
-        result = _chat_result(response, self._model_name_for(model), params.get("max_tokens"))
-        if check is not None:
-            check(result.generations[0].message)
-        return result
+            response = await llama.acreate_chat_completion(call.messages, **call.params)
+        return call.result(response)
 
     async def _astream(
         self,
@@ -329,18 +318,14 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
     ) -> AsyncIterator[ChatGenerationChunk]:
         model = kwargs.pop("model", None)
         llama = await self._aload(model)
-        name = self._model_name_for(model)
-        params, check = self._request(stop, kwargs)
+        call = self._call(messages, stop, model, kwargs)
         with _overflow_as_langchain_error():
-            chunks = await llama.acreate_chat_completion(to_openai_messages(messages), stream=True, **params)
+            chunks = await llama.acreate_chat_completion(call.messages, stream=True, **call.params)
         try:
             with _overflow_as_langchain_error():
                 async for raw in chunks:
-                    generation = _generation_chunk(raw, name, params.get("max_tokens"))
-                    if generation is None:
+                    if (generation := call.chunk(raw)) is None:
                         continue
-                    if check is not None:
-                        check(generation.message)
                     if run_manager:
                         await run_manager.on_llm_new_token(generation.text, chunk=generation)
                     yield generation
@@ -386,7 +371,7 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
         del strict
         formatted = [convert_to_openai_tool(t) for t in tools]
         names = [t["function"]["name"] for t in formatted]
-        kwargs["tool_choice"] = _openai_tool_choice(tool_choice, names)
+        kwargs["tool_choice"] = openai_tool_choice(tool_choice, names)
         if parallel_tool_calls is not None:
             kwargs["parallel_tool_calls"] = parallel_tool_calls
         return super().bind(tools=formatted, **kwargs)
@@ -447,7 +432,7 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
                 else JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
             )
         elif method in ("json_schema", "json_mode"):
-            json_schema = _json_schema(schema)
+            json_schema = output_json_schema(schema)
             what = f"the {json_schema['title']}" if json_schema.get("title") else "the structured output"
             if method == "json_schema":
                 response_format = {
@@ -474,59 +459,3 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
         parse = RunnablePassthrough.assign(parsed=itemgetter("raw") | parser, parsing_error=lambda _: None)
         no_parse = RunnablePassthrough.assign(parsed=lambda _: None)
         return RunnableMap(raw=llm) | parse.with_fallbacks([no_parse], exception_key="parsing_error")
-
-
-def _openai_tool_choice(tool_choice: Any, names: list[str]) -> Any:
-    """LangChain's tool_choice values as the chat API's."""
-    if tool_choice is None or tool_choice is False:
-        return None
-    if tool_choice is True or tool_choice in ("any", "required"):
-        return "required"
-    if tool_choice in ("auto", "none"):
-        return tool_choice
-    if isinstance(tool_choice, str):
-        if tool_choice not in names:
-            raise ValueError(f"tool_choice {tool_choice!r} is not among the bound tools {names}")
-        return {"type": "function", "function": {"name": tool_choice}}
-    if isinstance(tool_choice, dict):
-        name = (tool_choice.get("function") or {}).get("name") or tool_choice.get("name")
-        if name not in names:
-            raise ValueError(f"tool_choice names {name!r}, which is not among the bound tools {names}")
-        return {"type": "function", "function": {"name": name}}
-    raise ValueError(
-        f"tool_choice must be 'auto', 'any', 'required', 'none', True, a tool name or a dict, got {tool_choice!r}"
-    )
-
-
-def _json_schema(schema: Any) -> dict[str, Any]:
-    """A JSON schema for a pydantic class (v2 as pydantic writes it), TypedDict, OpenAI tool or JSON schema dict."""
-    if isinstance(schema, type) and is_basemodel_subclass(schema) and hasattr(schema, "model_json_schema"):
-        return schema.model_json_schema()
-    if isinstance(schema, dict) and "function" not in schema and "name" not in schema:
-        return schema  # already a JSON schema (convert_to_json_schema insists on a title)
-    return convert_to_json_schema(schema)
-
-
-def _chat_result(response: dict[str, Any], model_name: str, max_tokens: int | None) -> ChatResult:
-    message = to_ai_message(response, model_name)
-    info = {"finish_reason": response["choices"][0].get("finish_reason")}
-    if info["finish_reason"] == "length":
-        message.response_metadata["max_tokens"] = max_tokens  # the limit that cut it (None: the context's end)
-        if response["choices"][0].get("incomplete_tool_call"):
-            message.response_metadata["incomplete_tool_call"] = True
-    return ChatResult(
-        generations=[ChatGeneration(message=message, generation_info=info)],
-        llm_output={"token_usage": response.get("usage"), "model_name": model_name},
-    )
-
-
-def _generation_chunk(raw: dict[str, Any], model_name: str, max_tokens: int | None) -> ChatGenerationChunk | None:
-    message = to_ai_chunk(raw, model_name)
-    if message is None:
-        return None
-    finish = raw["choices"][0].get("finish_reason")
-    if finish == "length":
-        message.response_metadata["max_tokens"] = max_tokens
-        if raw["choices"][0].get("incomplete_tool_call"):
-            message.response_metadata["incomplete_tool_call"] = True
-    return ChatGenerationChunk(message=message, generation_info={"finish_reason": finish} if finish else None)

@@ -73,6 +73,12 @@ class LlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseLLM):
         return {"model_path": self.model_path, **self._default_params}
 
     def _completion_params(self, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """``create_completion``'s keyword arguments for a call, built here for all four generation methods.
+
+        Their replies become LangChain's by two shared converters too: ``_from_response`` (whole) and
+        ``_generation_chunk`` (streamed).  ``_generate`` assembles the stream only when ``streaming``
+        asks for callbacks on every token: a whole reply is returned as the model gave it.
+        """
         params = self._call_params(stop, kwargs)
         params.setdefault("echo", self.echo)
         if self.logprobs is not None:

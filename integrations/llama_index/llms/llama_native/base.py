@@ -5,11 +5,10 @@ A thin adapter: chat goes through the model's own chat template
 structured output are grammar-constrained by the chat API, and the async
 methods are native (the event loop keeps running while tokens are generated).
 
-Over 500 lines because LlamaIndex's ``FunctionCallingLLM`` has many entry
-points (chat and completion, each sync, async and streaming, tool calls,
-structured prediction and its streaming forms), each a short adapter here,
-and the class docstring's executed examples take a hundred lines; message
-conversion already lives in ``_messages.py``.
+Each chat and completion method builds one ``_request.Request`` and sends it
+(sync, async, whole or streamed); ``_responses`` turns replies into
+LlamaIndex's responses, ``_structured`` serves ``structured_predict``,
+``_messages`` converts messages and ``_truncation`` refuses cut replies.
 """
 
 from __future__ import annotations
@@ -28,7 +27,6 @@ from llama_index.core.base.llms.types import (
     CompletionResponseAsyncGen,
     CompletionResponseGen,
     LLMMetadata,
-    LogProb,
     MessageRole,
     ToolCallBlock,
 )
@@ -36,10 +34,8 @@ from llama_index.core.bridge.pydantic import Field, PrivateAttr, model_validator
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection, default_completion_to_prompt
-from llama_index.core.program.utils import create_flexible_model
 from llama_index.core.prompts import PromptTemplate
 from pydantic import BaseModel
-from pydantic_core import from_json
 
 from llama_native import Llama
 from llama_native.default_model import MODEL_PATH_ENV, resolve_model_path
@@ -47,8 +43,11 @@ from llama_native.download import download_model
 from llama_native.model_pool import shared_llama, shared_remote
 from llama_native.truncation import required_call
 
-from ._messages import assistant_message, to_openai_messages
-from ._truncation import Limit, call_check, raise_if_cut
+from ._messages import to_openai_messages
+from ._request import Request
+from ._responses import acompletion_stream, completion_from_chat, completion_response, completion_stream
+from ._structured import parse_structured, partial_object, response_format
+from ._truncation import Limit, call_check
 
 
 class LlamaCPP(FunctionCallingLLM):
@@ -313,82 +312,64 @@ class LlamaCPP(FunctionCallingLLM):
             messages.insert(0, ChatMessage(role=MessageRole.SYSTEM, content=self.system_prompt))
         return messages
 
-    # ----------------------------------------------------------------- chat
+    # ------------------------------------------------------ chat, completion
+    def _chat_request(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> Request:
+        """The one request of the four chat methods: the chat template's, or ``messages_to_prompt``'s text."""
+        prompt = self._chat_as_prompt(messages)
+        if prompt is not None:
+            return Request(self._text_params(kwargs), prompt)
+        return Request(self._params(kwargs), to_openai_messages(messages), self._call_check(kwargs))
+
     @llm_chat_callback()
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         """Answer ``messages`` through the model's chat template."""
-        prompt = self._chat_as_prompt(messages)
-        if prompt is not None:
-            return _chat_from_completion(
-                cast(dict[str, Any], self.client.create_completion(prompt, **self._text_params(kwargs)))
-            )
-        check = self._call_check(kwargs)
-        response = cast(
-            dict[str, Any], self.client.create_chat_completion(to_openai_messages(messages), **self._params(kwargs))
-        )
-        return _checked(_chat_response(response), check)
+        request = self._chat_request(messages, kwargs)
+        return request.chat_response(request.send(self.client))
 
     @llm_chat_callback()
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         """Stream the answer to ``messages`` token by token (each response carries the text so far)."""
-        prompt = self._chat_as_prompt(messages)
-        if prompt is not None:
-            chunks: Any = self.client.create_completion(prompt, stream=True, **self._text_params(kwargs))
-            return _chat_stream_from_completion(chunks)
-        check = self._call_check(kwargs)
-        chunks = self.client.create_chat_completion(to_openai_messages(messages), stream=True, **self._params(kwargs))
-        return _chat_stream(chunks, check)
+        request = self._chat_request(messages, kwargs)
+        return request.chat_stream(request.send(self.client, stream=True))
 
     @llm_chat_callback()
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         """Awaitable :meth:`chat`; the event loop keeps running while tokens are generated."""
         client = await self._aclient()
-        prompt = self._chat_as_prompt(messages)
-        if prompt is not None:
-            return _chat_from_completion(await client.acreate_completion(prompt, **self._text_params(kwargs)))
-        check = self._call_check(kwargs)
-        response = await client.acreate_chat_completion(to_openai_messages(messages), **self._params(kwargs))
-        return _checked(_chat_response(response), check)
+        request = self._chat_request(messages, kwargs)
+        return request.chat_response(await request.asend(client))
 
     @llm_chat_callback()
     async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
         """Async :meth:`stream_chat`; leaving the stream early stops generation."""
         client = await self._aclient()
-        prompt = self._chat_as_prompt(messages)
-        if prompt is not None:
-            chunks = await client.acreate_completion(prompt, stream=True, **self._text_params(kwargs))
-            return _achat_stream_from_completion(chunks)
-        check = self._call_check(kwargs)
-        chunks = await client.acreate_chat_completion(to_openai_messages(messages), stream=True, **self._params(kwargs))
-        return _achat_stream(chunks, check)
+        request = self._chat_request(messages, kwargs)
+        return request.achat_stream(await request.asend(client, stream=True))
 
-    # ----------------------------------------------------------- completion
     @llm_completion_callback()
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         """Complete ``prompt`` (through the chat template unless ``formatted`` or ``completion_to_prompt``)."""
         raw = self._completion_prompt(prompt, formatted)
         if raw is None:
-            return _completion_from_chat(self.chat(self._prompt_messages(prompt), **kwargs))
-        response = cast(dict[str, Any], self.client.create_completion(raw, **self._text_params(kwargs)))
-        return _completion_response(response)
+            return completion_from_chat(self.chat(self._prompt_messages(prompt), **kwargs))
+        return completion_response(Request(self._text_params(kwargs), raw).send(self.client))
 
     @llm_completion_callback()
     def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
         """Stream the completion of ``prompt`` token by token."""
         raw = self._completion_prompt(prompt, formatted)
         if raw is None:
-            return (_completion_from_chat(r) for r in self.stream_chat(self._prompt_messages(prompt), **kwargs))
-        return _completion_stream(self.client.create_completion(raw, stream=True, **self._text_params(kwargs)))
+            return (completion_from_chat(r) for r in self.stream_chat(self._prompt_messages(prompt), **kwargs))
+        return completion_stream(Request(self._text_params(kwargs), raw).send(self.client, stream=True))
 
     @llm_completion_callback()
     async def acomplete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         """Awaitable :meth:`complete`."""
         raw = self._completion_prompt(prompt, formatted)
         if raw is None:
-            return _completion_from_chat(await self.achat(self._prompt_messages(prompt), **kwargs))
-        client = await self._aclient()
-        response = await client.acreate_completion(raw, **self._text_params(kwargs))
-        return _completion_response(response)
+            return completion_from_chat(await self.achat(self._prompt_messages(prompt), **kwargs))
+        request = Request(self._text_params(kwargs), raw)
+        return completion_response(await request.asend(await self._aclient()))
 
     @llm_completion_callback()
     async def astream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseAsyncGen:
@@ -399,12 +380,11 @@ class LlamaCPP(FunctionCallingLLM):
 
             async def from_chat() -> AsyncGenerator[CompletionResponse, None]:
                 async for r in chats:
-                    yield _completion_from_chat(r)
+                    yield completion_from_chat(r)
 
             return from_chat()
-        client = await self._aclient()
-        chunks = await client.acreate_completion(raw, stream=True, **self._text_params(kwargs))
-        return _acompletion_stream(chunks)
+        request = Request(self._text_params(kwargs), raw)
+        return acompletion_stream(await request.asend(await self._aclient(), stream=True))
 
     # ----------------------------------------------------------------- tools
     def _prepare_chat_with_tools(
@@ -460,9 +440,7 @@ class LlamaCPP(FunctionCallingLLM):
         prompt_args: dict[str, Any],
     ) -> dict[str, Any]:
         messages = self._extend_messages(prompt.format_messages(llm=self, **prompt_args))
-        schema = output_cls.model_json_schema()
-        response_format = {"type": "json_schema", "json_schema": {"name": output_cls.__name__, "schema": schema}}
-        return {"messages": messages, "response_format": response_format, **(llm_kwargs or {})}
+        return {"messages": messages, "response_format": response_format(output_cls), **(llm_kwargs or {})}
 
     def structured_predict(
         self,
@@ -473,7 +451,7 @@ class LlamaCPP(FunctionCallingLLM):
     ) -> Any:
         """An ``output_cls`` instance, generated under a grammar of its JSON schema (not parsed out of free text)."""
         response = self.chat(**self._schema_request(output_cls, prompt, llm_kwargs, prompt_args))
-        return _parse_structured(output_cls, response, self._limit(llm_kwargs or {}))
+        return parse_structured(output_cls, response, self._limit(llm_kwargs or {}))
 
     async def astructured_predict(
         self,
@@ -484,7 +462,7 @@ class LlamaCPP(FunctionCallingLLM):
     ) -> Any:
         """Awaitable :meth:`structured_predict`."""
         response = await self.achat(**self._schema_request(output_cls, prompt, llm_kwargs, prompt_args))
-        return _parse_structured(output_cls, response, self._limit(llm_kwargs or {}))
+        return parse_structured(output_cls, response, self._limit(llm_kwargs or {}))
 
     def _structured_stream_call(
         self,
@@ -495,7 +473,7 @@ class LlamaCPP(FunctionCallingLLM):
     ) -> Generator[Any, None, None]:
         limit = self._limit(llm_kwargs or {})
         for response in self.stream_chat(**self._schema_request(output_cls, prompt, llm_kwargs, prompt_args)):
-            partial = _partial_object(output_cls, response, limit)
+            partial = partial_object(output_cls, response, limit)
             if partial is not None:
                 yield partial
 
@@ -511,197 +489,8 @@ class LlamaCPP(FunctionCallingLLM):
 
         async def partials() -> AsyncGenerator[Any, None]:
             async for response in responses:
-                partial = _partial_object(output_cls, response, limit)
+                partial = partial_object(output_cls, response, limit)
                 if partial is not None:
                     yield partial
 
         return partials()
-
-
-# ------------------------------------------------------------------ helpers
-def _checked(response: ChatResponse, check: Callable[[ChatResponse], None] | None) -> ChatResponse:
-    if check is not None:
-        check(response)
-    return response
-
-
-def _chat_response(response: dict[str, Any]) -> ChatResponse:
-    choice = response["choices"][0]
-    message = choice["message"]
-    reply = assistant_message(
-        message.get("content") or "", message.get("tool_calls") or [], message.get("reasoning_content")
-    )
-    extra: dict[str, Any] = {"finish_reason": choice["finish_reason"]}
-    if choice.get("incomplete_tool_call"):
-        extra["incomplete_tool_call"] = True
-    logprobs = _logprobs(choice.get("logprobs"))
-    return ChatResponse(message=reply, raw=response, additional_kwargs=extra, logprobs=logprobs)
-
-
-def _chat_from_completion(response: dict[str, Any]) -> ChatResponse:
-    choice = response["choices"][0]
-    return ChatResponse(
-        message=assistant_message(choice["text"], []),
-        raw=response,
-        additional_kwargs={"finish_reason": choice["finish_reason"]},
-        logprobs=_logprobs(choice.get("logprobs")),
-    )
-
-
-def _logprobs(raw: dict[str, Any] | None) -> list[list[LogProb]] | None:
-    """Per token, its top alternatives as ``LogProb``\\ s (as llama-index-llms-openai), from either OpenAI shape."""
-    if raw is None:
-        return None
-    if "content" in raw:  # chat: {"content": [{token, logprob, bytes, top_logprobs}]}
-        return [
-            [LogProb(token=t["token"], logprob=t["logprob"], bytes=t["bytes"]) for t in e["top_logprobs"]]
-            or [LogProb(token=e["token"], logprob=e["logprob"], bytes=e["bytes"])]
-            for e in raw["content"] or []
-        ]
-    return [  # text completion: {"tokens", "token_logprobs", "top_logprobs": [{text: logprob}]}
-        [LogProb(token=t, logprob=lp, bytes=list(t.encode("utf-8"))) for t, lp in (top or {}).items()]
-        for top in raw["top_logprobs"]
-    ]
-
-
-def _completion_response(response: dict[str, Any]) -> CompletionResponse:
-    choice = response["choices"][0]
-    return CompletionResponse(text=choice["text"], raw=response, logprobs=_logprobs(choice.get("logprobs")))
-
-
-def _completion_from_chat(response: ChatResponse) -> CompletionResponse:
-    return CompletionResponse(
-        text=response.message.content or "",
-        delta=response.delta,
-        raw=response.raw,
-        additional_kwargs=response.additional_kwargs,
-        logprobs=response.logprobs,
-    )
-
-
-class _ChatAccumulator:
-    """Turns chat-completion chunks into cumulative ``ChatResponse``\\ s with deltas."""
-
-    def __init__(self) -> None:
-        self.text = ""
-        self.thinking = ""
-        self.calls: list[dict[str, Any]] = []
-
-    def add(self, chunk: dict[str, Any]) -> ChatResponse | None:
-        """The reply so far after ``chunk``; thinking deltas in ``additional_kwargs["thinking_delta"]``."""
-        choice = chunk["choices"][0]
-        delta = choice.get("delta") or {}
-        piece = delta.get("content") or ""
-        thought = delta.get("reasoning_content") or ""
-        self.text += piece
-        self.thinking += thought
-        self.calls += [{k: v for k, v in c.items() if k != "index"} for c in delta.get("tool_calls") or []]
-        finish = choice.get("finish_reason")
-        if not piece and not thought and not delta.get("tool_calls") and finish is None:
-            return None
-        extra: dict[str, Any] = {"finish_reason": finish} if finish else {}
-        if choice.get("incomplete_tool_call"):
-            extra["incomplete_tool_call"] = True
-        if thought:  # as llama-index-llms-ollama streams thinking
-            extra["thinking_delta"] = thought
-        reply = assistant_message(self.text, self.calls, self.thinking or None)
-        return ChatResponse(message=reply, delta=piece, raw=chunk, additional_kwargs=extra)
-
-    def add_text(self, chunk: dict[str, Any]) -> ChatResponse | None:
-        choice = chunk["choices"][0]
-        self.text += choice["text"]
-        if not choice["text"] and choice.get("finish_reason") is None:
-            return None
-        return ChatResponse(message=assistant_message(self.text, []), delta=choice["text"], raw=chunk)
-
-
-def _responses(chunks: Any, step: Any, check: Callable[[ChatResponse], None] | None = None) -> ChatResponseGen:
-    """``step(chunk)`` for each chunk, skipping empty ones; closing the chunks (and the generation) at the end.
-
-    ``check`` sees each response before it is yielded (and may raise at the last).
-    """
-    try:
-        for chunk in chunks:
-            response = step(chunk)
-            if response is not None:
-                yield _checked(response, check)
-    finally:
-        chunks.close()
-
-
-async def _aresponses(
-    chunks: Any, step: Any, check: Callable[[ChatResponse], None] | None = None
-) -> ChatResponseAsyncGen:
-    try:
-        async for chunk in chunks:
-            response = step(chunk)
-            if response is not None:
-                yield _checked(response, check)
-    finally:
-        await chunks.aclose()  # cancels the native generation if the consumer left early
-
-
-def _chat_stream(chunks: Any, check: Callable[[ChatResponse], None] | None = None) -> ChatResponseGen:
-    return _responses(chunks, _ChatAccumulator().add, check)
-
-
-def _chat_stream_from_completion(chunks: Any) -> ChatResponseGen:
-    return _responses(chunks, _ChatAccumulator().add_text)
-
-
-def _achat_stream(chunks: Any, check: Callable[[ChatResponse], None] | None = None) -> ChatResponseAsyncGen:
-    return _aresponses(chunks, _ChatAccumulator().add, check)
-
-
-def _achat_stream_from_completion(chunks: Any) -> ChatResponseAsyncGen:
-    return _aresponses(chunks, _ChatAccumulator().add_text)
-
-
-def _completion_stream(chunks: Any) -> CompletionResponseGen:
-    text = ""
-    try:
-        for chunk in chunks:
-            piece = chunk["choices"][0]["text"]
-            text += piece
-            yield CompletionResponse(text=text, delta=piece, raw=chunk)
-    finally:
-        chunks.close()
-
-
-async def _acompletion_stream(chunks: Any) -> CompletionResponseAsyncGen:
-    text = ""
-    try:
-        async for chunk in chunks:
-            piece = chunk["choices"][0]["text"]
-            text += piece
-            yield CompletionResponse(text=text, delta=piece, raw=chunk)
-    finally:
-        await chunks.aclose()
-
-
-def _parse_structured(output_cls: type[BaseModel], response: ChatResponse, limit: Limit) -> BaseModel:
-    """The validated ``output_cls`` of a finished reply; ``OutputTruncatedError`` (a ``ValueError``) for a cut one."""
-    raise_if_cut(response, f"the {output_cls.__name__}", limit)
-    return output_cls.model_validate_json(response.message.content or "")
-
-
-def _partial_object(output_cls: type[BaseModel], response: ChatResponse, limit: Limit) -> Any:
-    """The object so far: an ``output_cls`` when it validates, else a flexible copy with the fields seen.
-
-    Partial JSON is read by pydantic-core's ``from_json(..., allow_partial=True)``.
-    """
-    if response.additional_kwargs.get("finish_reason"):
-        return _parse_structured(output_cls, response, limit)  # the end: whole and valid, or an error
-    text = response.message.content or ""
-    if not text:
-        return None
-    try:
-        data = from_json(text, allow_partial=True)
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    try:
-        return output_cls.model_validate(data)
-    except ValueError:
-        return create_flexible_model(output_cls).model_validate(data)
