@@ -455,6 +455,10 @@ class Llama(CompletionAPI, LowLevelAPI, LoadedModel):
             'chat.completion'
         """
         if isinstance(request, ChatRequest):
+            custom = self._custom_chat({k: v for k, v in request.arguments.items() if k != "stream"}
+                                       | {"messages": request.messages, "stream": request.stream}, {})  # fmt: skip
+            if custom is not NotImplemented:
+                return custom
             return _chat_api.create_chat_completion(
                 self.run, self.chat_formatter, self._model, self.json_whitespace, request, self._projector
             )

@@ -27,6 +27,8 @@ from typing import Any
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
+from llama_native.request import ChatRequest
+
 from ._messages import to_ai_chunk, to_ai_message, to_openai_messages
 from ._truncation import CutCheck
 
@@ -46,6 +48,12 @@ class ChatCall:
         self.messages = to_openai_messages(messages)
         self.model_name = model_name
         self.check = check
+        #: the typed request, read and checked once (``stream`` is set per call)
+        self.request = ChatRequest.from_arguments({"messages": self.messages, **params})
+
+    def streamed(self) -> ChatRequest:
+        """The request, streamed."""
+        return self.request.replace(stream=True)
 
     @property
     def max_tokens(self) -> int | None:

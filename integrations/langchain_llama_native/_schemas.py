@@ -15,27 +15,15 @@ from typing import Any
 from langchain_core.utils.function_calling import convert_to_json_schema
 from langchain_core.utils.pydantic import is_basemodel_subclass
 
+from llama_native.request import normalize_tool_choice
+
 
 def openai_tool_choice(tool_choice: Any, names: list[str]) -> Any:
-    """LangChain's tool_choice values as the chat API's."""
-    if tool_choice is None or tool_choice is False:
-        return None
-    if tool_choice is True or tool_choice in ("any", "required"):
-        return "required"
-    if tool_choice in ("auto", "none"):
-        return tool_choice
-    if isinstance(tool_choice, str):
-        if tool_choice not in names:
-            raise ValueError(f"tool_choice {tool_choice!r} is not among the bound tools {names}")
-        return {"type": "function", "function": {"name": tool_choice}}
-    if isinstance(tool_choice, dict):
-        name = (tool_choice.get("function") or {}).get("name") or tool_choice.get("name")
-        if name not in names:
-            raise ValueError(f"tool_choice names {name!r}, which is not among the bound tools {names}")
-        return {"type": "function", "function": {"name": name}}
-    raise ValueError(
-        f"tool_choice must be 'auto', 'any', 'required', 'none', True, a tool name or a dict, got {tool_choice!r}"
-    )
+    """LangChain's tool_choice values (``"any"``, ``True``, a tool name, ...) as the chat API's.
+
+    The one reading of a tool choice is :func:`llama_native.request.normalize_tool_choice`.
+    """
+    return normalize_tool_choice(tool_choice, names, loose=True)
 
 
 def output_json_schema(schema: Any) -> dict[str, Any]:

@@ -266,7 +266,7 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
         llama = self._llama(model)
         call = self._call(messages, stop, model, kwargs)
         with _overflow_as_langchain_error():
-            response = llama.create_chat_completion(call.messages, **call.params)
+            response = llama.run(call.request)
         return call.result(cast(dict[str, Any], response))
 
     def _stream(
@@ -282,7 +282,7 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
         with _overflow_as_langchain_error():
             chunks = cast(
                 Generator[dict[str, Any], None, None],
-                llama.create_chat_completion(call.messages, stream=True, **call.params),
+                llama.run(call.streamed()),
             )
         try:
             with _overflow_as_langchain_error():
@@ -306,7 +306,7 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
         llama = await self._aload(model)
         call = self._call(messages, stop, model, kwargs)
         with _overflow_as_langchain_error():
-            response = await llama.acreate_chat_completion(call.messages, **call.params)
+            response = await llama.arun(call.request)
         return call.result(response)
 
     async def _astream(
@@ -320,7 +320,7 @@ class ChatLlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseChatModel):
         llama = await self._aload(model)
         call = self._call(messages, stop, model, kwargs)
         with _overflow_as_langchain_error():
-            chunks = await llama.acreate_chat_completion(call.messages, stream=True, **call.params)
+            chunks = await llama.arun(call.streamed())
         try:
             with _overflow_as_langchain_error():
                 async for raw in chunks:

@@ -9,6 +9,8 @@ from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackMana
 from langchain_core.language_models.llms import BaseLLM
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 
+from llama_native.request import CompletionRequest
+
 from ._params import LOAD_CONFIG, LlamaCppLoadParams, LlamaCppSamplingParams
 
 
@@ -108,9 +110,7 @@ class LlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseLLM):
             return self._result([_joined(self._stream(p, stop, run_manager, **kwargs)) for p in prompts])
         llama = self._llama(kwargs.get("model"))
         params = self._completion_params(stop, kwargs)
-        return self._result(
-            [_from_response(cast(dict[str, Any], llama.create_completion(p, **params))) for p in prompts]
-        )
+        return self._result([_from_response(cast(dict[str, Any], llama.run(_request(p, params)))) for p in prompts])
 
     def _stream(
         self,
@@ -122,7 +122,7 @@ class LlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseLLM):
         llama = self._llama(kwargs.get("model"))
         chunks = cast(
             Generator[dict[str, Any], None, None],
-            llama.create_completion(prompt, stream=True, **self._completion_params(stop, kwargs)),
+            llama.run(_request(prompt, self._completion_params(stop, kwargs), stream=True)),
         )
         try:
             for raw in chunks:
@@ -142,7 +142,7 @@ class LlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseLLM):
     ) -> LLMResult:
         llama = await self._aload(kwargs.get("model"))
         params = self._completion_params(stop, kwargs)
-        return self._result([_from_response(await llama.acreate_completion(p, **params)) for p in prompts])
+        return self._result([_from_response(await llama.arun(_request(p, params))) for p in prompts])
 
     async def _astream(
         self,
@@ -152,7 +152,7 @@ class LlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseLLM):
         **kwargs: Any,
     ) -> AsyncIterator[GenerationChunk]:
         llama = await self._aload(kwargs.get("model"))
-        chunks = await llama.acreate_completion(prompt, stream=True, **self._completion_params(stop, kwargs))
+        chunks = await llama.arun(_request(prompt, self._completion_params(stop, kwargs), stream=True))
         try:
             async for raw in chunks:
                 chunk = _generation_chunk(raw)
@@ -191,3 +191,8 @@ def _generation_chunk(raw: dict[str, Any]) -> GenerationChunk:
     if choice.get("logprobs") is not None:
         info["logprobs"] = choice["logprobs"]  # chunks merge by concatenating the lists
     return GenerationChunk(text=choice["text"], generation_info=info or None)
+
+
+def _request(prompt: str, params: dict[str, Any], stream: bool = False) -> CompletionRequest:
+    """The typed request of one prompt (read and checked once, as every entry point does)."""
+    return CompletionRequest.from_arguments({"prompt": prompt, "stream": stream, **params})

@@ -93,8 +93,14 @@ class CompletionRequest:
 
     @classmethod
     def from_arguments(cls, args: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> CompletionRequest:
-        """A request from ``create_completion``'s arguments (``extra``: its other keyword arguments)."""
-        sampling = _sampling(args, extra or {}, "create_completion")
+        """A request from ``create_completion``'s arguments (``extra``: its other keyword arguments).
+
+        Unknown keys of ``args`` are refused too, so an adapter that builds
+        the arguments as a dict gets the same ``TypeError`` as a caller.
+        """
+        extra = dict(extra or {})
+        extra.update({k: v for k, v in args.items() if k not in _COMPLETION_ARGUMENTS})
+        sampling = _sampling(args, extra, "create_completion")
         logprobs = args.get("logprobs")
         if logprobs is not None and (isinstance(logprobs, bool) or not isinstance(logprobs, int) or logprobs < 0):
             raise ValueError(f"logprobs must be an integer >= 0 (the number of top tokens to list), got {logprobs!r}")
@@ -150,6 +156,8 @@ class ChatRequest:
     chat_template_kwargs: Mapping[str, Any] = field(default_factory=dict)
     logits_processor: Callable[..., Any] | None = None
     affinity: str | None = None
+    #: the caller's arguments as given (a llama-cpp-python chat handler takes them)
+    arguments: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_arguments(cls, args: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> ChatRequest:
@@ -207,12 +215,22 @@ class ChatRequest:
             reasoning_budget=budget,
             chat_template_kwargs=dict(args.get("chat_template_kwargs") or {}),
             logits_processor=args.get("logits_processor"),
+            arguments={**args, **extra},
         )
 
     def replace(self, **changes: Any) -> ChatRequest:
         """A copy with ``changes``."""
         return dataclasses.replace(self, **changes)
 
+
+#: what ``create_completion`` takes besides the extension sampling options
+_COMPLETION_ARGUMENTS = frozenset(
+    (
+        "prompt", "suffix", "max_tokens", "logprobs", "echo", "stop", "stream", "model", "grammar", "json_schema",
+        "prop_order", "schema_prompt", "json_whitespace", "reasoning_budget", "reasoning_markers",
+        "stopping_criteria", "logits_processor", *SamplingOptions.names(),
+    )
+)  # fmt: skip
 
 #: what ``create_chat_completion`` takes besides the extension sampling options
 _CHAT_ARGUMENTS = frozenset(

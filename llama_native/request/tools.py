@@ -52,8 +52,13 @@ def normalize_tool_choice(tool_choice: Any, names: Sequence[str] | None = None, 
     if isinstance(tool_choice, dict):
         name = (tool_choice.get("function") or {}).get("name") or tool_choice.get("name")
         if names is not None and name not in names:
-            raise ValueError(f"tool_choice names {name!r}, which is not among the tools {list(names)}")
+            which = "bound tools" if loose else "tools"
+            raise ValueError(f"tool_choice names {name!r}, which is not among the {which} {list(names)}")
         return {"type": "function", "function": {"name": name}}
+    if loose:
+        raise ValueError(
+            f"tool_choice must be 'auto', 'any', 'required', 'none', True, a tool name or a dict, got {tool_choice!r}"
+        )
     raise ValueError(f"tool_choice must be {_CHOICE_HELP}, got {tool_choice!r}")
 
 

@@ -24,6 +24,7 @@ from typing import Any
 from llama_index.core.base.llms.types import ChatResponse, ChatResponseAsyncGen, ChatResponseGen
 
 from llama_native import Llama
+from llama_native.request import ChatRequest, CompletionRequest
 
 from ._responses import ChatAccumulator, Step, aresponses, chat_from_completion, chat_response, checked, responses
 
@@ -51,17 +52,19 @@ class Request:
         """A text completion (of a prompt), not a chat through the template."""
         return isinstance(self.prompt, str)
 
+    def typed(self, stream: bool = False) -> ChatRequest | CompletionRequest:
+        """The typed request the model runs (read and checked once, as every entry point does)."""
+        if isinstance(self.prompt, str):
+            return CompletionRequest.from_arguments({"prompt": self.prompt, "stream": stream, **self.params})
+        return ChatRequest.from_arguments({"messages": self.prompt, "stream": stream, **self.params})
+
     def send(self, client: Llama, stream: bool = False) -> Any:
         """The model's reply: a completion dict, or (``stream``) its chunks."""
-        if isinstance(self.prompt, str):
-            return client.create_completion(self.prompt, stream=stream, **self.params)
-        return client.create_chat_completion(self.prompt, stream=stream, **self.params)
+        return client.run(self.typed(stream))
 
     async def asend(self, client: Llama, stream: bool = False) -> Any:
         """Awaitable :meth:`send` (chunks as an async iterator); the event loop runs meanwhile."""
-        if isinstance(self.prompt, str):
-            return await client.acreate_completion(self.prompt, stream=stream, **self.params)
-        return await client.acreate_chat_completion(self.prompt, stream=stream, **self.params)
+        return await client.arun(self.typed(stream))
 
     def chat_response(self, response: dict[str, Any]) -> ChatResponse:
         """The whole reply as a ``ChatResponse`` (checked)."""

@@ -41,6 +41,7 @@ from llama_native import Llama
 from llama_native.default_model import MODEL_PATH_ENV, resolve_model_path
 from llama_native.download import download_model
 from llama_native.model_pool import shared_llama, shared_remote
+from llama_native.request import normalize_tool_choice
 from llama_native.truncation import required_call
 
 from ._messages import to_openai_messages
@@ -408,8 +409,7 @@ class LlamaCPP(FunctionCallingLLM):
         openai_tools = [t.metadata.to_openai_tool(skip_length_check=True) for t in tools]
         if tool_choice is None:
             tool_choice = "required" if tool_required else "auto"
-        elif isinstance(tool_choice, str) and tool_choice not in ("auto", "required", "none"):
-            tool_choice = {"type": "function", "function": {"name": tool_choice}}
+        tool_choice = normalize_tool_choice(tool_choice, loose=True)
         params: dict[str, Any] = {"messages": messages, **kwargs}
         if openai_tools:
             params.update(tools=openai_tools, tool_choice=tool_choice, parallel_tool_calls=allow_parallel_tool_calls)
