@@ -1221,7 +1221,7 @@ class Llama:
             if ended and ended[0] >= 0:
                 yield ended[0]
         finally:
-            loop.close()  # type: ignore[attr-defined]
+            loop.close()
 
     def set_seed(self, seed: int) -> None:
         """The default seed of later calls (-1 or ``LLAMA_DEFAULT_SEED``: random each call)."""
