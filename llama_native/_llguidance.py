@@ -34,9 +34,10 @@ from pathlib import Path
 from typing import Any
 
 from . import _native
+from ._types import GrammarEngine
 
 ENGINE_ENV = "LLAMA_NATIVE_GRAMMAR_ENGINE"
-ENGINES = ("auto", "llguidance", "gbnf")
+ENGINES: tuple[GrammarEngine, ...] = ("auto", "llguidance", "gbnf")
 _lock = threading.Lock()
 _load_error: str | None = None
 _tried = False
@@ -74,7 +75,7 @@ def unavailable_reason() -> str | None:
     return None if available() else _load_error
 
 
-def resolve_engine(engine: str | None) -> str:
+def resolve_engine(engine: str | None) -> GrammarEngine:
     """Validate an engine name; None means ``$LLAMA_NATIVE_GRAMMAR_ENGINE`` or ``auto``."""
     if engine is None:
         engine = os.environ.get(ENGINE_ENV, "auto") or "auto"

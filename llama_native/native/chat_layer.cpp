@@ -313,15 +313,26 @@ void register_chat_layer(nb::module_ &m) {
                 throw std::invalid_argument(e.what());
             }
         },
-        "parser"_a, "calls_only"_a, "drop_ids"_a, "max_calls"_a, "lazy"_a, nb::call_guard<nb::gil_scoped_release>());
-    nb::class_<ChatTemplates>(m, "ChatTemplates")
+        "parser"_a, "calls_only"_a, "drop_ids"_a, "max_calls"_a, "lazy"_a, nb::call_guard<nb::gil_scoped_release>(),
+        "The GBNF grammar of a saved reply parser, narrowed: `calls_only` drops its text parts, `drop_ids` its "
+        "optional call ids, `max_calls` > 0 caps the calls, `lazy` writes it as a lazy grammar. ValueError when the parser does not load.");
+    nb::class_<ChatTemplates>(m, "ChatTemplates",
+                              "A model's chat templates in llama.cpp's chat layer (as llama-server renders them).")
         .def(nb::init<const Model *, const std::string &, const std::string &, const std::string &>(), "model"_a.none(),
-             "source"_a, "bos"_a = "", "eos"_a = "")
-        .def("apply", &ChatTemplates::apply, "request"_a, nb::call_guard<nb::gil_scoped_release>());
-    nb::class_<ChatParser>(m, "ChatParser")
+             "source"_a, "bos"_a = "", "eos"_a = "",
+             "Parse the Jinja template `source`; `model` (optional) supplies BOS/EOS, else `bos`/`eos`. "
+             "ValueError when it is empty or does not parse.")
+        .def("apply", &ChatTemplates::apply, "request"_a, nb::call_guard<nb::gil_scoped_release>(),
+             "Render a request (JSON: messages, tools, tool_choice, ...): JSON with the prompt, the grammar and its "
+             "triggers, the reply parser, stops. ValueError for a request the layer refuses.");
+    nb::class_<ChatParser>(m, "ChatParser", "Reads a reply back in a chat format's syntax (llama.cpp's chat parser).")
         .def(nb::init<int, const std::string &, const std::string &, const std::string &, bool>(), "format_id"_a,
-             "parser"_a, "generation_prompt"_a, "reasoning_format"_a = "auto", "parse_tool_calls"_a = true)
-        .def("parse", &ChatParser::parse, "text"_a, "partial"_a = false, nb::call_guard<nb::gil_scoped_release>());
+             "parser"_a, "generation_prompt"_a, "reasoning_format"_a = "auto", "parse_tool_calls"_a = true,
+             "A parser for one ChatTemplates.apply() result (`format_id`, `parser`, `generation_prompt`); "
+             "`reasoning_format` 'none' leaves thinking in the content. ValueError for an unknown format or parser.")
+        .def("parse", &ChatParser::parse, "text"_a, "partial"_a = false, nb::call_guard<nb::gil_scoped_release>(),
+             "The assistant message (OpenAI shape, JSON) read from `text`; `partial`: a reply still being generated. "
+             "ValueError when a finished text does not parse.");
 }
 
 }  // namespace llama_native

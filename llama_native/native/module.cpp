@@ -1,6 +1,7 @@
 // nanobind bindings: exposes Model, Context, TokenLoop and the log bridge as
 // llama_native._native.  Python-facing validation and API shapes live in the
 // pure-Python layer; this file only converts types.
+#include "bindings.h"
 #include "chat_layer.h"
 #include "context.h"
 #include "generation.h"
@@ -11,6 +12,7 @@
 #include "sampling.h"
 
 #include <cstring>
+#include <initializer_list>
 #include <ggml-rpc.h>
 #include <nanobind/nanobind.h>
 #include <nanobind/stl/map.h>
@@ -49,12 +51,21 @@ NB_MODULE(_native, m) {
     m.doc() = "llama.cpp bindings for llama_native (internal; use llama_native.Llama)";
     install_log_bridge();
     register_chat_layer(m);
-    nb::exception<NoValidContinuation>(m, "NoValidContinuation", PyExc_RuntimeError);
+    nb::exception<NoValidContinuation>(m, "NoValidContinuation", PyExc_RuntimeError)
+        .attr("__doc__") = "No token can continue the output: the grammar and the end check refuse every one.";
 
-    m.def("set_log_sink", [](nb::object sink) { set_log_sink(sink.is_none() ? nullptr : sink.ptr()); }, "sink"_a.none());
-    m.def("set_log_level", &set_log_level, "min_level"_a);
-    m.def("system_info", [] { return std::string(llama_print_system_info()); });
-    // ggml's devices after backend init: (name, description, type: "cpu", "gpu", "igpu", "accel", "meta")
+    m.def(
+        "set_log_sink",
+        [](Callback<nb::object(int, std::string)> sink) { set_log_sink(sink.is_none() ? nullptr : sink.ptr()); },
+        "sink"_a.none(),
+        "Send each llama.cpp/ggml log line to `sink(level, text)` (GGML_LOG_LEVEL_*, no newline); None: drop them. "
+        "A sink that raises is ignored.");
+    m.def("set_log_level", &set_log_level, "min_level"_a,
+          "Drop log lines below `min_level` (GGML_LOG_LEVEL_*) before they reach Python.");
+    m.def("system_info", [] { return std::string(llama_print_system_info()); },
+          "llama.cpp's system information line (backends and CPU features).");
+    const std::string device_type =
+        literal_type(std::initializer_list<const char *>{"cpu", "gpu", "igpu", "accel", "meta", "other"});
     m.def("devices", [] {
         std::vector<std::tuple<std::string, std::string, std::string>> out;
         for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
@@ -71,17 +82,20 @@ NB_MODULE(_native, m) {
             out.emplace_back(ggml_backend_dev_name(dev), ggml_backend_dev_description(dev), type);
         }
         return out;
-    });
-    m.def("supports_gpu_offload", &llama_supports_gpu_offload);
-    m.def("supports_mmap", &llama_supports_mmap);
-    m.def("supports_mlock", &llama_supports_mlock);
-    m.def("llg_load", &llg_load, "path"_a);
-    m.def("llg_available", &llg_available);
-    m.def("numa_init", [](int strategy) { llama_numa_init(static_cast<ggml_numa_strategy>(strategy)); }, "strategy"_a);
-    m.def("max_devices", &llama_max_devices);
-    m.def("rpc_supported", &rpc_supported);
-    m.def("rpc_protocol", [] { return std::make_pair(RPC_PROTO_MAJOR_VERSION, RPC_PROTO_MINOR_VERSION); });
-    // For llama_native.llama_cpp's ctypes structs: each must have the compiled size.
+    }, nb::sig(("def devices() -> list[tuple[str, str, " + device_type + "]]").c_str()),
+    "ggml's devices after backend init: (name, description, type).");
+    m.def("supports_gpu_offload", &llama_supports_gpu_offload, "Whether this build can offload layers to a GPU.");
+    m.def("supports_mmap", &llama_supports_mmap, "Whether models can be memory-mapped here.");
+    m.def("supports_mlock", &llama_supports_mlock, "Whether model memory can be locked in RAM here.");
+    m.def("llg_load", &llg_load, "path"_a,
+          "Load the llguidance library at `path` (idempotent); RuntimeError naming what is missing.");
+    m.def("llg_available", &llg_available, "Whether the llguidance library is loaded.");
+    m.def("numa_init", [](int strategy) { llama_numa_init(static_cast<ggml_numa_strategy>(strategy)); }, "strategy"_a,
+          "llama.cpp's NUMA optimizations with `strategy` (GGML_NUMA_STRATEGY_*).");
+    m.def("max_devices", &llama_max_devices, "The most devices a model can be split across.");
+    m.def("rpc_supported", &rpc_supported, "Whether this build has ggml's RPC backend.");
+    m.def("rpc_protocol", [] { return std::make_pair(RPC_PROTO_MAJOR_VERSION, RPC_PROTO_MINOR_VERSION); },
+          "The ggml RPC protocol version this build speaks: (major, minor).");
     m.def("struct_sizes", [] {
         return std::map<std::string, size_t>{
             {"llama_model_params", sizeof(llama_model_params)},
@@ -92,111 +106,83 @@ NB_MODULE(_native, m) {
             {"llama_sampler_chain_params", sizeof(llama_sampler_chain_params)},
             {"llama_logit_bias", sizeof(llama_logit_bias)},
         };
-    });
-    m.def("default_seed", [] { return (uint32_t)LLAMA_DEFAULT_SEED; });
+    }, "The compiled size in bytes of each llama.h struct that llama_native.llama_cpp mirrors with ctypes.");
+    m.def("default_seed", [] { return (uint32_t)LLAMA_DEFAULT_SEED; },
+          "LLAMA_DEFAULT_SEED: the seed that means a random one.");
 
-    nb::class_<ModelParams>(m, "ModelParams")
-        .def(nb::init<>())
-        .def_rw("n_gpu_layers", &ModelParams::n_gpu_layers)
-        .def_rw("use_mmap", &ModelParams::use_mmap)
-        .def_rw("use_mlock", &ModelParams::use_mlock)
-        .def_rw("vocab_only", &ModelParams::vocab_only)
-        .def_rw("split_mode", &ModelParams::split_mode)
-        .def_rw("main_gpu", &ModelParams::main_gpu)
-        .def_rw("tensor_split", &ModelParams::tensor_split)
-        .def_rw("kv_overrides", &ModelParams::kv_overrides)
-        .def_rw("rpc_servers", &ModelParams::rpc_servers)
-        .def_rw("use_extra_bufts", &ModelParams::use_extra_bufts);
+    register_params(m);
 
-    nb::class_<KvOverride>(m, "KvOverride")
-        .def(nb::init<>())
-        .def_rw("key", &KvOverride::key)
-        .def_rw("kind", &KvOverride::kind)
-        .def_rw("int_value", &KvOverride::int_value)
-        .def_rw("float_value", &KvOverride::float_value)
-        .def_rw("str_value", &KvOverride::str_value);
-
-    nb::class_<Model>(m, "Model")
+    nb::class_<Model>(m, "Model", "A loaded GGUF model: weights (or the vocabulary only), metadata and tokenizer.")
         .def("__init__",
-             [](Model *self, const std::string &path, const ModelParams &params, nb::object progress) {
+             [](Model *self, const std::string &path, const ModelParams &params,
+                Callback<std::optional<bool>(double)> progress) {
                  new (self) Model(path, params, progress.is_none() ? nullptr : progress.ptr());
              },
-             "path"_a, "params"_a, "progress"_a.none() = nb::none())
-        .def_prop_ro("path", &Model::path)
-        .def("metadata", &Model::metadata)
-        .def("chat_template", &Model::chat_template, "name"_a = "")
-        .def("description", &Model::description)
-        .def_prop_ro("n_ctx_train", &Model::n_ctx_train)
-        .def_prop_ro("n_embd", &Model::n_embd)
-        .def_prop_ro("n_layer", &Model::n_layer)
-        .def_prop_ro("n_vocab", &Model::n_vocab)
-        .def_prop_ro("size_bytes", &Model::size_bytes)
-        .def_prop_ro("n_params", &Model::n_params)
-        .def("buffer_types", &Model::buffer_types)
-        .def_prop_ro("token_bos", &Model::token_bos)
-        .def_prop_ro("token_eos", &Model::token_eos)
-        .def_prop_ro("token_eot", &Model::token_eot)
-        .def_prop_ro("token_nl", &Model::token_nl)
-        .def_prop_ro("add_bos", &Model::add_bos)
-        .def_prop_ro("add_eos", &Model::add_eos)
-        .def("is_eog", &Model::is_eog, "token"_a)
-        .def("is_control", &Model::is_control, "token"_a)
-        .def("eog_tokens", &Model::eog_tokens)
+             "path"_a, "params"_a, "progress"_a.none() = nb::none(),
+             "Load the GGUF at `path` with the GIL released; `progress(fraction)` returning False aborts. "
+             "RuntimeError when the file does not load, ValueError for invalid parameters.")
+        .def_prop_ro("path", &Model::path, "The GGUF file it was loaded from.")
+        .def("metadata", &Model::metadata, "The GGUF metadata, values as text.")
+        .def("chat_template", &Model::chat_template, "name"_a = "",
+             "The chat template stored in the model ('' default, or a named one); '' if none.")
+        .def("description", &Model::description, "llama.cpp's one-line description (architecture, size, type).")
+        .def_prop_ro("n_ctx_train", &Model::n_ctx_train, "The context size the model was trained with.")
+        .def_prop_ro("n_embd", &Model::n_embd, "The embedding size.")
+        .def_prop_ro("n_layer", &Model::n_layer, "The number of layers.")
+        .def_prop_ro("n_vocab", &Model::n_vocab, "The vocabulary size.")
+        .def_prop_ro("size_bytes", &Model::size_bytes, "Total size of the weights in bytes.")
+        .def_prop_ro("n_params", &Model::n_params, "The number of parameters.")
+        .def("buffer_types", &Model::buffer_types,
+             "Bytes of weights held in each buffer type ('CPU', 'CPU_REPACK', 'AMX', 'CUDA0', ...).")
+        .def_prop_ro("token_bos", &Model::token_bos, "The beginning-of-sequence token (-1: none).")
+        .def_prop_ro("token_eos", &Model::token_eos, "The end-of-sequence token (-1: none).")
+        .def_prop_ro("token_eot", &Model::token_eot, "The end-of-turn token (-1: none).")
+        .def_prop_ro("token_nl", &Model::token_nl, "The newline token (-1: none).")
+        .def_prop_ro("add_bos", &Model::add_bos, "Whether tokenizing adds the BOS token.")
+        .def_prop_ro("add_eos", &Model::add_eos, "Whether tokenizing adds the EOS token.")
+        .def("is_eog", &Model::is_eog, "token"_a, "Whether `token` ends generation (EOS, EOT, ...).")
+        .def("is_control", &Model::is_control, "token"_a, "Whether `token` is a control token.")
+        .def("eog_tokens", &Model::eog_tokens, "Every end-of-generation token, ascending.")
         .def("tokenize",
              [](const Model &self, nb::handle text, bool add_special, bool parse_special) {
                  return self.tokenize(from_text(text), add_special, parse_special);
              },
-             "text"_a, "add_special"_a = true, "parse_special"_a = false)
+             nb::sig("def tokenize(self, text: str | bytes, add_special: bool = True, parse_special: bool = False)"
+                     " -> list[int]"),
+             "text"_a, "add_special"_a = true, "parse_special"_a = false,
+             "The tokens of `text` (str or UTF-8 bytes); `add_special` adds BOS/EOS as the model does, "
+             "`parse_special` reads special tokens written as text.")
         .def("token_to_piece", [](const Model &self, llama_token t, bool special) { return to_bytes(self.token_to_piece(t, special)); },
-             "token"_a, "special"_a = false)
+             "token"_a, "special"_a = false,
+             "The bytes `token` renders as (special tokens only with `special`). IndexError when out of range.")
         .def("detokenize",
              [](const Model &self, const std::vector<llama_token> &tokens, bool special) {
                  return to_bytes(self.detokenize(tokens, special));
              },
-             "tokens"_a, "special"_a = false)
-        .def("token_text", [](const Model &self, llama_token t) { return to_bytes(self.token_text(t)); }, "token"_a)
-        .def_prop_ro("token_fim_pre", &Model::token_fim_pre)
-        .def_prop_ro("token_fim_suf", &Model::token_fim_suf)
-        .def_prop_ro("token_fim_mid", &Model::token_fim_mid);
+             "tokens"_a, "special"_a = false, "The bytes `tokens` render as (special tokens only with `special`).")
+        .def("token_text", [](const Model &self, llama_token t) { return to_bytes(self.token_text(t)); }, "token"_a,
+             "The raw vocabulary entry of `token`. IndexError when out of range.")
+        .def_prop_ro("token_fim_pre", &Model::token_fim_pre, "The fill-in-the-middle prefix token (-1: none).")
+        .def_prop_ro("token_fim_suf", &Model::token_fim_suf, "The fill-in-the-middle suffix token (-1: none).")
+        .def_prop_ro("token_fim_mid", &Model::token_fim_mid, "The fill-in-the-middle middle token (-1: none).");
 
-    nb::class_<LoraAdapter>(m, "LoraAdapter")
-        .def(nb::init<Model &, const std::string &>(), "model"_a, "path"_a, nb::keep_alive<1, 2>())
-        .def_prop_ro("path", &LoraAdapter::path);
+    nb::class_<LoraAdapter>(m, "LoraAdapter", "A LoRA adapter loaded for a model (Context.set_loras applies it).")
+        .def(nb::init<Model &, const std::string &>(), "model"_a, "path"_a, nb::keep_alive<1, 2>(),
+             "Load the adapter GGUF at `path` for `model`; ValueError when it does not load.")
+        .def_prop_ro("path", &LoraAdapter::path, "The adapter file it was loaded from.");
 
-    nb::class_<ContextParams>(m, "ContextParams")
-        .def(nb::init<>())
-        .def_rw("n_ctx", &ContextParams::n_ctx)
-        .def_rw("n_batch", &ContextParams::n_batch)
-        .def_rw("n_ubatch", &ContextParams::n_ubatch)
-        .def_rw("n_threads", &ContextParams::n_threads)
-        .def_rw("n_threads_batch", &ContextParams::n_threads_batch)
-        .def_rw("embeddings", &ContextParams::embeddings)
-        .def_rw("flash_attn", &ContextParams::flash_attn)
-        .def_rw("n_seq_max", &ContextParams::n_seq_max)
-        .def_rw("rope_scaling_type", &ContextParams::rope_scaling_type)
-        .def_rw("pooling_type", &ContextParams::pooling_type)
-        .def_rw("attention_type", &ContextParams::attention_type)
-        .def_rw("rope_freq_base", &ContextParams::rope_freq_base)
-        .def_rw("rope_freq_scale", &ContextParams::rope_freq_scale)
-        .def_rw("yarn_ext_factor", &ContextParams::yarn_ext_factor)
-        .def_rw("yarn_attn_factor", &ContextParams::yarn_attn_factor)
-        .def_rw("yarn_beta_fast", &ContextParams::yarn_beta_fast)
-        .def_rw("yarn_beta_slow", &ContextParams::yarn_beta_slow)
-        .def_rw("yarn_orig_ctx", &ContextParams::yarn_orig_ctx)
-        .def_rw("type_k", &ContextParams::type_k)
-        .def_rw("type_v", &ContextParams::type_v)
-        .def_rw("offload_kqv", &ContextParams::offload_kqv)
-        .def_rw("op_offload", &ContextParams::op_offload)
-        .def_rw("swa_full", &ContextParams::swa_full)
-        .def_rw("no_perf", &ContextParams::no_perf);
-
-    nb::class_<Context>(m, "Context")
-        .def(nb::init<Model &, const ContextParams &>(), "model"_a, "params"_a, nb::keep_alive<1, 2>())
-        .def_prop_ro("n_ctx", &Context::n_ctx)
-        .def_prop_ro("n_batch", &Context::n_batch)
-        .def_prop_ro("n_ctx_seq", &Context::n_ctx_seq)
-        .def_prop_ro("parallel", &Context::parallel)
-        .def_prop_ro("pooling_type", [](const Context &c) { return (int)llama_pooling_type(c.get()); })
+    nb::class_<Context>(m, "Context",
+                        "An inference context over a model: the KV cache, prompt decoding with prefix reuse, "
+                        "embeddings; one user at a time.")
+        .def(nb::init<Model &, const ContextParams &>(), "model"_a, "params"_a, nb::keep_alive<1, 2>(),
+             "A context over `model` (kept alive by it); RuntimeError when llama.cpp cannot create it.")
+        .def_prop_ro("n_ctx", &Context::n_ctx, "The KV cache size in tokens.")
+        .def_prop_ro("n_batch", &Context::n_batch, "The most tokens per llama_decode call.")
+        .def_prop_ro("n_ctx_seq", &Context::n_ctx_seq, "One sequence's share of the KV cache.")
+        .def_prop_ro("parallel", &Context::parallel,
+                     "Whether it serves concurrent requests by continuous batching (n_seq_max > 1).")
+        .def_prop_ro("pooling_type", [](const Context &c) { return (int)llama_pooling_type(c.get()); },
+                     "The pooling of its embeddings (LLAMA_POOLING_TYPE_*).")
         .def("set_loras",
              [](Context &c, const std::vector<std::pair<LoraAdapter *, float>> &loras) {
                  c.acquire();
@@ -208,7 +194,8 @@ NB_MODULE(_native, m) {
                      throw;
                  }
              },
-             "loras"_a)
+             "loras"_a,
+             "Apply (adapter, scale) pairs (empty: none); the KV cache is cleared when they change.")
         .def("eval",
              [](Context &self, const std::vector<llama_token> &tokens, bool all_rows) {
                  self.acquire();
@@ -228,7 +215,8 @@ NB_MODULE(_native, m) {
                  }
              },
              "tokens"_a, "all_rows"_a = false,
-             "Make the KV cache hold `tokens` (reusing the cached prefix): (position of the first row, logits rows).")
+             "Make the KV cache hold `tokens` (reusing the cached prefix): (position of the first row, logits rows "
+             "as float32 bytes: every newly decoded position with `all_rows`, else the last).")
         .def("save_state",
              [](Context &c) {
                  c.acquire();
@@ -245,7 +233,8 @@ NB_MODULE(_native, m) {
                      c.release();
                      throw;
                  }
-             })
+             },
+             "The KV state of the cached sequence and the tokens it holds: (state, tokens).")
         .def("load_state",
              [](Context &c, nb::bytes data, const std::vector<llama_token> &tokens) {
                  std::string copy(data.c_str(), data.size());
@@ -261,15 +250,18 @@ NB_MODULE(_native, m) {
                      throw;
                  }
              },
-             "data"_a, "tokens"_a)
-        .def_prop_ro("embeddings", &Context::embeddings)
-        .def("cached_tokens", &Context::cached_tokens)
+             "data"_a, "tokens"_a,
+             "Restore a state from save_state() (`tokens`: what it holds); ValueError for another model's or a "
+             "larger context's state.")
+        .def_prop_ro("embeddings", &Context::embeddings, "Whether this is an embedding context.")
+        .def("cached_tokens", &Context::cached_tokens, "The tokens the KV cache holds (sequence 0).")
         .def("clear_cache",
              [](Context &self) {
                  self.acquire();
                  self.clear_cache();
                  self.release();
-             })
+             },
+             "Empty the KV cache.")
         .def("logits",
              [](Context &self, const std::vector<llama_token> &tokens) {
                  self.acquire();
@@ -286,7 +278,9 @@ NB_MODULE(_native, m) {
                      throw;
                  }
              },
-             "tokens"_a)
+             "tokens"_a,
+             "Logits of every position of `tokens` decoded from an empty cache, as float32 bytes "
+             "(len(tokens) x n_vocab, row-major); the cache then holds `tokens`.")
         .def("embed",
              [](Context &self, const std::vector<std::vector<llama_token>> &inputs, bool normalize) {
                  self.acquire();
@@ -303,9 +297,9 @@ NB_MODULE(_native, m) {
                      throw;
                  }
              },
-             "inputs"_a, "normalize"_a = true);
+             "inputs"_a, "normalize"_a = true,
+             "The pooled (or last-token) embedding of each token list, L2-normalized with `normalize`.");
 
-    // llama.cpp's quantizer (llama-quantize): `src` GGUF to `dst` as `ftype` (LLAMA_FTYPE_*); llama_native.testing
     m.def("quantize",
           [](const std::string &src, const std::string &dst, int ftype, int n_threads) {
               llama_model_quantize_params params = llama_model_quantize_default_params();
@@ -318,9 +312,9 @@ NB_MODULE(_native, m) {
               }
               if (rc != 0) throw std::runtime_error("llama_model_quantize failed for '" + src + "'");
           },
-          "src"_a, "dst"_a, "ftype"_a, "n_threads"_a = 1);
-    // llama-cpp-python's Llama.sample(): one token chosen from a row of logits by a fresh sampler
-    // (no penalty history, as there), nothing decoded
+          "src"_a, "dst"_a, "ftype"_a, "n_threads"_a = 1,
+          "llama.cpp's quantizer (llama-quantize): the GGUF `src` written to `dst` as `ftype` (LLAMA_FTYPE_*); "
+          "RuntimeError when it fails.");
     m.def("sample_logits",
           [](const Model &model, const SamplingParams &params, nb::bytes logits) {
               const size_t n_vocab = (size_t)model.n_vocab();
@@ -331,71 +325,55 @@ NB_MODULE(_native, m) {
               Sampler sampler(model, params);
               return sampler.sample_logits(row.data());
           },
-          "model"_a, "params"_a, "logits"_a);
+          "model"_a, "params"_a, "logits"_a,
+          "llama-cpp-python's Llama.sample(): one token chosen from a row of float32 logits by a fresh sampler "
+          "(no penalty history, as there), nothing decoded. ValueError unless `logits` holds n_vocab values.");
 
-    nb::class_<SamplingParams>(m, "SamplingParams")
-        .def(nb::init<>())
-        .def_rw("temperature", &SamplingParams::temperature)
-        .def_rw("top_k", &SamplingParams::top_k)
-        .def_rw("top_p", &SamplingParams::top_p)
-        .def_rw("min_p", &SamplingParams::min_p)
-        .def_rw("typical_p", &SamplingParams::typical_p)
-        .def_rw("repeat_penalty", &SamplingParams::repeat_penalty)
-        .def_rw("presence_penalty", &SamplingParams::presence_penalty)
-        .def_rw("frequency_penalty", &SamplingParams::frequency_penalty)
-        .def_rw("penalty_last_n", &SamplingParams::penalty_last_n)
-        .def_rw("seed", &SamplingParams::seed)
-        .def_rw("logit_bias", &SamplingParams::logit_bias)
-        .def_rw("grammar", &SamplingParams::grammar)
-        .def_rw("grammar_root", &SamplingParams::grammar_root)
-        .def_rw("grammar_lazy", &SamplingParams::grammar_lazy)
-        .def_rw("grammar_trigger_patterns", &SamplingParams::grammar_trigger_patterns)
-        .def_rw("grammar_trigger_tokens", &SamplingParams::grammar_trigger_tokens)
-        .def_rw("grammar_prefill", &SamplingParams::grammar_prefill)
-        .def_rw("reasoning_budget", &SamplingParams::reasoning_budget)
-        .def_rw("reasoning_start", &SamplingParams::reasoning_start)
-        .def_rw("reasoning_end", &SamplingParams::reasoning_end)
-        .def_rw("reasoning_opened", &SamplingParams::reasoning_opened)
-        .def_rw("llg_kind", &SamplingParams::llg_kind)
-        .def_rw("llg_data", &SamplingParams::llg_data)
-        .def_rw("mirostat", &SamplingParams::mirostat)
-        .def_rw("mirostat_tau", &SamplingParams::mirostat_tau)
-        .def_rw("mirostat_eta", &SamplingParams::mirostat_eta)
-        .def_rw("top_n_sigma", &SamplingParams::top_n_sigma)
-        .def_rw("n_probs", &SamplingParams::n_probs);
+    // The strings that cross the boundary, as literal types in the stub (llama_native/_types.py).
+    const std::string finish_reason_type =
+        literal_type(std::initializer_list<const char *>{
+            finish_reason_name(FinishReason::None), finish_reason_name(FinishReason::Stop),
+            finish_reason_name(FinishReason::Length), finish_reason_name(FinishReason::Cancelled),
+            finish_reason_name(FinishReason::Error)});
+    const std::string grammar_engine_type =
+        literal_type(std::initializer_list<const char *>{"none", "gbnf", "llguidance"});  // Sampler::engine()
+    const std::string finish_reason_sig = "def finish_reason(self, /) -> " + finish_reason_type;
 
-    nb::class_<GenerationParams>(m, "GenerationParams")
-        .def(nb::init<>())
-        .def_rw("max_tokens", &GenerationParams::max_tokens)
-        .def_rw("stop", &GenerationParams::stop)
-        .def_rw("draft_ngram_max", &GenerationParams::draft_ngram_max)
-        .def_rw("draft_num_pred", &GenerationParams::draft_num_pred)
-        .def_rw("jump_forward", &GenerationParams::jump_forward);
-
-    nb::class_<Chunk>(m, "Chunk")
-        .def_ro("text", &Chunk::text)
-        .def_ro("tokens", &Chunk::tokens)
+    using LogprobEntry = std::tuple<llama_token, float, std::vector<std::pair<llama_token, float>>>;
+    nb::class_<Chunk>(m, "Chunk", "What one step of a TokenLoop hands over: text, tokens and why it ended.")
+        .def_ro("text", &Chunk::text, "Complete UTF-8 text (may be empty; a possible stop string is held back).")
+        .def_ro("tokens", &Chunk::tokens, "The tokens sampled in this step.")
         .def_prop_ro("logprobs",
                      [](const Chunk &c) {
-                         nb::list out;
+                         nb::typed<nb::list, LogprobEntry> out;
                          for (const TokenLogprob &lp : c.logprobs) out.append(nb::make_tuple(lp.token, lp.logprob, lp.top));
                          return out;
-                     })
-        .def_prop_ro("finish_reason", [](const Chunk &c) { return std::string(finish_reason_name(c.finish_reason)); });
+                     },
+                     "(token, logprob, [(token, logprob) of the most likely, most likely first]) per token when "
+                     "SamplingParams.n_probs >= 0.")
+        .def_prop_ro("finish_reason", [](const Chunk &c) { return std::string(finish_reason_name(c.finish_reason)); },
+                     nb::sig(finish_reason_sig.c_str()),
+                     "Why the generation ended with this chunk: '' not yet, 'stop' an end token, stop string or "
+                     "the grammar's end, 'length' max_tokens or a full context, 'cancelled', 'error'.");
 
-    nb::class_<Projector>(m, "Projector")
+    nb::class_<Projector>(m, "Projector", "A multimodal projector (mmproj GGUF) loaded for a model: its image encoder.")
         .def(nb::init<const Model &, const std::string &, int, bool>(), "model"_a, "path"_a, "n_threads"_a,
-             "use_gpu"_a, nb::keep_alive<1, 2>())
-        .def_prop_ro("supports_vision", &Projector::supports_vision);
+             "use_gpu"_a, nb::keep_alive<1, 2>(),
+             "Load the projector at `path` for `model`; ValueError (with libmtmd's reason) when it does not fit.")
+        .def_prop_ro("supports_vision", &Projector::supports_vision, "Whether it encodes images.");
 
-    nb::class_<PromptMedia>(m, "PromptMedia")
-        .def_prop_ro("n_media_tokens", &PromptMedia::n_media_tokens)
-        .def_prop_ro("extra_cells", &PromptMedia::extra_cells)
-        .def_prop_ro("runs", [](const PromptMedia &media) {
-            nb::list out;  // (start, n_tokens, id) of each image
-            for (const MediaRun &run : media.runs) out.append(nb::make_tuple(run.start, run.n_tokens, run.id));
-            return out;
-        });
+    nb::class_<PromptMedia>(m, "PromptMedia", "The images of a tokenized prompt: their placeholder runs and chunks.")
+        .def_prop_ro("n_media_tokens", &PromptMedia::n_media_tokens, "The embeddings of all images.")
+        .def_prop_ro("extra_cells", &PromptMedia::extra_cells,
+                     "KV cells beyond the token list's length (M-RoPE images take fewer positions than cells).")
+        .def_prop_ro("runs",
+                     [](const PromptMedia &media) {
+                         nb::typed<nb::list, std::tuple<size_t, size_t, std::string>> out;
+                         for (const MediaRun &run : media.runs)
+                             out.append(nb::make_tuple(run.start, run.n_tokens, run.id));
+                         return out;
+                     },
+                     "(start, n_tokens, id) of each image's placeholder run, by start.");
 
     m.def(
         "tokenize_with_media",
@@ -413,33 +391,60 @@ NB_MODULE(_native, m) {
         "Tokens of texts[0] image[0] texts[1] ... texts[n] (images as (width, height, rgb, id)), with the images' "
         "placeholder runs, and the PromptMedia that decodes them.");
 
-    nb::class_<TokenLoop>(m, "TokenLoop")
-        .def(nb::init<Context &, std::vector<llama_token>, const SamplingParams &, const GenerationParams &, nb::object,
-                      nb::object, nb::object, std::shared_ptr<PromptMedia>>(),
+    // Python's hooks (None: off); see TokenLoop's setters in generation.h.
+    using EndCheckFn = Callback<bool(std::string)>;
+    using LogitsProcessorFn = Callback<ScoreArray(TokenIdArray, ScoreArray)>;
+    using StoppingCriteriaFn = Callback<bool(TokenIdArray, ScoreArray)>;
+    nb::class_<TokenLoop>(m, "TokenLoop", "One generation on a context; pull its chunks with next().")
+        .def(nb::init<Context &, std::vector<llama_token>, const SamplingParams &, const GenerationParams &, EndCheckFn,
+                      LogitsProcessorFn, StoppingCriteriaFn, std::shared_ptr<PromptMedia>>(),
              "context"_a, "prompt"_a, "sampling"_a, "params"_a, "end_check"_a.none() = nb::none(),
              "logits_processor"_a.none() = nb::none(), "stopping_criteria"_a.none() = nb::none(),
-             "media"_a.none() = nb::none(), nb::keep_alive<1, 2>())
-        .def("next", &TokenLoop::next, nb::arg("whole") = false)
-        .def("cancel", &TokenLoop::cancel)
-        .def("close", &TokenLoop::close)
-        .def("set_end_check", &TokenLoop::set_end_check, "check"_a.none())
-        .def("set_logits_processor", &TokenLoop::set_logits_processor, "processor"_a.none())
-        .def("set_stopping_criteria", &TokenLoop::set_stopping_criteria, "criteria"_a.none())
-        .def_prop_ro("finished", &TokenLoop::finished)
-        .def_prop_ro("finish_reason", [](const TokenLoop &g) { return std::string(finish_reason_name(g.finish_reason())); })
-        .def_prop_ro("n_prompt_tokens", &TokenLoop::n_prompt_tokens)
-        .def_prop_ro("n_reused_tokens", &TokenLoop::n_reused_tokens)
-        .def_prop_ro("n_generated", &TokenLoop::n_generated)
-        .def_prop_ro("generated_tokens", &TokenLoop::generated_tokens)
-        .def_prop_ro("eog_token", &TokenLoop::eog_token)
-        .def_prop_ro("text", &TokenLoop::text)
-        .def_prop_ro("grammar_resamples", &TokenLoop::grammar_resamples)
-        .def_prop_ro("grammar_engine", [](const TokenLoop &g) { return std::string(g.grammar_engine()); })
-        .def_prop_ro("n_decode_calls", &TokenLoop::n_decode_calls)
-        .def_prop_ro("n_drafted", &TokenLoop::n_drafted)
-        .def_prop_ro("n_draft_accepted", &TokenLoop::n_draft_accepted);
+             "media"_a.none() = nb::none(), nb::keep_alive<1, 2>(),
+             "Start generating after `prompt` (single-sequence context: take its lease, waiting for it, and decode "
+             "the prompt; parallel context: submit the request). The hooks are those of the set_* methods. "
+             "ValueError for an invalid grammar, IndexError for a token outside the vocabulary.")
+        .def("next", &TokenLoop::next, nb::arg("whole") = false,
+             "The next chunk (GIL released), None once finished; `whole` waits for the whole generation. "
+             "NoValidContinuation when the grammar and end check leave no token.")
+        .def("cancel", &TokenLoop::cancel, "Ask the loop to stop (any thread); it finishes as 'cancelled'.")
+        .def("close", &TokenLoop::close, "Finish now and release the context.")
+        .def("set_end_check", [](TokenLoop &g, EndCheckFn check) { g.set_end_check(std::move(check)); },
+             "check"_a.none(),
+             "`check(text) -> bool` vets the whole text whenever a token would complete the grammar's value or end "
+             "generation; a refused token is never emitted. None removes it.")
+        .def("set_logits_processor",
+             [](TokenLoop &g, LogitsProcessorFn processor) { g.set_logits_processor(std::move(processor)); },
+             "processor"_a.none(),
+             "`processor(input_ids, scores) -> scores` rewrites each position's logits (llama-cpp-python's hook; "
+             "ValueError unless it returns n_vocab scores). None removes it.")
+        .def("set_stopping_criteria",
+             [](TokenLoop &g, StoppingCriteriaFn criteria) { g.set_stopping_criteria(std::move(criteria)); },
+             "criteria"_a.none(),
+             "`criteria(input_ids, scores) -> bool` ends generation ('stop') after the token just chosen "
+             "(llama-cpp-python's hook). None removes it.")
+        .def_prop_ro("finished", &TokenLoop::finished,
+                     "Whether it has finished (on a parallel context: whether its last chunk was taken).")
+        .def_prop_ro("finish_reason", [](const TokenLoop &g) { return std::string(finish_reason_name(g.finish_reason())); },
+                     nb::sig(finish_reason_sig.c_str()), "Why it ended ('' while running); see Chunk.finish_reason.")
+        .def_prop_ro("n_prompt_tokens", &TokenLoop::n_prompt_tokens, "The prompt's tokens (an image's embeddings counted).")
+        .def_prop_ro("n_reused_tokens", &TokenLoop::n_reused_tokens, "Prompt tokens reused from the KV cache.")
+        .def_prop_ro("n_generated", &TokenLoop::n_generated, "Tokens generated so far.")
+        .def_prop_ro("generated_tokens", &TokenLoop::generated_tokens, "The tokens generated so far.")
+        .def_prop_ro("eog_token", &TokenLoop::eog_token, "The end-of-generation token that ended it, or -1.")
+        .def_prop_ro("text", &TokenLoop::text, "Everything decoded so far.")
+        .def_prop_ro("grammar_resamples", &TokenLoop::grammar_resamples,
+                     "Tokens chosen again under the full grammar mask after the grammar refused the first choice.")
+        .def_prop_ro("grammar_engine", [](const TokenLoop &g) { return std::string(g.grammar_engine()); },
+                     nb::sig(("def grammar_engine(self, /) -> " + grammar_engine_type).c_str()),
+                     "The grammar engine it runs on ('none': no grammar).")
+        .def_prop_ro("n_decode_calls", &TokenLoop::n_decode_calls, "llama_decode calls after the prompt.")
+        .def_prop_ro("n_drafted", &TokenLoop::n_drafted, "Tokens drafted by prompt lookup.")
+        .def_prop_ro("n_draft_accepted", &TokenLoop::n_draft_accepted, "Drafted tokens the model confirmed.");
 
-    m.def("validate_grammar", &validate_grammar, "grammar"_a, "root"_a = "root");
+    m.def("validate_grammar", &validate_grammar, "grammar"_a, "root"_a = "root",
+          "Parse a GBNF grammar with llama.cpp's parser; ValueError with its message when it does not parse.");
     m.def("grammar_accepts", &grammar_accepts, "grammar"_a, "root"_a, "text"_a,
-          nb::call_guard<nb::gil_scoped_release>());
+          nb::call_guard<nb::gil_scoped_release>(),
+          "Whether llama.cpp's grammar engine accepts `text` as a complete sentence of the grammar.");
 }

@@ -83,6 +83,14 @@ TokenLogprob token_logprob(const float *logits, int n_vocab, llama_token token, 
     return out;
 }
 
+void check_llg_kind(const std::string &kind) {
+    for (const char *known : kLlgKinds)
+        if (kind == known) return;
+    std::string names;
+    for (const char *known : kLlgKinds) names += std::string(names.empty() ? "" : ", ") + "'" + known + "'";
+    throw std::invalid_argument("llg_kind must be one of " + names + ", got '" + kind + "'");
+}
+
 Sampler::Sampler(const Model &model, const SamplingParams &p)
     : model_(model), eog_(model.eog_tokens()), n_vocab_(model.n_vocab()) {
     if (!p.llg_kind.empty()) {

@@ -62,11 +62,18 @@ struct SamplingParams {
     int reasoning_budget = -1;
     std::string reasoning_start, reasoning_end;
     bool reasoning_opened = false;  // the prompt ends inside the block
-    // llguidance engine (see llguidance.h): when `llg_kind` is set ("json",
-    // "lark", ...), `llg_data` is the constraint and `grammar` is not used.
+    // llguidance engine (see llguidance.h): when `llg_kind` is set (one of
+    // kLlgKinds), `llg_data` is the constraint and `grammar` is not used.
     std::string llg_kind;
     std::string llg_data;  // a constraint llguidance refuses falls back to `grammar`
 };
+
+// The constraint kinds llguidance takes as `SamplingParams::llg_kind` ("": none):
+// a regex, a JSON Schema ("json" and "json_schema" alike), a Lark grammar, or
+// llguidance's own JSON grammar list.
+inline constexpr const char *kLlgKinds[] = {"", "regex", "json", "json_schema", "lark", "llguidance"};
+// Throws std::invalid_argument naming the kinds of kLlgKinds unless `kind` is one.
+void check_llg_kind(const std::string &kind);
 
 // The log-probability of a chosen token and the most likely tokens at its position.
 struct TokenLogprob {

@@ -25,11 +25,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .. import _llguidance, _native
+from .._types import GrammarEngine
 from ..grammar import LlamaGrammar, as_grammar
 from ..schema.json_rules import WHITESPACE_MODES
-
-#: ``Llama(grammar_engine=...)``: who runs a grammar
-GrammarEngine = Literal["auto", "llguidance", "gbnf"]
 
 
 def check_whitespace(value: str | None) -> str | None:
@@ -173,7 +171,7 @@ def _order(prop_order: Sequence[str] | None) -> tuple[str, ...] | None:
     return tuple(prop_order)
 
 
-def engine_params(p: _native.SamplingParams, grammar: LlamaGrammar | None, engine: str) -> None:
+def engine_params(p: _native.SamplingParams, grammar: LlamaGrammar | None, engine: GrammarEngine) -> None:
     """Put ``grammar`` on ``p`` for the engine that will run it: the one place the engine is chosen.
 
     A grammar llguidance's JSON Schema compiler made runs on llguidance only.

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import _native
+from .._types import GrammarEngine
 from ..images import prompt_size
 from ..request import CompletionRequest
 from ..request.sampling import resolve_seed
@@ -43,7 +44,7 @@ class Host(Protocol):
     model_path: str
     seed: int
     last_n_tokens_size: int
-    grammar_engine: str
+    grammar_engine: GrammarEngine
     jump_forward: bool
     json_whitespace: str
     spm_infill: bool

@@ -18,10 +18,11 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from typing import Any, Literal, cast
+from collections.abc import Callable, Generator, Iterator
+from typing import Any, Literal
 
 from .. import _native
+from .._types import NativeFinishReason
 from ..cache import BaseLlamaCache, LlamaState, common_prefix
 from ..compat.llama_types import Completion, CompletionChunk, CompletionUsage
 from ..schema import JsonSchemaGrammar, SchemaValidationError
@@ -44,7 +45,7 @@ def run_token_loop(
     stopping_criteria: Callable[..., Any] | None = None,
     on_end: Callable[[int], None] | None = None,
     media: Any = None,
-) -> Iterator[_native.Chunk]:
+) -> Generator[_native.Chunk, None, None]:
     """Chunks of one generation; ``stats["cached_tokens"]`` is set once the prompt is decoded.
 
     ``end_check(text)`` vets the completion whenever a token would
@@ -144,7 +145,7 @@ def stream_completion(
     With ``logprobs``, each chunk carries the log-probabilities of its tokens.
     """
 
-    def make(text: str, finish_reason: str | None, lp: Any = None) -> CompletionChunk:
+    def make(text: str, finish_reason: NativeFinishReason | None, lp: Any = None) -> CompletionChunk:
         return {
             "id": completion_id,
             "object": "text_completion",
@@ -186,9 +187,9 @@ def stream_completion(
         chunks.close()  # type: ignore[attr-defined]
 
 
-def finish_name(reason: str | None) -> Literal["stop", "length", "cancelled"] | None:
-    """The native loop's finish reason, typed as the results name it (a failed loop raises instead)."""
-    return cast(Literal["stop", "length", "cancelled"] | None, reason)
+def finish_name(reason: NativeFinishReason | None) -> Literal["stop", "length", "cancelled"] | None:
+    """The native loop's finish reason as the results name it (None: not finished; a failed loop raises instead)."""
+    return reason if reason in ("stop", "length", "cancelled") else None
 
 
 def completion_usage(prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0) -> CompletionUsage:
@@ -224,7 +225,7 @@ def completion_result(
         )
     texts = [prefix]
     n_generated = 0
-    finish_reason = "length"
+    finish_reason: NativeFinishReason = "length"
     entries: list[Any] = []
     for chunk in chunks:
         texts.append(chunk.text)

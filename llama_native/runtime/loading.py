@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import _logging, _native
+from .._types import GrammarEngine
 from ..constants import (
     GGML_TYPE_F16,
     LLAMA_POOLING_TYPE_RANK,
@@ -363,7 +364,7 @@ class LoadedModel:
     chat_format: str | None
     chat_handler: Callable[..., Any] | None
     draft_model: PromptLookupDecoding | None
-    grammar_engine: str
+    grammar_engine: GrammarEngine
     jump_forward: bool
     json_whitespace: str
     #: the image projector GGUF (None: this model reads no images)

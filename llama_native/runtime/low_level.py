@@ -26,6 +26,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .. import _native
+from .._types import GrammarEngine
 from ..cache import common_prefix
 from ..grammar import LlamaGrammar, as_grammar
 from ..request import SamplingOptions
@@ -46,7 +47,7 @@ class _Host(Protocol):
     logits_all: bool
     seed: int
     last_n_tokens_size: int
-    grammar_engine: str
+    grammar_engine: GrammarEngine
     _generations: ActiveGenerations
     _tokenizer_override: Any
 
@@ -226,7 +227,7 @@ class LowLevelAPI:
             if ended and ended[0] >= 0:
                 yield ended[0]
         finally:
-            loop.close()  # type: ignore[attr-defined]
+            loop.close()
 
     def set_seed(self: _Host, seed: int) -> None:
         """The default seed of later calls (-1 or ``LLAMA_DEFAULT_SEED``: random each call)."""
