@@ -187,42 +187,6 @@ class LlamaGrammar:
         return f"LlamaGrammar({head!r})"
 
 
-def completion_grammar(
-    prompt: Any,
-    grammar: None | str | LlamaGrammar,
-    json_schema: Any,
-    prop_order: Sequence[str] | None,
-    schema_prompt: bool,
-    whitespace: str,
-    compiler: str = "auto",
-) -> tuple[Any, LlamaGrammar | None]:
-    """A text completion's prompt and grammar from ``grammar`` or ``json_schema`` (+ ``prop_order``, ``schema_prompt``).
-
-    ``schema_prompt`` puts the schema's skeleton with its descriptions before
-    the prompt.  Raises ``ValueError`` for a combination that cannot be.
-    """
-    if json_schema is not None:
-        if grammar is not None:
-            raise ValueError("pass either grammar or json_schema, not both")
-        grammar = LlamaGrammar.from_json_schema(
-            json_schema, prop_order=prop_order, whitespace=whitespace, compiler=compiler
-        )
-    elif prop_order is not None:
-        raise ValueError("prop_order needs json_schema")
-    grammar = as_grammar(grammar)
-    validator = grammar.json_schema if grammar is not None else None
-    if schema_prompt:
-        if validator is None:
-            raise ValueError("schema_prompt=True needs json_schema (or a grammar from LlamaGrammar.from_json_schema)")
-        if not isinstance(prompt, (str, bytes)):
-            raise ValueError("schema_prompt=True needs a text prompt, not token ids")
-        from .schema import schema_system_prompt
-
-        text = prompt.decode("utf-8") if isinstance(prompt, bytes) else prompt
-        prompt = schema_system_prompt(validator.schema) + "\n\n" + text
-    return prompt, grammar
-
-
 def as_grammar(grammar: None | str | LlamaGrammar) -> None | LlamaGrammar:
     """Accept a ``LlamaGrammar`` or GBNF text (or None)."""
     if grammar is None or isinstance(grammar, LlamaGrammar):

@@ -65,8 +65,8 @@ class LlamaTokenizer(BaseLlamaTokenizer):
         """The tokenizer of the GGUF at ``path`` (its vocabulary only: no weights are loaded)."""
         check_model_file(path)
         _, params = model_params(
-            n_gpu_layers=0, split_mode=1, main_gpu=0, tensor_split=None, use_mmap=True, use_mlock=False,
-            vocab_only=True, kv_overrides=None,
+            {"n_gpu_layers": 0, "split_mode": 1, "main_gpu": 0, "tensor_split": None, "use_mmap": True,
+             "use_mlock": False, "vocab_only": True, "kv_overrides": None, "rpc_servers": None, "use_extra_bufts": True}
         )  # fmt: skip
         return cls(_native.Model(path, params))
 

@@ -1,15 +1,17 @@
 """Loading a model and creating its context: file checks, parameter checks, the native parameter structs.
 
-``Llama.__init__`` hands its arguments to :func:`load_into`; each check
-raises a clear exception naming the problem before anything native is touched.
+``Llama.__init__`` hands its arguments (its ``locals()``) to :func:`load_into`;
+each check raises a clear exception naming the problem before anything native
+is touched.  The checks read the arguments by name, so a load parameter is
+listed once: in ``Llama``'s signature.
 
 Example::
 
-    >>> from llama_native.runtime.loading import context_params
-    >>> settings, native = context_params(n_ctx=256, n_batch=512, n_ubatch=512, n_threads=2, n_threads_batch=2,
-    ...                                   embedding=False, flash_attn=None, n_parallel=4)
-    >>> settings["n_batch"], native.n_ctx, native.n_seq_max, native.flash_attn
-    (256, 1024, 4, -1)
+    >>> from llama_native import Llama
+    >>> from llama_native.testing import synthetic_model_path
+    >>> llm = Llama(str(synthetic_model_path()), n_ctx=256, n_parallel=4)
+    >>> llm.context_params["n_batch"], llm.context_params["n_parallel"]
+    (256, 4)
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from __future__ import annotations
 import inspect
 import math
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from .. import _logging, _native
@@ -175,66 +178,58 @@ def kv_override_list(overrides: dict[str, bool | int | float | str] | None) -> l
     return out
 
 
-def model_params(
-    *,
-    n_gpu_layers: int,
-    split_mode: int,
-    main_gpu: int,
-    tensor_split: Sequence[float] | None,
-    use_mmap: bool,
-    use_mlock: bool,
-    vocab_only: bool,
-    kv_overrides: dict[str, bool | int | float | str] | None,
-    rpc_servers: str | Sequence[str] | None = None,
-    use_extra_bufts: bool = True,
-) -> tuple[Settings, _native.ModelParams]:
+def model_params(o: Mapping[str, Any]) -> tuple[Settings, _native.ModelParams]:
     """``Llama.model_params`` and the native model-loading parameters.
 
     ``rpc_servers`` are checked here (each answers the RPC handshake, see
     :mod:`llama_native.runtime.rpc`), before llama.cpp is handed them.
     """
-    if split_mode not in (LLAMA_SPLIT_MODE_NONE, LLAMA_SPLIT_MODE_LAYER, LLAMA_SPLIT_MODE_ROW, LLAMA_SPLIT_MODE_TENSOR):
-        raise ValueError(f"split_mode must be one of LLAMA_SPLIT_MODE_NONE/LAYER/ROW/TENSOR (0-3), got {split_mode!r}")
-    if not isinstance(main_gpu, int) or main_gpu < 0:
-        raise ValueError(f"main_gpu must be a device index >= 0, got {main_gpu!r}")
-    split = [float(x) for x in tensor_split] if tensor_split is not None else []
+    v = SimpleNamespace(**o)  # the arguments by name
+    modes = (LLAMA_SPLIT_MODE_NONE, LLAMA_SPLIT_MODE_LAYER, LLAMA_SPLIT_MODE_ROW, LLAMA_SPLIT_MODE_TENSOR)
+    if v.split_mode not in modes:
+        raise ValueError(
+            f"split_mode must be one of LLAMA_SPLIT_MODE_NONE/LAYER/ROW/TENSOR (0-3), got {v.split_mode!r}"
+        )
+    if not isinstance(v.main_gpu, int) or v.main_gpu < 0:
+        raise ValueError(f"main_gpu must be a device index >= 0, got {v.main_gpu!r}")
+    split = [float(x) for x in v.tensor_split] if v.tensor_split is not None else []
     if any(not math.isfinite(x) or x < 0 for x in split):
-        raise ValueError(f"tensor_split must hold non-negative proportions, got {list(tensor_split or [])!r}")
+        raise ValueError(f"tensor_split must hold non-negative proportions, got {list(v.tensor_split or [])!r}")
     params = _native.ModelParams()
-    params.n_gpu_layers = n_gpu_layers
-    params.split_mode = split_mode
-    params.main_gpu = main_gpu
+    params.n_gpu_layers = v.n_gpu_layers
+    params.split_mode = v.split_mode
+    params.main_gpu = v.main_gpu
     params.tensor_split = split
-    params.use_mmap = use_mmap
-    params.use_mlock = use_mlock
-    params.vocab_only = vocab_only
-    params.kv_overrides = kv_override_list(kv_overrides)
-    if not isinstance(use_extra_bufts, bool):
-        raise ValueError(f"use_extra_bufts must be True or False, got {use_extra_bufts!r}")
-    params.use_extra_bufts = use_extra_bufts
+    params.use_mmap = v.use_mmap
+    params.use_mlock = v.use_mlock
+    params.vocab_only = v.vocab_only
+    params.kv_overrides = kv_override_list(v.kv_overrides)
+    if not isinstance(v.use_extra_bufts, bool):
+        raise ValueError(f"use_extra_bufts must be True or False, got {v.use_extra_bufts!r}")
+    params.use_extra_bufts = v.use_extra_bufts
     endpoints: list[str] = []
-    if rpc_servers:
-        endpoints = parse_rpc_servers(rpc_servers)
+    if v.rpc_servers:
+        endpoints = parse_rpc_servers(v.rpc_servers)
         if not _native.rpc_supported():
             raise NotImplementedError("rpc_servers: this build has no ggml RPC backend (build it with -DGGML_RPC=ON)")
-        if n_gpu_layers == 0:
+        if v.n_gpu_layers == 0:
             raise ValueError(
-                "rpc_servers needs n_gpu_layers (-1: every layer; N: that many) to put layers on the servers"
+                "rpc_servers needs v.n_gpu_layers (-1: every layer; N: that many) to put layers on the servers"
             )
         for endpoint in endpoints:
             probe_rpc_server(endpoint)
     params.rpc_servers = endpoints
     settings = Settings(
-        n_gpu_layers=n_gpu_layers,
-        split_mode=split_mode,
-        main_gpu=main_gpu,
+        n_gpu_layers=v.n_gpu_layers,
+        split_mode=v.split_mode,
+        main_gpu=v.main_gpu,
         tensor_split=split or None,
-        use_mmap=use_mmap,
-        use_mlock=use_mlock,
-        vocab_only=vocab_only,
-        kv_overrides=dict(kv_overrides or {}),
+        use_mmap=v.use_mmap,
+        use_mlock=v.use_mlock,
+        vocab_only=v.vocab_only,
+        kv_overrides=dict(v.kv_overrides or {}),
         rpc_servers=",".join(endpoints) or None,
-        use_extra_bufts=use_extra_bufts,
+        use_extra_bufts=v.use_extra_bufts,
     )
     return settings, params
 
@@ -245,81 +240,56 @@ def _enum(name: str, value: int, allowed: range) -> int:
     return value
 
 
-def context_params(
-    *,
-    n_ctx: int,
-    n_batch: int,
-    n_ubatch: int,
-    n_threads: int,
-    n_threads_batch: int,
-    embedding: bool,
-    flash_attn: bool | None,
-    n_parallel: int,
-    rope_scaling_type: int = -1,
-    pooling_type: int = -1,
-    attention_type: int = -1,
-    rope_freq_base: float = 0.0,
-    rope_freq_scale: float = 0.0,
-    yarn_ext_factor: float = -1.0,
-    yarn_attn_factor: float | None = None,
-    yarn_beta_fast: float | None = None,
-    yarn_beta_slow: float | None = None,
-    yarn_orig_ctx: int = 0,
-    type_k: int | str | None = None,
-    type_v: int | str | None = None,
-    offload_kqv: bool = True,
-    op_offload: bool | None = None,
-    swa_full: bool | None = None,
-    no_perf: bool = True,
-) -> tuple[Settings, _native.ContextParams]:
+def context_params(o: Mapping[str, Any]) -> tuple[Settings, _native.ContextParams]:
     """The context's settings as ``Llama.context_params`` reports them, and the native parameters.
 
-    ``n_parallel`` sequences of ``n_ctx`` tokens each are decoded together
-    by continuous batching (an embedding context has one);
+    ``v.n_parallel`` sequences of ``v.n_ctx`` tokens each are decoded together
+    by continuous batching (an v.embedding context has one);
     ``flash_attn=None`` is llama.cpp's auto.  The RoPE/YaRN values, the
     pooling and attention types and the KV-cache types go to llama.cpp as
     given; their defaults (0, -1, None) mean "from the model".
     """
+    v = SimpleNamespace(**o)  # the arguments by name
     settings = Settings(
-        n_ctx=n_ctx,
-        n_batch=min(n_batch, n_ctx),
-        n_ubatch=min(n_ubatch, n_batch, n_ctx),
-        n_threads=n_threads,
-        n_threads_batch=n_threads_batch,
-        embedding=embedding,
-        flash_attn=flash_attn,
-        n_parallel=n_parallel,
+        n_ctx=v.n_ctx,
+        n_batch=min(v.n_batch, v.n_ctx),
+        n_ubatch=min(v.n_ubatch, v.n_batch, v.n_ctx),
+        n_threads=v.n_threads,
+        n_threads_batch=v.n_threads_batch,
+        embedding=v.embedding,
+        flash_attn=v.flash_attn,
+        n_parallel=v.n_parallel,
         rope_scaling_type=_enum(
-            "rope_scaling_type", rope_scaling_type, range(-1, LLAMA_ROPE_SCALING_TYPE_MAX_VALUE + 1)
+            "rope_scaling_type", v.rope_scaling_type, range(-1, LLAMA_ROPE_SCALING_TYPE_MAX_VALUE + 1)
         ),
-        pooling_type=_enum("pooling_type", pooling_type, range(-1, LLAMA_POOLING_TYPE_RANK + 1)),
-        attention_type=_enum("attention_type", attention_type, range(-1, 2)),
-        rope_freq_base=_number("rope_freq_base", rope_freq_base, 0.0),
-        rope_freq_scale=_number("rope_freq_scale", rope_freq_scale, 0.0),
-        yarn_ext_factor=_number("yarn_ext_factor", yarn_ext_factor, None),
-        yarn_attn_factor=-1.0 if yarn_attn_factor is None else _number("yarn_attn_factor", yarn_attn_factor, None),
-        yarn_beta_fast=-1.0 if yarn_beta_fast is None else _number("yarn_beta_fast", yarn_beta_fast, None),
-        yarn_beta_slow=-1.0 if yarn_beta_slow is None else _number("yarn_beta_slow", yarn_beta_slow, None),
-        yarn_orig_ctx=_enum("yarn_orig_ctx", yarn_orig_ctx, range(0, 1 << 31)),
-        type_k=GGML_TYPE_F16 if type_k is None else ggml_type_from_name(type_k),
-        type_v=GGML_TYPE_F16 if type_v is None else ggml_type_from_name(type_v),
-        offload_kqv=bool(offload_kqv),
-        op_offload=True if op_offload is None else bool(op_offload),
-        swa_full=True if swa_full is None else bool(swa_full),
-        no_perf=bool(no_perf),
+        pooling_type=_enum("pooling_type", v.pooling_type, range(-1, LLAMA_POOLING_TYPE_RANK + 1)),
+        attention_type=_enum("attention_type", v.attention_type, range(-1, 2)),
+        rope_freq_base=_number("rope_freq_base", v.rope_freq_base, 0.0),
+        rope_freq_scale=_number("rope_freq_scale", v.rope_freq_scale, 0.0),
+        yarn_ext_factor=_number("yarn_ext_factor", v.yarn_ext_factor, None),
+        yarn_attn_factor=-1.0 if v.yarn_attn_factor is None else _number("yarn_attn_factor", v.yarn_attn_factor, None),
+        yarn_beta_fast=-1.0 if v.yarn_beta_fast is None else _number("yarn_beta_fast", v.yarn_beta_fast, None),
+        yarn_beta_slow=-1.0 if v.yarn_beta_slow is None else _number("yarn_beta_slow", v.yarn_beta_slow, None),
+        yarn_orig_ctx=_enum("yarn_orig_ctx", v.yarn_orig_ctx, range(0, 1 << 31)),
+        type_k=GGML_TYPE_F16 if v.type_k is None else ggml_type_from_name(v.type_k),
+        type_v=GGML_TYPE_F16 if v.type_v is None else ggml_type_from_name(v.type_v),
+        offload_kqv=bool(v.offload_kqv),
+        op_offload=True if v.op_offload is None else bool(v.op_offload),
+        swa_full=True if v.swa_full is None else bool(v.swa_full),
+        no_perf=bool(v.no_perf),
     )
     cp = _native.ContextParams()
     for name in _PASSED_THROUGH:
         setattr(cp, name, settings[name])
-    parallel = n_parallel if not embedding else 1
-    cp.n_ctx = n_ctx * parallel
+    parallel = v.n_parallel if not v.embedding else 1
+    cp.n_ctx = v.n_ctx * parallel
     cp.n_seq_max = parallel
     cp.n_batch = settings["n_batch"]
     cp.n_ubatch = settings["n_ubatch"]
-    cp.n_threads = n_threads
-    cp.n_threads_batch = n_threads_batch
-    cp.embeddings = embedding
-    cp.flash_attn = -1 if flash_attn is None else int(bool(flash_attn))
+    cp.n_threads = v.n_threads
+    cp.n_threads_batch = v.n_threads_batch
+    cp.embeddings = v.embedding
+    cp.flash_attn = -1 if v.flash_attn is None else int(bool(v.flash_attn))
     return settings, cp
 
 
@@ -460,7 +430,7 @@ def load_into(llm: LoadedModel, options: dict[str, Any]) -> None:
         llm._verbose_held = True
         if progress_callback is None:
             progress_callback = _logging.ProgressPrinter(llm.model_path)
-    llm.model_params, params = model_params(**_accepted(model_params, o))
+    llm.model_params, params = model_params(o)
     if llm.numa:
         _native.numa_init(llm.numa)
     try:
@@ -473,9 +443,7 @@ def load_into(llm: LoadedModel, options: dict[str, Any]) -> None:
     llm.last_n_tokens_size = o["last_n_tokens_size"]
     llm.metadata = model.metadata()
     llm.chat_template = model.chat_template() or None
-    llm.context_params, native_params = context_params(
-        **_accepted(context_params, {**o, "n_ctx": o["n_ctx"] or model.n_ctx_train})
-    )
+    llm.context_params, native_params = context_params({**o, "n_ctx": o["n_ctx"] or model.n_ctx_train})
     llm._loras = LoraAdapters(model)
     if not o["vocab_only"]:
         try:

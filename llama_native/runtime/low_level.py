@@ -142,14 +142,7 @@ class LowLevelAPI:
             row = np.asarray(logits_processor(np.asarray(self.input_ids, dtype=np.intc), row.copy()), dtype=np.float32)
             if row.shape != (self.n_vocab(),):
                 raise ValueError(f"logits_processor must return {self.n_vocab()} logits, got shape {row.shape}")
-        sampling = _low_level_sampling(
-            self,
-            dict(temperature=temp, top_k=top_k, top_p=top_p, min_p=min_p, typical_p=typical_p,
-                 repeat_penalty=repeat_penalty, presence_penalty=presence_penalty,
-                 frequency_penalty=frequency_penalty, mirostat_mode=mirostat_mode, mirostat_tau=mirostat_tau,
-                 mirostat_eta=mirostat_eta, tfs_z=tfs_z),
-            seed=None, grammar=None,
-        )  # fmt: skip
+        sampling = _low_level_sampling(self, _sampling_options(locals(), None), None)
         return int(_native.sample_logits(self._model, sampling, np.ascontiguousarray(row, np.float32).tobytes()))
 
     def generate(
@@ -199,14 +192,7 @@ class LowLevelAPI:
             raise NotImplementedError("penalize_nl=False: llama.cpp's penalties no longer exempt the newline token")
         prompt = ([] if reset else list(self.input_ids)) + [int(t) for t in tokens]
         prompt_tokens = self._prompt_tokens(prompt)
-        sampling = _low_level_sampling(
-            self,
-            dict(temperature=temp, top_k=top_k, top_p=top_p, min_p=min_p, typical_p=typical_p,
-                 repeat_penalty=repeat_penalty, presence_penalty=presence_penalty,
-                 frequency_penalty=frequency_penalty, mirostat_mode=mirostat_mode, mirostat_tau=mirostat_tau,
-                 mirostat_eta=mirostat_eta, tfs_z=tfs_z),
-            seed=seed, grammar=grammar,
-        )  # fmt: skip
+        sampling = _low_level_sampling(self, _sampling_options(locals(), seed), grammar)
         gen = generation_params(check_max_tokens(max_tokens), ())
         generated: list[int] = []
         ended: list[int] = []  # the end-of-generation token, when one ended it
@@ -255,12 +241,24 @@ class LowLevelAPI:
         return common_prefix(a, b)
 
 
+#: the sampling arguments ``sample`` and ``generate`` share with ``SamplingOptions`` (``temp`` aside)
+_SHARED_OPTIONS = (
+    "top_k", "top_p", "min_p", "typical_p", "repeat_penalty", "presence_penalty", "frequency_penalty",
+    "mirostat_mode", "mirostat_tau", "mirostat_eta", "tfs_z",
+)  # fmt: skip
+
+
+def _sampling_options(scope: dict[str, Any], seed: int | None) -> SamplingOptions:
+    """``sample``'s or ``generate``'s sampling arguments (their ``locals()``) as options (llama-cpp-python's names)."""
+    return SamplingOptions(temperature=scope["temp"], seed=seed, **{name: scope[name] for name in _SHARED_OPTIONS})
+
+
 def _low_level_sampling(
-    host: _Host, options: dict[str, Any], seed: int | None, grammar: None | str | LlamaGrammar
+    host: _Host, options: SamplingOptions, grammar: None | str | LlamaGrammar
 ) -> _native.SamplingParams:
-    """The native sampling parameters of :meth:`sample` and :meth:`generate` (llama-cpp-python's names mapped)."""
-    sampling = SamplingOptions(**options, seed=seed).to_native(
-        seed=resolve_seed(seed, host.seed), penalty_last_n=host.last_n_tokens_size, n_vocab=host._model.n_vocab
+    """The native sampling parameters of :meth:`sample` and :meth:`generate`."""
+    sampling = options.to_native(
+        seed=resolve_seed(options.seed, host.seed), penalty_last_n=host.last_n_tokens_size, n_vocab=host._model.n_vocab
     )
     engine_params(sampling, as_grammar(grammar), host.grammar_engine)
     return sampling
