@@ -49,7 +49,7 @@ from .request.api import CompletionAPI
 from .request.sampling import DEFAULT_SEED
 from .runtime import chat as _chat_api
 from .runtime import embedding as _embedding_api
-from .runtime.completion import run_completion
+from .runtime.completion import infill_prompt, run_completion
 from .runtime.loading import ContextOverflowError, LoadedModel, ModelLoadError, load_into
 from .runtime.lora import LoraSpec, normalize_loras
 from .runtime.low_level import LowLevelAPI
@@ -467,6 +467,10 @@ class Llama(CompletionAPI, LowLevelAPI, LoadedModel):
         if not isinstance(request, CompletionRequest):
             raise TypeError(f"run() takes a ChatRequest or CompletionRequest, not {type(request).__name__}")
         return run_completion(self, request)
+
+    def _infill_prompt(self, prompt: str | bytes | Sequence[int], suffix: str) -> list[int]:
+        """The fill-in-the-middle prompt of ``prompt`` and ``suffix`` (see ``runtime.completion.infill_prompt``)."""
+        return infill_prompt(self, prompt, suffix)
 
     def _cancel_thread(self, thread_id: int | None) -> None:
         self._generations.cancel_thread(thread_id)

@@ -71,24 +71,26 @@ def test_every_structured_path_uses_the_free_default(
 ) -> None:
     """LangChain, LlamaIndex and instructor reach the same grammar as the chat API: the same greedy object.
 
-    Every path ends in ``Llama.create_completion``; a spy there records the
-    whitespace mode of each schema grammar it is given.
+    Every path ends in a ``CompletionRequest`` run by ``Llama.run``; a spy there
+    records the whitespace mode of each schema grammar it is given.
     """
     import instructor
     from langchain_llama_native import ChatLlamaCpp
     from llama_index.core.prompts import PromptTemplate
     from llama_index.llms.llama_native import LlamaCPP
 
-    modes: list[str] = []
-    complete = Llama.create_completion
+    from llama_native.request import CompletionRequest
 
-    def spy(self: Llama, *args: Any, **kwargs: Any) -> Any:
-        grammar = kwargs.get("grammar")
+    modes: list[str] = []
+    run = Llama.run
+
+    def spy(self: Llama, request: Any) -> Any:
+        grammar = request.structure.grammar if isinstance(request, CompletionRequest) else None
         if grammar is not None and grammar.json_schema is not None:
             modes.append(grammar.json_schema.whitespace)
-        return complete(self, *args, **kwargs)
+        return run(self, request)
 
-    monkeypatch.setattr(Llama, "create_completion", spy)
+    monkeypatch.setattr(Llama, "run", spy)
     cls, text, _ = PEOPLE[0]
     raw = real_llm.create_chat_completion(messages_for(text), response_format=cls, temperature=0, max_tokens=200)
     reference = cls.model_validate_json(raw["choices"][0]["message"]["content"])
