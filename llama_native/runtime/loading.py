@@ -214,7 +214,7 @@ def model_params(o: Mapping[str, Any]) -> tuple[Settings, _native.ModelParams]:
             raise NotImplementedError("rpc_servers: this build has no ggml RPC backend (build it with -DGGML_RPC=ON)")
         if v.n_gpu_layers == 0:
             raise ValueError(
-                "rpc_servers needs v.n_gpu_layers (-1: every layer; N: that many) to put layers on the servers"
+                "rpc_servers needs n_gpu_layers (-1: every layer; N: that many) to put layers on the servers"
             )
         for endpoint in endpoints:
             probe_rpc_server(endpoint)
@@ -243,8 +243,8 @@ def _enum(name: str, value: int, allowed: range) -> int:
 def context_params(o: Mapping[str, Any]) -> tuple[Settings, _native.ContextParams]:
     """The context's settings as ``Llama.context_params`` reports them, and the native parameters.
 
-    ``v.n_parallel`` sequences of ``v.n_ctx`` tokens each are decoded together
-    by continuous batching (an v.embedding context has one);
+    ``n_parallel`` sequences of ``n_ctx`` tokens each are decoded together
+    by continuous batching (an embedding context has one);
     ``flash_attn=None`` is llama.cpp's auto.  The RoPE/YaRN values, the
     pooling and attention types and the KV-cache types go to llama.cpp as
     given; their defaults (0, -1, None) mean "from the model".
