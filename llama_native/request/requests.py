@@ -48,6 +48,13 @@ def stop_strings(stop: None | str | Sequence[str]) -> tuple[str, ...]:
     return tuple(s for s in stops if s)
 
 
+def check_reasoning_budget(budget: int | None) -> int | None:
+    """``reasoning_budget`` (None: no cap), or ``ValueError`` unless it is an integer >= 0."""
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 0):
+        raise ValueError(f"reasoning_budget must be an integer >= 0, got {budget!r}")
+    return budget
+
+
 def _check_hooks(args: Mapping[str, Any]) -> None:
     for name in ("stopping_criteria", "logits_processor"):
         hook = args.get(name)
@@ -198,9 +205,7 @@ class ChatRequest:
                 "use one of response_format, grammar and tool calling per request "
                 "(tools under tool_choice='auto' may come with a response_format)"
             )
-        budget = args.get("reasoning_budget")
-        if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int) or budget < 0):
-            raise ValueError(f"reasoning_budget must be an integer >= 0, got {budget!r}")
+        budget = check_reasoning_budget(args.get("reasoning_budget"))
         return cls(
             messages=messages,
             sampling=sampling,

@@ -25,6 +25,7 @@ from .. import _native
 from .._types import GrammarEngine
 from ..images import prompt_size
 from ..request import CompletionRequest
+from ..request.requests import check_reasoning_budget
 from ..request.sampling import resolve_seed
 from ..request.structure import engine_params
 from .generation import Logprobs, completion_result, run_token_loop
@@ -124,8 +125,7 @@ def set_reasoning_budget(
     """Cap the tokens inside the reasoning block ``markers`` opens and closes (see ``create_completion``)."""
     if budget is None:
         return  # markers without a budget: nothing to cap
-    if isinstance(budget, bool) or not isinstance(budget, int) or budget < 0:
-        raise ValueError(f"reasoning_budget must be an integer >= 0, got {budget!r}")
+    check_reasoning_budget(budget)
     if not markers or len(markers) != 2 or not all(isinstance(m, str) for m in markers) or not markers[1]:
         raise ValueError(
             "reasoning_budget needs the reasoning block's markers: reasoning_markers=(opening, closing), "
