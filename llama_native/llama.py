@@ -303,6 +303,29 @@ class Llama(CompletionAPI, LowLevelAPI, LoadedModel):
         """Whether chat messages may hold images (the model was loaded with a projector, ``mmproj_path``)."""
         return self._projector is not None
 
+    @property
+    def image_cache(self) -> _native.Projector:
+        """The projector, with its cache of encoded images (``ValueError`` without ``mmproj_path``).
+
+        A picture seen before (the same pixels: in another request, moved
+        within the prompt, or in another format) is not encoded again; its
+        embeddings are kept, keyed by the pixels' hash, within
+        ``image_cache_bytes`` (256 MiB by default; 0 turns the cache off).
+        ``images_encoded`` and ``image_cache_hits`` count what happened.
+
+        Example::
+
+            >>> from llama_native import Llama
+            >>> from llama_native.testing import synthetic_model_path, synthetic_projector_path
+            >>> llm = Llama(str(synthetic_model_path()), mmproj_path=str(synthetic_projector_path()), n_ctx=256)
+            >>> llm.image_cache.image_cache_bytes = 64 << 20
+            >>> llm.image_cache.images_encoded, llm.image_cache.image_cache_hits
+            (0, 0)
+        """
+        if self._projector is None:
+            raise ValueError("this model has no projector (load it with mmproj_path=...), so it keeps no images")
+        return self._projector
+
     def count_image_tokens(self, image_url: str) -> int:
         """The prompt tokens an image takes (its model's image markers included), as a chat prompt holds it.
 

@@ -360,7 +360,13 @@ NB_MODULE(_native, m) {
         .def(nb::init<const Model &, const std::string &, int, bool>(), "model"_a, "path"_a, "n_threads"_a,
              "use_gpu"_a, nb::keep_alive<1, 2>(),
              "Load the projector at `path` for `model`; ValueError (with libmtmd's reason) when it does not fit.")
-        .def_prop_ro("supports_vision", &Projector::supports_vision, "Whether it encodes images.");
+        .def_prop_ro("supports_vision", &Projector::supports_vision, "Whether it encodes images.")
+        .def_prop_rw("image_cache_bytes", &Projector::cache_limit, &Projector::set_cache_limit,
+                     "Bytes of encoded images kept to reuse, keyed by the pixels' hash (0: none; default 256 MiB).")
+        .def_prop_ro("image_cache_used", &Projector::cache_bytes, "Bytes the kept image embeddings take now.")
+        .def_prop_ro("images_encoded", &Projector::n_encoded, "Images the encoder has run on.")
+        .def_prop_ro("image_cache_hits", &Projector::n_cache_hits,
+                     "Images decoded from kept embeddings, without running the encoder.");
 
     nb::class_<PromptMedia>(m, "PromptMedia", "The images of a tokenized prompt: their placeholder runs and chunks.")
         .def_prop_ro("n_media_tokens", &PromptMedia::n_media_tokens, "The embeddings of all images.")

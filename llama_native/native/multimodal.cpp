@@ -65,6 +65,68 @@ Projector::~Projector() {
     if (ctx_) mtmd_free(ctx_);
 }
 
+const float *Projector::image_embeddings(const mtmd_input_chunk *chunk, const std::string &id, size_t n_floats) {
+    if (!id.empty()) {
+        auto found = cache_index_.find(id);
+        if (found != cache_index_.end() && found->second->second.size() == n_floats) {
+            cache_.splice(cache_.end(), cache_, found->second);  // now the most recently used
+            ++n_cache_hits_;
+            return found->second->second.data();
+        }
+    }
+    LogCapture capture;
+    if (mtmd_encode_chunk(ctx_, chunk) != 0)
+        throw std::runtime_error("the projector failed to encode an image" + captured_reason(capture));
+    ++n_encoded_;
+    float *embd = mtmd_get_output_embd(ctx_);
+    const size_t bytes = n_floats * sizeof(float);
+    if (id.empty() || bytes > cache_limit_) return embd;
+    if (auto old = cache_index_.find(id); old != cache_index_.end()) {  // same id, other size: replace it
+        cache_bytes_ -= old->second->second.size() * sizeof(float);
+        cache_.erase(old->second);
+        cache_index_.erase(old);
+    }
+    evict_to(cache_limit_ - bytes);
+    cache_.emplace_back(id, std::vector<float>(embd, embd + n_floats));
+    cache_index_[id] = std::prev(cache_.end());
+    cache_bytes_ += bytes;
+    return cache_.back().second.data();
+}
+
+void Projector::evict_to(size_t limit) {
+    while (cache_bytes_ > limit && !cache_.empty()) {
+        cache_bytes_ -= cache_.front().second.size() * sizeof(float);
+        cache_index_.erase(cache_.front().first);
+        cache_.pop_front();
+    }
+}
+
+size_t Projector::cache_limit() const {
+    std::lock_guard<std::mutex> lock(encode_mutex_);
+    return cache_limit_;
+}
+
+void Projector::set_cache_limit(size_t bytes) {
+    std::lock_guard<std::mutex> lock(encode_mutex_);
+    cache_limit_ = bytes;
+    evict_to(bytes);
+}
+
+size_t Projector::cache_bytes() const {
+    std::lock_guard<std::mutex> lock(encode_mutex_);
+    return cache_bytes_;
+}
+
+int64_t Projector::n_encoded() const {
+    std::lock_guard<std::mutex> lock(encode_mutex_);
+    return n_encoded_;
+}
+
+int64_t Projector::n_cache_hits() const {
+    std::lock_guard<std::mutex> lock(encode_mutex_);
+    return n_cache_hits_;
+}
+
 bool Projector::supports_vision() const { return mtmd_support_vision(ctx_); }
 bool Projector::uses_mrope() const { return mtmd_decode_use_mrope(ctx_); }
 
@@ -191,10 +253,10 @@ std::pair<std::vector<llama_token>, std::shared_ptr<PromptMedia>> tokenize_with_
 void decode_media_run(const MediaRun &run, Projector &projector, llama_context *lctx, llama_seq_id seq,
                       llama_pos pos0, int32_t n_batch) {
     std::lock_guard<std::mutex> lock(projector.encode_mutex());
+    const size_t n_floats = run.n_embeddings * (size_t)llama_model_n_embd_inp(llama_get_model(lctx));
+    // mtmd's helper takes a mutable pointer but only reads the embeddings
+    float *embd = const_cast<float *>(projector.image_embeddings(run.chunk.get(), run.id, n_floats));
     LogCapture capture;
-    if (mtmd_encode_chunk(projector.get(), run.chunk.get()) != 0)
-        throw std::runtime_error("the projector failed to encode an image" + captured_reason(capture));
-    float *embd = mtmd_get_output_embd(projector.get());
     llama_pos new_n_past = 0;
     const int32_t rc = mtmd_helper_decode_image_chunk(projector.get(), lctx, run.chunk.get(), embd, pos0, seq,
                                                       n_batch, &new_n_past, nullptr, nullptr);

@@ -14,9 +14,11 @@
 #include "model.h"
 
 #include <cstdint>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 struct mtmd_context;
@@ -37,12 +39,34 @@ class Projector {
     mtmd_context *get() const { return ctx_; }
     bool supports_vision() const;
     bool uses_mrope() const;
-    // Serializes encodes (mtmd's encoder is not thread-safe).
+    // Serializes encodes (mtmd's encoder is not thread-safe) and guards the embedding cache.
     std::mutex &encode_mutex() { return encode_mutex_; }
 
+    // The embeddings of an image chunk (`n_floats` of them): from the cache of
+    // encoded images when an image with the same `id` (its pixels' hash) was
+    // encoded before, else encoded now and kept, least recently used first out,
+    // within cache_limit() bytes.  The caller holds encode_mutex() while it
+    // reads the result.  An empty `id` is never cached.
+    const float *image_embeddings(const mtmd_input_chunk *chunk, const std::string &id, size_t n_floats);
+    size_t cache_limit() const;
+    void set_cache_limit(size_t bytes);  // 0: no cache
+    size_t cache_bytes() const;
+    int64_t n_encoded() const;     // images the encoder ran on
+    int64_t n_cache_hits() const;  // images served from the cache
+
+    // Default cache_limit(): 256 MiB (a 256-token image of a 2048-wide model takes 2 MiB).
+    static constexpr size_t kDefaultCacheLimit = size_t(256) << 20;
+
   private:
+    void evict_to(size_t limit);
+
     mtmd_context *ctx_ = nullptr;
-    std::mutex encode_mutex_;
+    mutable std::mutex encode_mutex_;
+    using CacheEntry = std::pair<std::string, std::vector<float>>;
+    std::list<CacheEntry> cache_;  // most recently used last
+    std::unordered_map<std::string, std::list<CacheEntry>::iterator> cache_index_;
+    size_t cache_bytes_ = 0, cache_limit_ = kDefaultCacheLimit;
+    int64_t n_encoded_ = 0, n_cache_hits_ = 0;
 };
 
 // One image of a prompt: its chunk and where its placeholder run starts.

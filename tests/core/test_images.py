@@ -182,6 +182,32 @@ def _lossless_webp(seed: int) -> bytes:
     return buffer.getvalue()
 
 
+def test_an_image_seen_before_is_not_encoded_again(vision_kind: str) -> None:
+    """Moved in the prompt (no KV prefix to reuse), the same picture is decoded from kept embeddings:
+    the reply is the one a fresh encode gives, and the encoder does not run."""
+    model, mmproj = vision_paths(vision_kind)
+    llm = Llama(str(model), mmproj_path=str(mmproj), n_ctx=1024)
+    fresh = Llama(str(model), mmproj_path=str(mmproj), n_ctx=1024)
+    fresh.image_cache.image_cache_bytes = 0  # every image encoded
+    first = ask(data_url(40), "Look at this.")
+    moved = ask(data_url(40), "Now tell me again, in other words: what is in this picture?")
+    for conversation in (first, moved):
+        kept = _chat(llm, conversation, temperature=0, max_tokens=6, logprobs=True, top_logprobs=3)
+        encoded = _chat(fresh, conversation, temperature=0, max_tokens=6, logprobs=True, top_logprobs=3)
+        assert _text(kept) == _text(encoded)
+        assert kept["choices"][0]["logprobs"] == encoded["choices"][0]["logprobs"]
+    assert moved[0]["content"][0] != first[0]["content"][0]
+    assert llm.image_cache.images_encoded == 1 and llm.image_cache.image_cache_hits == 1
+    assert fresh.image_cache.images_encoded == 2 and fresh.image_cache.image_cache_hits == 0
+    assert fresh.image_cache.image_cache_used == 0 < llm.image_cache.image_cache_used
+    _chat(llm, ask(data_url(41)), max_tokens=1)  # another picture is encoded
+    assert llm.image_cache.images_encoded == 2
+    llm.image_cache.image_cache_bytes = 0  # shrinking the cache drops what it held
+    assert llm.image_cache.image_cache_used == 0
+    _chat(llm, ask(data_url(40), "Once more?"), max_tokens=1)
+    assert llm.image_cache.images_encoded == 3
+
+
 def test_prompt_cache_restores_a_prompt_with_an_image(vision_kind: str) -> None:
     model, mmproj = vision_paths(vision_kind)
     llm = Llama(str(model), mmproj_path=str(mmproj), n_ctx=1024)
