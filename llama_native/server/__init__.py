@@ -15,6 +15,7 @@ Example::
 
 from __future__ import annotations
 
+import socket
 import sys
 from typing import Any
 
@@ -50,14 +51,45 @@ def main(argv: list[str] | None = None) -> int:
             app.state.registry.load_all()
         except StartupError as exc:
             raise SystemExit(f"llama-native serve: cannot serve; not started:\n{exc}") from None
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
         timeout_graceful_shutdown=int(settings.shutdown_timeout),
         log_level="info",
     )
+    if len(settings.hosts) == 1:
+        uvicorn.Server(config).run()
+    else:  # --host 127.0.0.1,::1: one socket per address, all served by one server
+        sockets = bind_sockets(settings.hosts, settings.port)
+        for host, sock in zip(settings.hosts, sockets):
+            print(f"llama-native serve: listening on {host} port {sock.getsockname()[1]}", file=sys.stderr, flush=True)
+        uvicorn.Server(config).run(sockets=sockets)
     return 0
+
+
+def bind_sockets(hosts: list[str], port: int) -> list[socket.socket]:
+    """A bound TCP socket for each address (an IPv6 one for IPv6 only, as llama-server binds ``::``).
+
+    A port that cannot be bound on one of the addresses stops the server, naming it.
+    """
+    sockets = []
+    for host in hosts:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            sock.close()
+            for other in sockets:
+                other.close()
+            raise SystemExit(f"llama-native serve: cannot bind {host} port {port}: {exc.strerror or exc}") from None
+        sock.set_inheritable(True)
+        sockets.append(sock)
+    return sockets
 
 
 __all__ = ["ModelEntry", "ServerSettings", "create_app", "main", "parse_settings"]
