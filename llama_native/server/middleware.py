@@ -21,12 +21,13 @@ Scope = dict[str, Any]
 
 
 def bearer_token(headers: Iterable[tuple[bytes, bytes]]) -> bytes:
-    """The key a request carries: ``Authorization: Bearer ...``, else ``X-Api-Key`` (empty if none), as llama-server."""
+    """The key a request carries: ``Authorization: Bearer KEY`` (or a bare KEY), else ``X-Api-Key``, as llama-server."""
     other = b""
     for name, value in headers:
         lowered = name.lower()
-        if lowered == b"authorization" and value[:7].lower() == b"bearer ":
-            return value[7:].strip()
+        if lowered == b"authorization" and value.strip():
+            value = value.strip()
+            return value[7:].strip() if value[:7].lower() == b"bearer " else value
         if lowered == b"x-api-key":
             other = value.strip()
     return other
