@@ -57,15 +57,24 @@ def _items(body: EmbeddingRequest) -> list[str | list[int]]:
     items: list[str | list[int]] = []
     for i, item in enumerate(raw):
         if isinstance(item, dict):
-            text = item.get("content", item.get("prompt_string"))
-            if set(item) - {"content", "prompt_string"} or not isinstance(text, str):
-                raise ApiError(400, f"input[{i}]: an object input must be {{\"content\": \"text\"}}",
-                               "invalid_request_error", "input")  # fmt: skip
-            item = text
+            item = _object_text(item, i)
         if isinstance(item, list) and not item:
             raise ApiError(400, f"input[{i}] is empty", "invalid_request_error", "input")
         items.append(item)
     return items
+
+
+def _object_text(item: dict[str, Any], i: int) -> str:
+    """The text of ``{"content": text or [{"type": "text", "text": ...}]}`` (or ``{"prompt_string": text}``)."""
+    content = item.get("content", item.get("prompt_string"))
+    if isinstance(content, list) and all(isinstance(p, dict) and p.get("type") == "text" for p in content):
+        content = "".join(str(p.get("text", "")) for p in content)
+    if len(item) != 1 or not isinstance(content, str):
+        raise ApiError(
+            400, f"input[{i}]: an object input is {{\"content\": text or text parts}} (only text can be embedded)",
+            "invalid_request_error", "input",
+        )  # fmt: skip
+    return content
 
 
 def create(llm: Llama, body: EmbeddingRequest, alias: str) -> dict[str, Any]:
@@ -77,7 +86,13 @@ def create(llm: Llama, body: EmbeddingRequest, alias: str) -> dict[str, Any]:
             "invalid_request_error", "dimensions",
         )  # fmt: skip
     limit = min(llm.context_params["n_batch"], llm.n_ctx())
+    n_vocab = llm.n_vocab()
     for i, item in enumerate(items):
+        if isinstance(item, list):
+            bad = next((t for t in item if not 0 <= t < n_vocab), None)
+            if bad is not None:
+                raise ApiError(400, f"input[{i}]: token id {bad} is outside the vocabulary (0..{n_vocab - 1})",
+                               "invalid_request_error", "input")  # fmt: skip
         n = len(item) if isinstance(item, list) else len(llm.tokenize(item.encode(), add_bos=True, special=True))
         if n > limit and not body.truncate:
             raise ApiError(

@@ -9,50 +9,24 @@ ours at start with a one-line message naming it (never a traceback).
 from __future__ import annotations
 
 import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
+from both_servers import OURS, both, llama_server
 from images import vision_paths
 
 from llama_native.constants import LLAMA_POOLING_TYPE_MEAN, LLAMA_POOLING_TYPE_RANK
-from llama_native.llama_cpp_tools import build_llama_tool, free_port, stop_process
 from llama_native.server.settings import parse_settings
 from llama_native.testing import synthetic_model_path
 
-OURS = [sys.executable, "-m", "llama_native.server"]
 HELLO = [{"role": "user", "content": "hello"}]
-
-
-def _start(program: list[str], args: list[str], tmp: Path) -> tuple[str, subprocess.Popen]:
-    """Start ``program args --port P`` and wait for /health (200); its base URL and process."""
-    port = free_port()
-    log = tmp / f"{Path(program[-1]).name}-{port}.log"
-    with open(log, "w") as out:
-        process = subprocess.Popen([*program, *args, "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, cwd=tmp)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"{program[-1]} {args} exited {process.returncode}: {log.read_text()[-1500:]}")
-        try:
-            if httpx.get(url + "/health", timeout=1).status_code == 200:
-                return url, process
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    stop_process(process)
-    raise AssertionError(f"{program[-1]} did not start: {log.read_text()[-1500:]}")
 
 
 @pytest.fixture(scope="module")
 def llama_server_binary() -> list[str]:
-    return [str(build_llama_tool("llama-server"))]
+    return llama_server()
 
 
 @pytest.fixture(scope="module")
@@ -60,25 +34,11 @@ def model() -> str:
     return str(synthetic_model_path())
 
 
-@contextmanager
-def _both(llama_server_binary: list[str], args: list[str], tmp: Path) -> Iterator[tuple[str, str]]:
-    """llama-server and ours started with ``args``: their URLs (both stopped after)."""
-    theirs = ours = None
-    try:
-        theirs = _start(llama_server_binary, args, tmp)
-        ours = _start(OURS, args, tmp)
-        yield theirs[0], ours[0]
-    finally:
-        for started in (ours, theirs):
-            if started is not None:
-                stop_process(started[1])
-
-
-def test_a_chat_command_line_runs_on_both(llama_server_binary: list[str], model: str, tmp_path: Path) -> None:
+def test_a_chat_command_line_runs_onboth(llama_server_binary: list[str], model: str, tmp_path: Path) -> None:
     args = ["-m", model, "-c", "512", "-np", "2", "-t", "2", "-ngl", "0", "--jinja", "-n", "6", "--temp", "0",
             "--host", "127.0.0.1", "--timeout", "60", "-fa", "off", "--cont-batching", "--metrics", "--alias", "tiny",
             "--no-webui", "--chat-template", "chatml"]  # fmt: skip
-    with _both(llama_server_binary, args, tmp_path) as urls:
+    with both(llama_server_binary, args, tmp_path) as urls:
         for url in urls:
             models = httpx.get(url + "/v1/models", timeout=30).json()
             assert [m["id"] for m in models["data"]] == ["tiny"], (url, models)
@@ -90,9 +50,9 @@ def test_a_chat_command_line_runs_on_both(llama_server_binary: list[str], model:
             assert httpx.get(url + "/metrics", timeout=30).status_code == 200
 
 
-def test_an_embedding_command_line_runs_on_both(llama_server_binary: list[str], model: str, tmp_path: Path) -> None:
+def test_an_embedding_command_line_runs_onboth(llama_server_binary: list[str], model: str, tmp_path: Path) -> None:
     args = ["-m", model, "-c", "256", "--embeddings", "--pooling", "mean", "-t", "1"]
-    with _both(llama_server_binary, args, tmp_path) as urls:
+    with both(llama_server_binary, args, tmp_path) as urls:
         for url in urls:
             r = httpx.post(url + "/v1/embeddings", json={"input": ["hello", [5, 6, 7]]}, timeout=60)
             assert r.status_code == 200, (url, r.text)
@@ -100,11 +60,11 @@ def test_an_embedding_command_line_runs_on_both(llama_server_binary: list[str], 
             assert len(vectors) == 2 and all(abs(sum(x * x for x in v) - 1) < 1e-4 for v in vectors), url
 
 
-def test_a_keyed_command_line_runs_on_both(llama_server_binary: list[str], model: str, tmp_path: Path) -> None:
+def test_a_keyed_command_line_runs_onboth(llama_server_binary: list[str], model: str, tmp_path: Path) -> None:
     keys = tmp_path / "keys.txt"
     keys.write_text("# keys\nfirst-key\nsecond-key\n")
     args = ["-m", model, "-c", "256", "-np", "1", "--api-key-file", str(keys), "--slot-save-path", str(tmp_path) + "/"]
-    with _both(llama_server_binary, args, tmp_path) as urls:
+    with both(llama_server_binary, args, tmp_path) as urls:
         for url in urls:
             assert httpx.get(url + "/v1/models", timeout=30).status_code == 401
             wrong = httpx.get(url + "/v1/models", headers={"Authorization": "Bearer nope"}, timeout=30)
@@ -119,10 +79,10 @@ def test_a_keyed_command_line_runs_on_both(llama_server_binary: list[str], model
             assert saved.status_code == 200 and saved.json()["n_saved"] > 0, (url, saved.text)
 
 
-def test_a_vision_command_line_runs_on_both(llama_server_binary: list[str], tmp_path: Path) -> None:
+def test_a_vision_command_line_runs_onboth(llama_server_binary: list[str], tmp_path: Path) -> None:
     model, projector = vision_paths("synthetic")
     args = ["-m", str(model), "--mmproj", str(projector), "-c", "1024", "-np", "1", "-t", "1"]
-    with _both(llama_server_binary, args, tmp_path) as urls:
+    with both(llama_server_binary, args, tmp_path) as urls:
         for url in urls:
             r = httpx.post(url + "/v1/chat/completions", json={"messages": HELLO, "max_tokens": 2}, timeout=60)
             assert r.status_code == 200, (url, r.text)
