@@ -504,7 +504,7 @@ class Llama(CompletionAPI, LowLevelAPI, LoadedModel):
         return (result, count) if return_count else result
 
     def create_embedding(
-        self, input: str | Sequence[str] | Sequence[int] | Sequence[Sequence[int]], model: str | None = None,
+        self, input: str | Sequence[int] | Sequence[str | Sequence[int]], model: str | None = None,
         truncate: bool = False,
     ) -> dict[str, Any]:
         """OpenAI-shaped embeddings: ``{"object": "list", "data": [{"embedding", "index"}], "usage"}``.

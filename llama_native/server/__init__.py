@@ -73,7 +73,7 @@ def bind_sockets(hosts: list[str], port: int) -> list[socket.socket]:
 
     A port that cannot be bound on one of the addresses stops the server, naming it.
     """
-    sockets = []
+    sockets: list[socket.socket] = []
     for host in hosts:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
