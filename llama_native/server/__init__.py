@@ -1,9 +1,10 @@
 """An OpenAI-compatible HTTP server: ``llama-native serve --model PATH`` (``pip install 'llama-native[server]'``).
 
 ``/v1/chat/completions``, ``/v1/completions``, ``/v1/embeddings``,
-``/v1/models``, ``/health``, ``/metrics`` and the OpenAPI docs at ``/docs``,
-on FastAPI and uvicorn (the stack llama-cpp-python's server uses).  See
-:mod:`llama_native.server.settings` for the flags and
+``/v1/models``, ``/health``, ``/metrics``, llama-server's ``/slots`` and the
+OpenAPI docs at ``/docs``, on FastAPI and uvicorn (the stack llama-cpp-python's
+server uses).  See :mod:`llama_native.server.settings` for the flags
+(:mod:`llama_native.server.llama_server_flags` for llama-server's) and
 :mod:`llama_native.server.app` for the endpoints.
 
 Example::

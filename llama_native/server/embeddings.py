@@ -11,8 +11,10 @@ the body says ``truncate: true``.
 Example::
 
     >>> from llama_native.server.embeddings import normalise
-    >>> normalise([[3.0, 4.0]], 2), normalise([[3.0, -4.0]], 1), normalise([[1.0, 2.0]], -1)
-    ([[0.6, 0.8]], [[0.42857142857142855, -0.5714285714285714]], [[1.0, 2.0]])
+    >>> [[round(x, 4) for x in v] for v in normalise([[3.0, 4.0], [0.0, 0.0]], 2)]
+    [[0.6, 0.8], [0.0, 0.0]]
+    >>> normalise([[3.0, -5.0]], 1), normalise([[1.0, 2.0]], -1)
+    ([[0.375, -0.625]], [[1.0, 2.0]])
 """
 
 from __future__ import annotations
