@@ -79,7 +79,7 @@ _ON, _OFF, _AUTO = ("on", "enabled", "true", "1"), ("off", "disabled", "false", 
 
 
 def add_flags(parser: argparse.ArgumentParser) -> None:
-    """Add llama-server's flags that have no name of ours (their values are read by :func:`apply`)."""
+    """Add llama-server's flags that have no name of ours (their values are read by :func:`load_arguments` and the settings)."""
     group = parser.add_argument_group("llama-server's flags (a llama-server command line runs unchanged)")
     group.add_argument("-c", "--ctx-size", dest="ls_ctx_size", type=int, metavar="N",
                        help="total context over the -np slots (llama-server's meaning; --n-ctx is per slot)")
@@ -97,7 +97,7 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
                        help="flash attention (default auto)")
     group.add_argument("--pooling", dest="ls_pooling", choices=sorted(POOLING), help="embedding pooling")
     group.add_argument("--embedding", "--embeddings", dest="ls_embedding", action="store_true",
-                       help="load the model for embeddings only")
+                       help="load the model for embeddings (its context then computes embeddings)")
     group.add_argument("--rerank", "--reranking", dest="ls_rerank", action="store_true",
                        help="load the model for reranking (embeddings with rank pooling)")
     group.add_argument("--chat-template", dest="ls_chat_template", metavar="NAME|TEMPLATE",
@@ -105,9 +105,9 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--chat-template-file", dest="ls_chat_template_file", metavar="FILE",
                        help="a Jinja chat template file")
     group.add_argument("--cors-methods", dest="cors_methods", metavar="METHODS",
-                       help="CORS: allowed methods (default: GET, POST, DELETE, OPTIONS)")
+                       help="CORS: allowed methods, comma-separated (default: all)")
     group.add_argument("--cors-headers", dest="cors_headers", metavar="HEADERS",
-                       help="CORS: allowed headers (default: *)")
+                       help="CORS: allowed headers, comma-separated (default: all)")
     for flag, dest, text in (
         ("--jinja", "ls_jinja", "accepted: the GGUF's Jinja template is always used"),
         ("--cont-batching", "ls_cont_batching", "accepted: continuous batching is always on"),
