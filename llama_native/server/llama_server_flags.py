@@ -79,7 +79,7 @@ _ON, _OFF, _AUTO = ("on", "enabled", "true", "1"), ("off", "disabled", "false", 
 
 
 def add_flags(parser: argparse.ArgumentParser) -> None:
-    """Add llama-server's flags that have no name of ours (their values are read by :func:`load_arguments` and the settings)."""
+    """Add llama-server's flags that have no name of ours (read by :func:`load_arguments` and the settings)."""
     group = parser.add_argument_group("llama-server's flags (a llama-server command line runs unchanged)")
     group.add_argument("-c", "--ctx-size", dest="ls_ctx_size", type=int, metavar="N",
                        help="total context over the -np slots (llama-server's meaning; --n-ctx is per slot)")
