@@ -506,13 +506,16 @@ class Llama(CompletionAPI, LowLevelAPI, LoadedModel):
 
     # ------------------------------------------------------------ embeddings
     def embed(
-        self, input: str | Sequence[str], normalize: bool = False, truncate: bool = True, return_count: bool = False
+        self, input: str | Sequence[str | Sequence[int]], normalize: bool = False, truncate: bool = True,
+        return_count: bool = False,
     ) -> Any:
         """Embedding of a string (a list of floats), or of each string in a list, as llama-cpp-python's ``embed``.
 
         The pooling is the model's own (mean, CLS, last, ... from its GGUF);
         ``normalize=True`` scales each vector to unit length; inputs longer
-        than the batch are cut when ``truncate`` (else ``ValueError``).
+        than the batch are cut when ``truncate`` (llama-cpp-python's default; with
+        ``truncate=False`` a ``ValueError`` names both lengths).  An item of a list
+        may also be a list of token ids.
         ``return_count=True`` also returns the number of tokens embedded.
         Needs ``Llama(..., embedding=True)``.
         """
@@ -523,9 +526,20 @@ class Llama(CompletionAPI, LowLevelAPI, LoadedModel):
         )
         return (result, count) if return_count else result
 
-    def create_embedding(self, input: str | Sequence[str], model: str | None = None) -> dict[str, Any]:
-        """OpenAI-shaped embeddings: ``{"object": "list", "data": [{"embedding", "index"}], "usage"}``."""
-        vectors, count = self.embed([input] if isinstance(input, str) else list(input), return_count=True)
+    def create_embedding(
+        self, input: str | Sequence[int] | Sequence[str | Sequence[int]], model: str | None = None,
+        truncate: bool = False,
+    ) -> dict[str, Any]:
+        """OpenAI-shaped embeddings: ``{"object": "list", "data": [{"embedding", "index"}], "usage"}``.
+
+        ``input``: a string, a list of strings, a list of token ids or a list of
+        those (OpenAI's shapes).  An input longer than the context raises
+        ``ValueError`` naming both lengths, unless ``truncate=True`` cuts it.
+        """
+        items: list[Any] = [input] if isinstance(input, str) else list(input)
+        if items and all(isinstance(t, int) and not isinstance(t, bool) for t in items):
+            items = [items]  # one input given as its token ids
+        vectors, count = self.embed(items, truncate=truncate, return_count=True)
         return _embedding_api.embedding_response(vectors, count, model or self.model_path)
 
     async def aembed(self, input: str | Sequence[str], normalize: bool = False, truncate: bool = True) -> Any:

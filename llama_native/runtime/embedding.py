@@ -21,13 +21,21 @@ from typing import Any
 from .. import _native
 
 
-def embedding_inputs(model: _native.Model, limit: int, texts: Sequence[str], truncate: bool) -> list[list[int]]:
-    """Each text's tokens (BOS as the model wants), cut to ``limit`` when ``truncate``, else ``ValueError``."""
+def embedding_inputs(
+    model: _native.Model, limit: int, texts: Sequence[str | Sequence[int]], truncate: bool
+) -> list[list[int]]:
+    """Each text's tokens (BOS as the model wants), cut to ``limit`` when ``truncate``, else ``ValueError``.
+
+    An input may also be a list of token ids, embedded as given (no BOS added, as llama-server).
+    """
     inputs = []
     for text in texts:
-        if not isinstance(text, str):
-            raise TypeError(f"embedding input must be a string, not {type(text).__name__}")
-        tokens = model.tokenize(text.encode("utf-8"), model.add_bos, True)
+        if isinstance(text, (list, tuple)) and all(isinstance(t, int) and not isinstance(t, bool) for t in text):
+            tokens = list(text)
+        elif isinstance(text, str):
+            tokens = model.tokenize(text.encode("utf-8"), model.add_bos, True)
+        else:
+            raise TypeError(f"embedding input must be a string or a list of token ids, not {type(text).__name__}")
         if not tokens:
             raise ValueError("cannot embed an empty input (the model adds no BOS token)")
         if len(tokens) > limit:
@@ -45,13 +53,13 @@ def embed(
     model: _native.Model,
     ctx: _native.Context,
     n_batch: int,
-    input: str | Sequence[str],
+    input: str | Sequence[str | Sequence[int]],
     normalize: bool,
     truncate: bool,
 ) -> tuple[Any, int]:
-    """``(vector or list of vectors, tokens embedded)``: one vector for a string, one per string for a list."""
+    """``(vector or list of vectors, tokens embedded)``: one vector for a string, one per item for a list."""
     single = isinstance(input, str)
-    texts: list[str] = [input] if isinstance(input, str) else list(input)
+    texts: list[str | Sequence[int]] = [input] if isinstance(input, str) else list(input)
     if not texts:
         return [], 0
     inputs = embedding_inputs(model, min(n_batch, ctx.n_ctx), texts, truncate)

@@ -73,6 +73,21 @@ class LowLevelAPI:
         """Tokens :meth:`eval` has put in the context (llama-cpp-python's ``n_tokens``)."""
         return len(self.input_ids)
 
+    def cached_tokens(self: _Host) -> list[int]:
+        """The tokens the KV cache holds for the next call to reuse (what :meth:`save_state` saves).
+
+        One sequence's (``n_parallel=1``): the last call's prompt and completion, or :meth:`eval`'s tokens.
+
+        Example::
+
+            >>> from llama_native import Llama
+            >>> from llama_native.testing import synthetic_model_path
+            >>> llm = Llama(str(synthetic_model_path()), n_ctx=64)
+            >>> llm.eval(llm.tokenize(b"hello")); llm.cached_tokens() == llm.tokenize(b"hello")
+            True
+        """
+        return list(self._context().cached_tokens())
+
     @property
     def scores(self: _Host) -> np.ndarray:
         """Logits rows of the evaluated tokens: every position with ``logits_all=True``, else the last one."""

@@ -25,27 +25,28 @@ Example::
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from .. import __version__
 from ..llama import ContextOverflowError
 from ..schema import SchemaValidationError, UnsupportedSchemaError
+from . import embeddings as embedding_route
 from .admission import Admission
 from .errors import ApiError, install_error_handlers
+from .llama_server_flags import apply_request_defaults
 from .metrics import ServerMetrics
-from .middleware import ApiKeyMiddleware, BodyLimitMiddleware
+from .middleware import ApiKeyMiddleware, BodyLimitMiddleware, cors_options
 from .registry import ModelRegistry
 from .requests import ChatCompletionRequest, CompletionRequest, EmbeddingRequest
 from .settings import ServerSettings
+from .slots import SlotBoard, install_slot_routes
 
 
 def _api_error(exc: BaseException) -> ApiError:
@@ -107,22 +108,24 @@ def create_app(settings: ServerSettings) -> FastAPI:
         lifespan=lifespan,
     )
     metrics = ServerMetrics()
+    slot_board = SlotBoard(registry, settings.slot_save_path)
     admission = Admission(slots=registry.total_slots(), max_queue=settings.max_queue, metrics=metrics)
     app.state.settings, app.state.registry, app.state.metrics, app.state.admission = (
         settings, registry, metrics, admission
     )  # fmt: skip
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    if settings.api_key:
-        app.add_middleware(ApiKeyMiddleware, api_key=settings.api_key, open_paths={"/health"})
+    if settings.api_keys:
+        app.add_middleware(ApiKeyMiddleware, api_keys=settings.api_keys, open_paths={"/health"})
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
         app.add_middleware(
-            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
+            CORSMiddleware, **cors_options(settings.cors_origins, settings.cors_methods, settings.cors_headers)
         )
 
     install_error_handlers(app)
+    install_slot_routes(app, slot_board)
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
@@ -151,30 +154,41 @@ def create_app(settings: ServerSettings) -> FastAPI:
         alias: str,
     ) -> Response:
         ticket = admission.enter()
+        slot_board.enter(alias)
         started = time.monotonic()
         if not stream:
             try:
                 result = await _watch_disconnect(request, make(), settings.request_timeout)
             except BaseException as exc:
                 ticket.release()
+                slot_board.leave(alias)
                 error = _api_error(exc)
                 metrics.request(route, error.status)
                 if isinstance(exc, asyncio.CancelledError):
                     raise
                 raise error from None
             ticket.release()
+            slot_board.leave(alias)
             metrics.request(route, 200)
             metrics.finished(result.get("usage"), started, None)
             result["model"] = alias
             return JSONResponse(result)
-        try:
+        chunks = None
+        try:  # the first chunk before any byte: a prompt that cannot run is a 400, not a 200 and an error event
             chunks = await make()
+            first = await _watch_disconnect(request, _first(chunks), settings.request_timeout)
         except BaseException as exc:
             ticket.release()
+            slot_board.leave(alias)
             metrics.request(route, _api_error(exc).status)
+            close = getattr(chunks, "aclose", None)
+            if close is not None:
+                await close()
+            if isinstance(exc, asyncio.CancelledError):
+                raise
             raise _api_error(exc) from None
         return StreamingResponse(
-            _stream(chunks, ticket, route, started, include_usage, alias),
+            _stream(_prepend(first, chunks), ticket, route, started, include_usage, alias),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
@@ -214,6 +228,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
             yield _sse(error.body())
         finally:
             ticket.release()
+            slot_board.leave(alias)
             metrics.request(route, status)
             metrics.finished(usage, started, first_token)
             close = getattr(chunks, "aclose", None)
@@ -223,6 +238,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     @app.post("/v1/chat/completions")
     async def chat_completions(body: ChatCompletionRequest, request: Request) -> Response:
         alias, llm = await registry.chat_model(body.model)
+        apply_request_defaults(body, settings)
 
         async def make() -> Any:
             return await _n_choices(lambda **changes: llm.arun(body.to_request(**changes)), body.n, body.seed)
@@ -233,6 +249,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     @app.post("/v1/completions")
     async def completions(body: CompletionRequest, request: Request) -> Response:
         alias, llm = await registry.chat_model(body.model)
+        apply_request_defaults(body, settings)
         prompts = body.prompts()
         if body.stream and len(prompts) > 1:
             raise ApiError(400, "several prompts cannot be streamed in one request", "invalid_request_error", "prompt")
@@ -250,29 +267,36 @@ def create_app(settings: ServerSettings) -> FastAPI:
     @app.post("/v1/embeddings")
     async def embeddings(body: EmbeddingRequest, request: Request) -> Response:
         alias, llm = await registry.embedding_model(body.model)
-        raw = [body.input] if isinstance(body.input, str) else list(body.input)
-        texts = [t for t in raw if isinstance(t, str)]
-        if len(texts) != len(raw):
-            raise ApiError(
-                400, "input must be text (token-id inputs are not supported)", "invalid_request_error", "input"
-            )
-        if body.dimensions is not None and body.dimensions != llm.n_embd():
-            raise ApiError(
-                400, f"dimensions: this model's embeddings have {llm.n_embd()} (it cannot shorten them)",
-                "invalid_request_error", "dimensions",
-            )  # fmt: skip
 
         async def make() -> Any:
-            out = await asyncio.to_thread(llm.create_embedding, texts, alias)
-            if body.encoding_format == "base64":
-                for item in out["data"]:
-                    packed = np.asarray(item["embedding"], dtype=np.float32).tobytes()
-                    item["embedding"] = base64.b64encode(packed).decode()
-            return out
+            return await asyncio.to_thread(embedding_route.create, llm, body, alias)
 
         return await run(request, "embeddings", make, False, False, alias)
 
     return app
+
+
+async def _first(chunks: AsyncIterator[dict[str, Any]]) -> dict[str, Any] | None:
+    """The stream's first chunk (``None`` if it has none)."""
+    try:
+        return await chunks.__anext__()
+    except StopAsyncIteration:
+        return None
+
+
+async def _prepend(
+    first: dict[str, Any] | None, chunks: AsyncIterator[dict[str, Any]]
+) -> AsyncIterator[dict[str, Any]]:
+    """``first`` (when there is one), then the rest of ``chunks`` (closed at the end)."""
+    try:
+        if first is not None:
+            yield first
+            async for chunk in chunks:
+                yield chunk
+    finally:
+        close = getattr(chunks, "aclose", None)
+        if close is not None:
+            await close()
 
 
 async def _n_choices(call: Callable[..., Awaitable[Any]], n: int, seed: int | None) -> Any:

@@ -1,4 +1,4 @@
-"""ASGI middleware: the API key and the request-body limit.
+"""ASGI middleware: the API key, CORS's options and the request-body limit.
 
 Plain ASGI (not Starlette's ``BaseHTTPMiddleware``), so a client's
 disconnect still reaches the endpoint and cancels its generation.
@@ -6,8 +6,8 @@ disconnect still reaches the endpoint and cancels its generation.
 Example::
 
     >>> from llama_native.server.middleware import bearer_token
-    >>> bearer_token([(b"authorization", b"Bearer abc")])
-    b'abc'
+    >>> bearer_token([(b"authorization", b"Bearer abc")]), bearer_token([(b"x-api-key", b"xyz")])
+    (b'abc', b'xyz')
 """
 
 from __future__ import annotations
@@ -21,11 +21,16 @@ Scope = dict[str, Any]
 
 
 def bearer_token(headers: Iterable[tuple[bytes, bytes]]) -> bytes:
-    """The token of an ``Authorization: Bearer ...`` header (empty if none)."""
+    """The key a request carries: ``Authorization: Bearer KEY`` (or a bare KEY), else ``X-Api-Key``, as llama-server."""
+    other = b""
     for name, value in headers:
-        if name.lower() == b"authorization" and value[:7].lower() == b"bearer ":
-            return value[7:].strip()
-    return b""
+        lowered = name.lower()
+        if lowered == b"authorization" and value.strip():
+            value = value.strip()
+            return value[7:].strip() if value[:7].lower() == b"bearer " else value
+        if lowered == b"x-api-key":
+            other = value.strip()
+    return other
 
 
 async def _send_error(send: Any, status: int, message: str, type: str, code: str | None = None) -> None:
@@ -38,11 +43,15 @@ async def _send_error(send: Any, status: int, message: str, type: str, code: str
 
 
 class ApiKeyMiddleware:
-    """Every path but ``open_paths`` needs ``Authorization: Bearer <api_key>`` (compared in constant time)."""
+    """Every path but ``open_paths`` needs one of ``api_keys`` (compared in constant time); else 401.
 
-    def __init__(self, app: Any, api_key: str, open_paths: set[str]) -> None:
+    The key is read from ``Authorization: Bearer <key>`` or ``X-Api-Key: <key>``;
+    a missing or wrong one gets OpenAI's ``authentication_error`` (code ``invalid_api_key``).
+    """
+
+    def __init__(self, app: Any, api_keys: list[str], open_paths: set[str]) -> None:
         self.app = app
-        self.key = api_key.encode()
+        self.keys = [k.encode() for k in api_keys]
         self.open_paths = open_paths
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
@@ -50,11 +59,39 @@ class ApiKeyMiddleware:
         if scope["type"] != "http" or scope["path"] in self.open_paths or scope["method"] == "OPTIONS":
             await self.app(scope, receive, send)
             return
-        if not hmac.compare_digest(bearer_token(scope.get("headers", [])), self.key):
-            await _send_error(send, 401, "a valid API key is required: Authorization: Bearer <key>",
-                              "invalid_request_error", "invalid_api_key")  # fmt: skip
+        given = bearer_token(scope.get("headers", []))
+        valid = False
+        for key in self.keys:  # every key compared, so the time does not tell which one nearly matched
+            valid |= hmac.compare_digest(given, key)
+        if not valid:
+            message = "invalid API key" if given else "an API key is required: Authorization: Bearer <key> or X-Api-Key"
+            await _send_error(send, 401, message, "authentication_error", "invalid_api_key")
             return
         await self.app(scope, receive, send)
+
+
+#: the origins llama-server's ``--cors-origins localhost`` lets through
+LOCALHOST_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]+)?"
+
+
+def cors_options(origins: list[str], methods: list[str], headers: list[str]) -> dict[str, Any]:
+    """Starlette ``CORSMiddleware`` arguments for llama-server's ``--cors-origins`` forms.
+
+    ``*`` (any origin), ``localhost`` (any origin on this machine) and exact
+    origins, comma-separated.
+
+    Example::
+
+        >>> cors_options(["localhost", "https://app.example"], ["*"], ["*"])["allow_origin_regex"] is not None
+        True
+    """
+    exact = [o for o in origins if o != "localhost"]
+    return {
+        "allow_origins": exact,
+        "allow_origin_regex": LOCALHOST_ORIGINS if "localhost" in origins else None,
+        "allow_methods": methods,
+        "allow_headers": headers,
+    }
 
 
 class BodyLimitMiddleware:

@@ -151,8 +151,11 @@ class ModelRegistry:
         load = dict(entry.load)
         if embedding:
             load.update(embedding=True, n_parallel=1)
+        template = load.pop("chat_template", None)  # llama-server's --chat-template(-file): set once loaded
         try:
             llm = shared_llama(entry.path, **load)
+            if template is not None:
+                llm.chat_template = template
         except Exception as exc:  # noqa: BLE001 - whatever stops the load is the model's state, not a crash
             state.state, state.error, state.failed_files = "failed", _reason(exc), _file_stamp(entry)
             raise _unavailable(entry, state.error) from None

@@ -212,12 +212,31 @@ class CompletionRequest(_Sampling):
         return CompletionArguments.from_arguments(arguments, extra)
 
 
+#: one embedding input: text, token ids, or llama-server's ``{"content": ...}`` / ``{"prompt_string": ...}``
+EmbeddingItem = str | list[int] | dict[str, Any]
+
+
 class EmbeddingRequest(BaseModel):
-    """``POST /v1/embeddings``."""
+    """``POST /v1/embeddings``: OpenAI's fields, plus llama-server's ``content``, ``embd_normalize`` and ``truncate``.
+
+    ``input`` (or ``content``) is a string, token ids, or a list of those;
+    ``embd_normalize`` is llama-server's: -1 none, 0 max-abs int16 scale,
+    1 taxicab, 2 Euclidean (default, as llama-server), p > 2 p-norm.
+    ``truncate=true`` cuts an input longer than the context instead of refusing it.
+    """
 
     model_config = _FORBID
-    input: str | list[str] | list[int] | list[list[int]]
+    input: EmbeddingItem | list[EmbeddingItem] | None = None
+    content: EmbeddingItem | list[EmbeddingItem] | None = None
     model: str | None = None
     encoding_format: Literal["float", "base64"] = "float"
     dimensions: int | None = None
     user: str | None = None
+    embd_normalize: int = 2
+    truncate: bool = False
+
+    @model_validator(mode="after")
+    def _one_input(self) -> EmbeddingRequest:
+        if (self.input is None) == (self.content is None):
+            raise ValueError("give the texts to embed as 'input' (or llama-server's 'content'), once")
+        return self

@@ -33,9 +33,10 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from ..chat.vision_handlers import HANDLERS_BY_CHAT_FORMAT
+from .llama_server_flags import ALIASES, add_flags, load_arguments, read_api_keys
 
 ENV_PREFIX = "LLAMA_NATIVE_"
 
@@ -63,17 +64,37 @@ class ServerSettings:
     cors_origins: list[str] = field(default_factory=list)
     shutdown_timeout: float = 30.0
     lazy: bool = False
+    #: every address to bind (``--host 127.0.0.1,::1``); ``host`` is the first
+    hosts: list[str] = field(default_factory=list)
+    #: the keys any one of which a request may carry (``--api-key`` a comma-separated list, ``--api-key-file``)
+    api_keys: list[str] = field(default_factory=list)
+    #: tokens a request naming no ``max_tokens`` may generate (-1: up to the context)
+    n_predict: int = -1
+    #: the temperature of a request that names none (None: the API's default)
+    temperature: float | None = None
+    #: folder of the slot files of ``POST /slots/{id}?action=save|restore`` (None: slot actions refused)
+    slot_save_path: str | None = None
+    cors_methods: list[str] = field(default_factory=lambda: ["*"])
+    cors_headers: list[str] = field(default_factory=lambda: ["*"])
+
+    def __post_init__(self) -> None:
+        if not self.hosts:
+            self.hosts = [self.host]
+        if self.api_key and not self.api_keys:
+            self.api_keys = [k for k in (k.strip() for k in self.api_key.split(",")) if k]
 
 
 # flag, type, default, help  (the load flags go into every model entry given on the command line)
 _SERVER_FLAGS: list[tuple[str, Any, Any, str]] = [
-    ("host", str, "127.0.0.1", "address to bind (default: loopback only)"),
+    ("host", str, "127.0.0.1", "address(es) to bind, comma-separated (default: loopback only)"),
     ("port", int, 8000, "port (default 8000)"),
-    ("api-key", str, None, "require 'Authorization: Bearer KEY' on every route but /health"),
+    ("api-key", str, None, "require 'Authorization: Bearer KEY' (or 'X-Api-Key: KEY') on every route but /health; "
+     "several keys comma-separated"),
     ("max-queue", int, 64, "requests waiting beyond the running ones before 503 (default 64)"),
     ("request-timeout", float, 600.0, "seconds a request may run before 504 (default 600)"),
     ("max-body-bytes", int, 8 << 20, "largest request body accepted (default 8 MiB)"),
-    ("cors-origins", str, None, "comma-separated origins allowed by CORS (default: CORS off)"),
+    ("cors-origins", str, None, "origins allowed by CORS: comma-separated, '*' (any) or 'localhost' (any "
+     "localhost origin) (default: CORS off)"),
     ("shutdown-timeout", float, 30.0, "seconds running requests get to finish on shutdown (default 30)"),
 ]
 _LOAD_FLAGS: list[tuple[str, Any, Any, str]] = [
@@ -102,13 +123,16 @@ def _env_name(flag: str) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``llama-native serve`` argument parser (defaults come from the environment, then the table)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="llama-native serve",
+        allow_abbrev=False,  # a llama-server flag never silently matches the start of another of ours
         description="An OpenAI-compatible HTTP server over local GGUF models (FastAPI + uvicorn). "
         "Every flag can also be set as an environment variable LLAMA_NATIVE_<FLAG>.",
     )
-    parser.add_argument("--model", metavar="PATH", help=f"a GGUF model file (env {_env_name('model')})")
-    parser.add_argument("--model-alias", help="the name clients pass as 'model' (default: the file's stem)")
+    parser.add_argument("--model", *ALIASES["model"], dest="model", metavar="PATH",
+                        help=f"a GGUF model file (env {_env_name('model')})")
+    parser.add_argument("--model-alias", *ALIASES["model-alias"], dest="model_alias",
+                        help="the name clients pass as 'model' (default: the file's stem)")
     parser.add_argument("--config", metavar="FILE", help="JSON/YAML file listing several models by alias")
     parser.add_argument(
         "--lazy", action="store_const", const=True, default=None,
@@ -116,8 +140,21 @@ def build_parser() -> argparse.ArgumentParser:
         f"state (env {_env_name('lazy')}=1)",
     )  # fmt: skip
     for name, kind, _, text in _SERVER_FLAGS + _LOAD_FLAGS:
-        parser.add_argument(f"--{name}", type=kind, default=None, help=f"{text} (env {_env_name(name)})")
+        parser.add_argument(f"--{name}", *ALIASES.get(name, []), dest=name.replace("-", "_"), type=kind,
+                            default=None, help=f"{text} (env {_env_name(name)})")
+    add_flags(parser)
     return parser
+
+
+class _Parser(argparse.ArgumentParser):
+    """Refuses a flag it does not know by name, in one line (no usage dump, no traceback)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Exit with status 2 and the reason."""
+        hint = ""
+        if "unrecognized arguments" in message:
+            hint = " (not supported by llama-native serve; see --help for its flags and llama-server's it accepts)"
+        self.exit(2, f"llama-native serve: {message}{hint}\n")
 
 
 def _value(args: argparse.Namespace, env: Mapping[str, str], flag: str, kind: Any, default: Any) -> Any:
@@ -184,7 +221,8 @@ def parse_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | N
     load = {
         flag.replace("-", "_"): _value(args, env, flag, kind, default) for flag, kind, default, _ in _LOAD_FLAGS
     }
-    load = {k: v for k, v in load.items() if v is not None}
+    parallel_given = args.n_parallel is not None or bool(env.get(_env_name("n-parallel")))
+    load = load_arguments(args, {k: v for k, v in load.items() if v is not None}, parallel_given)
     models: list[ModelEntry] = []
     config_path = args.config or env.get(_env_name("config"))
     if config_path:
@@ -206,6 +244,22 @@ def parse_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | N
     if len(set(aliases)) != len(aliases):
         raise SystemExit(f"llama-native serve: model aliases must be unique, got {aliases}")
     cors = values.pop("cors_origins")
+    hosts = [h.strip("[]") for h in _csv(str(values.pop("host")))]
+    if not hosts:
+        raise SystemExit("llama-native serve: --host needs at least one address")
+    keys = _csv(values["api_key"] or "")
+    if args.api_key_file:
+        keys += read_api_keys(args.api_key_file)
+    n_predict = _value(args, env, "n-predict", int, -1)
+    if n_predict < -1:
+        raise SystemExit(f"llama-native serve: -n/--n-predict must be -1 (no cap) or more, not {n_predict}")
     return ServerSettings(
-        models=models, cors_origins=[o.strip() for o in (cors or "").split(",") if o.strip()], **values
-    )
+        models=models, cors_origins=_csv(cors or ""), host=hosts[0], hosts=hosts, api_keys=keys,
+        n_predict=n_predict, temperature=_value(args, env, "temp", float, None),
+        slot_save_path=args.slot_save_path or env.get(_env_name("slot-save-path")) or None,
+        cors_methods=_csv(args.cors_methods or "*"), cors_headers=_csv(args.cors_headers or "*"), **values,
+    )  # fmt: skip
+
+
+def _csv(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
