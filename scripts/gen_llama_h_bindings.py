@@ -96,6 +96,60 @@ def _deprecated(fn: Any, name: str, hint: str) -> Any:
 '''
 
 
+MTMD_OUT = ROOT / "llama_native/compat/mtmd_cpp.py"
+MTMD_HEADER = '''"""llama-cpp-python's ``llama_cpp.mtmd_cpp``: libmtmd (multimodal) as ctypes functions. GENERATED: do not edit.
+
+Written by ``scripts/gen_llama_h_bindings.py`` from llama-cpp-python 0.3.36's
+``llama_cpp/mtmd_cpp.py`` (MIT License, Copyright (c) 2023 Andrei Betlen; its
+signatures and struct fields are reused here).  The functions are libmtmd's,
+called in llama_native's compiled extension (which links libmtmd and exports
+its symbols); one it does not export raises ``NotImplementedError`` naming it.
+
+Example::
+
+    >>> import llama_native.mtmd_cpp as mtmd_cpp
+    >>> mtmd_cpp.mtmd_default_marker()
+    b'<__media__>'
+"""
+
+# ruff: noqa: E501, F405
+from __future__ import annotations
+
+import ctypes
+from ctypes import CFUNCTYPE, POINTER, Structure, c_bool, c_char, c_char_p, c_float, c_int, c_int32, c_int64, c_size_t, c_uint8, c_uint32, c_void_p
+import warnings
+from typing import Any, NewType
+
+from . import llama_cpp
+from ._llama_h import _fn
+
+'''
+
+
+#: llama-cpp-python's three Python helpers in mtmd_cpp.py, as written there
+MTMD_TAIL = '''
+
+def mtmd_get_audio_bitrate(ctx: Any, /) -> int:
+    """Deprecated: ``mtmd_get_audio_sample_rate`` under its old name."""
+    warnings.warn("mtmd_get_audio_bitrate is deprecated; use mtmd_get_audio_sample_rate instead", DeprecationWarning, stacklevel=2)
+    return int(mtmd_get_audio_sample_rate(ctx))
+
+
+def mtmd_helper_bitmap_init_from_file(ctx: Any, fname: bytes, placeholder: bool, opt: Any = None, /) -> Any:
+    """Initialize an MTMD bitmap from a file."""
+    if opt is None:
+        opt = mtmd_helper_init_opt_default()
+    return mtmd_helper_bitmap_init_from_file_wrapper(ctx, fname, placeholder, opt).bitmap
+
+
+def mtmd_helper_bitmap_init_from_buf(ctx: Any, buf: Any, length: int, placeholder: bool, opt: Any = None, /) -> Any:
+    """Initialize an MTMD bitmap from a buffer."""
+    if opt is None:
+        opt = mtmd_helper_init_opt_default()
+    return mtmd_helper_bitmap_init_from_buf_wrapper(ctx, buf, length, placeholder, opt).bitmap
+'''
+
+
 def _defined(path: Path) -> set[str]:
     tree = ast.parse(path.read_text())
     names: set[str] = set()
@@ -107,14 +161,14 @@ def _defined(path: Path) -> set[str]:
     return names
 
 
-def _lcp_source(sdist: Path) -> str:
+def _lcp_source(sdist: Path, module: str = "llama_cpp") -> str:
     with tarfile.open(sdist) as tar:
         for member in tar.getmembers():
-            if member.name.endswith("/llama_cpp/llama_cpp.py") and member.name.count("/") == 2:
+            if member.name.endswith(f"/llama_cpp/{module}.py") and member.name.count("/") == 2:
                 file = tar.extractfile(member)
                 assert file is not None
                 return file.read().decode()
-    raise SystemExit(f"no llama_cpp/llama_cpp.py in {sdist}")
+    raise SystemExit(f"no llama_cpp/{module}.py in {sdist}")
 
 
 def _one_line(text: str) -> str:
@@ -124,10 +178,10 @@ def _one_line(text: str) -> str:
     return re.sub(r",? ([\])])", r"\1", text)
 
 
-def generate(sdist: Path) -> tuple[str, list[str], list[str]]:
+def generate(sdist: Path, module: str = "llama_cpp", header: str = HEADER) -> tuple[str, list[str], list[str]]:
     """The module's text, the names it defines, and lcp's hand-written functions left to write by hand."""
-    src = _lcp_source(sdist)
-    ours = _defined(OURS) | _defined(CONSTANTS)
+    src = _lcp_source(sdist, module)
+    ours = _defined(OURS) | _defined(CONSTANTS) if module == "llama_cpp" else set()
     out: list[str] = []
     names: list[str] = []
     by_hand: list[str] = []
@@ -153,7 +207,7 @@ def generate(sdist: Path) -> tuple[str, list[str], list[str]]:
             if not isinstance(target, ast.Name):
                 continue
             name = target.id
-            if name.startswith("_") or name in ours or name in SKIP:
+            if name.startswith("_") or name in ours or name in SKIP or name.startswith("_lib"):
                 continue
             if name.endswith("_ctypes"):
                 emit(name, f"{name} = ctypes.c_void_p")
@@ -193,7 +247,9 @@ def generate(sdist: Path) -> tuple[str, list[str], list[str]]:
                 out.append(f'{node.name} = _deprecated({node.name}, "{sym}", "{hint}")')
             else:
                 by_hand.append(node.name)
-    text = HEADER + "\n".join(out) + "\n\n__all__ = [\n" + "".join(f'    "{n}",\n' for n in sorted(set(names))) + "]\n"
+    tail = MTMD_TAIL if module == "mtmd_cpp" else ""
+    names += [n for n in by_hand if module == "mtmd_cpp"]
+    text = header + "\n".join(out) + tail + "\n\n__all__ = [\n" + "".join(f'    "{n}",\n' for n in sorted(set(names))) + "]\n"
     return text, names, by_hand
 
 
@@ -203,6 +259,9 @@ def main(argv: list[str]) -> int:
     text, names, by_hand = generate(sdist)
     OUT.write_text(text)
     print(f"{OUT}: {len(names)} names; written by hand in llama_cpp.py: {', '.join(by_hand)}")
+    text, names, by_hand = generate(sdist, "mtmd_cpp", MTMD_HEADER)
+    MTMD_OUT.write_text(text)
+    print(f"{MTMD_OUT}: {len(names)} names; left out (Python helpers): {', '.join(by_hand) or 'none'}")
     return 0
 
 

@@ -33,7 +33,7 @@ OUT = Path(__file__).resolve().parent.parent / "tests/data/lcp_public_names.json
 #: llama-cpp-python's modules whose names ours must have (the package itself is ``llama_cpp``)
 MODULES = (
     "llama_cpp",
-    "llama_cpp.llama",
+
     "llama_cpp.llama_cpp",
     "llama_cpp.llama_chat_format",
     "llama_cpp.llama_grammar",
