@@ -32,6 +32,7 @@ from ..chat.lcp_format_styles import (
 )
 from ..grammar import LlamaGrammar
 from ._chat_convert import _convert_completion_to_chat, _convert_completion_to_chat_function
+from ._schema_converter import lcp_grammar_from_json_schema
 from .llama_grammar import JSON_GBNF
 
 LlamaChatCompletionHandler = Callable[..., Any]
@@ -43,7 +44,7 @@ def _grammar_for_json(verbose: bool = False) -> LlamaGrammar:
 
 def _grammar_for_json_schema(schema: str, verbose: bool = False, fallback_to_json: bool = True) -> LlamaGrammar:
     try:
-        return LlamaGrammar.from_json_schema(schema, verbose=verbose)
+        return lcp_grammar_from_json_schema(schema, verbose=verbose)
     except Exception:
         if fallback_to_json:
             return _grammar_for_json(verbose=verbose)
@@ -215,7 +216,7 @@ def chat_formatter_to_chat_completion_handler(
             schema = tool["function"]["parameters"]
             try:
                 # create grammar from json schema
-                grammar = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=llama.verbose)
+                grammar = lcp_grammar_from_json_schema(json.dumps(schema), verbose=llama.verbose)
             except Exception as e:
                 if llama.verbose:
                     print(str(e), file=sys.stderr)

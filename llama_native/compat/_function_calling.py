@@ -34,6 +34,7 @@ from ._chat_convert import (
     _convert_text_completion_logprobs_to_chat,
 )
 from ._chat_handlers import _grammar_for_response_format, register_chat_completion_handler
+from ._schema_converter import lcp_grammar_from_json_schema
 from .llama_grammar import JSON_GBNF
 
 
@@ -215,7 +216,7 @@ def chatml_function_calling(
         )
         prompt += f"functions.{tool_name}:\n"
         try:
-            grammar = LlamaGrammar.from_json_schema(json.dumps(tool["function"]["parameters"]), verbose=llama.verbose)
+            grammar = lcp_grammar_from_json_schema(json.dumps(tool["function"]["parameters"]), verbose=llama.verbose)
         except Exception as e:
             grammar = LlamaGrammar.from_string(JSON_GBNF, verbose=llama.verbose)
             if llama.verbose:
@@ -320,7 +321,7 @@ def chatml_function_calling(
         while tool is not None:
             prompt += f"functions.{tool_name}:\n"
             try:
-                grammar = LlamaGrammar.from_json_schema(
+                grammar = lcp_grammar_from_json_schema(
                     json.dumps(tool["function"]["parameters"]), verbose=llama.verbose
                 )
             except Exception as e:

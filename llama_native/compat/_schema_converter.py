@@ -482,3 +482,35 @@ class SchemaConverter:
     def format_grammar(self) -> Any:
         """As llama-cpp-python's ``SchemaConverter.format_grammar``."""
         return "\n".join((f"{name} ::= {rule}" for name, rule in sorted(self._rules.items(), key=lambda kv: kv[0])))
+
+
+def lcp_json_schema_to_gbnf(schema: str, prop_order: list[str] | None = None) -> str:
+    """llama-cpp-python's ``json_schema_to_gbnf``: the schema (JSON text) as its :class:`SchemaConverter` writes it.
+
+    Its ``LlamaGrammar.from_json_schema`` uses this converter; the compat chat
+    handlers do too, so their grammars are llama-cpp-python's.
+
+    Example::
+
+        >>> print(lcp_json_schema_to_gbnf('{"type": "boolean"}'))
+        boolean ::= ("true" | "false") space
+        root ::= boolean
+        space ::= " "?
+        <BLANKLINE>
+    """
+    converter = SchemaConverter(
+        prop_order={name: idx for idx, name in enumerate(prop_order or [])},
+        allow_fetch=False,
+        dotall=False,
+        raw_pattern=False,
+    )
+    resolved = converter.resolve_refs(json.loads(schema), "stdin")
+    converter.visit(resolved, "")
+    return str(converter.format_grammar())
+
+
+def lcp_grammar_from_json_schema(schema: str, verbose: bool = True) -> Any:
+    """``LlamaGrammar.from_json_schema`` as llama-cpp-python builds it (its converter's GBNF)."""
+    from ..grammar import LlamaGrammar
+
+    return LlamaGrammar.from_string(lcp_json_schema_to_gbnf(schema), verbose=verbose)
