@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "compat"))
 
-from porting_programs import PROGRAMS, run_program  # noqa: E402
+from porting_programs import KNOWN, PROGRAMS, run_program  # noqa: E402
 
 
 def main() -> int:
@@ -25,7 +25,8 @@ def main() -> int:
     print("| program | what it does | output equal to llama-cpp-python's |")
     print("| --- | --- | --- |")
     for o in outcomes:
-        verdict = "yes" if o.equal else ("llama-native fails" if o.ours.startswith("ERROR") else "no: differs")
+        why = KNOWN.get(o.name, "not known")
+        verdict = "yes" if o.equal else ("llama-native fails" if o.ours.startswith("ERROR") else f"no: {why}")
         print(f"| `{o.name}.py` | {o.title} | {verdict} |")
     print(f"\n{sum(o.equal for o in outcomes)} of {len(outcomes)} programs print the same output under both packages.")
     return 0
