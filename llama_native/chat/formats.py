@@ -14,8 +14,14 @@ and render system and tool turns) stay available as
 Example::
 
     >>> from llama_native.chat import get_chat_formatter, register_chat_format, ChatFormatterResponse
-    >>> get_chat_formatter("chatml")(messages=[{"role": "user", "content": "hi"}]).prompt
-    '<|im_start|>user\\nhi<|im_end|>\\n<|im_start|>assistant\\n'
+    >>> messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}]
+    >>> print(get_chat_formatter("chatml")(messages=messages).prompt)
+    <|im_start|>system
+    Be brief.<|im_end|>
+    <|im_start|>user
+    hi<|im_end|>
+    <|im_start|>assistant
+    <BLANKLINE>
     >>> @register_chat_format("shout")
     ... def shout(messages, **kwargs):
     ...     return ChatFormatterResponse(prompt=" ".join(m["content"].upper() for m in messages) + "\\n>", stop=["\\n"])

@@ -11,8 +11,8 @@ tokenizer.
 Example::
 
     >>> from llama_native.chat.lcp_formats import format_chatml
-    >>> format_chatml(messages=[{"role": "user", "content": "hi"}]).prompt
-    '<|im_start|>user\\nhi<|im_end|>\\n<|im_start|>assistant\\n'
+    >>> format_chatml(messages=[{"role": "user", "content": "hi"}]).prompt  # an empty system turn, as there
+    '<|im_start|>system\\n<|im_end|>\\n<|im_start|>user\\nhi<|im_end|>\\n<|im_start|>assistant\\n'
 """
 
 # ruff: noqa: E501  (the format strings are kept on their lines, as in the source)

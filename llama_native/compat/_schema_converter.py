@@ -16,10 +16,8 @@ Example::
     >>> converter.visit(schema, "")
     'root'
     >>> print(converter.format_grammar())
-    boolean ::= ("true" | "false") space
-    root ::= boolean
+    root ::= ("true" | "false") space
     space ::= " "?
-    <BLANKLINE>
 """
 
 # ruff: noqa: E501
@@ -493,10 +491,8 @@ def lcp_json_schema_to_gbnf(schema: str, prop_order: list[str] | None = None) ->
     Example::
 
         >>> print(lcp_json_schema_to_gbnf('{"type": "boolean"}'))
-        boolean ::= ("true" | "false") space
-        root ::= boolean
+        root ::= ("true" | "false") space
         space ::= " "?
-        <BLANKLINE>
     """
     converter = SchemaConverter(
         prop_order={name: idx for idx, name in enumerate(prop_order or [])},

@@ -20,8 +20,8 @@
 Example::
 
     >>> from llama_native.llama_chat_format import format_chatml, get_chat_completion_handler
-    >>> format_chatml(messages=[{"role": "user", "content": "hi"}]).prompt
-    '<|im_start|>user\\nhi<|im_end|>\\n<|im_start|>assistant\\n'
+    >>> format_chatml(messages=[{"role": "user", "content": "hi"}]).prompt  # an empty system turn, as there
+    '<|im_start|>system\\n<|im_end|>\\n<|im_start|>user\\nhi<|im_end|>\\n<|im_start|>assistant\\n'
     >>> callable(get_chat_completion_handler("openchat"))
     True
 """
