@@ -83,8 +83,13 @@ if not TYPE_CHECKING:  # type checkers see llama_native/<name>.pyi instead (and 
 
     def __getattr__(name: str) -> object:
         """``llama_native.llama_types`` and the other compat modules as attributes, imported on first use."""
-        if f"{__name__}.{name}" in compat.ALIASES:
-            import importlib
+        import importlib
 
+        if f"{__name__}.{name}" in compat.ALIASES:
             return importlib.import_module(f"{__name__}.{name}")
+        if not name.startswith("_"):  # llama_cpp's top level also has llama_types' and the low-level names
+            for module in compat.TOP_LEVEL_FROM:
+                value = getattr(importlib.import_module(f"{compat.__name__}.{module}"), name, compat)
+                if value is not compat:
+                    return value
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

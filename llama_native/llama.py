@@ -54,6 +54,7 @@ from .runtime.loading import ContextOverflowError, LoadedModel, ModelLoadError, 
 from .runtime.lora import LoraSpec, normalize_loras
 from .runtime.low_level import LowLevelAPI
 from .runtime.threads import ActiveGenerations, run_in_own_thread
+from .runtime.token_ids import TokenIds
 from .speculative import PromptLookupDecoding
 
 LLAMA_DEFAULT_SEED = DEFAULT_SEED
@@ -202,7 +203,7 @@ class Llama(CompletionAPI, LowLevelAPI, LoadedModel):
         self._projector: _native.Projector | None = None
         load_into(self, {k: v for k, v in locals().items() if k not in ("self", "__class__")})
         #: tokens evaluated by :meth:`eval` (llama-cpp-python's low-level state)
-        self.input_ids: list[int] = []
+        self.input_ids: list[int] = TokenIds()
         self._scores: list[np.ndarray] = []
         self._generations = ActiveGenerations()
         #: counters of the most recent generation on this model (decode calls, drafts, ...), for benchmarks
@@ -599,7 +600,7 @@ class Llama(CompletionAPI, LowLevelAPI, LoadedModel):
         if self.context_params["n_parallel"] > 1:
             raise ValueError("load_state needs n_parallel=1 (a parallel context holds several sequences)")
         self._context().load_state(state.data, list(state.tokens))
-        self.input_ids = list(state.tokens)
+        self.input_ids = TokenIds(state.tokens)
         self._scores = [state.scores] if state.scores is not None else []
 
     @property
@@ -615,7 +616,7 @@ class Llama(CompletionAPI, LowLevelAPI, LoadedModel):
     def reset(self) -> None:
         """Forget the KV cache (the next prompt is decoded from scratch)."""
         self._context().clear_cache()
-        self.input_ids = []
+        self.input_ids = TokenIds()
         self._scores = []
 
     def close(self) -> None:

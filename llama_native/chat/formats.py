@@ -1,14 +1,27 @@
 """Named chat formats for models without a template, and the registry to add your own.
 
-Every built-in format is a small Jinja2 template run by
-:class:`~llama_native.chat.templates.Jinja2ChatFormatter` (in the sandbox), so
-named formats and GGUF templates go through the same code.
+Every name llama-cpp-python 0.3.36 registers renders its prompt exactly as
+there (:mod:`llama_native.chat.lcp_formats`: the same strings, so the same
+prompt tokens); its tool-calling handlers (``chatml-function-calling``,
+``functionary*``) are chat completion handlers
+(:mod:`llama_native.compat.chat_handlers`).  ``phi-3`` (not a llama-cpp-python
+name) is a small Jinja2 template run by
+:class:`~llama_native.chat.templates.Jinja2ChatFormatter`.  The earlier
+Jinja2 renderings of the shared names (which put the BOS text in the prompt
+and render system and tool turns) stay available as
+``get_chat_formatter(name, legacy=True)``.
 
 Example::
 
     >>> from llama_native.chat import get_chat_formatter, register_chat_format, ChatFormatterResponse
-    >>> get_chat_formatter("chatml")(messages=[{"role": "user", "content": "hi"}]).prompt
-    '<|im_start|>user\\nhi<|im_end|>\\n<|im_start|>assistant\\n'
+    >>> messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}]
+    >>> print(get_chat_formatter("chatml")(messages=messages).prompt)
+    <|im_start|>system
+    Be brief.<|im_end|>
+    <|im_start|>user
+    hi<|im_end|>
+    <|im_start|>assistant
+    <BLANKLINE>
     >>> @register_chat_format("shout")
     ... def shout(messages, **kwargs):
     ...     return ChatFormatterResponse(prompt=" ".join(m["content"].upper() for m in messages) + "\\n>", stop=["\\n"])
@@ -21,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .lcp_formats import LCP_FORMATS
 from .templates import ChatFormatterResponse, Jinja2ChatFormatter
 
 ChatFormatter = Callable[..., ChatFormatterResponse]
@@ -96,6 +110,16 @@ _BUILTIN: dict[str, tuple] = {
 }
 
 _REGISTRY: dict[str, ChatFormatter] = {}
+_LEGACY: dict[str, ChatFormatter] = {}
+
+_LCP: dict[str, ChatFormatter] = {}
+
+#: stop strings kept where llama-cpp-python's format names none (generation stops at EOS there anyway)
+_EXTRA_STOPS = {"llama-2": ["</s>"]}
+
+#: names whose default stays llama-native's earlier rendering: tests/chat/test_chat_completion.py
+#: (test_named_chat_format_overrides_the_template) asserts its "<s>[INST] <<SYS>>" prompt for llama-2
+_LEGACY_DEFAULT = {"llama-2"}
 
 
 def register_chat_format(name: str) -> Callable[[ChatFormatter], ChatFormatter]:
@@ -119,12 +143,50 @@ def _builtin_formatter(template: str, bos: str, eos: str, stop: list[str]) -> Ch
     return format_messages
 
 
+def _lcp_formatter(name: str, format_messages: ChatFormatter) -> ChatFormatter:
+    """llama-cpp-python's format function, its ``stop`` as a list."""
+
+    def formatter(*, messages: Any, **kwargs: Any) -> ChatFormatterResponse:
+        response = format_messages(messages=messages, **kwargs)
+        stop = response.stop
+        stops = [stop] if isinstance(stop, str) else list(stop or [])
+        response.stop = stops or list(_EXTRA_STOPS.get(name, [])) or None
+        return response
+
+    formatter.__name__ = getattr(format_messages, "__name__", name)
+    formatter.__doc__ = format_messages.__doc__
+    return formatter
+
+
 for _name, (_template, _bos, _eos, _stop) in _BUILTIN.items():
-    register_chat_format(_name)(_builtin_formatter(_template, _bos, _eos, _stop))
+    _LEGACY[_name] = _builtin_formatter(_template, _bos, _eos, _stop)
+    register_chat_format(_name)(_LEGACY[_name])
+for _name, _format in LCP_FORMATS.items():
+    _LCP[_name] = _lcp_formatter(_name, _format)
+    if _name not in _LEGACY_DEFAULT:
+        register_chat_format(_name)(_LCP[_name])
 
 
-def get_chat_formatter(name: str) -> ChatFormatter:
-    """The registered chat format ``name``; ``ValueError`` lists the known names otherwise."""
+def get_chat_formatter(name: str, *, legacy: bool | None = None) -> ChatFormatter:
+    """The registered chat format ``name``; ``ValueError`` lists the known names otherwise.
+
+    ``legacy=True``: llama-native's earlier Jinja2 rendering of a name it shares
+    with llama-cpp-python (``chatml``, ``llama-2``, ``llama-3``, ``mistral-instruct``,
+    ``gemma``, ``qwen``, ``zephyr``, ``vicuna``, ``alpaca``), which renders
+    system and tool turns that llama-cpp-python's drops; ``legacy=False``:
+    llama-cpp-python's rendering.  None (the default): what ``chat_format=name``
+    uses, llama-cpp-python's except for ``llama-2``, which keeps llama-native's
+    (its ``<s>[INST] <<SYS>>`` prompt is what existing code relies on).
+
+    Example::
+
+        >>> get_chat_formatter("llama-2", legacy=False)(messages=[{"role": "user", "content": "hi"}]).prompt
+        ' <s>[INST]hi  [/INST]'
+    """
+    if legacy is True and name in _LEGACY:
+        return _LEGACY[name]
+    if legacy is False and name in _LCP:
+        return _LCP[name]
     try:
         return _REGISTRY[name]
     except KeyError:

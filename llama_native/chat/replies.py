@@ -188,7 +188,7 @@ def chat_completion_chunks(chunks: Iterator[dict[str, Any]], prepared: PreparedC
             if not started:
                 started = True
                 make.model = chunk["model"]
-                yield make({"role": "assistant", "content": ""})
+                yield make({"role": "assistant"})  # role only, as llama-cpp-python's first chunk
             make.take(chunk)
             piece = chunk["choices"][0]["text"]
             finish = chunk["choices"][0]["finish_reason"]
@@ -241,7 +241,7 @@ def _planned_chunks(
             if not started:
                 started = True
                 make.model = chunk["model"]
-                yield make({"role": "assistant", "content": ""})
+                yield make({"role": "assistant"})  # role only, as llama-cpp-python's first chunk
             make.take(chunk)
             raw += chunk["choices"][0]["text"]
             finish = chunk["choices"][0]["finish_reason"]

@@ -52,8 +52,15 @@ MODULES = (
     "llama_types",
 )
 
+#: llama-cpp-python's ctypes module for libmtmd, ``llama_cpp.mtmd_cpp``, kept under its name too
+BINDING_MODULES = ("mtmd_cpp",)
+
+#: The modules whose names ``llama_native.<name>`` also finds, as ``from llama_cpp import <name>`` does
+#: (llama-cpp-python's ``__init__`` star-imports its low-level module and ``llama.py``, which has the types)
+TOP_LEVEL_FROM = ("llama_types", "llama_cache", "llama_tokenizer", "llama_speculative", "llama_cpp")
+
 #: ``llama_native.<name>`` -> ``llama_native.compat.<name>``
-ALIASES = {f"llama_native.{name}": f"{__name__}.{name}" for name in MODULES}
+ALIASES = {f"llama_native.{name}": f"{__name__}.{name}" for name in (*MODULES, *BINDING_MODULES)}
 
 
 class AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -93,4 +100,4 @@ def install_aliases() -> None:
 
 install_aliases()
 
-__all__ = ["ALIASES", "MODULES", "AliasFinder", "install_aliases"]
+__all__ = ["ALIASES", "BINDING_MODULES", "MODULES", "TOP_LEVEL_FROM", "AliasFinder", "install_aliases"]

@@ -1,29 +1,72 @@
 """llama-cpp-python's ``llama_cpp.llama_chat_format`` names, over :mod:`llama_native.chat`.
 
-``ChatFormatter``, ``ChatFormatterResponse``, ``Jinja2ChatFormatter`` and
-``register_chat_format`` work as there; a ``LlamaChatCompletionHandler`` is
-any callable ``handler(llama=..., messages=..., **request)`` and may be given
-as ``Llama(..., chat_handler=handler)``.  The multimodal handlers
-(``Llava15ChatHandler(clip_model_path=...)`` and the others) load their
-projector as ``Llama(mmproj_path=...)`` does (see
-:mod:`llama_native.chat.vision_handlers`).  llama-cpp-python's functionary
-handlers are not provided (the GGUF's own template and llama.cpp's chat
-layer cover tool calls).
+* The named formats (``format_chatml``, ``format_llama2``, ... every
+  ``format_*``) render as there (:mod:`llama_native.chat.lcp_formats`), and
+  ``register_chat_format`` adds one.
+* Chat completion handlers: ``register_chat_completion_handler``,
+  ``get_chat_completion_handler`` (a format's name gives its handler),
+  ``chat_formatter_to_chat_completion_handler``, the Hugging Face helpers
+  (``hf_tokenizer_config_to_chat_formatter``, ...) and
+  ``chatml_function_calling`` (:mod:`llama_native.compat._chat_handlers`,
+  :mod:`llama_native.compat._function_calling`).  A handler's name works as
+  ``Llama(chat_format=...)``.
+* The multimodal handlers (``Llava15ChatHandler(clip_model_path=...)``,
+  ``MTMDChatHandler``, ...) load their projector as ``Llama(mmproj_path=...)``
+  does (:mod:`llama_native.chat.vision_handlers`).
+* ``functionary_chat_handler`` and ``functionary_v1_v2_chat_handler`` raise
+  ``NotImplementedError``: they need functionary's own Hugging Face tokenizer
+  and prompt tokens (``LlamaHFTokenizer``), which llama-native does not drive.
 
 Example::
 
-    >>> from llama_native.llama_chat_format import Jinja2ChatFormatter
-    >>> fmt = Jinja2ChatFormatter("{% for m in messages %}{{ m.content }};{% endfor %}", eos_token="", bos_token="")
-    >>> fmt(messages=[{"role": "user", "content": "hi"}]).prompt
-    'hi;'
+    >>> from llama_native.llama_chat_format import format_chatml, get_chat_completion_handler
+    >>> format_chatml(messages=[{"role": "user", "content": "hi"}]).prompt  # an empty system turn, as there
+    '<|im_start|>system\\n<|im_end|>\\n<|im_start|>user\\nhi<|im_end|>\\n<|im_start|>assistant\\n'
+    >>> callable(get_chat_completion_handler("openchat"))
+    True
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from ..chat import ChatFormatter, ChatFormatterResponse, Jinja2ChatFormatter, get_chat_formatter, register_chat_format
+from ..chat.lcp_format_styles import (
+    CHATML_BOS_TOKEN,
+    CHATML_CHAT_TEMPLATE,
+    CHATML_EOS_TOKEN,
+    LLAMA3_INSTRUCT_CHAT_TEMPLATE,
+    MISTRAL_INSTRUCT_BOS_TOKEN,
+    MISTRAL_INSTRUCT_CHAT_TEMPLATE,
+    MISTRAL_INSTRUCT_EOS_TOKEN,
+    MIXTRAL_INSTRUCT_CHAT_TEMPLATE,
+)
+from ..chat.lcp_formats import (
+    format,
+    format_alpaca,
+    format_baichuan,
+    format_baichuan2,
+    format_chatglm3,
+    format_chatml,
+    format_gemma,
+    format_intel,
+    format_llama2,
+    format_llama3,
+    format_mistral_instruct,
+    format_mistrallite,
+    format_oasst_llama,
+    format_open_orca,
+    format_openbuddy,
+    format_openchat,
+    format_phind,
+    format_pygmalion,
+    format_qwen,
+    format_redpajama_incite,
+    format_saiga,
+    format_snoozy,
+    format_zephyr,
+)
 from ..chat.vision_handlers import (  # llama-cpp-python's multimodal handler names (vision_handlers.__all__)
     Llama3VisionAlpha,
     Llama3VisionAlphaChatHandler,
@@ -36,6 +79,19 @@ from ..chat.vision_handlers import (  # llama-cpp-python's multimodal handler na
     ObsidianChatHandler,
     Qwen25VLChatHandler,
 )
+from ._chat_handlers import (
+    LlamaChatCompletionHandlerNotFoundException,
+    LlamaChatCompletionHandlerRegistry,
+    chat_formatter_to_chat_completion_handler,
+    get_chat_completion_handler,
+    guess_chat_format_from_gguf_metadata,
+    hf_autotokenizer_to_chat_completion_handler,
+    hf_autotokenizer_to_chat_formatter,
+    hf_tokenizer_config_to_chat_completion_handler,
+    hf_tokenizer_config_to_chat_formatter,
+    register_chat_completion_handler,
+)
+from ._function_calling import chatml_function_calling
 
 
 class LlamaChatCompletionHandler(Protocol):
@@ -46,22 +102,101 @@ class LlamaChatCompletionHandler(Protocol):
         ...
 
 
+class MTMDChatHandler(MultimodalChatHandler):
+    """llama-cpp-python's libmtmd handler: ``clip_model_path`` loaded as ``mmproj_path``, the GGUF's own template."""
+
+
+class Gemma4ChatHandler(MTMDChatHandler):
+    """llama-cpp-python's Gemma 4 handler (an :class:`MTMDChatHandler`)."""
+
+    CHAT_FORMAT: ClassVar[str] = (
+        "{{ bos_token }}{% for m in messages %}<start_of_turn>{{ 'model' if m.role == 'assistant' else 'user' }}\n"
+        "{{ m.content or '' }}<end_of_turn>\n{% endfor %}"
+        "{% if add_generation_prompt %}<start_of_turn>model\n{% endif %}"
+    )
+
+
+def _functionary_refused(name: str) -> Any:
+    def handler(*args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(
+            f"{name}: llama-cpp-python's functionary handlers need functionary's Hugging Face tokenizer "
+            "(LlamaHFTokenizer) and its own prompt tokens; llama-native does not provide them. Use the GGUF's "
+            "own chat template (tools go through llama.cpp's chat layer) or chat_format='chatml-function-calling'"
+        )
+
+    handler.__name__ = name
+    handler.__doc__ = f"Refused: ``{name}`` raises NotImplementedError (see the module docstring)."
+    return handler
+
+
+functionary_chat_handler = _functionary_refused("functionary_chat_handler")
+functionary_v1_v2_chat_handler = _functionary_refused("functionary_v1_v2_chat_handler")
+for _name, _handler in (("functionary", functionary_chat_handler), ("functionary-v1", functionary_v1_v2_chat_handler),
+                        ("functionary-v2", functionary_v1_v2_chat_handler)):  # fmt: skip
+    register_chat_completion_handler(_name)(_handler)
+
 # a literal list, so that type checkers know the names too (llama_native/llama_chat_format.pyi star-imports them)
 __all__ = [
+    "CHATML_BOS_TOKEN",
+    "CHATML_CHAT_TEMPLATE",
+    "CHATML_EOS_TOKEN",
+    "LLAMA3_INSTRUCT_CHAT_TEMPLATE",
+    "MISTRAL_INSTRUCT_BOS_TOKEN",
+    "MISTRAL_INSTRUCT_CHAT_TEMPLATE",
+    "MISTRAL_INSTRUCT_EOS_TOKEN",
+    "MIXTRAL_INSTRUCT_CHAT_TEMPLATE",
+    "ChatFormatter",
+    "ChatFormatterResponse",
+    "Gemma4ChatHandler",
+    "Jinja2ChatFormatter",
     "Llama3VisionAlpha",
     "Llama3VisionAlphaChatHandler",
+    "LlamaChatCompletionHandler",
+    "LlamaChatCompletionHandlerNotFoundException",
+    "LlamaChatCompletionHandlerRegistry",
     "Llava15ChatHandler",
     "Llava16ChatHandler",
+    "MTMDChatHandler",
     "MiniCPMv26ChatHandler",
     "MoondreamChatHandler",
     "MultimodalChatHandler",
     "NanoLlavaChatHandler",
     "ObsidianChatHandler",
     "Qwen25VLChatHandler",
-    "ChatFormatter",
-    "ChatFormatterResponse",
-    "Jinja2ChatFormatter",
-    "LlamaChatCompletionHandler",
+    "chat_formatter_to_chat_completion_handler",
+    "chatml_function_calling",
+    "format",
+    "format_alpaca",
+    "format_baichuan",
+    "format_baichuan2",
+    "format_chatglm3",
+    "format_chatml",
+    "format_gemma",
+    "format_intel",
+    "format_llama2",
+    "format_llama3",
+    "format_mistral_instruct",
+    "format_mistrallite",
+    "format_oasst_llama",
+    "format_open_orca",
+    "format_openbuddy",
+    "format_openchat",
+    "format_phind",
+    "format_pygmalion",
+    "format_qwen",
+    "format_redpajama_incite",
+    "format_saiga",
+    "format_snoozy",
+    "format_zephyr",
+    "functionary_chat_handler",
+    "functionary_v1_v2_chat_handler",
+    "get_chat_completion_handler",
     "get_chat_formatter",
+    "guess_chat_format_from_gguf_metadata",
+    "hf_autotokenizer_to_chat_completion_handler",
+    "hf_autotokenizer_to_chat_formatter",
+    "hf_tokenizer_config_to_chat_completion_handler",
+    "hf_tokenizer_config_to_chat_formatter",
+    "register_chat_completion_handler",
     "register_chat_format",
 ]

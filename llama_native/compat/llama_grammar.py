@@ -1,4 +1,13 @@
-"""llama-cpp-python's ``llama_cpp.llama_grammar`` names: ``LlamaGrammar``, ``json_schema_to_gbnf``, ``JSON_GBNF``.
+"""llama-cpp-python's ``llama_cpp.llama_grammar`` names.
+
+``LlamaGrammar`` is llama-native's (GBNF checked by llama.cpp's parser);
+``json_schema_to_gbnf`` is llama-native's converter (:mod:`llama_native.schema`).
+``SchemaConverter``, ``BuiltinRule``, ``PRIMITIVE_RULES``,
+``STRING_FORMAT_RULES`` and the sample grammars (``ARITHMETIC_GBNF``,
+``C_GBNF``, ``CHESS_GBNF``, ``JAPANESE_GBNF``, ``JSON_ARR_GBNF``,
+``LIST_GBNF``, ``JSON_GBNF``) are llama-cpp-python 0.3.36's (MIT License,
+Copyright (c) 2023 Andrei Betlen; see :mod:`llama_native.compat._grammar_rules`
+and :mod:`llama_native.compat._schema_converter`).
 
 Example::
 
@@ -11,6 +20,27 @@ from __future__ import annotations
 
 from ..grammar import LlamaGrammar
 from ..schema import json_schema_to_gbnf
+from ._grammar_rules import (
+    ARITHMETIC_GBNF,
+    C_GBNF,
+    CHESS_GBNF,
+    DOT,
+    DOTALL,
+    ESCAPED_IN_REGEXPS_BUT_NOT_IN_LITERALS,
+    GRAMMAR_LITERAL_ESCAPE_RE,
+    GRAMMAR_LITERAL_ESCAPES,
+    INVALID_RULE_CHARS_RE,
+    JAPANESE_GBNF,
+    JSON_ARR_GBNF,
+    LIST_GBNF,
+    NON_LITERAL_SET,
+    PRIMITIVE_RULES,
+    RESERVED_NAMES,
+    SPACE_RULE,
+    STRING_FORMAT_RULES,
+    BuiltinRule,
+)
+from ._schema_converter import SchemaConverter
 
 LLAMA_GRAMMAR_DEFAULT_ROOT = "root"
 
@@ -43,4 +73,28 @@ number ::= ("-"? ([0-9] | [1-9] [0-9]{0,15})) ("." [0-9]+)? ([eE] [-+]? [0-9] [1
 ws ::= | " " | "\n" [ \t]{0,20}
 """
 
-__all__ = ["LlamaGrammar", "json_schema_to_gbnf", "JSON_GBNF", "LLAMA_GRAMMAR_DEFAULT_ROOT"]
+__all__ = [
+    "ARITHMETIC_GBNF",
+    "C_GBNF",
+    "CHESS_GBNF",
+    "DOT",
+    "DOTALL",
+    "ESCAPED_IN_REGEXPS_BUT_NOT_IN_LITERALS",
+    "GRAMMAR_LITERAL_ESCAPES",
+    "GRAMMAR_LITERAL_ESCAPE_RE",
+    "INVALID_RULE_CHARS_RE",
+    "JAPANESE_GBNF",
+    "JSON_ARR_GBNF",
+    "JSON_GBNF",
+    "LIST_GBNF",
+    "LLAMA_GRAMMAR_DEFAULT_ROOT",
+    "NON_LITERAL_SET",
+    "PRIMITIVE_RULES",
+    "RESERVED_NAMES",
+    "SPACE_RULE",
+    "STRING_FORMAT_RULES",
+    "BuiltinRule",
+    "LlamaGrammar",
+    "SchemaConverter",
+    "json_schema_to_gbnf",
+]

@@ -18,6 +18,7 @@ Example::
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -26,7 +27,7 @@ from .._types import GrammarEngine
 from ..images import prompt_size
 from ..request import CompletionRequest
 from ..request.requests import check_reasoning_budget
-from ..request.sampling import resolve_seed
+from ..request.sampling import DEFAULT_SEED, resolve_seed
 from ..request.structure import engine_params
 from .generation import Logprobs, completion_result, run_token_loop
 from .logprobs import LogprobsBuilder, prompt_logprobs
@@ -77,7 +78,7 @@ def run_completion(llm: Host, request: CompletionRequest) -> Any:
     prompt_tokens = llm._prompt_tokens(prompt, request.media)
     model = llm._model
     sampling = request.sampling.to_native(
-        seed=resolve_seed(request.sampling.seed, llm.seed), penalty_last_n=llm.last_n_tokens_size, n_vocab=model.n_vocab
+        seed=call_seed(llm, request.sampling.seed), penalty_last_n=llm.last_n_tokens_size, n_vocab=model.n_vocab
     )
     engine_params(sampling, grammar, llm.grammar_engine)
     if request.logprobs is not None:
@@ -191,3 +192,31 @@ def native_chunks(
         stopping_criteria,
         media=media,
     )
+
+
+def call_seed(llm: Any, seed: int | None) -> int:
+    """The seed of one completion, and the model's next one, as llama-cpp-python advances them.
+
+    A call's ``seed`` becomes the model's seed; a call without one, on a model
+    with a fixed seed (``seed=`` or ``set_seed``), draws its seed from the
+    previous one (``random.Random(seed).randint(0, 2**32)``, as llama-cpp-python
+    does), so successive calls differ yet repeat from run to run.  A random
+    seed (the default, or -1) stays random each call.
+
+    Example::
+
+        >>> from types import SimpleNamespace
+        >>> llm = SimpleNamespace(seed=1337)
+        >>> first, second = call_seed(llm, None), call_seed(llm, None)
+        >>> first != second and llm.seed == second
+        True
+    """
+    if seed is not None:
+        chosen = resolve_seed(seed, llm.seed)
+        if seed not in (DEFAULT_SEED, -1):
+            llm.seed = chosen
+        return chosen
+    if llm.seed in (DEFAULT_SEED, -1):
+        return resolve_seed(None, llm.seed)
+    llm.seed = random.Random(llm.seed).randint(0, 2**32) & 0xFFFFFFFF
+    return int(llm.seed)

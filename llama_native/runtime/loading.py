@@ -387,10 +387,15 @@ def load_into(llm: LoadedModel, options: dict[str, Any]) -> None:
     o["n_threads_batch"] = o["n_threads"] if o["n_threads_batch"] is None else o["n_threads_batch"]
     refuse_unsupported(lora_base=o["lora_base"], extra=o["kwargs"])
     check_arguments(**_accepted(check_arguments, o))
+    named_handler = None
     if o["chat_format"] is not None:
         from ..chat.formats import get_chat_formatter
+        from ..compat.llama_chat_format import LlamaChatCompletionHandlerRegistry
 
-        get_chat_formatter(o["chat_format"])  # ValueError naming the known formats
+        # llama-cpp-python's handler names (chatml-function-calling, functionary...) answer as a chat_handler
+        named_handler = LlamaChatCompletionHandlerRegistry._chat_handlers.get(o["chat_format"])
+        if named_handler is None:
+            get_chat_formatter(o["chat_format"])  # ValueError naming the known formats
     llm.chat_format = o["chat_format"]
     draft_model = o["draft_model"]
     if draft_model is not None and not isinstance(draft_model, PromptLookupDecoding):
@@ -403,7 +408,7 @@ def load_into(llm: LoadedModel, options: dict[str, Any]) -> None:
     if check_whitespace(o["json_whitespace"]) is None:
         raise ValueError("json_whitespace must be one of free, compact, pretty, got None")
     llm.json_whitespace = o["json_whitespace"]
-    chat_handler = o["chat_handler"]
+    chat_handler = o["chat_handler"] if o["chat_handler"] is not None else named_handler
     if chat_handler is not None and not callable(chat_handler):
         raise ValueError(f"chat_handler must be callable, got {type(chat_handler).__name__}")
     llm.chat_handler = chat_handler

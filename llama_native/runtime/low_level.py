@@ -37,6 +37,7 @@ from .completion import generation_params
 from .generation import run_token_loop
 from .logprobs import log_softmax
 from .threads import ActiveGenerations
+from .token_ids import TokenIds
 
 
 class _Host(Protocol):
@@ -104,7 +105,7 @@ class LowLevelAPI:
             raise ValueError(str(exc)) from None
         rows = np.frombuffer(raw, dtype=np.float32).reshape(-1, self.n_vocab())
         self._scores = (self._scores[:first] if self.logits_all else []) + list(rows)
-        self.input_ids = ids
+        self.input_ids = TokenIds(ids)
 
     def sample(
         self: _Host,
@@ -221,10 +222,10 @@ class LowLevelAPI:
                 for token in chunk.tokens:
                     # as in llama-cpp-python, input_ids holds what the context evaluated: the prompt and
                     # the tokens before this one (the loop decodes this one when asked for the next)
-                    self.input_ids = prompt_tokens + generated
+                    self.input_ids = TokenIds(prompt_tokens + generated)
                     generated.append(token)
                     yield token
-            self.input_ids = prompt_tokens + generated
+            self.input_ids = TokenIds(prompt_tokens + generated)
             if ended and ended[0] >= 0:
                 yield ended[0]
         finally:
@@ -283,6 +284,8 @@ def _scores_row(host: _Host, idx: int | None) -> np.ndarray:
     """The logits row of evaluated position ``idx`` (None: the last one) that :meth:`eval` kept."""
     last = len(host.input_ids) - 1
     position = last if idx is None else int(idx)
+    if position == last + 1 and not host.logits_all:
+        position = last  # llama-cpp-python's idx - n_tokens == 0: the one output row of the last eval, as there
     if not host._scores:
         raise ValueError("no logits kept for the evaluated tokens: call eval(tokens) before sample()")
     if position == last:
