@@ -1,7 +1,7 @@
 """Print the README's porting table: each porting program, and whether llama-native's output equals llama-cpp-python's.
 
 Runs ``tests/compat/porting/*.py`` under both packages (llama-cpp-python from
-its venv, ``LLAMA_NATIVE_LCP_PYTHON``, default ``/work/lcp-venv/bin/python``),
+its venv, ``LLAMA_NATIVE_LCP_PYTHON``, default the one ``scripts/lcp_peer.sh`` builds),
 as ``tests/compat/test_lcp_porting.py`` does.
 
 Usage::

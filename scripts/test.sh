@@ -14,6 +14,11 @@ source scripts/_setup.sh
 # (run outside the source tree, so that -m imports the installed, compiled package)
 venv_python="$PWD/.venv/bin/python"
 (cd "${TMPDIR:-/tmp}" && "$venv_python" -m llama_native.llama_cpp_tools llama-server llama-bench ggml-rpc-server)
+# The peer llama-cpp-python, built from the same pinned sdist into its own venv in that cache, once
+# (about 7 minutes on 2 cores; seconds when its build folder is there): the porting tests run the
+# same programs on both packages
+LLAMA_NATIVE_LCP_PYTHON="$(bash scripts/lcp_peer.sh "$venv_python")"
+export LLAMA_NATIVE_LCP_PYTHON
 # Habits: ruff (lint, pyproject.toml's [tool.ruff]) on the sources, mypy (strict defs) on the installed
 # packages, which carry the generated _native.pyi
 repo="$PWD"

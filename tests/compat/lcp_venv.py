@@ -1,4 +1,4 @@
-"""Run a program under llama-cpp-python 0.3.36 (its own venv, /work/lcp-venv) and under llama-native, as subprocesses.
+"""Run a program under llama-cpp-python 0.3.36 (its own venv: ``scripts/lcp_peer.sh``) and under llama-native, as subprocesses.
 
 A program is written for llama-cpp-python (``import llama_cpp``); for
 llama-native the same text runs with ``llama_cpp`` replaced by
@@ -15,7 +15,14 @@ from pathlib import Path
 
 import pytest
 
-LCP_PYTHON = Path(os.environ.get("LLAMA_NATIVE_LCP_PYTHON", "/work/lcp-venv/bin/python"))
+def _default_lcp_python() -> Path:
+    """Where ``scripts/lcp_peer.sh`` (run by ``scripts/test.sh``) builds llama-cpp-python's venv."""
+    from llama_native.llama_cpp_source import PINNED_VERSION, cache_dir
+
+    return cache_dir() / f"lcp-venv-{PINNED_VERSION}" / "bin" / "python"
+
+
+LCP_PYTHON = Path(os.environ.get("LLAMA_NATIVE_LCP_PYTHON") or _default_lcp_python())
 
 
 def port(source: str) -> str:
@@ -42,7 +49,7 @@ def run(python: str | Path, source: str, timeout: float = 300) -> str:
 def run_lcp(source: str, timeout: float = 300) -> str:
     """Stdout of ``source`` under llama-cpp-python (skips when its venv is absent)."""
     if not LCP_PYTHON.exists():
-        pytest.skip(f"llama-cpp-python's venv is absent ({LCP_PYTHON}; set LLAMA_NATIVE_LCP_PYTHON)")
+        pytest.skip(f"llama-cpp-python's venv is absent ({LCP_PYTHON}): run bash scripts/lcp_peer.sh, or set LLAMA_NATIVE_LCP_PYTHON")
     return run(LCP_PYTHON, source, timeout)
 
 
