@@ -221,6 +221,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
                 await close()
 
     @app.post("/v1/chat/completions")
+    @app.post("/chat/completions")
     async def chat_completions(body: ChatCompletionRequest, request: Request) -> Response:
         alias, llm = await registry.chat_model(body.model)
 
@@ -272,6 +273,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
         return await run(request, "embeddings", make, False, False, alias)
 
+    from .llama_routes import install_llama_routes  # llama-server's own routes (they import this module)
+
+    install_llama_routes(app)
     return app
 
 
