@@ -25,6 +25,32 @@ ERROR_TYPES = {
 }  # fmt: skip
 
 
+#: llama.cpp's names of the GGUF ``general.file_type`` values (``llama_model_ftype_name``)
+FTYPE_NAMES = {
+    0: "F32", 1: "F16", 2: "Q4_0", 3: "Q4_1", 7: "Q8_0", 8: "Q5_0", 9: "Q5_1", 10: "Q2_K", 11: "Q3_K_S",
+    12: "Q3_K_M", 13: "Q3_K_L", 14: "Q4_K_S", 15: "Q4_K_M", 16: "Q5_K_S", 17: "Q5_K_M", 18: "Q6_K", 32: "BF16",
+}  # fmt: skip
+
+#: llama.cpp's ``llama_vocab_type`` of each ``tokenizer.ggml.model``
+VOCAB_TYPES = {"llama": 1, "gpt2": 2, "bert": 3, "t5": 4, "rwkv": 5, "plamo2": 6}
+
+
+def model_facts(llm: Llama) -> dict[str, Any]:
+    """The ``meta`` of a ``/models`` entry: vocabulary, context, size and file type."""
+    meta = llm.metadata
+    return {
+        "vocab_type": VOCAB_TYPES.get(str(meta.get("tokenizer.ggml.model", "")), 0),
+        "n_vocab": llm.n_vocab(), "n_ctx": llm.n_ctx(), "n_ctx_train": llm.n_ctx_train(), "n_embd": llm.n_embd(),
+        "n_params": llm._model.n_params, "size": llm._model.size_bytes, "ftype": ftype_name(llm),
+    }  # fmt: skip
+
+
+def ftype_name(llm: Llama) -> str:
+    """The file type's name (``Q4_1``, ...), as llama-server's ``model_ftype``."""
+    value = llm.metadata.get("general.file_type")
+    return FTYPE_NAMES.get(int(value), str(value)) if value is not None else ""
+
+
 class LlamaServerError(ApiError):
     """An error in llama-server's shape: ``{"error": {"code", "message", "type", ...}}`` (``extra``: more keys)."""
 
@@ -101,7 +127,8 @@ def generation_settings(body: GenerationBody | None, n_ctx: int | None = None) -
         "frequency_penalty": b.frequency_penalty, "dry_multiplier": b.dry_multiplier, "dry_base": b.dry_base,
         "dry_allowed_length": b.dry_allowed_length, "dry_penalty_last_n": b.dry_penalty_last_n,
         "dry_sequence_breakers": b.dry_sequence_breakers or ["\n", ":", '"', "*"], "mirostat": b.mirostat,
-        "mirostat_tau": b.mirostat_tau, "mirostat_eta": b.mirostat_eta, "stop": list(b.stop),
+        "mirostat_tau": b.mirostat_tau, "mirostat_eta": b.mirostat_eta, "adaptive_target": -1.0,
+        "adaptive_decay": 0.9, "stop": list(b.stop),
         "max_tokens": -1 if limit is None else limit, "n_predict": -1 if limit is None else limit,
         "n_keep": b.n_keep, "n_discard": b.n_discard, "ignore_eos": b.ignore_eos, "stream": b.stream,
         "logit_bias": [], "n_probs": b.n_probs, "min_keep": b.min_keep, "grammar": b.grammar or "",
@@ -126,7 +153,7 @@ def props(alias: str, llm: Llama, path: str, total_slots: int) -> dict[str, Any]
         "default_generation_settings": {"params": generation_settings(None), "n_ctx": llm.n_ctx()},
         "total_slots": total_slots,
         "model_alias": alias,
-        "model_ftype": meta.get("general.file_type", ""),
+        "model_ftype": ftype_name(llm),
         "model_path": path,
         "modalities": {"vision": False, "video": False, "audio": False},
         "media_marker": "",
@@ -156,10 +183,7 @@ def models(aliases: list[tuple[str, Llama | None]]) -> dict[str, Any]:
             "details": {"parent_model": "", "format": "gguf", "family": "", "families": [""], "parameter_size": "",
                         "quantization_level": ""},
         })  # fmt: skip
-        meta = {}
-        if llm is not None:
-            meta = {"n_vocab": llm.n_vocab(), "n_ctx": llm.n_ctx(), "n_ctx_train": llm.n_ctx_train(),
-                    "n_embd": llm.n_embd()}  # fmt: skip
+        meta = model_facts(llm) if llm is not None else {}
         data.append({"id": alias, "aliases": [alias], "tags": [], "object": "model", "created": now,
                      "owned_by": "llama-native", "meta": meta})  # fmt: skip
     return {"models": listed, "object": "list", "data": data}
