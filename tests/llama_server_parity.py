@@ -56,6 +56,7 @@ class Case:
 
     @property
     def stream(self) -> bool:
+        """Whether the request asks for a stream."""
         return isinstance(self.body, dict) and bool(self.body.get("stream"))
 
 
@@ -86,8 +87,8 @@ CASES = [
          text=True),  # fmt: skip
     Case("completion json_schema", "/completion", {"prompt": "Ana is 41. As JSON: ", "json_schema": PERSON,
                                                    "n_predict": 64, **G}, text=True),  # fmt: skip
-    Case("completion grammar", "/completion", {"prompt": "Is the sky blue? Answer:", "grammar": 'root ::= " yes" | " no"',
-                                               "n_predict": 8, **G}, text=True),  # fmt: skip
+    Case("completion grammar", "/completion",
+         {"prompt": "Is the sky blue? Answer:", "grammar": 'root ::= " yes" | " no"', "n_predict": 8, **G}, text=True),
     Case("completion samplers top_k only", "/completion",
          {"prompt": FRANCE, "n_predict": 8, "samplers": ["top_k"], "top_k": 1, "temperature": 1.0}, text=True),
     Case("completion repeat_penalty", "/completion",
@@ -251,8 +252,9 @@ def same_text(ours: Any, theirs: Any) -> bool:
 
 def compare(case: Case, ours: tuple[int, str, str], theirs: tuple[int, str, str]) -> dict[str, Any]:
     """The comparison of two answers ``(status, content type, body)``: status, shape, text, and what differed."""
-    result: dict[str, Any] = {"route": case.path, "method": "GET" if case.body is None and case.raw is None
-                              else "POST", "status_ours": ours[0], "status_theirs": theirs[0], "note": case.note}  # fmt: skip
+    method = "GET" if case.body is None and case.raw is None else "POST"
+    result: dict[str, Any] = {"route": case.path, "method": method, "status_ours": ours[0],
+                              "status_theirs": theirs[0], "note": case.note}  # fmt: skip
     diffs: list[str] = []
     streamed = [s[1].startswith("text/event-stream") for s in (ours, theirs)]
     if all(streamed):

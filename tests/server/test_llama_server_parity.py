@@ -21,7 +21,6 @@ import httpx
 import jsonschema
 import pytest
 import requests
-
 from llama_server_parity import CASES, DIFFERS_V1, PERSON, RESULTS_PATH, Case, compare, render_table
 from served import start_server, stop_server
 
@@ -109,8 +108,8 @@ def test_the_same_request_gets_the_same_answer(servers: dict[str, Any], case: Ca
 def test_seed_design_client_gets_json_valid_for_the_schema(servers: dict[str, Any]) -> None:
     """The seed design's client: a ``requests`` POST of prompt, json_schema and n_predict to ``/completion``."""
     for url in (servers["ours"], servers["main"]):
-        reply = requests.post(url + "/completion", json={"prompt": "Ana Costa is 41 years old. As JSON: ",
-                                                         "json_schema": PERSON, "n_predict": 64}, timeout=300)  # fmt: skip
+        body = {"prompt": "Ana Costa is 41 years old. As JSON: ", "json_schema": PERSON, "n_predict": 64}
+        reply = requests.post(url + "/completion", json=body, timeout=300)
         reply.raise_for_status()
         data = reply.json()
         jsonschema.validate(json.loads(data["content"]), PERSON)
@@ -123,4 +122,5 @@ def test_readme_table_is_made_from_these_results() -> None:
     RESULTS_PATH.parent.mkdir(parents=True, exist_ok=True)
     RESULTS_PATH.write_text(json.dumps(RESULTS, indent=1, sort_keys=True))
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    assert render_table(RESULTS) in readme, "README's parity table is stale: run python scripts/llama_server_parity_table.py"
+    stale = "README's parity table is stale: run python scripts/llama_server_parity_table.py"
+    assert render_table(RESULTS) in readme, stale
