@@ -41,6 +41,7 @@ from ..llama import ContextOverflowError
 from ..schema import SchemaValidationError, UnsupportedSchemaError
 from .admission import Admission
 from .errors import ApiError, install_error_handlers
+from .llama_routes import install_llama_routes
 from .metrics import ServerMetrics
 from .middleware import ApiKeyMiddleware, BodyLimitMiddleware
 from .registry import ModelRegistry
@@ -273,9 +274,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
         return await run(request, "embeddings", make, False, False, alias)
 
-    from .llama_routes import install_llama_routes  # llama-server's own routes (they import this module)
-
-    install_llama_routes(app)
+    install_llama_routes(app, (_api_error, _watch_disconnect))  # llama-server's own routes
     return app
 
 

@@ -40,7 +40,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..llama import ContextOverflowError, Llama
 from ..request import CompletionRequest
-from .app import _api_error, _watch_disconnect
+from .errors import ApiError
 from .llama_bodies import (
     DetokenizeBody,
     EmbeddingBody,
@@ -73,11 +73,15 @@ async def parse(request: Request, model: type[B]) -> B:
         raise LlamaServerError(400, "; ".join(problems)) from None
 
 
-def native_error(exc: BaseException) -> LlamaServerError:
-    """A failure of a model call as llama-server answers it on its own routes."""
+#: what a failure means for the client, and the disconnect/timeout watch: the OpenAI routes' own (set by install)
+_Hooks = tuple[Callable[[BaseException], ApiError], Callable[[Request, Awaitable[Any], float], Awaitable[Any]]]
+
+
+def native_error(exc: BaseException, api_error: Callable[[BaseException], ApiError]) -> LlamaServerError:
+    """A failure of a model call as llama-server answers it on its own routes (``api_error``: the OpenAI one's)."""
     if isinstance(exc, ContextOverflowError):
         return context_overflow(exc.prompt_tokens, exc.n_ctx)
-    return LlamaServerError.of(_api_error(exc))
+    return LlamaServerError.of(api_error(exc))
 
 
 def prompt_tokens_of(llm: Llama, prompt: str | list[int | str]) -> str | list[int]:
@@ -107,20 +111,24 @@ def completion_request(llm: Llama, body: GenerationBody, prompt: str | list[int]
     return request.replace(token_ids=True, logprobs_shape="llama")
 
 
-def install_llama_routes(app: FastAPI) -> None:
-    """Add llama-server's routes to ``app`` (made by :func:`llama_native.server.app.create_app`)."""
+def install_llama_routes(app: FastAPI, hooks: _Hooks) -> None:
+    """Add llama-server's routes to ``app`` (made by :func:`llama_native.server.app.create_app`).
+
+    ``hooks``: the app's ``(error for an exception, disconnect and timeout watch)``, shared with its OpenAI routes.
+    """
     state = app.state
+    api_error, watch = hooks
 
     async def guarded(request: Request, route: str, work: Callable[[], Awaitable[Any]]) -> Any:
         """``work()`` under admission, the disconnect watch and the timeout; errors in llama-server's shape."""
         ticket = state.admission.enter()
         try:
-            result = await _watch_disconnect(request, work(), state.settings.request_timeout)
+            result = await watch(request, work(), state.settings.request_timeout)
         except asyncio.CancelledError:
             state.metrics.request(route, 499)
             raise
         except BaseException as exc:
-            error = native_error(exc)
+            error = native_error(exc, api_error)
             state.metrics.request(route, error.status)
             raise error from None
         finally:
@@ -138,7 +146,7 @@ def install_llama_routes(app: FastAPI) -> None:
             try:
                 requests.append(completion_request(llm, body, p, **(extra or {})))
             except Exception as exc:  # noqa: BLE001 - a refused argument is the client's 400
-                raise native_error(exc) from None
+                raise native_error(exc, api_error) from None
         if body.stream:
             return await stream(request, route, alias, llm, body, requests[0])
 
@@ -167,7 +175,7 @@ def install_llama_routes(app: FastAPI) -> None:
             first = None
         except BaseException as exc:
             ticket.release()
-            error = native_error(exc)
+            error = native_error(exc, api_error)
             state.metrics.request(route, error.status)
             await chunks.aclose()
             raise error from None
@@ -186,7 +194,7 @@ def install_llama_routes(app: FastAPI) -> None:
                 status = 499
                 raise
             except Exception as exc:  # noqa: BLE001 - the stream has started: the error goes in it
-                error = native_error(exc)
+                error = native_error(exc, api_error)
                 status = error.status
                 yield _event(error.body())
             finally:
