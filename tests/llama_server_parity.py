@@ -65,7 +65,7 @@ CASES = [
     Case("props", "/props"),
     Case("props POST (no --props)", "/props", {}),
     Case("models", "/models"),
-    Case("v1 models", "/v1/models", note=DIFFERS_V1),
+    Case("v1 models", "/v1/models"),
     # /completion: llama-server's own completion API
     Case("completion greedy", "/completion", {"prompt": FRANCE, "n_predict": 16, **G}, text=True),
     Case("completion streamed", "/completion", {"prompt": FRANCE, "n_predict": 16, "stream": True, **G}, text=True),

@@ -134,15 +134,6 @@ def create_app(settings: ServerSettings) -> FastAPI:
     async def prometheus_metrics() -> Response:
         return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
-    @app.get("/v1/models")
-    async def list_models() -> dict[str, Any]:
-        return {
-            "object": "list",
-            "data": [
-                {"id": a, "object": "model", "created": 0, "owned_by": "llama-native"} for a in registry.aliases()
-            ],
-        }
-
     async def run(
         request: Request,
         route: str,

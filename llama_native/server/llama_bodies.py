@@ -20,6 +20,10 @@ fixed meaning:
 * ``dry_*``, ``xtc_*``, ``dynatemp_*``, ``lora``, ``n_cmpl``: accepted at their
   neutral values (DRY, XTC and dynamic temperature off, no per-request LoRA,
   one completion); another value is refused by name.
+* ``grammar_lazy`` with ``grammar_triggers``, and ``grammar_type: "tool_calls"``
+  with ``generation_prompt`` (the text the grammar reads first): honoured, as
+  llama-native's lazy and prefilled grammars; ``preserved_tokens``: accepted
+  (triggers name token ids directly).
 * ``samplers``: a sampler left out of the list is turned off (``top_k`` 0,
   ``top_p``/``typ_p`` 1, ``min_p`` 0, ``penalties`` neutral); the order is
   llama.cpp's default chain.
@@ -34,6 +38,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -125,6 +130,11 @@ class GenerationBody(_Accepted):
     ignore_eos: bool = False
     samplers: list[str] | str | None = None
     return_tokens: bool = False
+    grammar_lazy: bool = False
+    grammar_triggers: list[dict[str, Any]] = Field(default_factory=list)
+    grammar_type: str | None = None
+    generation_prompt: str = ""
+    preserved_tokens: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _check(self) -> GenerationBody:
@@ -134,7 +144,29 @@ class GenerationBody(_Accepted):
                 raise ValueError(f"samplers: unknown sampler {name!r} (llama-server's are {names})")
         if self.json_schema is not None and self.grammar:
             raise ValueError("json_schema and grammar cannot both be set; pass one")
+        if (self.grammar_lazy or self.grammar_triggers or self.generation_prompt) and not self.grammar:
+            raise ValueError("grammar_lazy, grammar_triggers and generation_prompt need a grammar")
+        if self.grammar_lazy and not self.grammar_triggers:
+            raise ValueError("grammar_lazy needs grammar_triggers (what starts the grammar)")
+        for trigger in self.grammar_triggers:
+            if trigger.get("type") not in (0, 1, 2, 3) or not isinstance(trigger.get("value"), str):
+                raise ValueError(f"grammar_triggers: each is {{type: 0 token, 1 word, 2 pattern, 3 full pattern, "
+                                 f"value: string}}, got {trigger!r}")  # fmt: skip
         return self
+
+    def lazy_triggers(self) -> tuple[list[str], list[int]]:
+        """``(patterns, token ids)`` of ``grammar_triggers`` (a word is an escaped pattern; a full pattern anchored)."""
+        patterns: list[str] = []
+        tokens: list[int] = []
+        for t in self.grammar_triggers:
+            kind, value = t["type"], t["value"]
+            if kind == 0:
+                tokens.append(int(t.get("token", value)))
+            elif kind == 1:
+                patterns.append(f"({re.escape(value)}[\\s\\S]*)")
+            else:
+                patterns.append(value if kind == 2 else f"^({value.lstrip('^').rstrip('$')})$")
+        return patterns, tokens
 
     def sampler_list(self) -> list[str]:
         """The sampler names asked for (a string is llama-server's one-letter form, e.g. ``"kfypmt"``)."""

@@ -134,6 +134,8 @@ def final_response(
     kind, word = stop_type(got.finish, got.ids, content, body.stop, llm.token_is_eog, detok)
     usage = got.usage or {"prompt_tokens": got.n_prompt, "completion_tokens": len(got.ids)}
     n_prompt, n_predicted = usage["prompt_tokens"], usage["completion_tokens"]
+    if kind == "eos" and not (got.ids and llm.token_is_eog(got.ids[-1])):
+        n_predicted += 1  # llama-server counts the end-of-generation token it sampled; our usage does not
     cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens", 0)
     ended = got.ended if got.ended is not None else time.monotonic()
     out: dict[str, Any] = {

@@ -38,6 +38,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ValidationError
 
+from ..grammar import LlamaGrammar
 from ..llama import ContextOverflowError, Llama
 from ..request import CompletionRequest
 from .errors import ApiError
@@ -106,6 +107,11 @@ def completion_request(llm: Llama, body: GenerationBody, prompt: str | list[int]
     }  # fmt: skip
     if body.n_probs:
         args["logprobs"] = body.n_probs
+    if body.grammar and (body.grammar_lazy or body.generation_prompt):
+        patterns, tokens = body.lazy_triggers() if body.grammar_lazy else ([], [])
+        grammar = LlamaGrammar(body.grammar, trigger_patterns=patterns, trigger_tokens=tokens)
+        grammar.prefill = body.generation_prompt
+        args["grammar"] = grammar
     sampling_extra = {k: args.pop(k) for k in ("top_n_sigma",) if k in args}
     request = CompletionRequest.from_arguments({k: v for k, v in args.items() if v is not None}, sampling_extra)
     return request.replace(token_ids=True, logprobs_shape="llama")
@@ -316,6 +322,7 @@ def install_llama_routes(app: FastAPI, hooks: _Hooks) -> None:
         raise LlamaServerError(501, "This server does not support changing global properties. Start it with `--props`")
 
     @app.get("/models")
+    @app.get("/v1/models")  # OpenAI's list, with llama-server's keys beside (as llama-server answers both)
     async def list_models() -> Response:
         loaded: list[tuple[str, Llama | None]] = []
         for alias in state.registry.aliases():

@@ -124,3 +124,43 @@ def test_readme_table_is_made_from_these_results() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     stale = "README's parity table is stale: run python scripts/llama_server_parity_table.py"
     assert render_table(RESULTS) in readme, stale
+
+
+WEATHER = {"type": "function", "function": {"name": "get_weather", "description": "Current weather of a city",
+           "parameters": {"type": "object", "properties": {"city": {"type": "string", "maxLength": 20}},
+                          "required": ["city"]}}}  # fmt: skip
+EXTRACT = [{"role": "system", "content": "Extract the person as JSON."},
+           {"role": "user", "content": "Ana Costa is 41 and lives in Porto."}]  # fmt: skip
+REMOTE_REQUESTS: dict[str, dict[str, Any]] = {
+    "plain": {"messages": EXTRACT},
+    "json_schema": {"messages": EXTRACT, "response_format": {"type": "json_schema",
+                                                             "json_schema": {"name": "p", "schema": PERSON}}},
+    "tools_auto": {"messages": [{"role": "user", "content": "What is the weather in Porto?"}], "tools": [WEATHER],
+                   "tool_choice": "auto"},
+    "tools_required": {"messages": [{"role": "user", "content": "What is the weather in Porto?"}],
+                       "tools": [WEATHER], "tool_choice": "required"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(REMOTE_REQUESTS))
+def test_remote_llama_drives_our_server_as_it_drives_llama_server(servers: dict[str, Any], name: str) -> None:
+    """RemoteLlama's llama.cpp path (token ids, GBNF, lazy triggers on /completion) against both servers."""
+    from llama_native.remote import RemoteLlama
+
+    request = dict(REMOTE_REQUESTS[name], temperature=0, max_tokens=48)
+    replies = []
+    for url in (servers["ours"], servers["main"]):
+        with RemoteLlama(url, timeout=120, cache_prompt=False, api="llama.cpp") as client:
+            assert client.api == "llama.cpp"
+            out = client.create_chat_completion(**request)
+        message = dict(out["choices"][0]["message"])
+        if message.get("tool_calls"):
+            message["tool_calls"] = [{k: v for k, v in c.items() if k != "id"} for c in message["tool_calls"]]
+        replies.append((message, out["choices"][0]["finish_reason"], out["usage"]["completion_tokens"]))
+    assert replies[0] == replies[1]
+    stream_texts = []
+    for url in (servers["ours"], servers["main"]):
+        with RemoteLlama(url, timeout=120, cache_prompt=False, api="llama.cpp") as client:
+            chunks = client.create_completion("The capital of France is", max_tokens=12, temperature=0, stream=True)
+            stream_texts.append("".join(c["choices"][0]["text"] for c in chunks))
+    assert stream_texts[0] == stream_texts[1]
