@@ -234,8 +234,10 @@ def install_llama_routes(app: FastAPI, hooks: _Hooks) -> None:
             what = " ".join(f"{name} token is missing." for name in missing)
             raise LlamaServerError(501, f"Infill is not supported by this model: {what}")
         extra = "".join(f"{c.get('filename', '')}\n{c['text']}\n" for c in body.input_extra)
-        return await generate(request, body, [extra + body.input_prefix], "infill",
-                              {"suffix": body.input_suffix})  # fmt: skip
+        tokens = llm._infill_prompt(extra + body.input_prefix, body.input_suffix)
+        if body.prompt:  # llama-server's prompt: text after the middle token, where the fill starts
+            tokens += llm.tokenize(body.prompt.encode(), add_bos=False, special=False)
+        return await generate(request, body, [tokens], "infill")
 
     @app.post("/tokenize")
     async def tokenize(request: Request) -> Response:

@@ -161,6 +161,10 @@ def test_infill_uses_the_fim_tokens_or_says_they_are_missing(client: TestClient)
     out = client.post("/infill", json={**body, "model": "fim", "input_extra": [{"filename": "a.py", "text": "x"}]})
     assert out.status_code == 200 and out.json()["tokens_predicted"] == 4, out.text
     native_error(client.post("/infill", json={"input_prefix": "x", "model": "fim"}), 400, "invalid_request_error")
+    plain = client.post("/infill", json={**body, "model": "fim", "n_predict": 1}).json()
+    started = client.post("/infill", json={**body, "model": "fim", "prompt": "a, b", "n_predict": 1}).json()
+    after = client.post("/tokenize", json={"content": "a, b", "model": "fim", "parse_special": False}).json()["tokens"]
+    assert started["tokens_evaluated"] == plain["tokens_evaluated"] + len(after)  # the text after the middle token
 
 
 def test_embedding_props_and_models(client: TestClient) -> None:
