@@ -48,6 +48,8 @@ class CompletionChoice(TypedDict):
     index: int
     logprobs: dict[str, Any] | None
     finish_reason: Literal["stop", "length", "cancelled"] | None
+    #: a llama-native extension, present when the request asked for it (``CompletionRequest.token_ids``)
+    token_ids: NotRequired[list[int]]
 
 
 class Completion(TypedDict):

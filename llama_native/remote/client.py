@@ -171,6 +171,9 @@ class RemoteLlama(CompletionAPI):
             except RemoteError:  # answered, but has no /props: not llama.cpp
                 props = None
             is_llama_cpp = isinstance(props, dict) and "default_generation_settings" in props
+            # llama-native serve speaks both APIs: "auto" keeps OpenAI's there; api="llama.cpp" picks the native one
+            if is_llama_cpp and str(props.get("build_info", "")).startswith("llama-native"):
+                is_llama_cpp = False
             self._api = "llama.cpp" if is_llama_cpp else "openai"
         return self._api
 

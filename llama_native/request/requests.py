@@ -27,7 +27,7 @@ from .sampling import SamplingOptions
 from .structure import StructureSpec
 from .tools import ToolSpec
 
-LogprobsShape = Literal["completion", "chat"]
+LogprobsShape = Literal["completion", "chat", "llama"]
 
 
 def check_max_tokens(max_tokens: int | None) -> int | None:
@@ -97,6 +97,8 @@ class CompletionRequest:
     logits_processor: Callable[..., Any] | None = None
     media: Any = None
     affinity: str | None = None
+    #: each choice (streamed or not) also carries ``token_ids``: the ids of its generated tokens
+    token_ids: bool = False
 
     @classmethod
     def from_arguments(cls, args: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> CompletionRequest:

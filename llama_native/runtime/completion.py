@@ -104,7 +104,8 @@ def run_completion(llm: Host, request: CompletionRequest) -> Any:
     )  # fmt: skip
     n_prompt = prompt_size(prompt_tokens, request.media)
     return completion_result(
-        chunks, n_prompt, prefix, request.model or llm.model_path, validator, stats, request.stream, lp
+        chunks, n_prompt, prefix, request.model or llm.model_path, validator, stats, request.stream, lp,
+        request.token_ids,
     )
 
 

@@ -24,7 +24,7 @@ from typing import Any, Literal
 from .. import _native
 from .._types import NativeFinishReason
 from ..cache import BaseLlamaCache, LlamaState, common_prefix
-from ..compat.llama_types import Completion, CompletionChunk, CompletionUsage
+from ..compat.llama_types import Completion, CompletionChoice, CompletionChunk, CompletionUsage
 from ..schema import JsonSchemaGrammar, SchemaValidationError
 from .logprobs import LogprobsBuilder, merge
 from .threads import ActiveGenerations
@@ -137,21 +137,29 @@ def stream_completion(
     validator: JsonSchemaGrammar | None,
     stats: dict[str, int],
     logprobs: Logprobs | None = None,
+    token_ids: bool = False,
 ) -> Iterator[CompletionChunk]:
     """``text_completion`` chunks of a generation: text as it comes, then the finish reason with ``usage``.
 
     A cancelled generation ends the stream without a final chunk; a
     completed output under a schema is validated before the last chunk.
-    With ``logprobs``, each chunk carries the log-probabilities of its tokens.
+    With ``logprobs``, each chunk carries the log-probabilities of its tokens;
+    with ``token_ids``, the ids of the tokens sampled since the last chunk.
     """
+    held: list[int] = []  # ids whose text is not out yet (a possible stop string held back)
 
     def make(text: str, finish_reason: NativeFinishReason | None, lp: Any = None) -> CompletionChunk:
+        reason = finish_name(finish_reason)
+        choice: CompletionChoice = {"text": text, "index": 0, "logprobs": lp, "finish_reason": reason}
+        if token_ids:
+            choice["token_ids"] = held[:]
+            held.clear()
         return {
             "id": completion_id,
             "object": "text_completion",
             "created": created,
             "model": model_name,
-            "choices": [{"text": text, "index": 0, "logprobs": lp, "finish_reason": finish_name(finish_reason)}],
+            "choices": [choice],
         }
 
     n_generated = 0
@@ -163,6 +171,7 @@ def stream_completion(
             yield make(prefix, None, logprobs.prompt if logprobs is not None else None)
         for chunk in chunks:
             n_generated += len(chunk.tokens)
+            held.extend(chunk.tokens)
             texts.append(chunk.text)
             n_chars += len(chunk.text)
             if logprobs is not None:
@@ -211,6 +220,7 @@ def completion_result(
     stats: dict[str, int],
     stream: bool,
     logprobs: Logprobs | None = None,
+    token_ids: bool = False,
 ) -> Completion | Iterator[CompletionChunk]:
     """A generation's chunks as one ``text_completion`` dict, or as streamed chunks with ``stream``.
 
@@ -221,15 +231,17 @@ def completion_result(
     created = int(time.time())
     if stream:
         return stream_completion(
-            chunks, n_prompt, prefix, completion_id, created, model_name, validator, stats, logprobs
+            chunks, n_prompt, prefix, completion_id, created, model_name, validator, stats, logprobs, token_ids
         )
     texts = [prefix]
     n_generated = 0
     finish_reason: NativeFinishReason = "length"
     entries: list[Any] = []
+    ids: list[int] = []
     for chunk in chunks:
         texts.append(chunk.text)
         n_generated += len(chunk.tokens)
+        ids.extend(chunk.tokens)
         entries.extend(chunk.logprobs)
         if chunk.finish_reason:
             finish_reason = chunk.finish_reason
@@ -245,6 +257,8 @@ def completion_result(
         ],
         "usage": completion_usage(n_prompt, n_generated, stats["cached_tokens"]),
     }
+    if token_ids:
+        completion["choices"][0]["token_ids"] = ids
     if logprobs is not None:
         generated = logprobs.builder.feed(entries, sum(len(t) for t in texts[1:]))
         completion["choices"][0]["logprobs"] = merge([logprobs.prompt, generated])

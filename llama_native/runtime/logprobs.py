@@ -5,7 +5,8 @@ where ``top`` is the ``n`` most likely ``(token, logprob)`` at that position
 (log-softmax of the model's logits, as llama-cpp-python computes them).
 This module turns them into the legacy completion shape (``tokens``,
 ``text_offset``, ``token_logprobs``, ``top_logprobs``) or the chat shape
-(``content: [{token, logprob, bytes, top_logprobs}]``).
+(``content: [{token, logprob, bytes, top_logprobs}]``), or llama-server's
+``completion_probabilities`` (``"llama"``: the chat shape with each token's ``id``).
 
 Tokens of a stop string are never part of the text, so their entries are
 dropped: an entry is kept once the text sent so far reaches past its
@@ -37,13 +38,14 @@ Entry = tuple[int, float, list[tuple[int, float]]]
 class LogprobsBuilder:
     """Collects a generation's entries and hands out those whose text has been sent.
 
-    ``shape`` is ``"completion"`` or ``"chat"``; ``offset`` is where the
+    ``shape`` is ``"completion"``, ``"chat"`` or ``"llama"``; ``offset`` is where the
     generated text starts in the returned text (the echoed prompt's length).
     """
 
     def __init__(self, model: _native.Model, shape: str, offset: int = 0) -> None:
         self._model = model
-        self._chat = shape == "chat"
+        self._chat = shape in ("chat", "llama")
+        self._ids = shape == "llama"
         self._held: list[tuple[int, Entry]] = []  # (start offset in the generated text, entry)
         self._decoder = codecs.getincrementaldecoder("utf-8")("ignore")  # pieces may split a character
         self._chars = 0  # characters of the generated text so far
@@ -82,7 +84,10 @@ class LogprobsBuilder:
     def _chat_entry(self, entry: Entry) -> dict[str, Any]:
         def item(token: int, logprob: float) -> dict[str, Any]:
             raw = self._model.token_to_piece(token, False)
-            return {"token": raw.decode("utf-8", "replace"), "logprob": logprob, "bytes": list(raw)}
+            text = raw.decode("utf-8", "replace")
+            if self._ids:  # llama-server's completion_probabilities
+                return {"id": token, "token": text, "bytes": list(raw), "logprob": logprob}
+            return {"token": text, "logprob": logprob, "bytes": list(raw)}
 
         out = item(entry[0], entry[1])
         out["top_logprobs"] = [item(t, lp) for t, lp in entry[2]]

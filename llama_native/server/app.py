@@ -40,6 +40,7 @@ from ..schema import SchemaValidationError, UnsupportedSchemaError
 from . import embeddings as embedding_route
 from .admission import Admission
 from .errors import ApiError, install_error_handlers
+from .llama_routes import install_llama_routes
 from .llama_server_flags import apply_request_defaults
 from .metrics import ServerMetrics
 from .middleware import ApiKeyMiddleware, BodyLimitMiddleware, cors_options
@@ -136,15 +137,6 @@ def create_app(settings: ServerSettings) -> FastAPI:
     async def prometheus_metrics() -> Response:
         return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
-    @app.get("/v1/models")
-    async def list_models() -> dict[str, Any]:
-        return {
-            "object": "list",
-            "data": [
-                {"id": a, "object": "model", "created": 0, "owned_by": "llama-native"} for a in registry.aliases()
-            ],
-        }
-
     async def run(
         request: Request,
         route: str,
@@ -236,6 +228,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
                 await close()
 
     @app.post("/v1/chat/completions")
+    @app.post("/chat/completions")
     async def chat_completions(body: ChatCompletionRequest, request: Request) -> Response:
         alias, llm = await registry.chat_model(body.model)
         apply_request_defaults(body, settings)
@@ -273,6 +266,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
         return await run(request, "embeddings", make, False, False, alias)
 
+    install_llama_routes(app, (_api_error, _watch_disconnect))  # llama-server's own routes
     return app
 
 

@@ -193,10 +193,11 @@ def load_arguments(args: argparse.Namespace, load: dict[str, Any], parallel_give
 def apply_request_defaults(body: Any, settings: Any) -> None:
     """The server's ``-n/--n-predict`` and ``--temp`` on a chat or text completion body that names neither.
 
-    ``max_tokens`` (and ``max_completion_tokens``) absent or null gets the
-    ``n_predict`` cap when one is set; a body without ``temperature`` gets ``--temp``.
+    A body naming no limit (``max_tokens``, ``max_completion_tokens``, or
+    llama-server's own ``n_predict``) gets the ``n_predict`` cap when one is set; a body without ``temperature`` gets ``--temp``.
     """
-    if settings.n_predict >= 0 and body.max_tokens is None and getattr(body, "max_completion_tokens", None) is None:
+    asked = (body.max_tokens, getattr(body, "max_completion_tokens", None), getattr(body, "n_predict", None))
+    if settings.n_predict >= 0 and all(limit is None for limit in asked):
         body.max_tokens = settings.n_predict
     if settings.temperature is not None and "temperature" not in body.model_fields_set:
         body.temperature = settings.temperature

@@ -11,6 +11,14 @@ extension fields of :class:`~llama_native.request.SamplingOptions`
 the typed request with ``to_request``.  ``user`` is accepted as an identifier
 (it changes nothing, as in OpenAI's API).
 
+llama-server's fields on these routes are accepted too (:data:`LLAMA_SERVER_FIELDS`
+says what each means here): ``n_predict`` (the token limit when ``max_tokens``
+is not given; -1: none), top-level ``json_schema`` in chat (as a
+``json_schema`` ``response_format``), ``add_generation_prompt`` (only true)
+and ``continue_final_message`` (only false), and ``id_slot``,
+``cache_prompt``, ``timings_per_token``, ``return_progress`` and ``verbose``,
+which change nothing.
+
 Example::
 
     >>> from llama_native.server.requests import ChatCompletionRequest
@@ -57,6 +65,20 @@ def check_roles(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return messages
 
 
+#: llama-server's request fields of the OpenAI routes, and what each means on this server
+LLAMA_SERVER_FIELDS = {
+    "n_predict": "the token limit when max_tokens (max_completion_tokens) is not given; -1: no limit",
+    "json_schema": "chat: a JSON Schema the reply follows (as response_format json_schema); not with response_format",
+    "add_generation_prompt": "chat: only true (the template's assistant header always ends the prompt)",
+    "continue_final_message": "chat: only false (a final assistant message is not continued)",
+    "id_slot": "accepted; the scheduler picks the slot",
+    "cache_prompt": "accepted; the longest cached prefix is always reused",
+    "timings_per_token": "accepted; no per-token timings are sent",
+    "return_progress": "accepted; no prompt-progress events are sent",
+    "verbose": "accepted; no debug fields are added",
+}
+
+
 class StreamOptions(BaseModel):
     """``stream_options``: ``include_usage`` adds a last chunk with the usage and no choices."""
 
@@ -92,6 +114,13 @@ class _Sampling(_SamplingExtensions):
     schema_prompt: bool = False
     json_whitespace: Literal["free", "compact", "pretty"] | None = None
     user: str | None = None
+    # llama-server's fields (LLAMA_SERVER_FIELDS)
+    n_predict: int | None = Field(default=None, ge=-1)
+    id_slot: int | None = None
+    cache_prompt: bool | None = None
+    timings_per_token: bool | None = None
+    return_progress: bool | None = None
+    verbose: bool | None = None
 
     @model_validator(mode="after")
     def _check_stream(self) -> _Sampling:
@@ -100,6 +129,12 @@ class _Sampling(_SamplingExtensions):
         if self.stream_options is not None and not self.stream:
             raise ValueError("stream_options needs stream=true")
         return self
+
+    def _limit(self, max_tokens: int | None) -> int | None:
+        """``max_tokens``, or llama-server's ``n_predict`` when max_tokens was not given (-1: no limit)."""
+        if self.n_predict is not None and not ({"max_tokens", "max_completion_tokens"} & self.model_fields_set):
+            return None if self.n_predict < 0 else self.n_predict
+        return max_tokens
 
     def _sampling_kwargs(self) -> dict[str, Any]:
         out = {
@@ -143,6 +178,21 @@ class ChatCompletionRequest(_Sampling):
     max_tool_calls: int | None = Field(default=None, ge=1)
     reasoning_budget: int | None = Field(default=None, ge=0)
     chat_template_kwargs: dict[str, Any] | None = None
+    json_schema: dict[str, Any] | None = None
+    add_generation_prompt: bool | None = None
+    continue_final_message: bool | None = None
+
+    @model_validator(mode="after")
+    def _check_llama_server_fields(self) -> ChatCompletionRequest:
+        if self.json_schema is not None and self.response_format is not None:
+            raise ValueError("json_schema and response_format cannot both be set; pass one")
+        if self.add_generation_prompt is False:
+            raise ValueError("add_generation_prompt=false is not supported (the prompt always ends with the "
+                             "assistant's header); render it with /apply-template and use /completion")
+        if self.continue_final_message:
+            raise ValueError("continue_final_message=true is not supported; render the conversation with "
+                             "/apply-template and continue it with /completion")
+        return self
 
     @field_validator("messages")
     @classmethod
@@ -153,7 +203,10 @@ class ChatCompletionRequest(_Sampling):
         """Keyword arguments for ``Llama.create_chat_completion`` (without ``stream``)."""
         out = self._sampling_kwargs()
         limit = self.max_completion_tokens if self.max_completion_tokens is not None else self.max_tokens
-        out["max_tokens"] = limit
+        out["max_tokens"] = self._limit(limit)
+        if self.json_schema is not None:
+            schema = {"name": "response", "schema": self.json_schema}
+            out["response_format"] = {"type": "json_schema", "json_schema": schema}
         for name in (
             "tools", "tool_choice", "parallel_tool_calls", "functions", "function_call", "response_format",
             "logprobs", "top_logprobs", "max_tool_calls", "reasoning_budget", "chat_template_kwargs",
@@ -198,7 +251,7 @@ class CompletionRequest(_Sampling):
     def llama_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``Llama.create_completion`` (without the prompt and ``stream``)."""
         out = self._sampling_kwargs()
-        out.update(max_tokens=self.max_tokens, echo=self.echo)
+        out.update(max_tokens=self._limit(self.max_tokens), echo=self.echo)
         for name in ("suffix", "logprobs", "json_schema"):
             value = getattr(self, name)
             if value is not None:
