@@ -44,6 +44,7 @@ from .errors import ApiError, install_error_handlers
 from .metrics import ServerMetrics
 from .middleware import ApiKeyMiddleware, BodyLimitMiddleware
 from .registry import ModelRegistry
+from .rerank import install_rerank_routes
 from .requests import ChatCompletionRequest, CompletionRequest, EmbeddingRequest
 from .settings import ServerSettings
 
@@ -272,6 +273,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
         return await run(request, "embeddings", make, False, False, alias)
 
+    install_rerank_routes(app, registry, run)
     return app
 
 
