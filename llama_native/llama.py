@@ -50,11 +50,11 @@ from .request.sampling import DEFAULT_SEED
 from .runtime import chat as _chat_api
 from .runtime import embedding as _embedding_api
 from .runtime import rerank as _rerank_api
-from .runtime.rerank import RerankResult
 from .runtime.completion import infill_prompt, run_completion
 from .runtime.loading import ContextOverflowError, LoadedModel, ModelLoadError, load_into
 from .runtime.lora import LoraSpec, normalize_loras
 from .runtime.low_level import LowLevelAPI
+from .runtime.rerank import RerankResult
 from .runtime.threads import ActiveGenerations, run_in_own_thread
 from .speculative import PromptLookupDecoding
 

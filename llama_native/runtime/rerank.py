@@ -26,7 +26,9 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from typing_extensions import NotRequired
 
 from .. import _native
 from .embedding import LLAMA_POOLING_TYPE_RANK, POOLING_NAMES

@@ -44,8 +44,8 @@ from .errors import ApiError, install_error_handlers
 from .metrics import ServerMetrics
 from .middleware import ApiKeyMiddleware, BodyLimitMiddleware
 from .registry import ModelRegistry
-from .rerank import install_rerank_routes
 from .requests import ChatCompletionRequest, CompletionRequest, EmbeddingRequest
+from .rerank import install_rerank_routes
 from .settings import ServerSettings
 
 
