@@ -526,14 +526,16 @@ class Llama(CompletionAPI, LowLevelAPI, LoadedModel):
         best. Needs a ``LLAMA_POOLING_TYPE_RANK`` model loaded with
         ``embedding=True``; see ``runtime/rerank.py`` for an example.
         """
-        return _rerank_api.rerank(self, query, documents, top_n, return_documents)["results"]
+        return self.create_rerank(query, documents, top_n, return_documents)["results"]
 
     def create_rerank(
         self, query: str, documents: Sequence[str], top_n: int | None = None, return_documents: bool = False,
         model: str | None = None,
     ) -> dict[str, Any]:
         """llama-server's ``/v1/rerank`` response: ``{"model", "object": "list", "usage", "results"}``."""
-        return _rerank_api.rerank(self, query, documents, top_n, return_documents, model)
+        ctx = self._context() if self.context_params.get("embedding") else None
+        return _rerank_api.rerank(self._model, ctx, self.context_params["n_batch"], self.model_path, query,
+                                  documents, top_n, return_documents, model)
 
     async def arerank(
         self, query: str, documents: Sequence[str], top_n: int | None = None, return_documents: bool = True

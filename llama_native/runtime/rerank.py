@@ -26,15 +26,12 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import Any, TypedDict
 
 from typing_extensions import NotRequired
 
 from .. import _native
 from .embedding import LLAMA_POOLING_TYPE_RANK, POOLING_NAMES
-
-if TYPE_CHECKING:
-    from ..llama import Llama
 
 
 class RerankDocument(TypedDict):
@@ -89,28 +86,29 @@ def pair_tokens(model: _native.Model, template: str, query: str, document: str) 
 
 
 def rerank(
-    llm: Llama, query: str, documents: Sequence[str], top_n: int | None, return_documents: bool,
-    model: str | None = None,
+    native: _native.Model, ctx: _native.Context | None, n_batch: int, model_path: str, query: str,
+    documents: Sequence[str], top_n: int | None, return_documents: bool, model: str | None = None,
 ) -> dict[str, Any]:
-    """llama-server's ``/v1/rerank`` response for ``documents`` against ``query`` on the reranker ``llm``."""
+    """llama-server's ``/v1/rerank`` response for ``documents`` against ``query`` on a reranker's context.
+
+    ``ctx`` is the model's context (``None``: it was loaded without ``embedding=True``).
+    """
     docs = check_rerank_arguments(query, documents, top_n)
-    if not llm.context_params.get("embedding"):
+    if ctx is None or not ctx.embeddings:
         raise ValueError(
             "this model was loaded without embedding=True; load the reranker with Llama(..., embedding=True) "
             "(llama-server: --reranking)"
         )
-    ctx = llm._context()
     if ctx.pooling_type != LLAMA_POOLING_TYPE_RANK:
         raise ValueError(
-            f"{llm.model_path} is not loaded as a reranker (pooling_type {POOLING_NAMES.get(ctx.pooling_type)}, "
+            f"{model_path} is not loaded as a reranker (pooling_type {POOLING_NAMES.get(ctx.pooling_type)}, "
             "not RANK): rerank needs a model with a classification head (bge-reranker, jina-reranker, "
             "Qwen3-Reranker GGUFs), loaded with embedding=True and, if its GGUF does not say so, "
             "pooling_type=LLAMA_POOLING_TYPE_RANK"
         )
-    native = llm._model
     template = native.chat_template("rerank")
     pairs = [pair_tokens(native, template, query, doc) for doc in docs]
-    limit = min(llm.context_params["n_batch"], ctx.n_ctx)
+    limit = min(n_batch, ctx.n_ctx)
     for i, tokens in enumerate(pairs):
         if len(tokens) > limit:
             raise ValueError(
@@ -127,7 +125,7 @@ def rerank(
     results.sort(key=lambda r: -r["relevance_score"])  # stable: equal scores keep request order
     count = sum(len(t) for t in pairs)
     return {
-        "model": model or llm.model_path,
+        "model": model or model_path,
         "object": "list",
         "usage": {"prompt_tokens": count, "total_tokens": count},
         "results": results[:top_n] if top_n is not None else results,
