@@ -49,10 +49,12 @@ from .request.api import CompletionAPI
 from .request.sampling import DEFAULT_SEED
 from .runtime import chat as _chat_api
 from .runtime import embedding as _embedding_api
+from .runtime import rerank as _rerank_api
 from .runtime.completion import infill_prompt, run_completion
 from .runtime.loading import ContextOverflowError, LoadedModel, ModelLoadError, load_into
 from .runtime.lora import LoraSpec, normalize_loras
 from .runtime.low_level import LowLevelAPI
+from .runtime.rerank import RerankResult
 from .runtime.threads import ActiveGenerations, run_in_own_thread
 from .runtime.token_ids import TokenIds
 from .speculative import PromptLookupDecoding
@@ -507,21 +509,25 @@ class Llama(CompletionAPI, LowLevelAPI, LoadedModel):
 
     # ------------------------------------------------------------ embeddings
     def embed(
-        self, input: str | Sequence[str | Sequence[int]], normalize: bool = False, truncate: bool = True,
+        self, input: str | Sequence[str | Sequence[int]], normalize: bool | int = False, truncate: bool = True,
         return_count: bool = False,
     ) -> Any:
         """Embedding of a string (a list of floats), or of each string in a list, as llama-cpp-python's ``embed``.
 
-        The pooling is the model's own (mean, CLS, last, ... from its GGUF);
-        ``normalize=True`` scales each vector to unit length; inputs longer
-        than the batch are cut when ``truncate`` (llama-cpp-python's default; with
-        ``truncate=False`` a ``ValueError`` names both lengths).  An item of a list
-        may also be a list of token ids.
-        ``return_count=True`` also returns the number of tokens embedded.
-        Needs ``Llama(..., embedding=True)``.
+        The pooling is the model's own (mean, CLS, last, ... from its GGUF;
+        :meth:`pooling_type`); a model without one (a chat model) gets a
+        ``PoolingWarning`` unless ``Llama(pooling_type=...)`` chose one.
+        ``normalize``: ``True`` scales each vector to unit length, an int is
+        llama-server's ``embd_normalize`` (-1 none, 0 max-abs int16, 1
+        taxicab, 2 euclidean, >2 p-norm). Inputs longer than the batch are
+        cut when ``truncate`` (llama-cpp-python's default; with ``truncate=False``
+        a ``ValueError`` names both lengths). An item of a list may also be a
+        list of token ids. ``return_count=True`` also returns the number of
+        tokens embedded. Needs ``Llama(..., embedding=True)``.
         """
         if not self.context_params.get("embedding"):
             raise ValueError("this model was loaded without embedding=True; load it with Llama(..., embedding=True)")
+        _embedding_api.check_pooling(self._context(), self.context_params["pooling_type"], self.model_path)
         result, count = _embedding_api.embed(
             self._model, self._context(), self.context_params["n_batch"], input, normalize, truncate
         )
@@ -543,9 +549,37 @@ class Llama(CompletionAPI, LowLevelAPI, LoadedModel):
         vectors, count = self.embed(items, truncate=truncate, return_count=True)
         return _embedding_api.embedding_response(vectors, count, model or self.model_path)
 
-    async def aembed(self, input: str | Sequence[str], normalize: bool = False, truncate: bool = True) -> Any:
+    async def aembed(self, input: str | Sequence[str], normalize: bool | int = False, truncate: bool = True) -> Any:
         """Awaitable :meth:`embed` (runs on a thread of its own; the event loop keeps running)."""
         return await run_in_own_thread(lambda: self.embed(input, normalize, truncate), self._generations.cancel_thread)
+
+    def rerank(
+        self, query: str, documents: Sequence[str], top_n: int | None = None, return_documents: bool = True
+    ) -> list[RerankResult]:
+        """Documents scored against ``query`` by a reranker, best first, as llama-server's ``/v1/rerank`` scores them.
+
+        Each result is ``{"index", "relevance_score", "document": {"text"}}``
+        (``document`` only with ``return_documents``); ``top_n`` keeps the
+        best. Needs a ``LLAMA_POOLING_TYPE_RANK`` model loaded with
+        ``embedding=True``; see ``runtime/rerank.py`` for an example.
+        """
+        return self.create_rerank(query, documents, top_n, return_documents)["results"]
+
+    def create_rerank(
+        self, query: str, documents: Sequence[str], top_n: int | None = None, return_documents: bool = False,
+        model: str | None = None,
+    ) -> dict[str, Any]:
+        """llama-server's ``/v1/rerank`` response: ``{"model", "object": "list", "usage", "results"}``."""
+        ctx = self._context() if self.context_params.get("embedding") else None
+        return _rerank_api.rerank(self._model, ctx, self.context_params["n_batch"], self.model_path, query,
+                                  documents, top_n, return_documents, model)
+
+    async def arerank(
+        self, query: str, documents: Sequence[str], top_n: int | None = None, return_documents: bool = True
+    ) -> list[RerankResult]:
+        """Awaitable :meth:`rerank` (runs on a thread of its own; the event loop keeps running)."""
+        return await run_in_own_thread(lambda: self.rerank(query, documents, top_n, return_documents),
+                                       self._generations.cancel_thread)
 
     # ------------------------------------------------------------------ LoRA
     @property

@@ -1,4 +1,4 @@
-"""LangChain models over llama-native: ``ChatLlamaCpp``, ``LlamaCpp`` and ``LlamaCppEmbeddings``.
+"""LangChain models over llama-native: ``ChatLlamaCpp``, ``LlamaCpp``, ``LlamaCppEmbeddings``, ``LlamaCppRerank``.
 
 Drop-in replacements for langchain-community's classes of the same names::
 
@@ -11,5 +11,6 @@ from ._params import MODEL_PATH_ENV
 from .chat_models import ChatLlamaCpp
 from .embeddings import LlamaCppEmbeddings
 from .llms import LlamaCpp
+from .rerank import LlamaCppRerank
 
-__all__ = ["ChatLlamaCpp", "LlamaCpp", "LlamaCppEmbeddings", "MODEL_PATH_ENV"]
+__all__ = ["ChatLlamaCpp", "LlamaCpp", "LlamaCppEmbeddings", "LlamaCppRerank", "MODEL_PATH_ENV"]

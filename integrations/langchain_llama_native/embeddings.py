@@ -24,8 +24,8 @@ class LlamaCppEmbeddings(LlamaCppLoadParams, Embeddings):
             The GGUF file (also ``model=``; default ``$LLAMA_NATIVE_MODEL_PATH``).
         n_ctx, n_threads, n_batch, n_gpu_layers:
             Context size, CPU threads, batch size, GPU offload.
-        normalize: bool
-            Unit vectors (False: as the model pools them).
+        normalize: bool | int
+            Unit vectors (False: as the model pools them; an int: llama-server's embd_normalize).
 
     Instantiate:
         .. code-block:: python
@@ -52,8 +52,9 @@ class LlamaCppEmbeddings(LlamaCppLoadParams, Embeddings):
     model_config = LOAD_CONFIG  # unknown parameters are errors, not silently ignored
 
     n_ctx: int = 512
-    normalize: bool = False
-    """Scale every vector to unit length."""
+    normalize: bool | int = False
+    """Scale every vector to unit length (True), or llama-server's ``embd_normalize`` mode (an int:
+    -1 none, 0 max-abs int16, 1 taxicab, 2 euclidean, >2 p-norm)."""
     seed: int = -1
     """Accepted for compatibility; embedding involves no sampling."""
 

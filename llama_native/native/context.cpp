@@ -271,13 +271,38 @@ size_t Context::keep_prefix(llama_seq_id seq, std::vector<llama_token> &tokens, 
     return tokens.size();
 }
 
-std::vector<std::vector<float>> Context::embed(const std::vector<std::vector<llama_token>> &inputs, bool normalize) {
+// llama.cpp common's common_embd_normalize (what llama-server's embd_normalize does).
+static void normalize_embedding(std::vector<float> &v, int mode) {
+    double sum = 0.0;
+    switch (mode) {
+        case -1: sum = 1.0; break;
+        case 0:
+            for (float x : v) sum = std::max(sum, (double)std::fabs(x));
+            sum /= 32760.0;  // the int16 range
+            break;
+        case 2:
+            for (float x : v) sum += (double)x * x;
+            sum = std::sqrt(sum);
+            break;
+        default:  // p-norm (1: taxicab)
+            for (float x : v) sum += std::pow(std::fabs(x), mode);
+            sum = std::pow(sum, 1.0 / mode);
+            break;
+    }
+    const double scale = sum > 0.0 ? 1.0 / sum : 0.0;
+    for (float &x : v) x = (float)(x * scale);
+}
+
+std::vector<std::vector<float>> Context::embed(const std::vector<std::vector<llama_token>> &inputs, int normalize) {
     if (!embeddings_) throw std::runtime_error("this context was created without embeddings=True");
-    const int n_embd = llama_model_n_embd_out(model_.get()) > 0 ? llama_model_n_embd_out(model_.get())
-                                                                 : llama_model_n_embd(model_.get());
+    if (normalize < -1) throw std::invalid_argument("normalize must be -1 (none), 0 (max-abs), 1, 2 or a p-norm > 2");
+    const bool rank = llama_pooling_type(ctx_) == LLAMA_POOLING_TYPE_RANK;
+    const int n_embd = rank ? (int)std::max<uint32_t>(1, llama_model_n_cls_out(model_.get()))
+                       : llama_model_n_embd_out(model_.get()) > 0 ? llama_model_n_embd_out(model_.get())
+                                                                   : llama_model_n_embd(model_.get());
     const bool pooled = llama_pooling_type(ctx_) != LLAMA_POOLING_TYPE_NONE;
     const size_t limit = std::min<size_t>(llama_n_batch(ctx_), n_ctx());
-    const size_t max_seqs = std::min<size_t>(llama_n_seq_max(ctx_), kEmbedSequences);
+    const size_t max_seqs = llama_n_seq_max(ctx_);  // at least kEmbedSequences (see the constructor)
     for (const auto &tokens : inputs) {
         if (tokens.empty()) throw std::invalid_argument("cannot embed an empty input");
         if (tokens.size() > limit)
@@ -323,13 +348,7 @@ std::vector<std::vector<float>> Context::embed(const std::vector<std::vector<lla
                 throw std::runtime_error("the model produced no embedding");
             }
             std::vector<float> v(vec, vec + n_embd);
-            if (normalize) {
-                double norm = 0;
-                for (float x : v) norm += (double)x * x;
-                norm = std::sqrt(norm);
-                if (norm > 0)
-                    for (float &x : v) x = (float)(x / norm);
-            }
+            if (!rank) normalize_embedding(v, normalize);
             out.push_back(std::move(v));
         }
         clear_cache();

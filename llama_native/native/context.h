@@ -108,8 +108,11 @@ class Context {
                             const char *caller = "eval()");
 
     // Pooled (or last-token) embedding of each token list; inputs are packed into
-    // batches of up to kEmbedSequences sequences.
-    std::vector<std::vector<float>> embed(const std::vector<std::vector<llama_token>> &inputs, bool normalize);
+    // batches of up to kEmbedSequences sequences.  `normalize` is llama-server's
+    // embd_normalize: -1 none, 0 max-abs scaled to int16, 1 taxicab, 2 euclidean,
+    // p > 2 p-norm.  Under rank pooling each result is the classifier's n_cls_out
+    // scores, never normalized.
+    std::vector<std::vector<float>> embed(const std::vector<std::vector<llama_token>> &inputs, int normalize);
 
     // LoRA adapters with their scales (empty: none); the KV cache is cleared
     // when they change, since what it holds was computed with other weights.

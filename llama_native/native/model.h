@@ -92,6 +92,10 @@ class Model {
     llama_token token_nl() const { return llama_vocab_nl(vocab_); }
     bool add_bos() const { return llama_vocab_get_add_bos(vocab_); }
     bool add_eos() const { return llama_vocab_get_add_eos(vocab_); }
+    llama_token token_sep() const { return llama_vocab_sep(vocab_); }
+    bool add_sep() const { return llama_vocab_get_add_sep(vocab_); }
+    // Outputs of a classification head (a reranker's scores); 0 without one.
+    uint32_t n_cls_out() const { return llama_model_n_cls_out(model_); }
     bool is_eog(llama_token t) const { return llama_vocab_is_eog(vocab_, t); }
     bool is_control(llama_token t) const { return llama_vocab_is_control(vocab_, t); }
     const std::vector<llama_token> &eog_tokens() const { return eog_; }  // ascending

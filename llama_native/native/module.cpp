@@ -140,6 +140,9 @@ NB_MODULE(_native, m) {
         .def_prop_ro("token_nl", &Model::token_nl, "The newline token (-1: none).")
         .def_prop_ro("add_bos", &Model::add_bos, "Whether tokenizing adds the BOS token.")
         .def_prop_ro("add_eos", &Model::add_eos, "Whether tokenizing adds the EOS token.")
+        .def_prop_ro("token_sep", &Model::token_sep, "The separator token (-1: none).")
+        .def_prop_ro("add_sep", &Model::add_sep, "Whether tokenizing a pair adds the SEP token (BERT-style).")
+        .def_prop_ro("n_cls_out", &Model::n_cls_out, "Outputs of the classification head (a reranker's scores).")
         .def("is_eog", &Model::is_eog, "token"_a, "Whether `token` ends generation (EOS, EOT, ...).")
         .def("is_control", &Model::is_control, "token"_a, "Whether `token` is a control token.")
         .def("eog_tokens", &Model::eog_tokens, "Every end-of-generation token, ascending.")
@@ -282,7 +285,7 @@ NB_MODULE(_native, m) {
              "Logits of every position of `tokens` decoded from an empty cache, as float32 bytes "
              "(len(tokens) x n_vocab, row-major); the cache then holds `tokens`.")
         .def("embed",
-             [](Context &self, const std::vector<std::vector<llama_token>> &inputs, bool normalize) {
+             [](Context &self, const std::vector<std::vector<llama_token>> &inputs, int normalize) {
                  self.acquire();
                  try {
                      std::vector<std::vector<float>> out;
@@ -297,8 +300,10 @@ NB_MODULE(_native, m) {
                      throw;
                  }
              },
-             "inputs"_a, "normalize"_a = true,
-             "The pooled (or last-token) embedding of each token list, L2-normalized with `normalize`.");
+             "inputs"_a, "normalize"_a = 2,
+             "The pooled (or last-token) embedding of each token list, normalized as llama-server's "
+             "embd_normalize (-1 none, 0 max-abs int16, 1 taxicab, 2 euclidean, >2 p-norm); under rank "
+             "pooling the classifier's scores (n_cls_out each), unnormalized.");
 
     m.def("quantize",
           [](const std::string &src, const std::string &dst, int ftype, int n_threads) {

@@ -38,14 +38,17 @@ from ..request.api import CompletionAPI
 from ..request.sampling import DEFAULT_SEED, resolve_seed
 from ..request.structure import check_whitespace
 from ..runtime import chat as _chat_api
+from ..runtime.embedding import normalize_mode, normalize_vector
 from ..runtime.generation import completion_result
 from ..runtime.loading import ContextOverflowError
+from ..runtime.rerank import RerankResult
 from ..runtime.threads import run_in_own_thread
 from ..schema import schema_system_prompt
 from .errors import RemoteConnectionError, RemoteError
 from .llama_server import LlamaServerBackend, grammar_fields
 from .openai_server import OpenAIServerBackend, ordered_schema
 from .pool import ServerPool
+from .rerank import remote_rerank
 from .transport import Transport
 
 APIS = ("auto", "llama.cpp", "openai")
@@ -401,7 +404,8 @@ class RemoteLlama(CompletionAPI):
         return self._transport.post_json("/v1/embeddings", body)[1]
 
     def embed(
-        self, input: str | Sequence[str], normalize: bool = False, truncate: bool = True, return_count: bool = False
+        self, input: str | Sequence[str], normalize: bool | int = False, truncate: bool = True,
+        return_count: bool = False,
     ) -> Any:
         """The embedding of a string, or of each string in a list (as :meth:`llama_native.Llama.embed`).
 
@@ -415,17 +419,39 @@ class RemoteLlama(CompletionAPI):
             return ([], 0) if return_count else []
         out = self.create_embedding(input)
         vectors = [list(map(float, d["embedding"])) for d in sorted(out["data"], key=lambda d: d["index"])]
-        if normalize:
-            vectors = [_unit(v) for v in vectors]
+        mode = normalize_mode(normalize)
+        if mode != -1:
+            vectors = [normalize_vector(v, mode) for v in vectors]
         result: Any = vectors[0] if single else vectors
         if return_count:
             return result, int((out.get("usage") or {}).get("prompt_tokens", 0))
         return result
 
+    # ------------------------------------------------------------- rerank
+    def rerank(
+        self, query: str, documents: Sequence[str], top_n: int | None = None, return_documents: bool = True
+    ) -> list[RerankResult]:
+        """Documents scored against ``query`` by the servers' reranker (``/v1/rerank``), as :meth:`Llama.rerank`."""
+        return remote_rerank(self._transport, query, documents, top_n, return_documents, None)["results"]
+
+    def create_rerank(
+        self, query: str, documents: Sequence[str], top_n: int | None = None, return_documents: bool = False,
+        model: str | None = None,
+    ) -> dict[str, Any]:
+        """The servers' ``/v1/rerank`` response: ``{"model", "object", "usage", "results"}``."""
+        return remote_rerank(self._transport, query, documents, top_n, return_documents, model)
+
     # --------------------------------------------------------------- async
-    async def aembed(self, input: str | Sequence[str], normalize: bool = False, truncate: bool = True) -> Any:
+    async def aembed(self, input: str | Sequence[str], normalize: bool | int = False, truncate: bool = True) -> Any:
         """Awaitable :meth:`embed`."""
         return await run_in_own_thread(lambda: self.embed(input, normalize, truncate), self._transport.cancel_thread)
+
+    async def arerank(
+        self, query: str, documents: Sequence[str], top_n: int | None = None, return_documents: bool = True
+    ) -> list[RerankResult]:
+        """Awaitable :meth:`rerank`."""
+        return await run_in_own_thread(lambda: self.rerank(query, documents, top_n, return_documents),
+                                       self._transport.cancel_thread)
 
     def close(self) -> None:
         """Close the connections."""
@@ -440,7 +466,3 @@ class RemoteLlama(CompletionAPI):
     def __repr__(self) -> str:
         return f"RemoteLlama({self.base_urls!r}, api={self._api or 'auto'!r})"
 
-
-def _unit(vector: list[float]) -> list[float]:
-    norm = math.sqrt(sum(x * x for x in vector)) or 1.0
-    return [x / norm for x in vector]

@@ -11,14 +11,83 @@ Example::
     >>> vectors = llm.embed(["hello", "world"], normalize=True)
     >>> len(vectors), len(vectors[0]) == llm.n_embd(), round(sum(x * x for x in vectors[0]), 3)
     (2, True, 1.0)
+    >>> taxicab = llm.embed("hello", normalize=1)  # llama-server's embd_normalize
+    >>> round(sum(abs(x) for x in taxicab), 3)
+    1.0
 """
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 from .. import _native
+
+LLAMA_POOLING_TYPE_UNSPECIFIED, LLAMA_POOLING_TYPE_NONE, LLAMA_POOLING_TYPE_RANK = -1, 0, 4
+POOLING_NAMES = {-1: "UNSPECIFIED", 0: "NONE", 1: "MEAN", 2: "CLS", 3: "LAST", 4: "RANK"}
+
+
+class PoolingWarning(UserWarning):
+    """Pooled embeddings asked of a model whose GGUF names no pooling (``pooling_type`` NONE)."""
+
+
+def normalize_mode(normalize: bool | int) -> int:
+    """llama-server's ``embd_normalize`` for ``normalize``: ``True`` is 2 (euclidean), ``False`` is -1 (none).
+
+    An int is taken as llama-server takes it: -1 none, 0 max-abs scaled to
+    int16, 1 taxicab, 2 euclidean, above 2 a p-norm.
+    """
+    if isinstance(normalize, bool):
+        return 2 if normalize else -1
+    if not isinstance(normalize, int) or normalize < -1:
+        raise ValueError(
+            "normalize must be True/False or llama-server's embd_normalize: -1 (none), 0 (max absolute, int16), "
+            f"1 (taxicab), 2 (euclidean) or p > 2 (p-norm); got {normalize!r}"
+        )
+    return normalize
+
+
+def normalize_vector(vector: list[float], mode: int) -> list[float]:
+    """``vector`` normalized as llama.cpp's ``common_embd_normalize`` (``mode`` as :func:`normalize_mode`)."""
+    if mode == -1:
+        return list(vector)
+    if mode == 0:
+        total = max((abs(x) for x in vector), default=0.0) / 32760.0
+    elif mode == 2:
+        total = math.sqrt(sum(x * x for x in vector))
+    else:
+        total = sum(abs(x) ** mode for x in vector) ** (1.0 / mode)
+    scale = 1.0 / total if total > 0 else 0.0
+    return [x * scale for x in vector]
+
+
+def check_pooling(ctx: _native.Context, chosen: int, model_path: str) -> None:
+    """Refuse embeddings of a reranker; warn (:class:`PoolingWarning`) for a model without pooling.
+
+    ``chosen`` is the ``pooling_type`` the user passed (-1: none chosen, the
+    model's own); a model without pooling that the user did not choose gets
+    the warning.
+    """
+    pooling = ctx.pooling_type
+    if pooling == LLAMA_POOLING_TYPE_RANK:
+        raise ValueError(
+            f"{model_path} is loaded as a reranker (pooling_type RANK), which scores query-document pairs "
+            "instead of embedding texts: use Llama.rerank(query, documents), or load it with another pooling_type"
+        )
+    if pooling == LLAMA_POOLING_TYPE_NONE and chosen == LLAMA_POOLING_TYPE_UNSPECIFIED:
+        warnings.warn(
+            f"{model_path} has no pooling (pooling_type NONE: its GGUF names none, as chat models' GGUFs do), "
+            "so each embedding is its last token's hidden state, which was not trained to compare texts: "
+            "similarities come out close for unrelated texts. llama-server refuses /v1/embeddings for such a "
+            "model ('Pooling type none is not OAI compatible') unless started with --pooling mean|cls|last. "
+            "Use an embedding model, or choose a pooling: Llama(..., embedding=True, "
+            "pooling_type=LLAMA_POOLING_TYPE_MEAN) (passing pooling_type=LLAMA_POOLING_TYPE_NONE keeps the "
+            "last-token vectors without this warning).",
+            PoolingWarning,
+            stacklevel=4,
+        )
 
 
 def embedding_inputs(
@@ -54,16 +123,22 @@ def embed(
     ctx: _native.Context,
     n_batch: int,
     input: str | Sequence[str | Sequence[int]],
-    normalize: bool,
+    normalize: bool | int,
     truncate: bool,
 ) -> tuple[Any, int]:
-    """``(vector or list of vectors, tokens embedded)``: one vector for a string, one per item for a list."""
+    """``(vector or list of vectors, tokens embedded)``: one vector for a string, one per item for a list.
+
+    ``normalize`` as :func:`normalize_mode`.  Many inputs go to llama.cpp
+    together, one sequence each, as many per ``llama_decode`` as
+    ``n_batch`` and the context's ``n_seq_max`` allow.
+    """
+    mode = normalize_mode(normalize)
     single = isinstance(input, str)
     texts: list[str | Sequence[int]] = [input] if isinstance(input, str) else list(input)
     if not texts:
         return [], 0
     inputs = embedding_inputs(model, min(n_batch, ctx.n_ctx), texts, truncate)
-    vectors: list[list[float]] = ctx.embed(inputs, normalize)
+    vectors: list[list[float]] = ctx.embed(inputs, mode)
     count = sum(len(t) for t in inputs)
     return (vectors[0] if single else vectors), count
 

@@ -46,6 +46,7 @@ from .metrics import ServerMetrics
 from .middleware import ApiKeyMiddleware, BodyLimitMiddleware, cors_options
 from .registry import ModelRegistry
 from .requests import ChatCompletionRequest, CompletionRequest, EmbeddingRequest
+from .rerank import install_rerank_routes
 from .settings import ServerSettings
 from .slots import SlotBoard, install_slot_routes
 
@@ -267,6 +268,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         return await run(request, "embeddings", make, False, False, alias)
 
     install_llama_routes(app, (_api_error, _watch_disconnect))  # llama-server's own routes
+    install_rerank_routes(app, registry, run)
     return app
 
 

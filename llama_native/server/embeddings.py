@@ -25,27 +25,14 @@ from typing import Any
 import numpy as np
 
 from ..llama import Llama
+from ..runtime.embedding import normalize_vector
 from .errors import ApiError
 from .requests import EmbeddingRequest
 
 
 def normalise(vectors: list[list[float]], norm: int) -> list[list[float]]:
-    """llama.cpp's ``common_embd_normalize``: -1 none, 0 max-abs to int16, 1 taxicab, 2 Euclidean, p > 2 p-norm."""
-    out = []
-    for vector in vectors:
-        v = np.asarray(vector, dtype=np.float64)
-        if norm < 0:
-            out.append([float(x) for x in v])
-            continue
-        if norm == 0:
-            total = np.abs(v).max(initial=0.0) / 32760.0
-        elif norm == 2:
-            total = np.sqrt(np.sum(v * v))
-        else:
-            total = np.sum(np.abs(v) ** norm) ** (1.0 / norm)
-        scale = 1.0 / total if total > 0 else 0.0
-        out.append([float(x) for x in v * scale])
-    return out
+    """llama.cpp's ``common_embd_normalize`` on each vector: -1 none, 0 max-abs to int16, 1 taxicab, 2 Euclidean, p > 2."""
+    return [normalize_vector(vector, norm) for vector in vectors]
 
 
 def _items(body: EmbeddingRequest) -> list[str | list[int]]:

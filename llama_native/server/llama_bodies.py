@@ -290,8 +290,8 @@ class EmbeddingBody(BaseModel):
     def _one(self) -> EmbeddingBody:
         if (self.content is None) == (self.input is None):
             raise ValueError("pass the text as content (or input), one of them")
-        if self.embd_normalize not in (-1, 2):
-            raise ValueError(f"embd_normalize={self.embd_normalize} is not supported (2: Euclidean, -1: none)")
+        if self.embd_normalize < -1:
+            raise ValueError(f"embd_normalize must be -1 (none), 0, 1, 2 (Euclidean) or p > 2, got {self.embd_normalize}")
         return self
 
     def texts(self) -> list[str]:

@@ -18,6 +18,8 @@ directory, so a test session writes each one once.  The modules, by purpose:
 * :mod:`~llama_native.testing.writer`: :class:`ModelSpec` and :func:`write_model` (one GGUF file);
 * :mod:`~llama_native.testing.models`: the cached models by purpose (synthetic,
   real-tokenizer, quantized by llama.cpp's quantizer, the benchmark model);
+* :mod:`~llama_native.testing.bert`: BERT embedding models (mean, CLS pooling)
+  and a reranker (rank pooling, a classification head);
 * :mod:`~llama_native.testing.lora` and :mod:`~llama_native.testing.projector`:
   LoRA adapters and image projectors for those models;
 * :mod:`~llama_native.testing.real_models`: real GGUFs from outside
@@ -40,6 +42,7 @@ the test suite uses instead (see ``env_model_path``).
 
 from __future__ import annotations
 
+from .bert import BertSpec, bert_model_path, embedding_model_path, reranker_model_path, write_bert_model
 from .lora import synthetic_lora_path, write_lora
 from .models import (
     QUANT_TYPES,
@@ -72,19 +75,24 @@ __all__ = [
     "SMOLLM2_MISSING",
     "TEST_MMPROJ_ENV",
     "TEST_MODEL_ENV",
+    "BertSpec",
     "ModelSpec",
     "ProjectorSpec",
     "add_llama_hyperparameters",
     "bench_model_path",
+    "bert_model_path",
+    "embedding_model_path",
     "cached_model_path",
     "env_mmproj_path",
     "env_model_path",
     "quantized_model_path",
     "real_tokenizer_model_path",
+    "reranker_model_path",
     "smollm2_model_path",
     "synthetic_lora_path",
     "synthetic_model_path",
     "synthetic_projector_path",
+    "write_bert_model",
     "write_lora",
     "write_model",
     "write_projector",

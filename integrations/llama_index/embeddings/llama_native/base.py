@@ -55,8 +55,10 @@ class LlamaCPPEmbedding(BaseEmbedding):
         default=None, description="Path to the .gguf file (default: $LLAMA_NATIVE_MODEL_PATH)."
     )
     n_ctx: int = Field(default=512, gt=0, description="Context size of the embedding context.")
-    normalize: bool = Field(
-        default=True, description="Scale vectors to unit length (cosine similarity as dot product)."
+    normalize: bool | int = Field(
+        default=True,
+        description="Scale vectors to unit length (cosine similarity as dot product); an int is llama-server's "
+        "embd_normalize (-1 none, 0 max-abs int16, 1 taxicab, 2 euclidean, >2 p-norm).",
     )
     model_kwargs: dict[str, Any] = Field(default_factory=dict, description="Extra llama_native.Llama arguments.")
     verbose: bool = Field(default=False, description="Forward llama.cpp's log to logging.")
