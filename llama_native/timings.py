@@ -135,6 +135,45 @@ def from_server(raw: Mapping[str, Any] | None) -> Timings | None:
     )
 
 
+def merge_timings(parts: list[Mapping[str, Any]], same_prompt: bool = False) -> Timings:
+    """The timings of several generations run one after another (``n`` choices): counts and times summed.
+
+    With ``same_prompt`` the prompt fields are the first's (the usage counts the prompt once), so that
+    ``prompt_n + cache_n`` still equals the merged usage's ``prompt_tokens``.
+
+    Example::
+
+        >>> two = [make_timings(4, 2.0, 3, 6.0), make_timings(4, 2.0, 5, 10.0)]
+        >>> merge_timings(two, same_prompt=True)["predicted_n"]
+        8
+    """
+    if not parts:
+        raise ValueError("merge_timings needs at least one timings object")
+    first = parts[0]
+    prompt = [first] if same_prompt else parts
+
+    def total(key: str, among: list[Mapping[str, Any]]) -> float:
+        return sum(float(p.get(key, 0.0)) for p in among)
+
+    def optional(key: str) -> float | None:
+        return total(key, parts) if any(key in p for p in parts) else None
+
+    jump, drafted, accepted = optional("jump_forward_n"), optional("draft_n"), optional("draft_n_accepted")
+    return make_timings(
+        int(total("prompt_n", prompt)),
+        total("prompt_ms", prompt),
+        int(total("predicted_n", parts)),
+        total("predicted_ms", parts),
+        int(total("cache_n", prompt)),
+        queue_ms=optional("queue_ms"),
+        ttft_ms=float(first["ttft_ms"]) if "ttft_ms" in first else None,
+        grammar_ms=optional("grammar_ms"),
+        jump_forward_n=None if jump is None else int(jump),
+        draft_n=None if drafted is None else int(drafted),
+        draft_n_accepted=None if accepted is None else int(accepted),
+    )
+
+
 def ollama_durations(t: Mapping[str, Any], load_ms: float = 0.0) -> dict[str, int]:
     """ChatOllama's ``response_metadata`` names (durations in nanoseconds) for a ``timings`` dict.
 

@@ -150,10 +150,7 @@ class AccessLogMiddleware:
 
         try:
             await self.app(scope, receive, watch)
-        except BaseException:
-            status = 499 if status == 500 and info.get("cancelled") else status
-            raise
-        finally:
+        finally:  # an exception that escaped every handler is logged as the 500 the client gets
             path = str(scope.get("path", ""))
             level = logging.DEBUG if path in _QUIET_PATHS else logging.INFO
             if access_logger.isEnabledFor(level):

@@ -37,6 +37,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from .. import __version__
 from ..llama import ContextOverflowError
 from ..schema import SchemaValidationError, UnsupportedSchemaError
+from ..timings import merge_timings
 from . import embeddings as embedding_route
 from .access_log import AccessLogMiddleware, note
 from .admission import Admission
@@ -333,4 +334,6 @@ def _merge_choices(results: list[dict[str, Any]], same_prompt: bool = False) -> 
             usage["prompt_tokens"] += r["usage"]["prompt_tokens"]
     usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
     merged["usage"] = usage
+    if all("timings" in r for r in results):  # counted as the usage is
+        merged["timings"] = merge_timings([r["timings"] for r in results], same_prompt)
     return merged

@@ -82,3 +82,11 @@ def test_json_lines_and_flags(capsys: pytest.CaptureFixture[str]) -> None:
         logging.getLogger("llama_native").removeHandler(handler)
     err: Any = capsys.readouterr().err.strip().splitlines()[-1]
     assert json.loads(err)["status"] == 204
+
+
+def test_n_choices_sum_their_timings(client: TestClient) -> None:
+    body = client.post("/v1/completions", json={"prompt": "a b c", "max_tokens": 3, "n": 3, "seed": 1}).json()
+    t, usage = body["timings"], body["usage"]
+    assert len(body["choices"]) == 3
+    assert t["predicted_n"] == usage["completion_tokens"]
+    assert t["prompt_n"] + t["cache_n"] == usage["prompt_tokens"]
