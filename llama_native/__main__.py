@@ -137,15 +137,32 @@ def main(argv: list[str] | None = None) -> int:
     )
     p_info = sub.add_parser(
         "info",
-        help="CPU features (built for and of this host), devices, and a model's buffer types (AMX or not)",
+        help="version, llama.cpp commit, backends, CPU features (built for and of this host), devices, and a "
+        "model's facts (architecture, parameters, quantization, context, chat template, pooling, buffer types)",
     )
     p_info.add_argument("--model", metavar="PATH", help="a GGUF model file to load and report on")
     p_info.add_argument("--json", action="store_true", help="print the report as JSON")
+    p_bench = sub.add_parser(
+        "bench",
+        help="prompt and decode tokens/s through the package's own path, in llama-bench's table format",
+        description="Runs create_completion and reads each reply's timings: ppN (an N-token prompt, no cache), "
+        "tgN (N tokens, the end of generation banned) and, with --schema, tgN+schema (constrained decoding).",
+    )
+    p_bench.add_argument("--model", "-m", metavar="PATH", required=True, help="a GGUF model file")
+    p_bench.add_argument("--n-prompt", "-p", type=int, default=512, help="prompt tokens (default 512; 0: skip)")
+    p_bench.add_argument("--n-gen", "-n", type=int, default=128, help="generated tokens (default 128; 0: skip)")
+    p_bench.add_argument("--repetitions", "-r", type=int, default=5, help="runs per test (default 5)")
+    p_bench.add_argument("--threads", "-t", type=int, default=None, help="CPU threads (default: the package's)")
+    p_bench.add_argument("--schema", metavar="FILE", help="a JSON Schema file: adds a constrained decode test")
     args = parser.parse_args(argv)
     if args.command == "demo":
         return demo(args.model, args.text, args.seed, args.n_ctx, args.schema_prompt)
     if args.command == "info":
         return info(args.model, args.json)
+    if args.command == "bench":
+        from .bench import main as bench
+
+        return bench(args)
     return 2
 
 

@@ -135,12 +135,46 @@ def _fetch(url: str, part: Path, progress: bool, timeout: float) -> None:
 
 
 def _progress_bar(total: int | None, done: int, name: str) -> Any:
-    """A tqdm bar on stderr when tqdm is installed (LlamaIndex installs it), else None."""
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        return None
-    return tqdm(total=total, initial=done, unit="B", unit_scale=True, desc=name, file=sys.stderr, leave=False)
+    """Download progress: a tqdm bar on a terminal (when tqdm is installed), else plain lines every 10%.
+
+    A log file (stderr not a TTY) gets short lines and no carriage returns.
+    """
+    if sys.stderr.isatty():
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            pass
+        else:
+            return tqdm(total=total, initial=done, unit="B", unit_scale=True, desc=name, file=sys.stderr, leave=False)
+    return PlainProgress(name, total, done)
+
+
+class PlainProgress:
+    """tqdm's ``update``/``close`` as a plain line on stderr per 10% (per 100 MB when the size is unknown).
+
+    Example::
+
+        >>> bar = PlainProgress("m.gguf", None, 0)
+        >>> bar.update(10)
+    """
+
+    def __init__(self, name: str, total: int | None, done: int) -> None:
+        self.name, self.total, self.done = name, total, done
+        self.step = max(1, total // 10) if total else 100_000_000
+        self.next = (done // self.step + 1) * self.step
+
+    def update(self, n: int) -> None:
+        self.done += n
+        if self.done >= self.next:
+            self.next = (self.done // self.step + 1) * self.step
+            self._line()
+
+    def _line(self) -> None:
+        of = f" of {self.total / 1e6:.1f} MB ({100 * self.done // self.total}%)" if self.total else " MB"
+        print(f"downloading {self.name}: {self.done / 1e6:.1f}{of}", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        """Nothing to clear: the lines stay."""
 
 
 __all__ = ["DownloadError", "download_model", "model_cache_dir"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -90,13 +91,27 @@ def download(
     wanted = [match_one(files, filename, repo_id)]
     wanted += [match_one(files, pattern, repo_id) for pattern in additional_files or []]
     paths = []
+    interactive = sys.stderr.isatty()
     for name in wanted:
         try:
-            paths.append(
-                hub.hf_hub_download(
+            if interactive:  # huggingface_hub's own bar
+                path = hub.hf_hub_download(
                     repo_id=repo_id, filename=name, revision=revision, local_dir=local_dir, cache_dir=cache_dir
                 )
-            )
+            else:  # a log: one plain line before and after, none of the bar's carriage returns
+                was_off = hub.utils.are_progress_bars_disabled()
+                hub.utils.disable_progress_bars()
+                try:
+                    print(f"fetching {repo_id}/{name}", file=sys.stderr, flush=True)
+                    path = hub.hf_hub_download(
+                        repo_id=repo_id, filename=name, revision=revision, local_dir=local_dir, cache_dir=cache_dir
+                    )
+                    print(f"fetched {repo_id}/{name}: {os.path.getsize(path) / 1e6:.1f} MB", file=sys.stderr,
+                          flush=True)  # fmt: skip
+                finally:
+                    if not was_off:
+                        hub.utils.enable_progress_bars()
+            paths.append(path)
         except hub.errors.EntryNotFoundError:
             raise ValueError(f"{repo_id} lists {name!r} but the Hub has no such file") from None
     return str(paths[0])

@@ -94,6 +94,10 @@ class SystemInfo:
     devices: list[tuple[str, str, str]]
     model_path: str | None = None
     buffer_types: dict[str, int] = field(default_factory=dict)
+    version: str = ""
+    llama_cpp_commit: str = ""
+    backends: list[str] = field(default_factory=list)
+    model: dict[str, Any] = field(default_factory=dict)  # model_facts.model_facts of the loaded model
 
     @property
     def host_has_amx(self) -> bool:
@@ -123,6 +127,10 @@ class SystemInfo:
             "model_path": self.model_path,
             "buffer_types": self.buffer_types,
             "amx_in_use": self.amx_in_use,
+            "version": self.version,
+            "llama_cpp_commit": self.llama_cpp_commit,
+            "backends": self.backends,
+            "model": self.model,
         }
 
     def __str__(self) -> str:
@@ -130,16 +138,23 @@ class SystemInfo:
             return f"{size / 2**20:.2f} MiB"
 
         lines = [
+            f"llama-native   : {self.version or '?'} (llama.cpp {self.llama_cpp_commit or '?'})",
+            f"backends       : {', '.join(self.backends) or '(none)'}",
             f"cpu            : {self.cpu}",
             f"host features  : {' '.join(self.host_flags) or '(unknown)'}",
             f"build features : {' '.join(k if v == '1' else f'{k}={v}' for k, v in self.build_features.items())}",
             f"build          : GGML_NATIVE={self.build.get('GGML_NATIVE', '?')}, "
             f"LLAMA_NATIVE_AMX={self.build.get('AMX_OPT_IN', '?')}, compiler {self.build.get('CXX_COMPILER', '?')}",
+            f"cpu flags      : {' '.join(self.build.get('GGML_CPU_COMPILE_OPTIONS', [])) or '(default)'}",
             f"AMX            : host {'yes' if self.host_has_amx else 'no'}, build {'yes' if self.amx_built else 'no'}"
             + (f", model {'yes' if self.amx_in_use else 'no'}" if self.model_path else ""),
         ]
         lines += [f"device         : {name} ({kind}): {description}" for name, description, kind in self.devices]
-        if self.model_path:
+        if self.model:
+            from .model_facts import format_facts
+
+            lines += format_facts(self.model)
+        elif self.model_path:
             lines.append(f"model          : {self.model_path}")
             lines += [f"buffer type    : {name} {mib(size)}" for name, size in sorted(self.buffer_types.items())]
         return "\n".join(lines)
@@ -166,10 +181,39 @@ def system_info(model: Any = None) -> SystemInfo:
         build=build_facts(),
         devices=[(name, description, kind) for name, description, kind in _native.devices()],
     )
+    from importlib.metadata import PackageNotFoundError, version
+
+    from .llama_cpp_source import PINNED_LLAMA_CPP_COMMIT
+
+    try:
+        info.version = version("llama-native")
+    except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
+        info.version = ""
+    info.llama_cpp_commit = PINNED_LLAMA_CPP_COMMIT
+    info.backends = backends()
     if model is not None:
+        from .model_facts import model_facts
+
         info.model_path = model.model_path
         info.buffer_types = dict(model.buffer_types)
+        info.model = model_facts(model)
     return info
+
+
+def backends() -> list[str]:
+    """The ggml backends in this build (``CPU``, ``CUDA`` ...): those of llama.cpp's system line, then the devices'.
+
+    Example::
+
+        >>> "CPU" in backends()
+        True
+    """
+    found = [part.split(":")[0].strip() for part in _native.system_info().split("|") if ":" in part]
+    for name, _, _ in _native.devices():
+        base = name.rstrip("0123456789")
+        if base not in found:
+            found.append(base)
+    return found
 
 
 def warn_if_amx_in_use(buffer_types: dict[str, int], model_path: str) -> None:

@@ -32,6 +32,8 @@ from langchain_core.messages import (
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.output_parsers.openai_tools import make_invalid_tool_call, parse_tool_call
 
+from llama_native.timings import ollama_durations
+
 # content blocks that carry no text for the prompt (the tool calls travel in tool_calls)
 _SKIPPED_BLOCKS = {"tool_use", "tool_call", "tool_call_chunk", "reasoning", "thinking"}
 
@@ -163,7 +165,7 @@ def to_ai_message(response: Mapping[str, Any], model_name: str) -> AIMessage:
         tool_calls=tool_calls,
         invalid_tool_calls=invalid,
         usage_metadata=usage_metadata(response.get("usage")),
-        response_metadata=_metadata(model_name, choice),
+        response_metadata={**_metadata(model_name, choice), **timing_metadata(response)},
         id=response.get("id"),
     )
 
@@ -174,6 +176,21 @@ def _metadata(model_name: str, choice: Mapping[str, Any], logprobs: bool = True)
     if logprobs and choice.get("logprobs") is not None:
         meta["logprobs"] = choice["logprobs"]
     return meta
+
+
+def timing_metadata(response: Mapping[str, Any]) -> dict[str, Any]:
+    """ChatOllama's duration names (nanoseconds) and llama-server's ``timings``, when the reply has them.
+
+    Example::
+
+        >>> from llama_native.timings import make_timings
+        >>> timing_metadata({"timings": make_timings(3, 1.0, 2, 4.0)})["eval_duration"]
+        4000000
+    """
+    timings = response.get("timings")
+    if not isinstance(timings, Mapping):
+        return {}
+    return {**ollama_durations(timings), "timings": dict(timings)}
 
 
 def to_ai_chunk(chunk: Mapping[str, Any], model_name: str) -> AIMessageChunk | None:
@@ -206,7 +223,11 @@ def to_ai_chunk(chunk: Mapping[str, Any], model_name: str) -> AIMessageChunk | N
     if logprobs:
         extra["response_metadata"] = {"logprobs": logprobs}  # chunks merge by concatenating the lists
     if finish_reason is not None:
-        extra["response_metadata"] = {**extra.get("response_metadata", {}), **_metadata(model_name, choice, False)}
+        extra["response_metadata"] = {
+            **extra.get("response_metadata", {}),
+            **_metadata(model_name, choice, False),
+            **timing_metadata(chunk),
+        }
         extra["usage_metadata"] = usage_metadata(chunk.get("usage"))
         extra["chunk_position"] = "last"
     if "chunk_position" not in AIMessageChunk.model_fields:  # langchain-core < 1.0

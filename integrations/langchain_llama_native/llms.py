@@ -11,6 +11,7 @@ from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 
 from llama_native.request import CompletionRequest
 
+from ._messages import timing_metadata
 from ._params import LOAD_CONFIG, LlamaCppLoadParams, LlamaCppSamplingParams
 
 
@@ -165,7 +166,7 @@ class LlamaCpp(LlamaCppLoadParams, LlamaCppSamplingParams, BaseLLM):
 
 def _from_response(response: dict[str, Any]) -> tuple[Generation, dict[str, int]]:
     choice = response["choices"][0]
-    info = {"finish_reason": choice["finish_reason"]}
+    info = {"finish_reason": choice["finish_reason"], **timing_metadata(response)}
     if choice.get("logprobs") is not None:
         info["logprobs"] = choice["logprobs"]
     return Generation(text=choice["text"], generation_info=info), response["usage"]
@@ -188,6 +189,7 @@ def _generation_chunk(raw: dict[str, Any]) -> GenerationChunk:
         info["finish_reason"] = choice["finish_reason"]
     if raw.get("usage"):
         info["usage"] = raw["usage"]
+    info.update(timing_metadata(raw))
     if choice.get("logprobs") is not None:
         info["logprobs"] = choice["logprobs"]  # chunks merge by concatenating the lists
     return GenerationChunk(text=choice["text"], generation_info=info or None)

@@ -156,6 +156,7 @@ def chat_completion(completion: dict[str, Any], prepared: PreparedChat) -> dict[
         "model": completion["model"],
         "choices": [out_choice],
         "usage": completion["usage"],
+        **({"timings": completion["timings"]} if "timings" in completion else {}),
     }
 
 
@@ -309,6 +310,8 @@ def _ending(
         final["choices"][0]["incomplete_tool_call"] = True
     if "usage" in chunk:
         final["usage"] = chunk["usage"]
+    if "timings" in chunk:
+        final["timings"] = chunk["timings"]
     yield final
 
 

@@ -21,6 +21,8 @@ from typing import Any, Literal, TypedDict, Union  # noqa: UP035 (as llama-cpp-p
 
 from typing_extensions import NotRequired
 
+from ..timings import Timings
+
 #: Why a generation ended: an end token or stop string, ``max_tokens``, a cancel
 #: (``Llama.cancel()``, a closed stream, Ctrl-C), or (chat) a reply of tool calls.
 FinishReason = Literal["stop", "length", "cancelled", "tool_calls"]
@@ -61,6 +63,7 @@ class Completion(TypedDict):
     model: str
     choices: list[CompletionChoice]
     usage: CompletionUsage
+    timings: NotRequired[Timings]  # llama-server's (llama_native.timings); streamed: the last chunk
 
 
 class CompletionChunk(TypedDict):
@@ -72,6 +75,7 @@ class CompletionChunk(TypedDict):
     model: str
     choices: list[CompletionChoice]
     usage: NotRequired[CompletionUsage]
+    timings: NotRequired[Timings]  # llama-server's (llama_native.timings); streamed: the last chunk
 
 
 #: llama-cpp-python's names for the completion results
@@ -175,6 +179,7 @@ class CreateChatCompletionResponse(TypedDict):
     model: str
     choices: list[ChatCompletionResponseChoice]
     usage: CompletionUsage
+    timings: NotRequired[Timings]  # llama-server's (llama_native.timings); streamed: the last chunk
 
 
 class ChatCompletionStreamResponseDelta(TypedDict, total=False):
@@ -203,6 +208,7 @@ class CreateChatCompletionStreamResponse(TypedDict):
     model: str
     choices: list[ChatCompletionStreamResponseChoice]
     usage: NotRequired[CompletionUsage]
+    timings: NotRequired[Timings]  # llama-server's (llama_native.timings); streamed: the last chunk
 
 
 # ---------------------------------------------------------------------------

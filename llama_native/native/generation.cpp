@@ -55,11 +55,13 @@ TokenLoop::TokenLoop(Context &ctx, std::vector<llama_token> prompt, const Sampli
     }
     ctx_.acquire();
     has_lease_ = true;
+    clock_.start();
     try {
         ctx_.reset_abort();
         n_prompt_ = prompt.size() + extra_cells;
         nb::gil_scoped_release release;
         n_reused_ = ctx_.load_prompt(prompt, true, media.get());
+        clock_.prompt_evaluated();
     } catch (...) {
         release_lease();
         throw;
@@ -86,6 +88,7 @@ void TokenLoop::withdraw() {
 }
 
 void TokenLoop::fail() {
+    clock_.finish();
     finished_ = true;
     finish_reason_ = FinishReason::Error;
 }
@@ -169,11 +172,13 @@ void TokenLoop::cancel() {
 void TokenLoop::close() {
     if (sched_) {
         withdraw();
+        clock_.finish();  // the scheduler has dropped it: no other thread touches it now
         if (!finished_) finish_reason_ = FinishReason::Cancelled;
         consumer_finished_ = true;
         return;
     }
     if (!finished_) {
+        clock_.finish();
         finished_ = true;
         finish_reason_ = FinishReason::Cancelled;
     }
@@ -181,6 +186,7 @@ void TokenLoop::close() {
 }
 
 void TokenLoop::finish(FinishReason reason, Chunk &chunk) {
+    clock_.finish();
     finished_ = true;
     finish_reason_ = reason;
     chunk.finish_reason = reason;
@@ -193,6 +199,7 @@ void TokenLoop::take_safe_text(Chunk &chunk, bool final_flush) { text_.take(chun
 // `n_cached`: tokens in the KV cache before this one (confirmed ones only).
 bool TokenLoop::emit(llama_token token, Chunk &chunk, size_t n_cached) {
     const Model &model = ctx_.model();
+    clock_.token();
     if (model.is_eog(token)) {  // ends generation; not part of the completion
         eog_token_ = token;
         take_safe_text(chunk, true);
@@ -251,6 +258,7 @@ void TokenLoop::append_forced(Chunk &chunk, size_t n_kv) {
         if (forced.size() > room) forced.resize(room);
         if (forced.empty()) break;
         for (llama_token t : forced) {
+            ++n_forced_;
             if (emit(t, chunk, n_kv + pending_decode_.size())) return;
             pending_decode_.push_back(t);
         }
@@ -267,6 +275,7 @@ void TokenLoop::append_forced(Chunk &chunk, size_t n_kv) {
 // Sample from the logits of batch output idx0 (+ i for drafted positions;
 // -1: the last output), emitting tokens until one differs from the draft.
 void TokenLoop::sample_loop(int idx0, const std::vector<llama_token> &draft, size_t n_confirmed, Chunk &chunk) {
+    clock_.prompt_evaluated();  // a parallel request's first sampling follows its prompt's last batch
     for (size_t i = 0;; ++i) {
         if (cancelled_.load()) {
             truncate_kv(n_confirmed + i);
@@ -278,6 +287,7 @@ void TokenLoop::sample_loop(int idx0, const std::vector<llama_token> &draft, siz
         if (!forced_queue_.empty()) {
             token = forced_queue_.front();
             forced_queue_.pop_front();
+            ++n_forced_;
         } else {
             token = sampler_->sample(ctx_.get(), idx);
         }
@@ -390,6 +400,7 @@ std::optional<Chunk> TokenLoop::next(bool whole) {
         sample_loop(idx0, draft, n_confirmed, chunk);
         return chunk;
     } catch (...) {
+        clock_.finish();
         finished_ = true;
         finish_reason_ = FinishReason::Error;
         release_lease();

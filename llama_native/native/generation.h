@@ -8,6 +8,7 @@
 #include "generation_types.h"
 #include "scheduler.h"
 #include "text_assembly.h"
+#include "timing.h"
 
 #include <nanobind/nanobind.h>
 
@@ -94,12 +95,19 @@ class TokenLoop {
     int64_t n_decode_calls() const { return decode_calls_; }  // llama_decode calls after the prompt
     int64_t n_drafted() const { return n_drafted_; }
     int64_t n_draft_accepted() const { return n_draft_accepted_; }
+    // Tokens the grammar forced (jump-forward), emitted without sampling.
+    int64_t n_forced() const { return n_forced_; }
+    // Wall-clock phases (timing.h); read them once the loop has finished.
+    const PhaseClock &clock() const { return clock_; }
+    // Time spent in the grammar engine: checks, masks, forced tokens, accepting tokens.
+    double grammar_ms() const { return sampler_ ? (double)sampler_->grammar_ns() / 1e6 : 0.0; }
 
     // --- what the scheduler drives on a parallel context (its thread only) ---
     bool cancelled() const { return cancelled_.load(); }
     bool done() const { return finished_; }  // the loop has finished (producer side)
     std::vector<llama_token> &pending() { return pending_decode_; }  // chosen, not yet decoded
     void set_reused(size_t n) { n_reused_ = n; }
+    void admitted() { clock_.start(); }  // the scheduler gave it a slot: the prompt starts
     void count_decode() { ++decode_calls_; }
     // Sample after a decode whose logits for this request are at `idx`; `n_kv`
     // tokens are now in its sequence.
@@ -139,7 +147,8 @@ class TokenLoop {
     bool finished_ = false;
     std::atomic<bool> has_lease_{false};
     std::atomic<bool> cancelled_{false};
-    int64_t decode_calls_ = 0, n_drafted_ = 0, n_draft_accepted_ = 0;
+    int64_t decode_calls_ = 0, n_drafted_ = 0, n_draft_accepted_ = 0, n_forced_ = 0;
+    PhaseClock clock_;
     FinishReason finish_reason_ = FinishReason::None;
     size_t n_ctx_limit_ = 0;  // prompt + completion of this sequence
     bool spare_core_ = false;  // a core not used by decoding (for mask prefetch)

@@ -451,7 +451,18 @@ NB_MODULE(_native, m) {
                      "The grammar engine it runs on ('none': no grammar).")
         .def_prop_ro("n_decode_calls", &TokenLoop::n_decode_calls, "llama_decode calls after the prompt.")
         .def_prop_ro("n_drafted", &TokenLoop::n_drafted, "Tokens drafted by prompt lookup.")
-        .def_prop_ro("n_draft_accepted", &TokenLoop::n_draft_accepted, "Drafted tokens the model confirmed.");
+        .def_prop_ro("n_draft_accepted", &TokenLoop::n_draft_accepted, "Drafted tokens the model confirmed.")
+        .def_prop_ro("n_forced", &TokenLoop::n_forced, "Tokens the grammar forced (jump-forward), not sampled.")
+        .def_prop_ro("queue_ms", [](const TokenLoop &g) { return g.clock().queue_ms(); },
+                     "Milliseconds waiting for the context (its lease, or a scheduler slot).")
+        .def_prop_ro("prompt_ms", [](const TokenLoop &g) { return g.clock().prompt_ms(); },
+                     "Milliseconds evaluating the prompt's tokens not reused from the KV cache.")
+        .def_prop_ro("predicted_ms", [](const TokenLoop &g) { return g.clock().predicted_ms(); },
+                     "Milliseconds from the prompt's end to the last token (so far, while running).")
+        .def_prop_ro("first_token_ms", [](const TokenLoop &g) { return g.clock().first_token_ms(); },
+                     "Milliseconds from the constructor to the first token chosen.")
+        .def_prop_ro("grammar_ms", &TokenLoop::grammar_ms,
+                     "Milliseconds in the grammar engine: checks, masks, forced tokens, accepting tokens.");
 
     m.def("validate_grammar", &validate_grammar, "grammar"_a, "root"_a = "root",
           "Parse a GBNF grammar with llama.cpp's parser; ValueError with its message when it does not parse.");

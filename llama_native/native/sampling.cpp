@@ -219,6 +219,7 @@ llama_token Sampler::sample_logits(float *logits) {
         id = arr.data[arr.selected].id;
     }
     if (!grammar_) return id;
+    ScopedTimer timer(grammar_ns_);
     const bool allowed = grammar_->allows(id);
     if (allowed && end_allows(id)) return id;
     return resample(logits, id, allowed);
@@ -310,7 +311,10 @@ bool Sampler::choose_masked(const float *logits, llama_token &id) {
 bool Sampler::end_allowed_now() { return !end_check_ || end_check_(eog_.empty() ? 0 : eog_.front(), true); }
 
 void Sampler::accept(llama_token token) {
-    if (grammar_) grammar_->accept(token);
+    if (grammar_) {
+        ScopedTimer timer(grammar_ns_);
+        grammar_->accept(token);
+    }
     if (budget_) budget_->accept(token);
     llama_sampler_accept(chain_, token);
 }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include "grammar_engine.h"
+#include "timing.h"
 #include "model.h"
 #include "reasoning_budget.h"
 
@@ -115,7 +116,11 @@ class Sampler {
     bool forces_tokens() const { return grammar_ && grammar_->forces_tokens(); }
     const char *engine() const { return grammar_ ? grammar_->name() : "none"; }
     // Tokens the grammar forces next, in their canonical tokenization (llguidance only).
-    std::vector<llama_token> forced_tokens() { return grammar_ ? grammar_->forced_tokens() : std::vector<llama_token>{}; }
+    std::vector<llama_token> forced_tokens() {
+        if (!grammar_) return {};
+        ScopedTimer timer(grammar_ns_);
+        return grammar_->forced_tokens();
+    }
     // Only the end of generation may follow (llguidance only).
     bool grammar_stopped() const { return grammar_ && grammar_->stopped(); }
     // Start computing the next grammar mask while the model decodes (llguidance only).
@@ -130,6 +135,8 @@ class Sampler {
     bool has_logits_hook() const { return (bool)logits_hook_; }
     // Number of steps where the first choice was rejected by the grammar.
     int64_t grammar_resamples() const { return resamples_; }
+    // Nanoseconds spent in the grammar engine (checks, masks, forced tokens, accepting tokens).
+    int64_t grammar_ns() const { return grammar_ns_; }
 
   private:
     void fill_candidates(const float *logits);
@@ -156,6 +163,7 @@ class Sampler {
     int n_vocab_;
     std::vector<llama_token_data> candidates_;
     int64_t resamples_ = 0;
+    int64_t grammar_ns_ = 0;
 };
 
 }  // namespace llama_native

@@ -86,6 +86,7 @@ void Scheduler::admit_locked() {
         slot->busy = true;
         r->slot = slot;
         r->phase = Phase::Prefill;
+        r->loop->admitted();
         prefilled(r, ctx_.keep_prefix(slot->seq, slot->tokens, r->prompt, r->loop->media()));
         r->loop->set_reused(r->prefill_pos);
         active_.push_back(r);

@@ -302,7 +302,7 @@ class RemoteLlama(CompletionAPI):
             return_tokens=True,
             **grammar_fields(grammar),
         )
-        stats = {"cached_tokens": 0}
+        stats: dict[str, Any] = {"cached_tokens": 0}
         chunks = self._llama_server.chunks(body, stream=request.stream, affinity=affinity, grammar=grammar, stats=stats)
         return completion_result(
             cast(Iterator[Any], chunks), len(prompt_tokens), "", model_name, validator, stats, request.stream

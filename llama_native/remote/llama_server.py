@@ -27,6 +27,7 @@ from typing import Any
 
 from ..grammar import LlamaGrammar
 from ..schema import SchemaValidationError
+from ..timings import from_server
 from .errors import RemoteError, RemoteStreamError
 from .pool import Server
 from .transport import Transport
@@ -173,9 +174,12 @@ class LlamaServerBackend:
         stream: bool,
         affinity: str | None,
         grammar: LlamaGrammar | None,
-        stats: dict[str, int],
+        stats: dict[str, Any],
     ) -> Iterator[RemoteChunk]:
-        """The generation as chunks; the last carries the finish reason.  ``stats["cached_tokens"]`` is filled."""
+        """The generation as chunks; the last carries the finish reason.
+
+        ``stats["cached_tokens"]`` is filled, and ``stats["timings"]`` from the server's ``timings``.
+        """
         texts: list[str] = []
         counted = 0  # tokens of the chunks yielded so far
 
@@ -206,6 +210,11 @@ class LlamaServerBackend:
             # llama-server counts the end-of-generation token it sampled; the in-process loop does not
             predicted = int(event.get("tokens_predicted") or counted + len(tokens))
             n_final = max(0, predicted - (stop_type == "eos") - counted)
+            if isinstance(timings, dict) and "predicted_n" in timings:
+                # predicted_n as completion_tokens counts: without the end-of-generation token
+                found = from_server(dict(timings, predicted_n=max(0, predicted - (stop_type == "eos"))))
+                if found is not None:
+                    stats["timings"] = found
             return RemoteChunk(text, (tokens + [-1] * n_final)[:n_final], finish)
 
         if not stream:

@@ -22,7 +22,7 @@ import random
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .. import _native
+from .. import _logging, _native
 from .._types import GrammarEngine
 from ..images import prompt_size
 from ..request import CompletionRequest
@@ -53,6 +53,7 @@ class Host(Protocol):
     draft_model: PromptLookupDecoding | None
     cache: BaseLlamaCache | None
     last_generation_stats: dict[str, Any]
+    verbose: bool
     _generations: ActiveGenerations
 
     @property
@@ -96,7 +97,7 @@ def run_completion(llm: Host, request: CompletionRequest) -> Any:
         n_top = request.logprobs
         echoed = prompt_logprobs(model, llm.logits(prompt_tokens), prompt_tokens, n_top) if request.echo else None
         lp = Logprobs(LogprobsBuilder(model, request.logprobs_shape, len(prefix)), echoed)
-    stats: dict[str, int] = {"cached_tokens": 0}
+    stats: dict[str, Any] = {"cached_tokens": 0}
     end_check = grammar.end_check if grammar is not None else None
     chunks = native_chunks(
         llm, prompt_tokens, sampling, gen, stats, end_check, not request.stream, request.logits_processor,
@@ -166,7 +167,7 @@ def native_chunks(
     prompt_tokens: list[int],
     sampling: _native.SamplingParams,
     gen: _native.GenerationParams,
-    stats: dict[str, int] | None = None,
+    stats: dict[str, Any] | None = None,
     end_check: Callable[[str], bool] | None = None,
     whole: bool = False,
     logits_processor: Callable[..., Any] | None = None,
@@ -177,6 +178,8 @@ def native_chunks(
 
     def record(counters: dict[str, Any]) -> None:
         llm.last_generation_stats = counters
+        if llm.verbose:  # llama-cpp-python prints llama.cpp's perf summary after each call
+            _logging.log_perf(counters["timings"])
 
     return run_token_loop(
         llm._context(),

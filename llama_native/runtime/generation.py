@@ -26,6 +26,7 @@ from .._types import NativeFinishReason
 from ..cache import BaseLlamaCache, LlamaState, common_prefix
 from ..compat.llama_types import Completion, CompletionChoice, CompletionChunk, CompletionUsage
 from ..schema import JsonSchemaGrammar, SchemaValidationError
+from ..timings import Timings, make_timings
 from .logprobs import LogprobsBuilder, merge
 from .threads import ActiveGenerations
 
@@ -37,7 +38,7 @@ def run_token_loop(
     prompt_tokens: list[int],
     sampling: _native.SamplingParams,
     gen: _native.GenerationParams,
-    stats: dict[str, int] | None,
+    stats: dict[str, Any] | None,
     end_check: Callable[[str], bool] | None,
     whole: bool,
     record: Callable[[dict[str, Any]], None],
@@ -47,6 +48,8 @@ def run_token_loop(
     media: Any = None,
 ) -> Generator[_native.Chunk, None, None]:
     """Chunks of one generation; ``stats["cached_tokens"]`` is set once the prompt is decoded.
+
+    ``stats["timings"]`` (:mod:`llama_native.timings`) is set before the last chunk is yielded.
 
     ``end_check(text)`` vets the completion whenever a token would
     complete the grammar's value; a refused token is never sampled.
@@ -92,6 +95,8 @@ def run_token_loop(
                 on_end(generator.eog_token)
             if stats is not None:  # a parallel context reads the prompt after the constructor returns
                 stats["cached_tokens"] = generator.n_reused_tokens
+                if chunk.finish_reason:
+                    stats["timings"] = loop_timings(generator, gen.draft_ngram_max > 0)
             yield chunk
             if generator.finished:
                 break
@@ -112,8 +117,31 @@ def run_token_loop(
                 "accepted_draft_tokens": generator.n_draft_accepted,
                 "grammar_resamples": generator.grammar_resamples,
                 "grammar_engine": generator.grammar_engine,
+                "forced_tokens": generator.n_forced,
+                "timings": loop_timings(generator, gen.draft_ngram_max > 0),
             }
         )
+
+
+def loop_timings(loop: _native.TokenLoop, drafting: bool = False) -> Timings:
+    """llama-server's ``timings`` of a token loop (its phase clocks), with the grammar's cost.
+
+    The fields are read from the native loop's clocks; see :mod:`llama_native.timings`.
+    """
+    cache_n = loop.n_reused_tokens
+    return make_timings(
+        max(0, loop.n_prompt_tokens - cache_n),
+        loop.prompt_ms,
+        loop.n_generated,
+        loop.predicted_ms,
+        cache_n,
+        queue_ms=loop.queue_ms,
+        ttft_ms=loop.first_token_ms,
+        grammar_ms=loop.grammar_ms,
+        jump_forward_n=loop.n_forced,
+        draft_n=loop.n_drafted if drafting else None,
+        draft_n_accepted=loop.n_draft_accepted if drafting else None,
+    )
 
 
 def restore_from_cache(ctx: _native.Context, cache: BaseLlamaCache, prompt_tokens: list[int]) -> None:
@@ -135,7 +163,7 @@ def stream_completion(
     created: int,
     model_name: str,
     validator: JsonSchemaGrammar | None,
-    stats: dict[str, int],
+    stats: dict[str, Any],
     logprobs: Logprobs | None = None,
     token_ids: bool = False,
 ) -> Iterator[CompletionChunk]:
@@ -187,6 +215,8 @@ def stream_completion(
                 rest = merge([pending, logprobs.builder.shape([])]) if logprobs is not None else None
                 final = make("", chunk.finish_reason, rest)
                 final["usage"] = completion_usage(n_prompt, n_generated, stats["cached_tokens"])
+                if "timings" in stats:
+                    final["timings"] = stats["timings"]
                 yield final
                 return
             if chunk.text:
@@ -217,7 +247,7 @@ def completion_result(
     prefix: str,
     model_name: str,
     validator: JsonSchemaGrammar | None,
-    stats: dict[str, int],
+    stats: dict[str, Any],
     stream: bool,
     logprobs: Logprobs | None = None,
     token_ids: bool = False,
@@ -259,6 +289,8 @@ def completion_result(
     }
     if token_ids:
         completion["choices"][0]["token_ids"] = ids
+    if "timings" in stats:
+        completion["timings"] = stats["timings"]
     if logprobs is not None:
         generated = logprobs.builder.feed(entries, sum(len(t) for t in texts[1:]))
         completion["choices"][0]["logprobs"] = merge([logprobs.prompt, generated])

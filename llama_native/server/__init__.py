@@ -44,6 +44,12 @@ def main(argv: list[str] | None = None) -> int:
     from .registry import StartupError
 
     settings = parse_settings(argv)
+    from .access_log import configure_logging
+
+    try:
+        configure_logging(settings.log_level, settings.log_format)
+    except ValueError as exc:
+        raise SystemExit(f"llama-native serve: {exc}") from None
     app = create_app(settings)
     if not settings.lazy:
         aliases = ", ".join(f"{m.alias!r} ({m.path})" for m in settings.models)
@@ -57,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         host=settings.host,
         port=settings.port,
         timeout_graceful_shutdown=int(settings.shutdown_timeout),
-        log_level="info",
+        log_level=settings.log_level,
     )
     if len(settings.hosts) == 1:
         uvicorn.Server(config).run()

@@ -37,7 +37,9 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from .. import __version__
 from ..llama import ContextOverflowError
 from ..schema import SchemaValidationError, UnsupportedSchemaError
+from ..timings import merge_timings
 from . import embeddings as embedding_route
+from .access_log import AccessLogMiddleware, note
 from .admission import Admission
 from .errors import ApiError, install_error_handlers
 from .llama_routes import install_llama_routes
@@ -126,6 +128,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
             CORSMiddleware, **cors_options(settings.cors_origins, settings.cors_methods, settings.cors_headers)
         )
 
+    app.add_middleware(AccessLogMiddleware)  # outermost: sees every request's final status
     install_error_handlers(app)
     install_slot_routes(app, slot_board)
 
@@ -165,6 +168,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
             metrics.request(route, 200)
             metrics.finished(result.get("usage"), started, None)
             result["model"] = alias
+            note(request.scope, model=alias, usage=result.get("usage"), timings=result.get("timings"))
             return JSONResponse(result)
         chunks = None
         try:  # the first chunk before any byte: a prompt that cannot run is a 400, not a 200 and an error event
@@ -181,7 +185,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
                 raise
             raise _api_error(exc) from None
         return StreamingResponse(
-            _stream(_prepend(first, chunks), ticket, route, started, include_usage, alias),
+            _stream(_prepend(first, chunks), ticket, route, started, include_usage, alias, request.scope),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
@@ -193,9 +197,11 @@ def create_app(settings: ServerSettings) -> FastAPI:
         started: float,
         include_usage: bool,
         alias: str,
+        scope: Any = None,
     ) -> AsyncIterator[bytes]:
         first_token: float | None = None
         usage = None
+        timings = None
         status = 200
         try:
             async for chunk in chunks:
@@ -205,6 +211,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
                     return
                 chunk["model"] = alias
                 usage = chunk.pop("usage", None) or usage
+                timings = chunk.get("timings") or timings
                 if first_token is None:
                     first_token = time.monotonic()
                 yield _sse(chunk)
@@ -224,6 +231,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
             slot_board.leave(alias)
             metrics.request(route, status)
             metrics.finished(usage, started, first_token)
+            if scope is not None:
+                ttft = None if first_token is None else (first_token - started) * 1e3
+                note(scope, model=alias, usage=usage, timings=timings, ttft_ms=ttft)
             close = getattr(chunks, "aclose", None)
             if close is not None:
                 await close()
@@ -320,4 +330,6 @@ def _merge_choices(results: list[dict[str, Any]], same_prompt: bool = False) -> 
             usage["prompt_tokens"] += r["usage"]["prompt_tokens"]
     usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
     merged["usage"] = usage
+    if all("timings" in r for r in results):  # counted as the usage is
+        merged["timings"] = merge_timings([r["timings"] for r in results], same_prompt)
     return merged

@@ -76,6 +76,8 @@ class ServerSettings:
     slot_save_path: str | None = None
     cors_methods: list[str] = field(default_factory=lambda: ["*"])
     cors_headers: list[str] = field(default_factory=lambda: ["*"])
+    log_level: str = "info"  # see server/access_log.py
+    log_format: str = "text"
 
     def __post_init__(self) -> None:
         if not self.hosts:
@@ -96,6 +98,8 @@ _SERVER_FLAGS: list[tuple[str, Any, Any, str]] = [
     ("cors-origins", str, None, "origins allowed by CORS: comma-separated, '*' (any) or 'localhost' (any "
      "localhost origin) (default: CORS off)"),
     ("shutdown-timeout", float, 30.0, "seconds running requests get to finish on shutdown (default 30)"),
+    ("log-level", str, "info", "debug|info|warning|error|critical; debug adds llama.cpp's own log (default info)"),
+    ("log-format", str, "text", "text|json: the log's lines, one access line per request (default text)"),
 ]
 _LOAD_FLAGS: list[tuple[str, Any, Any, str]] = [
     ("n-ctx", int, 4096, "context tokens per sequence (default 4096)"),

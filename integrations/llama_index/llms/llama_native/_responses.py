@@ -26,10 +26,27 @@ from llama_index.core.base.llms.types import (
     LogProb,
 )
 
+from llama_native.timings import ollama_durations
+
 from ._messages import assistant_message
 
 #: one chunk's step of a streamed reply: the response so far, or None for an empty chunk
 Step = Callable[[dict[str, Any]], ChatResponse | None]
+
+def timing_kwargs(response: dict[str, Any]) -> dict[str, Any]:
+    """llama-server's ``timings`` and Ollama's duration names (nanoseconds), when the reply has them.
+
+    Example::
+
+        >>> from llama_native.timings import make_timings
+        >>> timing_kwargs({"timings": make_timings(3, 1.0, 2, 4.0)})["eval_count"]
+        2
+    """
+    timings = response.get("timings")
+    if not isinstance(timings, dict):
+        return {}
+    return {"timings": timings, **ollama_durations(timings)}
+
 
 def checked(response: ChatResponse, check: Callable[[ChatResponse], None] | None) -> ChatResponse:
     """``response``, once ``check`` (if any) has seen it; the check may raise."""
@@ -45,7 +62,7 @@ def chat_response(response: dict[str, Any]) -> ChatResponse:
     reply = assistant_message(
         message.get("content") or "", message.get("tool_calls") or [], message.get("reasoning_content")
     )
-    extra: dict[str, Any] = {"finish_reason": choice["finish_reason"]}
+    extra: dict[str, Any] = {"finish_reason": choice["finish_reason"], **timing_kwargs(response)}
     if choice.get("incomplete_tool_call"):
         extra["incomplete_tool_call"] = True
     logprobs = as_logprobs(choice.get("logprobs"))
@@ -58,7 +75,7 @@ def chat_from_completion(response: dict[str, Any]) -> ChatResponse:
     return ChatResponse(
         message=assistant_message(choice["text"], []),
         raw=response,
-        additional_kwargs={"finish_reason": choice["finish_reason"]},
+        additional_kwargs={"finish_reason": choice["finish_reason"], **timing_kwargs(response)},
         logprobs=as_logprobs(choice.get("logprobs")),
     )
 
@@ -82,7 +99,12 @@ def as_logprobs(raw: dict[str, Any] | None) -> list[list[LogProb]] | None:
 def completion_response(response: dict[str, Any]) -> CompletionResponse:
     """A ``text_completion`` as a ``CompletionResponse``."""
     choice = response["choices"][0]
-    return CompletionResponse(text=choice["text"], raw=response, logprobs=as_logprobs(choice.get("logprobs")))
+    return CompletionResponse(
+        text=choice["text"],
+        raw=response,
+        logprobs=as_logprobs(choice.get("logprobs")),
+        additional_kwargs=timing_kwargs(response),
+    )
 
 
 def completion_from_chat(response: ChatResponse) -> CompletionResponse:
@@ -116,7 +138,7 @@ class ChatAccumulator:
         finish = choice.get("finish_reason")
         if not piece and not thought and not delta.get("tool_calls") and finish is None:
             return None
-        extra: dict[str, Any] = {"finish_reason": finish} if finish else {}
+        extra: dict[str, Any] = {"finish_reason": finish, **timing_kwargs(chunk)} if finish else {}
         if choice.get("incomplete_tool_call"):
             extra["incomplete_tool_call"] = True
         if thought:  # as llama-index-llms-ollama streams thinking
@@ -130,7 +152,12 @@ class ChatAccumulator:
         self.text += choice["text"]
         if not choice["text"] and choice.get("finish_reason") is None:
             return None
-        return ChatResponse(message=assistant_message(self.text, []), delta=choice["text"], raw=chunk)
+        return ChatResponse(
+            message=assistant_message(self.text, []),
+            delta=choice["text"],
+            raw=chunk,
+            additional_kwargs=timing_kwargs(chunk),
+        )
 
 
 def responses(chunks: Any, step: Step, check: Callable[[ChatResponse], None] | None = None) -> ChatResponseGen:
@@ -167,7 +194,7 @@ def completion_stream(chunks: Any) -> CompletionResponseGen:
         for chunk in chunks:
             piece = chunk["choices"][0]["text"]
             text += piece
-            yield CompletionResponse(text=text, delta=piece, raw=chunk)
+            yield CompletionResponse(text=text, delta=piece, raw=chunk, additional_kwargs=timing_kwargs(chunk))
     finally:
         chunks.close()
 
@@ -179,6 +206,6 @@ async def acompletion_stream(chunks: Any) -> CompletionResponseAsyncGen:
         async for chunk in chunks:
             piece = chunk["choices"][0]["text"]
             text += piece
-            yield CompletionResponse(text=text, delta=piece, raw=chunk)
+            yield CompletionResponse(text=text, delta=piece, raw=chunk, additional_kwargs=timing_kwargs(chunk))
     finally:
         await chunks.aclose()
