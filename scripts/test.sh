@@ -24,7 +24,8 @@ export LLAMA_NATIVE_LCP_PYTHON
 repo="$PWD"
 .venv/bin/ruff check llama_native integrations
 (cd "${TMPDIR:-/tmp}" && "$venv_python" -m mypy --config-file "$repo/pyproject.toml" -p llama_native \
-    -p langchain_llama_native -p llama_index.llms.llama_native -p llama_index.embeddings.llama_native)
+    -p langchain_llama_native -p llama_index.llms.llama_native -p llama_index.embeddings.llama_native \
+    -p llama_index.postprocessor.llama_native)
 # The pytest script (not `python -m pytest`) keeps the source tree off sys.path,
 # so the tests import the installed, compiled package.
 exec .venv/bin/pytest "$@"

@@ -66,6 +66,15 @@ def _api_error(exc: BaseException) -> ApiError:
     return ApiError(500, f"internal error: {type(exc).__name__}: {exc}", "server_error")
 
 
+def _openai_first_delta(chunk: dict[str, Any]) -> None:
+    """OpenAI's first chat chunk: the role with ``content: ""`` (the Python API's carries the role only,
+    as llama-cpp-python's does)."""
+    for choice in chunk.get("choices") or ():
+        delta = choice.get("delta")
+        if isinstance(delta, dict) and delta.keys() == {"role"}:
+            delta["content"] = ""
+
+
 def _sse(data: Any) -> bytes:
     return b"data: " + json.dumps(data, separators=(",", ":")).encode() + b"\n\n"
 
@@ -210,6 +219,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
                     yield _sse(ApiError(504, "the request took longer than request_timeout", "server_error").body())
                     return
                 chunk["model"] = alias
+                _openai_first_delta(chunk)
                 usage = chunk.pop("usage", None) or usage
                 timings = chunk.get("timings") or timings
                 if first_token is None:

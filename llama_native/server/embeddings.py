@@ -31,7 +31,7 @@ from .requests import EmbeddingRequest
 
 
 def normalise(vectors: list[list[float]], norm: int) -> list[list[float]]:
-    """llama.cpp's ``common_embd_normalize`` on each vector: -1 none, 0 max-abs to int16, 1 taxicab, 2 Euclidean, p > 2."""
+    """llama.cpp's ``common_embd_normalize`` on each vector (-1 none, 0 max-abs int16, 1 taxicab, 2 Euclidean)."""
     return [normalize_vector(vector, norm) for vector in vectors]
 
 

@@ -291,7 +291,7 @@ class EmbeddingBody(BaseModel):
         if (self.content is None) == (self.input is None):
             raise ValueError("pass the text as content (or input), one of them")
         if self.embd_normalize < -1:
-            raise ValueError(f"embd_normalize must be -1 (none), 0, 1, 2 (Euclidean) or p > 2, got {self.embd_normalize}")
+            raise ValueError(f"embd_normalize must be -1 (none), 0, 1, 2 (Euclidean) or p > 2: {self.embd_normalize}")
         return self
 
     def texts(self) -> list[str]:

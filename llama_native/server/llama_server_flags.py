@@ -194,7 +194,8 @@ def apply_request_defaults(body: Any, settings: Any) -> None:
     """The server's ``-n/--n-predict`` and ``--temp`` on a chat or text completion body that names neither.
 
     A body naming no limit (``max_tokens``, ``max_completion_tokens``, or
-    llama-server's own ``n_predict``) gets the ``n_predict`` cap when one is set; a body without ``temperature`` gets ``--temp``.
+    llama-server's own ``n_predict``) gets the server's ``n_predict`` cap when
+    one is set; a body without ``temperature`` gets ``--temp``.
     """
     asked = (body.max_tokens, getattr(body, "max_completion_tokens", None), getattr(body, "n_predict", None))
     if settings.n_predict >= 0 and all(limit is None for limit in asked):
