@@ -175,10 +175,11 @@ def _prompt(text: str) -> Any:
     return PromptTemplate(text.replace("{", "{{").replace("}", "}}"))
 
 
-def test_langchain_embeddings_on_a_server_equal_in_process(real_model_path: Path) -> None:
+def test_langchain_and_llama_index_embeddings_on_a_server_equal_in_process(real_model_path: Path) -> None:
     import math
 
     from langchain_llama_native import LlamaCppEmbeddings
+    from llama_index.embeddings.llama_native import LlamaCPPEmbedding
     from llama_native import LLAMA_POOLING_TYPE_MEAN, Llama
     from llama_native.llama_cpp_tools import LlamaServer
 
@@ -190,6 +191,9 @@ def test_langchain_embeddings_on_a_server_equal_in_process(real_model_path: Path
         got = embeddings.embed_documents(texts)
         assert embeddings.embed_query(texts[0]) == got[0]
         assert asyncio.run(embeddings.aembed_query(texts[0])) == got[0]
+        index_embedding = LlamaCPPEmbedding(base_url=server.base_url)  # LlamaIndex's, over the same server
+        assert index_embedding.get_text_embedding_batch(texts) == got
+        assert asyncio.run(index_embedding.aget_query_embedding(texts[0])) == got[0]
     for ours, theirs in zip(expected, got):
         assert len(ours) == len(theirs)
         cosine = sum(a * b for a, b in zip(ours, theirs))

@@ -1,4 +1,4 @@
-"""``LlamaCPPEmbedding``: LlamaIndex embeddings over :meth:`llama_native.Llama.embed`."""
+"""``LlamaCPPEmbedding``: LlamaIndex embeddings over :meth:`llama_native.Llama.embed` (or a ``base_url`` server's)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from typing import Any
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.bridge.pydantic import Field, PrivateAttr, model_validator
 
-from llama_native import Llama
 from llama_native.default_model import MODEL_PATH_ENV, resolve_model_path
-from llama_native.model_pool import shared_llama
+from llama_native.model_pool import shared_llama, shared_remote
 
 
 class LlamaCPPEmbedding(BaseEmbedding):
@@ -62,13 +61,17 @@ class LlamaCPPEmbedding(BaseEmbedding):
     )
     model_kwargs: dict[str, Any] = Field(default_factory=dict, description="Extra llama_native.Llama arguments.")
     verbose: bool = Field(default=False, description="Forward llama.cpp's log to logging.")
+    base_url: str | list[str] | None = Field(
+        default=None, description="llama-server (--embeddings) or llama-native serve URL(s) instead of a local file."
+    )
+    api_key: str | None = Field(default=None, description="Sent as Authorization: Bearer ... to base_url.")
 
-    _client: Llama | None = PrivateAttr(default=None)
+    _client: Any = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
     def _resolve_model(cls, values: Any) -> Any:
-        if not isinstance(values, dict):
+        if not isinstance(values, dict) or values.get("base_url"):
             return values
         values = {**values, "model_path": resolve_model_path(values.get("model_path"))}
         if values["model_path"]:
@@ -81,17 +84,20 @@ class LlamaCPPEmbedding(BaseEmbedding):
         return "LlamaNativeEmbedding"
 
     @property
-    def client(self) -> Llama:
-        """The underlying :class:`llama_native.Llama` (loaded on first access)."""
+    def client(self) -> Any:
+        """The underlying :class:`llama_native.Llama` (loaded on first access), or the servers' ``RemoteLlama``."""
         if self._client is None:
-            if self.model_path is None:
+            if self.base_url:
+                self._client = shared_remote(self.base_url, model=self.model_path, api_key=self.api_key)
+            elif self.model_path is None:
                 raise ValueError(f"no model: pass model_path=... or set ${MODEL_PATH_ENV} to a .gguf file")
-            self._client = shared_llama(
-                self.model_path, n_ctx=self.n_ctx, embedding=True, verbose=self.verbose, **self.model_kwargs
-            )
+            else:
+                self._client = shared_llama(
+                    self.model_path, n_ctx=self.n_ctx, embedding=True, verbose=self.verbose, **self.model_kwargs
+                )
         return self._client
 
-    async def _aclient(self) -> Llama:
+    async def _aclient(self) -> Any:
         if self._client is not None:
             return self._client
         return await asyncio.to_thread(lambda: self.client)
