@@ -67,8 +67,10 @@ def _api_error(exc: BaseException) -> ApiError:
 
 
 def _openai_first_delta(chunk: dict[str, Any]) -> None:
-    """OpenAI's first chat chunk: the role with ``content: ""`` (the Python API's carries the role only,
-    as llama-cpp-python's does)."""
+    """OpenAI's first chat chunk: the role with ``content: ""``.
+
+    The Python API's first chunk carries the role only, as llama-cpp-python's does.
+    """
     for choice in chunk.get("choices") or ():
         delta = choice.get("delta")
         if isinstance(delta, dict) and delta.keys() == {"role"}:
