@@ -89,6 +89,30 @@ def shared_remote(base_url: str | list[str], **params: Any) -> Any:
     return _shared(_remotes, (_frozen(base_url), _frozen(params)), lambda: RemoteLlama(base_url, **params))
 
 
+def shared_client(
+    base_url: str | list[str] | None, model_path: str | None, api_key: str | None = None, **load: Any
+) -> Any:
+    """The servers' shared ``RemoteLlama`` when ``base_url`` is given, else the shared local ``Llama``.
+
+    ``load``: the local model's ``Llama`` arguments.  ``ValueError`` when neither
+    a ``base_url`` nor a ``model_path`` is given.
+
+    Example::
+
+        >>> shared_client(None, None)
+        Traceback (most recent call last):
+        ...
+        ValueError: no model: pass model_path=... or set $LLAMA_NATIVE_MODEL_PATH to a .gguf file
+    """
+    if base_url:
+        return shared_remote(base_url, model=model_path, api_key=api_key)
+    if model_path is None:
+        from .default_model import MODEL_PATH_ENV
+
+        raise ValueError(f"no model: pass model_path=... or set ${MODEL_PATH_ENV} to a .gguf file")
+    return shared_llama(model_path, **load)
+
+
 def _shared(cache: weakref.WeakValueDictionary, key: tuple[Hashable, ...], make: Any) -> Any:
     """``cache[key]``, made by ``make()`` when absent (under the pool's lock)."""
     with _lock:

@@ -8,8 +8,8 @@ from typing import Any
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.bridge.pydantic import Field, PrivateAttr, model_validator
 
-from llama_native.default_model import MODEL_PATH_ENV, resolve_model_path
-from llama_native.model_pool import shared_llama, shared_remote
+from llama_native.default_model import resolve_model_path
+from llama_native.model_pool import shared_client
 
 
 class LlamaCPPEmbedding(BaseEmbedding):
@@ -87,14 +87,10 @@ class LlamaCPPEmbedding(BaseEmbedding):
     def client(self) -> Any:
         """The underlying :class:`llama_native.Llama` (loaded on first access), or the servers' ``RemoteLlama``."""
         if self._client is None:
-            if self.base_url:
-                self._client = shared_remote(self.base_url, model=self.model_path, api_key=self.api_key)
-            elif self.model_path is None:
-                raise ValueError(f"no model: pass model_path=... or set ${MODEL_PATH_ENV} to a .gguf file")
-            else:
-                self._client = shared_llama(
-                    self.model_path, n_ctx=self.n_ctx, embedding=True, verbose=self.verbose, **self.model_kwargs
-                )
+            self._client = shared_client(
+                self.base_url, self.model_path, self.api_key,
+                n_ctx=self.n_ctx, embedding=True, verbose=self.verbose, **self.model_kwargs,
+            )
         return self._client
 
     async def _aclient(self) -> Any:

@@ -10,8 +10,8 @@ from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from llama_native.constants import LLAMA_POOLING_TYPE_RANK
-from llama_native.default_model import MODEL_PATH_ENV, resolve_model_path
-from llama_native.model_pool import shared_llama, shared_remote
+from llama_native.default_model import resolve_model_path
+from llama_native.model_pool import shared_client
 
 
 class LlamaCppRerank(BaseNodePostprocessor):
@@ -87,15 +87,11 @@ class LlamaCppRerank(BaseNodePostprocessor):
     def client(self) -> Any:
         """The :class:`llama_native.Llama` reranker (loaded on first access), or the servers' ``RemoteLlama``."""
         if self._client is None:
-            if self.base_url:
-                self._client = shared_remote(self.base_url, model=self.model_path, api_key=self.api_key)
-            elif self.model_path is None:
-                raise ValueError(f"no model: pass model_path=... or set ${MODEL_PATH_ENV} to a .gguf file")
-            else:
-                self._client = shared_llama(
-                    self.model_path, n_ctx=self.n_ctx, embedding=True, pooling_type=LLAMA_POOLING_TYPE_RANK,
-                    verbose=self.verbose, **self.model_kwargs,
-                )
+            self._client = shared_client(
+                self.base_url, self.model_path, self.api_key,
+                n_ctx=self.n_ctx, embedding=True, pooling_type=LLAMA_POOLING_TYPE_RANK, verbose=self.verbose,
+                **self.model_kwargs,
+            )
         return self._client
 
     def _ranked(self, nodes: list[NodeWithScore], results: list[Any]) -> list[NodeWithScore]:
