@@ -250,9 +250,13 @@ def context_params(o: Mapping[str, Any]) -> tuple[Settings, _native.ContextParam
     given; their defaults (0, -1, None) mean "from the model".
     """
     v = SimpleNamespace(**o)  # the arguments by name
+    # An embedding batch must fit one ubatch: a non-causal model (BERT) aborts in llama.cpp
+    # otherwise (GGML_ASSERT "non-causal attention requires n_ubatch >= n_tokens"); llama-server
+    # sets n_batch = n_ubatch for embeddings likewise.
+    batch_cap = min(v.n_ubatch, v.n_ctx) if v.embedding else v.n_ctx
     settings = Settings(
         n_ctx=v.n_ctx,
-        n_batch=min(v.n_batch, v.n_ctx),
+        n_batch=min(v.n_batch, batch_cap),
         n_ubatch=min(v.n_ubatch, v.n_batch, v.n_ctx),
         n_threads=v.n_threads,
         n_threads_batch=v.n_threads_batch,

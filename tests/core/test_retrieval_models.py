@@ -132,3 +132,16 @@ def test_rerank_and_embed_refuse_the_wrong_model(mean_model: Llama, reranker: Ll
         reranker.rerank("q", cast(Any, ["d", 3]))
     with pytest.raises(ValueError, match="tokens together"):
         reranker.rerank("q", ["word " * 600])
+
+
+def test_an_embedding_batch_fits_one_ubatch_on_a_non_causal_model() -> None:
+    """n_batch above n_ubatch on BERT: batches are cut to n_ubatch (as llama-server), never past llama.cpp's assert."""
+    llm = Llama(str(embedding_model_path()), embedding=True, n_ctx=1024, n_batch=1024, n_ubatch=64, verbose=False)
+    assert llm.context_params["n_batch"] == 64
+    texts = [f"text number {i} about a topic worth embedding" for i in range(12)]  # > 64 tokens together
+    vectors = llm.embed(texts)
+    assert len(vectors) == 12
+    for vector, text in zip(vectors, texts):  # batch companions change only F16 rounding (README, "Retrieval")
+        assert vector == pytest.approx(llm.embed(text), abs=2e-3)
+    with pytest.raises(ValueError, match="64"):
+        llm.embed(" ".join(["word"] * 200), truncate=False)
