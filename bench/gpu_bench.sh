@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Every GPU figure of issue 36 in one go (about 5-7 minutes on one H100/H200 with 16 cores; cap 9):
+#   1. builds this repository with CUDA (pip install . with -DGGML_CUDA=ON, build dir build/gpu) and
+#      llama.cpp's llama-bench and llama-batched-bench in the same build tree (same source, same flags,
+#      same ggml objects: CMakeLists.txt's EXCLUDE_FROM_ALL targets);
+#   2. bench/bench_gpu.py: writes a random ~1B Llama (llama_native.testing), quantizes it to Q4_0 with
+#      llama.cpp's llama_model_quantize, and measures batch 1 against llama-bench, 8 sequences against
+#      llama-batched-bench, and llguidance/GBNF constrained decoding against unconstrained; prints the
+#      table of ratios with their targets, and writes it as JSON.
+#
+# Usage (from anywhere; it works in the repository root):
+#   bench/gpu_bench.sh [--no-build] [bench_gpu.py options...]   on a CUDA machine
+#   bench/gpu_bench.sh --cpu [bench_gpu.py options...]          dry run on a CPU: no build (the package already
+#                                                               installed in $PYTHON's environment, llama.cpp's
+#                                                               tools from the llama-native cache), tiny model
+# Environment: PYTHON (default python3), GPU_BENCH_JSON (default bench/.work/gpu_bench.json, bench/.work is
+# git-ignored), CUDA_ARCH (default: the GPU's compute capability from nvidia-smi, "90" on H100/H200),
+# CMAKE_ARGS (appended to the CUDA flags), LLAMA_CPP_DIR (an unpacked llama.cpp to build from instead of the
+# pinned sdist).
+#
+# What the GPU machine needs (no network assumed; the script checks each and stops naming what is missing):
+#   * an NVIDIA driver (nvidia-smi) and the CUDA toolkit (nvcc on PATH or in /usr/local/cuda/bin), CMake >= 3.21,
+#     a C/C++ compiler (GCC >= 11); ninja and ccache are used when present;
+#   * a Python >= 3.10 environment holding the package's runtime dependencies (numpy, jinja2, pydantic,
+#     jsonref, jsonschema, typing-extensions, llguidance) plus gguf (the model writer) and the build
+#     requirements scikit-build-core >= 0.11 and nanobind >= 2.4 (then pip builds with --no-build-isolation
+#     --no-index and needs no index; without them pip must reach an index or a wheelhouse in PIP_FIND_LINKS);
+#   * the pinned llama.cpp source. CMake gets it from llama_native/llama_cpp_source.py: $LLAMA_CPP_DIR if set,
+#     else <cache>/llama.cpp-0c1e570 (already unpacked), else the sdist <cache>/llama_cpp_python-0.3.36.tar.gz
+#     (76.6 MB, SHA-256 checked, unpacked there), else `pip download llama-cpp-python==0.3.36` (network).
+#     <cache> is $LLAMA_NATIVE_CACHE, else $XDG_CACHE_HOME/llama-native, else ~/.cache/llama-native.
+#     So copy that sdist (or an unpacked llama.cpp) to the machine with the repository.
+#   * about 5 GB of disk in <cache>/test-models for the model (F16 3.0 GB, Q4_0 0.9 GB; kept for a rerun).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+PY=${PYTHON:-python3}
+JSON=${GPU_BENCH_JSON:-$ROOT/bench/.work/gpu_bench.json}
+MODE=gpu
+BUILD=1
+if [[ ${1:-} == --cpu ]]; then MODE=cpu; BUILD=0; shift; fi
+if [[ ${1:-} == --no-build ]]; then BUILD=0; shift; fi
+T0=$(date +%s)
+say() { echo "[gpu_bench $(($(date +%s) - T0)) s] $*"; }
+die() { echo "gpu_bench: $*" >&2; exit 1; }
+
+if [[ $MODE == cpu ]]; then
+  say "CPU dry run with $PY (installed package, tools from the llama-native cache)"
+  # run from bench/ so that the source tree's llama_native (no compiled extension) cannot shadow the installed one
+  cd "$ROOT/bench"
+  "$PY" bench_gpu.py --cpu --json "$JSON" "$@"
+  say "done"
+  exit 0
+fi
+
+# ---- checks: fail in seconds, not after a 5-minute build --------------------------------------------------
+command -v nvidia-smi >/dev/null || die "nvidia-smi not found: no NVIDIA driver on this machine"
+nvidia-smi --query-gpu=name,compute_cap,driver_version,memory.total --format=csv,noheader || die "nvidia-smi failed"
+command -v nvcc >/dev/null || export PATH=/usr/local/cuda/bin:$PATH
+command -v nvcc >/dev/null || die "nvcc not found (CUDA toolkit): put it on PATH or install it in /usr/local/cuda"
+nvcc --version | tail -n 2
+command -v cmake >/dev/null || die "cmake (>= 3.21) not found"
+"$PY" - <<'EOF' || die "the Python environment ($PY) lacks modules listed above"
+import importlib.util, sys
+need = ["numpy", "jinja2", "pydantic", "jsonref", "jsonschema", "typing_extensions", "llguidance", "gguf"]
+missing = [m for m in need if importlib.util.find_spec(m) is None]
+if sys.version_info < (3, 10):
+    missing.append("python>=3.10")
+if missing:
+    print("missing: " + ", ".join(missing), file=sys.stderr)
+    sys.exit(1)
+EOF
+SRC_STATE=$("$PY" - <<'EOF'
+import os, sys
+sys.path.insert(0, "llama_native")
+import llama_cpp_source as s  # standard library only; CMake runs this file the same way
+if os.environ.get("LLAMA_CPP_DIR"):
+    print("dir " + os.environ["LLAMA_CPP_DIR"])
+elif (s.cache_dir() / f"llama.cpp-{s.PINNED_LLAMA_CPP_COMMIT}" / ".llama-native-complete").exists():
+    print("unpacked " + str(s.cache_dir() / f"llama.cpp-{s.PINNED_LLAMA_CPP_COMMIT}"))
+elif (s.cache_dir() / s._SDIST_NAME).exists():
+    print("sdist " + str(s.cache_dir() / s._SDIST_NAME))
+else:
+    print("missing " + str(s.cache_dir() / s._SDIST_NAME))
+EOF
+)
+say "llama.cpp source: $SRC_STATE"
+if [[ $SRC_STATE == missing* && $BUILD == 1 ]]; then
+  echo "gpu_bench: warning: no pinned llama.cpp source; CMake will try 'pip download' (needs network)." >&2
+  echo "  Copy llama_cpp_python-0.3.36.tar.gz to ${SRC_STATE#missing } or set LLAMA_CPP_DIR." >&2
+fi
+
+# ---- 1. build -------------------------------------------------------------------------------------------------
+if [[ $BUILD == 1 ]]; then
+  ARCH=${CUDA_ARCH:-$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader | head -n 1 | tr -d '. ')}
+  export CMAKE_ARGS="-DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=$ARCH ${CMAKE_ARGS:-}"
+  export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}
+  PIP_FLAGS=(--no-deps --config-settings=build-dir=build/gpu)
+  if "$PY" -c "import scikit_build_core, nanobind" 2>/dev/null; then
+    PIP_FLAGS+=(--no-build-isolation --no-index)
+  else
+    echo "gpu_bench: scikit-build-core/nanobind not in $PY's environment: pip's build isolation fetches them" >&2
+  fi
+  say "building the package: CMAKE_ARGS='$CMAKE_ARGS', $CMAKE_BUILD_PARALLEL_LEVEL jobs"
+  B0=$(date +%s)
+  "$PY" -m pip install "${PIP_FLAGS[@]}" . || die "the CUDA build failed (see above)"
+  say "package built and installed in $(($(date +%s) - B0)) s"
+  B0=$(date +%s)
+  cmake --build build/gpu --target llama-bench llama-batched-bench -j "$CMAKE_BUILD_PARALLEL_LEVEL" \
+    || die "building llama-bench/llama-batched-bench in build/gpu failed"
+  say "llama-bench and llama-batched-bench built in $(($(date +%s) - B0)) s"
+fi
+find_tool() {
+  local found
+  found=$(find build/gpu -maxdepth 3 -type f -name "$1" -perm -u+x | head -n 1)
+  [[ -n $found ]] || die "$1 not found in build/gpu (run without --no-build)"
+  echo "$ROOT/$found"
+}
+LB=$(find_tool llama-bench)
+BB=$(find_tool llama-batched-bench)
+
+# ---- 2-4. measure -----------------------------------------------------------------------------------------------
+say "measuring (bench/bench_gpu.py)"
+cd "$ROOT/bench"
+"$PY" bench_gpu.py --llama-bench "$LB" --batched-bench "$BB" --json "$JSON" "$@"
+say "done; total $(($(date +%s) - T0)) s (the table is in $JSON)"
