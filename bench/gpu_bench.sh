@@ -13,6 +13,9 @@
 #   bench/gpu_bench.sh --cpu [bench_gpu.py options...]          dry run on a CPU: no build (the package already
 #                                                               installed in $PYTHON's environment, llama.cpp's
 #                                                               tools from the llama-native cache), tiny model
+#   bench/gpu_bench.sh --cpu --build [options...]               the same after the build phase without CUDA (pip
+#                                                               install . into $PYTHON's environment, the tools
+#                                                               from build/gpu): checks the build steps on a CPU
 # Environment: PYTHON (default python3), GPU_BENCH_JSON (default bench/.work/gpu_bench.json, bench/.work is
 # git-ignored), CUDA_ARCH (default: the GPU's compute capability from nvidia-smi, "90" on H100/H200),
 # CMAKE_ARGS (appended to the CUDA flags), LLAMA_CPP_DIR (an unpacked llama.cpp to build from instead of the
@@ -38,27 +41,36 @@ PY=${PYTHON:-python3}
 JSON=${GPU_BENCH_JSON:-$ROOT/bench/.work/gpu_bench.json}
 MODE=gpu
 BUILD=1
-if [[ ${1:-} == --cpu ]]; then MODE=cpu; BUILD=0; shift; fi
-if [[ ${1:-} == --no-build ]]; then BUILD=0; shift; fi
+BUILD_ASKED=0
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --cpu) MODE=cpu; [[ $BUILD_ASKED == 1 ]] || BUILD=0; shift ;;
+    --build) BUILD=1; BUILD_ASKED=1; shift ;;
+    --no-build) BUILD=0; BUILD_ASKED=1; shift ;;
+    *) break ;;
+  esac
+done
 T0=$(date +%s)
 say() { echo "[gpu_bench $(($(date +%s) - T0)) s] $*"; }
 die() { echo "gpu_bench: $*" >&2; exit 1; }
 
-if [[ $MODE == cpu ]]; then
+if [[ $MODE == cpu && $BUILD == 0 ]]; then
   say "CPU dry run with $PY (installed package, tools from the llama-native cache)"
   # run from bench/ so that the source tree's llama_native (no compiled extension) cannot shadow the installed one
   cd "$ROOT/bench"
   "$PY" bench_gpu.py --cpu --json "$JSON" "$@"
-  say "done"
+  say "done; total $(($(date +%s) - T0)) s"
   exit 0
 fi
 
 # ---- checks: fail in seconds, not after a 5-minute build --------------------------------------------------
-command -v nvidia-smi >/dev/null || die "nvidia-smi not found: no NVIDIA driver on this machine"
-nvidia-smi --query-gpu=name,compute_cap,driver_version,memory.total --format=csv,noheader || die "nvidia-smi failed"
-command -v nvcc >/dev/null || export PATH=/usr/local/cuda/bin:$PATH
-command -v nvcc >/dev/null || die "nvcc not found (CUDA toolkit): put it on PATH or install it in /usr/local/cuda"
-nvcc --version | tail -n 2
+if [[ $MODE == gpu ]]; then
+  command -v nvidia-smi >/dev/null || die "nvidia-smi not found: no NVIDIA driver on this machine"
+  nvidia-smi --query-gpu=name,compute_cap,driver_version,memory.total --format=csv,noheader || die "nvidia-smi failed"
+  command -v nvcc >/dev/null || export PATH=/usr/local/cuda/bin:$PATH
+  command -v nvcc >/dev/null || die "nvcc not found (CUDA toolkit): put it on PATH or install it in /usr/local/cuda"
+  nvcc --version | tail -n 2
+fi
 command -v cmake >/dev/null || die "cmake (>= 3.21) not found"
 "$PY" - <<'EOF' || die "the Python environment ($PY) lacks modules listed above"
 import importlib.util, sys
@@ -92,8 +104,10 @@ fi
 
 # ---- 1. build -------------------------------------------------------------------------------------------------
 if [[ $BUILD == 1 ]]; then
-  ARCH=${CUDA_ARCH:-$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader | head -n 1 | tr -d '. ')}
-  export CMAKE_ARGS="-DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=$ARCH ${CMAKE_ARGS:-}"
+  if [[ $MODE == gpu ]]; then
+    ARCH=${CUDA_ARCH:-$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader | head -n 1 | tr -d '. ')}
+    export CMAKE_ARGS="-DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=$ARCH ${CMAKE_ARGS:-}"
+  fi
   export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}
   PIP_FLAGS=(--no-deps --config-settings=build-dir=build/gpu)
   if "$PY" -c "import scikit_build_core, nanobind" 2>/dev/null; then
@@ -101,7 +115,7 @@ if [[ $BUILD == 1 ]]; then
   else
     echo "gpu_bench: scikit-build-core/nanobind not in $PY's environment: pip's build isolation fetches them" >&2
   fi
-  say "building the package: CMAKE_ARGS='$CMAKE_ARGS', $CMAKE_BUILD_PARALLEL_LEVEL jobs"
+  say "building the package: CMAKE_ARGS='${CMAKE_ARGS:-}', $CMAKE_BUILD_PARALLEL_LEVEL jobs"
   B0=$(date +%s)
   "$PY" -m pip install "${PIP_FLAGS[@]}" . || die "the CUDA build failed (see above)"
   say "package built and installed in $(($(date +%s) - B0)) s"
@@ -122,5 +136,7 @@ BB=$(find_tool llama-batched-bench)
 # ---- 2-4. measure -----------------------------------------------------------------------------------------------
 say "measuring (bench/bench_gpu.py)"
 cd "$ROOT/bench"
-"$PY" bench_gpu.py --llama-bench "$LB" --batched-bench "$BB" --json "$JSON" "$@"
+CPU_FLAG=()
+[[ $MODE == cpu ]] && CPU_FLAG=(--cpu)
+"$PY" bench_gpu.py ${CPU_FLAG[@]+"${CPU_FLAG[@]}"} --llama-bench "$LB" --batched-bench "$BB" --json "$JSON" "$@"
 say "done; total $(($(date +%s) - T0)) s (the table is in $JSON)"
