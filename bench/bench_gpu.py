@@ -52,7 +52,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_grammar import PROMPT, SCHEMA  # noqa: E402
 
-from llama_native import LLAMA_SPLIT_MODE_LAYER, LLAMA_SPLIT_MODE_NONE, Llama, LlamaGrammar, _native  # noqa: E402
+from llama_native import Llama, LlamaGrammar, _native  # noqa: E402
+from llama_native.constants import LLAMA_SPLIT_MODE_LAYER, LLAMA_SPLIT_MODE_NONE  # noqa: E402
 from llama_native.testing import ModelSpec, cached_model_path  # noqa: E402
 
 SIZES = {
@@ -105,7 +106,7 @@ def ours_batch1(model: Path, a: argparse.Namespace, reps: int, **load: Any) -> t
     llm = Llama(str(model), n_gpu_layers=a.n_gpu_layers, n_ctx=a.n_prompt + a.n_gen + 64, n_batch=512,
                 n_ubatch=512, **a.thread_kwargs, **load)
     prompt = [10 + (i * 7919) % (llm.n_vocab() - 10) for i in range(a.n_prompt)]
-    ban = {t: float("-inf") for t in llm.eog_tokens()}
+    ban: dict[int | str, float] = {t: float("-inf") for t in llm.eog_tokens()}
     prompt_times, decode_times, text = [], [], ""
     for rep in range(reps + 2):  # two untimed passes first (a GPU's clocks ramp up over the first seconds)
         llm.reset()
@@ -114,7 +115,7 @@ def ours_batch1(model: Path, a: argparse.Namespace, reps: int, **load: Any) -> t
         prompt_time = time.perf_counter() - start
         llm.reset()
         start = time.perf_counter()
-        out = llm.create_completion([llm.token_bos()], max_tokens=a.n_gen, temperature=0, logit_bias=ban)
+        out: Any = llm.create_completion([llm.token_bos()], max_tokens=a.n_gen, temperature=0, logit_bias=ban)
         decode_time = time.perf_counter() - start
         if out["usage"]["completion_tokens"] != a.n_gen:
             raise SystemExit(f"ours generated {out['usage']['completion_tokens']} tokens, not {a.n_gen}")
@@ -143,13 +144,14 @@ def batched_bench(binary: str, model: Path, n_prompt: int, a: argparse.Namespace
 
 
 def one_request(llm: Llama, prompt: str, a: argparse.Namespace, grammar: LlamaGrammar | None,
-                ban: dict[int, float]) -> dict[str, float]:
+                ban: dict[int | str, float]) -> dict[str, float]:
     """One streamed greedy completion of ``--n-gen`` tokens: its wall time and generation time (first to last)."""
     start = time.perf_counter()
     first = None
     n = 0
-    for chunk in llm.create_completion(prompt, max_tokens=a.n_gen, temperature=0, logit_bias=ban, grammar=grammar,
-                                       stream=True):
+    stream: Any = llm.create_completion(prompt, max_tokens=a.n_gen, temperature=0, logit_bias=ban, grammar=grammar,
+                                        stream=True)
+    for chunk in stream:
         if first is None:
             first = time.perf_counter()
         if chunk["choices"][0]["finish_reason"] is not None:
@@ -161,7 +163,7 @@ def one_request(llm: Llama, prompt: str, a: argparse.Namespace, grammar: LlamaGr
 
 
 def concurrent(llm: Llama, prompts: list[str], a: argparse.Namespace, grammar: LlamaGrammar | None,
-               ban: dict[int, float]) -> float:
+               ban: dict[int | str, float]) -> float:
     """Total tokens/s of ``len(prompts)`` concurrent requests, from submitting them to the last answer."""
     errors: list[BaseException] = []
 
@@ -192,7 +194,7 @@ def ours_scheduler(model: Path, a: argparse.Namespace) -> tuple[dict[str, list[f
                   **a.thread_kwargs)
     llg = Llama(str(model), grammar_engine="llguidance", **common)
     gbnf = Llama(str(model), grammar_engine="gbnf", **common)
-    ban = {t: float("-inf") for t in llg.eog_tokens()}
+    ban: dict[int | str, float] = {t: float("-inf") for t in llg.eog_tokens()}
     grammar = LlamaGrammar.from_json_schema(SCHEMA)
     prompts = [f"{PROMPT} (#{i})" for i in range(a.seqs)]
     n_prompt = round(statistics.mean(len(llg.tokenize(p.encode())) for p in prompts))
