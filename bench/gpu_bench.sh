@@ -71,6 +71,8 @@ if [[ $MODE == gpu ]]; then
   command -v nvcc >/dev/null || die "nvcc not found (CUDA toolkit): put it on PATH or install it in /usr/local/cuda"
   nvcc --version | tail -n 2
 fi
+# cmake, ninja installed as Python packages in the environment count too
+command -v cmake >/dev/null || export PATH=$PATH:$("$PY" -c 'import os, sys; print(os.path.dirname(sys.executable))')
 command -v cmake >/dev/null || die "cmake (>= 3.21) not found"
 "$PY" - <<'EOF' || die "the Python environment ($PY) lacks modules listed above"
 import importlib.util, sys
@@ -139,4 +141,8 @@ cd "$ROOT/bench"
 CPU_FLAG=()
 [[ $MODE == cpu ]] && CPU_FLAG=(--cpu)
 "$PY" bench_gpu.py ${CPU_FLAG[@]+"${CPU_FLAG[@]}"} --llama-bench "$LB" --batched-bench "$BB" --json "$JSON" "$@"
-say "done; total $(($(date +%s) - T0)) s (the table is in $JSON)"
+TOTAL=$(($(date +%s) - T0))
+say "done; total $TOTAL s (the table is in $JSON)"
+if [[ $TOTAL -gt 540 ]]; then
+  echo "gpu_bench: warning: $TOTAL s is over the 9-minute budget; lower --reps/--rounds/--n-gen for a rerun" >&2
+fi
