@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every GPU figure of issue 36 in one go (about 5-7 minutes on one H100/H200 with 16 cores; cap 9):
-#   1. builds this repository with CUDA (pip install . with -DGGML_CUDA=ON, build dir build/gpu) and
-#      llama.cpp's llama-bench and llama-batched-bench in the same build tree (same source, same flags,
-#      same ggml objects: CMakeLists.txt's EXCLUDE_FROM_ALL targets);
+#   1. builds this repository with CUDA (pip install . with -DGGML_CUDA=ON, build dir build/gpu) and, in the same
+#      cmake --build, llama.cpp's llama-bench and llama-batched-bench (same source, same flags, same ggml
+#      objects: CMakeLists.txt's EXCLUDE_FROM_ALL targets, asked for through build.targets);
 #   2. bench/bench_gpu.py: writes a random ~1B Llama (llama_native.testing), quantizes it to Q4_0 with
 #      llama.cpp's llama_model_quantize, and measures batch 1 against llama-bench, 8 sequences against
 #      llama-batched-bench, and llguidance/GBNF constrained decoding against unconstrained; prints the
@@ -111,20 +111,20 @@ if [[ $BUILD == 1 ]]; then
     export CMAKE_ARGS="-DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=$ARCH ${CMAKE_ARGS:-}"
   fi
   export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}
-  PIP_FLAGS=(--no-deps --config-settings=build-dir=build/gpu)
+  # the tools are built in the same `cmake --build` as the extension (scikit-build-core's build.targets): a later
+  # `cmake --build build/gpu` on its own would re-run CMake outside pip's environment (its isolated cmake and
+  # nanobind are gone by then)
+  PIP_FLAGS=(--no-deps --config-settings=build-dir=build/gpu
+             "--config-settings=build.targets=all;llama-bench;llama-batched-bench")
   if "$PY" -c "import scikit_build_core, nanobind" 2>/dev/null; then
     PIP_FLAGS+=(--no-build-isolation --no-index)
   else
     echo "gpu_bench: scikit-build-core/nanobind not in $PY's environment: pip's build isolation fetches them" >&2
   fi
-  say "building the package: CMAKE_ARGS='${CMAKE_ARGS:-}', $CMAKE_BUILD_PARALLEL_LEVEL jobs"
+  say "building the package and llama-bench, llama-batched-bench: CMAKE_ARGS='${CMAKE_ARGS:-}', $CMAKE_BUILD_PARALLEL_LEVEL jobs"
   B0=$(date +%s)
-  "$PY" -m pip install "${PIP_FLAGS[@]}" . || die "the CUDA build failed (see above)"
-  say "package built and installed in $(($(date +%s) - B0)) s"
-  B0=$(date +%s)
-  cmake --build build/gpu --target llama-bench llama-batched-bench -j "$CMAKE_BUILD_PARALLEL_LEVEL" \
-    || die "building llama-bench/llama-batched-bench in build/gpu failed"
-  say "llama-bench and llama-batched-bench built in $(($(date +%s) - B0)) s"
+  "$PY" -m pip install "${PIP_FLAGS[@]}" . || die "the build failed (see above)"
+  say "package (installed), llama-bench and llama-batched-bench built in $(($(date +%s) - B0)) s"
 fi
 find_tool() {
   local found
