@@ -293,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         print("this build of llama_native has no GPU backend (build it with bench/gpu_bench.sh)", file=sys.stderr)
         return 1
     total = time.perf_counter()
-    if a.cpu:
+    if a.cpu and not (a.llama_bench and a.batched_bench):
         from llama_native.llama_cpp_tools import build_llama_tool
 
         start = time.perf_counter()
