@@ -336,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
         row(f"tg{a.n_gen} batch 1", mine["decode"], peer["decode"], "t/s", 0.97, "llama-bench"),
         row(f"{s} sequences: gain over 1 (pp{n_prompt}+tg{a.n_gen} each)", our_gain, peer_gain, "x", 1.0,
             "llama-batched-bench's gain"),
+        row(f"1 sequence on n_parallel={s}: total t/s (for scale)", med["b1 unconstrained"], peer_batched[1], "t/s",
+            None, "llama-batched-bench"),
         row(f"{s} sequences: total t/s (for scale, no target)", med[f"x{s} unconstrained"], peer_batched[s], "t/s",
             None, "llama-batched-bench"),
     ]
