@@ -34,6 +34,14 @@
 #     <cache> is $LLAMA_NATIVE_CACHE, else $XDG_CACHE_HOME/llama-native, else ~/.cache/llama-native.
 #     So copy that sdist (or an unpacked llama.cpp) to the machine with the repository.
 #   * about 5 GB of disk in <cache>/test-models for the model (F16 3.0 GB, Q4_0 0.9 GB; kept for a rerun).
+# On this workplace's GPU image ('cuda': python3 is Python 3.12 with numpy, jinja2, typing-extensions, attrs,
+# pyyaml, tqdm, scikit-build-core, nanobind, cmake, ninja, nvcc 13.0), what is missing is pydantic (+ pydantic-core,
+# annotated-types, typing-inspection), jsonref, jsonschema (+ jsonschema-specifications, referencing, rpds-py),
+# llguidance, gguf and the llama.cpp source. Prepare them where pip reaches an index:
+#   python bench/gpu_bench_prepare.py --wheels   # bench/.work/llama.cpp-src.tar.gz (~9 MB) + bench/.work/wheels (~6 MB)
+# carry bench/.work/llama.cpp-src.tar.gz and bench/.work/wheels; in GPU mode this script unpacks the source
+# (LLAMA_CPP_DIR=bench/.work/llama.cpp), installs the wheels into bench/.work/site (PYTHONPATH), and uses
+# llama.cpp's gguf-py when gguf is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -61,6 +69,24 @@ if [[ $MODE == cpu && $BUILD == 0 ]]; then
   "$PY" bench_gpu.py --cpu --json "$JSON" "$@"
   say "done; total $(($(date +%s) - T0)) s"
   exit 0
+fi
+
+# ---- what bench/gpu_bench_prepare.py left in bench/.work (carried to a bare GPU machine) -----------------------
+WORK=$ROOT/bench/.work
+if [[ $MODE == gpu ]]; then
+  if [[ -z ${LLAMA_CPP_DIR:-} && -f $WORK/llama.cpp-src.tar.gz ]]; then
+    [[ -f $WORK/llama.cpp/CMakeLists.txt ]] || tar -xzf "$WORK/llama.cpp-src.tar.gz" -C "$WORK"
+    export LLAMA_CPP_DIR=$WORK/llama.cpp
+  fi
+  if compgen -G "$WORK/wheels/*.whl" >/dev/null; then
+    say "installing $(ls "$WORK"/wheels/*.whl | wc -l) carried wheels into $WORK/site"
+    "$PY" -m pip install -q --no-index --no-deps --no-compile --upgrade --target "$WORK/site" "$WORK"/wheels/*.whl \
+      || die "installing the wheels of $WORK/wheels failed"
+    export PYTHONPATH=$WORK/site${PYTHONPATH:+:$PYTHONPATH}
+  fi
+  if ! "$PY" -c "import gguf" 2>/dev/null && [[ -d ${LLAMA_CPP_DIR:-/nonexistent}/gguf-py ]]; then
+    export PYTHONPATH=$LLAMA_CPP_DIR/gguf-py${PYTHONPATH:+:$PYTHONPATH}  # llama.cpp's own gguf package
+  fi
 fi
 
 # ---- checks: fail in seconds, not after a 5-minute build --------------------------------------------------
