@@ -43,6 +43,7 @@
 # (LLAMA_CPP_DIR=bench/.work/llama.cpp), installs the wheels into bench/.work/site (PYTHONPATH), and uses
 # llama.cpp's gguf-py when gguf is missing.
 set -euo pipefail
+export PYTHONUNBUFFERED=1
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 PY=${PYTHON:-python3}
