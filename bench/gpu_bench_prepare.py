@@ -1,4 +1,4 @@
-"""Prepare, on a machine with the pinned llama.cpp source (and an index for pip), what ``bench/gpu_bench.sh`` needs on a bare GPU machine.
+"""Prepare what ``bench/gpu_bench.sh`` needs on a bare GPU machine (run where pip reaches an index).
 
 Writes into ``bench/.work/`` (git-ignored; name both paths in the device's ``carry``):
 
