@@ -7,13 +7,25 @@ Example::
 
     >>> from llama_native import Llama
     >>> from llama_native.testing import synthetic_model_path
-    >>> llm = Llama(str(synthetic_model_path()), n_ctx=128, embedding=True)
+    >>> from llama_native.constants import LLAMA_POOLING_TYPE_MEAN
+    >>> llm = Llama(str(synthetic_model_path()), n_ctx=128, embedding=True, pooling_type=LLAMA_POOLING_TYPE_MEAN)
     >>> vectors = llm.embed(["hello", "world"], normalize=True)
     >>> len(vectors), len(vectors[0]) == llm.n_embd(), round(sum(x * x for x in vectors[0]), 3)
     (2, True, 1.0)
     >>> taxicab = llm.embed("hello", normalize=1)  # llama-server's embd_normalize
     >>> round(sum(abs(x) for x in taxicab), 3)
     1.0
+
+A model without pooling (this synthetic one, as chat models) gives one vector
+per token, as llama-cpp-python does, unless ``per_token=False``::
+
+    >>> import warnings
+    >>> raw = Llama(str(synthetic_model_path()), n_ctx=128, embedding=True)
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # PoolingWarning: the model names no pooling
+    ...     rows, last = raw.embed("hello world"), raw.embed("hello world", per_token=False)
+    >>> len(rows) == len(raw.tokenize(b"hello world")), len(last) == raw.n_embd()
+    (True, True)
 """
 
 from __future__ import annotations
