@@ -46,7 +46,7 @@ def llama_bench(binary: str, model: str, reps: int) -> dict[str, float]:
 
 
 def ours(model: str, reps: int, **load: object) -> tuple[dict[str, float], str]:
-    llm = Llama(model, n_gpu_layers=-1, n_ctx=1024, n_batch=512, n_ubatch=512, **load)  # type: ignore[arg-type]
+    llm = Llama(model, n_gpu_layers=-1, n_ctx=1024, n_batch=512, n_ubatch=512, flash_attn=None, **load)  # type: ignore[arg-type]
     rng = np.random.default_rng(0)
     prompt = [int(t) for t in rng.integers(10, llm.n_vocab(), 512)]
     ban = {t: float("-inf") for t in llm.eog_tokens()}
