@@ -43,7 +43,7 @@ def llama_bench_tg(binary: Path, model: Path, threads: int, tokens: int, runs: i
 
 def ours_tg_runner(model: Path, threads: int, tokens: int):
     """A function that runs one measured generation of `tokens` decode steps and returns tok/s."""
-    llm = Llama(str(model), n_ctx=512, n_threads=threads, n_threads_batch=threads)  # the package's defaults
+    llm = Llama(str(model), n_ctx=512, n_threads=threads, n_threads_batch=threads, flash_attn=None)  # llama-bench's auto
     ban_eog = {t: float("-inf") for t in llm.eog_tokens()}
     prompt = [llm.token_bos()] if llm.token_bos() >= 0 else llm.tokenize(b"a")
 

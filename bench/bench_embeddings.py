@@ -81,8 +81,7 @@ def main() -> None:
                                 n_parallel=args.seqs)
     if choose_mean:
         load["pooling_type"] = LLAMA_POOLING_TYPE_MEAN
-    if fa_off:
-        load["flash_attn"] = False
+    load["flash_attn"] = False if fa_off else None  # None: llama.cpp's auto, as llama-server's default
     llm = Llama(str(path), **load)
     ours_s, ours = best_of(args.rounds, lambda: llm.embed(TEXTS, normalize=True))
     del llm

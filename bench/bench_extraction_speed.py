@@ -128,7 +128,7 @@ def main() -> None:
     print(f"model: {model}\nitems: {len(items)}, threads={args.threads}, greedy, max_tokens={MAX_TOKENS}, "
           f"rounds={args.rounds} (interleaved, median)")  # fmt: skip
 
-    common: dict[str, Any] = {"n_threads": args.threads, "verbose": False}
+    common: dict[str, Any] = {"n_threads": args.threads, "verbose": False, "flash_attn": None}  # llama-server's auto
     llm = Llama(str(model), n_ctx=2048, **common)
     chat = ChatLlamaCpp(model_path=str(model), n_ctx=2048, n_threads=args.threads, temperature=0,
                         max_tokens=MAX_TOKENS)  # fmt: skip

@@ -104,7 +104,7 @@ def llama_bench(binary: str, model: Path, a: argparse.Namespace) -> dict[str, fl
 def ours_batch1(model: Path, a: argparse.Namespace, reps: int, **load: Any) -> tuple[dict[str, float], str]:
     """Our prompt and decode tokens/s at batch 1 (median of ``reps`` after two untimed passes) and the text."""
     llm = Llama(str(model), n_gpu_layers=a.n_gpu_layers, n_ctx=a.n_prompt + a.n_gen + 64, n_batch=512,
-                n_ubatch=512, **a.thread_kwargs, **load)
+                n_ubatch=512, flash_attn=None, **a.thread_kwargs, **load)
     prompt = [10 + (i * 7919) % (llm.n_vocab() - 10) for i in range(a.n_prompt)]
     ban: dict[int | str, float] = {t: float("-inf") for t in llm.eog_tokens()}
     prompt_times, decode_times, text = [], [], ""
@@ -190,8 +190,8 @@ def ours_scheduler(model: Path, a: argparse.Namespace) -> tuple[dict[str, list[f
 
     Returns the samples by name and the prompt's length in tokens.
     """
-    common = dict(n_gpu_layers=a.n_gpu_layers, n_ctx=512, n_batch=512, n_ubatch=512, n_parallel=a.seqs,
-                  **a.thread_kwargs)
+    common = dict(n_gpu_layers=a.n_gpu_layers, n_ctx=512, n_batch=512, n_ubatch=512, flash_attn=None,
+                  n_parallel=a.seqs, **a.thread_kwargs)
     llg = Llama(str(model), grammar_engine="llguidance", **common)
     gbnf = Llama(str(model), grammar_engine="gbnf", **common)
     ban: dict[int | str, float] = {t: float("-inf") for t in llg.eog_tokens()}

@@ -44,7 +44,7 @@ def llama_bench_pp(binary: Path, model: Path, threads: int, tokens: int, extra: 
 def ours_pp_runner(model: Path, threads: int, tokens: int):
     """A function that decodes a `tokens`-token prompt from an empty cache and returns prompt tok/s."""
     # n_ctx as llama-bench sets it (prompt + generated tokens); the package's defaults otherwise
-    llm = Llama(str(model), n_ctx=tokens, n_threads=threads, n_threads_batch=threads)
+    llm = Llama(str(model), n_ctx=tokens, n_threads=threads, n_threads_batch=threads, flash_attn=None)  # auto, as llama-bench
     vocab = llm.n_vocab()
     prompt = [(1000 + 7919 * i) % vocab for i in range(tokens)]  # fixed, arbitrary tokens, as llama-bench's random ones
 

@@ -61,8 +61,8 @@ def timed(call: Callable[[int], Any], n: int) -> float:
 
 
 def overhead(model: Path, threads: int, n: int) -> None:
-    local = Llama(str(model), n_ctx=2048, n_threads=threads)
-    local_gbnf = Llama(str(model), n_ctx=2048, n_threads=threads, grammar_engine="gbnf")
+    local = Llama(str(model), n_ctx=2048, n_threads=threads, flash_attn=None)  # llama-server's auto
+    local_gbnf = Llama(str(model), n_ctx=2048, n_threads=threads, grammar_engine="gbnf", flash_attn=None)
     with LlamaServer(model, threads=threads, n_ctx=2048, args=["-np", "1"]) as server:
         remote = RemoteLlama(server.base_url, timeout=300)
         http = httpx.Client(timeout=300)

@@ -94,6 +94,7 @@ def run_bench(
             f"n_prompt and n_gen must be >= 0 and repetitions >= 1, got {n_prompt}, {n_gen}, {repetitions}"
         )
     n_ctx = max(n_prompt, 16) + n_gen + 16
+    load = {"flash_attn": None, **load}  # llama-bench's -fa auto (Llama's own default is llama-cpp-python's off)
     llm = Llama(model_path, n_ctx=n_ctx, n_batch=max(512, min(n_prompt, 2048)), n_threads=n_threads, **load)
     m = llm._model
     threads = int(getattr(llm.context_params, "n_threads", 0) or 0)

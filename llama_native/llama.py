@@ -75,8 +75,9 @@ class Llama(CompletionAPI, LowLevelAPI, LoadedModel):
         n_batch, n_ubatch: prompt batch sizes.
         n_threads, n_threads_batch: CPU threads for generation and prompt processing.
         embedding: create the context for embeddings.
-        flash_attn: None (default) lets llama.cpp decide, as its own tools do (on where the backend
-            supports it); True or False forces it.
+        flash_attn: False (default, llama-cpp-python's) computes attention without flash attention;
+            True forces it; None is llama.cpp's auto, as its own tools (``llama-server -fa auto``,
+            ``llama-native serve``) do: on where the backend supports it.
         last_n_tokens_size: window of the repeat/presence/frequency penalties.
         verbose: forward llama.cpp's log to ``logging`` (stderr) and show load progress.
         progress_callback: ``f(progress: float) -> bool``; returning False aborts loading.
@@ -154,7 +155,7 @@ class Llama(CompletionAPI, LowLevelAPI, LoadedModel):
         n_threads: int | None = None,
         n_threads_batch: int | None = None,
         embedding: bool = False,
-        flash_attn: bool | None = None,
+        flash_attn: bool | None = False,
         last_n_tokens_size: int = 64,
         verbose: bool = False,
         progress_callback: Callable[[float], bool] | None = None,
@@ -510,13 +511,16 @@ class Llama(CompletionAPI, LowLevelAPI, LoadedModel):
     # ------------------------------------------------------------ embeddings
     def embed(
         self, input: str | Sequence[str | Sequence[int]], normalize: bool | int = False, truncate: bool = True,
-        return_count: bool = False,
+        return_count: bool = False, *, per_token: bool | None = None,
     ) -> Any:
         """Embedding of a string (a list of floats), or of each string in a list, as llama-cpp-python's ``embed``.
 
         The pooling is the model's own (mean, CLS, last, ... from its GGUF;
-        :meth:`pooling_type`); a model without one (a chat model) gets a
-        ``PoolingWarning`` unless ``Llama(pooling_type=...)`` chose one.
+        :meth:`pooling_type`), or ``Llama(pooling_type=...)``'s.  A model
+        without pooling (a chat model; pooling_type NONE) gives one vector
+        per token of each input, a list of lists, as llama-cpp-python does
+        (``per_token=False``: one vector per input, its last token's); it
+        warns (``PoolingWarning``) unless ``Llama(pooling_type=...)`` chose.
         ``normalize``: ``True`` scales each vector to unit length, an int is
         llama-server's ``embd_normalize`` (-1 none, 0 max-abs int16, 1
         taxicab, 2 euclidean, >2 p-norm). Inputs longer than the batch are
@@ -524,34 +528,54 @@ class Llama(CompletionAPI, LowLevelAPI, LoadedModel):
         a ``ValueError`` names both lengths). An item of a list may also be a
         list of token ids. ``return_count=True`` also returns the number of
         tokens embedded. Needs ``Llama(..., embedding=True)``.
+
+        Example::
+
+            >>> from llama_native import Llama
+            >>> from llama_native.constants import LLAMA_POOLING_TYPE_NONE
+            >>> from llama_native.testing import synthetic_model_path
+            >>> llm = Llama(str(synthetic_model_path()), n_ctx=64, embedding=True, pooling_type=LLAMA_POOLING_TYPE_NONE)
+            >>> rows = llm.embed("hello world")  # no pooling: one vector per token
+            >>> len(rows) == len(llm.tokenize(b"hello world")), len(rows[0]) == llm.n_embd()
+            (True, True)
+            >>> len(llm.embed("hello world", per_token=False)) == llm.n_embd()  # one vector: the last token's
+            True
         """
         if not self.context_params.get("embedding"):
             raise ValueError("this model was loaded without embedding=True; load it with Llama(..., embedding=True)")
-        _embedding_api.check_pooling(self._context(), self.context_params["pooling_type"], self.model_path)
+        rows = _embedding_api.per_token_default(self._context(), per_token)
+        _embedding_api.check_pooling(self._context(), self.context_params["pooling_type"], self.model_path, rows)
         result, count = _embedding_api.embed(
-            self._model, self._context(), self.context_params["n_batch"], input, normalize, truncate
+            self._model, self._context(), self.context_params["n_batch"], input, normalize, truncate, rows
         )
         return (result, count) if return_count else result
 
     def create_embedding(
         self, input: str | Sequence[int] | Sequence[str | Sequence[int]], model: str | None = None,
-        truncate: bool = False,
+        truncate: bool = False, *, per_token: bool | None = None,
     ) -> dict[str, Any]:
         """OpenAI-shaped embeddings: ``{"object": "list", "data": [{"embedding", "index"}], "usage"}``.
 
         ``input``: a string, a list of strings, a list of token ids or a list of
         those (OpenAI's shapes).  An input longer than the context raises
         ``ValueError`` naming both lengths, unless ``truncate=True`` cuts it.
+        A model without pooling gives each input a list of per-token vectors,
+        as llama-cpp-python does, unless ``per_token=False`` (see :meth:`embed`).
         """
         items: list[Any] = [input] if isinstance(input, str) else list(input)
         if items and all(isinstance(t, int) and not isinstance(t, bool) for t in items):
             items = [items]  # one input given as its token ids
-        vectors, count = self.embed(items, truncate=truncate, return_count=True)
+        vectors, count = self.embed(items, truncate=truncate, return_count=True, per_token=per_token)
         return _embedding_api.embedding_response(vectors, count, model or self.model_path)
 
-    async def aembed(self, input: str | Sequence[str], normalize: bool | int = False, truncate: bool = True) -> Any:
+    async def aembed(
+        self, input: str | Sequence[str], normalize: bool | int = False, truncate: bool = True,
+        *, per_token: bool | None = None,
+    ) -> Any:
         """Awaitable :meth:`embed` (runs on a thread of its own; the event loop keeps running)."""
-        return await run_in_own_thread(lambda: self.embed(input, normalize, truncate), self._generations.cancel_thread)
+        return await run_in_own_thread(
+            lambda: self.embed(input, normalize, truncate, per_token=per_token), self._generations.cancel_thread
+        )
 
     def rerank(
         self, query: str, documents: Sequence[str], top_n: int | None = None, return_documents: bool = True
@@ -624,7 +648,7 @@ class Llama(CompletionAPI, LowLevelAPI, LoadedModel):
         if self.context_params["n_parallel"] > 1:
             raise ValueError("save_state needs n_parallel=1 (a parallel context holds several sequences)")
         data, tokens = self._context().save_state()
-        scores = self._scores[-1] if self._scores else None
+        scores = self._scores[-1].copy() if self._scores else None  # (under logits_all a row of scores' table)
         return LlamaState(tuple(tokens), data, seed=self.seed, scores=scores)
 
     def load_state(self, state: LlamaState) -> None:
@@ -636,6 +660,8 @@ class Llama(CompletionAPI, LowLevelAPI, LoadedModel):
         self._context().load_state(state.data, list(state.tokens))
         self.input_ids = TokenIds(state.tokens)
         self._scores = [state.scores] if state.scores is not None else []
+        if self.logits_all and state.scores is not None and state.tokens:
+            self.scores[len(state.tokens) - 1] = state.scores  # the last position's row, in scores' table
 
     @property
     def buffer_types(self) -> dict[str, int]:

@@ -63,18 +63,18 @@ class LlamaCppEmbeddings(LlamaCppLoadParams, Embeddings):
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """One vector per text (inputs longer than the batch are truncated)."""
-        return self._llama().embed(list(texts), normalize=self.normalize)
+        return self._llama().embed(list(texts), normalize=self.normalize, per_token=False)
 
     def embed_query(self, text: str) -> list[float]:
         """The vector of one text."""
-        return self._llama().embed(text, normalize=self.normalize)
+        return self._llama().embed(text, normalize=self.normalize, per_token=False)
 
     async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
         """Awaitable :meth:`embed_documents` (the event loop keeps running)."""
         llama = await self._aload()
-        return await llama.aembed(list(texts), normalize=self.normalize)
+        return await llama.aembed(list(texts), normalize=self.normalize, per_token=False)
 
     async def aembed_query(self, text: str) -> list[float]:
         """Awaitable :meth:`embed_query`."""
         llama = await self._aload()
-        return await llama.aembed(text, normalize=self.normalize)
+        return await llama.aembed(text, normalize=self.normalize, per_token=False)

@@ -293,7 +293,8 @@ static void normalize_embedding(std::vector<float> &v, int mode) {
     for (float &x : v) x = (float)(x * scale);
 }
 
-std::vector<std::vector<float>> Context::embed(const std::vector<std::vector<llama_token>> &inputs, int normalize) {
+std::vector<std::vector<float>> Context::embed(const std::vector<std::vector<llama_token>> &inputs, int normalize,
+                                               bool per_token) {
     if (!embeddings_) throw std::runtime_error("this context was created without embeddings=True");
     if (normalize < -1) throw std::invalid_argument("normalize must be -1 (none), 0 (max-abs), 1, 2 or a p-norm > 2");
     const bool rank = llama_pooling_type(ctx_) == LLAMA_POOLING_TYPE_RANK;
@@ -301,6 +302,7 @@ std::vector<std::vector<float>> Context::embed(const std::vector<std::vector<lla
                        : llama_model_n_embd_out(model_.get()) > 0 ? llama_model_n_embd_out(model_.get())
                                                                    : llama_model_n_embd(model_.get());
     const bool pooled = llama_pooling_type(ctx_) != LLAMA_POOLING_TYPE_NONE;
+    if (per_token && pooled) throw std::invalid_argument("per-token embeddings need a context without pooling");
     const size_t limit = std::min<size_t>(llama_n_batch(ctx_), n_ctx());
     const size_t max_seqs = llama_n_seq_max(ctx_);  // at least kEmbedSequences (see the constructor)
     for (const auto &tokens : inputs) {
@@ -328,7 +330,7 @@ std::vector<std::vector<float>> Context::embed(const std::vector<std::vector<lla
                 batch_.pos[k] = (llama_pos)i;
                 batch_.n_seq_id[k] = 1;
                 batch_.seq_id[k][0] = seq;
-                batch_.logits[k] = pooled ? 1 : (i + 1 == tokens.size());
+                batch_.logits[k] = (pooled || per_token) ? 1 : (i + 1 == tokens.size());
             }
             n_tokens += tokens.size();
             last_index.push_back((int32_t)n_tokens - 1);
@@ -340,7 +342,20 @@ std::vector<std::vector<float>> Context::embed(const std::vector<std::vector<lla
             clear_cache();
             throw std::runtime_error("embedding failed with status " + std::to_string(rc));
         }
-        for (size_t s = 0; s < last_index.size(); ++s) {
+        for (size_t s = 0; per_token && s < last_index.size(); ++s) {
+            const size_t n = inputs[first + s].size();
+            for (size_t k = last_index[s] + 1 - n; k <= (size_t)last_index[s]; ++k) {
+                const float *vec = llama_get_embeddings_ith(ctx_, (int32_t)k);
+                if (!vec) {
+                    clear_cache();
+                    throw std::runtime_error("the model produced no embedding");
+                }
+                std::vector<float> v(vec, vec + n_embd);
+                normalize_embedding(v, normalize);
+                out.push_back(std::move(v));
+            }
+        }
+        for (size_t s = 0; !per_token && s < last_index.size(); ++s) {
             const float *vec = pooled ? llama_get_embeddings_seq(ctx_, (llama_seq_id)s)
                                       : llama_get_embeddings_ith(ctx_, last_index[s]);
             if (!vec) {

@@ -111,8 +111,11 @@ class Context {
     // batches of up to kEmbedSequences sequences.  `normalize` is llama-server's
     // embd_normalize: -1 none, 0 max-abs scaled to int16, 1 taxicab, 2 euclidean,
     // p > 2 p-norm.  Under rank pooling each result is the classifier's n_cls_out
-    // scores, never normalized.
-    std::vector<std::vector<float>> embed(const std::vector<std::vector<llama_token>> &inputs, int normalize);
+    // scores, never normalized.  `per_token` (a context without pooling only):
+    // one vector per token of every input, all inputs' rows one after another
+    // (llama-cpp-python's embeddings of a model without pooling).
+    std::vector<std::vector<float>> embed(const std::vector<std::vector<llama_token>> &inputs, int normalize,
+                                          bool per_token = false);
 
     // LoRA adapters with their scales (empty: none); the KV cache is cleared
     // when they change, since what it holds was computed with other weights.

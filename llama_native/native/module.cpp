@@ -285,13 +285,13 @@ NB_MODULE(_native, m) {
              "Logits of every position of `tokens` decoded from an empty cache, as float32 bytes "
              "(len(tokens) x n_vocab, row-major); the cache then holds `tokens`.")
         .def("embed",
-             [](Context &self, const std::vector<std::vector<llama_token>> &inputs, int normalize) {
+             [](Context &self, const std::vector<std::vector<llama_token>> &inputs, int normalize, bool per_token) {
                  self.acquire();
                  try {
                      std::vector<std::vector<float>> out;
                      {
                          nb::gil_scoped_release release;
-                         out = self.embed(inputs, normalize);
+                         out = self.embed(inputs, normalize, per_token);
                      }
                      self.release();
                      return out;
@@ -300,10 +300,11 @@ NB_MODULE(_native, m) {
                      throw;
                  }
              },
-             "inputs"_a, "normalize"_a = 2,
+             "inputs"_a, "normalize"_a = 2, "per_token"_a = false,
              "The pooled (or last-token) embedding of each token list, normalized as llama-server's "
              "embd_normalize (-1 none, 0 max-abs int16, 1 taxicab, 2 euclidean, >2 p-norm); under rank "
-             "pooling the classifier's scores (n_cls_out each), unnormalized.");
+             "pooling the classifier's scores (n_cls_out each), unnormalized.  per_token=True (a context "
+             "without pooling): one vector per token of every input, the inputs' rows one after another.");
 
     m.def("quantize",
           [](const std::string &src, const std::string &dst, int ftype, int n_threads) {

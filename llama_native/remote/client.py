@@ -405,13 +405,16 @@ class RemoteLlama(CompletionAPI):
 
     def embed(
         self, input: str | Sequence[str], normalize: bool | int = False, truncate: bool = True,
-        return_count: bool = False,
+        return_count: bool = False, *, per_token: bool | None = None,
     ) -> Any:
         """The embedding of a string, or of each string in a list (as :meth:`llama_native.Llama.embed`).
 
         The server decides what happens to a text longer than its context
-        (``truncate=False`` cannot be honoured remotely and raises).
+        (``truncate=False`` cannot be honoured remotely and raises); it gives
+        one vector per input (``per_token=True`` raises).
         """
+        if per_token:
+            raise NotImplementedError("embed(per_token=True): a server's /v1/embeddings gives one vector per input")
         if not truncate:
             raise NotImplementedError("embed(truncate=False): the server decides; it runs in process only")
         single = isinstance(input, str)
@@ -442,9 +445,14 @@ class RemoteLlama(CompletionAPI):
         return remote_rerank(self._transport, query, documents, top_n, return_documents, model)
 
     # --------------------------------------------------------------- async
-    async def aembed(self, input: str | Sequence[str], normalize: bool | int = False, truncate: bool = True) -> Any:
+    async def aembed(
+        self, input: str | Sequence[str], normalize: bool | int = False, truncate: bool = True,
+        *, per_token: bool | None = None,
+    ) -> Any:
         """Awaitable :meth:`embed`."""
-        return await run_in_own_thread(lambda: self.embed(input, normalize, truncate), self._transport.cancel_thread)
+        return await run_in_own_thread(
+            lambda: self.embed(input, normalize, truncate, per_token=per_token), self._transport.cancel_thread
+        )
 
     async def arerank(
         self, query: str, documents: Sequence[str], top_n: int | None = None, return_documents: bool = True

@@ -7,13 +7,25 @@ Example::
 
     >>> from llama_native import Llama
     >>> from llama_native.testing import synthetic_model_path
-    >>> llm = Llama(str(synthetic_model_path()), n_ctx=128, embedding=True)
+    >>> from llama_native.constants import LLAMA_POOLING_TYPE_MEAN
+    >>> llm = Llama(str(synthetic_model_path()), n_ctx=128, embedding=True, pooling_type=LLAMA_POOLING_TYPE_MEAN)
     >>> vectors = llm.embed(["hello", "world"], normalize=True)
     >>> len(vectors), len(vectors[0]) == llm.n_embd(), round(sum(x * x for x in vectors[0]), 3)
     (2, True, 1.0)
     >>> taxicab = llm.embed("hello", normalize=1)  # llama-server's embd_normalize
     >>> round(sum(abs(x) for x in taxicab), 3)
     1.0
+
+A model without pooling (this synthetic one, as chat models) gives one vector
+per token, as llama-cpp-python does, unless ``per_token=False``::
+
+    >>> import warnings
+    >>> raw = Llama(str(synthetic_model_path()), n_ctx=128, embedding=True)
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # PoolingWarning: the model names no pooling
+    ...     rows, last = raw.embed("hello world"), raw.embed("hello world", per_token=False)
+    >>> len(rows) == len(raw.tokenize(b"hello world")), len(last) == raw.n_embd()
+    (True, True)
 """
 
 from __future__ import annotations
@@ -63,12 +75,30 @@ def normalize_vector(vector: list[float], mode: int) -> list[float]:
     return [x * scale for x in vector]
 
 
-def check_pooling(ctx: _native.Context, chosen: int, model_path: str) -> None:
+def per_token_default(ctx: _native.Context, per_token: bool | None) -> bool:
+    """Whether :func:`embed` gives one vector per token: ``None`` is llama-cpp-python's choice, by the pooling.
+
+    A context without pooling (pooling_type NONE) gets one vector per token,
+    as llama-cpp-python's ``embed`` gives there; a pooled context one per
+    input.  ``per_token=True`` on a pooled context is a ``ValueError``.
+    """
+    pooling = ctx.pooling_type
+    if per_token is None:
+        return pooling == LLAMA_POOLING_TYPE_NONE
+    if per_token and pooling != LLAMA_POOLING_TYPE_NONE:
+        raise ValueError(
+            f"per_token=True needs a context without pooling (pooling_type NONE); this one pools "
+            f"({POOLING_NAMES.get(pooling, pooling)}): load it with pooling_type=LLAMA_POOLING_TYPE_NONE"
+        )
+    return bool(per_token)
+
+
+def check_pooling(ctx: _native.Context, chosen: int, model_path: str, per_token: bool = False) -> None:
     """Refuse embeddings of a reranker; warn (:class:`PoolingWarning`) for a model without pooling.
 
     ``chosen`` is the ``pooling_type`` the user passed (-1: none chosen, the
     model's own); a model without pooling that the user did not choose gets
-    the warning.
+    the warning, which says what ``per_token`` (:func:`per_token_default`) gives.
     """
     pooling = ctx.pooling_type
     if pooling == LLAMA_POOLING_TYPE_RANK:
@@ -77,14 +107,20 @@ def check_pooling(ctx: _native.Context, chosen: int, model_path: str) -> None:
             "instead of embedding texts: use Llama.rerank(query, documents), or load it with another pooling_type"
         )
     if pooling == LLAMA_POOLING_TYPE_NONE and chosen == LLAMA_POOLING_TYPE_UNSPECIFIED:
+        what = (
+            "so each input gets one vector per token (its hidden states), as llama-cpp-python gives, not one "
+            "vector per text"
+            if per_token
+            else "so each embedding is its last token's hidden state, which was not trained to compare texts: "
+            "similarities come out close for unrelated texts"
+        )
         warnings.warn(
             f"{model_path} has no pooling (pooling_type NONE: its GGUF names none, as chat models' GGUFs do), "
-            "so each embedding is its last token's hidden state, which was not trained to compare texts: "
-            "similarities come out close for unrelated texts. llama-server refuses /v1/embeddings for such a "
+            f"{what}. llama-server refuses /v1/embeddings for such a "
             "model ('Pooling type none is not OAI compatible') unless started with --pooling mean|cls|last. "
             "Use an embedding model, or choose a pooling: Llama(..., embedding=True, "
             "pooling_type=LLAMA_POOLING_TYPE_MEAN) (passing pooling_type=LLAMA_POOLING_TYPE_NONE keeps the "
-            "last-token vectors without this warning).",
+            "per-token vectors, or with embed(..., per_token=False) the last-token vectors, without this warning).",
             PoolingWarning,
             stacklevel=4,
         )
@@ -125,12 +161,15 @@ def embed(
     input: str | Sequence[str | Sequence[int]],
     normalize: bool | int,
     truncate: bool,
+    per_token: bool = False,
 ) -> tuple[Any, int]:
     """``(vector or list of vectors, tokens embedded)``: one vector for a string, one per item for a list.
 
     ``normalize`` as :func:`normalize_mode`.  Many inputs go to llama.cpp
     together, one sequence each, as many per ``llama_decode`` as
-    ``n_batch`` and the context's ``n_seq_max`` allow.
+    ``n_batch`` and the context's ``n_seq_max`` allow.  ``per_token`` (a
+    context without pooling): each "vector" is instead a list of vectors,
+    one per token of its input, each normalized on its own.
     """
     mode = normalize_mode(normalize)
     single = isinstance(input, str)
@@ -138,12 +177,20 @@ def embed(
     if not texts:
         return [], 0
     inputs = embedding_inputs(model, min(n_batch, ctx.n_ctx), texts, truncate)
-    vectors: list[list[float]] = ctx.embed(inputs, mode)
+    vectors: list[Any]
+    if per_token:
+        rows: list[list[float]] = ctx.embed(inputs, mode, True)
+        vectors, at = [], 0
+        for tokens in inputs:
+            vectors.append(rows[at : at + len(tokens)])
+            at += len(tokens)
+    else:
+        vectors = ctx.embed(inputs, mode)
     count = sum(len(t) for t in inputs)
     return (vectors[0] if single else vectors), count
 
 
-def embedding_response(vectors: list[list[float]], count: int, model: str) -> dict[str, Any]:
+def embedding_response(vectors: list[Any], count: int, model: str) -> dict[str, Any]:
     """OpenAI's shape: ``{"object": "list", "data": [{"embedding", "index"}], "model", "usage"}``."""
     return {
         "object": "list",

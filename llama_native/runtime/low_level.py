@@ -45,6 +45,8 @@ class _Host(Protocol):
 
     input_ids: list[int]
     _scores: list[np.ndarray]
+    _score_table: np.ndarray | None
+    context_params: Any
     logits_all: bool
     seed: int
     last_n_tokens_size: int
@@ -68,6 +70,8 @@ class LowLevelAPI:
     #: tokens evaluated by :meth:`eval` (llama-cpp-python's low-level state)
     input_ids: list[int]
     _scores: list[np.ndarray]
+    #: under ``logits_all=True``: llama-cpp-python's ``(n_ctx, n_vocab)`` table that :attr:`scores` is
+    _score_table: np.ndarray | None = None
 
     @property
     def n_tokens(self: _Host) -> int:
@@ -91,7 +95,27 @@ class LowLevelAPI:
 
     @property
     def scores(self: _Host) -> np.ndarray:
-        """Logits rows of the evaluated tokens: every position with ``logits_all=True``, else the last one."""
+        """Logits rows, float32: with ``logits_all=True`` llama-cpp-python's ``(n_ctx, n_vocab)`` array.
+
+        With ``logits_all=True`` row ``i`` holds the logits after position
+        ``i`` for every evaluated position (``scores[:n_tokens]``; the rows
+        after are zeros or older values, as there); the array takes
+        ``n_ctx * n_vocab`` floats, allocated on first use.  Without it, only
+        the last evaluated position's row is kept: shape ``(1, n_vocab)``
+        (llama-cpp-python's ``(n_batch, n_vocab)`` rows are then left
+        unwritten).
+
+        Example::
+
+            >>> from llama_native import Llama
+            >>> from llama_native.testing import synthetic_model_path
+            >>> llm = Llama(str(synthetic_model_path()), n_ctx=64, logits_all=True)
+            >>> llm.eval(llm.tokenize(b"the quick"))
+            >>> llm.scores.shape == (64, llm.n_vocab()), llm.scores.dtype
+            (True, dtype('float32'))
+        """
+        if self.logits_all:
+            return _table(self)
         if not self._scores:
             return np.zeros((0, self.n_vocab()), dtype=np.float32)
         return np.stack(self._scores)
@@ -104,7 +128,12 @@ class LowLevelAPI:
         except (IndexError, ValueError) as exc:
             raise ValueError(str(exc)) from None
         rows = np.frombuffer(raw, dtype=np.float32).reshape(-1, self.n_vocab())
-        self._scores = (self._scores[:first] if self.logits_all else []) + list(rows)
+        if self.logits_all:  # rows live in llama-cpp-python's (n_ctx, n_vocab) table; _scores views them
+            table = _table(self, first + len(rows))
+            table[first : first + len(rows)] = rows
+            self._scores = list(table[: first + len(rows)])
+        else:
+            self._scores = list(rows)
         self.input_ids = TokenIds(ids)
 
     def sample(
@@ -278,6 +307,21 @@ def _low_level_sampling(
     )
     engine_params(sampling, as_grammar(grammar), host.grammar_engine)
     return sampling
+
+
+def _table(host: _Host, rows: int = 0) -> np.ndarray:
+    """The float32 table of :attr:`LowLevelAPI.scores` under ``logits_all``: ``n_ctx`` rows (made on first use).
+
+    ``n_ctx`` is the one asked for, as llama-cpp-python sizes it (llama.cpp may
+    round the context up: the table then grows to hold ``rows``).
+    """
+    table = host._score_table
+    if table is None or len(table) < rows:
+        grown = np.zeros((max(int(host.context_params["n_ctx"]), rows), host._model.n_vocab), dtype=np.float32)
+        if table is not None:
+            grown[: len(table)] = table
+        host._score_table = table = grown
+    return table
 
 
 def _scores_row(host: _Host, idx: int | None) -> np.ndarray:

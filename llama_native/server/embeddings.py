@@ -89,7 +89,7 @@ def create(llm: Llama, body: EmbeddingRequest, alias: str) -> dict[str, Any]:
                 f"(its context); shorten it or send truncate: true to cut it", "invalid_request_error", "input",
                 code="context_length_exceeded",
             )  # fmt: skip
-    out = llm.create_embedding(items, alias, truncate=body.truncate)
+    out = llm.create_embedding(items, alias, truncate=body.truncate, per_token=False)  # one vector per input
     vectors = normalise([d["embedding"] for d in out["data"]], body.embd_normalize)
     for item, vector in zip(out["data"], vectors):
         item["embedding"] = vector

@@ -307,7 +307,7 @@ def install_llama_routes(app: FastAPI, hooks: _Hooks) -> None:
         texts = body.texts()
 
         async def work() -> Any:
-            return await llm.aembed(texts, normalize=body.embd_normalize, truncate=False)
+            return await llm.aembed(texts, normalize=body.embd_normalize, truncate=False, per_token=False)
 
         vectors = await guarded(request, "embedding", work)
         return JSONResponse([{"index": i, "embedding": [v]} for i, v in enumerate(vectors)])

@@ -149,6 +149,7 @@ class ModelRegistry:
         state = self._state(entry, embedding)
         state.state, state.error = "loading", None
         load = dict(entry.load)
+        load.setdefault("flash_attn", None)  # llama-server's -fa auto (Llama's own default is llama-cpp-python's off)
         if embedding:
             load.update(embedding=True, n_parallel=1)
         template = load.pop("chat_template", None)  # llama-server's --chat-template(-file): set once loaded

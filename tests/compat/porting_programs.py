@@ -18,16 +18,10 @@ from lcp_venv import run_lcp, run_ours
 
 PROGRAMS = sorted((Path(__file__).resolve().parent / "porting").glob("*.py"))
 
-#: why: flash attention is llama.cpp's auto here (on for this CPU) and off in llama-cpp-python. It stays auto because
-#: tests/core/test_llama_server.py asserts llama-server's tokens, which has it on; with flash_attn=False they agree
-FLASH = "flash attention: auto here (on), off there; the same with `flash_attn=False`"
 #: the programs whose outputs differ today, and why (strict: one that starts to agree fails, to update this table)
 KNOWN = {
-    "03_chat_format_chatml": FLASH, "04_json_mode": FLASH, "08_grammar": FLASH, "09_grammar_module": FLASH,
-    "11_speculative": FLASH, "15_streaming": FLASH, "17_logprobs": FLASH, "18_chat_formats": FLASH, "19_seed": FLASH,
     "05_json_schema_mode": "schemas compile with llama-native's converter: JSON whitespace is free here, one "
                            "optional space there",
-    "10_embeddings": "a model without pooling: one pooled vector here, one per token there",
 }
 
 

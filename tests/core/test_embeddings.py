@@ -13,7 +13,7 @@ from llama_native import Llama
 
 @pytest.fixture(scope="module")
 def embedder(model_path: Path) -> Llama:
-    return Llama(str(model_path), n_ctx=256, n_batch=64, embedding=True)
+    return Llama(str(model_path), n_ctx=256, n_batch=64, embedding=True, pooling_type=3)  # LAST: one vector per text
 
 
 def test_embed_shapes_and_normalization(embedder: Llama) -> None:

@@ -34,7 +34,7 @@ CONVERSATIONS = [
 
 @pytest.fixture(scope="module")
 def real_llm(real_model_path: Path) -> Llama:
-    return Llama(str(real_model_path), n_ctx=2048, n_threads=2)
+    return Llama(str(real_model_path), n_ctx=2048, n_threads=2, flash_attn=None)
 
 
 @pytest.mark.parametrize("prompt", PROMPTS)

@@ -221,8 +221,8 @@ def test_eval_sample_generate_follow_llama_cpp_python(fresh: Any) -> None:
     ids = llm.tokenize(PROMPT.encode())
     llm.eval(ids[:3])
     llm.eval(ids[3:])
-    assert llm.n_tokens == len(ids) and llm.input_ids == ids and llm.scores.shape == (len(ids), llm.n_vocab())
-    np.testing.assert_allclose(llm.scores, llm.logits(ids), atol=1e-3)
+    assert llm.n_tokens == len(ids) and llm.input_ids == ids and llm.scores.shape == (llm.context_params["n_ctx"], llm.n_vocab())
+    np.testing.assert_allclose(llm.scores[: len(ids)], llm.logits(ids), atol=1e-3)
     token = llm.sample(temp=0)
     assert token == int(np.argmax(llm.logits(ids)[-1]))
 

@@ -69,7 +69,7 @@ def test_rerank_scores_equal_llama_servers(reranker: Llama, their_reranker: Llam
 
 
 def test_default_settings_agree_on_small_batches() -> None:
-    ours = Llama(str(reranker_model_path()), embedding=True, n_ctx=512, n_threads=2).create_rerank(QUERY, DOCS[:3])
+    ours = Llama(str(reranker_model_path()), embedding=True, n_ctx=512, n_threads=2, flash_attn=None).create_rerank(QUERY, DOCS[:3])
     with LlamaServer(reranker_model_path(), threads=2, n_ctx=2048, args=["--reranking"]) as server:
         theirs = server.post("/v1/rerank", {"query": QUERY, "documents": DOCS[:3]})
     mine, their = _scores(ours["results"]), _scores(theirs["results"])

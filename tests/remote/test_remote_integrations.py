@@ -184,7 +184,7 @@ def test_langchain_and_llama_index_embeddings_on_a_server_equal_in_process(real_
     from llama_native.llama_cpp_tools import LlamaServer
 
     texts = ["Ana Costa lives in Porto.", "The weather is sunny."]
-    local = Llama(str(real_model_path), embedding=True, pooling_type=LLAMA_POOLING_TYPE_MEAN, n_ctx=512)
+    local = Llama(str(real_model_path), embedding=True, pooling_type=LLAMA_POOLING_TYPE_MEAN, n_ctx=512, flash_attn=None)
     expected = local.embed(texts, normalize=True)
     with LlamaServer(real_model_path, threads=2, n_ctx=512, args=["--embeddings", "--pooling", "mean"]) as server:
         embeddings = LlamaCppEmbeddings(base_url=server.base_url, normalize=True)

@@ -70,7 +70,7 @@ REQUESTS: dict[str, dict[str, Any]] = {
 @pytest.fixture(scope="module")
 def local(real_model_path: Path) -> Llama:
     """In process, on llama.cpp's GBNF engine as llama-server samples (llguidance may pick other tokens for the same text)."""
-    return Llama(str(real_model_path), n_ctx=2048, n_threads=2, grammar_engine="gbnf")
+    return Llama(str(real_model_path), n_ctx=2048, n_threads=2, grammar_engine="gbnf", flash_attn=None)
 
 
 @pytest.fixture(scope="module")

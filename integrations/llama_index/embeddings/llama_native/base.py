@@ -99,19 +99,19 @@ class LlamaCPPEmbedding(BaseEmbedding):
         return await asyncio.to_thread(lambda: self.client)
 
     def _get_query_embedding(self, query: str) -> list[float]:
-        return self.client.embed(query, normalize=self.normalize)
+        return self.client.embed(query, normalize=self.normalize, per_token=False)
 
     def _get_text_embedding(self, text: str) -> list[float]:
-        return self.client.embed(text, normalize=self.normalize)
+        return self.client.embed(text, normalize=self.normalize, per_token=False)
 
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self.client.embed(list(texts), normalize=self.normalize)
+        return self.client.embed(list(texts), normalize=self.normalize, per_token=False)
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
-        return await (await self._aclient()).aembed(query, normalize=self.normalize)
+        return await (await self._aclient()).aembed(query, normalize=self.normalize, per_token=False)
 
     async def _aget_text_embedding(self, text: str) -> list[float]:
-        return await (await self._aclient()).aembed(text, normalize=self.normalize)
+        return await (await self._aclient()).aembed(text, normalize=self.normalize, per_token=False)
 
     async def _aget_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return await (await self._aclient()).aembed(list(texts), normalize=self.normalize)
+        return await (await self._aclient()).aembed(list(texts), normalize=self.normalize, per_token=False)
