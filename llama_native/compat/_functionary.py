@@ -1,4 +1,4 @@
-"""llama-cpp-python's functionary chat handlers (``chat_format="functionary"``, ``"functionary-v1"``, ``"functionary-v2"``).
+"""llama-cpp-python's functionary chat handlers (``chat_format="functionary"``; ``"functionary-v1"``/``-v2``).
 
 Ported from llama-cpp-python 0.3.36's ``llama_cpp/llama_chat_format.py``
 (``functionary_chat_handler``, ``functionary_v1_v2_chat_handler``; MIT License,
@@ -39,8 +39,6 @@ from __future__ import annotations
 
 import copy
 import json
-import random
-import string
 from collections.abc import Iterator
 from typing import Any
 
@@ -98,13 +96,13 @@ def generate_schema_from_functions(functions: list[Any], namespace: str = "funct
     Example::
 
         >>> print(generate_schema_from_functions([{"name": "f", "description": "F", "parameters": {
-        ...     "type": "object", "properties": {"x": {"type": "integer"}}}}]), end="")
+        ...     "type": "object", "properties": {"x": {"type": "integer", "description": "X"}}}}]), end="")
         // Supported function definitions that should be called when necessary.
         namespace functions {
         <BLANKLINE>
           // F
           type f = (_: {
-            // 
+            // X
             x?: integer,
           }) => any;
         <BLANKLINE>
@@ -189,7 +187,8 @@ def functionary_v0_prompt(messages: list[Any], functions: list[Any] | None, tool
 def _sampling(kwargs: dict[str, Any]) -> dict[str, Any]:
     """The sampling arguments the handlers pass on to ``create_completion`` unchanged."""
     names = ("temperature", "top_p", "top_k", "min_p", "typical_p", "presence_penalty", "frequency_penalty",
-             "repeat_penalty", "tfs_z", "mirostat_mode", "mirostat_tau", "mirostat_eta", "model", "logits_processor")  # fmt: skip
+             "repeat_penalty", "tfs_z", "mirostat_mode", "mirostat_tau", "mirostat_eta", "model",
+             "logits_processor")  # fmt: skip
     return {name: kwargs[name] for name in names}
 
 

@@ -242,7 +242,7 @@ def functionary_v1_v2_chat_handler(
             "named function)"
         )
 
-    tool_calls = [
+    tool_calls: list[dict[str, Any]] = [
         {"id": "call_" + "".join(random.choice(string.ascii_letters + string.digits) for _ in range(24)),
          "type": "function", "function": {"name": name, "arguments": body}}
         for name, body in zip(function_calls, function_bodies)
