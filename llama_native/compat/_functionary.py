@@ -26,7 +26,7 @@ Example::
 
     >>> from llama_native import Llama
     >>> from llama_native.testing import synthetic_model_path
-    >>> llm = Llama(str(synthetic_model_path()), n_ctx=512, chat_format="functionary", verbose=False)
+    >>> llm = Llama(str(synthetic_model_path()), n_ctx=1024, chat_format="functionary", verbose=False)
     >>> tool = {"type": "function", "function": {"name": "f", "parameters": {
     ...     "type": "object", "properties": {"x": {"type": "integer"}}, "required": ["x"]}}}
     >>> out = llm.create_chat_completion([{"role": "user", "content": "hi"}], tools=[tool],
