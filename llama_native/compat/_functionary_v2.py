@@ -148,10 +148,15 @@ def functionary_v1_v2_chat_handler(
         if stream is False:
             completion_or_chunks["choices"][0]["text"] = completion_or_chunks["choices"][0]["text"].lstrip()
         return _convert_completion_to_chat(completion_or_chunks, stream=stream)
-    if stream is not False:
-        if version == "v1":
-            raise FunctionaryUnsupportedError("Streaming for v1 is not supported")
-        raise NotImplementedError("chat_format='functionary-v2' with stream=True is not ported to llama-native yet")
+    if stream is not False:  # a generator that fails when iterated, as llama-cpp-python's fails there for v1
+
+        def refused() -> Iterator[Any]:
+            if version == "v1":
+                raise FunctionaryUnsupportedError("Streaming for v1 is not supported")
+            raise NotImplementedError("chat_format='functionary-v2' with stream=True is not ported to llama-native yet")
+            yield  # a generator
+
+        return refused()
 
     content = ""
     function_calls: list[str] = []
@@ -242,6 +247,11 @@ def functionary_v1_v2_chat_handler(
             "named function)"
         )
 
+    if len(function_calls) != len(function_bodies):  # v1 "auto" when the prompt already has a call: fails there too
+        raise FunctionaryUnsupportedError(
+            "chat_format='functionary-v1' with tool_choice='auto' cannot continue a conversation that already has a "
+            "function call (llama-cpp-python fails an assertion here)"
+        )
     tool_calls: list[dict[str, Any]] = [
         {"id": "call_" + "".join(random.choice(string.ascii_letters + string.digits) for _ in range(24)),
          "type": "function", "function": {"name": name, "arguments": body}}
