@@ -274,7 +274,7 @@ def hf_autotokenizer_to_chat_formatter(
         **kwargs: Any,
     ) -> ChatFormatterResponse:
         tokenizer.use_default_system_prompt = False
-        prompt: str = tokenizer.apply_chat_template(messages, tokenize=False, **kwargs)
+        prompt = tokenizer.apply_chat_template(messages, tokenize=False, **kwargs)
         assert isinstance(prompt, str)
         # Return formatted prompt and eos token by default
         return ChatFormatterResponse(prompt=prompt, stop=tokenizer.eos_token, added_special=True)

@@ -13,9 +13,10 @@
 * The multimodal handlers (``Llava15ChatHandler(clip_model_path=...)``,
   ``MTMDChatHandler``, ...) load their projector as ``Llama(mmproj_path=...)``
   does (:mod:`llama_native.chat.vision_handlers`).
-* ``functionary_chat_handler`` and ``functionary_v1_v2_chat_handler`` raise
-  ``NotImplementedError``: they need functionary's own Hugging Face tokenizer
-  and prompt tokens (``LlamaHFTokenizer``), which llama-native does not drive.
+* ``functionary_chat_handler`` (``"functionary"``) and
+  ``functionary_v1_v2_chat_handler`` (``"functionary-v1"``, ``"functionary-v2"``)
+  are llama-cpp-python's, ported (:mod:`llama_native.compat._functionary`); the
+  v1/v2 one needs functionary's Hugging Face tokenizer (``Llama(tokenizer=...)``), as there.
 
 Example::
 
@@ -92,6 +93,8 @@ from ._chat_handlers import (
     register_chat_completion_handler,
 )
 from ._function_calling import chatml_function_calling
+from ._functionary import functionary_chat_handler
+from ._functionary_v2 import functionary_v1_v2_chat_handler
 
 
 class LlamaChatCompletionHandler(Protocol):
@@ -116,24 +119,9 @@ class Gemma4ChatHandler(MTMDChatHandler):
     )
 
 
-def _functionary_refused(name: str) -> Any:
-    def handler(*args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError(
-            f"{name}: llama-cpp-python's functionary handlers need functionary's Hugging Face tokenizer "
-            "(LlamaHFTokenizer) and its own prompt tokens; llama-native does not provide them. Use the GGUF's "
-            "own chat template (tools go through llama.cpp's chat layer) or chat_format='chatml-function-calling'"
-        )
-
-    handler.__name__ = name
-    handler.__doc__ = f"Refused: ``{name}`` raises NotImplementedError (see the module docstring)."
-    return handler
-
-
-functionary_chat_handler = _functionary_refused("functionary_chat_handler")
-functionary_v1_v2_chat_handler = _functionary_refused("functionary_v1_v2_chat_handler")
-for _name, _handler in (("functionary", functionary_chat_handler), ("functionary-v1", functionary_v1_v2_chat_handler),
-                        ("functionary-v2", functionary_v1_v2_chat_handler)):  # fmt: skip
-    register_chat_completion_handler(_name)(_handler)
+register_chat_completion_handler("functionary")(functionary_chat_handler)
+register_chat_completion_handler("functionary-v1")(functionary_v1_v2_chat_handler)
+register_chat_completion_handler("functionary-v2")(functionary_v1_v2_chat_handler)
 
 # a literal list, so that type checkers know the names too (llama_native/llama_chat_format.pyi star-imports them)
 __all__ = [
