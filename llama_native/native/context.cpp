@@ -293,7 +293,8 @@ static void normalize_embedding(std::vector<float> &v, int mode) {
     for (float &x : v) x = (float)(x * scale);
 }
 
-std::vector<std::vector<float>> Context::embed(const std::vector<std::vector<llama_token>> &inputs, int normalize) {
+std::vector<std::vector<float>> Context::embed(const std::vector<std::vector<llama_token>> &inputs, int normalize,
+                                               bool all_tokens) {
     if (!embeddings_) throw std::runtime_error("this context was created without embeddings=True");
     if (normalize < -1) throw std::invalid_argument("normalize must be -1 (none), 0 (max-abs), 1, 2 or a p-norm > 2");
     const bool rank = llama_pooling_type(ctx_) == LLAMA_POOLING_TYPE_RANK;
@@ -301,6 +302,7 @@ std::vector<std::vector<float>> Context::embed(const std::vector<std::vector<lla
                        : llama_model_n_embd_out(model_.get()) > 0 ? llama_model_n_embd_out(model_.get())
                                                                    : llama_model_n_embd(model_.get());
     const bool pooled = llama_pooling_type(ctx_) != LLAMA_POOLING_TYPE_NONE;
+    all_tokens = all_tokens && !pooled;  // every token's row, unnormalized (llama-server's /embedding)
     const size_t limit = std::min<size_t>(llama_n_batch(ctx_), n_ctx());
     const size_t max_seqs = llama_n_seq_max(ctx_);  // at least kEmbedSequences (see the constructor)
     for (const auto &tokens : inputs) {
@@ -328,7 +330,7 @@ std::vector<std::vector<float>> Context::embed(const std::vector<std::vector<lla
                 batch_.pos[k] = (llama_pos)i;
                 batch_.n_seq_id[k] = 1;
                 batch_.seq_id[k][0] = seq;
-                batch_.logits[k] = pooled ? 1 : (i + 1 == tokens.size());
+                batch_.logits[k] = pooled || all_tokens ? 1 : (i + 1 == tokens.size());
             }
             n_tokens += tokens.size();
             last_index.push_back((int32_t)n_tokens - 1);
@@ -348,7 +350,20 @@ std::vector<std::vector<float>> Context::embed(const std::vector<std::vector<lla
                 throw std::runtime_error("the model produced no embedding");
             }
             std::vector<float> v(vec, vec + n_embd);
-            if (!rank) normalize_embedding(v, normalize);
+            if (all_tokens) {  // the rows of every token of the input, one after the other
+                const size_t n = inputs[first + s].size();
+                v.clear();
+                for (size_t i = 0; i < n; ++i) {
+                    const float *row = llama_get_embeddings_ith(ctx_, last_index[s] - (int32_t)(n - 1 - i));
+                    if (!row) {
+                        clear_cache();
+                        throw std::runtime_error("the model produced no embedding");
+                    }
+                    v.insert(v.end(), row, row + n_embd);
+                }
+            } else if (!rank) {
+                normalize_embedding(v, normalize);
+            }
             out.push_back(std::move(v));
         }
         clear_cache();

@@ -111,8 +111,11 @@ class Context {
     // batches of up to kEmbedSequences sequences.  `normalize` is llama-server's
     // embd_normalize: -1 none, 0 max-abs scaled to int16, 1 taxicab, 2 euclidean,
     // p > 2 p-norm.  Under rank pooling each result is the classifier's n_cls_out
-    // scores, never normalized.
-    std::vector<std::vector<float>> embed(const std::vector<std::vector<llama_token>> &inputs, int normalize);
+    // scores, never normalized.  `all_tokens` on a model without pooling: each
+    // result is every token's row, one after the other, unnormalized (llama-server's
+    // /embedding); with pooling it changes nothing.
+    std::vector<std::vector<float>> embed(const std::vector<std::vector<llama_token>> &inputs, int normalize,
+                                          bool all_tokens = false);
 
     // LoRA adapters with their scales (empty: none); the KV cache is cleared
     // when they change, since what it holds was computed with other weights.

@@ -143,6 +143,25 @@ def embed(
     return (vectors[0] if single else vectors), count
 
 
+def token_embeddings(
+    model: _native.Model, ctx: _native.Context, n_batch: int, texts: Sequence[str | Sequence[int]]
+) -> list[list[list[float]]]:
+    """Every token's vector of each input, unnormalized, on a model without pooling (llama-server's ``/embedding``).
+
+    On a pooled model each input gets one vector (its pooled one, unnormalized).
+    An input longer than a batch is a ``ValueError``, as in :func:`embed`.
+    """
+    if not texts:
+        return []
+    inputs = embedding_inputs(model, min(n_batch, ctx.n_ctx), texts, truncate=False)
+    rows = ctx.embed(inputs, -1, True)
+    out = []
+    for tokens, flat in zip(inputs, rows, strict=True):
+        width = len(flat) // len(tokens) if ctx.pooling_type == LLAMA_POOLING_TYPE_NONE else len(flat)
+        out.append([flat[i : i + width] for i in range(0, len(flat), width)])
+    return out
+
+
 def embedding_response(vectors: list[list[float]], count: int, model: str) -> dict[str, Any]:
     """OpenAI's shape: ``{"object": "list", "data": [{"embedding", "index"}], "model", "usage"}``."""
     return {

@@ -8,7 +8,7 @@ fixed meaning:
 
 * ``cache_prompt``, ``n_cache_reuse``: llama-native always reuses the longest
   cached prefix of a slot.
-* ``id_slot``: the scheduler picks the slot (any id is accepted).
+* ``id_slot``: the slot the request runs in (modulo the slots, waiting for it); -1: the scheduler picks.
 * ``n_keep``, ``n_discard``: the context never shifts; a prompt that does not
   fit is an ``exceed_context_size_error``.
 * ``repeat_last_n``: the penalties look at the model's ``last_n_tokens_size``.

@@ -41,6 +41,7 @@ from pydantic import BaseModel, ValidationError
 from ..grammar import LlamaGrammar
 from ..llama import ContextOverflowError, Llama
 from ..request import CompletionRequest
+from ..runtime.embedding import token_embeddings
 from .errors import ApiError
 from .llama_bodies import (
     DetokenizeBody,
@@ -114,7 +115,8 @@ def completion_request(llm: Llama, body: GenerationBody, prompt: str | list[int]
         args["grammar"] = grammar
     sampling_extra = {k: args.pop(k) for k in ("top_n_sigma",) if k in args}
     request = CompletionRequest.from_arguments({k: v for k, v in args.items() if v is not None}, sampling_extra)
-    return request.replace(token_ids=True, logprobs_shape="llama")
+    slot = body.id_slot if body.id_slot >= 0 else None
+    return request.replace(token_ids=True, logprobs_shape="llama", slot=slot)
 
 
 def install_llama_routes(app: FastAPI, hooks: _Hooks) -> None:
@@ -305,6 +307,15 @@ def install_llama_routes(app: FastAPI, hooks: _Hooks) -> None:
         body = await parse(request, EmbeddingBody)
         alias, llm = await state.registry.embedding_model(body.model)
         texts = body.texts()
+
+        if llm.pooling_type() == 0:  # no pooling: every token's vector, unnormalized, as llama-server
+
+            async def rows() -> Any:
+                ctx, n_batch = llm._context(), llm.context_params["n_batch"]
+                return await asyncio.to_thread(token_embeddings, llm._model, ctx, n_batch, texts)
+
+            per_token = await guarded(request, "embedding", rows)
+            return JSONResponse([{"index": i, "embedding": v} for i, v in enumerate(per_token)])
 
         async def work() -> Any:
             return await llm.aembed(texts, normalize=body.embd_normalize, truncate=False)
