@@ -549,7 +549,9 @@ class Llama(CompletionAPI, LowLevelAPI, LoadedModel):
         vectors, count = self.embed(items, truncate=truncate, return_count=True)
         return _embedding_api.embedding_response(vectors, count, model or self.model_path)
 
-    async def aembed(self, input: str | Sequence[str], normalize: bool | int = False, truncate: bool = True) -> Any:
+    async def aembed(
+        self, input: str | Sequence[str | Sequence[int]], normalize: bool | int = False, truncate: bool = True
+    ) -> Any:
         """Awaitable :meth:`embed` (runs on a thread of its own; the event loop keeps running)."""
         return await run_in_own_thread(lambda: self.embed(input, normalize, truncate), self._generations.cancel_thread)
 
