@@ -10,7 +10,9 @@ The token sequence of llama-server's ``format_prompt_infill``
 chunk is introduced by ``\\n\\n--- snippet ---\\n\\n``.  As llama-server, the
 prefix keeps its last ``3 * n_batch / 4`` tokens, the suffix its first
 ``n_batch / 4 - 2 - len(prompt)``, and the extra chunks their last
-``n_ctx - n_batch - 2 * n_predict`` tokens (none when that is not positive).
+``n_ctx - n_batch - 2 * n_predict`` tokens (none when that is not positive:
+with llama-server's ``n_batch`` of 2048, a slot context over 2048 tokens).
+``n_predict`` is the server's ``-n`` (-1: none), ``n_ctx`` a slot's context.
 
 Example::
 
@@ -29,6 +31,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import _native
+
+#: llama-server's ``n_batch`` (its ``-b`` default), which sizes the parts of its infill prompt
+LLAMA_SERVER_N_BATCH = 2048
 
 #: llama-server's chunk separator without FIM separator tokens
 SNIPPET = "\n\n--- snippet ---\n\n"

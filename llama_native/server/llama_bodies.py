@@ -262,7 +262,7 @@ class MessagesBody(BaseModel):
 
 
 class InfillBody(GenerationBody):
-    """``POST /infill``: fill in between ``input_prefix`` and ``input_suffix`` (``prompt``: text after the middle)."""
+    """``POST /infill``: fill in between ``input_prefix`` and ``input_suffix`` (``prompt``: text ending the prefix)."""
 
     prompt: str = ""
     input_prefix: str

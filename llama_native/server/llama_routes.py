@@ -43,6 +43,7 @@ from ..llama import ContextOverflowError, Llama
 from ..request import CompletionRequest
 from ..runtime.embedding import token_embeddings
 from .errors import ApiError
+from .infill import LLAMA_SERVER_N_BATCH, infill_tokens
 from .llama_bodies import (
     DetokenizeBody,
     EmbeddingBody,
@@ -235,10 +236,11 @@ def install_llama_routes(app: FastAPI, hooks: _Hooks) -> None:
         if missing:
             what = " ".join(f"{name} token is missing." for name in missing)
             raise LlamaServerError(501, f"Infill is not supported by this model: {what}")
-        extra = "".join(f"{c.get('filename', '')}\n{c['text']}\n" for c in body.input_extra)
-        tokens = llm._infill_prompt(extra + body.input_prefix, body.input_suffix)
-        if body.prompt:  # llama-server's prompt: text after the middle token, where the fill starts
-            tokens += llm.tokenize(body.prompt.encode(), add_bos=False, special=False)
+        prompt = llm.tokenize(body.prompt.encode(), add_bos=False, special=True) if body.prompt else []
+        tokens = infill_tokens(
+            m, body.input_prefix, body.input_suffix, body.input_extra, prompt, n_batch=LLAMA_SERVER_N_BATCH,
+            n_predict=state.settings.n_predict, n_ctx=llm.n_ctx(), spm=llm.spm_infill,
+        )  # fmt: skip
         return await generate(request, body, [tokens], "infill")
 
     @app.post("/tokenize")
