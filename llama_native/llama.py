@@ -569,7 +569,7 @@ class Llama(CompletionAPI, LowLevelAPI, LoadedModel):
         return _embedding_api.embedding_response(vectors, count, model or self.model_path)
 
     async def aembed(
-        self, input: str | Sequence[str], normalize: bool | int = False, truncate: bool = True,
+        self, input: str | Sequence[str | Sequence[int]], normalize: bool | int = False, truncate: bool = True,
         *, per_token: bool | None = None,
     ) -> Any:
         """Awaitable :meth:`embed` (runs on a thread of its own; the event loop keeps running)."""

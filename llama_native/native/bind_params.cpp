@@ -131,7 +131,10 @@ void register_params(nb::module_ &m) {
                 "Prompt-lookup drafting: the longest n-gram looked up (0: off).")
         .def_rw("draft_num_pred", &GenerationParams::draft_num_pred, "Prompt-lookup drafting: most tokens drafted.")
         .def_rw("jump_forward", &GenerationParams::jump_forward,
-                "Decode the tokens llguidance forces in one batch (else one call each).");
+                "Decode the tokens llguidance forces in one batch (else one call each).")
+        .def_rw("id_slot", &GenerationParams::id_slot,
+                "Parallel context: the slot (sequence) to run in, modulo the slots, waiting for it to be free "
+                "(< 0: the free slot sharing the longest prefix with the prompt).");
 }
 
 }  // namespace llama_native

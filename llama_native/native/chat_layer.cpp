@@ -21,10 +21,12 @@
 #include "log.h"
 #include "model.h"
 
+#include <nanobind/stl/map.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 
 #include <algorithm>
+#include <map>
 #include <mutex>
 #include <type_traits>
 #include <stdexcept>
@@ -259,6 +261,9 @@ class ChatTemplates {
         return out.dump();
     }
 
+    // llama-server's /props chat_template_caps: what the template supports, found by rendering probes.
+    std::map<std::string, bool> caps() const { return common_chat_templates_get_caps(templates_.get()); }
+
   private:
     common_chat_templates_ptr templates_;
 };
@@ -324,7 +329,10 @@ void register_chat_layer(nb::module_ &m) {
              "ValueError when it is empty or does not parse.")
         .def("apply", &ChatTemplates::apply, "request"_a, nb::call_guard<nb::gil_scoped_release>(),
              "Render a request (JSON: messages, tools, tool_choice, ...): JSON with the prompt, the grammar and its "
-             "triggers, the reply parser, stops. ValueError for a request the layer refuses.");
+             "triggers, the reply parser, stops. ValueError for a request the layer refuses.")
+        .def("caps", &ChatTemplates::caps, nb::call_guard<nb::gil_scoped_release>(),
+             "What the template supports (supports_tools, supports_system_role, ...), as llama-server's /props "
+             "chat_template_caps.");
     nb::class_<ChatParser>(m, "ChatParser", "Reads a reply back in a chat format's syntax (llama.cpp's chat parser).")
         .def(nb::init<int, const std::string &, const std::string &, const std::string &, bool>(), "format_id"_a,
              "parser"_a, "generation_prompt"_a, "reasoning_format"_a = "auto", "parse_tool_calls"_a = true,

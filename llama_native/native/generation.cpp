@@ -50,7 +50,7 @@ TokenLoop::TokenLoop(Context &ctx, std::vector<llama_token> prompt, const Sampli
         params_.draft_ngram_max = 0;  // drafts verify on a single sequence only
         n_prompt_ = prompt.size() + extra_cells;
         sched_ = &ctx.scheduler();
-        request_ = sched_->submit(this, std::move(prompt));
+        request_ = sched_->submit(this, std::move(prompt), params_.id_slot);
         return;
     }
     ctx_.acquire();

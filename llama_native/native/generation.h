@@ -35,6 +35,10 @@ struct GenerationParams {
     // sampling; jump_forward decodes them together in one batch (otherwise
     // one decode call each, as token-by-token decoding does).
     bool jump_forward = true;
+    // On a parallel context: the slot (sequence) the request must run in,
+    // waiting for it to be free (llama-server's `id_slot`; taken modulo the
+    // slots); < 0: the scheduler picks the free slot sharing the longest prefix.
+    int id_slot = -1;
 };
 
 // One request's token loop (not a Python generator: Python pulls its chunks

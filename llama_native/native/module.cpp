@@ -10,6 +10,7 @@
 #include "model.h"
 #include "multimodal.h"
 #include "sampling.h"
+#include "scheduler.h"
 
 #include <cstring>
 #include <initializer_list>
@@ -167,7 +168,11 @@ NB_MODULE(_native, m) {
              "The raw vocabulary entry of `token`. IndexError when out of range.")
         .def_prop_ro("token_fim_pre", &Model::token_fim_pre, "The fill-in-the-middle prefix token (-1: none).")
         .def_prop_ro("token_fim_suf", &Model::token_fim_suf, "The fill-in-the-middle suffix token (-1: none).")
-        .def_prop_ro("token_fim_mid", &Model::token_fim_mid, "The fill-in-the-middle middle token (-1: none).");
+        .def_prop_ro("token_fim_mid", &Model::token_fim_mid, "The fill-in-the-middle middle token (-1: none).")
+        .def_prop_ro("token_fim_rep", [](const Model &m) { return llama_vocab_fim_rep(m.vocab()); },
+                     "The fill-in-the-middle repository token (-1: none).")
+        .def_prop_ro("token_fim_sep", [](const Model &m) { return llama_vocab_fim_sep(m.vocab()); },
+                     "The fill-in-the-middle file separator token (-1: none).");
 
     nb::class_<LoraAdapter>(m, "LoraAdapter", "A LoRA adapter loaded for a model (Context.set_loras applies it).")
         .def(nb::init<Model &, const std::string &>(), "model"_a, "path"_a, nb::keep_alive<1, 2>(),
@@ -256,6 +261,40 @@ NB_MODULE(_native, m) {
              "data"_a, "tokens"_a,
              "Restore a state from save_state() (`tokens`: what it holds); ValueError for another model's or a "
              "larger context's state.")
+        .def("save_slot",
+             [](Context &c, int slot) {
+                 if (!c.parallel()) throw std::invalid_argument("save_slot needs a parallel context (n_parallel > 1)");
+                 std::pair<std::string, std::vector<llama_token>> out;
+                 {
+                     nb::gil_scoped_release release;
+                     out = c.scheduler().save_slot(slot);
+                 }
+                 return std::make_pair(to_bytes(out.first), out.second);
+             },
+             "slot"_a,
+             "Parallel context: one slot's KV state and the tokens it holds, (state, tokens), read by the "
+             "scheduler once the slot is idle (requests in other slots go on).")
+        .def("restore_slot",
+             [](Context &c, int slot, nb::bytes data, const std::vector<llama_token> &tokens) {
+                 if (!c.parallel())
+                     throw std::invalid_argument("restore_slot needs a parallel context (n_parallel > 1)");
+                 std::string copy(data.c_str(), data.size());
+                 nb::gil_scoped_release release;
+                 c.scheduler().restore_slot(slot, copy, tokens);
+             },
+             "slot"_a, "data"_a, "tokens"_a,
+             "Parallel context: load a save_slot() state into a slot once it is idle (ValueError for a state "
+             "that does not fit; the slot is then empty).")
+        .def("erase_slot",
+             [](Context &c, int slot) {
+                 if (!c.parallel()) throw std::invalid_argument("erase_slot needs a parallel context (n_parallel > 1)");
+                 nb::gil_scoped_release release;
+                 return c.scheduler().erase_slot(slot);
+             },
+             "slot"_a, "Parallel context: empty a slot once it is idle; the number of tokens it held.")
+        .def_prop_ro("n_slots",
+                     [](Context &c) { return c.parallel() ? (size_t)c.n_seq_max() : (size_t)1; },
+                     "The sequences requests run in (n_parallel).")
         .def_prop_ro("embeddings", &Context::embeddings, "Whether this is an embedding context.")
         .def("cached_tokens", &Context::cached_tokens, "The tokens the KV cache holds (sequence 0).")
         .def("clear_cache",

@@ -26,12 +26,13 @@ Scheduler::~Scheduler() {
     if (thread_.joinable()) thread_.join();
 }
 
-Request *Scheduler::submit(TokenLoop *loop, std::vector<llama_token> prompt) {
+Request *Scheduler::submit(TokenLoop *loop, std::vector<llama_token> prompt, int id_slot) {
     Request *r;
     {
         std::lock_guard<std::mutex> lock(mutex_);
         if (stop_) throw std::runtime_error("the context is shutting down");
-        requests_.push_back(std::make_unique<Request>(loop, std::move(prompt)));
+        requests_.push_back(std::make_unique<Request>(
+            loop, std::move(prompt), id_slot < 0 ? -1 : (int)((size_t)id_slot % slots_.size())));
         r = requests_.back().get();
         waiting_.push_back(r);
     }
@@ -61,13 +62,122 @@ void Scheduler::clear_idle() {
     gone_cv_.wait(lock, [this] { return !clear_requested_ || stop_; });
 }
 
+size_t Scheduler::erase_slot(int slot) {
+    SlotTask task{SlotTask::Kind::Erase, (size_t)slot, {}, {}};
+    slot_task(task);
+    return task.n_erased;
+}
+
+std::pair<std::string, std::vector<llama_token>> Scheduler::save_slot(int slot) {
+    SlotTask task{SlotTask::Kind::Save, (size_t)slot, {}, {}};
+    slot_task(task);
+    return {std::move(task.data), std::move(task.tokens)};
+}
+
+void Scheduler::restore_slot(int slot, const std::string &data, const std::vector<llama_token> &tokens) {
+    SlotTask task{SlotTask::Kind::Restore, (size_t)slot, data, tokens};
+    slot_task(task);
+}
+
+void Scheduler::slot_task(SlotTask &task) {
+    if (task.slot >= slots_.size())
+        throw std::invalid_argument("slot " + std::to_string((long)task.slot) + " does not exist: this context has " +
+                                    std::to_string(slots_.size()) + " slots (0 to " +
+                                    std::to_string(slots_.size() - 1) + ")");
+    {
+        std::unique_lock<std::mutex> lock(mutex_);
+        if (stop_) throw std::runtime_error("the context is shutting down");
+        slot_tasks_.push_back(&task);
+        work_cv_.notify_all();
+        gone_cv_.wait(lock, [&task] { return task.done; });
+    }
+    if (task.error) std::rethrow_exception(task.error);
+}
+
+bool Scheduler::slot_reserved_locked(const Slot &slot) const {
+    for (const SlotTask *task : slot_tasks_)
+        if (&slots_[task->slot] == &slot) return true;
+    return false;
+}
+
+// Called with the lock held, between steps: every pending action whose slot is idle.
+void Scheduler::run_slot_tasks_locked() {
+    bool ran = false;
+    for (auto it = slot_tasks_.begin(); it != slot_tasks_.end();) {
+        SlotTask &task = **it;
+        if (slots_[task.slot].busy && !stop_) {
+            ++it;
+            continue;
+        }
+        try {
+            if (stop_) throw std::runtime_error("the context was closed");
+            run_slot_task(task);
+        } catch (...) {
+            task.error = std::current_exception();
+        }
+        task.done = true;
+        ran = true;
+        it = slot_tasks_.erase(it);
+    }
+    if (ran) gone_cv_.notify_all();
+}
+
+// The slot is idle and no step is running: only this thread touches the KV cache.
+void Scheduler::run_slot_task(SlotTask &task) {
+    Slot &slot = slots_[task.slot];
+    llama_context *lctx = ctx_.get();
+    llama_memory_t mem = llama_get_memory(lctx);
+    switch (task.kind) {
+        case SlotTask::Kind::Erase:
+            task.n_erased = slot.tokens.size();
+            llama_memory_seq_rm(mem, slot.seq, -1, -1);
+            slot.tokens.clear();
+            return;
+        case SlotTask::Kind::Save: {
+            const size_t size = llama_state_seq_get_size(lctx, slot.seq);
+            task.data.assign(size, '\0');
+            const size_t written =
+                llama_state_seq_get_data(lctx, reinterpret_cast<uint8_t *>(task.data.data()), size, slot.seq);
+            if (written == 0 && size != 0) throw std::runtime_error("could not read the slot's state");
+            task.data.resize(written);
+            task.tokens = slot.tokens;
+            return;
+        }
+        case SlotTask::Kind::Restore: {
+            if (task.tokens.size() > ctx_.n_ctx_seq())
+                throw std::invalid_argument("the saved slot holds " + std::to_string(task.tokens.size()) +
+                                            " tokens, more than this slot's context of " +
+                                            std::to_string(ctx_.n_ctx_seq()));
+            for (llama_token t : task.tokens)
+                if (t >= 0) ctx_.model().check_token(t);  // (negative: an image's placeholders)
+            llama_memory_seq_rm(mem, slot.seq, -1, -1);
+            slot.tokens.clear();
+            const size_t read = llama_state_seq_set_data(
+                lctx, reinterpret_cast<const uint8_t *>(task.data.data()), task.data.size(), slot.seq);
+            if (read == 0) {
+                llama_memory_seq_rm(mem, slot.seq, -1, -1);
+                throw std::invalid_argument("the saved state does not fit this model and slot");
+            }
+            slot.tokens = task.tokens;
+            return;
+        }
+    }
+}
+
 // The free slot whose tokens share the longest prefix with the prompt (ties:
-// the emptiest, so long cached prefixes survive for later requests).
-Slot *Scheduler::choose_slot(const std::vector<llama_token> &prompt) {
+// the emptiest, so long cached prefixes survive for later requests); a
+// request with `want_slot` gets that slot or waits.  A slot with an action
+// pending is not given out.
+Slot *Scheduler::choose_slot(const Request &r) {
+    if (r.want_slot >= 0) {
+        Slot &slot = slots_[(size_t)r.want_slot];
+        return slot.busy || slot_reserved_locked(slot) ? nullptr : &slot;
+    }
+    const std::vector<llama_token> &prompt = r.prompt;
     Slot *best = nullptr;
     size_t best_common = 0;
     for (Slot &slot : slots_) {
-        if (slot.busy) continue;
+        if (slot.busy || slot_reserved_locked(slot)) continue;
         const size_t common = common_prefix(slot.tokens, prompt);
         if (!best || common > best_common || (common == best_common && slot.tokens.size() < best->tokens.size())) {
             best = &slot;
@@ -77,12 +187,17 @@ Slot *Scheduler::choose_slot(const std::vector<llama_token> &prompt) {
     return best;
 }
 
+// Waiting requests in order; one that asked for a busy slot lets the others pass.
 void Scheduler::admit_locked() {
-    while (!waiting_.empty()) {
-        Request *r = waiting_.front();
-        Slot *slot = choose_slot(r->prompt);
-        if (!slot) return;
-        waiting_.pop_front();
+    for (auto it = waiting_.begin(); it != waiting_.end();) {
+        Request *r = *it;
+        Slot *slot = choose_slot(*r);
+        if (!slot) {
+            if (r->want_slot < 0) return;  // no free slot for anyone after it either (FIFO)
+            ++it;
+            continue;
+        }
+        it = waiting_.erase(it);
         slot->busy = true;
         r->slot = slot;
         r->phase = Phase::Prefill;
@@ -249,6 +364,7 @@ void Scheduler::run() {
             clear_requested_ = false;
             gone_cv_.notify_all();
         }
+        run_slot_tasks_locked();
         if (stop_) {
             gone_cv_.notify_all();
             for (Request *r : waiting_) active_.push_back(r);

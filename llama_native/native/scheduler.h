@@ -21,6 +21,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -57,10 +58,12 @@ enum class Phase {
 // - `error`: written by the scheduler thread before `phase` becomes Done; the
 //   consumer reads it only after seeing Done.
 struct Request {
-    Request(TokenLoop *loop_, std::vector<llama_token> prompt_) : loop(loop_), prompt(std::move(prompt_)) {}
+    Request(TokenLoop *loop_, std::vector<llama_token> prompt_, int want_slot_)
+        : loop(loop_), prompt(std::move(prompt_)), want_slot(want_slot_) {}
 
     TokenLoop *const loop;
     const std::vector<llama_token> prompt;
+    const int want_slot;  // the slot it must run in (< 0: any)
     std::atomic<Phase> phase{Phase::Waiting};
     Slot *slot = nullptr;
     size_t prefill_pos = 0;  // prompt tokens in the slot's KV cache
@@ -78,7 +81,8 @@ class Scheduler {
     Scheduler &operator=(const Scheduler &) = delete;
 
     // A new request for `loop` (the scheduler owns it until withdraw()).
-    Request *submit(TokenLoop *loop, std::vector<llama_token> prompt);
+    // `id_slot` >= 0: the request runs in that slot (modulo the slots) once it is free.
+    Request *submit(TokenLoop *loop, std::vector<llama_token> prompt, int id_slot = -1);
     // Blocks (GIL released by the caller) until the scheduler holds no
     // reference to `r`, then frees it; a running request ends as cancelled.
     void withdraw(Request *r);
@@ -87,6 +91,20 @@ class Scheduler {
     // the scheduler thread between steps, this waits for it.
     void clear_idle();
     std::mutex &mutex() { return mutex_; }
+
+    // One slot's KV cache, as llama-server's slot save/restore/erase.  Each
+    // runs on the scheduler thread between two steps, once the slot is idle
+    // (a request running in it finishes first; new requests do not take a
+    // slot with an action pending), so requests in the other slots go on.
+    // These block the caller (GIL released by it) until done; they throw
+    // std::invalid_argument for a bad slot or state.
+    // save_slot: (llama.cpp's sequence state, the tokens it holds).
+    std::pair<std::string, std::vector<llama_token>> save_slot(int slot);
+    // restore_slot: replaces what the slot holds; on failure the slot is left empty.
+    void restore_slot(int slot, const std::string &data, const std::vector<llama_token> &tokens);
+    // erase_slot: empties the slot; returns how many tokens it held.
+    size_t erase_slot(int slot);
+    size_t n_slots() const { return slots_.size(); }
 
   private:
     // One sequence's tokens in a step's batch.  `r` is null for a
@@ -99,12 +117,27 @@ class Scheduler {
         bool sample;          // logits at its last token, to sample from
     };
 
+    // A slot action waiting for its slot to be idle.
+    struct SlotTask {
+        enum class Kind { Save, Restore, Erase } kind;
+        size_t slot;
+        std::string data;  // save: out; restore: in
+        std::vector<llama_token> tokens;  // likewise
+        size_t n_erased = 0;
+        std::exception_ptr error;
+        bool done = false;
+    };
+
     void run();
+    void slot_task(SlotTask &task);  // queue it and wait for the scheduler thread
+    void run_slot_tasks_locked();
+    void run_slot_task(SlotTask &task);
+    bool slot_reserved_locked(const Slot &slot) const;
     // This step's batch; `images`: requests whose prompt is at an image now,
     // decoded on their own before the batch.
     std::vector<Entry> plan_step_locked(std::vector<Request *> &images);
     void admit_locked();
-    Slot *choose_slot(const std::vector<llama_token> &prompt);
+    Slot *choose_slot(const Request &r);
     void retire_locked(Request *r);
     bool share_prefix_locked(Request *r);
     void prefilled(Request *r, size_t count);
@@ -121,6 +154,7 @@ class Scheduler {
     std::deque<Request *> waiting_;
     std::vector<Request *> active_;
     std::vector<Request *> leaving_;
+    std::deque<SlotTask *> slot_tasks_;
     bool stop_ = false;
     bool clear_requested_ = false;
     std::thread thread_;

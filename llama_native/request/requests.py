@@ -97,6 +97,8 @@ class CompletionRequest:
     logits_processor: Callable[..., Any] | None = None
     media: Any = None
     affinity: str | None = None
+    #: the slot (sequence) of a parallel model to run in, waiting for it (llama-server's ``id_slot``); None: any
+    slot: int | None = None
     #: each choice (streamed or not) also carries ``token_ids``: the ids of its generated tokens
     token_ids: bool = False
 
@@ -165,6 +167,8 @@ class ChatRequest:
     chat_template_kwargs: Mapping[str, Any] = field(default_factory=dict)
     logits_processor: Callable[..., Any] | None = None
     affinity: str | None = None
+    #: the slot (sequence) of a parallel model to run in, waiting for it (llama-server's ``id_slot``); None: any
+    slot: int | None = None
     #: the caller's arguments as given (a llama-cpp-python chat handler takes them)
     arguments: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 

@@ -85,6 +85,7 @@ def create_chat_completion(
         logits_processor=request.logits_processor,
         media=getattr(tokenize, "media", None),
         affinity=request.affinity,
+        slot=request.slot,
     )
     result = complete(completion)
     if request.stream:

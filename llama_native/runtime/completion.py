@@ -88,6 +88,8 @@ def run_completion(llm: Host, request: CompletionRequest) -> Any:
         set_reasoning_budget(sampling, request.reasoning_budget, request.reasoning_markers, model, prompt_tokens)
     gen = generation_params(request.max_tokens, request.stop)
     gen.jump_forward = llm.jump_forward and request.logprobs is None  # forced tokens need their logits then
+    if request.slot is not None:
+        gen.id_slot = request.slot
     if llm.draft_model is not None:
         gen.draft_ngram_max = llm.draft_model.max_ngram_size
         gen.draft_num_pred = llm.draft_model.num_pred_tokens

@@ -190,6 +190,27 @@ def embed(
     return (vectors[0] if single else vectors), count
 
 
+def token_embeddings(
+    model: _native.Model, ctx: _native.Context, n_batch: int, texts: Sequence[str | Sequence[int]]
+) -> list[list[list[float]]]:
+    """Every token's vector of each input, unnormalized, on a model without pooling (llama-server's ``/embedding``).
+
+    On a pooled model each input gets one vector (its pooled one, unnormalized).
+    An input longer than a batch is a ``ValueError``, as in :func:`embed`.
+    """
+    if not texts:
+        return []
+    inputs = embedding_inputs(model, min(n_batch, ctx.n_ctx), texts, truncate=False)
+    if ctx.pooling_type != LLAMA_POOLING_TYPE_NONE:
+        return [[vector] for vector in ctx.embed(inputs, -1)]
+    rows = ctx.embed(inputs, -1, per_token=True)  # every input's rows, one input after another
+    out, start = [], 0
+    for tokens in inputs:
+        out.append(rows[start : start + len(tokens)])
+        start += len(tokens)
+    return out
+
+
 def embedding_response(vectors: list[Any], count: int, model: str) -> dict[str, Any]:
     """OpenAI's shape: ``{"object": "list", "data": [{"embedding", "index"}], "model", "usage"}``."""
     return {

@@ -8,7 +8,7 @@ fixed meaning:
 
 * ``cache_prompt``, ``n_cache_reuse``: llama-native always reuses the longest
   cached prefix of a slot.
-* ``id_slot``: the scheduler picks the slot (any id is accepted).
+* ``id_slot``: the slot the request runs in (modulo the slots, waiting for it); -1: the scheduler picks.
 * ``n_keep``, ``n_discard``: the context never shifts; a prompt that does not
   fit is an ``exceed_context_size_error``.
 * ``repeat_last_n``: the penalties look at the model's ``last_n_tokens_size``.
@@ -262,7 +262,7 @@ class MessagesBody(BaseModel):
 
 
 class InfillBody(GenerationBody):
-    """``POST /infill``: fill in between ``input_prefix`` and ``input_suffix`` (``prompt``: text after the middle)."""
+    """``POST /infill``: fill in between ``input_prefix`` and ``input_suffix`` (``prompt``: text ending the prefix)."""
 
     prompt: str = ""
     input_prefix: str
@@ -281,8 +281,8 @@ class EmbeddingBody(BaseModel):
     """``POST /embedding``: llama-server's own embedding request (``content``; ``input`` as OpenAI's)."""
 
     model_config = _FORBID
-    content: str | list[str] | None = None
-    input: str | list[str] | None = None
+    content: str | list[int] | list[str | list[int]] | None = None
+    input: str | list[int] | list[str | list[int]] | None = None
     embd_normalize: int = 2
     model: str | None = None
 
@@ -294,7 +294,14 @@ class EmbeddingBody(BaseModel):
             raise ValueError(f"embd_normalize must be -1 (none), 0, 1, 2 (Euclidean) or p > 2: {self.embd_normalize}")
         return self
 
-    def texts(self) -> list[str]:
-        """The texts to embed."""
+    def texts(self) -> list[str | list[int]]:
+        """The inputs to embed: texts or token-id lists (a list of ids alone is one input, as llama-server)."""
         value = self.content if self.content is not None else self.input
-        return [value] if isinstance(value, str) else list(value or [])
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return [value]
+        ids = [t for t in value if isinstance(t, int)]
+        if value and len(ids) == len(value):
+            return [ids]
+        return [t for t in value if not isinstance(t, int)]

@@ -41,7 +41,9 @@ from pydantic import BaseModel, ValidationError
 from ..grammar import LlamaGrammar
 from ..llama import ContextOverflowError, Llama
 from ..request import CompletionRequest
+from ..runtime.embedding import token_embeddings
 from .errors import ApiError
+from .infill import LLAMA_SERVER_N_BATCH, infill_tokens
 from .llama_bodies import (
     DetokenizeBody,
     EmbeddingBody,
@@ -114,7 +116,8 @@ def completion_request(llm: Llama, body: GenerationBody, prompt: str | list[int]
         args["grammar"] = grammar
     sampling_extra = {k: args.pop(k) for k in ("top_n_sigma",) if k in args}
     request = CompletionRequest.from_arguments({k: v for k, v in args.items() if v is not None}, sampling_extra)
-    return request.replace(token_ids=True, logprobs_shape="llama")
+    slot = body.id_slot if body.id_slot >= 0 else None
+    return request.replace(token_ids=True, logprobs_shape="llama", slot=slot)
 
 
 def install_llama_routes(app: FastAPI, hooks: _Hooks) -> None:
@@ -233,10 +236,11 @@ def install_llama_routes(app: FastAPI, hooks: _Hooks) -> None:
         if missing:
             what = " ".join(f"{name} token is missing." for name in missing)
             raise LlamaServerError(501, f"Infill is not supported by this model: {what}")
-        extra = "".join(f"{c.get('filename', '')}\n{c['text']}\n" for c in body.input_extra)
-        tokens = llm._infill_prompt(extra + body.input_prefix, body.input_suffix)
-        if body.prompt:  # llama-server's prompt: text after the middle token, where the fill starts
-            tokens += llm.tokenize(body.prompt.encode(), add_bos=False, special=False)
+        prompt = llm.tokenize(body.prompt.encode(), add_bos=False, special=True) if body.prompt else []
+        tokens = infill_tokens(
+            m, body.input_prefix, body.input_suffix, body.input_extra, prompt, n_batch=LLAMA_SERVER_N_BATCH,
+            n_predict=state.settings.n_predict, n_ctx=llm.n_ctx(), spm=llm.spm_infill,
+        )  # fmt: skip
         return await generate(request, body, [tokens], "infill")
 
     @app.post("/tokenize")
@@ -305,6 +309,15 @@ def install_llama_routes(app: FastAPI, hooks: _Hooks) -> None:
         body = await parse(request, EmbeddingBody)
         alias, llm = await state.registry.embedding_model(body.model)
         texts = body.texts()
+
+        if llm.pooling_type() == 0:  # no pooling: every token's vector, unnormalized, as llama-server
+
+            async def rows() -> Any:
+                ctx, n_batch = llm._context(), llm.context_params["n_batch"]
+                return await asyncio.to_thread(token_embeddings, llm._model, ctx, n_batch, texts)
+
+            per_token = await guarded(request, "embedding", rows)
+            return JSONResponse([{"index": i, "embedding": v} for i, v in enumerate(per_token)])
 
         async def work() -> Any:
             return await llm.aembed(texts, normalize=body.embd_normalize, truncate=False, per_token=False)

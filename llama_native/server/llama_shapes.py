@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .. import __version__
+from .. import __version__, _native
 from ..llama import Llama
 from .errors import ApiError
 from .llama_bodies import DEFAULT_SAMPLERS, SAMPLER_NAMES, GenerationBody
@@ -144,6 +144,17 @@ def generation_settings(body: GenerationBody | None, n_ctx: int | None = None) -
     return out
 
 
+def template_caps(llm: Llama) -> dict[str, bool]:
+    """llama-server's ``chat_template_caps``: what the model's chat template supports ({} without a template)."""
+    source = llm.chat_template or ""
+    if not source:
+        return {}
+    try:
+        return dict(_native.ChatTemplates(llm._model, source).caps())
+    except ValueError:  # a template llama.cpp's chat layer cannot parse
+        return {}
+
+
 def props(alias: str, llm: Llama, path: str, total_slots: int) -> dict[str, Any]:
     """``GET /props``: the server's defaults, slots, model and chat template."""
     meta = llm.metadata
@@ -163,7 +174,7 @@ def props(alias: str, llm: Llama, path: str, total_slots: int) -> dict[str, Any]
         "ui": False,
         "ui_settings": {},
         "chat_template": meta.get("tokenizer.chat_template", ""),
-        "chat_template_caps": {},
+        "chat_template_caps": template_caps(llm),
         "bos_token": piece(bos),
         "eos_token": piece(eos),
         "build_info": f"llama-native {__version__}",

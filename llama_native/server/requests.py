@@ -71,7 +71,7 @@ LLAMA_SERVER_FIELDS = {
     "json_schema": "chat: a JSON Schema the reply follows (as response_format json_schema); not with response_format",
     "add_generation_prompt": "chat: only true (the template's assistant header always ends the prompt)",
     "continue_final_message": "chat: only false (a final assistant message is not continued)",
-    "id_slot": "accepted; the scheduler picks the slot",
+    "id_slot": "the slot (sequence) the request runs in, modulo the slots, waiting for it; -1: the scheduler picks",
     "cache_prompt": "accepted; the longest cached prefix is always reused",
     "timings_per_token": "accepted; no per-token timings are sent",
     "return_progress": "accepted; no prompt-progress events are sent",
@@ -121,6 +121,10 @@ class _Sampling(_SamplingExtensions):
     timings_per_token: bool | None = None
     return_progress: bool | None = None
     verbose: bool | None = None
+
+    def slot(self) -> int | None:
+        """The slot asked for with ``id_slot`` (None: any)."""
+        return self.id_slot if self.id_slot is not None and self.id_slot >= 0 else None
 
     @model_validator(mode="after")
     def _check_stream(self) -> _Sampling:
@@ -218,8 +222,9 @@ class ChatCompletionRequest(_Sampling):
 
     def to_request(self, **changes: Any) -> ChatRequest:
         """The typed request (``changes``: arguments to set, such as another ``seed``)."""
-        return ChatRequest.from_arguments({**self.llama_kwargs(), "messages": self.messages, "stream": self.stream,
-                                           **changes})
+        request = ChatRequest.from_arguments({**self.llama_kwargs(), "messages": self.messages,
+                                              "stream": self.stream, **changes})
+        return request.replace(slot=self.slot())
 
 
 class CompletionRequest(_Sampling):
@@ -262,7 +267,7 @@ class CompletionRequest(_Sampling):
         """The typed request for one of :meth:`prompts` (``changes``: arguments to set, such as another ``seed``)."""
         arguments = {**self.llama_kwargs(), "prompt": prompt, "stream": self.stream, **changes}
         extra = {k: arguments.pop(k) for k in SamplingOptions.extension_names() if k in arguments}
-        return CompletionArguments.from_arguments(arguments, extra)
+        return CompletionArguments.from_arguments(arguments, extra).replace(slot=self.slot())
 
 
 #: one embedding input: text, token ids, or llama-server's ``{"content": ...}`` / ``{"prompt_string": ...}``

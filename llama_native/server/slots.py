@@ -10,10 +10,20 @@ With ``--slot-save-path DIR``, a slot's KV cache goes to a file in DIR and back,
 so a conversation resumes after a restart without decoding its prompt again:
 ``save`` and ``restore`` take ``{"filename": "name.bin"}`` (a plain file name)
 and answer as llama-server (``n_saved``/``n_written``, ``n_restored``/``n_read``,
-``timings``); ``erase`` empties the slot (``n_erased``).  This needs a model
-served with one slot (``-np 1``: the KV cache of one sequence, as
-:meth:`llama_native.Llama.save_state`); on more slots the actions answer 501.
-Without ``--slot-save-path`` they answer 501, as llama-server.
+``timings``); ``erase`` empties the slot (``n_erased``).  Every slot of
+``-np N`` has them: an action waits for a request running in its slot to end
+and runs between two decoding steps of the scheduler, while requests in the
+other slots go on (:mod:`llama_native.slot_state`).  A request with
+``"id_slot": N`` runs in slot N, so a restored conversation continues from its
+cached tokens there.  Without ``--slot-save-path`` they answer 501, as
+llama-server.
+
+A slot file (our format, not llama-server's) is three parts: the line
+``llama-native slot v1``; one line of JSON, ``{"tokens": [...], "model":
+"file.gguf"}`` (the token ids the slot holds, and the model file's name); then
+llama.cpp's sequence state bytes (``llama_state_seq_get_data`` of that
+sequence), to the end of the file.  A file restores into any slot of a server
+running the same model with a slot context at least as large.
 
 Example::
 
@@ -34,6 +44,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from .. import slot_state
 from ..cache import LlamaState
 from ..llama import Llama
 from .errors import ApiError
@@ -54,9 +65,9 @@ def _not_supported(message: str) -> ApiError:
     return ApiError(501, message, "not_supported_error", code="not_supported")
 
 
-def save_slot(llm: Llama, path: Path) -> tuple[int, int]:
-    """Write the KV cache of ``llm``'s sequence to ``path``: ``(tokens, bytes written)``."""
-    state = llm.save_state()
+def save_slot(llm: Llama, slot: int, path: Path) -> tuple[int, int]:
+    """Write the KV cache of ``llm``'s ``slot`` to ``path``: ``(tokens, bytes written)``."""
+    state = slot_state.save_slot(llm, slot)
     header = json.dumps({"tokens": list(state.tokens), "model": os.path.basename(llm.model_path)}).encode() + b"\n"
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as f:
@@ -65,8 +76,8 @@ def save_slot(llm: Llama, path: Path) -> tuple[int, int]:
     return len(state.tokens), len(MAGIC) + len(header) + len(state.data)
 
 
-def restore_slot(llm: Llama, path: Path) -> tuple[int, int]:
-    """Load a :func:`save_slot` file into ``llm``'s sequence: ``(tokens, bytes read)`` (``ValueError``: why not)."""
+def restore_slot(llm: Llama, slot: int, path: Path) -> tuple[int, int]:
+    """Load a :func:`save_slot` file into ``llm``'s ``slot``: ``(tokens, bytes read)`` (``ValueError``: why not)."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -80,7 +91,7 @@ def restore_slot(llm: Llama, path: Path) -> tuple[int, int]:
         raise ValueError(f"{path.name}: its header is damaged") from None
     if len(tokens) > llm.n_ctx():
         raise ValueError(f"the saved slot holds {len(tokens)} tokens, more than this slot's context of {llm.n_ctx()}")
-    llm.load_state(LlamaState(tuple(int(t) for t in tokens), raw[header_end + 1 :]))
+    slot_state.load_slot(llm, slot, LlamaState(tuple(int(t) for t in tokens), raw[header_end + 1 :]))
     return len(tokens), len(raw)
 
 
@@ -122,15 +133,11 @@ class SlotBoard:
             raise ApiError(400, "Invalid slot ID", "invalid_request_error", "id_slot")
         if action not in ("save", "restore", "erase"):
             raise ApiError(400, "Invalid action", "invalid_request_error", "action")
-        if self.n_slots(alias) != 1:
-            raise _not_supported(
-                f"slot {action} needs the model served with one slot (-np 1); {alias!r} has {self.n_slots(alias)}"
-            )
-        while self._running.get(alias, 0):  # as llama-server, the action waits for the slot to be idle
-            await asyncio.sleep(0.05)
+        parallel = self.n_slots(alias) > 1
+        while not parallel and self._running.get(alias, 0):  # as llama-server, the action waits for the slot
+            await asyncio.sleep(0.05)  # (on several slots the scheduler waits for that slot alone)
         if action == "erase":
-            n = len(llm.cached_tokens())
-            await asyncio.to_thread(llm.reset)
+            n = await asyncio.to_thread(slot_state.erase_slot, llm, slot)
             return {"id_slot": slot, "n_erased": n}
         filename = body.get("filename")
         if not isinstance(filename, str) or not valid_filename(filename):
@@ -139,13 +146,16 @@ class SlotBoard:
         started = time.monotonic()
         if action == "save":
             self.save_path.mkdir(parents=True, exist_ok=True)
-            n, size = await asyncio.to_thread(save_slot, llm, path)
+            try:
+                n, size = await asyncio.to_thread(save_slot, llm, slot, path)
+            except (OSError, RuntimeError) as exc:
+                raise ApiError(500, f"Unable to save slot: {exc}", "server_error") from None
             ms = (time.monotonic() - started) * 1000
             return {"id_slot": slot, "filename": filename, "n_saved": n, "n_written": size, "timings": {"save_ms": ms}}
         try:
-            n, size = await asyncio.to_thread(restore_slot, llm, path)
-        except ValueError as exc:
-            await asyncio.to_thread(llm.reset)
+            n, size = await asyncio.to_thread(restore_slot, llm, slot, path)
+        except ValueError as exc:  # as llama-server, a failed restore leaves the slot empty
+            await asyncio.to_thread(slot_state.erase_slot, llm, slot)
             raise ApiError(400, f"Unable to restore slot: {exc}", "invalid_request_error", "filename") from None
         ms = (time.monotonic() - started) * 1000
         return {"id_slot": slot, "filename": filename, "n_restored": n, "n_read": size, "timings": {"restore_ms": ms}}

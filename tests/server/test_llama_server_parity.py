@@ -2,8 +2,10 @@
 
 llama-server is built from the pinned llama.cpp source; both serve SmolLM2
 (1024-token context, one slot), a random StarCoder-tokenizer model for
-fill-in-the-middle, and (llama-server with ``--embeddings --pooling last``:
-llama-native pools a model without a pooling type by its last token) embeddings.
+fill-in-the-middle, and embeddings pooled by the last token (llama-server with
+``--embeddings --pooling last``, ours with ``"pooling_type": 3``: on a model without
+pooling both answer ``/embedding`` with every token's vector, see
+``test_server_embedding_tokens.py``).
 :data:`llama_server_parity.CASES` lists the requests;
 ``build/llama-server-parity.json`` records the results and the README's
 "Replacing llama-server" table is made from them
@@ -59,7 +61,7 @@ def servers(real_model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     tmp = tmp_path_factory.mktemp("parity")
     config = tmp / "models.json"
     config.write_text(json.dumps({"models": [
-        {"model": str(real_model_path), "model_alias": "smol", "n_ctx": 1024, "n_threads": 2},
+        {"model": str(real_model_path), "model_alias": "smol", "n_ctx": 1024, "n_threads": 2, "pooling_type": 3},
         {"model": fim, "model_alias": "fim", "n_ctx": 256, "n_threads": 2},
     ]}))  # fmt: skip
     ours = start_server(tmp, "--config", str(config))
