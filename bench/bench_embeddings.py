@@ -13,13 +13,18 @@ Models: ``bert`` (the random-weight BERT of ``llama_native.testing``, mean
 pooling in its GGUF; 64 wide, 2 layers, so per-request costs dominate),
 ``bert-wide`` (the same at 384 wide, 6 layers, the shape of MiniLM/bge-small)
 and ``smollm2`` (SmolLM2-135M-Instruct with ``--pooling mean`` on both sides).
-``--flash-attn off`` runs both sides without flash attention: ggml's CPU
-kernel rounds through F16 once a batch holds more than 64 tokens, so with it
-on the vectors depend on how the texts were batched (about 1e-3 here).
+``--flash-attn`` is passed to both sides (``flash_attn=None|False|True`` and
+``-fa auto|off|on``).  ggml's CPU flash attention accumulates in F16 for a
+batch under 64 tokens and in F32 (tiled) from 64 on, so a short text's vector
+depends on the size of the batch it shared (1.4e-4 on ``bert``); with flash
+attention on, ours packs short texts into batches under 64 tokens, the kernel
+each takes alone (and in llama-server's batches of up to ``-np`` short texts).
+Also printed: the largest difference between our vectors of the list and of
+each text embedded alone.
 
 Usage::
 
-    python bench/bench_embeddings.py [--model bert|bert-wide|smollm2|PATH] [--threads 2] [--flash-attn auto|off]
+    python bench/bench_embeddings.py [--model bert|bert-wide|smollm2|PATH] [--threads 2] [--flash-attn auto|off|on]
 """
 
 from __future__ import annotations
@@ -72,31 +77,33 @@ def main() -> None:
     parser.add_argument("--seqs", type=int, default=16,
                         help="our sequences per llama_decode (n_parallel; an embedding context takes at least 16)")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--flash-attn", choices=["auto", "off"], default="auto")
+    parser.add_argument("--flash-attn", choices=["auto", "off", "on"], default="auto")
     args = parser.parse_args()
     path, choose_mean = model_path(args.model)
-    fa_off = args.flash_attn == "off"
+    flash_attn = {"auto": None, "off": False, "on": True}[args.flash_attn]
 
     load: dict[str, Any] = dict(embedding=True, n_ctx=2048, n_batch=2048, n_ubatch=2048, n_threads=args.threads,
-                                n_parallel=args.seqs)
+                                n_parallel=args.seqs, flash_attn=flash_attn)
     if choose_mean:
         load["pooling_type"] = LLAMA_POOLING_TYPE_MEAN
-    load["flash_attn"] = False if fa_off else None  # None: llama.cpp's auto, as llama-server's default
     llm = Llama(str(path), **load)
     ours_s, ours = best_of(args.rounds, lambda: llm.embed(TEXTS, normalize=True))
+    alone = [llm.embed(text, normalize=True) for text in TEXTS]
     del llm
 
     server_args = ["--embeddings", "-np", str(args.np), "-b", "2048", "-ub", "2048"]
     server_args += ["--pooling", "mean"] if choose_mean else []
-    server_args += ["-fa", "off"] if fa_off else []
+    server_args += ["-fa", args.flash_attn]
     with LlamaServer(path, threads=args.threads, n_ctx=2048 * args.np, args=server_args) as server:
         theirs_s, reply = best_of(args.rounds, lambda: server.post("/v1/embeddings", {"input": TEXTS}))
     theirs = [d["embedding"] for d in sorted(reply["data"], key=lambda d: d["index"])]
     diff = max(abs(a - b) for u, v in zip(ours, theirs) for a, b in zip(u, v))
+    alone_diff = max(abs(a - b) for u, v in zip(ours, alone) for a, b in zip(u, v))
     print(f"model {path.name}, {len(TEXTS)} texts, {args.threads} threads, flash attention {args.flash_attn}")
     print(f"ours        {ours_s * 1000:8.1f} ms  ({len(TEXTS) / ours_s:7.1f} texts/s, up to {args.seqs} per decode)")
     print(f"llama-server{theirs_s * 1000:8.1f} ms  ({len(TEXTS) / theirs_s:7.1f} texts/s, -np {args.np})")
     print(f"ratio (llama-server s / ours) {theirs_s / ours_s:.2f}x; max vector difference {diff:.2e}")
+    print(f"ours: max difference between the list's vectors and each text's alone {alone_diff:.2e}")
 
 
 if __name__ == "__main__":

@@ -62,6 +62,8 @@ Context::Context(Model &model, const ContextParams &p) : model_(model), embeddin
         throw std::runtime_error("failed to create a llama context" + (reason.empty() ? "" : ": " + reason));
     }
     batch_ = llama_batch_init((int32_t)llama_n_batch(ctx_), 0, 1);
+    // Flash attention "auto" is on wherever the CPU runs the attention (see kFlashAttnTileQ).
+    small_fa_batches_ = p.embeddings && p.flash_attn != 0 && !model.offloaded();
 }
 
 Context::~Context() {
@@ -313,16 +315,24 @@ std::vector<std::vector<float>> Context::embed(const std::vector<std::vector<lla
         for (llama_token t : tokens) model_.check_token(t);
     }
     const bool encoder_only = llama_model_has_encoder(model_.get()) && !llama_model_has_decoder(model_.get());
-    std::vector<std::vector<float>> out;
-    out.reserve(inputs.size());
     clear_cache();
+    // The order inputs are packed in: with small flash-attention batches, the short inputs
+    // first (batches below kFlashAttnTileQ tokens), then the long ones (batches up to `limit`).
+    std::vector<size_t> order(inputs.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    if (small_fa_batches_)
+        std::stable_partition(order.begin(), order.end(),
+                              [&](size_t i) { return inputs[i].size() < kFlashAttnTileQ; });
+    std::vector<std::vector<std::vector<float>>> by_index(inputs.size());  // each input's rows
     size_t next = 0;
-    while (next < inputs.size()) {
+    while (next < order.size()) {
         // Pack as many whole inputs as fit into one batch, one sequence each.
+        const bool small = small_fa_batches_ && inputs[order[next]].size() < kFlashAttnTileQ;
+        const size_t room = small ? kFlashAttnTileQ - 1 : limit;
         size_t first = next, n_tokens = 0;
         std::vector<int32_t> last_index;
-        while (next < inputs.size() && next - first < max_seqs && n_tokens + inputs[next].size() <= limit) {
-            const auto &tokens = inputs[next];
+        while (next < order.size() && next - first < max_seqs && n_tokens + inputs[order[next]].size() <= room) {
+            const auto &tokens = inputs[order[next]];
             const llama_seq_id seq = (llama_seq_id)(next - first);
             for (size_t i = 0; i < tokens.size(); ++i) {
                 const size_t k = n_tokens + i;
@@ -343,7 +353,7 @@ std::vector<std::vector<float>> Context::embed(const std::vector<std::vector<lla
             throw std::runtime_error("embedding failed with status " + std::to_string(rc));
         }
         for (size_t s = 0; per_token && s < last_index.size(); ++s) {
-            const size_t n = inputs[first + s].size();
+            const size_t n = inputs[order[first + s]].size();
             for (size_t k = last_index[s] + 1 - n; k <= (size_t)last_index[s]; ++k) {
                 const float *vec = llama_get_embeddings_ith(ctx_, (int32_t)k);
                 if (!vec) {
@@ -352,7 +362,7 @@ std::vector<std::vector<float>> Context::embed(const std::vector<std::vector<lla
                 }
                 std::vector<float> v(vec, vec + n_embd);
                 normalize_embedding(v, normalize);
-                out.push_back(std::move(v));
+                by_index[order[first + s]].push_back(std::move(v));
             }
         }
         for (size_t s = 0; !per_token && s < last_index.size(); ++s) {
@@ -364,10 +374,13 @@ std::vector<std::vector<float>> Context::embed(const std::vector<std::vector<lla
             }
             std::vector<float> v(vec, vec + n_embd);
             if (!rank) normalize_embedding(v, normalize);
-            out.push_back(std::move(v));
+            by_index[order[first + s]].push_back(std::move(v));
         }
         clear_cache();
     }
+    std::vector<std::vector<float>> out;
+    for (auto &rows : by_index)
+        for (auto &row : rows) out.push_back(std::move(row));
     return out;
 }
 

@@ -21,6 +21,11 @@ size_t common_prefix(const std::vector<llama_token> &a, const std::vector<llama_
 
 // Inputs an embedding context decodes together in one batch (one sequence each).
 constexpr uint32_t kEmbedSequences = 16;
+// ggml's CPU flash attention takes a tiled F32 kernel for a batch of at least this many tokens
+// (GGML_FA_TILE_Q) and an F16-accumulating one below it: an embedding context with flash attention
+// on the CPU packs inputs shorter than this into batches that stay below it, so each input takes
+// the kernel it takes alone (in llama-server too) and its vector does not depend on its batch.
+constexpr size_t kFlashAttnTileQ = 64;
 
 struct ContextParams {
     uint32_t n_ctx = 512;
@@ -108,12 +113,14 @@ class Context {
                             const char *caller = "eval()");
 
     // Pooled (or last-token) embedding of each token list; inputs are packed into
-    // batches of up to kEmbedSequences sequences.  `normalize` is llama-server's
-    // embd_normalize: -1 none, 0 max-abs scaled to int16, 1 taxicab, 2 euclidean,
-    // p > 2 p-norm.  Under rank pooling each result is the classifier's n_cls_out
-    // scores, never normalized.  `per_token` (a context without pooling only):
-    // one vector per token of every input, all inputs' rows one after another
-    // (llama-cpp-python's embeddings of a model without pooling).
+    // batches of up to n_seq_max sequences (with flash attention on the CPU: inputs
+    // shorter than kFlashAttnTileQ into batches below it, the longer ones together).
+    // `normalize` is llama-server's embd_normalize: -1 none, 0 max-abs scaled to
+    // int16, 1 taxicab, 2 euclidean, p > 2 p-norm.  Under rank pooling each result
+    // is the classifier's n_cls_out scores, never normalized.  `per_token` (a
+    // context without pooling only): one vector per token of every input, all
+    // inputs' rows one after another (llama-cpp-python's embeddings of a model
+    // without pooling).
     std::vector<std::vector<float>> embed(const std::vector<std::vector<llama_token>> &inputs, int normalize,
                                           bool per_token = false);
 
@@ -140,6 +147,7 @@ class Context {
     llama_context *ctx_ = nullptr;
     llama_batch batch_{};
     bool embeddings_ = false;
+    bool small_fa_batches_ = false;  // pack short embedding inputs below kFlashAttnTileQ tokens
     std::vector<llama_token> cached_;
     std::atomic<bool> abort_{false};
     std::vector<std::pair<LoraAdapter *, float>> loras_;

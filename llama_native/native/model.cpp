@@ -90,6 +90,7 @@ Model::Model(const std::string &path, const ModelParams &params, void *progress)
 
     llama_model_params mp = llama_model_default_params();
     mp.n_gpu_layers = params.n_gpu_layers;
+    offloaded_ = params.n_gpu_layers != 0 && llama_supports_gpu_offload();
     if (params.use_mmap && params.use_mlock) mp.load_mode = LLAMA_LOAD_MODE_MMAP_MLOCK;
     else if (params.use_mmap) mp.load_mode = LLAMA_LOAD_MODE_MMAP;
     else if (params.use_mlock) mp.load_mode = LLAMA_LOAD_MODE_MLOCK;

@@ -68,6 +68,8 @@ class Model {
     llama_model *get() const { return model_; }
     const llama_vocab *vocab() const { return vocab_; }
     const std::string &path() const { return path_; }
+    // Whether layers were asked onto a GPU (n_gpu_layers != 0 in a build that can offload).
+    bool offloaded() const { return offloaded_; }
 
     std::map<std::string, std::string> metadata() const;
     std::string chat_template(const std::string &name) const;  // "" if none
@@ -110,6 +112,7 @@ class Model {
 
   private:
     std::string path_;
+    bool offloaded_ = false;
     llama_model *model_ = nullptr;
     const llama_vocab *vocab_ = nullptr;
     std::vector<llama_token> eog_;
