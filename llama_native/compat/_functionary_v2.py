@@ -122,6 +122,8 @@ def functionary_v1_v2_chat_handler(
     (``all`` for a message) and may call several functions.  Other strings
     behave as there (v1: a plain completion; v2: llama-cpp-python fails, so
     this raises :class:`~llama_native.compat._functionary.FunctionaryUnsupportedError`).
+    ``stream=True`` streams v2 as llama-cpp-python does
+    (:mod:`llama_native.compat._functionary_v2_stream`); v1 refuses, as there.
     """
     sampling = _sampling(locals())
     hf_tokenizer = _hf_tokenizer(llama)
