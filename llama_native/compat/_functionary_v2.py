@@ -35,6 +35,7 @@ from ._functionary import (
     _sampling,
     generate_schema_from_functions,
 )
+from ._functionary_v2_stream import functionary_v2_stream
 
 # v1's tokens
 END_ASSISTANT_TOKEN = "<|END_OF_ASSISTANT|>"
@@ -121,6 +122,8 @@ def functionary_v1_v2_chat_handler(
     (``all`` for a message) and may call several functions.  Other strings
     behave as there (v1: a plain completion; v2: llama-cpp-python fails, so
     this raises :class:`~llama_native.compat._functionary.FunctionaryUnsupportedError`).
+    ``stream=True`` streams v2 as llama-cpp-python does
+    (:mod:`llama_native.compat._functionary_v2_stream`); v1 refuses, as there.
     """
     sampling = _sampling(locals())
     hf_tokenizer = _hf_tokenizer(llama)
@@ -148,15 +151,15 @@ def functionary_v1_v2_chat_handler(
         if stream is False:
             completion_or_chunks["choices"][0]["text"] = completion_or_chunks["choices"][0]["text"].lstrip()
         return _convert_completion_to_chat(completion_or_chunks, stream=stream)
-    if stream is not False:  # a generator that fails when iterated, as llama-cpp-python's fails there for v1
+    if stream is not False:
+        if version == "v1":  # a generator that fails when iterated, as llama-cpp-python's
 
-        def refused() -> Iterator[Any]:
-            if version == "v1":
+            def refused() -> Iterator[Any]:
                 raise FunctionaryUnsupportedError("Streaming for v1 is not supported")
-            raise NotImplementedError("chat_format='functionary-v2' with stream=True is not ported to llama-native yet")
-            yield  # a generator
+                yield  # a generator
 
-        return refused()
+            return refused()
+        return functionary_v2_stream(create_completion, llama, functions, tools, function_call, prompt)
 
     content = ""
     function_calls: list[str] = []

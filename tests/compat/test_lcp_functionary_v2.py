@@ -148,5 +148,5 @@ def test_named_calls(both: tuple[dict[str, Any], dict[str, Any]], version: str) 
 def test_streamed_calls(both: tuple[dict[str, Any], dict[str, Any]]) -> None:
     theirs, ours = both
     assert ours["v1 stream"] is theirs["v1 stream"] is True  # "Streaming for v1 is not supported"
-    # v2 streams there; not ported here (NotImplementedError when iterated)
-    assert theirs["v2 stream"] is None and ours["v2 stream"] is False
+    # v2 streams there and here (chunk by chunk: test_lcp_functionary_v2_stream.py)
+    assert theirs["v2 stream"] is None and ours["v2 stream"] is None
