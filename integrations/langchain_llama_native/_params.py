@@ -160,7 +160,10 @@ class LlamaCppLoadParams(BaseModel):
         }
         if self.f16_kv is False:
             fields["type_k"] = fields["type_v"] = "f32"
-        return {**{k: v for k, v in fields.items() if v is not None}, **self.model_kwargs}
+        # flash_attn None (llama.cpp's auto, as llama-server) unless model_kwargs says otherwise: Llama's own
+        # default is llama-cpp-python's off, whose CPU attention rounds differently by batch, so replies on
+        # n_parallel would depend on what else shares the batch.
+        return {"flash_attn": None, **{k: v for k, v in fields.items() if v is not None}, **self.model_kwargs}
 
     def _remote(self, model: str | os.PathLike | None = None) -> Any:
         """The fleet's :class:`llama_native.remote.RemoteLlama` (shared by everything pointing at it)."""

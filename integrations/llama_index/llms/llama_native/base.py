@@ -209,6 +209,7 @@ class LlamaCPP(FunctionCallingLLM):
     def _load_kwargs(self) -> dict[str, Any]:
         return {
             "n_ctx": self.context_window,
+            "flash_attn": None,  # llama.cpp's auto, as llama-server: replies do not depend on the batch (n_parallel)
             "verbose": self.verbose,
             "n_parallel": self.n_parallel,
             **({"mmproj_path": self.mmproj_path} if self.mmproj_path else {}),
