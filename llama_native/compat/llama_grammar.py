@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from ..grammar import LlamaGrammar
 from ..schema import json_schema_to_gbnf
+from ..schema.json_rules import LCP_JSON_GBNF
 from ._grammar_rules import (
     ARITHMETIC_GBNF,
     C_GBNF,
@@ -44,34 +45,8 @@ from ._schema_converter import SchemaConverter
 
 LLAMA_GRAMMAR_DEFAULT_ROOT = "root"
 
-#: Any JSON value (llama.cpp's ``grammars/json.gbnf``).
-JSON_GBNF = r"""
-root   ::= object
-value  ::= object | array | string | number | ("true" | "false" | "null") ws
-
-object ::=
-  "{" ws (
-            string ":" ws value
-    ("," ws string ":" ws value)*
-  )? "}" ws
-
-array  ::=
-  "[" ws (
-            value
-    ("," ws value)*
-  )? "]" ws
-
-string ::=
-  "\"" (
-    [^"\\\x7F\x00-\x1F] |
-    "\\" (["\\bfnrt] | "u" [0-9a-fA-F]{4}) # escapes
-  )* "\"" ws
-
-number ::= ("-"? ([0-9] | [1-9] [0-9]{0,15})) ("." [0-9]+)? ([eE] [-+]? [0-9] [1-9]{0,15})? ws
-
-# Optional space: by convention, applied in this grammar after literal chars when allowed
-ws ::= | " " | "\n" [ \t]{0,20}
-"""
+#: Any JSON object (llama.cpp's ``grammars/json.gbnf``): llama-cpp-python's JSON mode grammar.
+JSON_GBNF = LCP_JSON_GBNF
 
 __all__ = [
     "ARITHMETIC_GBNF",

@@ -27,7 +27,7 @@ from typing import Any, Literal
 from .. import _llguidance, _native
 from .._types import GrammarEngine
 from ..grammar import LlamaGrammar, as_grammar
-from ..schema.json_rules import WHITESPACE_MODES
+from ..schema.json_rules import LCP_JSON_GBNF, WHITESPACE_MODES
 
 
 def check_whitespace(value: str | None) -> str | None:
@@ -134,6 +134,9 @@ class StructureSpec:
         """
         if self.schema is None:
             return self.grammar
+        if (self.whitespace or whitespace) == "lcp" and _plain_json_mode(self.response_format):
+            # llama-cpp-python's JSON mode: its JSON_GBNF, whitespace and all
+            return LlamaGrammar.from_string(LCP_JSON_GBNF, verbose=False)
         return LlamaGrammar.from_json_schema(
             self.schema,
             prop_order=self.prop_order,
@@ -161,6 +164,13 @@ class StructureSpec:
 
         text = prompt.decode("utf-8") if isinstance(prompt, bytes) else prompt
         return schema_system_prompt(schema) + "\n\n" + text
+
+
+def _plain_json_mode(response_format: Any) -> bool:
+    """Whether ``response_format`` is JSON mode without a schema (``{"type": "json_object"}``)."""
+    return isinstance(response_format, dict) and response_format.get("type") == "json_object" and (
+        "schema" not in response_format
+    )
 
 
 def _order(prop_order: Sequence[str] | None) -> tuple[str, ...] | None:

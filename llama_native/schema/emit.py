@@ -17,7 +17,15 @@ from typing import Any
 from .gbnf import complement, json_literal, json_string_chars, literal, normalize_ranges, repetition
 from .gbnf_rewrite import split_large_repetitions
 from .int_ranges import int_range_rule
-from .json_rules import FORMAT_RULES, PRIMITIVE_DEPS, PRIMITIVE_RULES, SPACE_RULES
+from .json_rules import (
+    CLOSER_SPACE_MODES,
+    FORMAT_RULES,
+    KEY_SPACE_MODES,
+    PRIMITIVE_DEPS,
+    PRIMITIVE_RULES,
+    SPACE_RULES,
+    TRAILING_SPACE_MODES,
+)
 from .nodes import (
     Alternatives,
     AnyValue,
@@ -45,7 +53,9 @@ def emit_gbnf(schema: NormalizedSchema, whitespace: str) -> str:
     root = emitter.rule(schema.root, "root-value")
     emitter.primitive("space")
     emitter.rules.pop("root")
-    rules = split_large_repetitions({"root": _without_trailing_space(root, emitter.rules), **emitter.rules})
+    if whitespace not in TRAILING_SPACE_MODES:
+        root = _without_trailing_space(root, emitter.rules)
+    rules = split_large_repetitions({"root": root, **emitter.rules})
     return "".join(f"{name} ::= {body}\n" for name, body in rules.items())
 
 
@@ -88,9 +98,20 @@ class GbnfEmitter:
             return "space"
         if name not in self.rules:
             self.rules[name] = PRIMITIVE_RULES[name]
+            if self.whitespace in CLOSER_SPACE_MODES and name in ("object", "array"):
+                self.rules[name] = self.rules[name].replace(' "}"', ' space "}"').replace(' "]"', ' space "]"')
             for dep in PRIMITIVE_DEPS.get(name, ()):
                 self.primitive(dep)
         return name
+
+    def key(self, literal_key: str) -> str:
+        """A declared key and what may stand before its ``":"`` (whitespace only in :data:`KEY_SPACE_MODES`)."""
+        return f"{literal_key} {self.primitive('space')}" if self.whitespace in KEY_SPACE_MODES else literal_key
+
+    def close(self, bracket: str) -> str:
+        """A closing ``}`` or ``]`` (after whitespace in :data:`CLOSER_SPACE_MODES`, as llama.cpp writes it)."""
+        closing = literal(bracket)
+        return f"{self.primitive('space')} {closing}" if self.whitespace in CLOSER_SPACE_MODES else closing
 
     def rule(self, node: Node, name: str) -> str:
         """The name of a rule for ``node`` (a new rule called after ``name``, or a shared one)."""
@@ -260,7 +281,7 @@ class GbnfEmitter:
             take = f"{lead}{prefix[i]} {prefix_from(i + 1)}".strip()
             return take if i < node.min_items else f"({take})?"
 
-        return f'"[" {space} {prefix_from(0)} "]" {space}'.replace("  ", " ")
+        return f'"[" {space} {prefix_from(0)} {self.close("]")} {space}'.replace("  ", " ")
 
     def object(self, node: ObjectType, name: str) -> str:
         """Declared keys in order (optional ones skippable), then extra keys (llama.cpp's placement).
@@ -285,15 +306,15 @@ class GbnfEmitter:
         kv_rules: list[tuple[str, bool]] = []
         for prop in node.properties:
             value = self.rule(prop.value, f"{name}-{prop.name}")
-            kv = self.add_rule(f"{name}-{prop.name}-kv", f'{json_literal(prop.name)} ":" {space} {value}')
+            kv = self.add_rule(f"{name}-{prop.name}-kv", f'{self.key(json_literal(prop.name))} ":" {space} {value}')
             kv_rules.append((kv, prop.required))
         extra = self.extra_keys(node, name)
         if node.any_order:
             members = [kv for kv, _ in kv_rules] + ([extra] if extra else [])
             if not members:
-                return f'"{{" {space} "}}" {space}'
+                return f'"{{" {space} {self.close("}")} {space}'
             member = members[0] if len(members) == 1 else self.add_rule(f"{name}-member", " | ".join(members))
-            return f'"{{" {space} ({member} ("," {space} {member})*)? "}}" {space}'
+            return f'"{{" {space} ({member} ("," {space} {member})*)? {self.close("}")} {space}'
         # rest(i, first): the properties from i on; `first` = nothing emitted yet.
         memo: dict[tuple[int, bool], str] = {}
 
@@ -316,7 +337,7 @@ class GbnfEmitter:
             memo[(i, first)] = body
             return body
 
-        return f'"{{" {space} {rest(0, True)} "}}" {space}'.replace("  ", " ")
+        return f'"{{" {space} {rest(0, True)} {self.close("}")} {space}'.replace("  ", " ")
 
     def extra_keys(self, node: ObjectType, name: str) -> str | None:
         """The rule of one key-value pair beyond the declared keys (``None`` when none may appear).

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .gbnf import NOT_CHARACTERS
 
-WHITESPACE_MODES = ("free", "compact", "pretty")
+WHITESPACE_MODES = ("free", "compact", "pretty", "lcp", "llama-server")
 #: The default: the model chooses its whitespace, bounded (see :data:`SPACE_RULES`).
 DEFAULT_WHITESPACE = "free"
 #: What may stand between JSON tokens in each mode.  ``free`` is llama.cpp's own
@@ -23,11 +23,55 @@ DEFAULT_WHITESPACE = "free"
 #: the embedded micro model was trained on); ``pretty`` a space or one newline
 #: with up to 40 spaces.  A declared key is always followed directly by ``":"``
 #: (no model writes ``"age" :``), so jump-forward still completes ``":`` after it.
+#: ``lcp`` is llama-cpp-python's whitespace (its ``SchemaConverter``: one optional
+#: space, also between a declared key and its ``":"`` and after the whole value)
+#: and ``llama-server`` llama.cpp's ``json-schema-to-grammar.cpp`` (``free``'s
+#: rule, also between a key and ``":"`` and before a closing bracket); see
+#: :data:`KEY_SPACE_MODES`.
 SPACE_RULES: dict[str, str] = {
     "free": '| " " | "\\n"{1,2} [ \\t]{0,20}',
     "compact": '""',
     "pretty": '| " " | "\\n" [ ]{0,40}',
+    "lcp": '" "?',
+    "llama-server": '| " " | "\\n"{1,2} [ \\t]{0,20}',
 }
+#: The modes that allow whitespace between a declared key and its ``":"`` (as their converters do).
+KEY_SPACE_MODES = ("lcp", "llama-server")
+#: The mode whose converter allows whitespace before ``}`` and ``]`` (llama.cpp's ``space "}"``).
+CLOSER_SPACE_MODES = ("llama-server",)
+#: The mode that keeps the whitespace after the whole value (llama-cpp-python's root ends in ``space``).
+TRAILING_SPACE_MODES = ("lcp",)
+
+#: llama-cpp-python's grammar for JSON mode without a schema (its ``JSON_GBNF``, llama.cpp's
+#: ``grammars/json.gbnf``): an object, with ``| " " | "\\n" [ \\t]{0,20}`` between tokens.
+#: ``json_whitespace="lcp"`` uses it for ``response_format={"type": "json_object"}``.
+LCP_JSON_GBNF = r"""
+root   ::= object
+value  ::= object | array | string | number | ("true" | "false" | "null") ws
+
+object ::=
+  "{" ws (
+            string ":" ws value
+    ("," ws string ":" ws value)*
+  )? "}" ws
+
+array  ::=
+  "[" ws (
+            value
+    ("," ws value)*
+  )? "]" ws
+
+string ::=
+  "\"" (
+    [^"\\\x7F\x00-\x1F] |
+    "\\" (["\\bfnrt] | "u" [0-9a-fA-F]{4}) # escapes
+  )* "\"" ws
+
+number ::= ("-"? ([0-9] | [1-9] [0-9]{0,15})) ("." [0-9]+)? ([eE] [-+]? [0-9] [1-9]{0,15})? ws
+
+# Optional space: by convention, applied in this grammar after literal chars when allowed
+ws ::= | " " | "\n" [ \t]{0,20}
+"""
 
 _CHAR = r'[^"\\\x7F\x00-\x1F\uD800-\uDFFF\U00110000-\U001FFFFF] | [\\] (["\\/bfnrt] | "u" [0-9a-fA-F]{4})'
 #: The rules of JSON values without constraints (and their parts).

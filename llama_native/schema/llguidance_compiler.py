@@ -37,6 +37,8 @@ WHITESPACE_OPTIONS: dict[str, dict[str, Any]] = {
     "free": {"whitespace_pattern": r"(?:[ ]|\n{1,2}[ \t]{0,20})?"},
     "compact": {"whitespace_flexible": False},
     "pretty": {"whitespace_pattern": r"(?:[ ]|\n[ ]{0,40})?"},
+    "lcp": {"whitespace_pattern": r"[ ]?"},
+    "llama-server": {"whitespace_pattern": r"(?:[ ]|\n{1,2}[ \t]{0,20})?"},
 }
 
 
