@@ -132,6 +132,9 @@ void register_params(nb::module_ &m) {
         .def_rw("draft_num_pred", &GenerationParams::draft_num_pred, "Prompt-lookup drafting: most tokens drafted.")
         .def_rw("jump_forward", &GenerationParams::jump_forward,
                 "Decode the tokens llguidance forces in one batch (else one call each).")
+        .def_rw("text_per_token", &GenerationParams::text_per_token,
+                "Hold back a possible stop string whole tokens at a time and hand text over per token "
+                "(Chunk.pieces), as llama-cpp-python streams.")
         .def_rw("id_slot", &GenerationParams::id_slot,
                 "Parallel context: the slot (sequence) to run in, modulo the slots, waiting for it to be free "
                 "(< 0: the free slot sharing the longest prefix with the prompt).");

@@ -30,7 +30,7 @@ const char *finish_reason_name(FinishReason reason) {
 TokenLoop::TokenLoop(Context &ctx, std::vector<llama_token> prompt, const SamplingParams &sampling,
                      const GenerationParams &params, nb::object end_check, nb::object logits_processor,
                      nb::object stopping_criteria, std::shared_ptr<PromptMedia> media)
-    : ctx_(ctx), params_(params), text_(params.stop), prompt_(prompt), media_(media), n_probs_(sampling.n_probs) {
+    : ctx_(ctx), params_(params), text_(params.stop, params.text_per_token), prompt_(prompt), media_(media), n_probs_(sampling.n_probs) {
     // Build the sampler first: an invalid grammar fails before we wait for the context.
     sampler_ = std::make_unique<Sampler>(ctx.model(), sampling);
     set_end_check(std::move(end_check));
@@ -193,7 +193,9 @@ void TokenLoop::finish(FinishReason reason, Chunk &chunk) {
     release_lease();
 }
 
-void TokenLoop::take_safe_text(Chunk &chunk, bool final_flush) { text_.take(chunk.text, final_flush); }
+void TokenLoop::take_safe_text(Chunk &chunk, bool final_flush) {
+    text_.take(chunk.text, chunk.pieces, final_flush);
+}
 
 // Handle one sampled token: returns true when it ends generation.
 // `n_cached`: tokens in the KV cache before this one (confirmed ones only).
@@ -353,6 +355,7 @@ std::optional<Chunk> TokenLoop::next_batched(bool whole) {
     for (; !r.ready.empty() && chunk.finish_reason == FinishReason::None; r.ready.pop_front()) {
         Chunk &more = r.ready.front();
         chunk.text += more.text;
+        chunk.pieces.insert(chunk.pieces.end(), more.pieces.begin(), more.pieces.end());
         chunk.tokens.insert(chunk.tokens.end(), more.tokens.begin(), more.tokens.end());
         chunk.logprobs.insert(chunk.logprobs.end(), more.logprobs.begin(), more.logprobs.end());
         chunk.finish_reason = more.finish_reason;

@@ -39,6 +39,11 @@ struct GenerationParams {
     // waiting for it to be free (llama-server's `id_slot`; taken modulo the
     // slots); < 0: the scheduler picks the free slot sharing the longest prefix.
     int id_slot = -1;
+    // Hold back a possible stop string a token at a time and hand the text
+    // over in one piece per token (Chunk::pieces), as llama-cpp-python's
+    // streaming does; otherwise the held tail is cut at a character and the
+    // text comes whole (llama-server's chunking, one chunk per step).
+    bool text_per_token = false;
 };
 
 // One request's token loop (not a Python generator: Python pulls its chunks

@@ -21,6 +21,11 @@ const char *finish_reason_name(FinishReason reason);
 
 struct Chunk {
     std::string text;                 // complete UTF-8, may be empty
+    // With GenerationParams::text_per_token: `text` as llama-cpp-python streams
+    // it, one piece per token (a character split across tokens in the token
+    // that completes it); a stop string at the start of the text held back
+    // leaves one empty piece.  Empty otherwise.
+    std::vector<std::string> pieces;
     std::vector<llama_token> tokens;  // tokens sampled in this step
     std::vector<TokenLogprob> logprobs;  // one per token when SamplingParams::n_probs >= 0
     FinishReason finish_reason = FinishReason::None;

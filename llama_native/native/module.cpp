@@ -388,6 +388,9 @@ NB_MODULE(_native, m) {
     nb::class_<Chunk>(m, "Chunk", "What one step of a TokenLoop hands over: text, tokens and why it ended.")
         .def_ro("text", &Chunk::text, "Complete UTF-8 text (may be empty; a possible stop string is held back).")
         .def_ro("tokens", &Chunk::tokens, "The tokens sampled in this step.")
+        .def_ro("pieces", &Chunk::pieces,
+                "With GenerationParams.text_per_token: the text in llama-cpp-python's stream chunks, one per token "
+                "(an empty one where a stop string starts the held text); else empty.")
         .def_prop_ro("logprobs",
                      [](const Chunk &c) {
                          nb::typed<nb::list, LogprobEntry> out;

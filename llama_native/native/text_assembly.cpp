@@ -70,6 +70,7 @@ bool TextAssembler::feed(const std::string &piece) {
     const size_t before = pending_.size();
     utf8_.feed(piece, pending_);
     full_.append(pending_, before, std::string::npos);
+    if (per_token_ && pending_.size() > before) token_sizes_.push_back(pending_.size() - before);
     size_t stop_at = std::string::npos;
     for (const auto &stop : stops_) {
         if (stop.empty()) continue;
@@ -78,11 +79,28 @@ bool TextAssembler::feed(const std::string &piece) {
     }
     if (stop_at == std::string::npos) return false;
     pending_.resize(stop_at);
+    if (per_token_) {  // the tokens' text before the stop string (the last one cut)
+        stopped_at_start_ = stop_at == 0;
+        size_t kept = 0;
+        for (size_t i = 0; i < token_sizes_.size(); ++i) {
+            if (kept + token_sizes_[i] >= stop_at) {
+                token_sizes_[i] = stop_at - kept;
+                token_sizes_.resize(i + 1);
+                break;
+            }
+            kept += token_sizes_[i];
+        }
+        if (stop_at == 0) token_sizes_.clear();
+    }
     return true;
 }
 
-void TextAssembler::take(std::string &out, bool final_flush) {
-    if (final_flush) utf8_.flush(pending_);
+void TextAssembler::take(std::string &out, std::vector<std::string> &pieces, bool final_flush) {
+    if (final_flush) {
+        const size_t before = pending_.size();
+        utf8_.flush(pending_);
+        if (per_token_ && pending_.size() > before) token_sizes_.push_back(pending_.size() - before);
+    }
     size_t safe = pending_.size();  // always whole characters (see feed)
     if (!final_flush) {
         // Hold back the longest tail that could still grow into a stop string.
@@ -97,6 +115,20 @@ void TextAssembler::take(std::string &out, bool final_flush) {
             }
         }
         safe = pending_.size() - hold;
+    }
+    if (per_token_) {
+        // Whole tokens only, each its own piece (llama-cpp-python streams a
+        // token once all of it is safe).  It also hands out one empty piece
+        // when the stop string starts right where the held text starts.
+        size_t taken = 0;
+        while (!token_sizes_.empty() && taken + token_sizes_.front() <= safe) {
+            pieces.push_back(pending_.substr(taken, token_sizes_.front()));
+            taken += token_sizes_.front();
+            token_sizes_.pop_front();
+        }
+        if (final_flush && stopped_at_start_) pieces.emplace_back();
+        stopped_at_start_ = false;
+        safe = taken;
     }
     out += pending_.substr(0, safe);
     pending_.erase(0, safe);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,10 @@ struct Utf8Decoder {
 // The text of one generation: what is decoded, what is safe to hand out.
 class TextAssembler {
   public:
-    explicit TextAssembler(std::vector<std::string> stops) : stops_(std::move(stops)) {}
+    // `per_token`: hold back and hand out whole tokens' text (llama-cpp-python's
+    // streaming); otherwise the held tail starts at a character.
+    explicit TextAssembler(std::vector<std::string> stops, bool per_token = false)
+        : stops_(std::move(stops)), per_token_(per_token) {}
 
     // Append a token's bytes.  Returns true when a stop string now appears:
     // the text is cut where it starts (the caller then finishes).
@@ -34,8 +38,9 @@ class TextAssembler {
     // Move the text that is safe to hand out into `out`: whole characters,
     // less the longest tail that could still grow into a stop string.
     // `final_flush` (the generation ends): everything, an unfinished
-    // character as U+FFFD.
-    void take(std::string &out, bool final_flush);
+    // character as U+FFFD.  With `per_token` the text also goes to `pieces`,
+    // one per token, and the hold-back ends where the held token starts.
+    void take(std::string &out, std::vector<std::string> &pieces, bool final_flush);
     // Everything decoded so far (stop strings included).
     const std::string &full() const { return full_; }
     // full() as it would read after `piece`, with an unfinished character as
@@ -47,6 +52,9 @@ class TextAssembler {
     Utf8Decoder utf8_;
     std::string pending_;  // decoded, whole characters not yet handed out
     std::string full_;
+    bool per_token_;
+    std::deque<size_t> token_sizes_;  // per_token_: the bytes of each token's text in pending_
+    bool stopped_at_start_ = false;  // per_token_: a stop string began where pending_ began
 };
 
 }  // namespace llama_native

@@ -101,6 +101,9 @@ class CompletionRequest:
     slot: int | None = None
     #: each choice (streamed or not) also carries ``token_ids``: the ids of its generated tokens
     token_ids: bool = False
+    #: a stream sends one chunk per token, a possible stop string held back whole tokens at a time, as
+    #: llama-cpp-python streams (False: llama-server's chunking, the text of each step whole)
+    stream_per_token: bool = True
 
     @classmethod
     def from_arguments(cls, args: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> CompletionRequest:
@@ -169,6 +172,8 @@ class ChatRequest:
     affinity: str | None = None
     #: the slot (sequence) of a parallel model to run in, waiting for it (llama-server's ``id_slot``); None: any
     slot: int | None = None
+    #: a stream's content comes one chunk per token, as llama-cpp-python streams (False: llama-server's chunking)
+    stream_per_token: bool = True
     #: the caller's arguments as given (a llama-cpp-python chat handler takes them)
     arguments: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 

@@ -86,6 +86,7 @@ def create_chat_completion(
         media=getattr(tokenize, "media", None),
         affinity=request.affinity,
         slot=request.slot,
+        stream_per_token=request.stream_per_token,
     )
     result = complete(completion)
     if request.stream:

@@ -87,6 +87,10 @@ def run_completion(llm: Host, request: CompletionRequest) -> Any:
     if request.reasoning_budget is not None or request.reasoning_markers is not None:
         set_reasoning_budget(sampling, request.reasoning_budget, request.reasoning_markers, model, prompt_tokens)
     gen = generation_params(request.max_tokens, request.stop)
+    # llama-cpp-python's stream chunks: one per token, a possible stop string held back whole tokens at a time
+    gen.text_per_token = (
+        request.stream and request.stream_per_token and request.logprobs is None and not request.token_ids
+    )
     gen.jump_forward = llm.jump_forward and request.logprobs is None  # forced tokens need their logits then
     if request.slot is not None:
         gen.id_slot = request.slot

@@ -204,11 +204,13 @@ def stream_completion(
             n_chars += len(chunk.text)
             if logprobs is not None:
                 pending = merge([pending, logprobs.builder.feed(chunk.logprobs, n_chars)])
+            # one chunk per token as llama-cpp-python streams (Chunk.pieces), else the step's text
+            pieces = list(chunk.pieces) or ([chunk.text] if chunk.text else [])
             if chunk.finish_reason:
                 if chunk.finish_reason == "cancelled":
                     return
-                if chunk.text:
-                    yield make(chunk.text, None, pending)
+                for piece in pieces:
+                    yield make(piece, None, pending)
                     pending = None
                 if validator is not None and chunk.finish_reason == "stop":
                     validator.validate("".join(texts))  # raises SchemaValidationError
@@ -219,8 +221,8 @@ def stream_completion(
                     final["timings"] = stats["timings"]
                 yield final
                 return
-            if chunk.text:
-                yield make(chunk.text, None, pending)
+            for piece in pieces:
+                yield make(piece, None, pending)
                 pending = None
     finally:
         chunks.close()  # type: ignore[attr-defined]

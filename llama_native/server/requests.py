@@ -112,7 +112,7 @@ class _Sampling(_SamplingExtensions):
     grammar: str | None = None
     prop_order: list[str] | None = None
     schema_prompt: bool = False
-    json_whitespace: Literal["free", "compact", "pretty"] | None = None
+    json_whitespace: Literal["free", "compact", "pretty", "lcp", "llama-server"] | None = None
     user: str | None = None
     # llama-server's fields (LLAMA_SERVER_FIELDS)
     n_predict: int | None = Field(default=None, ge=-1)
@@ -224,7 +224,7 @@ class ChatCompletionRequest(_Sampling):
         """The typed request (``changes``: arguments to set, such as another ``seed``)."""
         request = ChatRequest.from_arguments({**self.llama_kwargs(), "messages": self.messages,
                                               "stream": self.stream, **changes})
-        return request.replace(slot=self.slot())
+        return request.replace(slot=self.slot(), stream_per_token=False)
 
 
 class CompletionRequest(_Sampling):
@@ -267,7 +267,7 @@ class CompletionRequest(_Sampling):
         """The typed request for one of :meth:`prompts` (``changes``: arguments to set, such as another ``seed``)."""
         arguments = {**self.llama_kwargs(), "prompt": prompt, "stream": self.stream, **changes}
         extra = {k: arguments.pop(k) for k in SamplingOptions.extension_names() if k in arguments}
-        return CompletionArguments.from_arguments(arguments, extra).replace(slot=self.slot())
+        return CompletionArguments.from_arguments(arguments, extra).replace(slot=self.slot(), stream_per_token=False)
 
 
 #: one embedding input: text, token ids, or llama-server's ``{"content": ...}`` / ``{"prompt_string": ...}``
