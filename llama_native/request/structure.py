@@ -212,8 +212,12 @@ def engine_params(p: _native.SamplingParams, grammar: LlamaGrammar | None, engin
     p.grammar_prefill = grammar.prefill
     # "auto": schemas the grammar enforces whole; a schema with keywords checked where the value ends
     # (`not`, `oneOf` exclusivity, ...) stays on the GBNF engine, whose end check finds more valid endings there.
+    # So does llama-cpp-python's whitespace: it samples on llama.cpp's GBNF engine, and llguidance, given the
+    # same language, lets greedy decoding pick other tokens (16 of the 62 extraction replies differ).
     compiled = grammar.json_schema
-    wanted = engine == "llguidance" or (engine == "auto" and compiled is not None and not compiled.needs_end_check)
+    wanted = engine == "llguidance" or (
+        engine == "auto" and compiled is not None and not compiled.needs_end_check and compiled.whitespace != "lcp"
+    )
     if wanted and not grammar.lazy and not grammar.prefill and _llguidance.available():
         lark = _llguidance.gbnf_to_llguidance(grammar.grammar)
         if lark is not None:
