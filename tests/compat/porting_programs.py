@@ -19,10 +19,7 @@ from lcp_venv import run_lcp, run_ours
 PROGRAMS = sorted((Path(__file__).resolve().parent / "porting").glob("*.py"))
 
 #: the programs whose outputs differ today, and why (strict: one that starts to agree fails, to update this table)
-KNOWN = {
-    "05_json_schema_mode": "schemas compile with llama-native's converter: JSON whitespace is free here, one "
-                           "optional space there",
-}
+KNOWN: dict[str, str] = {}
 
 
 @dataclass
