@@ -97,9 +97,14 @@ class Llama(CompletionAPI, LowLevelAPI, LoadedModel):
             step for all active requests, each with its own sampler and grammar, new requests
             joining between steps; each sequence gets its own ``n_ctx`` tokens of KV cache.
         json_whitespace: what grammars built from JSON schemas (``json_schema=``,
-            ``response_format``, tool arguments) allow between JSON tokens: ``"free"``
-            (default: nothing, a space, or newlines with a bounded indent, as the model
-            likes), ``"compact"`` (none) or ``"pretty"``.  Each call may override it.
+            ``response_format``, tool arguments) allow between JSON tokens: ``"lcp"``
+            (default: llama-cpp-python's, one optional space, also before a key's
+            ``":"``; JSON mode without a schema gets its ``JSON_GBNF``; tool arguments
+            keep ``"free"``), ``"free"`` (nothing, a space, or newlines with a bounded
+            indent, as the model likes: more accurate on small models, see README
+            "JSON whitespace"; what the server and the integrations use),
+            ``"llama-server"`` (llama.cpp's converter's), ``"compact"`` (none) or
+            ``"pretty"``.  Each call may override it.
         split_mode, main_gpu, tensor_split: how a GPU build spreads the model over devices
             (``LLAMA_SPLIT_MODE_*``), as llama.cpp's ``-sm``/``-mg``/``-ts``.
         kv_overrides: GGUF metadata to override at load, ``{"key": bool | int | float | str}``.
@@ -164,7 +169,7 @@ class Llama(CompletionAPI, LowLevelAPI, LoadedModel):
         grammar_engine: str | None = None,
         jump_forward: bool = True,
         n_parallel: int = 1,
-        json_whitespace: str = "free",
+        json_whitespace: str = "lcp",
         split_mode: int = LLAMA_SPLIT_MODE_LAYER,
         main_gpu: int = 0,
         tensor_split: Sequence[float] | None = None,

@@ -163,7 +163,13 @@ class LlamaCppLoadParams(BaseModel):
         # flash_attn None (llama.cpp's auto, as llama-server) unless model_kwargs says otherwise: Llama's own
         # default is llama-cpp-python's off, whose CPU attention rounds differently by batch, so replies on
         # n_parallel would depend on what else shares the batch.
-        return {"flash_attn": None, **{k: v for k, v in fields.items() if v is not None}, **self.model_kwargs}
+        # json_whitespace "free" (the model chooses, bounded) unless model_kwargs says otherwise: Llama's own
+        # default is llama-cpp-python's one optional space, which gets fewer extractions right (README
+        # "JSON whitespace").
+        return {
+            "flash_attn": None, "json_whitespace": "free",
+            **{k: v for k, v in fields.items() if v is not None}, **self.model_kwargs,
+        }  # fmt: skip
 
     def _remote(self, model: str | os.PathLike | None = None) -> Any:
         """The fleet's :class:`llama_native.remote.RemoteLlama` (shared by everything pointing at it)."""
@@ -247,7 +253,7 @@ class LlamaCppSamplingParams(BaseModel):
     """A GBNF grammar (text or :class:`llama_native.LlamaGrammar`) that every output follows."""
     grammar_path: str | Path | None = None
     """A ``.gbnf`` file instead of ``grammar``."""
-    json_whitespace: Literal["free", "compact", "pretty"] | None = None
+    json_whitespace: Literal["free", "compact", "pretty", "lcp", "llama-server"] | None = None
     """What structured output and tool arguments allow between JSON tokens: ``"free"`` (the
     default: nothing, a space, or newlines with a bounded indent, as the model likes),
     ``"compact"`` (none) or ``"pretty"``.  Not a load parameter: instances share the model."""

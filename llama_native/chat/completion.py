@@ -123,7 +123,10 @@ def prepare_chat(
     if mode in ("auto", "required") and tool_format is not None:
         max_calls = spec.max_calls()
         lazy = mode == "auto" and not either
-        calls = tool_format.grammar(called, lazy=lazy, max_calls=max_calls, whitespace=whitespace)
+        # llama-cpp-python builds no tool-call grammar for a template's own syntax: its whitespace mode
+        # means nothing there, and tool arguments keep the free rule
+        tool_ws = "free" if whitespace == "lcp" else whitespace
+        calls = tool_format.grammar(called, lazy=lazy, max_calls=max_calls, whitespace=tool_ws)
         grammar_obj = calls if grammar_obj is None else either_grammar(calls, grammar_obj, tool_format)
 
     response: ChatFormatterResponse = formatter(

@@ -97,8 +97,8 @@ class CompletionAPI:
         the model paints itself into a corner where no valid ending is left.
         ``schema_prompt=True`` prepends the schema's skeleton with its field descriptions ("Generate JSON output in the
         following format: ...") to the prompt.  ``json_whitespace`` (default: the
-        model's ``json_whitespace``, ``"free"``) is what the schema's grammar allows
-        between JSON tokens: ``"free"``, ``"compact"`` or ``"pretty"``.
+        model's ``json_whitespace``, ``"lcp"``) is what the schema's grammar allows
+        between JSON tokens: ``"lcp"``, ``"free"``, ``"llama-server"``, ``"compact"`` or ``"pretty"``.
         ``reasoning_budget`` caps the tokens written inside a reasoning block
         whose opening and closing markers ``reasoning_markers`` names
         (``("<think>", "</think>")``); once spent, the closing marker is
@@ -190,7 +190,7 @@ class CompletionAPI:
         parameters.  ``schema_prompt=True`` adds the schema's field
         descriptions to the system message; ``prop_order`` puts the listed
         keys of the ``response_format`` schema first.  ``json_whitespace``
-        (``"free"``, ``"compact"``, ``"pretty"``; default: the model's) is what
+        (``"lcp"``, ``"free"``, ``"llama-server"``, ``"compact"``, ``"pretty"``; default: the model's) is what
         the schema and tool-argument grammars allow between JSON tokens.
         A reply holds at most ``max_tool_calls`` calls (default: one per
         tool; one with ``parallel_tool_calls=False`` or a named choice), so

@@ -381,6 +381,7 @@ def load_into(llm: LoadedModel, options: dict[str, Any]) -> None:
     from .._llguidance import resolve_engine
     from ..chat.vision_handlers import MultimodalChatHandler
     from ..request.structure import check_whitespace
+    from ..schema.json_rules import WHITESPACE_MODES
     from ..speculative import PromptLookupDecoding
     from ..system import warn_if_amx_in_use
 
@@ -410,7 +411,7 @@ def load_into(llm: LoadedModel, options: dict[str, Any]) -> None:
     llm.grammar_engine = resolve_engine(o["grammar_engine"])
     llm.jump_forward = bool(o["jump_forward"])
     if check_whitespace(o["json_whitespace"]) is None:
-        raise ValueError("json_whitespace must be one of free, compact, pretty, got None")
+        raise ValueError(f"json_whitespace must be one of {', '.join(WHITESPACE_MODES)}, got None")
     llm.json_whitespace = o["json_whitespace"]
     chat_handler = o["chat_handler"] if o["chat_handler"] is not None else named_handler
     if chat_handler is not None and not callable(chat_handler):

@@ -150,6 +150,9 @@ class ModelRegistry:
         state.state, state.error = "loading", None
         load = dict(entry.load)
         load.setdefault("flash_attn", None)  # llama-server's -fa auto (Llama's own default is llama-cpp-python's off)
+        # the model chooses its JSON whitespace: more extractions right than llama-cpp-python's one optional
+        # space (Llama's default), see README "JSON whitespace"
+        load.setdefault("json_whitespace", "free")
         if embedding:
             load.update(embedding=True, n_parallel=1)
         template = load.pop("chat_template", None)  # llama-server's --chat-template(-file): set once loaded

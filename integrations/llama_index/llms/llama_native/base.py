@@ -210,6 +210,7 @@ class LlamaCPP(FunctionCallingLLM):
         return {
             "n_ctx": self.context_window,
             "flash_attn": None,  # llama.cpp's auto, as llama-server: replies do not depend on the batch (n_parallel)
+            "json_whitespace": "free",  # the model chooses: more accurate than Llama's llama-cpp-python default
             "verbose": self.verbose,
             "n_parallel": self.n_parallel,
             **({"mmproj_path": self.mmproj_path} if self.mmproj_path else {}),
