@@ -114,7 +114,9 @@ def convert_schema(
             additional_properties=additional_properties,
             key_order=key_order,
         )
-        gbnf = emit_gbnf(normalized, whitespace)
+        # a value checked where it ends (unenforced keywords) gets no trailing whitespace, even in "lcp":
+        # the end check must see the value end, not a space that leaves no valid way on
+        gbnf = emit_gbnf(normalized, whitespace, trailing_space=not normalized.unenforced)
     except jsonref.JsonRefError as exc:
         raise UnsupportedSchemaError(f"cannot resolve $ref: {exc}", "$ref") from None
     except RecursionError:

@@ -47,13 +47,16 @@ from .regex import pattern_to_gbnf, pattern_with_length
 _QUOTE = '"\\""'
 
 
-def emit_gbnf(schema: NormalizedSchema, whitespace: str) -> str:
-    """The GBNF text of a normalised schema, its start rule ``root`` first."""
+def emit_gbnf(schema: NormalizedSchema, whitespace: str, trailing_space: bool = True) -> str:
+    """The GBNF text of a normalised schema, its start rule ``root`` first.
+
+    Whitespace after the whole value only in :data:`TRAILING_SPACE_MODES` and with ``trailing_space``.
+    """
     emitter = GbnfEmitter(schema.definitions, whitespace)
     root = emitter.rule(schema.root, "root-value")
     emitter.primitive("space")
     emitter.rules.pop("root")
-    if whitespace not in TRAILING_SPACE_MODES:
+    if whitespace not in TRAILING_SPACE_MODES or not trailing_space:
         root = _without_trailing_space(root, emitter.rules)
     rules = split_large_repetitions({"root": root, **emitter.rules})
     return "".join(f"{name} ::= {body}\n" for name, body in rules.items())
