@@ -61,11 +61,11 @@ from typing import Any
 import jsonref
 
 from .emit import emit_rules, rules_gbnf
-from .gexpr import Expr
-from .lark import available as lark_available
-from .lark import rules_to_lark
 from .errors import StrictModeError, Unenforced, UnsatisfiableSchemaError, UnsupportedSchemaError
+from .gexpr import Expr
 from .json_rules import DEFAULT_WHITESPACE, SPACE_RULES, WHITESPACE_MODES
+from .lark import available as lark_available
+from .lark import memoized_lark
 from .normalize import normalize_schema
 
 __all__ = [
@@ -97,7 +97,7 @@ class ConversionResult:
         """Llguidance's Lark form of the same grammar (None without llguidance or the rules)."""
         if self.rules is None or not lark_available():
             return None
-        return rules_to_lark(self.rules)
+        return memoized_lark(self.gbnf, self.rules)
 
 
 def convert_schema(

@@ -184,7 +184,8 @@ class GbnfEmitter:
         """
         space = RuleRef(self.primitive("space"))
         if isinstance(value, list):
-            items = [seq(*([_COMMA, space] if i else []), self.literal(v), space) for i, v in enumerate(value)]
+            comma: tuple[Expr, ...] = (_COMMA, space)
+            items = [seq(*(comma if i else ()), self.literal(v), space) for i, v in enumerate(value)]
             return seq(Lit('"["'), space, *items, Lit('"]"'))
         if isinstance(value, dict):
             members = [seq(Lit(json_literal(k)), _COLON, space, self.literal(v), space) for k, v in value.items()]
@@ -428,8 +429,9 @@ def _without_trailing_space(body: Expr, rules: dict[str, Expr], depth: int = 0) 
     stripped = _strip_space(body)
     if stripped is not None:
         return stripped
-    if isinstance(body, Alt) and len(body.items) > 1 and all(isinstance(a, RuleRef) and a.name in rules for a in body.items):
-        return Alt(tuple(Group(_without_trailing_space(a, rules, depth + 1)) for a in body.items))
+    alternatives = body.items if isinstance(body, Alt) else ()
+    if len(alternatives) > 1 and all(isinstance(a, RuleRef) and a.name in rules for a in alternatives):
+        return Alt(tuple(Group(_without_trailing_space(a, rules, depth + 1)) for a in alternatives))
     return body
 
 

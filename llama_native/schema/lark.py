@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from typing import Any
 
 from .gexpr import Alt, Cls, Expr, Group, Lit, Raw, Ref, Rep, Seq
@@ -129,6 +130,24 @@ def _sequence(expr: Expr) -> list[Any]:
             raise ValueError(f"alternatives inside a sequence need a group: {expr!r}")
         return list(node.alternatives[0].nodes)
     return [node]
+
+
+_MEMO: dict[str, str] = {}
+_MEMO_SIZE = 256
+_memo_lock = threading.Lock()
+
+
+def memoized_lark(gbnf: str, rules: dict[str, Expr]) -> str:
+    """:func:`rules_to_lark`, remembered by the grammar's GBNF text (requests repeat their schemas)."""
+    with _memo_lock:
+        if gbnf in _MEMO:
+            return _MEMO[gbnf]
+    lark = rules_to_lark(rules)
+    with _memo_lock:
+        if len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.pop(next(iter(_MEMO)))
+        _MEMO[gbnf] = lark
+    return lark
 
 
 def rules_to_lark(rules: dict[str, Expr]) -> str:
