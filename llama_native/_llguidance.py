@@ -130,7 +130,10 @@ _SHORT_CODE_POINT = re.compile(r"\\U([0-9A-Fa-f]{1,7})(?![0-9A-Fa-f])")
 
 @functools.lru_cache(maxsize=256)
 def gbnf_to_llguidance(gbnf: str) -> str | None:
-    """Llguidance's Lark form of a GBNF grammar, or None when it has none.
+    """Llguidance's Lark form of a GBNF grammar given as text, or None when it has none.
+
+    A schema's grammar does not come through here: its compile step writes
+    the Lark from the same rules as its GBNF (``JsonSchemaGrammar.lark``).
 
     The translation is llguidance's own ``gbnf_to_lark`` (rules made only of
     terminals become lexemes, which is what makes its masks fast); two

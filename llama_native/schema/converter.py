@@ -13,8 +13,9 @@ It works in two phases, as llguidance and xgrammar do:
 :func:`~.normalize.normalize_schema` turns the raw schema into the typed
 nodes of :mod:`.nodes` (``$ref`` resolved with :mod:`jsonref`, local
 references only, recursion allowed; ``allOf`` merged; types inferred;
-unsatisfiable branches dropped), then :func:`~.emit.emit_gbnf` writes
-each node as rules.
+unsatisfiable branches dropped), then :func:`~.emit.emit_rules` writes
+each node as rules (expression trees of :mod:`.gexpr`), printed once as
+GBNF and, for llguidance, as its Lark (:mod:`.lark`).
 
 How each keyword is handled:
 

@@ -1,4 +1,8 @@
-"""Phase two of conversion: the typed nodes of :mod:`.nodes` written as GBNF rules.
+"""Phase two of conversion: the typed nodes of :mod:`.nodes` written as rules.
+
+Each rule body is an expression tree (:mod:`.gexpr`), printed as the GBNF
+shown below and, for llguidance, as its Lark (:mod:`.lark`): one compile
+step for both engines.
 
 Each node becomes one rule named after where it sits (``root-value-name``,
 ``root-value-tags-item``), so a grammar reads like its schema.  The
