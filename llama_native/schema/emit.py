@@ -443,7 +443,7 @@ def _strip_space(body: Expr) -> Expr | None:
     """``body`` less the ``space`` it ends with (None when it does not end with one)."""
     if isinstance(body, Seq):
         items = [item for item in body.items if not is_empty(item)]
-        if len(items) > 1 and items[-1] == RuleRef("space"):
+        if len(items) > 1 and isinstance(items[-1], RuleRef) and items[-1].name == "space":
             return Seq(tuple(items[:-1]))
         last = _strip_space(items[-1]) if len(items) > 1 else None
         return None if last is None else Seq((*items[:-1], last))

@@ -1,5 +1,8 @@
 """A small grammar expression tree: what the emitters build, printed as GBNF or as llguidance's Lark.
 
+Nodes compare by identity (two rules are the same when their GBNF text is:
+see ``GbnfEmitter.add_rule``), so printing a large tree stays cheap.
+
 The emitters of :mod:`.emit` build each rule body as a tree of these nodes
 (a sequence, alternatives, a parenthesised group, a repetition ``{m,n}``, a
 literal, a character class, a rule reference).  :func:`gbnf` prints the
@@ -18,60 +21,59 @@ Example::
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Lit:
     """A GBNF string literal, as spelled (quotes included): ``'"\\\\""'`` is one double quote."""
 
     spelling: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Cls:
     """A GBNF character class, as spelled: ``"[0-9a-f]"``."""
 
     spelling: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Ref:
     """A reference to the rule ``name``."""
 
     name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Raw:
     """A GBNF fragment written as text by a helper not converted to trees."""
 
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Seq:
     """Items one after the other (empty items are skipped; no items: the empty string)."""
 
     items: tuple[Expr, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Alt:
     """One of the alternatives (inside a sequence it must sit in a :class:`Group`)."""
 
     items: tuple[Expr, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Group:
     """A parenthesised expression."""
 
     inner: Expr
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Rep:
     """``item`` repeated ``low`` to ``high`` times (None: unbounded); ``item`` must be atomic."""
 
@@ -89,9 +91,16 @@ def seq(*items: Expr) -> Seq:
     return Seq(items)
 
 
-@functools.lru_cache(maxsize=4096)
 def gbnf(expr: Expr) -> str:
-    """The GBNF text of ``expr``."""
+    """The GBNF text of ``expr`` (printed once per node, then remembered on it)."""
+    text: str | None = expr.__dict__.get("_gbnf")
+    if text is None:
+        text = _print(expr)
+        object.__setattr__(expr, "_gbnf", text)
+    return text
+
+
+def _print(expr: Expr) -> str:
     match expr:
         case Lit(spelling) | Cls(spelling):
             return spelling
