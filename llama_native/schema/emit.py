@@ -20,10 +20,18 @@ from typing import Any
 
 from .gbnf import complement, json_literal, json_string_chars, literal, normalize_ranges
 from .gbnf_rewrite import split_large_repetitions
-from .gexpr import EMPTY, Alt, Expr, Group, Lit, Raw, Rep, Seq, gbnf, is_empty, repetition, seq
+from .gexpr import EMPTY, Alt, Expr, Group, Lit, Rep, Seq, gbnf, is_empty, repetition, seq
 from .gexpr import Ref as RuleRef
-from .int_ranges import int_range_rule
-from .json_rules import FORMAT_RULES, PRIMITIVE_DEPS, PRIMITIVE_RULES, SPACE_RULES
+from .int_ranges import int_range
+from .json_rules import (
+    FORMAT_DEPS,
+    FORMAT_TREES,
+    PRIMITIVE_DEPS,
+    PRIMITIVE_RULES,
+    PRIMITIVE_TREES,
+    SPACE_TREES,
+    UNSIGNED_NUMBER,
+)
 from .nodes import (
     Alternatives,
     AnyValue,
@@ -40,7 +48,7 @@ from .nodes import (
     Ref,
     StringType,
 )
-from .regex import pattern_to_gbnf, pattern_with_length
+from .regex import pattern_expr, pattern_with_length
 
 _QUOTE = Lit('"\\""')
 _COMMA = Lit('","')
@@ -86,7 +94,7 @@ class GbnfEmitter:
     def __init__(self, definitions: dict[str, Definition], whitespace: str) -> None:
         self.definitions = definitions
         self.whitespace = whitespace
-        self.rules: dict[str, Expr] = {"root": Raw("<reserved>")}  # the start rule, written last
+        self.rules: dict[str, Expr] = {"root": _RESERVED}  # the start rule, written last
         self.ref_rules: dict[str, str] = {}
 
     def add_rule(self, name: str, body: Expr) -> str:
@@ -94,10 +102,11 @@ class GbnfEmitter:
         key = re.sub(r"[^a-zA-Z0-9-]+", "-", name).strip("-") or "rule"
         if key[0].isdigit():
             key = "r" + key
-        text = gbnf(body)  # rules are shared when their text is the same
-        if key in self.rules and gbnf(self.rules[key]) != text:
+        text = body.text  # rules are shared when their text is the same
+        rules = self.rules
+        if key in rules and rules[key].text != text:
             i = 1
-            while f"{key}{i}" in self.rules and gbnf(self.rules[f"{key}{i}"]) != text:
+            while f"{key}{i}" in rules and rules[f"{key}{i}"].text != text:
                 i += 1
             key = f"{key}{i}"
         self.rules[key] = body
@@ -106,10 +115,10 @@ class GbnfEmitter:
     def primitive(self, name: str) -> str:
         """The rule of a built-in JSON primitive (and those it needs); return its name."""
         if name == "space":
-            self.rules["space"] = Raw(SPACE_RULES[self.whitespace])
+            self.rules["space"] = SPACE_TREES[self.whitespace]
             return "space"
         if name not in self.rules:
-            self.rules[name] = Raw(PRIMITIVE_RULES[name])
+            self.rules[name] = PRIMITIVE_TREES[name]
             for dep in PRIMITIVE_DEPS.get(name, ()):
                 self.primitive(dep)
         return name
@@ -210,7 +219,7 @@ class GbnfEmitter:
         space = RuleRef(self.primitive("space"))
         if node.minimum is None and node.maximum is None:
             return RuleRef(self.primitive("integer"))
-        return seq(Group(Raw(int_range_rule(node.minimum, node.maximum))), space)
+        return seq(Group(int_range(node.minimum, node.maximum)), space)
 
     def number(self, node: NumberType) -> Expr:
         """A number; without the minus sign when it cannot be negative.
@@ -221,8 +230,7 @@ class GbnfEmitter:
         """
         self.primitive("number")
         if node.non_negative:
-            unsigned = '(integral-part ("." decimal-part)? exponent? | [1-9] ("." decimal-part)? large-exponent)'
-            return seq(Raw(unsigned), RuleRef(self.primitive("space")))
+            return seq(UNSIGNED_NUMBER, RuleRef(self.primitive("space")))
         return RuleRef("number")
 
     def string(self, node: StringType, name: str) -> Expr:
@@ -242,13 +250,12 @@ class GbnfEmitter:
                 body = pattern_with_length(node.pattern, node.min_length, node.max_length)
                 assert body is not None, "the normaliser keeps only lengths a pattern combines with"
             else:
-                body = pattern_to_gbnf(node.pattern)[0]
-            return seq(_QUOTE, RuleRef(self.add_rule(name + "-pattern", Raw(body))), _QUOTE, space)
+                body = pattern_expr(node.pattern)[0]
+            return seq(_QUOTE, RuleRef(self.add_rule(name + "-pattern", body)), _QUOTE, space)
         if node.format is not None:
-            body = FORMAT_RULES[node.format]
-            if re.search(r"\bchar\b", body):
-                self.primitive("char")
-            rule = self.add_rule(f"{node.format}-format", Raw(body))
+            for dep in FORMAT_DEPS.get(node.format, ()):
+                self.primitive(dep)
+            rule = self.add_rule(f"{node.format}-format", FORMAT_TREES[node.format])
             return seq(_QUOTE, RuleRef(rule), _QUOTE, space)
         chars = repetition(RuleRef(self.primitive("char")), node.min_length, node.max_length)
         return seq(_QUOTE, chars, _QUOTE, space)
@@ -363,7 +370,7 @@ class GbnfEmitter:
             if by_pattern.key_pattern is None:
                 key = self.primitive("string")
             else:
-                chars = Raw(pattern_to_gbnf(by_pattern.key_pattern)[0])
+                chars = pattern_expr(by_pattern.key_pattern)[0]
                 chars_rule = RuleRef(self.add_rule(f"{name}-pattern-key{i}-chars", chars))
                 key = self.add_rule(f"{name}-pattern-key{i}", seq(_QUOTE, chars_rule, _QUOTE, space))
             value = RuleRef(self.rule(by_pattern.value, f"{name}-pattern{i}-value"))
@@ -402,7 +409,8 @@ class GbnfEmitter:
                 else:
                     alternatives.append(seq(lit, Rep(char, 1, None)))
             first_other = json_string_chars(complement(normalize_ranges([(ord(c), ord(c)) for c in rejects])))
-            alternatives.append(seq(Raw(str(first_other)), Rep(char, 0, None)))
+            if first_other is not None:
+                alternatives.append(seq(first_other, Rep(char, 0, None)))
             return Alt(tuple(alternatives))
 
         keys = Group(visit(trie))
@@ -410,8 +418,7 @@ class GbnfEmitter:
         return self.add_rule("key-not-declared", seq(_QUOTE, keys if trie.get("") else Rep(keys, 0, 1), _QUOTE, space))
 
 
-_RULE_NAME = re.compile(r"[a-zA-Z0-9-]+")
-_TRAILING_SPACE = re.compile(r"\s+space$")
+_RESERVED = Lit("<reserved>")
 
 
 def _without_trailing_space(body: Expr, rules: dict[str, Expr], depth: int = 0) -> Expr:
@@ -428,8 +435,6 @@ def _without_trailing_space(body: Expr, rules: dict[str, Expr], depth: int = 0) 
         body = next(item for item in body.items if not is_empty(item))  # the same text: one item
     if isinstance(body, RuleRef) and body.name in rules:
         return _without_trailing_space(rules[body.name], rules, depth + 1)
-    if isinstance(body, Raw):
-        return Raw(_without_trailing_space_text(body.text, {n: gbnf(b) for n, b in rules.items()}, depth))
     stripped = _strip_space(body)
     if stripped is not None:
         return stripped
@@ -451,17 +456,3 @@ def _strip_space(body: Expr) -> Expr | None:
         last = _strip_space(body.items[-1])
         return None if last is None else Alt((*body.items[:-1], last))
     return None
-
-
-def _without_trailing_space_text(body: str, rules: dict[str, str], depth: int) -> str:
-    """:func:`_without_trailing_space` for a body written as text (the fixed JSON rules)."""
-    if depth > 8:
-        return body
-    if _RULE_NAME.fullmatch(body) and body in rules:
-        return _without_trailing_space_text(rules[body], rules, depth + 1)
-    if _TRAILING_SPACE.search(body):
-        return _TRAILING_SPACE.sub("", body)
-    alternatives = [a.strip() for a in body.split(" | ")]
-    if len(alternatives) > 1 and all(_RULE_NAME.fullmatch(a) and a in rules for a in alternatives):
-        return " | ".join(f"({_without_trailing_space_text(a, rules, depth + 1)})" for a in alternatives)
-    return body

@@ -1,16 +1,14 @@
 """A small grammar expression tree: what the emitters build, printed as GBNF or as llguidance's Lark.
 
-Nodes compare by identity (two rules are the same when their GBNF text is:
-see ``GbnfEmitter.add_rule``), so printing a large tree stays cheap.
-
-The emitters of :mod:`.emit` build each rule body as a tree of these nodes
-(a sequence, alternatives, a parenthesised group, a repetition ``{m,n}``, a
-literal, a character class, a rule reference).  :func:`gbnf` prints the
-GBNF text llama.cpp's engine reads; :mod:`.lark` turns the same trees into
-llguidance's Lark, so a schema is compiled once to both and no GBNF text is
-read back.  ``Raw`` holds a GBNF fragment from a helper that writes text
-(fixed JSON rules, formats, integer ranges, patterns): printed as is, and
-read by llguidance's own GBNF reader for Lark.
+The emitters of :mod:`.emit` (and the helpers for JSON's fixed rules,
+formats, integer ranges and patterns) build each rule body as a tree of
+these nodes: a sequence, alternatives, a parenthesised group, a repetition
+``{m,n}``, a literal, a character class, a rule reference.  Each node
+knows its GBNF text (``.text``, written once when the node is made, from
+its children's), the grammar llama.cpp's engine reads; :mod:`.lark` turns
+the same trees into llguidance's Lark, so a schema is compiled once to both
+and no GBNF text is read back.  Nodes compare by identity: two rules are the
+same when their text is (see ``GbnfEmitter.add_rule``).
 
 Example::
 
@@ -21,68 +19,115 @@ Example::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
+class _Node:
+    """What every node has: its GBNF text."""
 
-@dataclass(frozen=True, eq=False)
-class Lit:
-    """A GBNF string literal, as spelled (quotes included): ``'"\\\\""'`` is one double quote."""
-
-    spelling: str
-
-
-@dataclass(frozen=True, eq=False)
-class Cls:
-    """A GBNF character class, as spelled: ``"[0-9a-f]"``."""
-
-    spelling: str
-
-
-@dataclass(frozen=True, eq=False)
-class Ref:
-    """A reference to the rule ``name``."""
-
-    name: str
-
-
-@dataclass(frozen=True, eq=False)
-class Raw:
-    """A GBNF fragment written as text by a helper not converted to trees."""
-
+    __slots__ = ("text",)
     text: str
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.text!r})"
 
-@dataclass(frozen=True, eq=False)
-class Seq:
+
+class Lit(_Node):
+    """A GBNF string literal, as spelled (quotes included): ``'"\\\\""'`` is one double quote."""
+
+    __slots__ = ("spelling",)
+    __match_args__ = ("spelling",)
+
+    def __init__(self, spelling: str) -> None:
+        self.spelling = self.text = spelling
+
+
+class Cls(_Node):
+    """A GBNF character class, as spelled: ``"[0-9a-f]"``."""
+
+    __slots__ = ("spelling",)
+    __match_args__ = ("spelling",)
+
+    def __init__(self, spelling: str) -> None:
+        self.spelling = self.text = spelling
+
+
+class Ref(_Node):
+    """A reference to the rule ``name``."""
+
+    __slots__ = ("name",)
+    __match_args__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = self.text = name
+
+
+class Seq(_Node):
     """Items one after the other (empty items are skipped; no items: the empty string)."""
 
-    items: tuple[Expr, ...]
+    __slots__ = ("items",)
+    __match_args__ = ("items",)
+
+    def __init__(self, items: tuple[Expr, ...]) -> None:
+        self.items = items
+        self.text = " ".join([item.text for item in items if item.text])
 
 
-@dataclass(frozen=True, eq=False)
-class Alt:
-    """One of the alternatives (inside a sequence it must sit in a :class:`Group`)."""
+class Alt(_Node):
+    """One of the alternatives (inside a sequence it must sit in a :class:`Group`).
 
-    items: tuple[Expr, ...]
+    An empty first alternative prints as a leading ``|`` (``| " "``: nothing or a space).
+    """
 
+    __slots__ = ("items",)
+    __match_args__ = ("items",)
 
-@dataclass(frozen=True, eq=False)
-class Group:
-    """A parenthesised expression."""
-
-    inner: Expr
-
-
-@dataclass(frozen=True, eq=False)
-class Rep:
-    """``item`` repeated ``low`` to ``high`` times (None: unbounded); ``item`` must be atomic."""
-
-    item: Expr
-    low: int
-    high: int | None
+    def __init__(self, items: tuple[Expr, ...]) -> None:
+        self.items = items
+        text = " | ".join([item.text for item in items])
+        self.text = text[1:] if text.startswith(" | ") else text
 
 
-Expr = Lit | Cls | Ref | Raw | Seq | Alt | Group | Rep
+class Group(_Node):
+    """A parenthesised expression (``pad``: spelled ``( x )``, as some fixed rules are)."""
+
+    __slots__ = ("inner",)
+    __match_args__ = ("inner",)
+
+    def __init__(self, inner: Expr, pad: bool = False) -> None:
+        self.inner = inner
+        self.text = f"( {inner.text} )" if pad else f"({inner.text})"
+
+
+class Rep(_Node):
+    """``item`` repeated ``low`` to ``high`` times (None: unbounded); ``item`` must be atomic.
+
+    ``braces``: always spelled ``{m,n}`` or ``{m}`` (as llama.cpp's integer
+    ranges write ``[0-9]{0,1}``), not ``?`` ``*`` ``+``; otherwise a
+    repetition at most zero times prints as nothing.
+    """
+
+    __slots__ = ("item", "low", "high", "braces")
+    __match_args__ = ("item", "low", "high")
+
+    def __init__(self, item: Expr, low: int, high: int | None, braces: bool = False) -> None:
+        self.item, self.low, self.high, self.braces = item, low, high, braces
+        self.text = _repeated(item.text, low, high, braces)
+
+
+def _repeated(text: str, low: int, high: int | None, braces: bool) -> str:
+    if braces:
+        return f"{text}{{{low}}}" if low == high else f"{text}{{{low},{'' if high is None else high}}}"
+    if high == 0:
+        return ""
+    if high is None:
+        return text + ("*" if low == 0 else "+" if low == 1 else f"{{{low},}}")
+    if (low, high) == (0, 1):
+        return text + "?"
+    if low == high:
+        return f"{text}{{{low}}}"
+    return f"{text}{{{low},{high}}}"
+
+
+Expr = Lit | Cls | Ref | Seq | Alt | Group | Rep
 EMPTY = Seq(())
 
 
@@ -91,46 +136,24 @@ def seq(*items: Expr) -> Seq:
     return Seq(items)
 
 
+def alt(*items: Expr) -> Alt:
+    """Alternatives (a shorthand for ``Alt(items)``)."""
+    return Alt(items)
+
+
+def group(*alternatives: Expr) -> Group:
+    """``(a | b | ...)``: a group of alternatives (one item: a group of it)."""
+    return Group(alternatives[0] if len(alternatives) == 1 else Alt(alternatives))
+
+
 def gbnf(expr: Expr) -> str:
-    """The GBNF text of ``expr`` (printed once per node, then remembered on it)."""
-    text: str | None = expr.__dict__.get("_gbnf")
-    if text is None:
-        text = _print(expr)
-        object.__setattr__(expr, "_gbnf", text)
-    return text
-
-
-def _print(expr: Expr) -> str:
-    match expr:
-        case Lit(spelling) | Cls(spelling):
-            return spelling
-        case Ref(name):
-            return name
-        case Raw(text):
-            return text
-        case Seq(items):
-            return " ".join(text for text in (gbnf(item) for item in items) if text)
-        case Alt(items):
-            return " | ".join(gbnf(item) for item in items)
-        case Group(inner):
-            return f"({gbnf(inner)})"
-        case Rep(item, low, high):
-            text = gbnf(item)
-            if high == 0:
-                return ""
-            if high is None:
-                return text + ("*" if low == 0 else "+" if low == 1 else f"{{{low},}}")
-            if (low, high) == (0, 1):
-                return text + "?"
-            if low == high:
-                return f"{text}{{{low}}}"
-            return f"{text}{{{low},{high}}}"
-    raise TypeError(f"not a grammar expression: {expr!r}")
+    """The GBNF text of ``expr``."""
+    return expr.text
 
 
 def is_empty(expr: Expr) -> bool:
     """Whether ``expr`` prints as nothing (it then matches the empty string)."""
-    return gbnf(expr) == ""
+    return not expr.text
 
 
 def repetition(item: Expr, low: int, high: int | None, separator: Expr | None = None) -> Expr:

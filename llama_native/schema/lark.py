@@ -1,14 +1,14 @@
 """The rules of :mod:`.gexpr` trees written as llguidance's Lark (its own input, no GBNF text in between).
 
-The trees become the syntax tree llguidance's ``gbnf_to_lark`` builds from
-GBNF, and its own resolver and printer finish the job: rules made only of
-terminals become lexemes (UPPERCASE terminals, character classes as
-``/[...]/``), which is what makes llguidance's masks fast, and the text is
-what ``gbnf_to_lark`` writes for the same grammar.  Only the spelling of a
-literal or class and the ``Raw`` fragments (fixed JSON rules, patterns,
-integer ranges: helpers that still write text) go through llguidance's GBNF
-reader.  Two spellings llguidance leaves for Rust's regex syntax are mended
-as :func:`llama_native._llguidance.gbnf_to_llguidance` does.
+The trees become the syntax tree llguidance's ``gbnf_to_lark`` module
+(its public node classes and ``resolve``) builds from GBNF, and its own
+resolver and printer finish the job: rules made only of terminals become
+lexemes (UPPERCASE terminals, character classes as ``/[...]/``), which is
+what makes llguidance's masks fast, and the text is what ``gbnf_to_lark``
+writes for the same grammar.  A literal's or a class's spelling is carried
+over escape by escape as llguidance's reader does (:func:`_lark_chars`);
+two spellings llguidance leaves for Rust's regex syntax are mended as
+:func:`llama_native._llguidance.gbnf_to_llguidance` does.
 
 Example::
 
@@ -27,7 +27,7 @@ import re
 import threading
 from typing import Any
 
-from .gexpr import Alt, Cls, Expr, Group, Lit, Raw, Ref, Rep, Seq
+from .gexpr import Alt, Cls, Expr, Group, Lit, Ref, Rep, Seq
 
 # Our character classes exclude surrogates and code points above U+10FFFF for
 # llama.cpp's engine; llguidance matches Unicode scalars only.
@@ -50,29 +50,46 @@ def available() -> bool:
     return True
 
 
-@functools.lru_cache(maxsize=1024)
-def _token(spelling: str, kind: str) -> Any:
-    """A literal or class in llguidance's tree (read by its own token reader)."""
-    g = _gbnf_to_lark_module()
-    position = g.Position(spelling.replace(_NON_SCALARS, ""), 0)
-    node, _ = (g.GrammarParser()._parse_literal if kind == "lit" else g.GrammarParser()._parse_char_class)(position)
-    return node
+_HEX = frozenset("0123456789abcdefABCDEF")
 
 
-@functools.lru_cache(maxsize=1024)
-def _raw_text(text: str) -> Any:
-    g = _gbnf_to_lark_module()
-    node, position = g.GrammarParser()._parse_alternatives(g.Position(text.replace(_NON_SCALARS, ""), 0), True)
-    if position.current():
-        raise ValueError(f"cannot read the GBNF fragment {text!r}")
-    return node
+@functools.lru_cache(maxsize=4096)
+def _lark_chars(spelling: str) -> str:
+    """The characters between the delimiters of a GBNF literal or class, spelled as llguidance's reader spells them.
 
+    Escapes stay escapes (``\\n``, ``\\x41``; ``\\u``/``\\U`` without leading
+    zeros), and in a class ``/`` and an unescaped ``[`` are escaped for the
+    regex; code points llguidance cannot match are dropped first.
 
-def _raw(text: str) -> Any:
-    """A GBNF fragment as a fresh llguidance tree (its resolver mutates the tree, so never shared)."""
-    import copy
-
-    return copy.deepcopy(_raw_text(text))
+    >>> _lark_chars('[a/b]')
+    '[a\\\\/b]'
+    """
+    text = spelling.replace(_NON_SCALARS, "")
+    is_class = text.startswith("[")
+    out = [text[0]] if is_class else []
+    i, end = 1, len(text) - 1
+    while i < end:
+        c = text[i]
+        if c == "\\":
+            kind = text[i + 1]
+            width = {"x": 2, "u": 4, "U": 8}.get(kind)
+            if width is None:
+                if kind not in '"\\[]nrt':
+                    raise ValueError(f"invalid escape \\{kind} in {spelling!r}")
+                out.append("\\" + kind)
+                i += 2
+                continue
+            digits = text[i + 2 : i + 2 + width]
+            if len(digits) != width or not set(digits) <= _HEX:
+                raise ValueError(f"invalid escape \\{kind}{digits} in {spelling!r}")
+            out.append("\\" + kind + (digits if kind == "x" else digits.lstrip("0")))
+            i += 2 + width
+            continue
+        out.append("\\" + c if is_class and c in "/[" else c)
+        i += 1
+    if is_class:
+        out.append("]")
+    return "".join(out)
 
 
 def _node(expr: Expr) -> Any:
@@ -80,13 +97,11 @@ def _node(expr: Expr) -> Any:
     g = _gbnf_to_lark_module()
     match expr:
         case Lit(spelling):
-            return g.LiteralNode(_token(spelling, "lit").value)
+            return g.LiteralNode(_lark_chars(spelling))
         case Cls(spelling):
-            return g.RegexNode(_token(spelling, "cls").rx)
+            return g.RegexNode(_lark_chars(spelling))
         case Ref(name):
             return g.RuleRefNode(name)
-        case Raw(text):
-            return _raw(text)
         case Seq() | Alt():
             return _alternatives(expr)
         case Group(inner):
@@ -103,9 +118,7 @@ def _alternatives(expr: Expr) -> Any:
         return _alternatives(next(item for item in expr.items if not _prints_empty(item)))
     alternatives: list[Any] = []
     for item in expr.items if isinstance(expr, Alt) else (expr,):
-        if isinstance(item, Raw):  # its alternatives join the alternation, as in the text
-            alternatives.extend(_raw(item.text).alternatives)
-        elif isinstance(item, Alt):
+        if isinstance(item, Alt):
             alternatives.extend(_alternatives(item).alternatives)
         else:
             alternatives.append(g.SequenceNode(_sequence(item)))
@@ -113,19 +126,17 @@ def _alternatives(expr: Expr) -> Any:
 
 
 def _prints_empty(expr: Expr) -> bool:
-    return (isinstance(expr, Seq) and all(_prints_empty(item) for item in expr.items)) or (
-        isinstance(expr, Rep) and expr.high == 0
-    )
+    return not expr.text
 
 
 def _sequence(expr: Expr) -> list[Any]:
     """The items of one alternative, nested sequences flattened as in the text."""
     if isinstance(expr, Seq):
         return [node for item in expr.items for node in _sequence(item)]
-    if isinstance(expr, Rep) and expr.high == 0:
+    if not expr.text:
         return []
     node = _node(expr)
-    if isinstance(expr, Raw | Alt):  # a fragment written inline: one alternative spliced in
+    if isinstance(expr, Alt):  # alternatives written inline: one alternative spliced in
         if len(node.alternatives) != 1:
             raise ValueError(f"alternatives inside a sequence need a group: {expr!r}")
         return list(node.alternatives[0].nodes)
