@@ -114,6 +114,12 @@ def lark_error(lark: str) -> str:
     return str(llguidance.LLMatcher.validate_grammar(llguidance.LLMatcher.grammar_from_lark(lark)))
 
 
+@functools.lru_cache(maxsize=256)
+def lark_takes(lark: str) -> bool:
+    """Whether llguidance takes a Lark grammar (remembered: requests repeat their grammars)."""
+    return lark_error(lark) == ""
+
+
 def lark_accepts(lark: str, text: str) -> bool:
     """Whether llguidance accepts ``text`` as a complete output of a Lark grammar (no model needed)."""
     import llguidance

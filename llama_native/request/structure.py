@@ -175,13 +175,26 @@ def _order(prop_order: Sequence[str] | None) -> tuple[str, ...] | None:
 class EngineChoice:
     """Which engine runs a grammar, and llguidance's input when it is llguidance.
 
-    ``engine``: ``"none"`` (no grammar), ``"gbnf"`` or ``"llguidance"``, the
-    names ``TokenLoop.grammar_engine`` reports; the native sampler falls back
-    to the GBNF text when llguidance refuses ``lark``.
+    ``engine``: the native enum the sampler builds from
+    (``_native.GrammarEngineKind``: ``none``, ``gbnf`` or ``llguidance``,
+    whose names ``TokenLoop.grammar_engine`` reports); ``lark``: llguidance's
+    input, checked by llguidance before it was chosen (nothing falls back later).
     """
 
-    engine: GrammarEngineName
+    engine: _native.GrammarEngineKind
     lark: str | None = None
+
+    @property
+    def name(self) -> GrammarEngineName:
+        """The engine's name, as ``TokenLoop.grammar_engine`` reports it."""
+        return _ENGINE_NAMES[self.engine]
+
+
+_ENGINE_NAMES: dict[_native.GrammarEngineKind, GrammarEngineName] = {
+    _native.GrammarEngineKind.none: "none",
+    _native.GrammarEngineKind.gbnf: "gbnf",
+    _native.GrammarEngineKind.llguidance: "llguidance",
+}
 
 
 def choose_engine(grammar: LlamaGrammar | None, engine: GrammarEngine) -> EngineChoice:
@@ -193,62 +206,61 @@ def choose_engine(grammar: LlamaGrammar | None, engine: GrammarEngine) -> Engine
     is there, as the Lark our compiler wrote from the same rules as its GBNF
     (the same language, so key order, prop_order and every bound hold).
     ``engine="llguidance"`` runs every non-lazy grammar on it (a grammar
-    given as GBNF text through llguidance's ``gbnf_to_lark``).
+    given as GBNF text through llguidance's ``gbnf_to_lark``).  A Lark
+    llguidance refuses (nested deeper than its limit, say) runs on GBNF.
 
-    >>> choose_engine(None, "auto")
-    EngineChoice(engine='none', lark=None)
+    >>> choose_engine(None, "auto").name
+    'none'
     """
     if grammar is None:
-        return EngineChoice("none")
+        return EngineChoice(_native.GrammarEngineKind.none)
     if grammar.llguidance_lark is not None:
         if engine == "gbnf":
             raise ValueError("this grammar was made by llguidance's JSON Schema compiler: it runs only with "
                              "grammar_engine='llguidance' or 'auto'")
         if not _llguidance.available():
             raise ValueError(f"this grammar needs llguidance: {_llguidance.unavailable_reason()}")
-        return EngineChoice("llguidance", grammar.llguidance_lark)
+        return EngineChoice(_native.GrammarEngineKind.llguidance, grammar.llguidance_lark)
     # "auto": schemas the grammar enforces whole; a schema with keywords checked where the value ends
     # (`not`, `oneOf` exclusivity, ...) stays on the GBNF engine, whose end check finds more valid endings there.
     compiled = grammar.json_schema
     wanted = engine == "llguidance" or (engine == "auto" and compiled is not None and not compiled.needs_end_check)
     if wanted and not grammar.lazy and not grammar.prefill and _llguidance.available():
         lark = _lark_of(grammar)
-        if lark is not None:
-            return EngineChoice("llguidance", lark)
-    return EngineChoice("gbnf")
+        if lark is not None and _llguidance.lark_takes(lark):
+            return EngineChoice(_native.GrammarEngineKind.llguidance, lark)
+    return EngineChoice(_native.GrammarEngineKind.gbnf)
 
 
 def _lark_of(grammar: LlamaGrammar) -> str | None:
     """Llguidance's form of ``grammar``: written from the schema's rules, else translated from its GBNF."""
     compiled = grammar.json_schema
     if compiled is not None and compiled.rules is not None and compiled.gbnf == grammar.grammar:
-        try:
-            lark = compiled.lark
-        except Exception:  # llguidance's tree builder refused a fragment: translate the text instead
-            lark = None
+        lark = compiled.lark
         if lark is not None:
             return lark
     return _llguidance.gbnf_to_llguidance(grammar.grammar)
 
 
-def engine_params(p: _native.SamplingParams, grammar: LlamaGrammar | None, engine: GrammarEngine) -> None:
-    """Put ``grammar`` on ``p`` for the engine :func:`choose_engine` picks.
+def engine_params(p: _native.SamplingParams, grammar: LlamaGrammar | None, engine: GrammarEngine) -> EngineChoice:
+    """Put ``grammar`` on ``p`` for the engine :func:`choose_engine` picks (``p.engine`` names it).
 
-    The GBNF text stays set beside llguidance's Lark as the fallback for a
-    grammar llguidance refuses (``llg_kind``: ``"lark"`` for llguidance,
-    ``""`` for GBNF only).
+    Returns the choice.
     """
     choice = choose_engine(grammar, engine)
+    p.engine = choice.engine
     if grammar is None:
-        return
-    if grammar.llguidance_lark is None:
-        p.grammar = grammar.grammar
-        p.grammar_root = grammar.root
-        if grammar.lazy:
-            p.grammar_lazy = True
-            p.grammar_trigger_patterns = list(grammar.trigger_patterns)
-            p.grammar_trigger_tokens = list(grammar.trigger_tokens)
-        p.grammar_prefill = grammar.prefill
-    if choice.engine == "llguidance" and choice.lark is not None:
+        return choice
+    if choice.engine == _native.GrammarEngineKind.llguidance:
+        assert choice.lark is not None
         p.llg_kind = "lark"
         p.llg_data = choice.lark
+        return choice
+    p.grammar = grammar.grammar
+    p.grammar_root = grammar.root
+    if grammar.lazy:
+        p.grammar_lazy = True
+        p.grammar_trigger_patterns = list(grammar.trigger_patterns)
+        p.grammar_trigger_tokens = list(grammar.trigger_tokens)
+    p.grammar_prefill = grammar.prefill
+    return choice

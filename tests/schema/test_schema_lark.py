@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 from helpers import REPO
 
-from llama_native import LlamaGrammar, _llguidance
-from llama_native.request.structure import choose_engine
+from llama_native import LlamaGrammar, _llguidance, _native
+from llama_native.request.structure import choose_engine, engine_params
 from llama_native.schema import compile_json_schema
 from llama_native.schema.converter import convert_schema
 
@@ -147,12 +147,13 @@ def test_engine_chosen_once_with_the_direct_lark() -> None:
     grammar = LlamaGrammar.from_json_schema(schema, whitespace="compact")
     choice = choose_engine(grammar, "auto")
     assert grammar.json_schema is not None
-    assert choice.engine == "llguidance" and choice.lark == grammar.json_schema.lark
+    assert choice.engine == _native.GrammarEngineKind.llguidance and choice.name == "llguidance"
+    assert choice.lark == grammar.json_schema.lark
     assert _llguidance.lark_accepts(choice.lark, '{"n":7}') and not _llguidance.lark_accepts(choice.lark, '{"n":10}')
-    assert choose_engine(grammar, "gbnf").engine == "gbnf"
+    assert choose_engine(grammar, "gbnf").engine == _native.GrammarEngineKind.gbnf
     relaxed = LlamaGrammar.from_json_schema({"type": "integer", "multipleOf": 3})  # checked where it ends: GBNF
-    assert choose_engine(relaxed, "auto").engine == "gbnf"
-    assert choose_engine(None, "auto").engine == "none"
+    assert choose_engine(relaxed, "auto").name == "gbnf"
+    assert choose_engine(None, "auto").engine == _native.GrammarEngineKind.none
     text = LlamaGrammar('root ::= "a"+')  # a grammar given as text: llguidance's own translation
     assert choose_engine(text, "llguidance") == choose_engine(text, "llguidance")
     assert choose_engine(text, "llguidance").lark == _llguidance.gbnf_to_llguidance('root ::= "a"+')
@@ -168,3 +169,19 @@ def test_camel_case_names_do_not_clash_in_lark() -> None:
     assert compiled.lark is not None
     assert _llguidance.lark_accepts(compiled.lark, '{"fooBar":1,"foo-bar":"x"}')
     assert not _llguidance.lark_accepts(compiled.lark, '{"fooBar":"x","foo-bar":1}')
+
+
+def test_engine_reaches_the_native_params_as_an_enum() -> None:
+    """``engine_params`` puts the one choice on ``SamplingParams.engine``; the stub types it as the enum."""
+    p = _native.SamplingParams()
+    assert p.engine == _native.GrammarEngineKind.none
+    choice = engine_params(p, LlamaGrammar('root ::= "a"+'), "gbnf")
+    assert p.engine == choice.engine == _native.GrammarEngineKind.gbnf and p.grammar == 'root ::= "a"+'
+    assert p.llg_kind == ""
+    stub = (Path(_native.__file__).parent / "_native.pyi").read_text()
+    assert "class GrammarEngineKind(enum.Enum):" in stub
+    assert "def engine(self) -> GrammarEngineKind:" in stub
+    if _llguidance.available():
+        p = _native.SamplingParams()
+        engine_params(p, LlamaGrammar.from_json_schema({"type": "boolean"}, whitespace="compact"), "auto")
+        assert p.engine == _native.GrammarEngineKind.llguidance and p.llg_kind == "lark" and p.grammar == ""
