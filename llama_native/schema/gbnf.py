@@ -128,8 +128,8 @@ def json_string_chars(ranges: list[tuple[int, int]]) -> Expr | None:
 
     Returns None when the set is empty.
 
-    >>> json_string_chars([(0x61, 0x63), (0x22, 0x22)]).text
-    '([abc] | "\\\\\\"")'
+    >>> print(json_string_chars([(0x61, 0x63), (0x0A, 0x0A)]).text)
+    ([a-c] | "\\\\n")
     """
     ranges = subtract(normalize_ranges(ranges), [(0xD800, 0xDFFF)])  # surrogates are not characters
     raw = subtract(ranges, _MUST_ESCAPE)

@@ -185,3 +185,28 @@ def test_engine_reaches_the_native_params_as_an_enum() -> None:
         p = _native.SamplingParams()
         engine_params(p, LlamaGrammar.from_json_schema({"type": "boolean"}, whitespace="compact"), "auto")
         assert p.engine == _native.GrammarEngineKind.llguidance and p.llg_kind == "lark" and p.grammar == ""
+
+
+def test_sampler_runs_the_engine_named_and_refuses_a_grammar_without_one() -> None:
+    """The native sampler decides nothing: no engine with a grammar is an error; ``gbnf`` runs GBNF."""
+    from helpers import model_path_for
+
+    from llama_native import Llama
+
+    llm = Llama(str(model_path_for("synthetic")), n_ctx=64, seed=1)
+    try:
+        tokens = llm.tokenize(b"JSON:")
+        gen = _native.GenerationParams()
+        gen.max_tokens = 4
+        p = _native.SamplingParams()
+        p.grammar = 'root ::= "a"+'
+        with pytest.raises(ValueError, match="engine is none"):
+            _native.TokenLoop(llm._ctx, tokens, p, gen, None, None, None, None)
+        p.engine = _native.GrammarEngineKind.gbnf
+        loop = _native.TokenLoop(llm._ctx, tokens, p, gen, None, None, None, None)
+        while loop.next(True) is not None:
+            pass
+        assert loop.grammar_engine == "gbnf" and set(loop.text) <= {"a"}
+        loop.close()
+    finally:
+        llm.close()
