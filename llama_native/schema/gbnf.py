@@ -8,6 +8,7 @@ unescaped, plus the escape sequences of the others (``\\"``, ``\\\\``,
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 
@@ -131,7 +132,12 @@ def json_string_chars(ranges: list[tuple[int, int]]) -> Expr | None:
     >>> print(json_string_chars([(0x61, 0x63), (0x0A, 0x0A)]).text)
     ([a-c] | "\\\\n")
     """
-    ranges = subtract(normalize_ranges(ranges), [(0xD800, 0xDFFF)])  # surrogates are not characters
+    return _json_string_chars(tuple(ranges))
+
+
+@functools.lru_cache(maxsize=4096)  # trees are immutable: one per character set (key tries repeat them)
+def _json_string_chars(given: tuple[tuple[int, int], ...]) -> Expr | None:
+    ranges = subtract(normalize_ranges(given), [(0xD800, 0xDFFF)])  # surrogates are not characters
     raw = subtract(ranges, _MUST_ESCAPE)
     alternatives: list[Expr] = [Cls(char_class(raw))] if raw else []
     escaped = subtract(ranges, complement(_MUST_ESCAPE))
