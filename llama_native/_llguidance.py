@@ -114,6 +114,12 @@ def lark_error(lark: str) -> str:
     return str(llguidance.LLMatcher.validate_grammar(llguidance.LLMatcher.grammar_from_lark(lark)))
 
 
+@functools.lru_cache(maxsize=256)
+def lark_takes(lark: str) -> bool:
+    """Whether llguidance takes a Lark grammar (remembered: requests repeat their grammars)."""
+    return lark_error(lark) == ""
+
+
 def lark_accepts(lark: str, text: str) -> bool:
     """Whether llguidance accepts ``text`` as a complete output of a Lark grammar (no model needed)."""
     import llguidance
@@ -130,7 +136,10 @@ _SHORT_CODE_POINT = re.compile(r"\\U([0-9A-Fa-f]{1,7})(?![0-9A-Fa-f])")
 
 @functools.lru_cache(maxsize=256)
 def gbnf_to_llguidance(gbnf: str) -> str | None:
-    """Llguidance's Lark form of a GBNF grammar, or None when it has none.
+    """Llguidance's Lark form of a GBNF grammar given as text, or None when it has none.
+
+    A schema's grammar does not come through here: its compile step writes
+    the Lark from the same rules as its GBNF (``JsonSchemaGrammar.lark``).
 
     The translation is llguidance's own ``gbnf_to_lark`` (rules made only of
     terminals become lexemes, which is what makes its masks fast); two

@@ -30,7 +30,7 @@ GrammarEngineName = Literal["none", "gbnf", "llguidance"]
 #: The ``grammar_engine`` setting of ``Llama`` (``"auto"``: llguidance where it serves, else GBNF).
 GrammarEngine = Literal["auto", "llguidance", "gbnf"]
 
-#: The constraint kinds llguidance takes (``SamplingParams.llg_kind``; ``""``: none, GBNF only).
+#: The constraint kinds llguidance takes (``SamplingParams.llg_kind``; ``""``: none).
 LlgKind = Literal["", "regex", "json", "json_schema", "lark", "llguidance"]
 
 __all__ = ["GrammarEngine", "GrammarEngineName", "LlgKind", "NativeFinishReason"]

@@ -54,22 +54,28 @@ def _convert_text_completion_to_chat(
     completion: Any,
 ) -> Any:
     assert "usage" in completion
+    return _chat_reply(
+        completion,
+        {
+            "index": 0,
+            "message": {
+                "role": "assistant",
+                "content": completion["choices"][0]["text"],
+            },
+            "logprobs": _convert_text_completion_logprobs_to_chat(completion["choices"][0]["logprobs"]),
+            "finish_reason": completion["choices"][0]["finish_reason"],
+        },
+    )
+
+
+def _chat_reply(completion: Any, choice: dict[str, Any]) -> dict[str, Any]:
+    """llama-cpp-python's chat reply around one ``choice``, with the text completion's id, times and usage."""
     return {
         "id": "chat" + completion["id"],
         "object": "chat.completion",
         "created": completion["created"],
         "model": completion["model"],
-        "choices": [
-            {
-                "index": 0,
-                "message": {
-                    "role": "assistant",
-                    "content": completion["choices"][0]["text"],
-                },
-                "logprobs": _convert_text_completion_logprobs_to_chat(completion["choices"][0]["logprobs"]),
-                "finish_reason": completion["choices"][0]["finish_reason"],
-            }
-        ],
+        "choices": [choice],
         "usage": completion["usage"],
     }
 

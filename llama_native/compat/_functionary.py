@@ -43,7 +43,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..grammar import LlamaGrammar
-from ._chat_convert import _convert_completion_to_chat, _convert_text_completion_logprobs_to_chat
+from ._chat_convert import _chat_reply, _convert_completion_to_chat, _convert_text_completion_logprobs_to_chat
 from ._schema_converter import lcp_grammar_from_json_schema, lcp_json_schema_to_gbnf
 from .llama_grammar import JSON_GBNF
 
@@ -290,26 +290,20 @@ def functionary_chat_handler(
         print(new_prompt)
         print(completion["choices"][0]["text"])
     arguments = completion["choices"][0]["text"]
-    return {
-        "id": "chat" + completion["id"],
-        "object": "chat.completion",
-        "created": completion["created"],
-        "model": completion["model"],
-        "choices": [
-            {
-                "index": 0,
-                "message": {
-                    "role": "assistant",
-                    "content": None,
-                    "function_call": {"name": function_call, "arguments": arguments},
-                    "tool_calls": [
-                        {"id": function_call, "type": "function",
-                         "function": {"name": function_call, "arguments": arguments}}
-                    ],  # fmt: skip
-                },
-                "logprobs": _convert_text_completion_logprobs_to_chat(completion["choices"][0]["logprobs"]),
-                "finish_reason": "tool_calls",
-            }
-        ],
-        "usage": completion["usage"],
-    }
+    return _chat_reply(
+        completion,
+        {
+            "index": 0,
+            "message": {
+                "role": "assistant",
+                "content": None,
+                "function_call": {"name": function_call, "arguments": arguments},
+                "tool_calls": [
+                    {"id": function_call, "type": "function",
+                     "function": {"name": function_call, "arguments": arguments}}
+                ],  # fmt: skip
+            },
+            "logprobs": _convert_text_completion_logprobs_to_chat(completion["choices"][0]["logprobs"]),
+            "finish_reason": "tool_calls",
+        },
+    )

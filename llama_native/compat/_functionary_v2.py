@@ -25,7 +25,7 @@ import string
 from collections.abc import Iterator
 from typing import Any
 
-from ._chat_convert import _convert_completion_to_chat, _convert_text_completion_logprobs_to_chat
+from ._chat_convert import _chat_reply, _convert_completion_to_chat, _convert_text_completion_logprobs_to_chat
 from ._functionary import (
     _HF_TOKENIZER_MISSING,
     SYSTEM_MESSAGE,
@@ -267,18 +267,12 @@ def functionary_v1_v2_chat_handler(
         else:
             function_call_dict["function_call"] = dict(tool_calls[0]["function"])
     completion["usage"]["completion_tokens"] = completion_tokens
-    return {
-        "id": "chat" + completion["id"],
-        "object": "chat.completion",
-        "created": completion["created"],
-        "model": completion["model"],
-        "choices": [
-            {
-                "index": 0,
-                "logprobs": _convert_text_completion_logprobs_to_chat(completion["choices"][0]["logprobs"]),
-                "message": {"role": "assistant", "content": None if content == "" else content, **function_call_dict},
-                "finish_reason": "tool_calls" if len(tool_calls) > 0 else "stop",
-            }
-        ],
-        "usage": completion["usage"],
-    }
+    return _chat_reply(
+        completion,
+        {
+            "index": 0,
+            "logprobs": _convert_text_completion_logprobs_to_chat(completion["choices"][0]["logprobs"]),
+            "message": {"role": "assistant", "content": None if content == "" else content, **function_call_dict},
+            "finish_reason": "tool_calls" if len(tool_calls) > 0 else "stop",
+        },
+    )

@@ -75,6 +75,12 @@ void register_params(nb::module_ &m) {
         .def_rw("swa_full", &ContextParams::swa_full, "A full-size cache for sliding-window attention layers.")
         .def_rw("no_perf", &ContextParams::no_perf, "llama.cpp's performance counters off.");
 
+    nb::enum_<GrammarEngineKind>(m, "GrammarEngineKind",
+                                 "The grammar engine a sampler runs (SamplingParams.engine), chosen once in Python.")
+        .value("none", GrammarEngineKind::none, "No grammar: the output is unconstrained.")
+        .value("gbnf", GrammarEngineKind::gbnf, "llama.cpp's GBNF engine on SamplingParams.grammar.")
+        .value("llguidance", GrammarEngineKind::llguidance, "llguidance on SamplingParams.llg_kind and llg_data.");
+
     const std::string llg_kind = literal_type(kLlgKinds);
     nb::class_<SamplingParams>(m, "SamplingParams", "How each token is chosen: the sampler chain and the grammar.")
         .def(nb::init<>(), "Parameters with llama.cpp's sampling defaults and no grammar.")
@@ -89,7 +95,9 @@ void register_params(nb::module_ &m) {
         .def_rw("penalty_last_n", &SamplingParams::penalty_last_n, "The penalties' window in the last tokens (0: penalties off).")
         .def_rw("seed", &SamplingParams::seed, "The sampler's seed (LLAMA_DEFAULT_SEED: random).")
         .def_rw("logit_bias", &SamplingParams::logit_bias, "(token, bias) pairs added to the logits.")
-        .def_rw("grammar", &SamplingParams::grammar, "A GBNF grammar constraining the output ('': none).")
+        .def_rw("engine", &SamplingParams::engine,
+                "The grammar engine (request.structure.choose_engine decides); a grammar without one raises.")
+        .def_rw("grammar", &SamplingParams::grammar, "The GBNF grammar, for GrammarEngineKind.gbnf.")
         .def_rw("grammar_root", &SamplingParams::grammar_root, "The grammar's start rule.")
         .def_rw("grammar_lazy", &SamplingParams::grammar_lazy,
                 "Unconstrained until a trigger pattern or token appears, then the grammar applies.")
@@ -111,9 +119,8 @@ void register_params(nb::module_ &m) {
             },
             nb::for_getter(nb::sig(("def llg_kind(self, /) -> " + llg_kind).c_str())),
             nb::for_setter(nb::sig(("def llg_kind(self, arg: " + llg_kind + ", /) -> None").c_str())),
-            "The kind of llg_data for the llguidance engine ('': GBNF's grammar only); another raises ValueError.")
-        .def_rw("llg_data", &SamplingParams::llg_data,
-                "llguidance's constraint; one it refuses falls back to the GBNF grammar, if any.")
+            "The kind of llg_data, for GrammarEngineKind.llguidance ('': none); another raises ValueError.")
+        .def_rw("llg_data", &SamplingParams::llg_data, "llguidance's constraint; one it refuses raises ValueError.")
         .def_rw("mirostat", &SamplingParams::mirostat, "Mirostat sampling: 0 off, 1 v1, 2 v2.")
         .def_rw("mirostat_tau", &SamplingParams::mirostat_tau, "Mirostat's target entropy.")
         .def_rw("mirostat_eta", &SamplingParams::mirostat_eta, "Mirostat's learning rate.")

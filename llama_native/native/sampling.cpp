@@ -93,14 +93,21 @@ void check_llg_kind(const std::string &kind) {
 
 Sampler::Sampler(const Model &model, const SamplingParams &p)
     : model_(model), eog_(model.eog_tokens()), n_vocab_(model.n_vocab()) {
-    if (!p.llg_kind.empty()) {
-        try {
-            grammar_ = make_llg_engine(model, p);
-        } catch (const std::invalid_argument &) {
-            if (p.grammar.empty()) throw;  // else: a grammar llguidance refuses runs on GBNF
-        }
+    switch (p.engine) {  // decided by the caller (request/structure.py's choose_engine)
+    case GrammarEngineKind::none:
+        if (!p.grammar.empty() || !p.llg_kind.empty())
+            throw std::invalid_argument("a grammar is set but SamplingParams.engine is none: name its engine");
+        break;
+    case GrammarEngineKind::gbnf:
+        if (p.grammar.empty()) throw std::invalid_argument("SamplingParams.engine gbnf needs a grammar");
+        grammar_ = make_gbnf_engine(model, p);
+        break;
+    case GrammarEngineKind::llguidance:
+        if (p.llg_kind.empty())
+            throw std::invalid_argument("SamplingParams.engine llguidance needs llg_kind and llg_data");
+        grammar_ = make_llg_engine(model, p);
+        break;
     }
-    if (!grammar_ && !p.grammar.empty()) grammar_ = make_gbnf_engine(model, p);
     if (p.reasoning_budget >= 0)
         budget_ = std::make_unique<ReasoningBudget>(model, p.reasoning_budget, p.reasoning_start, p.reasoning_end,
                                                     p.reasoning_opened);

@@ -24,6 +24,10 @@
 
 namespace llama_native {
 
+// The grammar engine a sampler runs (SamplingParams::engine), chosen in one
+// place on the Python side; the Sampler builds what it names, nothing else.
+enum class GrammarEngineKind { none, gbnf, llguidance };
+
 struct SamplingParams {
     float temperature = 0.8f;
     int top_k = 40;
@@ -45,7 +49,11 @@ struct SamplingParams {
     int n_probs = -1;
     uint32_t seed = LLAMA_DEFAULT_SEED;
     std::vector<std::pair<llama_token, float>> logit_bias;
-    std::string grammar;  // GBNF; empty = unconstrained
+    // Which engine constrains the output (chosen once, in Python: request/structure.py's
+    // choose_engine): none, llama.cpp's GBNF engine on `grammar`, or llguidance on
+    // `llg_kind`/`llg_data`.  A grammar left without its engine is an error.
+    GrammarEngineKind engine = GrammarEngineKind::none;
+    std::string grammar;  // GBNF, for GrammarEngineKind::gbnf
     std::string grammar_root = "root";
     // Lazy grammar: unconstrained until the output matches a trigger pattern
     // (a regex, searched anywhere; "^...$" must match the whole output) or a
@@ -63,10 +71,10 @@ struct SamplingParams {
     int reasoning_budget = -1;
     std::string reasoning_start, reasoning_end;
     bool reasoning_opened = false;  // the prompt ends inside the block
-    // llguidance engine (see llguidance.h): when `llg_kind` is set (one of
-    // kLlgKinds), `llg_data` is the constraint and `grammar` is not used.
+    // llguidance engine (see llguidance.h), for GrammarEngineKind::llguidance:
+    // `llg_kind` (one of kLlgKinds) names what `llg_data` is; one it refuses raises.
     std::string llg_kind;
-    std::string llg_data;  // a constraint llguidance refuses falls back to `grammar`
+    std::string llg_data;
 };
 
 // The constraint kinds llguidance takes as `SamplingParams::llg_kind` ("": none):

@@ -5,7 +5,7 @@ A request asks for structure in one of a few ways: ``response_format``
 :class:`~llama_native.LlamaGrammar`), with ``prop_order``, ``schema_prompt``
 and ``json_whitespace`` refining a schema.  ``StructureSpec`` reads those
 once, checks that they fit together (``ValueError`` naming the conflict) and
-compiles them with :meth:`StructureSpec.compile`; :func:`engine_params` is the
+compiles them with :meth:`StructureSpec.compile`; :func:`choose_engine` is the
 one place that decides which grammar engine runs a compiled grammar.
 
 Example::
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .. import _llguidance, _native
-from .._types import GrammarEngine
+from .._types import GrammarEngine, GrammarEngineName
 from ..grammar import LlamaGrammar, as_grammar
 from ..schema.json_rules import LCP_JSON_GBNF, WHITESPACE_MODES
 
@@ -181,35 +181,56 @@ def _order(prop_order: Sequence[str] | None) -> tuple[str, ...] | None:
     return tuple(prop_order)
 
 
-def engine_params(p: _native.SamplingParams, grammar: LlamaGrammar | None, engine: GrammarEngine) -> None:
-    """Put ``grammar`` on ``p`` for the engine that will run it: the one place the engine is chosen.
+@dataclass(frozen=True)
+class EngineChoice:
+    """Which engine runs a grammar, and llguidance's input when it is llguidance.
+
+    ``engine``: the native enum the sampler builds from
+    (``_native.GrammarEngineKind``: ``none``, ``gbnf`` or ``llguidance``,
+    whose names ``TokenLoop.grammar_engine`` reports); ``lark``: llguidance's
+    input, checked by llguidance before it was chosen (nothing falls back later).
+    """
+
+    engine: _native.GrammarEngineKind
+    lark: str | None = None
+
+    @property
+    def name(self) -> GrammarEngineName:
+        """The engine's name, as ``TokenLoop.grammar_engine`` reports it."""
+        return _ENGINE_NAMES[self.engine]
+
+
+_ENGINE_NAMES: dict[_native.GrammarEngineKind, GrammarEngineName] = {
+    _native.GrammarEngineKind.none: "none",
+    _native.GrammarEngineKind.gbnf: "gbnf",
+    _native.GrammarEngineKind.llguidance: "llguidance",
+}
+
+
+def choose_engine(grammar: LlamaGrammar | None, engine: GrammarEngine) -> EngineChoice:
+    """The one place the grammar engine is chosen (``engine``: the ``grammar_engine`` setting).
 
     A grammar llguidance's JSON Schema compiler made runs on llguidance only.
     A grammar compiled from a JSON Schema (not lazy, every keyword enforced by
     the grammar) runs on llguidance when ``engine`` allows it and the library
-    is there, as llguidance's Lark form of the same GBNF (the same language,
-    so key order, prop_order and every bound hold); the GBNF text stays set
-    as the fallback for a grammar llguidance refuses.  ``engine="llguidance"``
-    runs every non-lazy grammar on it.
+    is there, as the Lark our compiler wrote from the same rules as its GBNF
+    (the same language, so key order, prop_order and every bound hold).
+    ``engine="llguidance"`` runs every non-lazy grammar on it (a grammar
+    given as GBNF text through llguidance's ``gbnf_to_lark``).  A Lark
+    llguidance refuses (nested deeper than its limit, say) runs on GBNF.
+
+    >>> choose_engine(None, "auto").name
+    'none'
     """
     if grammar is None:
-        return
+        return EngineChoice(_native.GrammarEngineKind.none)
     if grammar.llguidance_lark is not None:
         if engine == "gbnf":
             raise ValueError("this grammar was made by llguidance's JSON Schema compiler: it runs only with "
                              "grammar_engine='llguidance' or 'auto'")
         if not _llguidance.available():
             raise ValueError(f"this grammar needs llguidance: {_llguidance.unavailable_reason()}")
-        p.llg_kind = "lark"
-        p.llg_data = grammar.llguidance_lark
-        return
-    p.grammar = grammar.grammar
-    p.grammar_root = grammar.root
-    if grammar.lazy:
-        p.grammar_lazy = True
-        p.grammar_trigger_patterns = list(grammar.trigger_patterns)
-        p.grammar_trigger_tokens = list(grammar.trigger_tokens)
-    p.grammar_prefill = grammar.prefill
+        return EngineChoice(_native.GrammarEngineKind.llguidance, grammar.llguidance_lark)
     # "auto": schemas the grammar enforces whole; a schema with keywords checked where the value ends
     # (`not`, `oneOf` exclusivity, ...) stays on the GBNF engine, whose end check finds more valid endings there.
     # So does llama-cpp-python's whitespace: it samples on llama.cpp's GBNF engine, and llguidance, given the
@@ -219,7 +240,41 @@ def engine_params(p: _native.SamplingParams, grammar: LlamaGrammar | None, engin
         engine == "auto" and compiled is not None and not compiled.needs_end_check and compiled.whitespace != "lcp"
     )
     if wanted and not grammar.lazy and not grammar.prefill and _llguidance.available():
-        lark = _llguidance.gbnf_to_llguidance(grammar.grammar)
+        lark = _lark_of(grammar)
+        if lark is not None and _llguidance.lark_takes(lark):
+            return EngineChoice(_native.GrammarEngineKind.llguidance, lark)
+    return EngineChoice(_native.GrammarEngineKind.gbnf)
+
+
+def _lark_of(grammar: LlamaGrammar) -> str | None:
+    """Llguidance's form of ``grammar``: written from the schema's rules, else translated from its GBNF."""
+    compiled = grammar.json_schema
+    if compiled is not None and compiled.rules is not None and compiled.gbnf == grammar.grammar:
+        lark = compiled.lark
         if lark is not None:
-            p.llg_kind = "lark"
-            p.llg_data = lark
+            return lark
+    return _llguidance.gbnf_to_llguidance(grammar.grammar)
+
+
+def engine_params(p: _native.SamplingParams, grammar: LlamaGrammar | None, engine: GrammarEngine) -> EngineChoice:
+    """Put ``grammar`` on ``p`` for the engine :func:`choose_engine` picks (``p.engine`` names it).
+
+    Returns the choice.
+    """
+    choice = choose_engine(grammar, engine)
+    p.engine = choice.engine
+    if grammar is None:
+        return choice
+    if choice.engine == _native.GrammarEngineKind.llguidance:
+        assert choice.lark is not None
+        p.llg_kind = "lark"
+        p.llg_data = choice.lark
+        return choice
+    p.grammar = grammar.grammar
+    p.grammar_root = grammar.root
+    if grammar.lazy:
+        p.grammar_lazy = True
+        p.grammar_trigger_patterns = list(grammar.trigger_patterns)
+        p.grammar_trigger_tokens = list(grammar.trigger_tokens)
+    p.grammar_prefill = grammar.prefill
+    return choice

@@ -27,6 +27,7 @@ from .converter import (
     convert_schema,
 )
 from .errors import StrictModeError, UnsatisfiableSchemaError
+from .gexpr import Expr
 from .inputs import to_json_schema
 from .llguidance_compiler import llguidance_json_grammar
 from .prompt import object_from_schema, schema_system_prompt
@@ -61,6 +62,20 @@ class JsonSchemaGrammar:
     whitespace: str = DEFAULT_WHITESPACE
     #: set when llguidance's own compiler made the grammar (``gbnf`` is then empty)
     llguidance_lark: str | None = None
+    #: our compiler's rules (:mod:`.gexpr` trees), printed as ``gbnf`` and as :attr:`lark`
+    rules: dict[str, Expr] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def lark(self) -> str | None:
+        """Llguidance's Lark form of ``gbnf``, written from the same rules (None without llguidance or rules).
+
+        The same language as ``gbnf`` (key order, ``prop_order``, every bound),
+        so the grammar runs on either engine: see
+        :func:`llama_native.request.structure.engine_params`.
+        """
+        if self.llguidance_lark is not None:
+            return self.llguidance_lark
+        return ConversionResult(self.gbnf, [], self.rules).lark()
 
     @cached_property
     def _validator(self) -> Any:
@@ -161,8 +176,9 @@ def compile_json_schema(
         except UnsupportedSchemaError:
             raise exc from None
     return JsonSchemaGrammar(
-        resolved, result.gbnf, result.unenforced, list(prop_order) if prop_order else None, whitespace
-    )
+        resolved, result.gbnf, result.unenforced, list(prop_order) if prop_order else None, whitespace,
+        rules=result.rules,
+    )  # fmt: skip
 
 
 def _llguidance_compiled(

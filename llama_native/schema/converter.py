@@ -13,8 +13,9 @@ It works in two phases, as llguidance and xgrammar do:
 :func:`~.normalize.normalize_schema` turns the raw schema into the typed
 nodes of :mod:`.nodes` (``$ref`` resolved with :mod:`jsonref`, local
 references only, recursion allowed; ``allOf`` merged; types inferred;
-unsatisfiable branches dropped), then :func:`~.emit.emit_gbnf` writes
-each node as rules.
+unsatisfiable branches dropped), then :func:`~.emit.emit_rules` writes
+each node as rules (expression trees of :mod:`.gexpr`), printed once as
+GBNF and, for llguidance, as its Lark (:mod:`.lark`).
 
 How each keyword is handled:
 
@@ -60,9 +61,12 @@ from typing import Any
 
 import jsonref
 
-from .emit import emit_gbnf
+from .emit import emit_rules, rules_gbnf
 from .errors import StrictModeError, Unenforced, UnsatisfiableSchemaError, UnsupportedSchemaError
+from .gexpr import Expr
 from .json_rules import DEFAULT_WHITESPACE, SPACE_RULES, WHITESPACE_MODES
+from .lark import available as lark_available
+from .lark import memoized_lark
 from .normalize import normalize_schema
 
 __all__ = [
@@ -80,10 +84,21 @@ __all__ = [
 
 @dataclass
 class ConversionResult:
-    """The grammar plus what the grammar alone does not guarantee."""
+    """The grammar plus what the grammar alone does not guarantee.
+
+    ``rules``: the grammar's rules as expression trees (:mod:`.gexpr`), from
+    which ``gbnf`` was printed and :meth:`lark` prints llguidance's form.
+    """
 
     gbnf: str
     unenforced: list[Unenforced] = field(default_factory=list)
+    rules: dict[str, Expr] | None = None
+
+    def lark(self) -> str | None:
+        """Llguidance's Lark form of the same grammar (None without llguidance or the rules)."""
+        if self.rules is None or not lark_available():
+            return None
+        return memoized_lark(self.gbnf, self.rules)
 
 
 def convert_schema(
@@ -116,9 +131,10 @@ def convert_schema(
         )
         # a value checked where it ends (unenforced keywords) gets no trailing whitespace, even in "lcp":
         # the end check must see the value end, not a space that leaves no valid way on
-        gbnf = emit_gbnf(normalized, whitespace, trailing_space=not normalized.unenforced)
+        rules = emit_rules(normalized, whitespace, trailing_space=not normalized.unenforced)
+        gbnf = rules_gbnf(rules)
     except jsonref.JsonRefError as exc:
         raise UnsupportedSchemaError(f"cannot resolve $ref: {exc}", "$ref") from None
     except RecursionError:
         raise UnsupportedSchemaError("the schema nests too deeply to convert", "") from None
-    return ConversionResult(gbnf, normalized.unenforced)
+    return ConversionResult(gbnf, normalized.unenforced, rules)

@@ -1,4 +1,4 @@
-"""GBNF building blocks for JSON output: literals, repetitions, character sets.
+"""GBNF building blocks for JSON output: literals, character sets.
 
 Characters inside a JSON string are generated in their JSON-encoded form, so
 a set of allowed *decoded* characters becomes: the raw characters JSON allows
@@ -8,8 +8,11 @@ unescaped, plus the escape sequences of the others (``\\"``, ``\\\\``,
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
+
+from .gexpr import Alt, Cls, Expr, Group, Lit, seq
 
 # Largest repetition count written out; above it the bound is not enforced by
 # the grammar (llama.cpp expands {m,n} into n-m nested rules).
@@ -49,23 +52,6 @@ def normalize_numbers(value: object) -> object:
 def json_literal(value: object) -> str:
     """GBNF literal of a JSON value in its compact serialization."""
     return literal(json.dumps(normalize_numbers(value), ensure_ascii=False, separators=(",", ":")))
-
-
-def repetition(item: str, min_items: int, max_items: int | None, separator: str = "") -> str:
-    """``item`` repeated ``min_items``..``max_items`` times (None: unbounded), separated by ``separator``."""
-    if max_items == 0:
-        return ""
-    if min_items == 0 and max_items == 1:
-        return f"{item}?"
-    if not separator:
-        if max_items is None:
-            return f"{item}+" if min_items == 1 else f"{item}*" if min_items == 0 else f"{item}{{{min_items},}}"
-        if min_items == max_items:
-            return item if min_items == 1 else f"{item}{{{min_items}}}"
-        return f"{item}{{{min_items},{max_items}}}"
-    rest = repetition(f"({separator} {item})", max(min_items - 1, 0), None if max_items is None else max_items - 1)
-    result = f"{item} {rest}".strip()
-    return f"({result})?" if min_items == 0 else result
 
 
 def _class_char(cp: int) -> str:
@@ -138,24 +124,35 @@ def char_class(ranges: list[tuple[int, int]]) -> str:
 _MUST_ESCAPE = normalize_ranges([(0x00, 0x1F), (0x22, 0x22), (0x5C, 0x5C), (0x7F, 0x7F)])
 
 
-def json_string_chars(ranges: list[tuple[int, int]]) -> str | None:
-    """GBNF for one JSON-encoded character from the decoded set ``ranges``.
+def json_string_chars(ranges: list[tuple[int, int]]) -> Expr | None:
+    """One JSON-encoded character from the decoded set ``ranges``, as a grammar tree.
 
     Returns None when the set is empty.
+
+    >>> print(json_string_chars([(0x61, 0x63), (0x0A, 0x0A)]).text)
+    ([a-c] | "\\\\n")
     """
-    ranges = subtract(normalize_ranges(ranges), [(0xD800, 0xDFFF)])  # surrogates are not characters
+    return _json_string_chars(tuple(ranges))
+
+
+@functools.lru_cache(maxsize=4096)  # trees are immutable: one per character set (key tries repeat them)
+def _json_string_chars(given: tuple[tuple[int, int], ...]) -> Expr | None:
+    ranges = subtract(normalize_ranges(given), [(0xD800, 0xDFFF)])  # surrogates are not characters
     raw = subtract(ranges, _MUST_ESCAPE)
-    alternatives = [char_class(raw)] if raw else []
+    alternatives: list[Expr] = [Cls(char_class(raw))] if raw else []
     escaped = subtract(ranges, complement(_MUST_ESCAPE))
     codes = {cp for lo, hi in escaped for cp in range(lo, hi + 1)}
     if all(cp in codes for cp in range(0x20)):
-        alternatives.append('"\\\\u00" [01] [0-9a-fA-F]')  # any control character, escaped
+        alternatives.append(_ANY_CONTROL)  # any control character, escaped
         codes -= set(range(0x20))
     for cp in sorted(codes):
         if cp in _SHORT_ESCAPES:
-            alternatives.append(literal(_SHORT_ESCAPES[cp]))
+            alternatives.append(Lit(literal(_SHORT_ESCAPES[cp])))
         else:
-            alternatives.append(literal(f"\\u{cp:04x}"))
+            alternatives.append(Lit(literal(f"\\u{cp:04x}")))
     if not alternatives:
         return None
-    return alternatives[0] if len(alternatives) == 1 else "(" + " | ".join(alternatives) + ")"
+    return alternatives[0] if len(alternatives) == 1 else Group(Alt(tuple(alternatives)))
+
+
+_ANY_CONTROL = seq(Lit('"\\\\u00"'), Cls("[01]"), Cls("[0-9a-fA-F]"))

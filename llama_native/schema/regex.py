@@ -24,7 +24,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .ecma_regex import python_pattern
-from .gbnf import MAX_REPETITION, complement, json_string_chars, normalize_ranges, repetition
+from .gbnf import MAX_REPETITION, complement, json_string_chars, normalize_ranges
+from .gexpr import EMPTY, Alt, Expr, Group, Lit, Rep, Seq, repetition, seq
 
 if sys.version_info >= (3, 11):
     from re import _constants as C
@@ -100,18 +101,18 @@ class _Translator:
     def __init__(self) -> None:
         self.unbounded_repeats = False  # a repeat bound above MAX_REPETITION was relaxed
 
-    def chars(self, ranges: Ranges) -> str:
+    def chars(self, ranges: Ranges) -> Expr:
         rule = json_string_chars(ranges)
         if rule is None:
             raise UnsupportedPattern("a character class that matches nothing")
         return rule
 
-    def sequence(self, items: list) -> str:
+    def sequence(self, items: list) -> Expr:
         parts = [self.node(op, arg) for op, arg in items]
-        parts = [p for p in parts if p]
-        return " ".join(parts) if parts else '""'
+        parts = [p for p in parts if p.text]
+        return Seq(tuple(parts)) if parts else _EMPTY_STRING
 
-    def node(self, op: object, arg: Any) -> str:
+    def node(self, op: object, arg: Any) -> Expr:
         if op is C.LITERAL:
             return self.chars([(arg, arg)])
         if op is C.NOT_LITERAL:
@@ -122,12 +123,12 @@ class _Translator:
             return self.chars(_class_ranges(arg))
         if op is C.BRANCH:
             _, branches = arg
-            return "(" + " | ".join(self.sequence(list(b)) for b in branches) + ")"
+            return Group(Alt(tuple(self.sequence(list(b)) for b in branches)))
         if op is C.SUBPATTERN:
             _group, add_flags, del_flags, sub = arg
             if add_flags or del_flags:
                 raise UnsupportedPattern("inline flags inside the pattern")
-            return "(" + self.sequence(list(sub)) + ")"
+            return Group(self.sequence(list(sub)))
         if op in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", None)):
             low, high, sub = arg
             if low > MAX_REPETITION:
@@ -137,20 +138,26 @@ class _Translator:
             elif high > MAX_REPETITION:
                 self.unbounded_repeats = True
                 high = None
-            inner = "(" + self.sequence(list(sub)) + ")"
-            return repetition(inner, low, high)
+            return repetition(Group(self.sequence(list(sub))), low, high)
         if op is getattr(C, "ATOMIC_GROUP", None):
-            return "(" + self.sequence(list(arg)) + ")"
+            return Group(self.sequence(list(arg)))
         if op is C.AT:
             raise UnsupportedPattern("an anchor inside the pattern")
         raise UnsupportedPattern(f"unsupported regular-expression feature {op}")
 
 
-def _any_text() -> str:
-    return json_string_chars([(0, 0x10FFFF)]) + "*"  # type: ignore[operator]
+_EMPTY_STRING = Lit('""')
+_FINAL_NEWLINE = Lit('"\\\\n"')
 
 
-def _anchored_alternative(items: list, tr: _Translator) -> str:
+@functools.cache
+def _any_text() -> Expr:
+    anything = json_string_chars([(0, 0x10FFFF)])
+    assert anything is not None, "every character"
+    return Rep(anything, 0, None)
+
+
+def _anchored_alternative(items: list, tr: _Translator) -> Expr:
     starts = bool(items) and items[0][0] is C.AT and items[0][1] in (C.AT_BEGINNING, C.AT_BEGINNING_STRING)
     if starts:
         items = items[1:]
@@ -164,11 +171,10 @@ def _anchored_alternative(items: list, tr: _Translator) -> str:
     if end_kind is None:
         parts.append(_any_text())
     elif end_kind is C.AT_END:
-        parts.append('"\\\\n"?')  # Python's $ also matches before a final newline
-    return " ".join(parts)
+        parts.append(Rep(_FINAL_NEWLINE, 0, 1))  # Python's $ also matches before a final newline
+    return Seq(tuple(parts))
 
 
-@functools.lru_cache(maxsize=4096)  # the normaliser checks a pattern, the emitter writes it
 def pattern_to_gbnf(pattern: str) -> tuple[str, bool]:
     """GBNF for the *contents* of a JSON string matching ``pattern`` (no quotes).
 
@@ -180,6 +186,13 @@ def pattern_to_gbnf(pattern: str) -> tuple[str, bool]:
         >>> pattern_to_gbnf("^[0-9]{3}$")
         ('([0-9]){3} "\\\\\\\\n"?', True)
     """
+    expr, exact = pattern_expr(pattern)
+    return expr.text, exact
+
+
+@functools.lru_cache(maxsize=4096)  # the normaliser checks a pattern, the emitter writes it
+def pattern_expr(pattern: str) -> tuple[Expr, bool]:
+    """The tree of :func:`pattern_to_gbnf` (an :class:`UnsupportedPattern` or ``ValueError`` likewise)."""
     try:
         parsed = sre_parse.parse(python_pattern(pattern))
     except re.error as exc:
@@ -191,7 +204,7 @@ def pattern_to_gbnf(pattern: str) -> tuple[str, bool]:
     items: list[Any] = list(parsed.data)
     if len(items) == 1 and items[0][0] is C.BRANCH:
         _, branches = items[0][1]
-        rule = "(" + " | ".join(_anchored_alternative(list(b), tr) for b in branches) + ")"
+        rule: Expr = Group(Alt(tuple(_anchored_alternative(list(b), tr) for b in branches)))
     else:
         rule = _anchored_alternative(items, tr)
     return rule, not tr.unbounded_repeats
@@ -211,8 +224,8 @@ def _single_class(node: tuple[Any, Any]) -> Ranges:
 
 
 @functools.lru_cache(maxsize=4096)
-def pattern_with_length(pattern: str, min_len: int, max_len: int | None) -> str | None:
-    """GBNF for strings matching ``pattern`` whose length is in [min_len, max_len], or None.
+def pattern_with_length(pattern: str, min_len: int, max_len: int | None) -> Expr | None:
+    """The grammar tree of strings matching ``pattern`` whose length is in [min_len, max_len], or None.
 
     Handles the common shape of a single character class repeated, anchored
     (``^[a-z0-9_]+$``: the bounds intersect) or unanchored (``[0-9a-f]+``:
@@ -249,13 +262,14 @@ def pattern_with_length(pattern: str, min_len: int, max_len: int | None) -> str 
         return None
     if starts and (ends or dollar):
 
-        def counts(lo: int, hi: int | None) -> str | None:
+        def counts(lo: int, hi: int | None) -> Expr | None:
             """`chars` repeated lo..hi times (None: an empty range); raises UnsupportedPattern above the limit."""
             if hi is not None and lo > hi:
                 return None
             if lo > MAX_REPETITION or (hi is not None and hi > MAX_REPETITION):
                 raise UnsupportedPattern("bounds above the repetition limit")
-            return repetition(chars, lo, hi) or '""'
+            repeated = repetition(chars, lo, hi)
+            return repeated if repeated.text else _EMPTY_STRING
 
         def upper(limit: int | None) -> int | None:
             return high if limit is None else (limit if high is None else min(high, limit))
@@ -268,25 +282,26 @@ def pattern_with_length(pattern: str, min_len: int, max_len: int | None) -> str 
             )
         except UnsupportedPattern:
             return None
-        alternatives = [a for a in (plain, before_newline and f'{before_newline} "\\\\n"') if a]
+        ended = None if before_newline is None else seq(before_newline, _FINAL_NEWLINE)
+        alternatives = [a for a in (plain, ended) if a is not None]
         if not alternatives:
             raise ValueError(f"no string matches {pattern!r} with length {min_len}..{max_len}")
-        return alternatives[0] if len(alternatives) == 1 else "(" + " | ".join(alternatives) + ")"
+        return alternatives[0] if len(alternatives) == 1 else Group(Alt(tuple(alternatives)))
     if not starts and not (ends or dollar) and low == 1 and max_len is not None and max_len <= 64:
         other = json_string_chars(complement(normalize_ranges(ranges)))
         anything = json_string_chars(complement([]))
         if anything is None:  # cannot happen: every character
             return None
-        alternatives = []
+        found: list[Expr] = []
         for k in range(0, max_len):
             if k == 0:
-                prefix = ""
+                prefix: Expr = EMPTY
             elif other is not None:
                 prefix = repetition(other, k, k)
             else:
                 continue
             rest_lo, rest_hi = max(0, min_len - 1 - k), max_len - 1 - k
-            rest = repetition(anything, rest_lo, rest_hi) if rest_hi > 0 else ""
-            alternatives.append(" ".join(p for p in (prefix, chars, rest) if p))
-        return "(" + " | ".join(alternatives) + ")" if alternatives else None
+            rest = repetition(anything, rest_lo, rest_hi) if rest_hi > 0 else EMPTY
+            found.append(Seq(tuple(p for p in (prefix, chars, rest) if p.text)))
+        return Group(Alt(tuple(found))) if found else None
     return None
