@@ -43,13 +43,14 @@ def real_llm(real_model_path: Path) -> Llama:
     return Llama(str(real_model_path), n_ctx=2048, n_threads=2)
 
 
-def test_default_json_is_the_models_own_style_and_copies_values(real_llm: Llama) -> None:
-    """Free whitespace by default: the model pretty-prints as it learned; compact forces it out of that habit."""
-    right = {"free": 0, "compact": 0}
+def test_default_json_is_llama_cpp_pythons_and_free_json_is_the_models_own_style(real_llm: Llama) -> None:
+    """Llama's default whitespace is llama-cpp-python's (one optional space); ``free`` lets the model
+    pretty-print as it learned (the server's and the integrations' default); compact forces it out of that habit."""
+    right = {"lcp": 0, "free": 0, "compact": 0}
     texts: List[str] = []
     for cls, text, expected in PEOPLE:
         for whitespace in right:
-            kwargs = {} if whitespace == "free" else {"json_whitespace": whitespace}
+            kwargs = {} if whitespace == "lcp" else {"json_whitespace": whitespace}
             out = real_llm.create_chat_completion(messages_for(text), response_format=cls, temperature=0, max_tokens=200, **kwargs)
             content = out["choices"][0]["message"]["content"]
             assert out["choices"][0]["finish_reason"] == "stop"
@@ -58,18 +59,24 @@ def test_default_json_is_the_models_own_style_and_copies_values(real_llm: Llama)
             if whitespace == "free":
                 texts.append(content)
                 assert content == content.strip()  # nothing after the document
-            else:
+            elif whitespace == "compact":
                 assert json.dumps(json.loads(content), separators=(",", ":"), ensure_ascii=False) == content
+            else:  # llama-cpp-python's " "?: at most a space between tokens (and strings hold no raw newline)
+                assert "\n" not in content
     if ON_SMOLLM2:
         assert any("\n" in t for t in texts)  # SmolLM2 pretty-prints when it may
-        # measured: 10/10 with free whitespace, 5/10 compact (bench/bench_extraction.py has 62 items)
+        # measured: 10/10 free, 10/10 lcp, 6/10 compact (bench/bench_json_whitespace.py has the 62 items)
         assert right["free"] >= 9 and right["free"] > right["compact"], right
+        assert right["lcp"] >= 9, right
 
 
-def test_every_structured_path_uses_the_free_default(
+def test_every_structured_path_reaches_the_chat_apis_grammar(
     real_llm: Llama, real_model_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """LangChain, LlamaIndex and instructor reach the same grammar as the chat API: the same greedy object.
+
+    The adapters load with ``json_whitespace="free"``; instructor calls ``Llama``, whose default is
+    llama-cpp-python's ``"lcp"``.
 
     Every path ends in a ``CompletionRequest`` run by ``Llama.run``; a spy there
     records the whitespace mode of each schema grammar it is given.
@@ -92,23 +99,28 @@ def test_every_structured_path_uses_the_free_default(
 
     monkeypatch.setattr(Llama, "run", spy)
     cls, text, _ = PEOPLE[0]
-    raw = real_llm.create_chat_completion(messages_for(text), response_format=cls, temperature=0, max_tokens=200)
+    raw = real_llm.create_chat_completion(messages_for(text), response_format=cls, temperature=0, max_tokens=200,
+                                          json_whitespace="free")
     reference = cls.model_validate_json(raw["choices"][0]["message"]["content"])
+    raw_lcp = real_llm.create_chat_completion(messages_for(text), response_format=cls, temperature=0, max_tokens=200)
+    reference_lcp = cls.model_validate_json(raw_lcp["choices"][0]["message"]["content"])
 
     chat = ChatLlamaCpp(model_path=str(real_model_path), n_ctx=2048, n_threads=2, temperature=0, max_tokens=200)
     assert chat.with_structured_output(cls, method="json_schema").invoke(messages_for(text)) == reference
 
     create = instructor.patch(create=real_llm.create_chat_completion_openai_v1, mode=instructor.Mode.JSON_SCHEMA)
     answer = create(messages=messages_for(text), response_model=cls, temperature=0, max_tokens=200)
-    assert answer.model_dump() == reference.model_dump()  # instructor adds its schema message: compare the values
+    assert answer.model_dump() == reference_lcp.model_dump()  # instructor adds its schema message: compare the values
 
     index_llm = LlamaCPP(model_path=str(real_model_path), context_window=2048, temperature=0, max_new_tokens=200,
                          model_kwargs={"n_threads": 2})
     prompt = PromptTemplate(text)  # LlamaIndex sends it as one user message: compare with the same message
     expected = cls.model_validate_json(real_llm.create_chat_completion(
-        [{"role": "user", "content": text}], response_format=cls, temperature=0, max_tokens=200)["choices"][0]["message"]["content"])
+        [{"role": "user", "content": text}], response_format=cls, temperature=0, max_tokens=200, json_whitespace="free",
+    )["choices"][0]["message"]["content"])
     assert index_llm.structured_predict(cls, prompt) == expected
-    assert modes == ["free"] * 5  # raw, LangChain, instructor, the LlamaIndex reference, LlamaIndex
+    # raw (free, then the default), LangChain, instructor, the LlamaIndex reference, LlamaIndex
+    assert modes == ["free", "lcp", "free", "lcp", "free", "free"]
 
 
 @pytest.mark.parametrize("tool_choice", ["any", "Weather"])

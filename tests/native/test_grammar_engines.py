@@ -59,7 +59,9 @@ def model(request: pytest.FixtureRequest) -> Path:
 def _shared(path: Path) -> Llama:
     """One model per file (llguidance builds its view of a vocabulary once per model)."""
     if path not in _LOADED:
-        _LOADED[path] = Llama(str(path), n_ctx=512)
+        # schema grammars with free whitespace, the mode that runs on llguidance under "auto" (Llama's default,
+        # llama-cpp-python's " "?, stays on GBNF as there)
+        _LOADED[path] = Llama(str(path), n_ctx=512, json_whitespace="free")
     return _LOADED[path]
 
 
