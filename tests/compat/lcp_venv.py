@@ -8,6 +8,7 @@ compute (JSON) on stdout.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -56,3 +57,20 @@ def run_lcp(source: str, timeout: float = 300) -> str:
 def run_ours(source: str, timeout: float = 300) -> str:
     """Stdout of ``source`` ported to llama_native, under this interpreter."""
     return run(sys.executable, port(source), timeout)
+
+
+def model_for(kind: str) -> Path:
+    """SmolLM2 (``"smollm2"``; skips when it is not installed) or the embedded micro model (``"micro"``)."""
+    from llama_native import MICRO_MODEL_PATH
+    from llama_native.testing import smollm2_model_path
+
+    path = smollm2_model_path() if kind == "smollm2" else Path(MICRO_MODEL_PATH)
+    if path is None:
+        pytest.skip("SmolLM2 is not installed")
+    return path
+
+
+def run_both(kind: str, program: str) -> tuple[dict, dict]:
+    """The JSON ``program`` prints under llama-cpp-python and under ours, with ``MODEL`` the :func:`model_for` ``kind``."""
+    source = f"MODEL = {str(model_for(kind))!r}\n" + program
+    return json.loads(run_lcp(source)), json.loads(run_ours(source))

@@ -8,11 +8,9 @@ first streamed chat chunk.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
 import pytest
-from lcp_venv import run_lcp, run_ours
+from lcp_venv import run_both
 
 PROGRAM = """
 import json, sys
@@ -42,14 +40,7 @@ print(json.dumps(out))
 
 @pytest.fixture(scope="module", params=["smollm2", "micro"])
 def both(request: pytest.FixtureRequest) -> tuple[dict, dict]:
-    from llama_native import MICRO_MODEL_PATH
-    from llama_native.testing import smollm2_model_path
-
-    path = smollm2_model_path() if request.param == "smollm2" else Path(MICRO_MODEL_PATH)
-    if path is None:
-        pytest.skip("SmolLM2 is not installed")
-    source = f"MODEL = {str(path)!r}\n" + PROGRAM
-    return json.loads(run_lcp(source)), json.loads(run_ours(source))
+    return run_both(request.param, PROGRAM)
 
 
 def test_input_ids_and_scores(both: tuple[dict, dict]) -> None:

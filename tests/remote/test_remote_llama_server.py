@@ -69,8 +69,10 @@ REQUESTS: dict[str, dict[str, Any]] = {
 
 @pytest.fixture(scope="module")
 def local(real_model_path: Path) -> Llama:
-    """In process, on llama.cpp's GBNF engine as llama-server samples (llguidance may pick other tokens for the same text)."""
-    return Llama(str(real_model_path), n_ctx=2048, n_threads=2, grammar_engine="gbnf", flash_attn=None)
+    """In process, on llama.cpp's GBNF engine as llama-server samples (llguidance may pick other tokens for the same text),
+    with RemoteLlama's JSON whitespace (free; Llama's own default is llama-cpp-python's)."""
+    return Llama(str(real_model_path), n_ctx=2048, n_threads=2, grammar_engine="gbnf", flash_attn=None,
+                 json_whitespace="free")
 
 
 @pytest.fixture(scope="module")
