@@ -58,7 +58,7 @@ class RemoteChunk:
     tokens: list[int]
     finish_reason: str | None = None
     logprobs: list[Any] = field(default_factory=list)
-    pieces: list[str] = field(default_factory=list)  # the native loop's per-token pieces: none here, ``text`` is the step's
+    pieces: list[str] = field(default_factory=list)  # per-token pieces: none (``text`` is the step's)
 
 
 def grammar_fields(grammar: LlamaGrammar | None) -> dict[str, Any]:
