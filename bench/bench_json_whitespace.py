@@ -7,7 +7,9 @@ Runs the items of ``extraction_items.py`` (the requests of
 through ``Llama`` with llama-cpp-python's own ``SchemaConverter`` grammar,
 through llama-cpp-python 0.3.36 itself (its venv: ``response_format``
 json_object with the schema, the form it reads) and through llama-server
-(same pinned llama.cpp), and prints each one's items right and wall time.
+(same pinned llama.cpp), and prints each one's items right and wall time (and,
+with the ``lcp`` and ``lcpgrammar`` rows, how many ``"lcp"`` replies equal
+those of llama-cpp-python's grammar).
 
 Usage::
 
@@ -75,9 +77,10 @@ def main() -> None:
     model = str(real_model(args))
     only = set(args.only.split(",")) if args.only else None
     rows: Dict[str, Tuple[int, float]] = {}
+    replies: Dict[str, List[str]] = {}
 
     def report(name: str, contents: List[str], secs: float) -> None:
-        rows[name] = (right(contents), secs)
+        rows[name], replies[name] = (right(contents), secs), contents
         print(f"| {name} | {rows[name][0]}/{len(ITEMS)} | {secs:.1f} s |", flush=True)
 
     print(f"model: {model}\nitems: {len(ITEMS)}, threads={args.threads}, greedy, max_tokens=256\n")
@@ -96,7 +99,12 @@ def main() -> None:
             grammar = lcp_grammar_from_json_schema(json.dumps(schema), verbose=False)
             return str(llm.create_chat_completion(**request, grammar=grammar)["choices"][0]["message"]["content"])
 
-        report("llama_native, grammar = llama-cpp-python's SchemaConverter", *timed(lcp_grammar))
+        theirs = "llama_native, grammar = llama-cpp-python's SchemaConverter"
+        report(theirs, *timed(lcp_grammar))
+        ours = replies.get(f'llama_native, json_whitespace="lcp", grammar_engine="{args.engine}"')
+        if ours is not None:
+            same = sum(a == b for a, b in zip(ours, replies[theirs]))
+            print(f'\n"lcp" replies equal to those of llama-cpp-python\'s grammar: {same}/{len(ITEMS)}\n', flush=True)
     del llm
     if (only is None or "lcpvenv" in only) and args.lcp_python.exists():
         requests: List[Dict[str, Any]] = []

@@ -133,7 +133,9 @@ class LlamaGrammar:
         decides whether objects without that keyword allow extra keys (default:
         yes for a JSON Schema, as specified; no for a pydantic model or TypedDict).
         ``key_order="any"`` accepts declared keys in any order, not only the
-        schema's (see :func:`llama_native.schema.compile_json_schema`).
+        schema's; ``"required-first"`` puts required keys before optional ones, as
+        llama-cpp-python does (see :func:`llama_native.schema.compile_json_schema`;
+        ``llama_native.llama_grammar.LlamaGrammar`` has llama-cpp-python's defaults).
         ``compiler="auto"`` uses our converter, or llguidance's own compiler for
         a schema ours cannot read; such a grammar runs on the llguidance engine.
 

@@ -99,7 +99,8 @@ class Llama(CompletionAPI, LowLevelAPI, LoadedModel):
         json_whitespace: what grammars built from JSON schemas (``json_schema=``,
             ``response_format``, tool arguments) allow between JSON tokens: ``"lcp"``
             (default: llama-cpp-python's, one optional space, also before a key's
-            ``":"``; JSON mode without a schema gets its ``JSON_GBNF``; tool arguments
+            ``":"``, required keys before optional ones unless ``prop_order`` says; JSON mode
+            without a schema gets its ``JSON_GBNF``; tool arguments
             keep ``"free"``), ``"free"`` (nothing, a space, or newlines with a bounded
             indent, as the model likes: more accurate on small models, see README
             "JSON whitespace"; what the server and the integrations use),

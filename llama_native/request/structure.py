@@ -129,19 +129,25 @@ class StructureSpec:
     ) -> LlamaGrammar | None:
         """The grammar: the given one, or the schema's (``whitespace``: the model's default mode).
 
+        In ``"lcp"`` mode required keys come before optional ones, as
+        llama-cpp-python's ``SchemaConverter`` places them, unless ``prop_order`` says.
+
         ``additional_properties=False`` closes objects that do not say (a
         chat ``response_format``, as OpenAI's structured outputs assume).
         """
         if self.schema is None:
             return self.grammar
-        if (self.whitespace or whitespace) == "lcp" and _plain_json_mode(self.response_format):
+        mode = self.whitespace or whitespace
+        if mode == "lcp" and _plain_json_mode(self.response_format):
             # llama-cpp-python's JSON mode: its JSON_GBNF, whitespace and all
             return LlamaGrammar.from_string(LCP_JSON_GBNF, verbose=False)
         return LlamaGrammar.from_json_schema(
             self.schema,
             prop_order=self.prop_order,
             additional_properties=additional_properties,
-            whitespace=self.whitespace or whitespace,
+            whitespace=mode,
+            # llama-cpp-python's key placement too, unless the caller ordered the keys (prop_order)
+            key_order="required-first" if mode == "lcp" and self.prop_order is None else "schema",
             compiler=compiler,
         )
 

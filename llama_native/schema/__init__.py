@@ -30,6 +30,7 @@ from .errors import StrictModeError, UnsatisfiableSchemaError
 from .gexpr import Expr
 from .inputs import to_json_schema
 from .llguidance_compiler import llguidance_json_grammar
+from .normalize import KEY_ORDERS
 from .prompt import object_from_schema, schema_system_prompt
 from .validation import SchemaValidationError, loads_unique, make_validator, serialize_like_grammar, validate_text
 
@@ -64,6 +65,8 @@ class JsonSchemaGrammar:
     llguidance_lark: str | None = None
     #: our compiler's rules (:mod:`.gexpr` trees), printed as ``gbnf`` and as :attr:`lark`
     rules: dict[str, Expr] | None = field(default=None, repr=False, compare=False)
+    #: the ``key_order`` it was compiled with (``serialize`` writes keys in that order)
+    key_order: str = "schema"
 
     @cached_property
     def lark(self) -> str | None:
@@ -111,11 +114,17 @@ class JsonSchemaGrammar:
 
     def serialize(self, instance: Any) -> str:
         """``instance`` as the grammar would emit it (compact, keys in grammar order)."""
-        return serialize_like_grammar(instance, self.schema, self.prop_order)
+        return serialize_like_grammar(instance, self.schema, self.prop_order, required_first=self._required_first)
 
     def serialize_raw(self, instance: Any) -> str:
         """Like :meth:`serialize` but numbers kept as they are (``1.0`` stays ``1.0``)."""
-        return serialize_like_grammar(instance, self.schema, self.prop_order, normalize_numbers=False)
+        return serialize_like_grammar(
+            instance, self.schema, self.prop_order, normalize_numbers=False, required_first=self._required_first
+        )
+
+    @property
+    def _required_first(self) -> bool:
+        return self.key_order == "required-first"
 
 
 def compile_json_schema(
@@ -142,7 +151,9 @@ def compile_json_schema(
     them, and a real model offered extra keys earlier writes its own keys
     instead (see bench/README.md).  ``key_order="any"`` accepts declared and
     extra keys in any order; the end check then holds ``required`` and
-    refuses repeated keys.
+    refuses repeated keys.  ``key_order="required-first"`` is ``"schema"`` with
+    required keys before optional ones (llama-cpp-python's ``SchemaConverter``
+    and llama.cpp's converter place them so).
 
     ``compiler``: ``"auto"`` (default) is our converter, or llguidance's own
     JSON Schema compiler for a schema ours cannot read and llguidance can;
@@ -157,6 +168,8 @@ def compile_json_schema(
     if additional_properties is None:
         additional_properties = isinstance(schema, (dict, str, bytes, bool))
     order = list(prop_order) if prop_order else None
+    if key_order not in KEY_ORDERS:
+        raise ValueError(f"key_order must be one of {KEY_ORDERS}, got {key_order!r}")
     if compiler == "llguidance":
         return _llguidance_compiled(resolved, order, whitespace, additional_properties, key_order)
     try:
@@ -177,7 +190,7 @@ def compile_json_schema(
             raise exc from None
     return JsonSchemaGrammar(
         resolved, result.gbnf, result.unenforced, list(prop_order) if prop_order else None, whitespace,
-        rules=result.rules,
+        rules=result.rules, key_order=key_order,
     )  # fmt: skip
 
 
@@ -186,14 +199,17 @@ def _llguidance_compiled(
 ) -> JsonSchemaGrammar:
     from .. import _llguidance
 
-    if key_order != "schema":
-        raise UnsupportedSchemaError("llguidance's compiler keeps keys in the schema's order (key_order='schema')")
+    if key_order == "any":
+        raise UnsupportedSchemaError(
+            "llguidance's compiler keeps keys in one order (key_order 'schema' or 'required-first')"
+        )
     if not _llguidance.available():
         raise UnsupportedSchemaError(f"llguidance's compiler is not available: {_llguidance.unavailable_reason()}")
     lark = llguidance_json_grammar(
-        schema, prop_order=prop_order, whitespace=whitespace, additional_properties=additional_properties
-    )
-    return JsonSchemaGrammar(schema, "", [], prop_order, whitespace, llguidance_lark=lark)
+        schema, prop_order=prop_order, whitespace=whitespace, additional_properties=additional_properties,
+        required_first=key_order == "required-first",
+    )  # fmt: skip
+    return JsonSchemaGrammar(schema, "", [], prop_order, whitespace, llguidance_lark=lark, key_order=key_order)
 
 
 def json_schema_to_gbnf(

@@ -48,8 +48,13 @@ def llguidance_json_grammar(
     prop_order: Sequence[str] | None = None,
     whitespace: str = "free",
     additional_properties: bool = True,
+    required_first: bool = False,
 ) -> str:
-    """Lark text that makes llguidance compile ``schema`` itself; :class:`UnsupportedSchemaError` if it refuses."""
+    """Lark text that makes llguidance compile ``schema`` itself; :class:`UnsupportedSchemaError` if it refuses.
+
+    llguidance keeps ``properties`` in the order written, so ``required_first``
+    (key order ``"required-first"``) writes required ones first.
+    """
     try:
         import llguidance
     except ImportError:
@@ -57,7 +62,8 @@ def llguidance_json_grammar(
             from None
     if not isinstance(schema, dict):
         raise UnsupportedSchemaError("llguidance's compiler takes a schema object")
-    prepared = _prepared(schema, {name: i for i, name in enumerate(prop_order or [])}, additional_properties)
+    rank = {name: i for i, name in enumerate(prop_order or [])}
+    prepared = _prepared(schema, rank, additional_properties, required_first)
     prepared["x-guidance"] = WHITESPACE_OPTIONS[whitespace]
     grammar = llguidance.LLMatcher.grammar_from_json_schema(prepared)
     error = llguidance.LLMatcher.validate_grammar(grammar)
@@ -66,17 +72,20 @@ def llguidance_json_grammar(
     return "start: %json " + json.dumps(prepared, ensure_ascii=False)
 
 
-def _prepared(node: Any, rank: dict[str, int], additional: bool) -> Any:
-    """``node`` with ``properties`` in ``prop_order`` and, unless ``additional``, closed objects."""
+def _prepared(node: Any, rank: dict[str, int], additional: bool, required_first: bool = False) -> Any:
+    """``node`` with ``properties`` in ``prop_order`` (required first) and, unless ``additional``, closed objects."""
     if isinstance(node, list):
-        return [_prepared(v, rank, additional) for v in node]
+        return [_prepared(v, rank, additional, required_first) for v in node]
     if not isinstance(node, dict):
         return node
-    out = {k: v if k in LITERAL_KEYWORDS else _prepared(v, rank, additional)
+    out = {k: v if k in LITERAL_KEYWORDS else _prepared(v, rank, additional, required_first)
            for k, v in node.items()}
     properties = out.get("properties")
     if isinstance(properties, dict):
-        names = sorted(enumerate(properties), key=lambda item: (rank.get(item[1], len(rank)), item[0]))
+        listed = out.get("required")
+        required = {k for k in listed if isinstance(k, str)} if required_first and isinstance(listed, list) else set()
+        names = sorted(enumerate(properties),
+                       key=lambda item: (item[1] not in required, rank.get(item[1], len(rank)), item[0]))
         out["properties"] = {name: properties[name] for _, name in names}
         if not additional and "additionalProperties" not in out:
             out["additionalProperties"] = False

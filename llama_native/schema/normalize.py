@@ -58,8 +58,10 @@ from .regex import UnsupportedPattern, pattern_to_gbnf, pattern_with_length
 
 T = TypeVar("T")
 #: ``schema``: declared keys in the schema's (or ``prop_order``'s) order, other keys
-#: after them; ``any``: declared and other keys in any order.
-KEY_ORDERS = ("schema", "any")
+#: after them; ``any``: declared and other keys in any order; ``required-first``: as
+#: ``schema`` but the required keys before the optional ones (llama-cpp-python's and
+#: llama.cpp's converters' placement).
+KEY_ORDERS = ("schema", "any", "required-first")
 ANY = AnyValue()
 #: How deep ``allOf`` of recursive schemas may unfold before one part stands for the intersection.
 MAX_ALL_OF_DEPTH = 12
@@ -81,7 +83,8 @@ def normalize_schema(
     value validates, :class:`~.errors.StrictModeError` under ``strict`` for a
     keyword the grammar would relax.  ``key_order="any"`` lets declared keys
     come in any order (the end check then holds ``required`` and refuses
-    repeated keys).
+    repeated keys); ``"required-first"`` puts required keys before the optional
+    ones, each group in the order above (llama-cpp-python's ``SchemaConverter``).
     """
     if key_order not in KEY_ORDERS:
         raise ValueError(f"key_order must be one of {KEY_ORDERS}, got {key_order!r}")
@@ -90,6 +93,7 @@ def normalize_schema(
         strict=strict,
         additional_default=additional_properties,
         any_key_order=key_order == "any",
+        required_first=key_order == "required-first",
         refs_ignore_siblings=refs_ignore_siblings(schema),
     )
     resolved = resolve_refs(schema) if isinstance(schema, dict) else schema
@@ -108,12 +112,14 @@ class Normalizer:
         strict: bool,
         additional_default: bool = True,
         any_key_order: bool = False,
+        required_first: bool = False,
         refs_ignore_siblings: bool = False,
     ) -> None:
         self.prop_order = {name: i for i, name in enumerate(prop_order or [])}
         self.strict = strict
         self.additional_default = additional_default
         self.any_key_order = any_key_order
+        self.required_first = required_first
         self.refs_ignore_siblings = refs_ignore_siblings
         self.definitions: dict[str, Definition] = {}
         self.unenforced: list[Unenforced] = []
@@ -300,6 +306,8 @@ class Normalizer:
                 forbidden.append(prop)  # no value is allowed, so the property cannot appear
                 continue
             declared.append(Property(prop, value, prop in required))
+        if self.required_first:  # stable: each group keeps the schema's (prop_order's) order
+            declared.sort(key=lambda p: not p.required)
         by_pattern = []
         for pattern, sub in (schema.get("patternProperties") or {}).items():
             if sub is False:

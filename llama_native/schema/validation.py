@@ -170,13 +170,18 @@ class _NullNotes:
 
 
 def serialize_like_grammar(
-    instance: Any, schema: Any, prop_order: Sequence[str] | None = None, normalize_numbers: bool = True
+    instance: Any,
+    schema: Any,
+    prop_order: Sequence[str] | None = None,
+    normalize_numbers: bool = True,
+    required_first: bool = False,
 ) -> str:
     """Compact JSON for ``instance`` with keys where the grammar puts them.
 
-    Declared properties come in schema order (``prop_order`` first), then
-    undeclared ones in the instance's order.  Used to ask a grammar whether it
-    accepts a known-valid instance.
+    Declared properties come in schema order (``prop_order`` first; with
+    ``required_first`` the required ones before the rest), then undeclared
+    ones in the instance's order.  Used to ask a grammar whether it accepts a
+    known-valid instance.
     """
     rank = {name: i for i, name in enumerate(prop_order or [])}
     resolved = resolve_refs(schema) if isinstance(schema, dict) else schema
@@ -197,7 +202,10 @@ def serialize_like_grammar(
         if isinstance(value, dict):
             selected = _select(s, value, validator_cls)
             declared = _declared_order(selected)
-            names = [n for _, n in sorted(enumerate(declared), key=lambda it: (rank.get(it[1], len(rank)), it[0]))]
+            listed = selected.get("required") if required_first else None
+            required = {k for k in listed if isinstance(k, str)} if isinstance(listed, list) else set()
+            names = [n for _, n in sorted(enumerate(declared),
+                                          key=lambda it: (it[1] not in required, rank.get(it[1], len(rank)), it[0]))]
             keys = [n for n in names if n in value] + [k for k in value if k not in declared]
             additional = selected.get("additionalProperties", {})
             return {
