@@ -195,7 +195,7 @@ def ours_scheduler(model: Path, a: argparse.Namespace) -> tuple[dict[str, list[f
     llg = Llama(str(model), grammar_engine="llguidance", **common)
     gbnf = Llama(str(model), grammar_engine="gbnf", **common)
     ban: dict[int | str, float] = {t: float("-inf") for t in llg.eog_tokens()}
-    grammar = LlamaGrammar.from_json_schema(SCHEMA)
+    grammar = LlamaGrammar.from_json_schema(SCHEMA, whitespace="free", key_order="schema")
     prompts = [f"{PROMPT} (#{i})" for i in range(a.seqs)]
     n_prompt = round(statistics.mean(len(llg.tokenize(p.encode())) for p in prompts))
 

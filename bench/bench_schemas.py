@@ -45,7 +45,8 @@ DEFAULT_SCHEMAS = Path(__file__).resolve().parents[1].parent / "shared" / "schem
 def route_grammar(schema: Any, route: str) -> Tuple[LlamaGrammar, Any]:
     """(grammar, compiled schema) on one route; llguidance alone gets no end check and no final validation."""
     if route == "ours":
-        grammar = LlamaGrammar.from_json_schema(schema)
+        # our converter's defaults (JSON Schema's extra keys, schema order), not llama-cpp-python's language
+        grammar = LlamaGrammar.from_json_schema(schema, whitespace="free", key_order="schema", additional_properties=None)
         return grammar, grammar.json_schema
     return LlamaGrammar.from_lark(llguidance_json_grammar(schema)), compile_json_schema(schema, compiler="llguidance")
 

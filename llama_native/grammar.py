@@ -114,36 +114,51 @@ class LlamaGrammar:
         verbose: bool = True,
         *,
         prop_order: Sequence[str] | None = None,
-        whitespace: str = "free",
+        whitespace: str = "lcp",
         strict: bool = False,
-        additional_properties: bool | None = None,
-        key_order: str = "schema",
+        additional_properties: bool | None = False,
+        key_order: str = "required-first",
         compiler: str = "auto",
     ) -> LlamaGrammar:
         """Grammar of every JSON text that validates against ``json_schema``.
 
         ``json_schema`` is a dict, a JSON string, a pydantic model or a
-        TypedDict.  Keys come in the schema's order unless ``prop_order``
-        lists some first (also in nested objects).  ``whitespace="free"`` (default)
-        lets the model write what it would between JSON tokens (nothing, a space,
-        or newlines with a bounded indent, as llama.cpp's converter does);
-        ``"compact"`` allows none; ``"pretty"`` a space or a newline with an indent.  Keywords the grammar
-        cannot enforce are validated on the final output; ``strict=True``
-        refuses them instead (``UnsupportedSchemaError``).  ``additional_properties``
-        decides whether objects without that keyword allow extra keys (default:
-        yes for a JSON Schema, as specified; no for a pydantic model or TypedDict).
-        ``key_order="any"`` accepts declared keys in any order, not only the
-        schema's; ``"required-first"`` puts required keys before optional ones, as
-        llama-cpp-python does (see :func:`llama_native.schema.compile_json_schema`;
-        ``llama_native.llama_grammar.LlamaGrammar`` has llama-cpp-python's defaults).
+        TypedDict.  The defaults give llama-cpp-python's language (its
+        ``SchemaConverter``): one optional space between JSON tokens
+        (``whitespace="lcp"``), an object's required keys before its optional
+        ones, each group in the schema's order (``key_order="required-first"``),
+        and no keys beyond the declared ones unless the schema allows them
+        (``additional_properties=False``).  ``prop_order`` lists keys to put
+        first (also in nested objects).
+
+        Other choices: ``whitespace="free"`` lets the model write what it would
+        between JSON tokens (nothing, a space, or newlines with a bounded indent,
+        as llama.cpp's converter does; what the server and the integrations use);
+        ``"llama-server"`` is llama.cpp's converter's exact rule; ``"compact"``
+        allows none; ``"pretty"`` a space or a newline with an indent.
+        ``key_order="schema"`` keeps the schema's order; ``"any"`` accepts declared
+        keys in any order.  ``additional_properties=None`` follows JSON Schema
+        (extra keys allowed unless ``additionalProperties`` says; none for a
+        pydantic model or TypedDict); ``True`` allows them everywhere.  Keywords
+        the grammar cannot enforce are validated on the final output;
+        ``strict=True`` refuses them instead (``UnsupportedSchemaError``).
         ``compiler="auto"`` uses our converter, or llguidance's own compiler for
         a schema ours cannot read; such a grammar runs on the llguidance engine.
+        See :func:`llama_native.schema.compile_json_schema`.
 
         Example::
 
             >>> g = LlamaGrammar.from_json_schema({"type": "array", "items": {"type": "integer"}, "maxItems": 2})
-            >>> g.accepts("[1,2]"), g.accepts("[1,2,3]")
-            (True, False)
+            >>> g.accepts("[1,2]"), g.accepts("[ 1, 2 ]"), g.accepts("[1,2,3]")
+            (True, True, False)
+            >>> person = {"type": "object", "properties": {"nick": {"type": "string"}, "age": {"type": "integer"}},
+            ...           "required": ["age"]}
+            >>> g = LlamaGrammar.from_json_schema(person)
+            >>> g.accepts('{"age": 3, "nick": "J"}'), g.accepts('{"nick": "J", "age": 3}'), g.accepts('{"age":3,"x":1}')
+            (True, False, False)
+            >>> free = LlamaGrammar.from_json_schema(person, whitespace="free", key_order="schema")
+            >>> free.accepts('{"nick":"J","age":3}')
+            True
         """
         del verbose
         from .schema import compile_json_schema

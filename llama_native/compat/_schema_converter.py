@@ -435,9 +435,11 @@ class SchemaConverter:
             )
         required_props = [k for k in sorted_props if k in required]
         optional_props = [k for k in sorted_props if k not in required]
-        if additional_properties or isinstance(additional_properties, dict):
+        # `== True` as llama-cpp-python writes it: a schema given for the extra values is visited, not {}
+        allows_any = additional_properties == True  # noqa: E712
+        if allows_any or isinstance(additional_properties, dict):
             sub_name = f"{name}{('-' if name else '')}additional"
-            value_rule = self.visit({} if additional_properties else additional_properties, f"{sub_name}-value")
+            value_rule = self.visit({} if allows_any else additional_properties, f"{sub_name}-value")
             prop_kv_rule_names["*"] = self._add_rule(
                 f"{sub_name}-kv", self._add_primitive("string", PRIMITIVE_RULES["string"]) + f' ":" space {value_rule}'
             )

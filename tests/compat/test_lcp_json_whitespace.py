@@ -45,6 +45,6 @@ def test_free_whitespace_stays_available() -> None:
     from llama_native import LlamaGrammar
 
     lcp = LlamaGrammar.from_json_schema({"type": "object", "properties": {"a": {"type": "integer"}}}, whitespace="lcp")
-    free = LlamaGrammar.from_json_schema({"type": "object", "properties": {"a": {"type": "integer"}}})
+    free = LlamaGrammar.from_json_schema({"type": "object", "properties": {"a": {"type": "integer"}}}, whitespace="free")
     assert lcp.accepts('{"a" : 1} ') and not lcp.accepts('{\n  "a": 1}')
     assert free.accepts('{\n  "a": 1}') and not free.accepts('{"a" : 1} ')

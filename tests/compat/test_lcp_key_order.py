@@ -3,7 +3,8 @@
 llama-cpp-python's converter puts an object's required properties first (in
 the schema's order), then the optional ones (each skippable, in order, extra
 keys last).  ``Llama``'s default (``json_whitespace="lcp"``) and
-``llama_native.llama_grammar.LlamaGrammar.from_json_schema`` do the same
+``LlamaGrammar.from_json_schema`` (top level and ``llama_grammar``: one class) and
+``llama_grammar.json_schema_to_gbnf`` do the same
 (``key_order="required-first"``), so a schema whose optional field is declared
 before a required one gives the same greedy text on both packages (SmolLM2
 and the micro model, through ``lcp_venv.py``), and the grammars accept the
@@ -42,8 +43,9 @@ DOCTOR = {
 
 PROGRAM = """
 import json
+import llama_cpp
 from llama_cpp import Llama
-from llama_cpp.llama_grammar import LlamaGrammar
+from llama_cpp.llama_grammar import LlamaGrammar, json_schema_to_gbnf
 llm = Llama(MODEL, n_ctx=512, verbose=False)
 MESSAGES = [{"role": "system", "content": "You extract data as JSON."},
             {"role": "user", "content": "Jason, whom everybody calls Jay, is 25 years old."}]
@@ -57,6 +59,11 @@ out["chat_title"] = reply["choices"][0]["message"]["content"]
 grammar = LlamaGrammar.from_json_schema(json.dumps(SCHEMA))
 prompt = "Jason, whom everybody calls Jay, is 25 years old. As JSON:"
 out["completion"] = llm.create_completion(prompt, grammar=grammar, temperature=0, max_tokens=40)["choices"][0]["text"]
+top = llama_cpp.LlamaGrammar.from_json_schema(json.dumps(DOCTOR))  # the top-level name: the same class there
+prompt = "Dr. Jason Smith is a surgeon. As JSON:"
+out["completion_top"] = llm.create_completion(prompt, grammar=top, temperature=0, max_tokens=40)["choices"][0]["text"]
+text = llama_cpp.LlamaGrammar.from_string(json_schema_to_gbnf(json.dumps(SCHEMA), ["age"]))
+out["completion_gbnf"] = llm.create_completion(prompt, grammar=text, temperature=0, max_tokens=40)["choices"][0]["text"]
 print(json.dumps(out))
 """
 
@@ -88,7 +95,7 @@ def both(request: pytest.FixtureRequest) -> tuple[dict, dict]:
     return json.loads(run_lcp(source)), json.loads(run_ours(source))
 
 
-@pytest.mark.parametrize("case", ["chat", "chat_title", "completion"])
+@pytest.mark.parametrize("case", ["chat", "chat_title", "completion", "completion_top", "completion_gbnf"])
 def test_reply_equals_llama_cpp_python(both: tuple[dict, dict], case: str) -> None:
     theirs, ours = both
     assert ours[case] == theirs[case]
@@ -137,9 +144,10 @@ def test_compat_from_json_schema_accepts_what_llama_cpp_python_accepts(schema: d
     assert ours.accepts(SAMPLES[OBJECTS.index(schema)])
     if "additionalProperties" in schema:
         # llama-cpp-python's grammar wants an extra key right after an optional one, with no comma
-        # (invalid JSON); ours lets the object end there, or go on with a comma
-        assert not theirs.accepts('{"c":0,"a":1}')
-        assert ours.accepts('{"c":0,"a":1}') and ours.accepts('{"c":0,"a":1,"z":2}')
+        # (invalid JSON: its `b-rest ::= additional-kvs`); ours lets the object end there, or go on with a comma
+        assert theirs.accepts('{"c":0,"b":1"z":2}') and not theirs.accepts('{"c":0,"b":1}')
+        assert not ours.accepts('{"c":0,"b":1"z":2}')
+        assert ours.accepts('{"c":0,"b":1}') and ours.accepts('{"c":0,"a":1,"z":2}')
 
 
 def test_llama_default_grammar_is_required_first_and_prop_order_still_wins() -> None:
@@ -172,3 +180,20 @@ def test_required_first_key_order_in_the_compiler() -> None:
     assert compiled.serialize({"a": 3, "c": 4, "d": 2, "b": 1}) == '{"b":1,"d":2,"a":3,"c":4}'
     with pytest.raises(ValueError, match="key_order"):
         compile_json_schema(schema, key_order="required")
+
+
+def test_one_grammar_class_with_llama_cpp_pythons_defaults() -> None:
+    import llama_native
+    from llama_native import llama_grammar
+
+    assert llama_native.LlamaGrammar is llama_grammar.LlamaGrammar  # as llama_cpp.LlamaGrammar is llama_grammar's
+    schema = OBJECTS[0]
+    default = llama_native.LlamaGrammar.from_json_schema(schema)
+    assert default.accepts('{ "b" : 1 , "d" : 2 , "a" : 3 } ')  # one optional space, required first
+    assert not default.accepts('{"b":1,"d":2,"z":3}') and not default.accepts('{"a":3,"b":1,"d":2}')
+    converter = llama_native.LlamaGrammar.from_json_schema(
+        schema, whitespace="free", key_order="schema", additional_properties=None
+    )
+    assert converter.accepts('{"a":3,"b":1,"d":2,"z":3}') and not converter.accepts('{"b":1,"d":2,"a":3}')
+    text = llama_grammar.json_schema_to_gbnf(json.dumps(schema), ["d"])
+    assert llama_native.LlamaGrammar.from_string(text).accepts('{"d": 2, "b": 1}')

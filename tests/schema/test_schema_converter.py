@@ -15,8 +15,12 @@ from llama_native import LlamaGrammar, UnsupportedSchemaError, json_schema_to_gb
 from llama_native.schema import compile_json_schema
 
 
+#: our converter's own language (``json_schema_to_gbnf``'s defaults), not from_json_schema's llama-cpp-python ones
+CONVERTER_DEFAULTS = {"whitespace": "free", "key_order": "schema", "additional_properties": None}
+
+
 def accepts(schema, text: str, **kwargs) -> bool:
-    return LlamaGrammar.from_json_schema(schema, **kwargs).accepts(text)
+    return LlamaGrammar.from_json_schema(schema, **{**CONVERTER_DEFAULTS, **kwargs}).accepts(text)
 
 
 def dumps(value) -> str:
