@@ -93,8 +93,11 @@ def main() -> None:
     args = parser.parse_args()
     model = str(args.model or bench_model_path())
     batch = prompts(args.requests)
-    sequential = Llama(model, n_ctx=512, n_threads=args.threads)
-    parallel = Llama(model, n_ctx=512, n_threads=args.threads, n_parallel=args.requests)
+    # flash attention auto (llama.cpp's and llama-batched-bench's default): without it ggml's CPU attention
+    # rounds by batch, so batched replies could differ from sequential ones; the server's free JSON whitespace
+    common = dict(n_ctx=512, n_threads=args.threads, flash_attn=None, json_whitespace="free")
+    sequential = Llama(model, **common)
+    parallel = Llama(model, n_parallel=args.requests, **common)
     extract(sequential, batch[0]), extract(parallel, batch[0])  # warm-up: vocabulary views, threads
 
     seq_times, par_times, tokens = [], [], 0

@@ -42,9 +42,12 @@ PROMPT = "Write notes about the meeting as JSON:"
 
 def runner(model: Path, threads: int, tokens: int, engine: str, schema, compiler: str = "ours"):
     """One timed generation under ``schema`` (None: unconstrained) on ``engine``, built by ``compiler``."""
-    llm = Llama(str(model), n_ctx=512, n_threads=threads, n_threads_batch=threads, grammar_engine=engine)
+    llm = Llama(str(model), n_ctx=512, n_threads=threads, n_threads_batch=threads, grammar_engine=engine,
+                flash_attn=None)  # llama.cpp's auto, as the figures before Llama's default became llama-cpp-python's
     ban_eog = {t: float("-inf") for t in llm.eog_tokens()}
-    grammar = None if schema is None else LlamaGrammar.from_json_schema(schema, compiler=compiler)
+    grammar = None if schema is None else LlamaGrammar.from_json_schema(
+        schema, compiler=compiler, whitespace="free", key_order="schema"
+    )
 
     def one_run() -> float:
         stream = llm.create_completion(

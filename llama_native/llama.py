@@ -51,7 +51,14 @@ from .runtime import chat as _chat_api
 from .runtime import embedding as _embedding_api
 from .runtime import rerank as _rerank_api
 from .runtime.completion import infill_prompt, run_completion
-from .runtime.loading import ContextOverflowError, LoadedModel, ModelLoadError, load_into
+from .runtime.loading import (
+    FLASH_ATTN_DEFAULT,
+    ContextOverflowError,
+    FlashAttnDefault,
+    LoadedModel,
+    ModelLoadError,
+    load_into,
+)
 from .runtime.lora import LoraSpec, normalize_loras
 from .runtime.low_level import LowLevelAPI
 from .runtime.rerank import RerankResult
@@ -75,9 +82,11 @@ class Llama(CompletionAPI, LowLevelAPI, LoadedModel):
         n_batch, n_ubatch: prompt batch sizes.
         n_threads, n_threads_batch: CPU threads for generation and prompt processing.
         embedding: create the context for embeddings.
-        flash_attn: False (default, llama-cpp-python's) computes attention without flash attention;
-            True forces it; None is llama.cpp's auto, as its own tools (``llama-server -fa auto``,
-            ``llama-native serve``) do: on where the backend supports it.
+        flash_attn: False computes attention without flash attention (the default with one
+            sequence, llama-cpp-python's); True forces it; None is llama.cpp's auto, as its own tools
+            (``llama-server -fa auto``, ``llama-native serve``) do: on where the backend supports
+            it, and the default with ``n_parallel > 1`` (then a reply does not depend on what else
+            shares its batch).
         last_n_tokens_size: window of the repeat/presence/frequency penalties.
         verbose: forward llama.cpp's log to ``logging`` (stderr) and show load progress.
         progress_callback: ``f(progress: float) -> bool``; returning False aborts loading.
@@ -91,7 +100,10 @@ class Llama(CompletionAPI, LowLevelAPI, LoadedModel):
             runs raw GBNF grammars and end-checked schemas on it.  A grammar llguidance refuses runs on GBNF.
         jump_forward: under llguidance, text the grammar forces (keys, ``":"``, closing brackets,
             enum tails) is appended in its canonical tokens without sampling; True decodes those
-            tokens in one batch, False one decode call each (the same output, more calls).
+            tokens in one batch, False one decode call each (more calls).  None (default): True
+            where flash attention may run (``flash_attn`` None or True), False where it is off:
+            without it ggml's CPU attention rounds by batch, so a batch of forced tokens could
+            change a later greedy pick; with it both give the same output.
         n_parallel: sequences decoded together (default 1).  Above 1, concurrent calls from
             threads or asyncio tasks share the context by continuous batching: one decode per
             step for all active requests, each with its own sampler and grammar, new requests
@@ -161,14 +173,14 @@ class Llama(CompletionAPI, LowLevelAPI, LoadedModel):
         n_threads: int | None = None,
         n_threads_batch: int | None = None,
         embedding: bool = False,
-        flash_attn: bool | None = False,
+        flash_attn: bool | None | FlashAttnDefault = FLASH_ATTN_DEFAULT,
         last_n_tokens_size: int = 64,
         verbose: bool = False,
         progress_callback: Callable[[float], bool] | None = None,
         chat_format: str | None = None,
         draft_model: PromptLookupDecoding | None = None,
         grammar_engine: str | None = None,
-        jump_forward: bool = True,
+        jump_forward: bool | None = None,
         n_parallel: int = 1,
         json_whitespace: str = "lcp",
         split_mode: int = LLAMA_SPLIT_MODE_LAYER,

@@ -240,6 +240,27 @@ def _enum(name: str, value: int, allowed: range) -> int:
     return value
 
 
+class FlashAttnDefault:
+    """``Llama(flash_attn=...)``'s default: False (llama-cpp-python's) for one sequence, None (auto) above.
+
+    With ``n_parallel > 1`` requests share batches, and without flash attention
+    ggml's CPU attention rounds by batch, so a reply could change with what
+    else is decoded beside it; with flash attention each row is computed alone
+    and concurrent replies equal one-by-one ones.  An explicit ``False`` stays.
+    """
+
+    def __repr__(self) -> str:
+        return "False (None when n_parallel > 1)"
+
+    def resolve(self, n_parallel: int) -> bool | None:
+        """The value used: ``None`` (llama.cpp's auto) for several sequences, else ``False``."""
+        return None if n_parallel > 1 else False
+
+
+#: the default of ``Llama(flash_attn=...)``
+FLASH_ATTN_DEFAULT = FlashAttnDefault()
+
+
 def context_params(o: Mapping[str, Any]) -> tuple[Settings, _native.ContextParams]:
     """The context's settings as ``Llama.context_params`` reports them, and the native parameters.
 
@@ -392,6 +413,8 @@ def load_into(llm: LoadedModel, options: dict[str, Any]) -> None:
     o["n_threads_batch"] = o["n_threads"] if o["n_threads_batch"] is None else o["n_threads_batch"]
     refuse_unsupported(lora_base=o["lora_base"], extra=o["kwargs"])
     check_arguments(**_accepted(check_arguments, o))
+    if isinstance(o["flash_attn"], FlashAttnDefault):
+        o["flash_attn"] = o["flash_attn"].resolve(o["n_parallel"])
     named_handler = None
     if o["chat_format"] is not None:
         from ..chat.formats import get_chat_formatter
@@ -409,7 +432,9 @@ def load_into(llm: LoadedModel, options: dict[str, Any]) -> None:
         )
     llm.draft_model = draft_model
     llm.grammar_engine = resolve_engine(o["grammar_engine"])
-    llm.jump_forward = bool(o["jump_forward"])
+    # jump-forward decodes forced tokens in one batch; without flash attention ggml's CPU attention
+    # rounds by batch, so the default keeps it to contexts with flash attention (same output either way)
+    llm.jump_forward = o["flash_attn"] is not False if o["jump_forward"] is None else bool(o["jump_forward"])
     if check_whitespace(o["json_whitespace"]) is None:
         raise ValueError(f"json_whitespace must be one of {', '.join(WHITESPACE_MODES)}, got None")
     llm.json_whitespace = o["json_whitespace"]

@@ -113,6 +113,9 @@ def test_per_token_false_keeps_one_vector_per_input_and_per_token_true_needs_no_
 def test_flash_attn_defaults_off_and_none_is_llama_cpps_auto() -> None:
     assert Llama(MICRO_MODEL_PATH, n_ctx=32, vocab_only=False).context_params["flash_attn"] is False
     assert Llama(MICRO_MODEL_PATH, n_ctx=32, flash_attn=None).context_params["flash_attn"] is None
+    # several sequences: auto unless told (replies then do not depend on the batch)
+    assert Llama(MICRO_MODEL_PATH, n_ctx=32, n_parallel=2).context_params["flash_attn"] is None
+    assert Llama(MICRO_MODEL_PATH, n_ctx=32, n_parallel=2, flash_attn=False).context_params["flash_attn"] is False
 
 
 def test_serve_keeps_llama_servers_flash_attn_auto() -> None:

@@ -174,6 +174,30 @@ def test_llama_index_required_tool_call_completes(real_model_path: Path) -> None
     assert len(calls) == 1 and calls[0].tool_name == "multiply" and set(calls[0].tool_kwargs) == {"a", "b"}
 
 
+def test_llama_n_parallel_replies_do_not_depend_on_the_batch(real_model_path: Path) -> None:
+    """``Llama(n_parallel=8)`` at its defaults (flash attention auto there): a reply alone equals it among 8.
+
+    Without flash attention ggml's CPU attention rounds by batch: ``bench_batching.py`` on
+    SmolLM2 saw one of 8 replies change ("Mál {}" against "Máximas") when ``n_parallel=8``
+    kept llama-cpp-python's default off.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    llm = Llama(str(real_model_path), n_ctx=1024, n_threads=2, n_parallel=8)
+    assert llm.context_params["flash_attn"] is None
+    fmt = {"type": "json_object", "schema": Person.model_json_schema()}
+
+    def reply(text: str) -> str:
+        out = llm.create_chat_completion(messages_for(text), response_format=fmt, temperature=0, max_tokens=96)
+        return out["choices"][0]["message"]["content"]
+
+    texts = [text for _, text, _ in PEOPLE[:8]]
+    alone = [reply(text) for text in texts]
+    with ThreadPoolExecutor(len(texts)) as pool:
+        together = list(pool.map(reply, texts))
+    assert together == alone
+
+
 def test_concurrent_extractions_equal_one_by_one(real_model_path: Path) -> None:
     """8 extractions at once on n_parallel=8 give exactly the one-by-one replies (and, on SmolLM2, the right ones)."""
     from concurrent.futures import ThreadPoolExecutor

@@ -60,8 +60,9 @@ def _shared(path: Path) -> Llama:
     """One model per file (llguidance builds its view of a vocabulary once per model)."""
     if path not in _LOADED:
         # schema grammars with free whitespace, the mode that runs on llguidance under "auto" (Llama's default,
-        # llama-cpp-python's " "?, stays on GBNF as there)
-        _LOADED[path] = Llama(str(path), n_ctx=512, json_whitespace="free")
+        # llama-cpp-python's " "?, stays on GBNF as there); flash attention auto, where jump-forward is on by
+        # default and gives the same output as token by token
+        _LOADED[path] = Llama(str(path), n_ctx=512, json_whitespace="free", flash_attn=None)
     return _LOADED[path]
 
 
@@ -100,6 +101,14 @@ def test_jump_forward_is_identical_with_fewer_decode_calls(model: Path, seed: in
         assert jump_stats["decode_calls"] < plain_stats["decode_calls"]  # at least `{"id":` is forced
     else:  # the model may put whitespace anywhere a key could start: what is forced depends on its choices
         assert jump_stats["decode_calls"] <= plain_stats["decode_calls"]
+
+
+def test_jump_forward_defaults_on_where_flash_attention_may_run(model: Path) -> None:
+    """Without flash attention ggml's CPU attention rounds by batch, so a batch of forced tokens could change a pick."""
+    assert _shared(model).jump_forward is True  # flash_attn=None
+    assert Llama(str(model), n_ctx=64).jump_forward is False  # one sequence: llama-cpp-python's flash_attn=False
+    assert Llama(str(model), n_ctx=64, n_parallel=2).jump_forward is True  # flash attention auto there
+    assert Llama(str(model), n_ctx=64, jump_forward=True).jump_forward is True  # asked for: kept
 
 
 def test_prop_order_holds_on_llguidance(model: Path) -> None:
