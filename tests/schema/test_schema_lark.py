@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -82,20 +83,24 @@ def _mutations(text: str) -> list[str]:
     return out
 
 
+def _compiled(records: dict[tuple[str, str], dict[str, Any]], keys: list[str]) -> Iterator[tuple[str, dict, Any]]:
+    """(digest key, record, our compiled grammar) for each key whose schema our converter takes."""
+    for key in keys:
+        file, schema_id, whitespace, key_order = key.split(":")
+        record = records[(file, schema_id)]
+        try:
+            compiled = compile_json_schema(record["schema"], whitespace=whitespace, key_order=key_order, compiler="ours")
+        except Exception:
+            continue  # refused by our converter: no Lark to compare
+        yield key, record, compiled
+
+
 @needs_bench
 @needs_llguidance
 def test_direct_lark_is_llguidance_translation(records: dict[tuple[str, str], dict[str, Any]]) -> None:
     """The same Lark text as ``gbnf_to_lark``; where not (a split repetition, a name clash), the same strings."""
     same = compared = 0
-    for key in sorted(DIGESTS):
-        file, schema_id, whitespace, key_order = key.split(":")
-        record = records[(file, schema_id)]
-        try:
-            compiled = compile_json_schema(
-                record["schema"], whitespace=whitespace, key_order=key_order, compiler="ours"
-            )
-        except Exception:
-            continue
+    for key, record, compiled in _compiled(records, sorted(DIGESTS)):
         direct = compiled.lark
         assert direct is not None, key
         translated = _llguidance.gbnf_to_llguidance(compiled.gbnf)
@@ -120,15 +125,7 @@ def test_direct_lark_is_llguidance_translation(records: dict[tuple[str, str], di
 def test_direct_lark_accepts_as_gbnf_on_instances(records: dict[tuple[str, str], dict[str, Any]]) -> None:
     """Llguidance on the direct Lark and llama.cpp on the GBNF agree on valid instances and near misses."""
     checked = 0
-    for key in sorted(DIGESTS)[::8]:
-        file, schema_id, whitespace, key_order = key.split(":")
-        record = records[(file, schema_id)]
-        try:
-            compiled = compile_json_schema(
-                record["schema"], whitespace=whitespace, key_order=key_order, compiler="ours"
-            )
-        except Exception:
-            continue
+    for key, record, compiled in _compiled(records, sorted(DIGESTS)[::8]):
         assert compiled.lark is not None
         if _llguidance.lark_error(compiled.lark):  # too deep for llguidance (the GBNF engine runs it)
             continue
