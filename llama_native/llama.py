@@ -11,9 +11,10 @@ completion and chat methods (with their signatures and documentation) to the
 ``runtime.chat``, embeddings to ``runtime.embedding``, ``eval``/``sample``/
 ``generate`` to the ``runtime.low_level`` mixin.  What is left here is the
 constructor's llama-cpp-python signature with its documentation, the model's
-facts, the tokenizer, state and lifecycle.  That is about 600 lines, over the
+facts, the tokenizer, state and lifecycle.  That is about 700 lines, over the
 project's 500, because the constructor's 53 parameters and their documented
-meanings (llama-cpp-python's, which a user reads here) take 170 of them.
+meanings (llama-cpp-python's and the few of our own, which a user reads here)
+take about 160 of them.
 
 Example::
 

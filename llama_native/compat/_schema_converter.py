@@ -6,7 +6,8 @@ Copyright (c) 2023 Andrei Betlen), a port of llama.cpp's
 llama-native's own converter (:func:`llama_native.json_schema_to_gbnf`,
 ``LlamaGrammar.from_json_schema``) is a different one; this class gives the
 grammar text llama-cpp-python gives, for code that drives ``SchemaConverter``
-itself.
+itself.  It is kept as one module of about 500 lines, the size of the module
+it ports, so that it can be read against it line by line.
 
 Example::
 
