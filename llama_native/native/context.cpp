@@ -4,6 +4,8 @@
 
 #include <nanobind/nanobind.h>
 
+#include "ggml-cpu.h"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -61,6 +63,20 @@ Context::Context(Model &model, const ContextParams &p) : model_(model), embeddin
         std::string reason = capture.text();
         throw std::runtime_error("failed to create a llama context" + (reason.empty() ? "" : ": " + reason));
     }
+    // One pool of worker threads for single-token steps and one for prompt batches, created once
+    // (without them ggml starts and joins its threads at every decode), as llama-server does.
+    ggml_threadpool_params tp = ggml_threadpool_params_default(std::max(1, p.n_threads));
+    threadpool_ = ggml_threadpool_new(&tp);
+    if (p.n_threads_batch != p.n_threads) {
+        ggml_threadpool_params tpb = ggml_threadpool_params_default(std::max(1, p.n_threads_batch));
+        threadpool_batch_ = ggml_threadpool_new(&tpb);
+    }
+    if (!threadpool_ || (p.n_threads_batch != p.n_threads && !threadpool_batch_)) {
+        if (threadpool_) ggml_threadpool_free(threadpool_);
+        llama_free(ctx_);
+        throw std::runtime_error("failed to create ggml's CPU thread pool");
+    }
+    llama_attach_threadpool(ctx_, threadpool_, threadpool_batch_ ? threadpool_batch_ : threadpool_);
     batch_ = llama_batch_init((int32_t)llama_n_batch(ctx_), 0, 1);
     // Flash attention "auto" is on wherever the CPU runs the attention (see kFlashAttnTileQ).
     small_fa_batches_ = p.embeddings && p.flash_attn != 0 && !model.offloaded();
@@ -69,7 +85,12 @@ Context::Context(Model &model, const ContextParams &p) : model_(model), embeddin
 Context::~Context() {
     scheduler_.reset();  // ends its requests and joins its thread
     llama_batch_free(batch_);
-    if (ctx_) llama_free(ctx_);
+    if (ctx_) {
+        llama_detach_threadpool(ctx_);
+        llama_free(ctx_);
+    }
+    if (threadpool_batch_) ggml_threadpool_free(threadpool_batch_);
+    if (threadpool_) ggml_threadpool_free(threadpool_);
 }
 
 bool Context::abort_callback(void *data) { return static_cast<Context *>(data)->abort_.load(); }

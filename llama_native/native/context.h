@@ -145,6 +145,11 @@ class Context {
 
     Model &model_;
     llama_context *ctx_ = nullptr;
+    // ggml's CPU thread pools for this context (generation, prompt batches), kept for its life:
+    // the build has no OpenMP, whose thread teams slow every decode twofold once two threads of a
+    // process have decoded (libgomp then throttles its spinning; see CMakeLists.txt)
+    ggml_threadpool *threadpool_ = nullptr;
+    ggml_threadpool *threadpool_batch_ = nullptr;
     llama_batch batch_{};
     bool embeddings_ = false;
     bool small_fa_batches_ = false;  // pack short embedding inputs below kFlashAttnTileQ tokens
