@@ -43,7 +43,8 @@ def vision_kind(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="module")
 def vlm(vision_kind: str) -> Llama:
     model, mmproj = vision_paths(vision_kind)
-    return Llama(str(model), mmproj_path=str(mmproj), n_ctx=1024)
+    # flash attention auto, the default of the parallel contexts it is compared with (n_parallel > 1)
+    return Llama(str(model), mmproj_path=str(mmproj), n_ctx=1024, flash_attn=None)
 
 
 def _text(reply: dict) -> str:

@@ -31,7 +31,9 @@ def path(request: pytest.FixtureRequest) -> Path:
 
 @pytest.fixture(scope="module")
 def sequential(path: Path) -> Llama:
-    return Llama(str(path), n_ctx=256, seed=3)
+    # flash attention auto, the parallel context's default: both compute attention the same way (without
+    # flash attention ggml's CPU kernels round differently, and seeded samples drifted apart on llama-bpe)
+    return Llama(str(path), n_ctx=256, seed=3, flash_attn=None)
 
 
 @pytest.fixture(scope="module")
